@@ -1,0 +1,64 @@
+# Two commands on a fresh machine with python3 (3.11+), make and the package index:
+#   make book   set everything up, execute every notebook, build the HTML book offline
+#   make test   set up the same environment and run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# The stamp records which lock file the venv was built from; a changed lock rebuilds it.
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv book run test verify bench lint lock clean distclean
+
+help:
+	@echo "make book    set up .venv, run every notebook with papermill, build the HTML book"
+	@echo "make test    set up .venv and run the pytest suite"
+	@echo "make verify  re-execute everything from a clean copy and compare with results/"
+	@echo "make bench   run the benchmarks (prints timings and memory)"
+	@echo "make lint    ruff check and format check"
+	@echo "make lock    re-resolve requirements.lock from pyproject.toml"
+	@echo "make clean   remove generated book output and caches"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ required, found " + sys.version.split()[0]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (cases)" >/dev/null
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/cases build --jobs $(JOBS)
+	@echo "The book is at: $(CURDIR)/book/_build/html/index.html"
+
+run: $(STAMP)
+	$(BIN)/cases run --all --jobs $(JOBS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+verify: $(STAMP)
+	$(BIN)/cases verify --jobs $(JOBS)
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+lock: $(STAMP)
+	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url \
+		--output-file requirements.lock pyproject.toml
+
+clean:
+	rm -rf book/_build book/_generated .cache test-artifacts
+	find book -name '*.ipynb' -delete
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,190 @@
+"""The ``cases`` command: list cases, run notebooks, build and verify the book.
+
+Exit status: 0 success; 1 a notebook or the build failed; 2 bad usage (unknown case slug,
+unknown or mistyped parameter, malformed parameter file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from cases import pipeline
+from cases.errors import CasesError, ParameterError, RegistryError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from cases.registry import list_cases
+
+    for case in list_cases():
+        print(f"{case.slug}\t{case.title}")
+    return EXIT_OK
+
+
+def _overrides(pairs: Sequence[str]) -> dict[str, str]:
+    return dict(pipeline.parse_override(p) for p in pairs)
+
+
+def _summary(results: list[pipeline.JobResult], console: Console) -> int:
+    table = Table(title="Run summary")
+    for column in ("notebook", "status", "seconds", "message"):
+        table.add_column(column)
+    colours = {"ran": "green", "cached": "cyan", "failed": "red"}
+    for r in results:
+        table.add_row(
+            r.job.name,
+            f"[{colours[r.status]}]{r.status}[/]",
+            f"{r.seconds:.1f}",
+            r.message,
+        )
+    console.print(table)
+    counts = {s: sum(r.status == s for r in results) for s in ("ran", "cached", "failed")}
+    console.print(
+        f"{counts['ran']} ran, {counts['cached']} cached (skipped), {counts['failed']} failed"
+    )
+    return EXIT_FAILED if counts["failed"] else EXIT_OK
+
+
+def _run_jobs(args: argparse.Namespace, console: Console) -> int:
+    if args.all and args.slugs:
+        raise ParameterError("give case slugs or --all, not both")
+    jobs = pipeline.plan(args.slugs or None)
+
+    def on_result(result: pipeline.JobResult) -> None:
+        symbol = {"ran": "✓", "cached": "·", "failed": "✗"}[result.status]
+        console.print(f"{symbol} {result.job.name} ({result.status}, {result.seconds:.1f} s)")
+        if result.message:
+            console.print(f"  {result.message}", style="red")
+
+    console.print(f"Running {len(jobs)} notebook(s) with {args.jobs} worker(s)…")
+    results = pipeline.run(
+        jobs,
+        overrides=_overrides(args.param),
+        n_jobs=args.jobs,
+        force=args.force,
+        on_result=on_result,
+    )
+    return _summary(results, console)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    return _run_jobs(args, _console())
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    console = _console()
+    args.slugs, args.all, args.param = [], True, []
+    status = _run_jobs(args, console)
+    if status != EXIT_OK:
+        console.print("Not building the book: a notebook failed (see above).", style="red")
+        return status
+    console.print("Building the book (offline, warnings as errors)…")
+    index = pipeline.build_book()
+    print(index)
+    return EXIT_OK
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from cases import manifest
+
+    console = _console()
+    mismatches = manifest.verify(n_jobs=args.jobs, console=console)
+    return EXIT_FAILED if mismatches else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cases",
+        description=(
+            "Run and publish the poverty-governance case compendium: five case studies, "
+            "analysis notebooks executed with papermill, and a Jupyter Book."
+        ),
+        epilog="Exit status: 0 ok, 1 a notebook or build failed, 2 bad usage.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p_list = sub.add_parser("list", help="list the case slugs and titles, one per line")
+    p_list.set_defaults(func=_cmd_list)
+
+    default_jobs = os.cpu_count() or 1
+    p_run = sub.add_parser(
+        "run",
+        help="execute notebooks with papermill into book/",
+        description=(
+            "Execute the analysis notebooks of the given cases (all cases and the book-level "
+            "notebooks with --all) into book/. Notebooks whose inputs are unchanged since their "
+            "last successful run are skipped unless --force."
+        ),
+    )
+    p_run.add_argument("slugs", nargs="*", metavar="SLUG", help="case slug(s), see `cases list`")
+    p_run.add_argument("--all", action="store_true", help="every case plus book-level notebooks")
+    p_run.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a notebook parameter (repeatable), e.g. -p seed=7",
+    )
+    p_run.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs,
+        metavar="N",
+        help=f"notebooks to run in parallel (default: {default_jobs}, the number of cores)",
+    )
+    p_run.add_argument("--force", action="store_true", help="re-run even if nothing changed")
+    p_run.set_defaults(func=_cmd_run)
+
+    p_build = sub.add_parser(
+        "build",
+        help="run what is stale, then build the HTML book offline",
+        description=(
+            "Run every stale notebook, refuse to continue if any failed or contains an error "
+            "output, then build the HTML book with Sphinx warnings as errors."
+        ),
+    )
+    p_build.add_argument("--jobs", type=int, default=default_jobs, metavar="N")
+    p_build.add_argument("--force", action="store_true", help="re-run every notebook first")
+    p_build.set_defaults(func=_cmd_build)
+
+    p_verify = sub.add_parser(
+        "verify",
+        help="re-execute from a clean state and compare with results/",
+        description=(
+            "Re-execute every notebook in a clean temporary copy (no cache) and compare each "
+            "published number with results/; exit 0 only when all match within tolerance."
+        ),
+    )
+    p_verify.add_argument("--jobs", type=int, default=default_jobs, metavar="N")
+    p_verify.set_defaults(func=_cmd_verify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    console = _console()
+    try:
+        return args.func(args)
+    except (ParameterError, RegistryError) as exc:
+        console.print(f"error: {exc}", style="red", markup=False)
+        return EXIT_USAGE
+    except CasesError as exc:
+        console.print(f"error: {exc}", style="red", markup=False)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

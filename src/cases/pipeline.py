@@ -1,0 +1,567 @@
+"""Run the analysis notebooks with papermill and build the book.
+
+A *job* is one analysis template (``notebooks/<analysis>.ipynb``) run for one case (or once for
+the whole book) with the parameters listed in ``params/<slug>.yaml`` (``params/_book.yaml`` for
+book-level notebooks). Outputs land in the book's source tree:
+``book/cases/<slug>/<analysis>.ipynb`` and ``book/<analysis>.ipynb``.
+
+Rules the runner keeps:
+
+- parameters are checked against the template's ``parameters`` cell before anything runs
+  (unknown name or wrong type: :class:`~cases.errors.ParameterError`, listing the valid ones);
+- a notebook is executed into a temporary file and moved into place only on success, so a
+  failure or a kill never replaces the previous good output;
+- a job whose inputs (template, parameters, library code, data, locked dependencies) hash to
+  the value recorded after its last successful run is skipped unless ``force``;
+- the book is built only from executed notebooks that contain no error output.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+from cases import manifest, paths
+from cases.errors import CasesError, NotebookExecutionError, ParameterError, RegistryError
+from cases.registry import slugs as registered_slugs
+
+BOOK_PARAMS = "_book"
+KERNEL = "python3"
+_TYPE_NAMES = {"int": int, "float": float, "str": str, "bool": bool}
+
+
+# --------------------------------------------------------------------------- jobs and params
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook execution: an analysis template run for a case (or for the whole book)."""
+
+    analysis: str
+    slug: str | None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    inputs: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.slug}/{self.analysis}" if self.slug else self.analysis
+
+    @property
+    def template(self) -> Path:
+        return paths.NOTEBOOKS / f"{self.analysis}.ipynb"
+
+    @property
+    def output(self) -> Path:
+        if self.slug:
+            return paths.BOOK / "cases" / self.slug / f"{self.analysis}.ipynb"
+        return paths.BOOK / f"{self.analysis}.ipynb"
+
+
+def _read_params_file(path: Path) -> dict:
+    if not path.is_file():
+        raise RegistryError(f"{path}: parameter file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("analyses"), list):
+        raise RegistryError(f"{path}: expected a mapping with a list under 'analyses'")
+    return data
+
+
+def jobs_for(slug: str) -> list[Job]:
+    """The jobs of one case's chapter (``params/<slug>.yaml``), in chapter order.
+
+    Each entry of ``analyses`` is ``{name: <template>, parameters: {...}, inputs: [...]}``;
+    ``case`` is always set to the slug. ``inputs`` lists data files (relative to the project
+    root) whose content decides whether the job is stale.
+
+    Raises:
+        RegistryError: unknown slug, or a malformed parameter file (named).
+    """
+    if slug != BOOK_PARAMS and slug not in registered_slugs():
+        valid = ", ".join(registered_slugs())
+        raise RegistryError(f"unknown case slug {slug!r}; valid slugs: {valid}")
+    path = paths.PARAMS / f"{slug}.yaml"
+    data = _read_params_file(path)
+    jobs = []
+    for i, entry in enumerate(data["analyses"]):
+        if not isinstance(entry, dict) or "name" not in entry:
+            raise RegistryError(f"{path}: analyses[{i}] needs a 'name'")
+        extra = set(entry) - {"name", "parameters", "inputs"}
+        if extra:
+            raise RegistryError(f"{path}: analyses[{i}] has unknown key(s) {sorted(extra)}")
+        params = dict(entry.get("parameters") or {})
+        if slug != BOOK_PARAMS:
+            params["case"] = slug
+        jobs.append(
+            Job(
+                analysis=entry["name"],
+                slug=None if slug == BOOK_PARAMS else slug,
+                parameters=params,
+                inputs=tuple(entry.get("inputs") or ()),
+            )
+        )
+    return jobs
+
+
+def book_jobs() -> list[Job]:
+    """Book-level notebooks (``params/_book.yaml``), run after every case notebook."""
+    return jobs_for(BOOK_PARAMS)
+
+
+def plan(selected: Sequence[str] | None = None, include_book: bool | None = None) -> list[Job]:
+    """Jobs for the selected slugs (all cases when ``None``), then the book-level jobs.
+
+    Book-level jobs are included when every case is selected, unless ``include_book`` says.
+    """
+    all_slugs = registered_slugs()
+    chosen = list(all_slugs) if not selected else list(dict.fromkeys(selected))
+    unknown = [s for s in chosen if s not in all_slugs]
+    if unknown:
+        raise RegistryError(
+            f"unknown case slug(s) {', '.join(map(repr, unknown))}; "
+            f"valid slugs: {', '.join(all_slugs)}"
+        )
+    jobs = [job for slug in chosen for job in jobs_for(slug)]
+    if include_book if include_book is not None else not selected:
+        jobs.extend(book_jobs())
+    return jobs
+
+
+def notebook_parameters(template: Path) -> dict[str, dict[str, Any]]:
+    """The parameters declared in a template's ``parameters`` cell (papermill's inspection).
+
+    Returns ``{name: {"type": "int"|"str"|..., "default": <source text>, "help": <comment>}}``.
+
+    Raises:
+        ParameterError: the template has no cell tagged ``parameters``.
+    """
+    import papermill
+
+    if not template.is_file():
+        raise ParameterError(f"notebook template not found: {template}")
+    found = papermill.inspect_notebook(str(template))
+    if not found:
+        raise ParameterError(f"{template}: no cell tagged 'parameters'")
+    return {
+        name: {
+            "type": spec["inferred_type_name"],
+            "default": spec["default"],
+            "help": spec["help"],
+        }
+        for name, spec in found.items()
+    }
+
+
+def parse_override(text: str) -> tuple[str, str]:
+    """Split a ``KEY=VALUE`` command-line override.
+
+    Raises:
+        ParameterError: no ``=`` or an empty key.
+    """
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ParameterError(f"parameter override {text!r} must look like KEY=VALUE")
+    return key.strip(), value
+
+
+def coerce_parameter(template: Path, name: str, value: Any, declared: str) -> Any:
+    """Check ``value`` against the declared type of a notebook parameter.
+
+    Strings from the command line are parsed by the declared type (``int``, ``float``,
+    ``bool`` as true/false, ``str`` as is); values from YAML must already have that type
+    (an ``int`` is accepted where a ``float`` is declared).
+
+    Raises:
+        ParameterError: naming the notebook, the parameter, the value and the expected type.
+    """
+    expected = _TYPE_NAMES.get(declared)
+    if expected is None:  # untyped or complex parameter: accept YAML-parsed value
+        return yaml.safe_load(value) if isinstance(value, str) else value
+    if isinstance(value, str) and expected is not str:
+        try:
+            if expected is bool:
+                lowered = value.strip().lower()
+                if lowered not in {"true", "false"}:
+                    raise ValueError
+                return lowered == "true"
+            return expected(value)
+        except ValueError:
+            raise ParameterError(
+                f"{template.name}: parameter {name!r} expects {declared}, got {value!r}"
+            ) from None
+    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        ok, value = True, float(value)
+    if not ok:
+        raise ParameterError(
+            f"{template.name}: parameter {name!r} expects {declared}, "
+            f"got {value!r} ({type(value).__name__})"
+        )
+    return value
+
+
+def resolve_parameters(job: Job, overrides: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The validated parameters of ``job`` with command-line ``overrides`` applied.
+
+    Raises:
+        ParameterError: an unknown name (the message lists the valid ones) or a wrong type.
+    """
+    declared = notebook_parameters(job.template)
+    merged: dict[str, Any] = dict(job.parameters)
+    merged.update(overrides or {})
+    unknown = sorted(set(merged) - set(declared))
+    if unknown:
+        valid = ", ".join(f"{n} ({s['type']})" for n, s in declared.items())
+        raise ParameterError(
+            f"{job.template.name}: unknown parameter(s) {', '.join(map(repr, unknown))}; "
+            f"valid parameters: {valid}"
+        )
+    return {
+        name: coerce_parameter(job.template, name, value, declared[name]["type"])
+        for name, value in merged.items()
+    }
+
+
+# --------------------------------------------------------------------------- content hashing
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _library_files() -> list[Path]:
+    return sorted((paths.ROOT / "src" / "cases").rglob("*.py"))
+
+
+def input_fingerprint(job: Job, parameters: Mapping[str, Any]) -> str:
+    """SHA-256 over everything that decides a job's output.
+
+    Inputs: the template, the resolved parameters (canonical JSON), every ``src/cases`` module,
+    the case registry and vocabulary, the data files the job declares, and
+    ``requirements.lock``. Any change to one of them makes the job stale.
+    """
+    digest = hashlib.sha256()
+    digest.update(b"cases-fingerprint-v1\0")
+    digest.update(json.dumps(parameters, sort_keys=True, default=str).encode())
+    files = [job.template, *_library_files(), paths.DATA / "vocabulary.yaml"]
+    files += sorted(paths.CASES_DIR.glob("*.yaml"))
+    files += [paths.ROOT / p for p in job.inputs]
+    lock = paths.ROOT / "requirements.lock"
+    if lock.is_file():
+        files.append(lock)
+    for path in files:
+        if not path.is_file():
+            raise CasesError(f"{job.name}: declared input {path} does not exist")
+        digest.update(str(path.relative_to(paths.ROOT)).encode() + b"\0")
+        digest.update(_sha256_file(path).encode())
+    return digest.hexdigest()
+
+
+def _stamp_path(job: Job) -> Path:
+    return paths.CACHE / "stamps" / (job.name.replace("/", "__") + ".json")
+
+
+def is_fresh(job: Job, fingerprint: str) -> bool:
+    """True if ``job``'s output exists, has no errors, and was made from these exact inputs.
+
+    A stamp that cannot be read, or whose recorded output hash no longer matches the file, is
+    treated as absent (the job runs again), never trusted.
+    """
+    stamp = _stamp_path(job)
+    if not (stamp.is_file() and job.output.is_file()):
+        return False
+    try:
+        record = json.loads(stamp.read_text(encoding="utf-8"))
+        return record["fingerprint"] == fingerprint and record["output_sha256"] == _sha256_file(
+            job.output
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- execution
+
+
+def error_outputs(notebook: Path) -> list[tuple[int, str, str]]:
+    """``(cell_index, ename, evalue)`` for every error output in an executed notebook."""
+    nb = nbformat.read(notebook, as_version=4)
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                found.append((index, output.get("ename", ""), output.get("evalue", "")))
+    return found
+
+
+@dataclass
+class JobResult:
+    job: Job
+    status: str  # "ran", "cached" or "failed"
+    seconds: float = 0.0
+    message: str = ""
+
+
+def _collapse_parameter_cells(notebook: Path) -> None:
+    """Tag the default and injected parameter cells ``hide-cell``: the book shows them folded."""
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if {"parameters", "injected-parameters"} & set(tags) and "hide-cell" not in tags:
+            tags.append("hide-cell")
+    nbformat.write(nb, notebook)
+
+
+def execute(job: Job, parameters: Mapping[str, Any], progress_bar: bool = False) -> Path:
+    """Execute one job with papermill and move the result into place atomically.
+
+    The notebook runs with kernel ``python3`` and the output folder as working directory.
+    It is written to a temporary file first; on success it replaces ``job.output``. On
+    failure the previous output is untouched and the failed notebook is kept under
+    ``.cache/cases/failed/`` for inspection.
+
+    Raises:
+        NotebookExecutionError: naming the notebook, the case, and the failing cell.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir = paths.CACHE / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        dir=tmp_dir, prefix=job.name.replace("/", "__") + ".", suffix=".ipynb"
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        try:
+            papermill.execute_notebook(
+                str(job.template),
+                str(tmp),
+                parameters=dict(parameters),
+                kernel_name=KERNEL,
+                cwd=str(job.output.parent),
+                progress_bar=progress_bar,
+                request_save_on_cell_execute=False,
+            )
+        except PapermillExecutionError as exc:
+            failed = paths.CACHE / "failed" / (job.name.replace("/", "__") + ".ipynb")
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            if tmp.is_file():
+                shutil.copyfile(tmp, failed)
+            raise NotebookExecutionError(
+                f"notebook {job.template.name} ({job.name}) failed in cell {exc.cell_index} "
+                f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}. "
+                f"Previous output left in place; failed copy at {failed}"
+            ) from None
+        _collapse_parameter_cells(tmp)
+        errors = error_outputs(tmp)
+        if errors:
+            cell, ename, evalue = errors[0]
+            raise NotebookExecutionError(
+                f"notebook {job.template.name} ({job.name}) has an error output in cell {cell}: "
+                f"{ename}: {evalue}"
+            )
+        os.replace(tmp, job.output)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return job.output
+
+
+def _run_one(job: Job, parameters: dict[str, Any], fingerprint: str) -> JobResult:
+    start = time.perf_counter()
+    scratch_dir = paths.CACHE / "tmp"
+    scratch_dir.mkdir(parents=True, exist_ok=True)
+    fd, scratch_name = tempfile.mkstemp(dir=scratch_dir, suffix=".manifest.jsonl")
+    os.close(fd)
+    scratch = Path(scratch_name)
+    # The kernel inherits this variable; report.glue appends each glued value to the file.
+    previous = os.environ.get(manifest.MANIFEST_ENV)
+    os.environ[manifest.MANIFEST_ENV] = str(scratch)
+    try:
+        output = execute(job, parameters)
+        entries = manifest.collect(scratch)
+    except NotebookExecutionError as exc:
+        return JobResult(job, "failed", time.perf_counter() - start, str(exc))
+    except Exception as exc:  # a kernel crash or I/O error must not take the others down
+        return JobResult(job, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
+    finally:
+        scratch.unlink(missing_ok=True)
+        if previous is None:
+            os.environ.pop(manifest.MANIFEST_ENV, None)
+        else:
+            os.environ[manifest.MANIFEST_ENV] = previous
+    _write_atomic(manifest.results_path(job.name), manifest.dumps(entries))
+    record = {
+        "job": job.name,
+        "fingerprint": fingerprint,
+        "output_sha256": _sha256_file(output),
+        "parameters": parameters,
+    }
+    _write_atomic(_stamp_path(job), json.dumps(record, sort_keys=True, indent=2, default=str))
+    return JobResult(job, "ran", time.perf_counter() - start)
+
+
+def run(
+    jobs: Iterable[Job],
+    overrides: Mapping[str, str] | None = None,
+    n_jobs: int = 1,
+    force: bool = False,
+    on_result: Callable[[JobResult], None] | None = None,
+) -> list[JobResult]:
+    """Run ``jobs``: case notebooks first (in parallel up to ``n_jobs``), then book notebooks.
+
+    Parameters are validated for every job before any runs. Overrides apply to the jobs whose
+    template declares them; an override no selected template declares is an error. Jobs whose
+    inputs are unchanged since their last success are reported as ``cached``. One failing job
+    does not stop the others.
+
+    Raises:
+        ParameterError: unknown parameter name or wrong type, before anything runs.
+    """
+    jobs = list(jobs)
+    overrides = dict(overrides or {})
+    declared_any: set[str] = set()
+    prepared: list[tuple[Job, dict[str, Any], str]] = []
+    for job in jobs:
+        declared = notebook_parameters(job.template)
+        declared_any |= set(declared)
+        applicable = {k: v for k, v in overrides.items() if k in declared}
+        params = resolve_parameters(job, applicable)
+        prepared.append((job, params, input_fingerprint(job, params)))
+    unknown = sorted(set(overrides) - declared_any)
+    if unknown:
+        valid = sorted(declared_any)
+        raise ParameterError(
+            f"unknown parameter(s) {', '.join(map(repr, unknown))} for the selected notebooks; "
+            f"valid parameters: {', '.join(valid)}"
+        )
+
+    results: list[JobResult] = []
+
+    def report(result: JobResult) -> None:
+        results.append(result)
+        if on_result:
+            on_result(result)
+
+    stages = [
+        [p for p in prepared if p[0].slug is not None],
+        [p for p in prepared if p[0].slug is None],
+    ]
+    for stage in stages:
+        todo = []
+        for job, params, fingerprint in stage:
+            if not force and is_fresh(job, fingerprint):
+                report(JobResult(job, "cached"))
+            else:
+                todo.append((job, params, fingerprint))
+        if n_jobs <= 1 or len(todo) <= 1:
+            for item in todo:
+                report(_run_one(*item))
+        else:
+            with cf.ProcessPoolExecutor(max_workers=n_jobs) as pool:
+                futures = [pool.submit(_run_one, *item) for item in todo]
+                for future in cf.as_completed(futures):
+                    report(future.result())
+    order = {p[0].name: i for i, p in enumerate(prepared)}
+    return sorted(results, key=lambda r: order[r.job.name])
+
+
+# --------------------------------------------------------------------------- book
+
+
+def toc_files(toc: Path | None = None) -> list[str]:
+    """Every file named in ``book/_toc.yml`` (root included), without extension."""
+    toc = toc or paths.BOOK / "_toc.yml"
+    data = yaml.safe_load(toc.read_text(encoding="utf-8"))
+    found = [data["root"]]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in data.items() if k != "root"})
+    return found
+
+
+def check_book_sources() -> list[str]:
+    """Problems that must stop a book build: missing chapters or notebooks with errors."""
+    problems = []
+    for entry in toc_files():
+        candidates = [paths.BOOK / f"{entry}{ext}" for ext in (".md", ".ipynb")]
+        existing = [c for c in candidates if c.is_file()]
+        if not existing:
+            problems.append(f"{entry}: listed in _toc.yml but not built (run `cases run --all`)")
+            continue
+        for path in existing:
+            if path.suffix == ".ipynb":
+                for cell, ename, evalue in error_outputs(path):
+                    problems.append(f"{entry}: error output in cell {cell}: {ename}: {evalue}")
+    return problems
+
+
+def build_book(builder: str = "html") -> Path:
+    """Build the book offline with Sphinx warnings as errors (``-W -n --keep-going``).
+
+    Raises:
+        CasesError: a chapter is missing or contains an error output (the book is not built),
+            or the build itself fails (Sphinx's output is shown).
+    """
+    problems = check_book_sources()
+    if problems:
+        raise CasesError("refusing to build the book:\n  - " + "\n  - ".join(problems))
+    exe = Path(sys.executable).parent / "jupyter-book"
+    command = [
+        str(exe) if exe.exists() else "jupyter-book",
+        "build",
+        str(paths.BOOK),
+        "--builder",
+        builder,
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
+    completed = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise CasesError(
+            "jupyter-book build failed:\n" + completed.stdout[-6000:] + completed.stderr[-6000:]
+        )
+    return paths.BOOK / "_build" / "html" / "index.html"

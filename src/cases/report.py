@@ -1,0 +1,232 @@
+"""Shared presentation helpers: theme, provenance labels, tables and glue.
+
+Every figure and table in the book states where its numbers come from. Real data carry a
+"Source: …" line; simulated field data carry a visible "Simulated data" stamp. Both are added
+here, never by hand in a notebook, so no exhibit can leave the library unlabelled.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from pandas.io.formats.style import Styler
+
+SIMULATED_LABEL = "Simulated data — illustrates the thesis's claims as hypotheses, not findings"
+#: Okabe–Ito palette: distinguishable under the common forms of colour-blindness.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+_GLUE_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def set_theme() -> None:
+    """Apply the compendium's plotting theme (seaborn ``whitegrid``, Okabe–Ito palette).
+
+    Figure metadata carry no creation date, so re-running gives identical image files.
+    """
+    sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (7.0, 4.0),
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "figure.constrained_layout.use": True,
+            "svg.hashsalt": "cases",
+            "axes.titleweight": "bold",
+        }
+    )
+    # Inline figures in notebooks go through savefig; drop the timestamp/software fields there.
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png", metadata={"Software": None})
+    except Exception:  # not inside IPython: nothing to configure
+        pass
+    pd.set_option("display.max_columns", 50)
+    pd.set_option("display.width", 120)
+
+
+def provenance(simulated: bool, source: str | None) -> str:
+    """The provenance line for an exhibit.
+
+    Rule: simulated exhibits get :data:`SIMULATED_LABEL` (plus the generator, if ``source`` is
+    given); real exhibits must name their source.
+
+    Raises:
+        ValueError: a real exhibit without a source.
+    """
+    if simulated:
+        return SIMULATED_LABEL + (f" ({source})" if source else "")
+    if not source or not source.strip():
+        raise ValueError("a figure or table from real data needs source='…' naming its origin")
+    return source if source.startswith("Source:") else f"Source: {source}"
+
+
+def label_figure(fig: mpl.figure.Figure, *, simulated: bool, source: str | None = None) -> None:
+    """Stamp the provenance line at the foot of ``fig`` (see :func:`provenance`).
+
+    Simulated figures also get a large, light diagonal watermark so a cropped copy still says so.
+    """
+    text = provenance(simulated, source)
+    fig.text(
+        0.01,
+        0.0,
+        text,
+        ha="left",
+        va="bottom",
+        fontsize=8,
+        color="#B00020" if simulated else "#444444",
+        style="italic",
+        wrap=True,
+    )
+    if simulated:
+        fig.text(
+            0.5,
+            0.5,
+            "SIMULATED DATA",
+            ha="center",
+            va="center",
+            rotation=20,
+            fontsize=40,
+            color="#B00020",
+            alpha=0.12,
+            zorder=0,
+        )
+    # Leave room at the foot for the provenance line.
+    fig.set_layout_engine("constrained")
+    fig.get_layout_engine().set(h_pad=0.3)
+
+
+@dataclass(frozen=True)
+class LabelledTable:
+    """An HTML table with a caption and a provenance footer; displays itself in notebooks."""
+
+    styler: Styler
+    note: str
+    simulated: bool
+    frame: pd.DataFrame
+
+    def to_html(self) -> str:
+        colour = "#B00020" if self.simulated else "#444444"
+        footer = (
+            f'<p class="cases-provenance" style="color:{colour};font-style:italic;'
+            f'font-size:0.85em;margin-top:0">{html.escape(self.note)}</p>'
+        )
+        return f'<div class="cases-table">{self.styler.to_html()}{footer}</div>'
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        return f"{self.frame.to_string()}\n{self.note}"
+
+
+def table(
+    df: pd.DataFrame,
+    *,
+    simulated: bool,
+    source: str | None = None,
+    caption: str | None = None,
+    precision: int = 2,
+    index: bool = True,
+) -> LabelledTable:
+    """Render ``df`` as a captioned HTML table with its provenance line underneath.
+
+    Numbers are rounded only here, for display (``precision`` decimals); the data stay exact.
+
+    Raises:
+        ValueError: a real-data table without ``source``.
+    """
+    note = provenance(simulated, source)
+    styler = df.style.format(precision=precision, na_rep="—", thousands=",")
+    if not index:
+        styler = styler.hide(axis="index")
+    styler = styler.set_caption(html.escape(caption or ""))
+    styler = styler.set_table_styles(
+        [
+            {"selector": "caption", "props": "caption-side: top; font-weight: bold;"},
+            {"selector": "td, th", "props": "text-align: left; vertical-align: top;"},
+        ]
+    )
+    # A fixed uuid keeps the generated CSS ids identical between runs.
+    styler = styler.set_uuid("cases")
+    return LabelledTable(styler=styler, note=note, simulated=simulated, frame=df)
+
+
+def bullet_table(items: Iterable[tuple[str, str]], columns: tuple[str, str]) -> pd.DataFrame:
+    """A two-column frame from ``(label, text)`` pairs, for profile tables."""
+    return pd.DataFrame(list(items), columns=list(columns))
+
+
+def check_glue_key(key: str) -> str:
+    """Glue keys are lowercase snake_case (``liupanshui_att_income``).
+
+    Raises:
+        ValueError: any other key.
+    """
+    if not _GLUE_KEY.match(key):
+        raise ValueError(f"glue key {key!r} must be lowercase snake_case, starting with a letter")
+    return key
+
+
+def glue(key: str, value: Any, display: bool = False, tolerance: float | None = None) -> Any:
+    """Glue ``value`` under ``key`` for the book's prose (myst-nb), record it, and return it.
+
+    Raw values are glued; formatting happens in the ``{glue:text}`` role (``key:.1f``). The
+    same call records the value in the results manifest (:mod:`cases.manifest`), with the
+    stated ``tolerance`` for floats (relative to ``max(1, |value|)``), so the book's numbers and
+    the manifest cannot drift apart.
+    """
+    from myst_nb import glue as _glue
+
+    from cases import manifest
+
+    _glue(check_glue_key(key), value, display=display)
+    manifest.record(key, value, tolerance)
+    return value
+
+
+def glue_figure(key: str, fig: mpl.figure.Figure) -> None:
+    """Glue a figure for ``{glue:figure}`` and close it, so it is not also shown inline."""
+    from myst_nb import glue as _glue
+
+    _glue(check_glue_key(key), fig, display=False)
+    plt.close(fig)
+
+
+def heatmap(
+    matrix: pd.DataFrame,
+    *,
+    title: str,
+    simulated: bool,
+    source: str | None = None,
+    cmap: str = "Blues",
+    annotate: bool = False,
+) -> mpl.figure.Figure:
+    """A labelled heatmap of ``matrix`` (rows × columns), with its provenance line."""
+    height = 1.2 + 0.32 * len(matrix.index)
+    width = 2.5 + 0.45 * len(matrix.columns)
+    fig, ax = plt.subplots(figsize=(max(width, 6.0), max(height, 3.0)))
+    sns.heatmap(
+        matrix,
+        ax=ax,
+        cmap=cmap,
+        cbar=False,
+        linewidths=0.5,
+        linecolor="white",
+        annot=annotate,
+        fmt="g",
+        vmin=0,
+    )
+    ax.set_title(title, loc="left")
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", labelrotation=90)
+    label_figure(fig, simulated=simulated, source=source)
+    return fig

@@ -1,0 +1,130 @@
+"""The runner and the CLI: overrides, refusals with exit status 2, failures that keep old output,
+and the full book build (end to end)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from conftest import run_cli
+
+pytestmark = pytest.mark.xdist_group("cli")
+
+
+def _outputs_text(notebook: Path) -> str:
+    nb = nbformat.read(notebook, as_version=4)
+    chunks = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            chunks.append(out.get("text", ""))
+            chunks.extend(str(v) for v in out.get("data", {}).values())
+    return "\n".join(chunks)
+
+
+def test_list_prints_five_slugs_with_titles(project_copy):
+    done = run_cli(project_copy, "list")
+    assert done.returncode == 0
+    lines = done.stdout.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == sorted(
+        ["liupanshui", "shandong_a_town", "w_town", "h_county", "pingliang"]
+    )
+    assert all(len(line.split("\t")[1]) > 10 for line in lines)
+
+
+def test_unknown_slug_exits_2_and_lists_valid(project_copy):
+    done = run_cli(project_copy, "run", "atlantis")
+    assert done.returncode == 2
+    assert "unknown case slug(s) 'atlantis'" in done.stderr
+    assert "liupanshui" in done.stderr
+
+
+def test_unknown_parameter_exits_2_and_lists_valid(project_copy):
+    done = run_cli(project_copy, "run", "h_county", "-p", "sede=3")
+    assert done.returncode == 2
+    assert "'sede'" in done.stderr and "seed" in done.stderr and "data_dir" in done.stderr
+
+
+def test_mistyped_parameter_exits_2(project_copy):
+    done = run_cli(project_copy, "run", "h_county", "-p", "seed=abc")
+    assert done.returncode == 2
+    assert "parameter 'seed' expects int, got 'abc'" in done.stderr
+
+
+def test_malformed_override_exits_2(project_copy):
+    done = run_cli(project_copy, "run", "h_county", "-p", "seed")
+    assert done.returncode == 2
+    assert "KEY=VALUE" in done.stderr
+
+
+def test_override_reaches_the_notebook_and_is_cached(project_copy):
+    done = run_cli(project_copy, "run", "w_town", "-p", "seed=4242", "--jobs", "1")
+    assert done.returncode == 0, done.stderr
+    output = project_copy / "book" / "cases" / "w_town" / "case_profile.ipynb"
+    nb = nbformat.read(output, as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert "seed = 4242" in injected[0].source
+    assert 'case = "w_town"' in injected[0].source
+    manifest = json.loads((project_copy / "results" / "w_town" / "case_profile.json").read_text())
+    assert manifest["profile_n_problems"]["value"] == 5  # five problems in data/cases/w_town.yaml
+    # Same inputs again: skipped. A different parameter: runs again.
+    again = run_cli(project_copy, "run", "w_town", "-p", "seed=4242", "--jobs", "1")
+    assert again.returncode == 0 and "0 ran, 1 cached" in again.stderr
+    changed = run_cli(project_copy, "run", "w_town", "-p", "seed=7", "--jobs", "1")
+    assert changed.returncode == 0 and "1 ran, 0 cached" in changed.stderr
+
+
+def test_failing_notebook_names_cell_and_keeps_previous_output(project_copy):
+    first = run_cli(project_copy, "run", "pingliang", "--jobs", "1")
+    assert first.returncode == 0, first.stderr
+    output = project_copy / "book" / "cases" / "pingliang" / "case_profile.ipynb"
+    good = output.read_bytes()
+    # Break the template: the profile cell now raises.
+    template = project_copy / "notebooks" / "case_profile.ipynb"
+    nb = nbformat.read(template, as_version=4)
+    broken_index = 2
+    nb.cells[broken_index].source += "\nraise RuntimeError('planted failure')"
+    nbformat.write(nb, template)
+    done = run_cli(project_copy, "run", "pingliang", "--jobs", "1")
+    assert done.returncode == 1
+    assert "case_profile.ipynb (pingliang/case_profile) failed in cell" in done.stderr
+    assert "planted failure" in done.stderr
+    assert output.read_bytes() == good, "the previous good output survives"
+    # The build refuses to go on after the failure and says why.
+    build = run_cli(project_copy, "build", "--jobs", "1")
+    assert build.returncode == 1
+    assert "Not building the book" in build.stderr
+
+
+def test_build_refuses_notebook_with_error_output(project_copy):
+    from cases import pipeline
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("1/0")
+    cell.outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="boom")]
+    nb.cells.append(cell)
+    path = project_copy / "planted.ipynb"
+    nbformat.write(nb, path)
+    assert pipeline.error_outputs(path) == [(0, "ZeroDivisionError", "boom")]
+
+
+@pytest.mark.slow
+def test_build_end_to_end(project_copy):
+    done = run_cli(project_copy, "build", "--jobs", "2", timeout=900)
+    assert done.returncode == 0, done.stderr[-4000:] + done.stdout[-4000:]
+    html = project_copy / "book" / "_build" / "html"
+    assert done.stdout.strip().endswith("index.html")
+    assert (html / "index.html").is_file()
+    for slug in ["liupanshui", "shandong_a_town", "w_town", "h_county", "pingliang"]:
+        page = (html / "cases" / slug / "case_profile.html").read_text(encoding="utf-8")
+        assert "Research design" in page and "Source: thesis abstract" in page
+        assert (html / "cases" / slug / "index.html").is_file()
+    cross = (html / "cross_case.html").read_text(encoding="utf-8")
+    assert "Cross-case synthesis" in cross and cross.count("<img") >= 5
+    assert "精准扶贫" in (html / "glossary.html").read_text(encoding="utf-8")
+    assert "Author unknown" in (html / "references.html").read_text(encoding="utf-8")
+    assert not list((project_copy / "book").rglob("*.tmp"))

@@ -1,0 +1,104 @@
+"""Interfaces that must agree: table of contents, parameter files, registry and templates."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+
+import nbformat
+import pytest
+import yaml
+
+from cases import paths, pipeline, registry
+
+TEMPLATES = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
+GLUE_CALL = re.compile(r"""report\.glue(?:_figure)?\(\s*f?["']([a-z0-9_{}]+)["']""")
+GLUE_USE = re.compile(
+    r"""\{glue:(?:text|md|figure)?\}`([a-z0-9_]+)(?::[^`]*)?`|glue:figure\}\s+([a-z0-9_]+)"""
+)
+
+
+def test_every_case_has_params_and_a_chapter():
+    slugs = set(registry.slugs())
+    params = {p.stem for p in paths.PARAMS.glob("*.yaml")} - {pipeline.BOOK_PARAMS}
+    assert params == slugs
+    toc = set(pipeline.toc_files())
+    for slug in slugs:
+        assert f"cases/{slug}/index" in toc
+        assert (paths.BOOK / "cases" / slug / "index.md").is_file()
+
+
+def test_toc_sections_match_params_and_templates():
+    toc = yaml.safe_load((paths.BOOK / "_toc.yml").read_text(encoding="utf-8"))
+    chapters = [c for part in toc["parts"] for c in part["chapters"]]
+    by_file = {c["file"]: c for c in chapters}
+    for slug in registry.slugs():
+        jobs = pipeline.jobs_for(slug)
+        assert jobs[0].analysis == "case_profile", "every chapter opens with its case profile"
+        listed = [s["file"] for s in by_file[f"cases/{slug}/index"].get("sections", [])]
+        assert listed == [f"cases/{slug}/{job.analysis}" for job in jobs]
+        for job in jobs:
+            assert job.template.is_file(), f"{slug}: no template for analysis {job.analysis}"
+    for job in pipeline.book_jobs():
+        assert job.analysis in by_file
+        assert job.template.is_file()
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
+def test_templates_have_documented_typed_parameters(template):
+    nb = nbformat.read(template, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert first_code is tagged[0], "the parameters cell is the first code cell"
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    for line in tagged[0].source.splitlines():
+        if line.strip():
+            assert re.match(r"^\w+: \w+ = .+  # \S", line), f"untyped or undocumented: {line}"
+    declared = pipeline.notebook_parameters(template)
+    assert {"data_dir", "seed"} <= set(declared)
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
+def test_templates_are_committed_without_outputs(template):
+    nb = json.loads(template.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
+def test_every_glue_key_used_in_prose_is_produced(template):
+    nb = nbformat.read(template, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    produced = set(GLUE_CALL.findall(code))
+    produced_patterns = [
+        re.compile("^" + re.sub(r"\{[^}]+\}", r"[a-z0-9_]+", k) + "$") for k in produced
+    ]
+    used = {a or b for a, b in GLUE_USE.findall(prose)}
+    assert used, "templates glue their numbers into the prose"
+    for key in used:
+        assert any(p.match(key) for p in produced_patterns), f"{template.name}: {key} never glued"
+
+
+def test_case_parameters_are_declared_by_their_templates():
+    for slug in [*registry.slugs(), pipeline.BOOK_PARAMS]:
+        for job in pipeline.jobs_for(slug):
+            pipeline.resolve_parameters(job)  # raises on an unknown name or wrong type
+
+
+def test_headings_never_skip_a_level():
+    for template in TEMPLATES:
+        nb = nbformat.read(template, as_version=4)
+        levels = [
+            len(m.group(1))
+            for c in nb.cells
+            if c.cell_type == "markdown"
+            for m in re.finditer(r"^(#+) ", c.source, flags=re.M)
+        ]
+        assert levels[0] == 1 and levels.count(1) == 1, template.name
+        for before, after in itertools.pairwise(levels):
+            assert after <= before + 1, f"{template.name}: heading jumps {before}->{after}"
