@@ -1,0 +1,233 @@
+"""Loaders for the public statistics in ``data/raw/``, described by ``data/datapackage.json``.
+
+The tables are transcriptions of real published figures (NBS releases and their press
+reprints, provincial exit announcements, the 2010 and 2020 census compilation of Dong, Du &
+Liu 2022, and World Bank WDI). Each resource in the Frictionless Data Package (Frictionless
+Data, "Data Package" and "Table Schema" specifications, v1) carries its schema, sources,
+licences and a ``hash`` of ``"sha256:<hex>"`` for its file.
+
+Developers who change a table run :func:`update_hashes` once, then re-run the tests::
+
+    python -c "from cases.public_data import update_hashes; update_hashes()"
+
+Public API: :func:`table_names`, :func:`load_table`, :func:`source_line`,
+:func:`verify_package`, :func:`update_hashes`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cases.errors import CasesError, DataValidationError
+from cases.paths import DATA
+
+__all__ = [
+    "DATAPACKAGE",
+    "UnknownTableError",
+    "load_table",
+    "source_line",
+    "table_names",
+    "update_hashes",
+    "verify_package",
+]
+
+DATAPACKAGE = DATA / "datapackage.json"
+
+# Table Schema field type -> pandas dtype. Nullable dtypes, because a gap in a published
+# series must stay a gap (missing), never become 0 or NaN-by-coercion of an integer column.
+_DTYPES = {
+    "integer": "Int64",
+    "year": "Int64",
+    "number": "Float64",
+    "string": "string",
+    "boolean": "boolean",
+}
+
+
+class UnknownTableError(CasesError, KeyError, ValueError):
+    """A table name is not a resource of the data package (the message lists the known ones)."""
+
+    def __str__(self) -> str:
+        # KeyError would otherwise print the message wrapped in quotes.
+        return str(self.args[0]) if self.args else ""
+
+
+def _read_descriptor(datapackage_path: str | os.PathLike[str]) -> dict[str, Any]:
+    path = Path(datapackage_path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataValidationError(str(path), ["datapackage.json not found"]) from None
+    except json.JSONDecodeError as exc:
+        raise DataValidationError(str(path), [f"invalid JSON: {exc}"]) from None
+
+
+def _resource(descriptor: Mapping[str, Any], name: str, source: str) -> dict[str, Any]:
+    for resource in descriptor.get("resources", []):
+        if resource.get("name") == name:
+            return resource
+    known = ", ".join(sorted(r.get("name", "?") for r in descriptor.get("resources", [])))
+    raise UnknownTableError(f"unknown table {name!r} in {source}; known tables: {known}")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def table_names(datapackage_path: str | os.PathLike[str] = DATAPACKAGE) -> list[str]:
+    """Return the resource names of the data package, in package order.
+
+    Raises :class:`~cases.errors.DataValidationError` if the descriptor is missing or invalid.
+    """
+    descriptor = _read_descriptor(datapackage_path)
+    return [r["name"] for r in descriptor.get("resources", [])]
+
+
+def _convert(
+    column: pd.Series, field: Mapping[str, Any], label: str, problems: list[str]
+) -> pd.Series:
+    """Convert one text column to the dtype of its Table Schema field; record unparseable cells."""
+    ftype = field.get("type", "string")
+    name = field["name"]
+    present = column.ne("")
+    text = column.where(present)
+    if ftype in ("integer", "year", "number"):
+        converted = pd.to_numeric(text, errors="coerce")
+        if ftype != "number":
+            fractional = converted.notna() & (converted % 1 != 0)
+            converted = converted.mask(fractional)
+    elif ftype == "boolean":
+        true_values = set(field.get("trueValues", ["true", "True", "TRUE", "1"]))
+        false_values = set(field.get("falseValues", ["false", "False", "FALSE", "0"]))
+        mapping = {**dict.fromkeys(true_values, True), **dict.fromkeys(false_values, False)}
+        converted = text.map(mapping)
+    elif ftype == "date":
+        converted = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    else:
+        converted = text
+    bad = present & converted.isna()
+    for row in bad[bad].index:
+        # Header is line 1 of the file, so data row i is line i + 2.
+        problems.append(f"{label} line {row + 2}, column {name}: {column[row]!r} is not a {ftype}")
+    if ftype == "date":
+        return converted
+    return converted.astype(_DTYPES.get(ftype, "string"))
+
+
+def load_table(name: str, datapackage_path: str | os.PathLike[str] = DATAPACKAGE) -> pd.DataFrame:
+    """Read the table ``name`` from the data package, typed by its Table Schema.
+
+    Rule: the CSV (UTF-8, one header row) is read as text; the header must equal the schema's
+    field names in order; empty cells are missing values; each column is converted by its
+    field type (integer/year -> ``Int64``, number -> ``Float64``, boolean -> ``boolean``,
+    date -> ``datetime64``, string -> ``string``). Units are given in each field's
+    ``description``/``unit`` in ``datapackage.json``. Reference: Frictionless Data, Table
+    Schema v1 (field types, ``missingValues`` default ``[""]``).
+
+    Raises :class:`UnknownTableError` (a ``KeyError`` and ``ValueError``) naming the unknown
+    table and listing the known ones, and
+    :class:`~cases.errors.DataValidationError` naming the file, line and column of any cell
+    that does not parse or a header that does not match the schema.
+    """
+    descriptor = _read_descriptor(datapackage_path)
+    resource = _resource(descriptor, name, str(datapackage_path))
+    path = Path(datapackage_path).parent / resource["path"]
+    fields = resource["schema"]["fields"]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    expected = [f["name"] for f in fields]
+    if list(frame.columns) != expected:
+        raise DataValidationError(
+            str(path), [f"header {list(frame.columns)} does not match schema fields {expected}"]
+        )
+    problems: list[str] = []
+    typed = {f["name"]: _convert(frame[f["name"]], f, resource["path"], problems) for f in fields}
+    if problems:
+        raise DataValidationError(str(path), problems)
+    return pd.DataFrame(typed)
+
+
+def source_line(name: str, datapackage_path: str | os.PathLike[str] = DATAPACKAGE) -> str:
+    """Return a one-line citation, ``"Source: <citation>. Licence: <licences>."``, for stamps.
+
+    Rule: the resource's custom ``citation`` property if present, else its ``sources`` titles
+    joined by ``"; "``; then the licence titles (or names) joined by ``"; "``. Used by the
+    figure and table helpers to label real-data exhibits. Raises
+    :class:`UnknownTableError` for an unknown table.
+    """
+    descriptor = _read_descriptor(datapackage_path)
+    resource = _resource(descriptor, name, str(datapackage_path))
+    text = resource.get("citation") or "; ".join(s["title"] for s in resource.get("sources", []))
+    text = f"Source: {text.rstrip('.')}."
+    licences = [lic.get("title") or lic.get("name") for lic in resource.get("licenses", [])]
+    if licences:
+        text = f"{text} Licence: {'; '.join(licences)}."
+    return text
+
+
+def verify_package(datapackage_path: str | os.PathLike[str] = DATAPACKAGE) -> dict[str, str]:
+    """Recompute each resource file's SHA-256 and compare it with the resource's ``hash``.
+
+    Rule: ``hash`` is written ``"sha256:<64 hex digits>"`` (Frictionless Data Resource v1);
+    the digest is over the file's bytes. Returns ``{resource name: hex digest}``.
+    Raises :class:`~cases.errors.DataValidationError` naming every missing file, missing or
+    malformed hash, and mismatching file (with expected and actual digests).
+    """
+    descriptor = _read_descriptor(datapackage_path)
+    base = Path(datapackage_path).parent
+    problems: list[str] = []
+    digests: dict[str, str] = {}
+    for resource in descriptor.get("resources", []):
+        name, rel = resource.get("name", "?"), resource.get("path", "?")
+        algo, _, expected = str(resource.get("hash", "")).partition(":")
+        if algo != "sha256" or len(expected) != 64:
+            problems.append(f"{rel} (resource {name}): hash must be 'sha256:<hex>'")
+            continue
+        path = base / rel
+        if not path.is_file():
+            problems.append(f"{rel} (resource {name}): file not found")
+            continue
+        digests[name] = _sha256(path)
+        if digests[name] != expected.lower():
+            problems.append(
+                f"{rel} (resource {name}): sha256 {digests[name]} != recorded {expected.lower()}"
+            )
+    if problems:
+        raise DataValidationError(str(datapackage_path), problems)
+    return digests
+
+
+def update_hashes(datapackage_path: str | os.PathLike[str] = DATAPACKAGE) -> dict[str, str]:
+    """Rewrite each resource's ``hash`` (``"sha256:<hex>"``) and ``bytes`` from its file.
+
+    For developers after editing a table in ``data/raw/``; the rest of the hand-maintained
+    descriptor is kept as is (key order preserved, 2-space indent, UTF-8, non-ASCII kept).
+    Returns ``{resource name: hex digest}``. Raises
+    :class:`~cases.errors.DataValidationError` naming any resource whose file is missing.
+    """
+    path = Path(datapackage_path)
+    descriptor = _read_descriptor(path)
+    missing: list[str] = []
+    digests: dict[str, str] = {}
+    for resource in descriptor.get("resources", []):
+        file = path.parent / resource["path"]
+        if not file.is_file():
+            missing.append(f"{resource['path']} (resource {resource.get('name', '?')}): not found")
+            continue
+        digests[resource["name"]] = _sha256(file)
+        resource["hash"] = f"sha256:{digests[resource['name']]}"
+        resource["bytes"] = file.stat().st_size
+    if missing:
+        raise DataValidationError(str(path), missing)
+    path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return digests

@@ -1,0 +1,170 @@
+"""The public-statistics data package: Frictionless validity (offline), hashes, metadata."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import frictionless
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cases.errors import DataValidationError
+from cases.paths import DATA
+from cases.public_data import DATAPACKAGE, update_hashes, verify_package
+
+EXPECTED_TABLES = {
+    "national_rural_poverty",
+    "poor_area_rural_income",
+    "county_exit_counts",
+    "case_area_counties",
+    "census_population",
+    "international_poverty",
+    "locality_facts",
+}
+
+
+@pytest.fixture(scope="module")
+def descriptor() -> dict:
+    return json.loads(DATAPACKAGE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any attempt to open a network connection fail, so validation must run offline."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("network access attempted during an offline test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture
+def package_copy(tmp_path: Path) -> Path:
+    """A copy of data/datapackage.json and data/raw/ in a temporary directory."""
+    shutil.copy(DATAPACKAGE, tmp_path / "datapackage.json")
+    shutil.copytree(DATA / "raw", tmp_path / "raw")
+    return tmp_path / "datapackage.json"
+
+
+def test_frictionless_validation_of_whole_package_passes_offline(no_network: None) -> None:
+    report = frictionless.validate(str(DATAPACKAGE))
+    assert report.valid, report.flatten(["taskNumber", "rowNumber", "fieldName", "type", "note"])
+    assert {task.name for task in report.tasks} == EXPECTED_TABLES
+
+
+def test_frictionless_detects_a_corrupted_cell(package_copy: Path, no_network: None) -> None:
+    # Guard against a validation that cannot fail: break one census figure (non-numeric),
+    # restamp the hash so only the schema check can catch it.
+    path = package_copy.parent / "raw" / "census_population.csv"
+    text = path.read_text(encoding="utf-8").replace("2851332", "2,851,332x", 1)
+    path.write_text(text, encoding="utf-8")
+    update_hashes(package_copy)
+    report = frictionless.validate(str(package_copy))
+    assert not report.valid
+    assert "type-error" in {e[0] for e in report.flatten(["type"])}
+
+
+def test_frictionless_checks_the_case_county_foreign_key(
+    package_copy: Path, no_network: None
+) -> None:
+    # A county code absent from census_population must be reported as a foreign-key error.
+    path = package_copy.parent / "raw" / "case_area_counties.csv"
+    text = path.read_text(encoding="utf-8").replace("371625,371625,", "371699,371625,", 1)
+    path.write_text(text, encoding="utf-8")
+    update_hashes(package_copy)
+    report = frictionless.validate(str(package_copy))
+    assert [e[0] for e in report.flatten(["type"])] == ["foreign-key"]
+
+
+def test_every_resource_hash_matches_recomputed_sha256(descriptor: dict) -> None:
+    for resource in descriptor["resources"]:
+        data = (DATA / resource["path"]).read_bytes()
+        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest(), resource["path"]
+        assert resource["bytes"] == len(data), resource["path"]
+
+
+def test_verify_package_returns_digests_for_every_table() -> None:
+    digests = verify_package()
+    assert set(digests) == EXPECTED_TABLES
+
+
+def test_verify_package_names_the_mismatching_file(package_copy: Path) -> None:
+    path = package_copy.parent / "raw" / "international_poverty.csv"
+    path.write_bytes(path.read_bytes() + b"\n")
+    with pytest.raises(DataValidationError, match=r"raw/international_poverty\.csv") as info:
+        verify_package(package_copy)
+    assert len(info.value.problems) == 1
+
+
+def test_verify_package_names_a_missing_file(package_copy: Path) -> None:
+    (package_copy.parent / "raw" / "locality_facts.csv").unlink()
+    with pytest.raises(DataValidationError, match=r"raw/locality_facts\.csv.*not found"):
+        verify_package(package_copy)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(content=st.binary(max_size=200), flip=st.integers(min_value=0, max_value=199))
+def test_update_then_verify_roundtrip_and_any_change_is_caught(
+    tmp_path_factory: pytest.TempPathFactory, content: bytes, flip: int
+) -> None:
+    # Property: after update_hashes, verify_package passes; changing any byte makes it fail.
+    root = tmp_path_factory.mktemp("pkg")
+    (root / "t.csv").write_bytes(content)
+    package = root / "datapackage.json"
+    package.write_text(json.dumps({"resources": [{"name": "t", "path": "t.csv"}]}))
+    update_hashes(package)
+    assert verify_package(package) == {"t": hashlib.sha256(content).hexdigest()}
+    changed = bytearray(content or b"\x00")
+    changed[flip % len(changed)] ^= 0xFF
+    (root / "t.csv").write_bytes(bytes(changed) if content else bytes(changed) + b"x")
+    with pytest.raises(DataValidationError, match=r"t\.csv"):
+        verify_package(package)
+
+
+def test_every_resource_is_real_sourced_licensed_and_keyed(descriptor: dict) -> None:
+    assert {r["name"] for r in descriptor["resources"]} == EXPECTED_TABLES
+    for resource in descriptor["resources"]:
+        name = resource["name"]
+        assert resource["simulated"] is False, name
+        assert not Path(resource["path"]).is_absolute(), name
+        assert resource["path"].startswith("raw/") and resource["path"].endswith(".csv"), name
+        assert resource["sources"] and all(s["title"] and s["path"] for s in resource["sources"])
+        assert resource["licenses"], name
+        assert resource["schema"].get("primaryKey"), name
+        for field in resource["schema"]["fields"]:
+            assert field.get("description"), f"{name}.{field['name']} has no description"
+
+
+def test_quantities_carry_units(descriptor: dict) -> None:
+    # Every count, amount or share field states its unit (identifiers and years do not need one).
+    no_unit_needed = {"year", "exit_year", "code_2010", "code_2020", "fact_id", "value"}
+    for resource in descriptor["resources"]:
+        for field in resource["schema"]["fields"]:
+            if field["type"] in ("integer", "number") and field["name"] not in no_unit_needed:
+                assert field.get("unit"), f"{resource['name']}.{field['name']} has no unit"
+
+
+def test_csv_files_are_utf8_with_one_header_row_matching_the_schema(descriptor: dict) -> None:
+    for resource in descriptor["resources"]:
+        path = DATA / resource["path"]
+        text = path.read_bytes().decode("utf-8")  # raises if not UTF-8
+        assert not text.startswith("\ufeff"), f"{path.name} has a byte-order mark"
+        rows = list(csv.reader(text.splitlines()))
+        assert rows[0] == [f["name"] for f in resource["schema"]["fields"]], path.name
+        assert all(len(r) == len(rows[0]) for r in rows[1:]), path.name
+        assert len(rows) > 1, path.name
+
+
+def test_wdi_and_census_licences_are_stated(descriptor: dict) -> None:
+    by_name = {r["name"]: r for r in descriptor["resources"]}
+    assert by_name["international_poverty"]["licenses"][0]["name"] == "CC-BY-4.0"
+    assert by_name["census_population"]["licenses"][0]["name"] == "MIT"
