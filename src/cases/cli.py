@@ -74,6 +74,8 @@ def _run_jobs(args: argparse.Namespace, console: Console) -> int:
         n_jobs=args.jobs,
         force=args.force,
         on_result=on_result,
+        executor=args.executor,
+        scheduler=args.scheduler,
     )
     return _summary(results, console)
 
@@ -101,6 +103,22 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     console = _console()
     mismatches = manifest.verify(n_jobs=args.jobs, console=console)
     return EXIT_FAILED if mismatches else EXIT_OK
+
+
+def _executor_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--executor",
+        choices=pipeline.EXECUTORS,
+        default="process",
+        help="where notebooks run: local processes (default) or a Dask cluster",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="Dask scheduler address (tcp://host:port); default with --executor dask: a "
+        "LocalCluster with --jobs workers",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"notebooks to run in parallel (default: {default_jobs}, the number of cores)",
     )
     p_run.add_argument("--force", action="store_true", help="re-run even if nothing changed")
+    _executor_options(p_run)
     p_run.set_defaults(func=_cmd_run)
 
     p_build = sub.add_parser(
@@ -157,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_build.add_argument("--jobs", type=int, default=default_jobs, metavar="N")
     p_build.add_argument("--force", action="store_true", help="re-run every notebook first")
+    _executor_options(p_build)
     p_build.set_defaults(func=_cmd_build)
 
     p_verify = sub.add_parser(

@@ -434,12 +434,55 @@ def _run_one(job: Job, parameters: dict[str, Any], fingerprint: str) -> JobResul
     return JobResult(job, "ran", time.perf_counter() - start)
 
 
+EXECUTORS = ("process", "dask")
+
+
+def _execute_stage(
+    todo: list[tuple[Job, dict[str, Any], str]],
+    n_jobs: int,
+    executor: str,
+    scheduler: str | None,
+    report: Callable[[JobResult], None],
+) -> None:
+    """Run one stage of independent jobs serially, in a process pool, or on a Dask cluster."""
+    if executor == "dask":
+        from dask.distributed import Client, LocalCluster, as_completed
+
+        cluster = None
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            # One single-threaded worker process per job slot: kernels are separate processes.
+            cluster = LocalCluster(
+                n_workers=n_jobs, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            client = Client(cluster)
+        try:
+            futures = [client.submit(_run_one, *item, pure=False) for item in todo]
+            for future in as_completed(futures):
+                report(future.result())
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    elif n_jobs <= 1 or len(todo) <= 1:
+        for item in todo:
+            report(_run_one(*item))
+    else:
+        with cf.ProcessPoolExecutor(max_workers=n_jobs) as pool:
+            futures = [pool.submit(_run_one, *item) for item in todo]
+            for future in cf.as_completed(futures):
+                report(future.result())
+
+
 def run(
     jobs: Iterable[Job],
     overrides: Mapping[str, str] | None = None,
     n_jobs: int = 1,
     force: bool = False,
     on_result: Callable[[JobResult], None] | None = None,
+    executor: str = "process",
+    scheduler: str | None = None,
 ) -> list[JobResult]:
     """Run ``jobs``: case notebooks first (in parallel up to ``n_jobs``), then book notebooks.
 
@@ -448,9 +491,17 @@ def run(
     inputs are unchanged since their last success are reported as ``cached``. One failing job
     does not stop the others.
 
+    ``executor="process"`` runs jobs in local processes; ``executor="dask"`` sends the same
+    papermill jobs to the Dask scheduler at ``scheduler`` (``tcp://host:port``) or, without an
+    address, to a ``LocalCluster`` of ``n_jobs`` single-threaded worker processes. Workers must
+    see the project at the same path (or ``CASES_ROOT``).
+
     Raises:
-        ParameterError: unknown parameter name or wrong type, before anything runs.
+        ParameterError: unknown parameter name or wrong type, or an unknown executor, before
+            anything runs.
     """
+    if executor not in EXECUTORS:
+        raise ParameterError(f"executor must be one of {EXECUTORS}, got {executor!r}")
     jobs = list(jobs)
     overrides = dict(overrides or {})
     declared_any: set[str] = set()
@@ -487,14 +538,8 @@ def run(
                 report(JobResult(job, "cached"))
             else:
                 todo.append((job, params, fingerprint))
-        if n_jobs <= 1 or len(todo) <= 1:
-            for item in todo:
-                report(_run_one(*item))
-        else:
-            with cf.ProcessPoolExecutor(max_workers=n_jobs) as pool:
-                futures = [pool.submit(_run_one, *item) for item in todo]
-                for future in cf.as_completed(futures):
-                    report(future.result())
+        if todo:
+            _execute_stage(todo, n_jobs, executor, scheduler, report)
     order = {p[0].name: i for i, p in enumerate(prepared)}
     return sorted(results, key=lambda r: order[r.job.name])
 
