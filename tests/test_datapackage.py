@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "census_population",
     "international_poverty",
     "locality_facts",
+    "mpdta",  # published example data for the panel tests (data/external/)
 }
 
 
@@ -47,9 +48,10 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def package_copy(tmp_path: Path) -> Path:
-    """A copy of data/datapackage.json and data/raw/ in a temporary directory."""
+    """A copy of data/datapackage.json, data/raw/ and data/external/ in a temporary directory."""
     shutil.copy(DATAPACKAGE, tmp_path / "datapackage.json")
     shutil.copytree(DATA / "raw", tmp_path / "raw")
+    shutil.copytree(DATA / "external", tmp_path / "external")
     return tmp_path / "datapackage.json"
 
 
@@ -105,7 +107,7 @@ def test_verify_package_names_the_mismatching_file(package_copy: Path) -> None:
 
 def test_verify_package_names_a_missing_file(package_copy: Path) -> None:
     (package_copy.parent / "raw" / "locality_facts.csv").unlink()
-    with pytest.raises(DataValidationError, match=r"raw/locality_facts\.csv.*not found"):
+    with pytest.raises(DataValidationError, match=r"raw/locality_facts\.csv.*is missing"):
         verify_package(package_copy)
 
 
@@ -136,7 +138,8 @@ def test_every_resource_is_real_sourced_licensed_and_keyed(descriptor: dict) -> 
         name = resource["name"]
         assert resource["simulated"] is False, name
         assert not Path(resource["path"]).is_absolute(), name
-        assert resource["path"].startswith("raw/") and resource["path"].endswith(".csv"), name
+        assert resource["path"].startswith(("raw/", "external/")), name
+        assert resource["path"].endswith(".csv"), name
         assert resource["sources"] and all(s["title"] and s["path"] for s in resource["sources"])
         assert resource["licenses"], name
         assert resource["schema"].get("primaryKey"), name
@@ -147,6 +150,7 @@ def test_every_resource_is_real_sourced_licensed_and_keyed(descriptor: dict) -> 
 def test_quantities_carry_units(descriptor: dict) -> None:
     # Every count, amount or share field states its unit (identifiers and years do not need one).
     no_unit_needed = {"year", "exit_year", "code_2010", "code_2020", "fact_id", "value"}
+    no_unit_needed |= {"countyreal", "treat"}  # mpdta: identifier and 0/1 indicator
     for resource in descriptor["resources"]:
         for field in resource["schema"]["fields"]:
             if field["type"] in ("integer", "number") and field["name"] not in no_unit_needed:

@@ -15,7 +15,7 @@ from cases.errors import DataValidationError, ParameterError
 from cases.panel import bacon_decomposition, event_study, staggered_did, twfe
 from cases.paths import ROOT
 
-MPDTA = ROOT / "tests" / "data" / "panel" / "mpdta.csv"
+MPDTA = ROOT / "data" / "external" / "mpdta.csv"
 
 
 # ------------------------------------------------------------------------------------------

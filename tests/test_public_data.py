@@ -45,7 +45,7 @@ def national() -> pd.DataFrame:
 
 def test_table_names_lists_every_resource() -> None:
     assert "census_population" in table_names()
-    assert len(table_names()) == 7
+    assert len(table_names()) == 8  # seven China tables + mpdta
 
 
 def test_load_table_applies_schema_dtypes(national: pd.DataFrame) -> None:
@@ -121,6 +121,7 @@ def test_source_line_cites_publisher_and_licence() -> None:
 def test_update_hashes_keeps_the_rest_of_the_descriptor(tmp_path: Path) -> None:
     shutil.copy(DATAPACKAGE, tmp_path / "datapackage.json")
     shutil.copytree(DATA / "raw", tmp_path / "raw")
+    shutil.copytree(DATA / "external", tmp_path / "external")
     before = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
     update_hashes(tmp_path / "datapackage.json")
     after = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))

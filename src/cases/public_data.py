@@ -178,33 +178,16 @@ def source_line(name: str, datapackage_path: str | os.PathLike[str] = DATAPACKAG
 def verify_package(datapackage_path: str | os.PathLike[str] = DATAPACKAGE) -> dict[str, str]:
     """Recompute each resource file's SHA-256 and compare it with the resource's ``hash``.
 
-    Rule: ``hash`` is written ``"sha256:<64 hex digits>"`` (Frictionless Data Resource v1);
-    the digest is over the file's bytes. Returns ``{resource name: hex digest}``.
-    Raises :class:`~cases.errors.DataValidationError` naming every missing file, missing or
-    malformed hash, and mismatching file (with expected and actual digests).
+    The check itself is :func:`cases.io.verify_checksums` (one implementation for every data
+    package); this returns its digests keyed by resource name. Raises
+    :class:`~cases.errors.DataValidationError` naming every missing file, missing or malformed
+    hash, and mismatching file.
     """
+    from cases.io import verify_checksums
+
+    by_path = verify_checksums(datapackage_path)
     descriptor = _read_descriptor(datapackage_path)
-    base = Path(datapackage_path).parent
-    problems: list[str] = []
-    digests: dict[str, str] = {}
-    for resource in descriptor.get("resources", []):
-        name, rel = resource.get("name", "?"), resource.get("path", "?")
-        algo, _, expected = str(resource.get("hash", "")).partition(":")
-        if algo != "sha256" or len(expected) != 64:
-            problems.append(f"{rel} (resource {name}): hash must be 'sha256:<hex>'")
-            continue
-        path = base / rel
-        if not path.is_file():
-            problems.append(f"{rel} (resource {name}): file not found")
-            continue
-        digests[name] = _sha256(path)
-        if digests[name] != expected.lower():
-            problems.append(
-                f"{rel} (resource {name}): sha256 {digests[name]} != recorded {expected.lower()}"
-            )
-    if problems:
-        raise DataValidationError(str(datapackage_path), problems)
-    return digests
+    return {r["name"]: by_path[r["path"]] for r in descriptor.get("resources", [])}
 
 
 def update_hashes(datapackage_path: str | os.PathLike[str] = DATAPACKAGE) -> dict[str, str]:
