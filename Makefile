@@ -39,7 +39,7 @@ run: $(STAMP)
 	$(BIN)/cases run --all --jobs $(JOBS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(JOBS)
 
 verify: $(STAMP)
 	$(BIN)/cases verify --jobs $(JOBS)

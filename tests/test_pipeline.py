@@ -4,16 +4,11 @@ and the full book build (end to end)."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
 from conftest import run_cli
-
-pytestmark = pytest.mark.xdist_group("cli")
 
 
 def _outputs_text(notebook: Path) -> str:

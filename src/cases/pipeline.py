@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -253,25 +254,43 @@ def _library_files() -> list[Path]:
     return sorted((paths.ROOT / "src" / "cases").rglob("*.py"))
 
 
-def input_fingerprint(job: Job, parameters: Mapping[str, Any]) -> str:
-    """SHA-256 over everything that decides a job's output.
+def input_files(job: Job) -> list[Path]:
+    """Every file that decides a job's output, in a fixed order.
 
-    Inputs: the template, the resolved parameters (canonical JSON), every ``src/cases`` module,
-    the case registry and vocabulary, the data files the job declares, and
-    ``requirements.lock``. Any change to one of them makes the job stale.
+    The template, every ``src/cases`` module, the vocabulary, the registry file of the job's
+    case (every case file for book-level jobs, which read all cases), the files the job
+    declares under ``inputs`` (glob patterns allowed, relative to the project root), and
+    ``requirements.lock``.
+
+    Raises:
+        CasesError: a declared input matches no file.
     """
-    digest = hashlib.sha256()
-    digest.update(b"cases-fingerprint-v1\0")
-    digest.update(json.dumps(parameters, sort_keys=True, default=str).encode())
     files = [job.template, *_library_files(), paths.DATA / "vocabulary.yaml"]
-    files += sorted(paths.CASES_DIR.glob("*.yaml"))
-    files += [paths.ROOT / p for p in job.inputs]
+    if job.slug:
+        files.append(paths.CASES_DIR / f"{job.slug}.yaml")
+    else:
+        files += sorted(paths.CASES_DIR.glob("*.yaml"))
+    for pattern in job.inputs:
+        matched = sorted(paths.ROOT.glob(pattern))
+        if not matched:
+            raise CasesError(f"{job.name}: declared input {pattern!r} matches no file")
+        files += matched
     lock = paths.ROOT / "requirements.lock"
     if lock.is_file():
         files.append(lock)
-    for path in files:
+    return list(dict.fromkeys(files))
+
+
+def input_fingerprint(job: Job, parameters: Mapping[str, Any]) -> str:
+    """SHA-256 over the resolved parameters (canonical JSON) and every :func:`input_files` file
+    (path and content). Any change to one of them makes the job stale; a change to another
+    case's data does not."""
+    digest = hashlib.sha256()
+    digest.update(b"cases-fingerprint-v2\0")
+    digest.update(json.dumps(parameters, sort_keys=True, default=str).encode())
+    for path in input_files(job):
         if not path.is_file():
-            raise CasesError(f"{job.name}: declared input {path} does not exist")
+            raise CasesError(f"{job.name}: input {path} does not exist")
         digest.update(str(path.relative_to(paths.ROOT)).encode() + b"\0")
         digest.update(_sha256_file(path).encode())
     return digest.hexdigest()
@@ -424,11 +443,23 @@ def _run_one(job: Job, parameters: dict[str, Any], fingerprint: str) -> JobResul
         else:
             os.environ[manifest.MANIFEST_ENV] = previous
     _write_atomic(manifest.results_path(job.name), manifest.dumps(entries))
+    library = set(_library_files())
     record = {
         "job": job.name,
+        "template": str(job.template.relative_to(paths.ROOT)),
         "fingerprint": fingerprint,
         "output_sha256": _sha256_file(output),
         "parameters": parameters,
+        "inputs": {
+            str(p.relative_to(paths.ROOT)): _sha256_file(p)
+            for p in input_files(job)
+            if p not in library
+        },
+        "library_sha256": hashlib.sha256(
+            "".join(_sha256_file(p) for p in library).encode()
+        ).hexdigest(),
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - start, 1),
     }
     _write_atomic(_stamp_path(job), json.dumps(record, sort_keys=True, indent=2, default=str))
     return JobResult(job, "ran", time.perf_counter() - start)
@@ -502,6 +533,7 @@ def run(
     """
     if executor not in EXECUTORS:
         raise ParameterError(f"executor must be one of {EXECUTORS}, got {executor!r}")
+    verify_data_package()
     jobs = list(jobs)
     overrides = dict(overrides or {})
     declared_any: set[str] = set()
@@ -544,7 +576,102 @@ def run(
     return sorted(results, key=lambda r: order[r.job.name])
 
 
+def verify_data_package() -> None:
+    """Stop before running anything if a committed data file no longer matches its recorded
+    sha256 in ``data/datapackage.json``.
+
+    Raises:
+        DataValidationError: naming every mismatching or missing file.
+    """
+    from cases.io import verify_checksums
+
+    package = paths.DATA / "datapackage.json"
+    if package.is_file():
+        verify_checksums(package)
+
+
 # --------------------------------------------------------------------------- book
+
+KEY_PACKAGES = (
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "linearmodels",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "jupyter-book",
+    "myst-nb",
+    "sphinx",
+)
+
+
+def _git_commit() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True
+        )
+        if head.returncode != 0:
+            return "not a git checkout"
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=paths.ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        return head.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
+    except OSError:
+        return "git not available"
+
+
+def write_provenance_page(target: Path | None = None) -> Path:
+    """Write ``book/provenance.md``: for every chapter notebook, its template, parameters,
+    input files with sha256, when it ran and how long it took; plus the package versions and
+    the git commit. Generated at each build (git-ignored), from the runner's stamps."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    target = target or paths.BOOK / "provenance.md"
+    lines = [
+        "# Provenance",
+        "",
+        "Generated by `cases build` from the records the runner keeps for each executed",
+        "notebook. It says exactly what produced each page of this book.",
+        "",
+        f"- Git commit: `{_git_commit()}`",
+        f"- Python: `{sys.version.split()[0]}`",
+        "",
+        "| package | version |",
+        "|---|---|",
+    ]
+    for name in KEY_PACKAGES:
+        try:
+            lines.append(f"| {name} | {version(name)} |")
+        except PackageNotFoundError:
+            lines.append(f"| {name} | not installed |")
+    lines.append("")
+    for job in plan():
+        stamp = _stamp_path(job)
+        lines += [f"## {job.name}", ""]
+        try:
+            record = json.loads(stamp.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            lines += ["No run record: this notebook has not been executed by `cases run`.", ""]
+            continue
+        params = ", ".join(f"`{k}={v!r}`" for k, v in sorted(record["parameters"].items()))
+        lines += [
+            f"- Notebook: `{record.get('template', job.template.name)}` → `{job.output.name}`",
+            f"- Parameters: {params}",
+            f"- Ran: {record.get('finished_at', 'unknown')} (UTC), {record.get('seconds', '?')} s",
+            f"- Library code (`src/cases`) sha256: `{record.get('library_sha256', 'unknown')}`",
+            "",
+            "| input file | sha256 |",
+            "|---|---|",
+        ]
+        lines += [f"| `{path}` | `{digest}` |" for path, digest in record.get("inputs", {}).items()]
+        lines.append("")
+    _write_atomic(target, "\n".join(lines))
+    return target
 
 
 def toc_files(toc: Path | None = None) -> list[str]:
@@ -590,6 +717,7 @@ def build_book(builder: str = "html") -> Path:
         CasesError: a chapter is missing or contains an error output (the book is not built),
             or the build itself fails (Sphinx's output is shown).
     """
+    write_provenance_page()
     problems = check_book_sources()
     if problems:
         raise CasesError("refusing to build the book:\n  - " + "\n  - ".join(problems))

@@ -1,0 +1,129 @@
+"""Cache, parallel and Dask execution, determinism, provenance and verify."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import yaml
+from conftest import run_cli
+
+
+def _statuses(stderr: str) -> dict[str, str]:
+    out = {}
+    for line in stderr.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[0] in {"✓", "·", "✗"}:
+            out[parts[1]] = parts[2].strip("(,")
+    return out
+
+
+def _pngs(notebook: Path) -> list[str]:
+    nb = nbformat.read(notebook, as_version=4)
+    # Glued figures are stored under myst-nb's record mime prefix.
+    return [
+        data
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+        for mime, data in out.get("data", {}).items()
+        if mime.endswith("image/png")
+    ]
+
+
+def _tree_bytes(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.json"))}
+
+
+def test_changing_one_case_reruns_only_it_and_the_book_level(project_copy):
+    first = run_cli(project_copy, "run", "--all", "--jobs", "2")
+    assert first.returncode == 0, first.stderr
+    case_file = project_copy / "data" / "cases" / "pingliang.yaml"
+    data = yaml.safe_load(case_file.read_text(encoding="utf-8"))
+    data["causes"].append("A cause added by the cache test.")
+    case_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    second = run_cli(project_copy, "run", "--all", "--jobs", "2")
+    assert second.returncode == 0, second.stderr
+    statuses = _statuses(second.stderr)
+    assert statuses["pingliang/case_profile"] == "ran"
+    assert statuses["cross_case"] == "ran"  # reads every case
+    others = [k for k in statuses if k not in {"pingliang/case_profile", "cross_case"}]
+    assert others and all(statuses[k] == "cached" for k in others)
+    # --force re-runs everything
+    forced = run_cli(project_copy, "run", "--all", "--force", "--jobs", "2")
+    assert set(_statuses(forced.stderr).values()) == {"ran"}
+
+
+def test_corrupt_cache_entry_is_ignored(project_copy):
+    assert run_cli(project_copy, "run", "w_town", "--jobs", "1").returncode == 0
+    stamp = project_copy / ".cache" / "cases" / "stamps" / "w_town__case_profile.json"
+    stamp.write_text('{"fingerprint": "trunc', encoding="utf-8")
+    again = run_cli(project_copy, "run", "w_town", "--jobs", "1")
+    assert again.returncode == 0 and _statuses(again.stderr)["w_town/case_profile"] == "ran"
+    # An output changed behind the runner's back is not trusted either.
+    output = project_copy / "book" / "cases" / "w_town" / "case_profile.ipynb"
+    output.write_text(output.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    third = run_cli(project_copy, "run", "w_town", "--jobs", "1")
+    assert _statuses(third.stderr)["w_town/case_profile"] == "ran"
+
+
+def test_two_runs_give_identical_results_and_figures(project_copy, tmp_path):
+    assert run_cli(project_copy, "run", "--all", "--force", "--jobs", "2").returncode == 0
+    results_1 = _tree_bytes(project_copy / "results")
+    figures_1 = _pngs(project_copy / "book" / "cross_case.ipynb")
+    assert run_cli(project_copy, "run", "--all", "--force", "--jobs", "1").returncode == 0
+    assert _tree_bytes(project_copy / "results") == results_1
+    figures_2 = _pngs(project_copy / "book" / "cross_case.ipynb")
+    assert len(figures_1) == 5 and figures_2 == figures_1
+
+
+def test_dask_local_cluster_gives_the_same_results(project_copy):
+    done = run_cli(project_copy, "run", "--all", "--executor", "dask", "--jobs", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert set(_statuses(done.stderr).values()) == {"ran"}
+    manifest = json.loads((project_copy / "results" / "cross_case.json").read_text())
+    assert manifest["cross_n_cases"]["value"] == 5
+
+
+def test_tampered_data_file_stops_the_run(project_copy):
+    census = project_copy / "data" / "raw" / "census_population.csv"
+    census.write_text(census.read_text(encoding="utf-8").replace("2851332", "2851333"), "utf-8")
+    done = run_cli(project_copy, "run", "h_county", "--jobs", "1")
+    assert done.returncode == 1
+    assert "raw/census_population.csv" in done.stderr and "sha256" in done.stderr
+
+
+def test_verify_passes_then_reports_a_changed_number(project_copy):
+    assert run_cli(project_copy, "run", "--all", "--jobs", "2").returncode == 0
+    ok = run_cli(project_copy, "verify", "--jobs", "2")
+    assert ok.returncode == 0, ok.stderr[-3000:]
+    assert "reproduced" in ok.stderr
+    manifest_file = project_copy / "results" / "w_town" / "case_profile.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest["profile_n_problems"]["value"] = 6  # a published number that the code will not give
+    manifest_file.write_text(json.dumps(manifest), encoding="utf-8")
+    bad = run_cli(project_copy, "verify", "--jobs", "2")
+    assert bad.returncode == 1
+    assert "profile_n_problems" in bad.stdout + bad.stderr
+
+
+def test_provenance_page_lists_every_chapter(project_copy):
+    assert run_cli(project_copy, "run", "--all", "--jobs", "2").returncode == 0
+    env_root = project_copy
+    code = "from cases import pipeline; print(pipeline.write_provenance_page())"
+    import os
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=dict(os.environ, CASES_ROOT=str(env_root)),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    page = (project_copy / "book" / "provenance.md").read_text(encoding="utf-8")
+    for name in ["liupanshui/case_profile", "w_town/case_profile", "cross_case"]:
+        assert f"## {name}" in page
+    assert "`data/cases/liupanshui.yaml`" in page and "requirements.lock" in page
+    assert "| pandas |" in page and "Git commit" in page
