@@ -1,0 +1,1898 @@
+"""Seeded simulated field data for the five cases (``cases.synth``).
+
+The five theses' questionnaires, interviews and household records are not public. This module
+replaces them with **simulated** data whose data-generating process (DGP) is written out in the
+docstring of each case's generator, whose parameters live in ``data/synth/<slug>.yaml``, and
+whose thesis claims are encoded as **planted effects** of stated size. Planted effects are
+hypotheses taken from the thesis abstracts, not findings: the analyses are checked by
+recovering them (``tests/test_synth.py``).
+
+Where a real published figure exists (``data/raw/*.csv``) a parameter is calibrated to it and
+its YAML entry names the table and row (``real: {table, where, column}``; the tests check the
+value against the table). Everything else is marked ``assumed`` with a one-line reason.
+
+Public API
+----------
+- :func:`generate` ``(slug, seed=None, n=None, params_path=None) -> SimulatedData``
+- :func:`write` ``(data, folder)`` — CSV per table + ``metadata.json``, atomically, byte-stable.
+- :func:`read` ``(folder, case=None) -> SimulatedData`` — the same structure, from simulated
+  output or from a researcher's own files in the documented format (below).
+- :func:`describe` ``(slug, params_path=None) -> str`` — Markdown "How the data were simulated".
+- :func:`load_params` ``(slug, params_path=None) -> dict`` — the validated YAML.
+- :data:`SLUGS`, :data:`TABLE_SCHEMAS`, :data:`GENERATOR_VERSION`, :class:`SimulatedData`.
+
+YAML schema (``data/synth/<slug>.yaml``)
+----------------------------------------
+::
+
+    case: <slug>                      # must equal the file's case
+    title: <text>
+    defaults: {seed: <int>, n: <int > 0>}
+    parameters:                       # every name the generator needs, no others
+      <name>:
+        value: <number | list | mapping>
+        unit: <text>
+        meaning: <text>
+        source: <citation>            # exactly one of source / assumed
+        real: {table: <raw table>, where: {<column>: <value>}, column: <column>}   # optional
+        assumed: <one-line reason>
+    planted_effects:
+      <name>:
+        value: <number | list | mapping>
+        unit: <text>
+        meaning: <text>
+        claim: <the thesis claim it encodes (paraphrase)>
+        recovered_by: <library call that should recover it>
+        assumed: <why this size>
+
+Folder format (``write`` / ``read``)
+------------------------------------
+One ``<table>.csv`` per table (UTF-8, comma, header row, LF newlines, no index; integers as
+digits, missing as empty, 0/1 for flags, floats rounded at generation to the stated decimals
+and written in shortest round-trip form) and ``metadata.json`` (sorted keys, two-space indent,
+LF). A researcher's folder needs the CSVs of the case's tables (extra columns are kept) and a
+``metadata.json`` with at least ``{"case": "<slug>", "simulated": false}``; without it, pass
+``case=`` to :func:`read`. Columns, types and units of every table are listed at the end of
+this docstring (generated from :data:`TABLE_SCHEMAS`).
+
+Errors: an unknown slug, ``n <= 0`` or a non-integer seed raise
+:class:`cases.errors.ParameterError`; a missing or malformed YAML file, or a folder that does not
+match the documented format, raises :class:`cases.errors.DataValidationError` naming the file
+and field (or table and column).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import itertools
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy import optimize, special, stats
+
+from cases.errors import DataValidationError, ParameterError
+from cases.paths import INSTRUMENTS, SYNTH
+
+__all__ = [
+    "GENERATOR_VERSION",
+    "SLUGS",
+    "TABLE_SCHEMAS",
+    "SimulatedData",
+    "describe",
+    "generate",
+    "load_params",
+    "read",
+    "write",
+]
+
+#: Bumped whenever a generator's output for a given seed and YAML changes.
+GENERATOR_VERSION = "1.0.0"
+
+SLUGS: tuple[str, ...] = ("liupanshui", "shandong_a_town", "w_town", "h_county", "pingliang")
+
+METADATA_FILE = "metadata.json"
+
+
+@dataclass
+class SimulatedData:
+    """A case's data set: ``tables`` (name -> DataFrame) and ``meta`` (JSON-able dict).
+
+    ``meta["simulated"]`` is True for generated data; every generated table also carries
+    ``df.attrs["simulated"] = True`` and ``df.attrs["case"]``.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+
+# --------------------------------------------------------------------------------------------
+# Table schemas: (column, kind, unit, description); kind int | int? (nullable) | float | str
+# --------------------------------------------------------------------------------------------
+_ID = "identifier"
+_Y = "calendar year"
+_F = "0/1 flag"
+_YUAN = "yuan per person per year (current prices)"
+_LIKERT = "code 1-5 (agreement)"
+_FREQ = "code 0-4 (frequency)"
+
+
+def _items(ids: list[str], unit: str, what: str) -> list[tuple[str, str, str, str]]:
+    return [(i, "int", unit, what) for i in ids]
+
+
+def _instrument(name: str) -> dict[str, Any]:
+    """Raw instrument YAML (items, scales, reverse keys) from ``data/instruments``."""
+    path = INSTRUMENTS / f"{name}.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataValidationError(str(path), ["instrument file not found"]) from None
+    except yaml.YAMLError as exc:
+        raise DataValidationError(str(path), [f"not valid YAML: {exc}"]) from None
+    return raw
+
+
+def _scale_items(name: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Scale id -> (items, reverse-keyed items) of an instrument, in instrument order."""
+    return {
+        s["id"]: (list(s["items"]), list(s.get("reverse", []))) for s in _instrument(name)["scales"]
+    }
+
+
+def _item_ids(name: str) -> list[str]:
+    return [it["id"] for it in _instrument(name)["items"]]
+
+
+def _motivation_columns() -> list[tuple[str, str, str, str]]:
+    return [
+        ("respondent_id", "int", _ID, "respondent"),
+        ("household_id", "int", _ID, "household (links to households)"),
+        ("role", "str", "category", "instrument role (endogenous_motivation.yaml roles)"),
+        *_items(_item_ids("endogenous_motivation"), _LIKERT, "endogenous_motivation item"),
+    ]
+
+
+def _assistance_columns() -> list[tuple[str, str, str, str]]:
+    return [
+        ("record_id", "int", _ID, "assistance record"),
+        ("household_id", "int", _ID, "receiving household"),
+        ("year", "int", _Y, "year delivered"),
+        ("actor_type", "str", "category", "government | enterprise | social_organisation"),
+        ("kind", "str", "category", "kind of assistance (see parameters)"),
+        ("value_yuan", "float", "yuan (2 decimals)", "value of the assistance"),
+    ]
+
+
+def _schemas() -> dict[str, dict[str, list[tuple[str, str, str, str]]]]:
+    hh = ("household_id", "int", _ID, "household")
+    vil = ("village_id", "int", _ID, "village")
+    return {
+        "liupanshui": {
+            "villages": [
+                vil,
+                ("county_code", "int", "GB/T 2260 code (2020)", "county-level unit"),
+                ("county_name", "str", "name", "county-level unit (English)"),
+                ("county_exit_year", "int?", _Y, "year the county left the national list"),
+                ("first_treated", "int", _Y, "first year of the three-changes reform; 0 never"),
+            ],
+            "panel": [
+                hh,
+                vil,
+                ("year", "int", _Y, "2012-2019"),
+                ("household_size", "int", "persons", "household members"),
+                ("first_treated", "int", _Y, "village adoption year; 0 = never adopted"),
+                ("treated", "int", _F, "1 from the adoption year on"),
+                ("income_per_capita", "float", _YUAN + ", 2 decimals", "disposable income"),
+                ("returned_migrant", "int", _F, "a migrant member came back to work that year"),
+            ],
+            "survey": [
+                ("respondent_id", "int", _ID, "respondent"),
+                hh,
+                vil,
+                ("role", "str", "category", "poor_household | non_poor_villager"),
+                *[
+                    (
+                        i,
+                        "int",
+                        _FREQ if i.split("_")[0] in {"prop", "proj", "net", "party"} else _LIKERT,
+                        "gov_people_interaction item",
+                    )
+                    for i in _item_ids("gov_people_interaction")
+                ],
+            ],
+        },
+        "shandong_a_town": {
+            "households": [
+                hh,
+                vil,
+                ("household_size", "int", "persons", "household members"),
+                ("income_per_capita", "float", _YUAN + ", 2016, 2 decimals", "disposable income"),
+            ],
+            "survey": [
+                ("respondent_id", "int", _ID, "respondent"),
+                ("household_id", "int?", _ID, "poor-household respondents only"),
+                vil,
+                ("role", "str", "category", "good_governance.yaml roles"),
+                *_items(_item_ids("good_governance"), _LIKERT, "good_governance item"),
+            ],
+            "assistance": [*_assistance_columns()[:2], vil, *_assistance_columns()[2:]],
+        },
+        "w_town": {
+            "households": [
+                hh,
+                vil,
+                ("household_size", "int", "persons", "household members"),
+                ("labour_share", "float", "share 0-1 (2 decimals)", "members able to work"),
+                ("head_education_years", "int", "years", "schooling of the household head"),
+                ("chronic_illness", "int", _F, "a member has a chronic illness"),
+                ("has_migrant_worker", "int", _F, "a member works away from home"),
+                ("formerly_registered_poor", "int", _F, "on the pre-2020 poor register"),
+                ("monitored", "int", _F, "on the return-to-poverty monitoring list"),
+                ("consumption_per_capita", "float", _YUAN + ", 2023, 2 decimals", "consumption"),
+            ],
+            "incomes": [
+                hh,
+                ("year", "int", _Y, "2021-2023"),
+                ("income_per_capita", "float", _YUAN + ", 2 decimals", "income"),
+            ],
+            "motivation": _motivation_columns(),
+            "assistance": _assistance_columns(),
+        },
+        "h_county": {
+            "households": [
+                hh,
+                vil,
+                ("household_size", "int", "persons", "household members"),
+                ("official_connection", "int", _F, "kin or close tie to a village official"),
+                ("registered_poor", "int", _F, "on the 2016 poor register"),
+                *[
+                    (c, "int", _F, "two assurances three guarantees indicator, 2016; 1 = deprived")
+                    for c in (
+                        "income_below_line",
+                        "food_clothing_insecure",
+                        "education_not_guaranteed",
+                        "medical_not_guaranteed",
+                        "housing_unsafe",
+                        "drinking_water_unsafe",
+                    )
+                ],
+            ],
+            "panel": [
+                hh,
+                vil,
+                ("year", "int", _Y, "2015-2019"),
+                ("first_treated", "int", _Y, "first year in an industrial project; 0 never"),
+                ("project_participant", "int", _F, "takes part in an industrial project"),
+                ("income_per_capita", "float", _YUAN + ", 2 decimals", "disposable income"),
+            ],
+            "motivation": _motivation_columns(),
+        },
+        "pingliang": {
+            "villages": [vil, ("poor_village", "int", _F, "registered poor village")],
+            "households": [
+                hh,
+                vil,
+                ("household_size", "int", "persons", "household members"),
+                ("registered_poor", "int", _F, "registered poor at end-2014"),
+                ("exit_year", "int?", _Y, "year the household left the register (empty: not)"),
+                ("labour_capacity", "int", _F, "at least one member able to work"),
+                ("disability", "int", _F, "a member has a certified disability"),
+                ("social_security", "int", _F, "covered by dibao / tekun (minimum living)"),
+                ("income_2014", "float", _YUAN + ", 2 decimals", "income in 2014"),
+                ("income_2019", "float", _YUAN + ", 2 decimals", "income in 2019"),
+            ],
+            "actors": [
+                ("actor_id", "str", _ID, "actor (households: hh_<household_id>)"),
+                ("actor_type", "str", "category", "one of the five subjects"),
+                ("village_id", "int?", _ID, "village of committees and households"),
+            ],
+            "interactions": [
+                ("source_id", "str", _ID, "actor_id"),
+                ("source_type", "str", "category", "actor type"),
+                ("target_id", "str", _ID, "actor_id"),
+                ("target_type", "str", "category", "actor type"),
+                ("contacts_per_year", "int", "contacts per year", "undirected tie weight"),
+            ],
+            "motivation": _motivation_columns(),
+        },
+    }
+
+
+#: slug -> table -> [(column, kind, unit, description)]; kind: int, int? (nullable), float, str
+TABLE_SCHEMAS: dict[str, dict[str, list[tuple[str, str, str, str]]]] = _schemas()
+
+_DTYPES = {"int": "int64", "int?": "Int64", "float": "float64", "str": "object"}
+
+
+def _schema_markdown(slug: str) -> str:
+    lines = []
+    for table, cols in TABLE_SCHEMAS[slug].items():
+        lines.append(f"\n``{slug}/{table}.csv``\n")
+        lines.extend(f"- ``{c}`` ({k}; {u}): {d}" for c, k, u, d in cols)
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters: loading and validation
+# --------------------------------------------------------------------------------------------
+Check = Callable[[Any], str | None]
+
+
+def _num(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _share(x: Any) -> str | None:
+    return None if _num(x) and 0 <= x <= 1 else f"must be a share in [0, 1], got {x!r}"
+
+
+def _open_share(x: Any) -> str | None:
+    return None if _num(x) and 0 < x < 1 else f"must be in (0, 1), got {x!r}"
+
+
+def _positive(x: Any) -> str | None:
+    return None if _num(x) and x > 0 else f"must be a positive number, got {x!r}"
+
+
+def _real(x: Any) -> str | None:
+    return None if _num(x) else f"must be a finite number, got {x!r}"
+
+
+def _pos_int(x: Any) -> str | None:
+    return (
+        None
+        if isinstance(x, int) and not isinstance(x, bool) and x > 0
+        else (f"must be a positive integer, got {x!r}")
+    )
+
+
+def _year(x: Any) -> str | None:
+    ok = isinstance(x, int) and not isinstance(x, bool) and 1990 <= x <= 2035
+    return None if ok else f"must be a year 1990-2035, got {x!r}"
+
+
+def _real_list(k: int | None = None, increasing: bool = False) -> Check:
+    def check(x: Any) -> str | None:
+        if not isinstance(x, list) or not all(_num(v) for v in x):
+            return f"must be a list of numbers, got {x!r}"
+        if k is not None and len(x) != k:
+            return f"must have {k} entries, got {len(x)}"
+        if increasing and any(b <= a for a, b in itertools.pairwise(x)):
+            return f"must be strictly increasing, got {x}"
+        return None
+
+    return check
+
+
+def _mapping(
+    keys: list[str] | None = None, each: Check = _real, sums_to_one: bool = False
+) -> Check:
+    def check(x: Any) -> str | None:
+        if not isinstance(x, dict) or not x:
+            return f"must be a non-empty mapping, got {x!r}"
+        if keys is not None and sorted(map(str, x)) != sorted(keys):
+            return f"keys must be {sorted(keys)}, got {sorted(map(str, x))}"
+        for k, v in x.items():
+            msg = each(v)
+            if msg:
+                return f"entry {k!r} {msg}"
+        if sums_to_one and abs(sum(x.values()) - 1) > 1e-6:
+            return f"entries must sum to 1, got {sum(x.values())!r}"
+        return None
+
+    return check
+
+
+def _matrix(rows: list[str]) -> Check:
+    def check(x: Any) -> str | None:
+        if not isinstance(x, dict) or sorted(x) != sorted(rows):
+            return f"must map each of {sorted(rows)} to shares, got {x!r}"
+        for r, v in x.items():
+            msg = _mapping(each=_share, sums_to_one=True)(v)
+            if msg:
+                return f"row {r!r} {msg}"
+        return None
+
+    return check
+
+
+_ACTORS3 = ["government", "enterprise", "social_organisation"]
+_FACETS = ["willingness", "self_efficacy", "dependence"]
+_GG_DIMS = [
+    "rule_of_law",
+    "fairness",
+    "transparency",
+    "responsiveness",
+    "participation",
+    "effectiveness",
+    "accountability",
+    "integrity",
+]
+_CHANNELS = [
+    "propaganda_communication",
+    "project_assistance",
+    "internet_interaction",
+    "party_group_organisation",
+]
+_GG_ROLES = ["township_official", "first_secretary", "village_official", "poor_household"]
+_DEPRIVATIONS = [
+    "food_clothing_insecure",
+    "education_not_guaranteed",
+    "medical_not_guaranteed",
+    "housing_unsafe",
+    "drinking_water_unsafe",
+]
+_PL_TYPES = [
+    "government",
+    "enterprise",
+    "social_organisation",
+    "village_committee",
+    "poor_household",
+]
+_PL_PAIRS = [f"{a}--{b}" for i, a in enumerate(_PL_TYPES) for b in _PL_TYPES[i + 1 :]]
+_WT_COVARIATES = ["head_education_years", "labour_share", "chronic_illness", "has_migrant_worker"]
+
+_MOTIVATION_PARAMS: dict[str, Check] = {
+    "motivation_facet_loading": _mapping(_FACETS),
+    "motivation_item_loading": _positive,
+    "motivation_item_unique_sd": _positive,
+}
+
+_SPECS: dict[str, dict[str, dict[str, Check]]] = {
+    "liupanshui": {
+        "parameters": {
+            "first_year": _year,
+            "last_year": _year,
+            "households_per_village": _pos_int,
+            "mean_household_size": _positive,
+            "income_mean_2013": _positive,
+            "income_mean_2014": _positive,
+            "income_mean_2015": _positive,
+            "poverty_line_2014": _positive,
+            "incidence_2014": _open_share,
+            "variance_shares": _mapping(["village", "household", "idiosyncratic"], _share, True),
+            "county_rural_population_2010": _mapping(each=_positive),
+            "county_exit_year": _mapping(each=lambda v: None if v is None else _year(v)),
+            "cohort_shares": _mapping(each=_share, sums_to_one=True),
+            "return_migrant_base_rate": _share,
+            "survey_fraction": _open_share,
+            "channel_baseline": _mapping(_CHANNELS),
+            "channel_adoption_shift": _mapping(_CHANNELS),
+            "item_loading": _positive,
+            "item_unique_sd": _positive,
+            "satisfaction_thresholds": _real_list(4, increasing=True),
+            "confidence_thresholds": _real_list(4, increasing=True),
+            "secondary_item_noise_sd": _positive,
+        },
+        "planted_effects": {
+            "income_effect_at_adoption": _real,
+            "income_effect_growth_per_year": _real,
+            "return_migrant_effect": _real,
+            "satisfaction_logit": _mapping(_CHANNELS),
+            "confidence_logit": _mapping(_CHANNELS),
+        },
+    },
+    "shandong_a_town": {
+        "parameters": {
+            "year": _year,
+            "households_per_village": _pos_int,
+            "mean_household_size": _positive,
+            "income_mean": _positive,
+            "income_log_sd": _positive,
+            "survey_fraction": _open_share,
+            "officials_per_poor_respondent": _mapping(_GG_ROLES[:3], _positive),
+            "dimension_correlation": _share,
+            "item_intercept": _real,
+            "item_loadings": _real_list(3),
+            "item_unique_sd": _positive,
+            "outcome_thresholds": _real_list(4, increasing=True),
+            "records_per_household": _positive,
+            "enterprise_share_of_non_government": _share,
+            "kind_by_actor": _matrix(_ACTORS3),
+            "value_median_by_kind": _mapping(each=_positive),
+            "value_log_sd": _positive,
+        },
+        "planted_effects": {
+            "role_shift": _mapping(_GG_ROLES),
+            "effectiveness_logit": _mapping(_GG_DIMS),
+            "non_government_share_at_median_income": _open_share,
+            "help_the_better_off_slope": _real,
+        },
+    },
+    "w_town": {
+        "parameters": {
+            "years": _real_list(),
+            "households_per_village": _pos_int,
+            "mean_household_size": _positive,
+            "poor_area_income_2016": _positive,
+            "poor_area_income_2019": _positive,
+            "relative_line_share": _open_share,
+            "relative_poverty_target": _open_share,
+            "income_ability_correlation": _share,
+            "income_year_noise_sd": _positive,
+            "formerly_registered_share": _open_share,
+            "vulnerability_line": _positive,
+            "survey_fraction": _open_share,
+            "records_per_household": _positive,
+            "actor_shares": _mapping(_ACTORS3, _share, True),
+            "kind_by_actor": _matrix(_ACTORS3),
+            "value_median_by_kind": _mapping(each=_positive),
+            "value_log_sd": _positive,
+            **_MOTIVATION_PARAMS,
+        },
+        "planted_effects": {
+            "log_consumption_mean": _mapping(["const", *_WT_COVARIATES]),
+            "log_consumption_variance": _mapping(["const", *_WT_COVARIATES]),
+            "monitoring_exclusion_rate": _share,
+            "monitoring_rate_not_vulnerable": _share,
+            "assistance_rate_ratio_monitored": _positive,
+            "income_growth_per_willingness_point": _real,
+        },
+    },
+    "h_county": {
+        "parameters": {
+            "first_year": _year,
+            "last_year": _year,
+            "identification_year": _year,
+            "households_per_village": _pos_int,
+            "mean_household_size": _positive,
+            "income_mean_2016": _positive,
+            "income_mean_2019": _positive,
+            "poverty_line_2016": _positive,
+            "incidence_2016": _open_share,
+            "variance_shares": _mapping(["village", "household", "idiosyncratic"], _share, True),
+            "connection_prevalence": _share,
+            "village_registration_sd": _real,
+            "deprivation_if_poor": _mapping(_DEPRIVATIONS, _share),
+            "deprivation_if_not_poor": _mapping(_DEPRIVATIONS, _share),
+            "project_cohort_shares": _mapping(each=_share, sums_to_one=True),
+            "project_participation_rate": _share,
+            "survey_fraction": _open_share,
+            **_MOTIVATION_PARAMS,
+        },
+        "planted_effects": {
+            "inclusion_error": _open_share,
+            "exclusion_error": _open_share,
+            "connection_log_odds": _real,
+            "unsafe_housing_log_odds_inclusion": _real,
+            "safe_housing_log_odds_exclusion": _real,
+            "project_income_effect": _real,
+            "registered_motivation_shift": _mapping(_FACETS),
+        },
+    },
+    "pingliang": {
+        "parameters": {
+            "n_villages": _pos_int,
+            "n_poor_villages": _pos_int,
+            "incidence_2014": _open_share,
+            "incidence_2019": _open_share,
+            "registered_rate_non_poor_village": _share,
+            "poor_households_lifted_2014_2019": _positive,
+            "poor_persons_lifted_2014_2019": _positive,
+            "mean_household_size_not_registered": _positive,
+            "poor_income_2014": _positive,
+            "poor_income_2019": _positive,
+            "poor_area_income_2016": _positive,
+            "poor_area_income_2019": _positive,
+            "income_log_sd": _positive,
+            "no_labour_share_registered": _share,
+            "no_labour_share_not_registered": _share,
+            "disability_share": _mapping(["no_labour", "labour"], _share),
+            "n_enterprises": _pos_int,
+            "n_social_organisations": _pos_int,
+            "contacts_extra_mean": _positive,
+            "survey_fraction": _open_share,
+            **_MOTIVATION_PARAMS,
+        },
+        "planted_effects": {
+            "tie_probability": _mapping(_PL_PAIRS, _share),
+            "social_security_coverage": _mapping(
+                ["registered_no_labour", "registered_labour", "other_no_labour", "other_labour"],
+                _share,
+            ),
+            "social_security_dependence_shift": _real,
+        },
+    },
+}
+
+_ENTRY_KEYS = {"value", "unit", "meaning", "source", "assumed", "real"}
+_EFFECT_KEYS = {"value", "unit", "meaning", "claim", "recovered_by", "assumed"}
+
+
+def _check_slug(slug: str) -> None:
+    if slug not in SLUGS:
+        raise ParameterError(f"unknown case slug {slug!r}; known: {', '.join(SLUGS)}")
+
+
+def _validate(raw: Any, slug: str, source: str) -> list[str]:
+    if not isinstance(raw, dict):
+        return ["(top level): must be a mapping"]
+    problems = []
+    extra = sorted(set(raw) - {"case", "title", "defaults", "parameters", "planted_effects"})
+    problems += [f"field {k}: unknown top-level field" for k in extra]
+    if raw.get("case") != slug:
+        problems.append(f"field case: must be {slug!r}, got {raw.get('case')!r}")
+    if not isinstance(raw.get("title"), str) or not raw.get("title"):
+        problems.append("field title: must be a non-empty string")
+    defaults = raw.get("defaults")
+    if not isinstance(defaults, dict) or set(defaults) != {"seed", "n"}:
+        problems.append("field defaults: must be a mapping with exactly seed and n")
+    else:
+        for key in ("seed", "n"):
+            v = defaults[key]
+            if not isinstance(v, int) or isinstance(v, bool) or v < (1 if key == "n" else 0):
+                problems.append(
+                    f"field defaults.{key}: must be an integer >= "
+                    f"{1 if key == 'n' else 0}, got {v!r}"
+                )
+    for section, keys in (("parameters", _ENTRY_KEYS), ("planted_effects", _EFFECT_KEYS)):
+        entries = raw.get(section)
+        spec = _SPECS[slug][section]
+        if not isinstance(entries, dict):
+            problems.append(f"field {section}: must be a mapping")
+            continue
+        problems += [f"field {section}.{k}: missing" for k in spec if k not in entries]
+        problems += [
+            f"field {section}.{k}: unknown (not used by the generator)"
+            for k in entries
+            if k not in spec
+        ]
+        for name, entry in entries.items():
+            where = f"field {section}.{name}"
+            if not isinstance(entry, dict):
+                problems.append(f"{where}: must be a mapping with value, unit, meaning, ...")
+                continue
+            problems += [f"{where}.{k}: unknown key" for k in entry if k not in keys]
+            required = {"value", "unit", "meaning"} | (
+                {"claim", "recovered_by", "assumed"} if section == "planted_effects" else set()
+            )
+            problems += [f"{where}.{k}: missing" for k in sorted(required) if k not in entry]
+            if section == "parameters" and ("source" in entry) == ("assumed" in entry):
+                problems.append(f"{where}: give exactly one of source (real figure) or assumed")
+            if "real" in entry:
+                real = entry["real"]
+                if "source" not in entry:
+                    problems.append(f"{where}.real: only allowed with source")
+                if not isinstance(real, dict) or not (
+                    {"table", "column"} <= set(real) <= {"table", "column", "where", "key", "scale"}
+                    and ("where" in real) != ("key" in real)
+                ):
+                    problems.append(
+                        f"{where}.real: must be {{table, column, where | key, "
+                        f"[scale]}}, got {real!r}"
+                    )
+            if "value" in entry and name in spec:
+                msg = spec[name](entry["value"])
+                if msg:
+                    problems.append(f"{where}.value: {msg}")
+    params = raw.get("parameters") if isinstance(raw.get("parameters"), dict) else {}
+    kinds, by_actor = (
+        entry.get("value") if isinstance(entry, dict) else None
+        for entry in (params.get("value_median_by_kind"), params.get("kind_by_actor"))
+    )
+    if isinstance(kinds, dict) and isinstance(by_actor, dict):
+        for actor, row in by_actor.items():
+            unknown = sorted(set(row) - set(kinds)) if isinstance(row, dict) else []
+            if unknown:
+                problems.append(
+                    f"field parameters.kind_by_actor.value.{actor}: kinds {unknown} "
+                    "have no entry in value_median_by_kind"
+                )
+    return problems
+
+
+def load_params(slug: str, params_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """Load and validate ``data/synth/<slug>.yaml`` (or ``params_path``).
+
+    Returns the parsed mapping (``case``, ``title``, ``defaults``, ``parameters``,
+    ``planted_effects``). Every parameter the generator needs must be present with a value of
+    the right form (shares in [0, 1], mappings with the documented keys and sums, increasing
+    thresholds) and with exactly one of ``source``/``assumed``; unknown names are refused as
+    probable typos.
+
+    Raises:
+        ParameterError: unknown ``slug``.
+        DataValidationError: file missing, not YAML or failing the schema; the message names the
+            file and each offending field (e.g. ``field parameters.incidence_2014.value``).
+    """
+    _check_slug(slug)
+    path = Path(params_path) if params_path is not None else SYNTH / f"{slug}.yaml"
+    source = str(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataValidationError(source, ["parameter file not found"]) from None
+    except yaml.YAMLError as exc:
+        raise DataValidationError(source, [f"not valid YAML: {exc}"]) from None
+    problems = _validate(raw, slug, source)
+    if problems:
+        raise DataValidationError(source, problems)
+    return raw
+
+
+def _values(section: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v["value"] for k, v in section.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# Shared building blocks
+# --------------------------------------------------------------------------------------------
+def _sigma_from_headcount(mean: float, line: float, headcount: float) -> float:
+    """Log-SD of a lognormal with the given mean whose share below ``line`` is ``headcount``.
+
+    From ``mean = exp(mu + s^2/2)`` and ``Phi((ln z - mu)/s) = H``:
+    ``s^2/2 - q s + ln(z/mean) = 0`` with ``q = Phi^-1(H)``, so ``s = q + sqrt(q^2 - 2 ln(z/m))``.
+    """
+    q = float(stats.norm.ppf(headcount))
+    disc = q * q - 2 * math.log(line / mean)
+    if disc < 0 or q + math.sqrt(disc) <= 0:
+        raise DataValidationError(
+            "synth calibration", [f"no lognormal has mean {mean}, share {headcount} below {line}"]
+        )
+    return q + math.sqrt(disc)
+
+
+def _household_size(rng: np.random.Generator, n: int, mean: float) -> np.ndarray:
+    """1 + Poisson(mean - 1): at least one member, mean ``mean``."""
+    return 1 + rng.poisson(max(mean - 1.0, 0.0), n)
+
+
+def _likert(latent: np.ndarray, lo: int = 1, hi: int = 5) -> np.ndarray:
+    return np.clip(np.rint(latent), lo, hi).astype(np.int64)
+
+
+def _ordinal(latent: np.ndarray, thresholds: list[float]) -> np.ndarray:
+    """1 + number of thresholds below the latent value (categories 1..len+1)."""
+    return 1 + np.searchsorted(np.asarray(thresholds, float), latent, side="left").astype(np.int64)
+
+
+def _motivation(
+    rng: np.random.Generator,
+    motivation: np.ndarray,
+    shifts: Mapping[str, np.ndarray | float],
+    p: Mapping[str, Any],
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Items of ``endogenous_motivation.yaml`` from a one-factor-per-facet model.
+
+    Facet latent ``f_k = s_k m + sqrt(1 - s_k^2) u_k + shift_k``, ``u_k ~ N(0, 1)``, with the
+    general motivation ``m`` (SD 1), facet loading ``s_k`` (``motivation_facet_loading``;
+    negative for dependence) and planted group shifts (latent SD units). Item code
+    ``clip(round(3 + lambda f_k + psi e), 1, 5)``, ``e ~ N(0, 1)``; reverse-keyed items are
+    stored as ``6 - code``. Returns the item columns and the willingness score (mean of the
+    reverse-recoded willingness items, as :func:`cases.survey.scale_scores` computes it).
+    """
+    scales = _scale_items("endogenous_motivation")
+    lam, psi = p["motivation_item_loading"], p["motivation_item_unique_sd"]
+    n = motivation.shape[0]
+    cols: dict[str, np.ndarray] = {}
+    willingness = np.zeros(n)
+    for facet in _FACETS:
+        s = p["motivation_facet_loading"][facet]
+        f = s * motivation + math.sqrt(max(1 - s * s, 0.0)) * rng.standard_normal(n)
+        f = f + shifts.get(facet, 0.0)
+        items, reverse = scales[facet]
+        for item in items:
+            code = _likert(3 + lam * f + psi * rng.standard_normal(n))
+            cols[item] = 6 - code if item in reverse else code
+            if facet == "willingness":
+                willingness += code
+        if facet == "willingness":
+            willingness /= len(items)
+    return cols, willingness
+
+
+def _assistance(
+    rng: np.random.Generator,
+    household: np.ndarray,
+    years: np.ndarray,
+    actor_p: np.ndarray,
+    p: Mapping[str, Any],
+) -> pd.DataFrame:
+    """Assistance records: actor by ``actor_p`` (rows x 3), kind by ``kind_by_actor``, value
+    lognormal with the kind's median and ``value_log_sd``; one row per record."""
+    m = household.shape[0]
+    u = rng.random(m)
+    actor_idx = (u[:, None] > np.cumsum(actor_p, axis=1)).sum(axis=1).clip(0, 2)
+    kinds = sorted(p["value_median_by_kind"])
+    kind_idx = np.empty(m, dtype=np.int64)
+    u2 = rng.random(m)
+    for a, actor in enumerate(_ACTORS3):
+        probs = np.array([p["kind_by_actor"][actor].get(k, 0.0) for k in kinds])
+        sel = actor_idx == a
+        kind_idx[sel] = (
+            (u2[sel, None] > np.cumsum(probs)[None, :]).sum(axis=1).clip(0, len(kinds) - 1)
+        )
+    medians = np.array([p["value_median_by_kind"][k] for k in kinds], float)
+    value = np.round(medians[kind_idx] * np.exp(p["value_log_sd"] * rng.standard_normal(m)), 2)
+    return pd.DataFrame(
+        {
+            "record_id": np.arange(1, m + 1, dtype=np.int64),
+            "household_id": household.astype(np.int64),
+            "year": years.astype(np.int64),
+            "actor_type": np.array(_ACTORS3, dtype=object)[actor_idx],
+            "kind": np.array(kinds, dtype=object)[kind_idx],
+            "value_yuan": value,
+        }
+    )
+
+
+def _intercept_for_mean(target: float, linear: np.ndarray) -> float:
+    """``a`` such that ``mean(expit(a + linear)) = target`` (bisection, deterministic)."""
+    return float(optimize.brentq(lambda a: special.expit(a + linear).mean() - target, -40, 40))
+
+
+# --------------------------------------------------------------------------------------------
+# Generators
+# --------------------------------------------------------------------------------------------
+def _gen_liupanshui(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str, Any]):
+    """Liupanshui: household x year panel 2012-2019 with a staggered "three changes" reform,
+    and a 2019 survey on the four government-people interaction channels.
+
+    **Villages.** ``V = ceil(n / households_per_village)`` villages; household ``i`` lives in
+    village ``i // households_per_village``. A village's county-level unit is drawn with
+    probability proportional to its 2010 rural population (census); its reform cohort ``G_v``
+    (first year of the reform; 0 = never) with probabilities ``cohort_shares``. Cohorts are
+    assigned at random, so parallel trends hold by construction.
+
+    **Income** (yuan per person per year, current prices)::
+
+        ln y_it = mu_t + a_i + v_v + e_it + tau(t - G_v) 1[G_v > 0, t >= G_v]
+        mu_t = ln(income_mean_2014) - sigma^2/2 + g (t - 2014)
+        g = ln(income_mean_2015 / income_mean_2013) / 2
+        tau(k) = income_effect_at_adoption + income_effect_growth_per_year * k
+
+    with ``v_v``, ``a_i``, ``e_it`` independent normals whose variances are
+    ``variance_shares`` x ``sigma^2``, and ``sigma`` solved so that a lognormal with mean
+    ``income_mean_2014`` has ``incidence_2014`` of households below ``poverty_line_2014``
+    (before reform effects). The effect grows with exposure, so a static TWFE coefficient is a
+    biased summary (Goodman-Bacon 2021) while Callaway-Sant'Anna recovers ``tau``.
+
+    **Return migration** (binary): ``returned_migrant_it ~ Bernoulli(return_migrant_base_rate
+    + return_migrant_effect * treated_it)`` — a constant effect on the probability.
+
+    **Survey** (a ``survey_fraction`` sample of households, 2019). Role ``poor_household`` if the
+    household's 2014 income was below the 2014 line. For each channel c, latent exposure
+    ``x_c = channel_adoption_shift_c * adopted_v + N(0, 1)``; each of its three items is
+    ``clip(round(channel_baseline_c + item_loading * x_c + item_unique_sd * N(0,1)), 0, 4)``.
+    With ``S_c`` the channel score (mean of its three items, as ``scale_scores`` computes it)::
+
+        sat*  = sum_c satisfaction_logit_c (S_c - 2) + Logistic(0, 1)
+        sat_1 = 1 + #{satisfaction_thresholds < sat*}
+        conf* = sum_c confidence_logit_c (S_c - 2) + Logistic(0, 1);  conf_1 likewise
+
+    so an ordered logit of ``sat_1`` (``conf_1``) on the four channel scores recovers the
+    planted log-odds. ``sat_2``/``sat_3`` and ``conf_2``/``conf_3`` use the same latent plus
+    ``N(0, secondary_item_noise_sd)`` (``sat_3``, ``conf_3`` reverse-keyed: ``6 - code``);
+    ``trust_1`` uses the satisfaction latent likewise.
+    """
+    years = np.arange(p["first_year"], p["last_year"] + 1)
+    t_n = years.size
+    hpv = p["households_per_village"]
+    n_vil = -(-n // hpv)
+    village = np.arange(n) // hpv
+    counties = sorted(p["county_rural_population_2010"])
+    weights = np.array([p["county_rural_population_2010"][c] for c in counties], float)
+    county_idx = rng.choice(len(counties), size=n_vil, p=weights / weights.sum())
+    cohorts = list(p["cohort_shares"])
+    cohort_years = np.array([0 if str(c) == "never" else int(c) for c in cohorts])
+    g_v = cohort_years[rng.choice(len(cohorts), size=n_vil, p=list(p["cohort_shares"].values()))]
+
+    sigma = _sigma_from_headcount(
+        p["income_mean_2014"], p["poverty_line_2014"], p["incidence_2014"]
+    )
+    growth = math.log(p["income_mean_2015"] / p["income_mean_2013"]) / 2
+    vs = p["variance_shares"]
+    v_eff = math.sqrt(vs["village"]) * sigma * rng.standard_normal(n_vil)
+    a_eff = math.sqrt(vs["household"]) * sigma * rng.standard_normal(n)
+    eps = math.sqrt(vs["idiosyncratic"]) * sigma * rng.standard_normal((n, t_n))
+    mu_t = math.log(p["income_mean_2014"]) - sigma**2 / 2 + growth * (years - 2014)
+    g_i = g_v[village]
+    k = years[None, :] - g_i[:, None]
+    treated = (g_i[:, None] > 0) & (k >= 0)
+    tau = e["income_effect_at_adoption"] + e["income_effect_growth_per_year"] * k
+    log_y = mu_t[None, :] + (a_eff + v_eff[village])[:, None] + eps + np.where(treated, tau, 0.0)
+    income = np.round(np.exp(log_y), 2)
+    ret_p = p["return_migrant_base_rate"] + e["return_migrant_effect"] * treated
+    returned = (rng.random((n, t_n)) < ret_p).astype(np.int64)
+    size = _household_size(rng, n, p["mean_household_size"])
+
+    hh_ids = np.arange(1, n + 1, dtype=np.int64)
+    panel = pd.DataFrame(
+        {
+            "household_id": np.repeat(hh_ids, t_n),
+            "village_id": np.repeat(village + 1, t_n).astype(np.int64),
+            "year": np.tile(years, n).astype(np.int64),
+            "household_size": np.repeat(size, t_n).astype(np.int64),
+            "first_treated": np.repeat(g_i, t_n).astype(np.int64),
+            "treated": treated.ravel().astype(np.int64),
+            "income_per_capita": income.ravel(),
+            "returned_migrant": returned.ravel(),
+        }
+    )
+    exit_years = p["county_exit_year"]
+    county_codes = np.array([int(c) for c in counties])
+    names = {int(c): n_ for c, n_ in _COUNTY_NAMES.items()}
+    villages = pd.DataFrame(
+        {
+            "village_id": np.arange(1, n_vil + 1, dtype=np.int64),
+            "county_code": county_codes[county_idx].astype(np.int64),
+            "county_name": np.array([names[c] for c in county_codes], dtype=object)[county_idx],
+            "county_exit_year": pd.array(
+                [exit_years[counties[i]] for i in county_idx], dtype="Int64"
+            ),
+            "first_treated": g_v.astype(np.int64),
+        }
+    )
+
+    m = max(1, round(p["survey_fraction"] * n))
+    sample = np.sort(rng.permutation(n)[:m])
+    adopted = (g_i[sample] > 0).astype(float)
+    scales = _scale_items("gov_people_interaction")
+    cols: dict[str, np.ndarray] = {}
+    score = {}
+    for c in _CHANNELS:
+        x = p["channel_adoption_shift"][c] * adopted + rng.standard_normal(m)
+        items, _ = scales[c]
+        total = np.zeros(m)
+        for item in items:
+            code = _likert(
+                p["channel_baseline"][c]
+                + p["item_loading"] * x
+                + p["item_unique_sd"] * rng.standard_normal(m),
+                0,
+                4,
+            )
+            cols[item] = code
+            total += code
+        score[c] = total / len(items)
+    noise = p["secondary_item_noise_sd"]
+    for outcome, beta_key, thr_key in (
+        ("satisfaction", "satisfaction_logit", "satisfaction_thresholds"),
+        ("confidence", "confidence_logit", "confidence_thresholds"),
+    ):
+        latent = sum(e[beta_key][c] * (score[c] - 2) for c in _CHANNELS) + rng.logistic(size=m)
+        items, reverse = scales[outcome]
+        for j, item in enumerate(items):
+            extra = 0.0 if j == 0 else noise * rng.standard_normal(m)
+            code = _ordinal(latent + extra, p[thr_key])
+            cols[item] = 6 - code if item in reverse else code
+        if outcome == "satisfaction":
+            (trust_item,) = scales["government_trust"][0]
+            cols[trust_item] = _ordinal(latent + noise * rng.standard_normal(m), p[thr_key])
+    poor_2014 = income[sample, list(years).index(2014)] < p["poverty_line_2014"]
+    survey = pd.DataFrame(
+        {
+            "respondent_id": np.arange(1, m + 1, dtype=np.int64),
+            "household_id": hh_ids[sample],
+            "village_id": (village[sample] + 1).astype(np.int64),
+            "role": np.where(poor_2014, "poor_household", "non_poor_villager").astype(object),
+        }
+    )
+    item_order = _item_ids("gov_people_interaction")
+    survey = pd.concat([survey, pd.DataFrame({i: cols[i] for i in item_order})], axis=1)
+    derived = {"income_log_sd": sigma, "income_growth_per_year": growth}
+    return {"villages": villages, "panel": panel, "survey": survey}, derived
+
+
+_COUNTY_NAMES = {
+    "520201": "Zhongshan District",
+    "520203": "Liuzhi Special District",
+    "520204": "Shuicheng District",
+    "520281": "Panzhou City",
+}
+
+
+def _gen_shandong_a_town(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str, Any]):
+    """A Town (Shandong): registered poor households, a good-governance questionnaire by role,
+    and assistance records by actor.
+
+    **Households** (``n`` registered poor households, ``households_per_village`` per village):
+    per-capita income in ``year`` is lognormal with mean ``income_mean`` and log-SD
+    ``income_log_sd`` (yuan per person per year).
+
+    **Questionnaire.** A ``survey_fraction`` sample of the households answers as
+    ``poor_household``; ``officials_per_poor_respondent[r] x`` that number of respondents of each
+    official role r join (village drawn at random). For respondent i and dimension d (the eight
+    scales of ``good_governance.yaml``), the latent rating is::
+
+        theta_id = role_shift[role_i] + sqrt(rho) g_i + sqrt(1 - rho) u_id,  g, u ~ N(0, 1)
+
+    with ``rho = dimension_correlation`` (latent SD 1 within a role). Item j of dimension d is
+    ``x = clip(round(item_intercept + lambda_j theta_id + psi e), 1, 5)``
+    (``lambda = item_loadings``, ``psi = item_unique_sd``); reverse-keyed items are stored as
+    ``6 - x``. Ignoring rounding and clipping, the items are congeneric with pooled factor
+    variance ``phi = 1 + Var_role(role_shift)``, so Cronbach's alpha of a dimension is
+    ``3/2 (1 - (sum lambda_j^2 phi + 3 psi^2 + 3/12) / ((sum lambda_j)^2 phi + 3 psi^2 + 3/12))``
+    (rounding adds about 1/12 to each item's error variance, Sheppard's correction). The role
+    gap on a dimension score is about ``mean(lambda) x role_shift``.
+
+    **Perceived effectiveness** (``outcome_effectiveness``, 1-5). With ``S_d`` the dimension
+    scores (mean of the reverse-recoded items)::
+
+        y* = sum_d effectiveness_logit_d (S_d - 3) + Logistic(0, 1)
+        outcome = 1 + #{outcome_thresholds < y*}
+
+    The outcome is generated from the observed scores (not the latent) so that an ordered logit
+    on the scale scores recovers the planted coefficients without attenuation.
+
+    **Assistance records.** Household h receives ``Poisson(records_per_household)`` records in
+    ``year``. A record comes from a non-government actor with probability
+    ``expit(logit(non_government_share_at_median_income) + help_the_better_off_slope
+    (ln y_h - ln median y))`` — "helping the better-off" when the slope is positive; a
+    non-government record is from an enterprise with probability
+    ``enterprise_share_of_non_government``, else a social organisation. Kind given actor from
+    ``kind_by_actor``; value lognormal with median ``value_median_by_kind`` and log-SD
+    ``value_log_sd`` (yuan).
+    """
+    hpv = p["households_per_village"]
+    village = np.arange(n) // hpv
+    n_vil = int(village.max()) + 1
+    s = p["income_log_sd"]
+    log_y = math.log(p["income_mean"]) - s * s / 2 + s * rng.standard_normal(n)
+    income = np.round(np.exp(log_y), 2)
+    households = pd.DataFrame(
+        {
+            "household_id": np.arange(1, n + 1, dtype=np.int64),
+            "village_id": (village + 1).astype(np.int64),
+            "household_size": _household_size(rng, n, p["mean_household_size"]).astype(np.int64),
+            "income_per_capita": income,
+        }
+    )
+
+    m_poor = max(1, round(p["survey_fraction"] * n))
+    sample = np.sort(rng.permutation(n)[:m_poor])
+    roles = [np.full(m_poor, "poor_household", dtype=object)]
+    hh = [households["household_id"].to_numpy()[sample]]
+    vil = [(village[sample] + 1).astype(np.int64)]
+    for role in _GG_ROLES[:3]:
+        k = round(p["officials_per_poor_respondent"][role] * m_poor)
+        roles.append(np.full(k, role, dtype=object))
+        hh.append(np.full(k, -1, dtype=np.int64))
+        vil.append(rng.integers(1, n_vil + 1, size=k))
+    role = np.concatenate(roles)
+    m = role.shape[0]
+    shift = np.array([e["role_shift"][r] for r in role], float)
+    rho = p["dimension_correlation"]
+    general = rng.standard_normal(m)
+    scales = _scale_items("good_governance")
+    lam = p["item_loadings"]
+    cols: dict[str, np.ndarray] = {}
+    centred_sum = np.zeros(m)
+    for d in _GG_DIMS:
+        theta = shift + math.sqrt(rho) * general + math.sqrt(1 - rho) * rng.standard_normal(m)
+        items, reverse = scales[d]
+        total = np.zeros(m)
+        for j, item in enumerate(items):
+            code = _likert(
+                p["item_intercept"] + lam[j] * theta + p["item_unique_sd"] * rng.standard_normal(m)
+            )
+            total += code
+            cols[item] = 6 - code if item in reverse else code
+        centred_sum += e["effectiveness_logit"][d] * (total / len(items) - 3)
+    (outcome_item,) = scales["perceived_effectiveness"][0]
+    cols[outcome_item] = _ordinal(centred_sum + rng.logistic(size=m), p["outcome_thresholds"])
+    survey = pd.DataFrame(
+        {
+            "respondent_id": np.arange(1, m + 1, dtype=np.int64),
+            "household_id": pd.array(
+                np.where(np.concatenate(hh) < 0, None, np.concatenate(hh)), dtype="Int64"
+            ),
+            "village_id": np.concatenate(vil).astype(np.int64),
+            "role": role,
+        }
+    )
+    survey = pd.concat(
+        [survey, pd.DataFrame({i: cols[i] for i in _item_ids("good_governance")})], axis=1
+    )
+
+    counts = rng.poisson(p["records_per_household"], n)
+    rec_hh = np.repeat(np.arange(n), counts)
+    x = log_y[rec_hh] - np.median(log_y)
+    p_nongov = special.expit(
+        special.logit(e["non_government_share_at_median_income"])
+        + e["help_the_better_off_slope"] * x
+    )
+    p_ent = p["enterprise_share_of_non_government"]
+    actor_p = np.column_stack([1 - p_nongov, p_nongov * p_ent, p_nongov * (1 - p_ent)])
+    records = _assistance(rng, rec_hh + 1, np.full(rec_hh.shape[0], p["year"]), actor_p, p)
+    records.insert(2, "village_id", (village[rec_hh] + 1).astype(np.int64))
+    derived = {"median_log_income": float(np.median(log_y)), "n_respondents": int(m)}
+    return {"households": households, "survey": survey, "assistance": records}, derived
+
+
+def _gen_w_town(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str, Any]):
+    """W Town after 2020: incomes 2021-2023, relative poverty, vulnerability (Chaudhuri, Jalan
+    and Suryahadi 2002), a return-to-poverty monitoring list, endogenous motivation and
+    assistance records.
+
+    **Capacity.** A latent ability ``a ~ N(0, 1)`` drives: ``head_education_years =
+    clip(round(7 + 2.5 a + N(0, 2^2)), 0, 16)``; ``labour_share = clip(0.55 + 0.12 a +
+    N(0, 0.15^2), 0, 1)`` (2 decimals); ``has_migrant_worker ~ Bernoulli(expit(-0.3 + 0.5 a))``;
+    ``chronic_illness ~ Bernoulli(0.18)`` (assumed fixed forms, documented here).
+
+    **Income** (yuan per person per year). Base level
+    ``M = poor_area_income_2019 x exp(2 g)``, ``g = ln(poor_area_income_2019 /
+    poor_area_income_2016) / 3`` (extrapolated to 2021). ``sigma = ln(relative_line_share) /
+    Phi^-1(relative_poverty_target)``, so the share below ``relative_line_share`` x the median
+    is the target in 2021::
+
+        ln y_i,2021 = ln M - sigma^2/2 + sigma (r a_i + sqrt(1 - r^2) u_i)
+        ln y_i,t = ln y_i,2021 + (t - 2021)(g + kappa (W_i - 3)) + N(0, s_e^2)   (t > 2021)
+
+    with ``r = income_ability_correlation``, ``W_i`` the household's willingness score (1-5,
+    mean of the reverse-recoded willingness items) and ``kappa =
+    income_growth_per_willingness_point`` (planted), ``s_e = income_year_noise_sd``.
+
+    **Consumption and vulnerability** (2023, yuan per person per year)::
+
+        ln c_i = X_i b + e_i,   Var(e_i) = X_i theta,   X = (1, head_education_years,
+        labour_share, chronic_illness, has_migrant_worker)
+
+    with ``b = log_consumption_mean`` and ``theta = log_consumption_variance`` (planted; the
+    variance must be positive for every X). True vulnerability
+    ``v_i = Phi((ln z - X_i b) / sqrt(X_i theta))`` with ``z = vulnerability_line``; vulnerable
+    when ``v_i >= 0.5``.
+
+    **Monitoring list.** Vulnerable households are monitored with probability
+    ``1 - monitoring_exclusion_rate``; others with ``monitoring_rate_not_vulnerable``.
+
+    **Formerly registered poor.** The ``formerly_registered_share`` of households with the
+    lowest ``ln y_2021 + N(0, 0.3^2)``. Motivation role: ``relieved_household`` if formerly
+    registered, else ``low_income_household`` if 2021 income is below the relative line, else
+    ``non_poor_villager``.
+
+    **Endogenous motivation** (all households, published for a ``survey_fraction`` sample):
+    general motivation ``m = 0.5 a + sqrt(0.75) N(0, 1)``, items as in the shared motivation
+    block (see :func:`describe`).
+
+    **Assistance.** Household h receives ``Poisson(records_per_household x R^monitored_h)``
+    records over 2021-2023 (``R = assistance_rate_ratio_monitored``, planted); actor by
+    ``actor_shares``, kind by ``kind_by_actor``, value lognormal (median by kind).
+    """
+    years = np.asarray(p["years"], dtype=np.int64)
+    hpv = p["households_per_village"]
+    village = np.arange(n) // hpv
+    ability = rng.standard_normal(n)
+    edu = np.clip(np.rint(7 + 2.5 * ability + 2 * rng.standard_normal(n)), 0, 16).astype(np.int64)
+    labour = np.round(np.clip(0.55 + 0.12 * ability + 0.15 * rng.standard_normal(n), 0, 1), 2)
+    migrant = (rng.random(n) < special.expit(-0.3 + 0.5 * ability)).astype(np.int64)
+    chronic = (rng.random(n) < 0.18).astype(np.int64)
+    size = _household_size(rng, n, p["mean_household_size"]).astype(np.int64)
+
+    g = math.log(p["poor_area_income_2019"] / p["poor_area_income_2016"]) / 3
+    base = p["poor_area_income_2019"] * math.exp(2 * g)
+    sigma = math.log(p["relative_line_share"]) / float(stats.norm.ppf(p["relative_poverty_target"]))
+    r = p["income_ability_correlation"]
+    log_y0 = (
+        math.log(base)
+        - sigma**2 / 2
+        + sigma * (r * ability + math.sqrt(1 - r * r) * rng.standard_normal(n))
+    )
+
+    motivation = 0.5 * ability + math.sqrt(0.75) * rng.standard_normal(n)
+    formerly = np.zeros(n, dtype=np.int64)
+    noisy = log_y0 + 0.3 * rng.standard_normal(n)
+    k_reg = round(p["formerly_registered_share"] * n)
+    formerly[np.argsort(noisy, kind="stable")[:k_reg]] = 1
+    items, willingness = _motivation(rng, motivation, {}, p)
+
+    kappa = e["income_growth_per_willingness_point"]
+    dt = years - years[0]
+    log_y = log_y0[:, None] + dt[None, :] * (g + kappa * (willingness - 3))[:, None]
+    log_y[:, 1:] += p["income_year_noise_sd"] * rng.standard_normal((n, years.size - 1))
+    income = np.round(np.exp(log_y), 2)
+
+    xmat = np.column_stack([np.ones(n), edu, labour, chronic, migrant]).astype(float)
+    names = ["const", *_WT_COVARIATES]
+    b = np.array([e["log_consumption_mean"][k] for k in names], float)
+    theta = np.array([e["log_consumption_variance"][k] for k in names], float)
+    var = xmat @ theta
+    if (var <= 0).any():
+        raise DataValidationError(
+            "planted_effects.log_consumption_variance",
+            [f"X theta is not positive for {int((var <= 0).sum())} households"],
+        )
+    mean = xmat @ b
+    consumption = np.round(np.exp(mean + np.sqrt(var) * rng.standard_normal(n)), 2)
+    v_true = stats.norm.cdf((math.log(p["vulnerability_line"]) - mean) / np.sqrt(var))
+    vulnerable = v_true >= 0.5
+    monitor_p = np.where(
+        vulnerable, 1 - e["monitoring_exclusion_rate"], e["monitoring_rate_not_vulnerable"]
+    )
+    monitored = (rng.random(n) < monitor_p).astype(np.int64)
+
+    rel_line = p["relative_line_share"] * float(np.median(income[:, 0]))
+    role = np.where(
+        formerly == 1,
+        "relieved_household",
+        np.where(income[:, 0] < rel_line, "low_income_household", "non_poor_villager"),
+    ).astype(object)
+    hh_ids = np.arange(1, n + 1, dtype=np.int64)
+    households = pd.DataFrame(
+        {
+            "household_id": hh_ids,
+            "village_id": (village + 1).astype(np.int64),
+            "household_size": size,
+            "labour_share": labour,
+            "head_education_years": edu,
+            "chronic_illness": chronic,
+            "has_migrant_worker": migrant,
+            "formerly_registered_poor": formerly,
+            "monitored": monitored,
+            "consumption_per_capita": consumption,
+        }
+    )
+    incomes = pd.DataFrame(
+        {
+            "household_id": np.repeat(hh_ids, years.size),
+            "year": np.tile(years, n),
+            "income_per_capita": income.ravel(),
+        }
+    )
+    m = max(1, round(p["survey_fraction"] * n))
+    sample = np.sort(rng.permutation(n)[:m])
+    motivation_df = pd.DataFrame(
+        {
+            "respondent_id": np.arange(1, m + 1, dtype=np.int64),
+            "household_id": hh_ids[sample],
+            "role": role[sample],
+            **{k: items[k][sample] for k in _item_ids("endogenous_motivation")},
+        }
+    )
+    rate = p["records_per_household"] * np.where(
+        monitored == 1, e["assistance_rate_ratio_monitored"], 1.0
+    )
+    counts = rng.poisson(rate)
+    rec_hh = np.repeat(hh_ids, counts)
+    shares = np.array([p["actor_shares"][a] for a in _ACTORS3], float)
+    rec_years = rng.choice(years, size=rec_hh.shape[0])
+    records = _assistance(rng, rec_hh, rec_years, np.broadcast_to(shares, (rec_hh.shape[0], 3)), p)
+    derived = {
+        "income_log_sd_2021": sigma,
+        "income_growth_per_year": g,
+        "income_mean_2021": base,
+        "true_vulnerable_share": float(vulnerable.mean()),
+    }
+    tables = {
+        "households": households,
+        "incomes": incomes,
+        "motivation": motivation_df,
+        "assistance": records,
+    }
+    return tables, derived
+
+
+def _gen_h_county(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str, Any]):
+    """H County: true incomes, registration with planted targeting errors, "two assurances
+    three guarantees" deprivations, a staggered industrial ("blood-making") project and
+    endogenous motivation.
+
+    **Income** (yuan per person per year), household x year panel ``first_year``-``last_year``::
+
+        ln y_it = mu_t + a_i + v_v + e_it + project_income_effect * D_it
+        mu_t = ln(income_mean_2016) - sigma^2/2 + g (t - 2016),
+        g = ln(income_mean_2019 / income_mean_2016) / 3
+
+    with variance components ``variance_shares`` x ``sigma^2`` and ``sigma`` solved so that
+    ``incidence_2016`` of households are below ``poverty_line_2016`` (lognormal with mean
+    ``income_mean_2016``). True poverty: ``poor_i = y_i,2016 < poverty_line_2016``
+    (= ``income_below_line``).
+
+    **Deprivations** (2016): each of the five non-income indicators is Bernoulli with
+    probability ``deprivation_if_poor`` or ``deprivation_if_not_poor`` (independent given
+    poverty), so the union-rule multidimensional headcount is
+    ``H = pi + (1 - pi)(1 - prod_j (1 - q_j))`` with ``pi`` the income-poor share and ``q_j``
+    the non-poor rates.
+
+    **Registration** (``identification_year``) with village effects
+    ``u_v ~ N(0, village_registration_sd^2)``, ``C`` = official connection
+    (Bernoulli(``connection_prevalence``)), ``U`` = ``housing_unsafe`` (visible poverty)::
+
+        P(not registered | poor)  = expit(a_E + safe_housing_log_odds_exclusion (1 - U) + u_v)
+        P(registered | not poor)  = expit(a_I + connection_log_odds C
+                                          + unsafe_housing_log_odds_inclusion U + u_v)
+
+    ``a_E`` is set so the mean exclusion probability among the poor equals
+    ``exclusion_error``; ``a_I`` so the mean inclusion probability among the non-poor equals
+    ``r = IE/(1 - IE) x (1 - EE) x N_poor / N_not_poor``, which makes the expected inclusion
+    error (non-poor share of the registered) ``IE = inclusion_error``.
+
+    **Industrial project.** Village cohorts from ``project_cohort_shares`` (``never`` = 0);
+    registered households in adopting villages take part with probability
+    ``project_participation_rate`` from the cohort year on (``first_treated``; 0 otherwise,
+    including transfer-only registered households). Effect on log income:
+    ``project_income_effect`` (constant).
+
+    **Endogenous motivation** (a ``survey_fraction`` sample; role ``poor_household`` if
+    registered, else ``non_poor_villager``): general motivation ``m ~ N(0, 1)``; registered
+    households' facets shifted by ``registered_motivation_shift`` (latent SD units).
+    """
+    years = np.arange(p["first_year"], p["last_year"] + 1)
+    t_n = years.size
+    hpv = p["households_per_village"]
+    village = np.arange(n) // hpv
+    n_vil = int(village.max()) + 1
+    sigma = _sigma_from_headcount(
+        p["income_mean_2016"], p["poverty_line_2016"], p["incidence_2016"]
+    )
+    g = math.log(p["income_mean_2019"] / p["income_mean_2016"]) / 3
+    vs = p["variance_shares"]
+    v_eff = math.sqrt(vs["village"]) * sigma * rng.standard_normal(n_vil)
+    a_eff = math.sqrt(vs["household"]) * sigma * rng.standard_normal(n)
+    eps = math.sqrt(vs["idiosyncratic"]) * sigma * rng.standard_normal((n, t_n))
+    mu_t = math.log(p["income_mean_2016"]) - sigma**2 / 2 + g * (years - 2016)
+    base = mu_t[None, :] + (a_eff + v_eff[village])[:, None] + eps
+    id_col = list(years).index(p["identification_year"])
+    poor = np.exp(base[:, id_col]) < p["poverty_line_2016"]
+
+    dep = {}
+    for name in _DEPRIVATIONS:
+        q = np.where(poor, p["deprivation_if_poor"][name], p["deprivation_if_not_poor"][name])
+        dep[name] = (rng.random(n) < q).astype(np.int64)
+    unsafe = dep["housing_unsafe"]
+    connection = (rng.random(n) < p["connection_prevalence"]).astype(np.int64)
+    u_v = p["village_registration_sd"] * rng.standard_normal(n_vil)
+    lin_e = e["safe_housing_log_odds_exclusion"] * (1 - unsafe) + u_v[village]
+    lin_i = (
+        e["connection_log_odds"] * connection
+        + e["unsafe_housing_log_odds_inclusion"] * unsafe
+        + u_v[village]
+    )
+    n_poor, n_not = int(poor.sum()), int((~poor).sum())
+    ie, ee = e["inclusion_error"], e["exclusion_error"]
+    a_e = _intercept_for_mean(ee, lin_e[poor]) if n_poor else 0.0
+    r = ie / (1 - ie) * (1 - ee) * n_poor / max(n_not, 1)
+    if not 0 < r < 1:
+        raise DataValidationError(
+            "planted_effects.inclusion_error",
+            [f"implied registration rate of the non-poor {r:.3f} is not in (0, 1)"],
+        )
+    a_i = _intercept_for_mean(r, lin_i[~poor]) if n_not else 0.0
+    u = rng.random(n)
+    registered = np.where(poor, u >= special.expit(a_e + lin_e), u < special.expit(a_i + lin_i))
+
+    cohorts = list(p["project_cohort_shares"])
+    cohort_years = np.array([0 if str(c) == "never" else int(c) for c in cohorts])
+    g_v = cohort_years[
+        rng.choice(len(cohorts), size=n_vil, p=list(p["project_cohort_shares"].values()))
+    ]
+    joins = registered & (g_v[village] > 0) & (rng.random(n) < p["project_participation_rate"])
+    first = np.where(joins, g_v[village], 0)
+    d = (first[:, None] > 0) & (years[None, :] >= first[:, None])
+    income = np.round(np.exp(base + e["project_income_effect"] * d), 2)
+
+    hh_ids = np.arange(1, n + 1, dtype=np.int64)
+    households = pd.DataFrame(
+        {
+            "household_id": hh_ids,
+            "village_id": (village + 1).astype(np.int64),
+            "household_size": _household_size(rng, n, p["mean_household_size"]).astype(np.int64),
+            "official_connection": connection,
+            "registered_poor": registered.astype(np.int64),
+            "income_below_line": poor.astype(np.int64),
+            **dep,
+        }
+    )
+    panel = pd.DataFrame(
+        {
+            "household_id": np.repeat(hh_ids, t_n),
+            "village_id": np.repeat(village + 1, t_n).astype(np.int64),
+            "year": np.tile(years, n).astype(np.int64),
+            "first_treated": np.repeat(first, t_n).astype(np.int64),
+            "project_participant": d.ravel().astype(np.int64),
+            "income_per_capita": income.ravel(),
+        }
+    )
+    shifts = {f: registered * e["registered_motivation_shift"][f] for f in _FACETS}
+    items, _ = _motivation(rng, rng.standard_normal(n), shifts, p)
+    m = max(1, round(p["survey_fraction"] * n))
+    sample = np.sort(rng.permutation(n)[:m])
+    motivation_df = pd.DataFrame(
+        {
+            "respondent_id": np.arange(1, m + 1, dtype=np.int64),
+            "household_id": hh_ids[sample],
+            "role": np.where(registered[sample], "poor_household", "non_poor_villager").astype(
+                object
+            ),
+            **{k: items[k][sample] for k in _item_ids("endogenous_motivation")},
+        }
+    )
+    derived = {
+        "income_log_sd": sigma,
+        "income_growth_per_year": g,
+        "exclusion_intercept": a_e,
+        "inclusion_intercept": a_i,
+        "non_poor_registration_rate": r,
+    }
+    return {"households": households, "panel": panel, "motivation": motivation_df}, derived
+
+
+def _gen_pingliang(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str, Any]):
+    """W Town, Pingliang: ten villages (six poor), registered households and their exits
+    2014-2019, labour capacity and social-security coverage, the five-subject interaction
+    network and endogenous motivation.
+
+    **Villages and registration.** Households are spread evenly over ``n_villages`` villages
+    (``household_id`` i in village ``i mod n_villages``); villages ``1..n_poor_villages`` are
+    poor. Registered at end-2014 with probability ``registered_rate_non_poor_village`` outside
+    poor villages and ``p_poor`` inside, where ``p_poor`` makes the overall share
+    ``incidence_2014``.
+
+    **Exits.** Registered households leave the register with a constant yearly hazard
+    ``h = 1 - (incidence_2019 / incidence_2014)^(1/5)`` over 2015-2019 (``exit_year``; empty if
+    still registered at end-2019).
+
+    **Household size.** Registered: ``1 + Poisson(s - 1)`` with ``s =
+    poor_persons_lifted_2014_2019 / poor_households_lifted_2014_2019``; others
+    ``mean_household_size_not_registered``.
+
+    **Income** (yuan per person per year): registered households lognormal with mean
+    ``poor_income_2014`` and log-SD ``income_log_sd``, growing by
+    ``ln(poor_income_2019 / poor_income_2014)`` to 2019; other households lognormal with mean
+    ``M_o`` such that the population mean is the 2014 poor-area rural income extrapolated
+    backwards (``poor_area_income_2016 x exp(-2 g)``, ``g`` the 2016-2019 yearly log growth),
+    growing by ``5 g``; both with N(0, 0.1^2) yearly-noise in 2019.
+
+    **Labour capacity, disability, social security.** No labour capacity with probability
+    ``no_labour_share_registered`` (registered) or ``no_labour_share_not_registered``;
+    disability with ``disability_share``; social-security (dibao/tekun) coverage with the
+    planted ``social_security_coverage`` by registration x labour capacity.
+
+    **Network.** Actors: one township government, ``n_enterprises`` enterprises,
+    ``n_social_organisations`` social organisations, one village committee per village and every
+    registered household. Each pair of actors of types (A, B) is tied with probability
+    ``tie_probability["A--B"]`` (village committee - household ties only within the village;
+    household - household ties none); a tie's weight is ``1 + Poisson(contacts_extra_mean)``
+    contacts per year. The planted structure makes the government the most central actor and
+    leaves enterprise and social-organisation ties to poor households sparse.
+
+    **Endogenous motivation** (a ``survey_fraction`` sample of registered households, role
+    ``poor_household``): general motivation ``m ~ N(0, 1)``; dependence shifted by
+    ``social_security_dependence_shift`` (latent SD) for covered households.
+    """
+    n_vil, n_pv = p["n_villages"], p["n_poor_villages"]
+    if n_pv > n_vil:
+        raise DataValidationError(
+            "parameters.n_poor_villages", [f"{n_pv} poor villages exceed n_villages = {n_vil}"]
+        )
+    village = np.arange(n) % n_vil
+    poor_village = village < n_pv
+    share_pv = float(poor_village.mean())
+    p_other = p["registered_rate_non_poor_village"]
+    p_poor = (p["incidence_2014"] - (1 - share_pv) * p_other) / max(share_pv, 1e-12)
+    if not 0 <= p_poor <= 1:
+        raise DataValidationError(
+            "parameters.registered_rate_non_poor_village",
+            [f"implied registration rate in poor villages {p_poor:.3f}"],
+        )
+    registered = rng.random(n) < np.where(poor_village, p_poor, p_other)
+    hazard = 1 - (p["incidence_2019"] / p["incidence_2014"]) ** (1 / 5)
+    exit_draw = 2015 + rng.geometric(hazard, n) - 1
+    exit_year = np.where(registered & (exit_draw <= 2019), exit_draw, 0)
+    size_reg = p["poor_persons_lifted_2014_2019"] / p["poor_households_lifted_2014_2019"]
+    size = np.where(
+        registered,
+        _household_size(rng, n, size_reg),
+        _household_size(rng, n, p["mean_household_size_not_registered"]),
+    )
+
+    g = math.log(p["poor_area_income_2019"] / p["poor_area_income_2016"]) / 3
+    mean_all_2014 = p["poor_area_income_2016"] * math.exp(-2 * g)
+    inc = p["incidence_2014"]
+    mean_other = (mean_all_2014 - inc * p["poor_income_2014"]) / (1 - inc)
+    s = p["income_log_sd"]
+    z = rng.standard_normal(n)
+    log_2014 = np.where(registered, math.log(p["poor_income_2014"]), math.log(mean_other))
+    log_2014 = log_2014 - s * s / 2 + s * z
+    growth = np.where(registered, math.log(p["poor_income_2019"] / p["poor_income_2014"]), 5 * g)
+    log_2019 = log_2014 + growth + 0.1 * rng.standard_normal(n) - 0.005
+
+    no_labour = rng.random(n) < np.where(
+        registered, p["no_labour_share_registered"], p["no_labour_share_not_registered"]
+    )
+    disability = rng.random(n) < np.where(
+        no_labour, p["disability_share"]["no_labour"], p["disability_share"]["labour"]
+    )
+    cov = e["social_security_coverage"]
+    cov_p = np.where(
+        registered,
+        np.where(no_labour, cov["registered_no_labour"], cov["registered_labour"]),
+        np.where(no_labour, cov["other_no_labour"], cov["other_labour"]),
+    )
+    social = rng.random(n) < cov_p
+    hh_ids = np.arange(1, n + 1, dtype=np.int64)
+    households = pd.DataFrame(
+        {
+            "household_id": hh_ids,
+            "village_id": (village + 1).astype(np.int64),
+            "household_size": size.astype(np.int64),
+            "registered_poor": registered.astype(np.int64),
+            "exit_year": pd.array(np.where(exit_year > 0, exit_year, None), dtype="Int64"),
+            "labour_capacity": (~no_labour).astype(np.int64),
+            "disability": disability.astype(np.int64),
+            "social_security": social.astype(np.int64),
+            "income_2014": np.round(np.exp(log_2014), 2),
+            "income_2019": np.round(np.exp(log_2019), 2),
+        }
+    )
+    villages = pd.DataFrame(
+        {
+            "village_id": np.arange(1, n_vil + 1, dtype=np.int64),
+            "poor_village": (np.arange(n_vil) < n_pv).astype(np.int64),
+        }
+    )
+
+    reg_idx = np.flatnonzero(registered)
+    ids = {
+        "government": np.array(["gov_township"], dtype=object),
+        "enterprise": np.array([f"ent_{k + 1}" for k in range(p["n_enterprises"])], dtype=object),
+        "social_organisation": np.array(
+            [f"org_{k + 1}" for k in range(p["n_social_organisations"])], dtype=object
+        ),
+        "village_committee": np.array([f"vc_{k + 1}" for k in range(n_vil)], dtype=object),
+        "poor_household": np.array([f"hh_{h}" for h in hh_ids[reg_idx]], dtype=object),
+    }
+    actor_village = {
+        "village_committee": np.arange(1, n_vil + 1),
+        "poor_household": village[reg_idx] + 1,
+    }
+    actors = pd.DataFrame(
+        {
+            "actor_id": np.concatenate([ids[t] for t in _PL_TYPES]),
+            "actor_type": np.concatenate(
+                [np.full(ids[t].shape[0], t, dtype=object) for t in _PL_TYPES]
+            ),
+            "village_id": pd.array(
+                np.concatenate(
+                    [actor_village.get(t, np.full(ids[t].shape[0], None)) for t in _PL_TYPES]
+                ),
+                dtype="Int64",
+            ),
+        }
+    )
+    edges = []
+    for pair in _PL_PAIRS:
+        a, b = pair.split("--")
+        prob = e["tie_probability"][pair]
+        if a == "village_committee" and b == "poor_household":
+            src = ids[a][village[reg_idx]]
+            tgt = ids[b]
+        else:
+            src = np.repeat(ids[a], ids[b].shape[0])
+            tgt = np.tile(ids[b], ids[a].shape[0])
+        keep = rng.random(src.shape[0]) < prob
+        k = int(keep.sum())
+        edges.append(
+            pd.DataFrame(
+                {
+                    "source_id": src[keep],
+                    "source_type": np.full(k, a, dtype=object),
+                    "target_id": tgt[keep],
+                    "target_type": np.full(k, b, dtype=object),
+                    "contacts_per_year": (1 + rng.poisson(p["contacts_extra_mean"], k)).astype(
+                        np.int64
+                    ),
+                }
+            )
+        )
+    interactions = pd.concat(edges, ignore_index=True)
+
+    shifts = {"dependence": social * e["social_security_dependence_shift"]}
+    items, _ = _motivation(rng, rng.standard_normal(n), shifts, p)
+    m = max(1, round(p["survey_fraction"] * reg_idx.shape[0])) if reg_idx.size else 0
+    sample = np.sort(rng.permutation(reg_idx)[:m])
+    motivation_df = pd.DataFrame(
+        {
+            "respondent_id": np.arange(1, m + 1, dtype=np.int64),
+            "household_id": hh_ids[sample],
+            "role": np.full(m, "poor_household", dtype=object),
+            **{k: items[k][sample] for k in _item_ids("endogenous_motivation")},
+        }
+    )
+    derived = {
+        "registration_rate_poor_village": p_poor,
+        "exit_hazard": hazard,
+        "mean_size_registered": size_reg,
+        "income_mean_other_2014": mean_other,
+    }
+    tables = {
+        "villages": villages,
+        "households": households,
+        "actors": actors,
+        "interactions": interactions,
+        "motivation": motivation_df,
+    }
+    return tables, derived
+
+
+_GENERATORS = {
+    "liupanshui": _gen_liupanshui,
+    "shandong_a_town": _gen_shandong_a_town,
+    "w_town": _gen_w_town,
+    "h_county": _gen_h_county,
+    "pingliang": _gen_pingliang,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+def _str_keys(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _str_keys(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_str_keys(v) for v in obj]
+    return obj
+
+
+def _jsonable(obj: Any) -> Any:
+    """Round-trip through JSON so ``meta`` equals what :func:`read` returns."""
+    return json.loads(json.dumps(_str_keys(obj), sort_keys=True, default=float))
+
+
+def _conform(df: pd.DataFrame, slug: str, table: str, source: str) -> pd.DataFrame:
+    """Cast the schema's columns to their dtypes; missing columns or bad values are errors."""
+    schema = TABLE_SCHEMAS[slug][table]
+    problems = [f"column {c!r}: missing" for c, *_ in schema if c not in df.columns]
+    out = df.copy(deep=False)
+    for col, kind, *_ in schema:
+        if col not in df.columns or (
+            str(out[col].dtype) == _DTYPES[kind] and not (kind == "str" and out[col].isna().any())
+        ):
+            continue  # already the documented type: no copy (generated tables are large)
+        try:
+            if kind == "str":
+                if out[col].isna().any():
+                    raise ValueError("missing values")
+                out[col] = out[col].astype(object)
+            elif kind == "int":
+                if out[col].isna().any():
+                    raise ValueError("missing values")
+                as_float = pd.to_numeric(out[col]).astype(float)
+                if not np.array_equal(as_float, np.round(as_float)):
+                    raise ValueError("non-integer values")
+                out[col] = as_float.astype(np.int64)
+            elif kind == "int?":
+                out[col] = pd.to_numeric(out[col]).astype("Int64")
+            else:
+                out[col] = pd.to_numeric(out[col]).astype(np.float64)
+        except (ValueError, TypeError) as exc:
+            first = out[col].iloc[0] if len(out) else None
+            problems.append(
+                f"column {col!r}: cannot be read as {kind} ({exc}; first value {first!r})"
+            )
+    if problems:
+        raise DataValidationError(source, problems)
+    out.attrs = {}
+    return out
+
+
+def generate(
+    slug: str,
+    seed: int | None = None,
+    n: int | None = None,
+    params_path: str | os.PathLike[str] | None = None,
+) -> SimulatedData:
+    """Generate a case's simulated field data from an explicit seed.
+
+    ``n`` is the number of households of the household frame (for ``shandong_a_town`` the
+    registered poor households; survey samples are ``survey_fraction`` of them); defaults come
+    from the YAML (``defaults``). Generation is vectorised with numpy
+    (``np.random.default_rng(seed)``); the same seed, ``n`` and YAML give identical tables. The
+    DGP of each case is in the docstring of its generator and in :func:`describe`.
+
+    Returns :class:`SimulatedData` whose ``meta`` holds ``simulated=True``, ``case``, ``seed``,
+    ``n``, ``generator_version``, ``params_file``, ``params_sha256``, ``parameters`` and
+    ``planted_effects`` (values), ``derived`` (calibrated quantities such as solved log-SDs) and
+    ``tables`` (rows and columns); every table has ``attrs["simulated"] = True``.
+
+    Raises:
+        ParameterError: unknown ``slug``; ``n`` not a positive integer; ``seed`` not a
+            non-negative integer.
+        DataValidationError: malformed parameter file (file and field named) or parameters that
+            are jointly infeasible (e.g. an inclusion error that needs a registration rate > 1).
+    """
+    _check_slug(slug)
+    path = Path(params_path) if params_path is not None else SYNTH / f"{slug}.yaml"
+    raw = load_params(slug, path)
+    seed = raw["defaults"]["seed"] if seed is None else seed
+    n = raw["defaults"]["n"] if n is None else n
+    if not isinstance(n, int | np.integer) or isinstance(n, bool) or n <= 0:
+        raise ParameterError(f"n must be a positive integer (households), got {n!r}")
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+        raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
+    params, effects = _values(raw["parameters"]), _values(raw["planted_effects"])
+    rng = np.random.default_rng(int(seed))
+    tables, derived = _GENERATORS[slug](rng, int(n), params, effects)
+    tables = {name: _conform(df, slug, name, f"synth.{slug}.{name}") for name, df in tables.items()}
+    meta = _jsonable(
+        {
+            "simulated": True,
+            "case": slug,
+            "title": raw["title"],
+            "seed": int(seed),
+            "n": int(n),
+            "generator": "cases.synth",
+            "generator_version": GENERATOR_VERSION,
+            "params_file": path.name,
+            "params_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "parameters": params,
+            "planted_effects": effects,
+            "derived": derived,
+            "tables": {k: {"rows": len(v), "columns": list(v.columns)} for k, v in tables.items()},
+        }
+    )
+    for df in tables.values():
+        df.attrs.update(simulated=True, case=slug)
+    return SimulatedData(tables=tables, meta=meta)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write(data: SimulatedData, folder: str | os.PathLike[str]) -> Path:
+    """Write each table to ``<folder>/<table>.csv`` and ``meta`` to ``metadata.json``.
+
+    Byte-stable: UTF-8, LF newlines, no index, floats in shortest round-trip form (values are
+    rounded at generation), JSON with sorted keys and two-space indent. Each file is written to
+    a temporary file in the same folder and renamed into place (atomic per file on POSIX);
+    ``metadata.json`` is written last, so its presence marks a complete folder. Returns the
+    folder.
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, df in data.tables.items():
+        text = df.to_csv(index=False, lineterminator="\n")
+        _atomic_write(out / f"{name}.csv", text.encode("utf-8"))
+    meta = json.dumps(data.meta, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    _atomic_write(out / METADATA_FILE, meta.encode("utf-8"))
+    return out
+
+
+def read(folder: str | os.PathLike[str], case: str | None = None) -> SimulatedData:
+    """Read a folder written by :func:`write`, or a researcher's own files in the same format.
+
+    The case is ``meta["case"]`` from ``metadata.json`` or the ``case`` argument (they must
+    agree). Every table of the case's schema must be present as ``<table>.csv`` with its
+    documented columns, which are cast to their types (extra columns are kept as read).
+    ``df.attrs["simulated"]`` mirrors ``meta["simulated"]`` (False when no metadata says
+    otherwise).
+
+    Raises:
+        ParameterError: unknown case, or ``case`` disagreeing with the metadata.
+        DataValidationError: folder or table missing, unreadable metadata, missing columns or
+            values that cannot be cast (file and column named).
+    """
+    src = Path(folder)
+    if not src.is_dir():
+        raise DataValidationError(str(src), ["folder not found"])
+    meta_path = src / METADATA_FILE
+    meta: dict[str, Any] = {}
+    if meta_path.is_file():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise DataValidationError(str(meta_path), [f"invalid JSON: {exc}"]) from None
+        if not isinstance(meta, dict):
+            raise DataValidationError(str(meta_path), ["top level must be an object"])
+    slug = meta.get("case", case)
+    if case is not None and slug != case:
+        raise ParameterError(f"case={case!r} but {meta_path} says case={slug!r}")
+    if slug is None:
+        raise ParameterError(f"{src}: no metadata.json with a case; pass case=<slug>")
+    _check_slug(slug)
+    meta.setdefault("case", slug)
+    meta.setdefault("simulated", False)
+    tables = {}
+    for name in TABLE_SCHEMAS[slug]:
+        path = src / f"{name}.csv"
+        if not path.is_file():
+            raise DataValidationError(str(path), [f"table {name!r} of case {slug!r} not found"])
+        kinds = {c: k for c, k, *_ in TABLE_SCHEMAS[slug][name]}
+        df = pd.read_csv(
+            path,
+            encoding="utf-8",
+            dtype={c: str for c, k in kinds.items() if k == "str"},
+            keep_default_na=True,
+        )
+        df = _conform(df, slug, name, str(path))
+        df.attrs.update(simulated=bool(meta["simulated"]), case=slug)
+        tables[name] = df
+    return SimulatedData(tables=tables, meta=meta)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_fmt(v) for v in value)
+    if value is None:
+        return "—"
+    return str(value)
+
+
+def _cell(text: Any) -> str:
+    return _fmt(text).replace("|", "\\|").replace("\n", " ")
+
+
+def describe(slug: str, params_path: str | os.PathLike[str] | None = None) -> str:
+    """Markdown section "How the data were simulated" for one case.
+
+    Assembled from the generator's docstring (the DGP with formulas and units), the shared
+    motivation block where the case uses it, the parameter table (value, unit, meaning, source
+    or "assumed: reason") and the planted-effects table (value, unit, the thesis claim, how the
+    analysis recovers it) from the YAML, and the table schemas.
+
+    Raises: as :func:`load_params`.
+    """
+    raw = load_params(slug, params_path)
+    gen = _GENERATORS[slug]
+    out = [
+        f"## How the data were simulated: {raw['title']}",
+        "",
+        "> **Simulated data.** These tables are generated by `cases.synth` "
+        f"(version {GENERATOR_VERSION}); they are not field data. Planted effects are "
+        "hypotheses from the thesis, not findings.",
+        "",
+        "### Data-generating process",
+        "",
+        inspect.getdoc(gen) or "",
+    ]
+    if "motivation_item_loading" in raw["parameters"]:
+        out += ["", "Shared motivation block:", "", inspect.getdoc(_motivation) or ""]
+    out += [
+        "",
+        "### Parameters",
+        "",
+        "| name | value | unit | meaning | basis |",
+        "|---|---|---|---|---|",
+    ]
+    for name, ent in raw["parameters"].items():
+        basis = f"source: {ent['source']}" if "source" in ent else f"assumed: {ent['assumed']}"
+        out.append(
+            f"| `{name}` | {_cell(ent['value'])} | {_cell(ent['unit'])} | "
+            f"{_cell(ent['meaning'])} | {_cell(basis)} |"
+        )
+    out += [
+        "",
+        "### Planted effects (hypotheses)",
+        "",
+        "| name | value | unit | thesis claim | recovered by | why this size |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, ent in raw["planted_effects"].items():
+        out.append(
+            f"| `{name}` | {_cell(ent['value'])} | {_cell(ent['unit'])} | "
+            f"{_cell(ent['claim'])} | {_cell(ent['recovered_by'])} | "
+            f"{_cell(ent['assumed'])} |"
+        )
+    out += ["", "### Tables", _schema_markdown(slug), ""]
+    return "\n".join(out)
+
+
+__doc__ = (
+    (__doc__ or "")
+    + "\nTable formats\n-------------\n"
+    + "\n".join(_schema_markdown(s) for s in SLUGS)
+)
