@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # The stamp records which lock file the venv was built from; a changed lock rebuilds it.
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv book run test verify bench lint lock clean distclean
+.PHONY: help venv book run test verify bench lint lock clean distclean browser
 
 help:
 	@echo "make book    set up .venv, run every notebook with papermill, build the HTML book"
@@ -38,8 +38,25 @@ book: $(STAMP)
 run: $(STAMP)
 	$(BIN)/cases run --all --jobs $(JOBS)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS)
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+# Headless Chromium for tests/test_browser.py, with a CJK font so pages show Chinese text, from
+# Debian's packages (a browser download of its own would not work offline). Installed only when
+# missing and only as root with apt-get; otherwise say so and carry on: the test then skips.
+CHROMIUM_PACKAGES := chromium chromium-driver fonts-noto-cjk
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] \
+		&& [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing $(CHROMIUM_PACKAGES) for the browser test"; \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends $(CHROMIUM_PACKAGES) >/dev/null) \
+		|| echo "make browser: apt-get failed; tests/test_browser.py will be skipped"; \
+	else \
+		echo "make browser: Chromium is missing and needs root and apt-get to install;" \
+			"tests/test_browser.py will be skipped"; \
+	fi
 
 verify: $(STAMP)
 	$(BIN)/cases verify --jobs $(JOBS)

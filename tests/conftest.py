@@ -44,3 +44,26 @@ def cli():
 @pytest.fixture
 def repo_root() -> Path:
     return paths.ROOT
+
+
+def keep_only_analyses(root: Path, keep: tuple[str, ...] = ("case_profile",)) -> None:
+    """Trim every case's params file in a project copy to the listed analyses.
+
+    Tests of the runner itself (caching, overrides, failures) do not need every analysis of
+    every chapter; this keeps them fast. Book builds use the full project instead.
+    """
+    import yaml
+
+    for params in (root / "params").glob("*.yaml"):
+        if params.stem.startswith("_"):
+            continue
+        data = yaml.safe_load(params.read_text(encoding="utf-8"))
+        data["analyses"] = [a for a in data["analyses"] if a["name"] in keep]
+        params.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture
+def small_project(project_copy: Path) -> Path:
+    """A project copy whose chapters list only the case profile (fast runner tests)."""
+    keep_only_analyses(project_copy)
+    return project_copy

@@ -22,7 +22,10 @@ def test_environment_yml_mirrors_pyproject():
         if not d.startswith("pip-tools")
     ]
     env = yaml.safe_load((paths.ROOT / "environment.yml").read_text(encoding="utf-8"))
-    conda = {_name(d): d for d in env["dependencies"] if isinstance(d, str)}
+    entries = [d for d in env["dependencies"] if isinstance(d, str)]
+    # Packages that conda-forge lacks come from PyPI through the `pip:` sub-list.
+    entries += [p for d in env["dependencies"] if isinstance(d, dict) for p in d.get("pip", [])]
+    conda = {_name(d): d for d in entries}
     for requirement in required:
         name = _name(requirement)
         assert name in conda, f"{name} is in pyproject.toml but not environment.yml"

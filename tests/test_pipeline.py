@@ -56,7 +56,8 @@ def test_malformed_override_exits_2(project_copy):
     assert "KEY=VALUE" in done.stderr
 
 
-def test_override_reaches_the_notebook_and_is_cached(project_copy):
+def test_override_reaches_the_notebook_and_is_cached(small_project):
+    project_copy = small_project
     done = run_cli(project_copy, "run", "w_town", "-p", "seed=4242", "--jobs", "1")
     assert done.returncode == 0, done.stderr
     output = project_copy / "book" / "cases" / "w_town" / "case_profile.ipynb"
@@ -73,7 +74,8 @@ def test_override_reaches_the_notebook_and_is_cached(project_copy):
     assert changed.returncode == 0 and "1 ran, 0 cached" in changed.stderr
 
 
-def test_failing_notebook_names_cell_and_keeps_previous_output(project_copy):
+def test_failing_notebook_names_cell_and_keeps_previous_output(small_project):
+    project_copy = small_project
     first = run_cli(project_copy, "run", "pingliang", "--jobs", "1")
     assert first.returncode == 0, first.stderr
     output = project_copy / "book" / "cases" / "pingliang" / "case_profile.ipynb"

@@ -36,7 +36,8 @@ def _tree_bytes(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.json"))}
 
 
-def test_changing_one_case_reruns_only_it_and_the_book_level(project_copy):
+def test_changing_one_case_reruns_only_it_and_the_book_level(small_project):
+    project_copy = small_project
     first = run_cli(project_copy, "run", "--all", "--jobs", "2")
     assert first.returncode == 0, first.stderr
     case_file = project_copy / "data" / "cases" / "pingliang.yaml"
@@ -46,16 +47,20 @@ def test_changing_one_case_reruns_only_it_and_the_book_level(project_copy):
     second = run_cli(project_copy, "run", "--all", "--jobs", "2")
     assert second.returncode == 0, second.stderr
     statuses = _statuses(second.stderr)
-    assert statuses["pingliang/case_profile"] == "ran"
-    assert statuses["cross_case"] == "ran"  # reads every case
-    others = [k for k in statuses if k not in {"pingliang/case_profile", "cross_case"}]
-    assert others and all(statuses[k] == "cached" for k in others)
+    # Every analysis of the changed case re-runs, and cross_case, which declares all cases.
+    rerun = {k for k in statuses if k.startswith("pingliang/")} | {"cross_case"}
+    assert "pingliang/case_profile" in rerun
+    assert all(statuses[k] == "ran" for k in rerun)
+    others = [k for k in statuses if k not in rerun]
+    assert "national_context" in others and "liupanshui/case_profile" in others
+    assert all(statuses[k] == "cached" for k in others)
     # --force re-runs everything
     forced = run_cli(project_copy, "run", "--all", "--force", "--jobs", "2")
     assert set(_statuses(forced.stderr).values()) == {"ran"}
 
 
-def test_corrupt_cache_entry_is_ignored(project_copy):
+def test_corrupt_cache_entry_is_ignored(small_project):
+    project_copy = small_project
     assert run_cli(project_copy, "run", "w_town", "--jobs", "1").returncode == 0
     stamp = project_copy / ".cache" / "cases" / "stamps" / "w_town__case_profile.json"
     stamp.write_text('{"fingerprint": "trunc', encoding="utf-8")
@@ -68,17 +73,19 @@ def test_corrupt_cache_entry_is_ignored(project_copy):
     assert _statuses(third.stderr)["w_town/case_profile"] == "ran"
 
 
-def test_two_runs_give_identical_results_and_figures(project_copy, tmp_path):
+def test_two_runs_give_identical_results_and_figures(small_project, tmp_path):
+    project_copy = small_project
     assert run_cli(project_copy, "run", "--all", "--force", "--jobs", "2").returncode == 0
     results_1 = _tree_bytes(project_copy / "results")
     figures_1 = _pngs(project_copy / "book" / "cross_case.ipynb")
     assert run_cli(project_copy, "run", "--all", "--force", "--jobs", "1").returncode == 0
     assert _tree_bytes(project_copy / "results") == results_1
     figures_2 = _pngs(project_copy / "book" / "cross_case.ipynb")
-    assert len(figures_1) == 5 and figures_2 == figures_1
+    assert len(figures_1) == 6 and figures_2 == figures_1  # five heatmaps and the timeline
 
 
-def test_dask_local_cluster_gives_the_same_results(project_copy):
+def test_dask_local_cluster_gives_the_same_results(small_project):
+    project_copy = small_project
     done = run_cli(project_copy, "run", "--all", "--executor", "dask", "--jobs", "2")
     assert done.returncode == 0, done.stderr[-3000:]
     assert set(_statuses(done.stderr).values()) == {"ran"}
@@ -86,7 +93,8 @@ def test_dask_local_cluster_gives_the_same_results(project_copy):
     assert manifest["cross_n_cases"]["value"] == 5
 
 
-def test_tampered_data_file_stops_the_run(project_copy):
+def test_tampered_data_file_stops_the_run(small_project):
+    project_copy = small_project
     census = project_copy / "data" / "raw" / "census_population.csv"
     census.write_text(census.read_text(encoding="utf-8").replace("2851332", "2851333"), "utf-8")
     done = run_cli(project_copy, "run", "h_county", "--jobs", "1")
@@ -94,7 +102,8 @@ def test_tampered_data_file_stops_the_run(project_copy):
     assert "raw/census_population.csv" in done.stderr and "sha256" in done.stderr
 
 
-def test_verify_passes_then_reports_a_changed_number(project_copy):
+def test_verify_passes_then_reports_a_changed_number(small_project):
+    project_copy = small_project
     assert run_cli(project_copy, "run", "--all", "--jobs", "2").returncode == 0
     ok = run_cli(project_copy, "verify", "--jobs", "2")
     assert ok.returncode == 0, ok.stderr[-3000:]
@@ -108,7 +117,8 @@ def test_verify_passes_then_reports_a_changed_number(project_copy):
     assert "profile_n_problems" in bad.stdout + bad.stderr
 
 
-def test_provenance_page_lists_every_chapter(project_copy):
+def test_provenance_page_lists_every_chapter(small_project):
+    project_copy = small_project
     assert run_cli(project_copy, "run", "--all", "--jobs", "2").returncode == 0
     env_root = project_copy
     code = "from cases import pipeline; print(pipeline.write_provenance_page())"

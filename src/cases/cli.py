@@ -40,7 +40,7 @@ def _summary(results: list[pipeline.JobResult], console: Console) -> int:
     table = Table(title="Run summary")
     for column in ("notebook", "status", "seconds", "message"):
         table.add_column(column)
-    colours = {"ran": "green", "cached": "cyan", "failed": "red"}
+    colours = {"ran": "green", "cached": "cyan", "failed": "red", "not run": "yellow"}
     for r in results:
         table.add_row(
             r.job.name,
@@ -49,11 +49,14 @@ def _summary(results: list[pipeline.JobResult], console: Console) -> int:
             r.message,
         )
     console.print(table)
-    counts = {s: sum(r.status == s for r in results) for s in ("ran", "cached", "failed")}
+    counts = {
+        s: sum(r.status == s for r in results) for s in ("ran", "cached", "failed", "not run")
+    }
     console.print(
         f"{counts['ran']} ran, {counts['cached']} cached (skipped), {counts['failed']} failed"
+        + (f", {counts['not run']} not run" if counts["not run"] else "")
     )
-    return EXIT_FAILED if counts["failed"] else EXIT_OK
+    return EXIT_FAILED if counts["failed"] or counts["not run"] else EXIT_OK
 
 
 def _run_jobs(args: argparse.Namespace, console: Console) -> int:
@@ -62,7 +65,7 @@ def _run_jobs(args: argparse.Namespace, console: Console) -> int:
     jobs = pipeline.plan(args.slugs or None)
 
     def on_result(result: pipeline.JobResult) -> None:
-        symbol = {"ran": "✓", "cached": "·", "failed": "✗"}[result.status]
+        symbol = {"ran": "✓", "cached": "·", "failed": "✗", "not run": "-"}[result.status]
         console.print(f"{symbol} {result.job.name} ({result.status}, {result.seconds:.1f} s)")
         if result.message:
             console.print(f"  {result.message}", style="red")
@@ -76,6 +79,7 @@ def _run_jobs(args: argparse.Namespace, console: Console) -> int:
         on_result=on_result,
         executor=args.executor,
         scheduler=args.scheduler,
+        keep_going=getattr(args, "keep_going", True),
     )
     return _summary(results, console)
 
@@ -88,11 +92,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
     console = _console()
     args.slugs, args.all, args.param = [], True, []
     status = _run_jobs(args, console)
-    if status != EXIT_OK:
+    if status != EXIT_OK and not args.allow_stale:
         console.print("Not building the book: a notebook failed (see above).", style="red")
         return status
+    if status != EXIT_OK:
+        console.print("--allow-stale: failed chapters are published marked 'Out of date'.")
     console.print("Building the book (offline, warnings as errors)…")
-    index = pipeline.build_book()
+    index = pipeline.build_book(allow_stale=args.allow_stale)
     print(index)
     return EXIT_OK
 
@@ -103,6 +109,21 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     console = _console()
     mismatches = manifest.verify(n_jobs=args.jobs, console=console)
     return EXIT_FAILED if mismatches else EXIT_OK
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from cases import paths, scaffold
+
+    made = scaffold.new_case(args.slug, title=args.title, province=args.province, place=args.place)
+    for path in made.created:
+        print(f"created  {path.relative_to(paths.ROOT)}")
+    for path in made.modified:
+        print(f"updated  {path.relative_to(paths.ROOT)}")
+    _console().print(
+        f"Next: replace the TODO placeholders in data/cases/{made.slug}.yaml and "
+        f"book/cases/{made.slug}/index.md, then run `cases build`."
+    )
+    return EXIT_OK
 
 
 def _executor_options(parser: argparse.ArgumentParser) -> None:
@@ -132,7 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p_list = sub.add_parser("list", help="list the case slugs and titles, one per line")
+    p_list = sub.add_parser(
+        "list",
+        help="list the case slugs and titles, one per line",
+        description="Print every registered case (data/cases/*.yaml) as SLUG<TAB>TITLE.",
+    )
     p_list.set_defaults(func=_cmd_list)
 
     default_jobs = os.cpu_count() or 1
@@ -163,6 +188,19 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"notebooks to run in parallel (default: {default_jobs}, the number of cores)",
     )
     p_run.add_argument("--force", action="store_true", help="re-run even if nothing changed")
+    p_run.add_argument(
+        "--keep-going",
+        dest="keep_going",
+        action="store_true",
+        default=True,
+        help="run every notebook even if one fails (default); exit 1 if any failed",
+    )
+    p_run.add_argument(
+        "--fail-fast",
+        dest="keep_going",
+        action="store_false",
+        help="start no further notebook after the first failure",
+    )
     _executor_options(p_run)
     p_run.set_defaults(func=_cmd_run)
 
@@ -174,8 +212,21 @@ def build_parser() -> argparse.ArgumentParser:
             "output, then build the HTML book with Sphinx warnings as errors."
         ),
     )
-    p_build.add_argument("--jobs", type=int, default=default_jobs, metavar="N")
+    p_build.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs,
+        metavar="N",
+        help=f"notebooks to run in parallel (default: {default_jobs}); with 1, a progress bar "
+        "per cell on a terminal",
+    )
     p_build.add_argument("--force", action="store_true", help="re-run every notebook first")
+    p_build.add_argument(
+        "--allow-stale",
+        action="store_true",
+        help="build even if a chapter failed or is out of date; such chapters get an "
+        "'Out of date' warning banner",
+    )
     _executor_options(p_build)
     p_build.set_defaults(func=_cmd_build)
 
@@ -187,8 +238,32 @@ def build_parser() -> argparse.ArgumentParser:
             "published number with results/; exit 0 only when all match within tolerance."
         ),
     )
-    p_verify.add_argument("--jobs", type=int, default=default_jobs, metavar="N")
+    p_verify.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs,
+        metavar="N",
+        help=f"notebooks to re-execute in parallel (default: {default_jobs})",
+    )
     p_verify.set_defaults(func=_cmd_verify)
+
+    p_new = sub.add_parser(
+        "new",
+        help="scaffold a new case: registry file, parameters, chapter and TOC entry",
+        description=(
+            "Create data/cases/SLUG.yaml (a template with TODO placeholders that already "
+            "passes validation), params/SLUG.yaml (the case profile), book/cases/SLUG/index.md, "
+            "a thesis_SLUG entry in book/references.bib, and add the chapter to the Cases part "
+            "of book/_toc.yml. An existing or invalid slug is refused with exit status 2."
+        ),
+    )
+    p_new.add_argument(
+        "slug", metavar="SLUG", help="new case slug: lowercase letters, digits, underscores"
+    )
+    p_new.add_argument("--title", help="the case title (default: a TODO placeholder)")
+    p_new.add_argument("--province", help="province in English, e.g. Gansu (default: TODO)")
+    p_new.add_argument("--place", help="place name in English, e.g. W Town (default: TODO)")
+    p_new.set_defaults(func=_cmd_new)
     return parser
 
 

@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover - import only for type hints (avoids an im
 __all__ = [
     "ID_KEY_ENV",
     "IdentifierFinding",
+    "check_data_dir",
     "hash_identifier",
     "is_valid_prc_id",
     "is_valid_prc_mobile",
@@ -795,6 +796,27 @@ def read_survey(
         dropped_problems=[m for r in bad_rows for m in row_problems[r]],
     )
     return frame
+
+
+def check_data_dir(path: str | os.PathLike[str], parameter: str = "data_dir") -> Path:
+    """Return ``path`` as an absolute :class:`~pathlib.Path` if it is an existing, readable folder.
+
+    Notebooks take their field data from a ``data_dir`` parameter; the runner calls this before
+    executing anything, so a mistyped folder stops the run at once instead of failing deep
+    inside a notebook (or, worse, silently falling back to simulated data).
+
+    Raises:
+        ParameterError: naming ``parameter`` and the path, when the path does not exist, is a
+            file rather than a folder, or cannot be listed.
+    """
+    folder = Path(path).expanduser()
+    if not folder.exists():
+        raise ParameterError(f"{parameter}: data folder {str(folder)!r} does not exist")
+    if not folder.is_dir():
+        raise ParameterError(f"{parameter}: {str(folder)!r} is a file, not a data folder")
+    if not os.access(folder, os.R_OK | os.X_OK):
+        raise ParameterError(f"{parameter}: data folder {str(folder)!r} cannot be read")
+    return folder.resolve()
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ Rules the runner keeps:
 from __future__ import annotations
 
 import concurrent.futures as cf
+import glob
 import hashlib
 import json
 import os
@@ -258,23 +259,25 @@ def input_files(job: Job) -> list[Path]:
     """Every file that decides a job's output, in a fixed order.
 
     The template, every ``src/cases`` module, the vocabulary, the registry file of the job's
-    case (every case file for book-level jobs, which read all cases), the files the job
-    declares under ``inputs`` (glob patterns allowed, relative to the project root), and
+    case, the files the job declares under ``inputs`` (glob patterns allowed, relative to the
+    project root; a book-level job that reads every case declares ``data/cases/*.yaml``), and
     ``requirements.lock``.
 
     Raises:
-        CasesError: a declared input matches no file.
+        CasesError: a declared input path (not a pattern) does not exist.
     """
     files = [job.template, *_library_files(), paths.DATA / "vocabulary.yaml"]
     if job.slug:
         files.append(paths.CASES_DIR / f"{job.slug}.yaml")
-    else:
-        files += sorted(paths.CASES_DIR.glob("*.yaml"))
     for pattern in job.inputs:
-        matched = sorted(paths.ROOT.glob(pattern))
-        if not matched:
-            raise CasesError(f"{job.name}: declared input {pattern!r} matches no file")
-        files += matched
+        if glob.has_magic(pattern):
+            # A pattern may match nothing yet (e.g. results/ before the case notebooks ran).
+            files += sorted(p for p in paths.ROOT.glob(pattern) if p.is_file())
+            continue
+        path = paths.ROOT / pattern
+        if not path.is_file():
+            raise CasesError(f"{job.name}: declared input {pattern!r} does not exist")
+        files.append(path)
     lock = paths.ROOT / "requirements.lock"
     if lock.is_file():
         files.append(lock)
@@ -300,6 +303,11 @@ def _stamp_path(job: Job) -> Path:
     return paths.CACHE / "stamps" / (job.name.replace("/", "__") + ".json")
 
 
+def _failure_path(job: Job) -> Path:
+    """Record of a job's last run when it failed; removed by its next successful run."""
+    return paths.CACHE / "stamps" / (job.name.replace("/", "__") + ".failed.json")
+
+
 def is_fresh(job: Job, fingerprint: str) -> bool:
     """True if ``job``'s output exists, has no errors, and was made from these exact inputs.
 
@@ -307,7 +315,7 @@ def is_fresh(job: Job, fingerprint: str) -> bool:
     treated as absent (the job runs again), never trusted.
     """
     stamp = _stamp_path(job)
-    if not (stamp.is_file() and job.output.is_file()):
+    if not (stamp.is_file() and job.output.is_file()) or _failure_path(job).is_file():
         return False
     try:
         record = json.loads(stamp.read_text(encoding="utf-8"))
@@ -419,7 +427,9 @@ def execute(job: Job, parameters: Mapping[str, Any], progress_bar: bool = False)
     return job.output
 
 
-def _run_one(job: Job, parameters: dict[str, Any], fingerprint: str) -> JobResult:
+def _run_one(
+    job: Job, parameters: dict[str, Any], fingerprint: str, progress_bar: bool = False
+) -> JobResult:
     start = time.perf_counter()
     scratch_dir = paths.CACHE / "tmp"
     scratch_dir.mkdir(parents=True, exist_ok=True)
@@ -430,12 +440,15 @@ def _run_one(job: Job, parameters: dict[str, Any], fingerprint: str) -> JobResul
     previous = os.environ.get(manifest.MANIFEST_ENV)
     os.environ[manifest.MANIFEST_ENV] = str(scratch)
     try:
-        output = execute(job, parameters)
+        output = execute(job, parameters, progress_bar=progress_bar)
         entries = manifest.collect(scratch)
-    except NotebookExecutionError as exc:
-        return JobResult(job, "failed", time.perf_counter() - start, str(exc))
     except Exception as exc:  # a kernel crash or I/O error must not take the others down
-        return JobResult(job, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
+        message = (
+            str(exc) if isinstance(exc, NotebookExecutionError) else f"{type(exc).__name__}: {exc}"
+        )
+        failure = {"job": job.name, "fingerprint": fingerprint, "message": message}
+        _write_atomic(_failure_path(job), json.dumps(failure, sort_keys=True, indent=2))
+        return JobResult(job, "failed", time.perf_counter() - start, message)
     finally:
         scratch.unlink(missing_ok=True)
         if previous is None:
@@ -462,6 +475,7 @@ def _run_one(job: Job, parameters: dict[str, Any], fingerprint: str) -> JobResul
         "seconds": round(time.perf_counter() - start, 1),
     }
     _write_atomic(_stamp_path(job), json.dumps(record, sort_keys=True, indent=2, default=str))
+    _failure_path(job).unlink(missing_ok=True)
     return JobResult(job, "ran", time.perf_counter() - start)
 
 
@@ -474,8 +488,18 @@ def _execute_stage(
     executor: str,
     scheduler: str | None,
     report: Callable[[JobResult], None],
-) -> None:
-    """Run one stage of independent jobs serially, in a process pool, or on a Dask cluster."""
+    keep_going: bool = True,
+) -> bool:
+    """Run one stage of independent jobs serially, in a process pool, or on a Dask cluster.
+
+    With ``keep_going=False`` no further job starts after the first failure; jobs already
+    running finish and the others are reported ``not run``. Returns False if a job failed.
+    """
+    failed = False
+
+    def not_run(job: Job) -> JobResult:
+        return JobResult(job, "not run", message="not started: --fail-fast after a failure")
+
     if executor == "dask":
         from dask.distributed import Client, LocalCluster, as_completed
 
@@ -489,21 +513,45 @@ def _execute_stage(
             )
             client = Client(cluster)
         try:
-            futures = [client.submit(_run_one, *item, pure=False) for item in todo]
-            for future in as_completed(futures):
-                report(future.result())
+            futures = {client.submit(_run_one, *item, pure=False): item[0] for item in todo}
+            for future in as_completed(list(futures)):
+                if future.cancelled():
+                    report(not_run(futures[future]))
+                    continue
+                result = future.result()
+                report(result)
+                if result.status == "failed" and not failed:
+                    failed = True
+                    if not keep_going:
+                        client.cancel([f for f in futures if not f.done()])
         finally:
             client.close()
             if cluster is not None:
                 cluster.close()
     elif n_jobs <= 1 or len(todo) <= 1:
         for item in todo:
-            report(_run_one(*item))
+            if failed and not keep_going:
+                report(not_run(item[0]))
+                continue
+            # One notebook at a time: papermill can show a per-cell progress bar on a terminal.
+            result = _run_one(*item, progress_bar=sys.stderr.isatty())
+            report(result)
+            failed = failed or result.status == "failed"
     else:
         with cf.ProcessPoolExecutor(max_workers=n_jobs) as pool:
-            futures = [pool.submit(_run_one, *item) for item in todo]
-            for future in cf.as_completed(futures):
-                report(future.result())
+            pending = {pool.submit(_run_one, *item): item[0] for item in todo}
+            for future in cf.as_completed(list(pending)):
+                if future.cancelled():
+                    report(not_run(pending[future]))
+                    continue
+                result = future.result()
+                report(result)
+                if result.status == "failed" and not failed:
+                    failed = True
+                    if not keep_going:
+                        for other in pending:
+                            other.cancel()  # only jobs that have not started yet
+    return not failed
 
 
 def run(
@@ -514,13 +562,18 @@ def run(
     on_result: Callable[[JobResult], None] | None = None,
     executor: str = "process",
     scheduler: str | None = None,
+    keep_going: bool = True,
 ) -> list[JobResult]:
     """Run ``jobs``: case notebooks first (in parallel up to ``n_jobs``), then book notebooks.
 
     Parameters are validated for every job before any runs. Overrides apply to the jobs whose
     template declares them; an override no selected template declares is an error. Jobs whose
     inputs are unchanged since their last success are reported as ``cached``. One failing job
-    does not stop the others.
+    does not stop the others (``keep_going=True``, the default); with ``keep_going=False`` no
+    job starts after the first failure (the rest are reported ``not run``). A non-empty
+    ``data_dir`` parameter must name an existing folder (:func:`cases.io.check_data_dir`).
+    Partial files left by a killed earlier run are removed first (:func:`sweep_partial_files`),
+    unless another run of the same project is active (:func:`_hold_run_lock`).
 
     ``executor="process"`` runs jobs in local processes; ``executor="dask"`` sends the same
     papermill jobs to the Dask scheduler at ``scheduler`` (``tcp://host:port``) or, without an
@@ -528,9 +581,11 @@ def run(
     see the project at the same path (or ``CASES_ROOT``).
 
     Raises:
-        ParameterError: unknown parameter name or wrong type, or an unknown executor, before
-            anything runs.
+        ParameterError: unknown parameter name or wrong type, an unknown executor, or a
+            ``data_dir`` that is not a folder, before anything runs.
     """
+    from cases.io import check_data_dir
+
     if executor not in EXECUTORS:
         raise ParameterError(f"executor must be one of {EXECUTORS}, got {executor!r}")
     verify_data_package()
@@ -543,6 +598,8 @@ def run(
         declared_any |= set(declared)
         applicable = {k: v for k, v in overrides.items() if k in declared}
         params = resolve_parameters(job, applicable)
+        if params.get("data_dir"):
+            check_data_dir(params["data_dir"], parameter=f"{job.name}: data_dir")
         prepared.append((job, params, input_fingerprint(job, params)))
     unknown = sorted(set(overrides) - declared_any)
     if unknown:
@@ -563,17 +620,78 @@ def run(
         [p for p in prepared if p[0].slug is not None],
         [p for p in prepared if p[0].slug is None],
     ]
+    lock = _hold_run_lock()
+    stopped = False
     for stage in stages:
         todo = []
-        for job, params, fingerprint in stage:
+        for job, params, _ in stage:
+            # Fingerprint at stage time: book-level jobs may read what the case stage wrote.
+            fingerprint = input_fingerprint(job, params)
             if not force and is_fresh(job, fingerprint):
                 report(JobResult(job, "cached"))
+            elif stopped:
+                report(
+                    JobResult(job, "not run", message="not started: --fail-fast after a failure")
+                )
             else:
                 todo.append((job, params, fingerprint))
         if todo:
-            _execute_stage(todo, n_jobs, executor, scheduler, report)
+            try:
+                ok = _execute_stage(todo, n_jobs, executor, scheduler, report, keep_going)
+            except BaseException:
+                os.close(lock)
+                raise
+            stopped = stopped or (not ok and not keep_going)
+    os.close(lock)
     order = {p[0].name: i for i, p in enumerate(prepared)}
     return sorted(results, key=lambda r: order[r.job.name])
+
+
+def _hold_run_lock() -> int:
+    """Hold the project's run lock (shared) for the rest of a run; return its descriptor.
+
+    If no other run holds it, the leftovers of killed runs are swept first (under the
+    exclusive lock), so a run never deletes the temporary files of another live run. The
+    kernel releases the lock of a killed process.
+    """
+    import fcntl
+
+    path = paths.CACHE / "run.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        pass  # another run is active: its temporary files are not leftovers
+    else:
+        sweep_partial_files()
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def sweep_partial_files() -> list[Path]:
+    """Remove temporary files that a killed run left behind, and return them.
+
+    Every output is written to a temporary file and renamed into place, so a kill leaves at
+    most such a temporary file: ``.<name>.*.tmp`` next to a results manifest, stamp or page
+    (:func:`_write_atomic`) or a notebook under ``.cache/cases/tmp``. Executed notebooks and
+    manifests themselves are never partial. Called by :func:`run` only while no other run
+    holds the project's run lock.
+    """
+    removed = []
+    for folder in (paths.RESULTS, paths.CACHE / "stamps", paths.BOOK):
+        if folder.is_dir():
+            for leftover in folder.rglob(".*.tmp"):
+                if "_build" not in leftover.parts and leftover.is_file():
+                    leftover.unlink(missing_ok=True)
+                    removed.append(leftover)
+    scratch = paths.CACHE / "tmp"
+    if scratch.is_dir():
+        for leftover in scratch.iterdir():
+            if leftover.is_file():
+                leftover.unlink(missing_ok=True)
+                removed.append(leftover)
+    return removed
 
 
 def verify_data_package() -> None:
@@ -710,14 +828,80 @@ def check_book_sources() -> list[str]:
     return problems
 
 
-def build_book(builder: str = "html") -> Path:
-    """Build the book offline with Sphinx warnings as errors (``-W -n --keep-going``).
+STALE_TAG = "cases-stale-banner"
+
+
+def stale_jobs(jobs: Iterable[Job] | None = None) -> dict[str, str]:
+    """``{job name: reason}`` for every chapter notebook the book must not silently publish.
+
+    A job is *stale* when its last run failed (a failure record is kept until the next success)
+    or when its output does not come from its current inputs: no output, no stamp, or a stamp
+    whose fingerprint (:func:`input_fingerprint` with the parameters of ``params/``) or output
+    hash differs.
+    """
+    found = {}
+    for job in plan() if jobs is None else jobs:
+        if _failure_path(job).is_file():
+            found[job.name] = "its last run failed"
+        elif not job.output.is_file():
+            found[job.name] = "it has not been executed"
+        elif not is_fresh(job, input_fingerprint(job, resolve_parameters(job))):
+            found[job.name] = "its code, parameters or data changed since it last ran"
+    return found
+
+
+def mark_stale(job: Job, reason: str) -> None:
+    """Put a visible "Out of date" warning under the title of ``job``'s executed notebook.
+
+    The banner is a Markdown cell tagged :data:`STALE_TAG` (replaced, never duplicated). The
+    notebook is rewritten atomically; its changed hash makes the next run execute it again.
+    """
+    nb = nbformat.read(job.output, as_version=4)
+    nb.cells = [c for c in nb.cells if STALE_TAG not in c.metadata.get("tags", [])]
+    banner = nbformat.v4.new_markdown_cell(
+        "```{warning}\nOut of date: this page was not rebuilt from the current code and data "
+        f"({reason}). Its numbers may not match the rest of the book; run `cases run` to "
+        "refresh it.\n```"
+    )
+    banner.metadata["tags"] = [STALE_TAG]
+    headings = [
+        i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("# ")
+    ]
+    title = headings[0] if headings else -1
+    nb.cells.insert(title + 1, banner)
+    _write_atomic(job.output, nbformat.writes(nb))
+
+
+def build_book(builder: str = "html", allow_stale: bool = False) -> Path:
+    """Build the book offline with Sphinx warnings as errors (``-W -n --keep-going``), then
+    scan the result for personal identifiers.
+
+    A stale or failed chapter (:func:`stale_jobs`) stops the build unless ``allow_stale``; then
+    each such chapter gets an "Out of date" warning banner (:func:`mark_stale`). After the
+    build every page and download is scanned with :func:`cases.disclosure.scan_build` for PRC
+    resident ID numbers, mobile numbers and the names in ``deny-list.txt`` (project root,
+    optional, never committed).
 
     Raises:
-        CasesError: a chapter is missing or contains an error output (the book is not built),
-            or the build itself fails (Sphinx's output is shown).
+        CasesError: a stale or failed chapter without ``allow_stale``; a chapter is missing or
+            contains an error output (the book is not built); the build itself fails (Sphinx's
+            output is shown); or the built book contains an identifier (page and masked match
+            listed; do not publish that build).
     """
+    from cases.disclosure import DENY_LIST_NAME, scan_build
+
     write_provenance_page()
+    stale = stale_jobs()
+    if stale and not allow_stale:
+        listed = "\n  - ".join(f"{name}: {reason}" for name, reason in stale.items())
+        raise CasesError(
+            "refusing to build the book from stale or failed chapter(s) (run `cases run --all`, "
+            f"or pass --allow-stale to publish them marked 'Out of date'):\n  - {listed}"
+        )
+    by_name = {job.name: job for job in plan()}
+    for name, reason in stale.items():
+        if by_name[name].output.is_file():
+            mark_stale(by_name[name], reason)
     problems = check_book_sources()
     if problems:
         raise CasesError("refusing to build the book:\n  - " + "\n  - ".join(problems))
@@ -737,4 +921,14 @@ def build_book(builder: str = "html") -> Path:
         raise CasesError(
             "jupyter-book build failed:\n" + completed.stdout[-6000:] + completed.stderr[-6000:]
         )
-    return paths.BOOK / "_build" / "html" / "index.html"
+    html_dir = paths.BOOK / "_build" / builder
+    deny_list = paths.ROOT / DENY_LIST_NAME
+    findings = scan_build(html_dir, deny_list if deny_list.is_file() else None)
+    if findings:
+        shown = "\n  - ".join(f.describe() for f in findings[:50])
+        more = f"\n  ... and {len(findings) - 50} more" if len(findings) > 50 else ""
+        raise CasesError(
+            f"the built book in {html_dir} contains {len(findings)} personal identifier(s); "
+            f"do not publish it. Remove them from the notebooks or data:\n  - {shown}{more}"
+        )
+    return html_dir / "index.html"

@@ -7,17 +7,22 @@ here, never by hand in a notebook, so no exhibit can leave the library unlabelle
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from pandas.io.formats.style import Styler
+
+if TYPE_CHECKING:
+    from IPython.display import Markdown
 
 SIMULATED_LABEL = "Simulated data — illustrates the thesis's claims as hypotheses, not findings"
 #: Okabe–Ito palette: distinguishable under the common forms of colour-blindness.
@@ -29,8 +34,15 @@ def set_theme() -> None:
     """Apply the compendium's plotting theme (seaborn ``whitegrid``, Okabe–Ito palette).
 
     Figure metadata carry no creation date, so re-running gives identical image files.
+    Chinese characters in labels fall back to Noto Sans CJK SC (:mod:`cases.fonts`).
+
+    Raises:
+        cases.fonts.FontNotFoundError: no CJK font is installed.
     """
+    from cases.fonts import use_cjk_font
+
     sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
+    use_cjk_font()
     mpl.rcParams.update(
         {
             "figure.figsize": (7.0, 4.0),
@@ -74,16 +86,20 @@ def label_figure(fig: mpl.figure.Figure, *, simulated: bool, source: str | None 
     Simulated figures also get a large, light diagonal watermark so a cropped copy still says so.
     """
     text = provenance(simulated, source)
+    # Wrap to the figure width (about 1.9 characters per point of width at 8 pt) and reserve
+    # that many lines at the foot, so the line never overlaps axis labels.
+    width_in = fig.get_figwidth()
+    lines = textwrap.wrap(text, width=max(40, int(width_in * 16)))
+    footer_in = 0.08 + 0.14 * len(lines)
     fig.text(
         0.01,
-        0.0,
-        text,
+        0.01,
+        "\n".join(lines),
         ha="left",
         va="bottom",
         fontsize=8,
         color="#B00020" if simulated else "#444444",
         style="italic",
-        wrap=True,
     )
     if simulated:
         fig.text(
@@ -99,8 +115,8 @@ def label_figure(fig: mpl.figure.Figure, *, simulated: bool, source: str | None 
             zorder=0,
         )
     # Leave room at the foot for the provenance line.
-    fig.set_layout_engine("constrained")
-    fig.get_layout_engine().set(h_pad=0.3)
+    bottom = min(0.45, footer_in / fig.get_figheight())
+    fig.set_layout_engine("constrained", rect=(0, bottom, 1, 1 - bottom))
 
 
 @dataclass(frozen=True)
@@ -157,6 +173,95 @@ def table(
     # A fixed uuid keeps the generated CSS ids identical between runs.
     styler = styler.set_uuid("cases")
     return LabelledTable(styler=styler, note=note, simulated=simulated, frame=df)
+
+
+#: Tables longer than this are worth searching and sorting: use :func:`interactive_table`.
+INTERACTIVE_MIN_ROWS = 15
+_itables_initialised = False
+
+
+@dataclass(frozen=True)
+class InteractiveTable:
+    """A searchable, sortable table (itables, JavaScript embedded) with a provenance footer.
+
+    Its HTML carries itables' own static preview, shown where scripts do not run; its plain-text
+    form is the whole frame, for consoles and headless runs.
+    """
+
+    datatable_html: str
+    note: str
+    simulated: bool
+    frame: pd.DataFrame
+
+    def to_html(self) -> str:
+        colour = "#B00020" if self.simulated else "#444444"
+        footer = (
+            f'<p class="cases-provenance" style="color:{colour};font-style:italic;'
+            f'font-size:0.85em;margin-top:0">{html.escape(self.note)}</p>'
+        )
+        return f'<div class="cases-table cases-interactive">{self.datatable_html}{footer}</div>'
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        return f"{self.frame.to_string()}\n{self.note}"
+
+
+def _init_itables_offline() -> None:
+    """Embed the itables JavaScript in the running notebook, once per kernel (no CDN)."""
+    global _itables_initialised
+    if _itables_initialised:
+        return
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing renders HTML, nothing to embed
+        return
+    if get_ipython() is None:
+        return
+    from itables import init_notebook_mode
+
+    init_notebook_mode(all_interactive=False, connected=False)
+    _itables_initialised = True
+
+
+def interactive_table(
+    df: pd.DataFrame,
+    *,
+    simulated: bool,
+    source: str | None = None,
+    caption: str | None = None,
+    precision: int = 2,
+    index: bool = False,
+) -> InteractiveTable:
+    """Render a long ``df`` as a searchable, sortable table with its provenance line underneath.
+
+    For tables of more than :data:`INTERACTIVE_MIN_ROWS` rows; shorter ones read better as
+    :func:`table`. The itables library (DataTables) is embedded in the notebook the first time
+    this is called in a kernel (``init_notebook_mode(connected=False)``), so the published page
+    fetches nothing from the internet. Floats are rounded to ``precision`` decimals for display
+    only. The table id is derived from the content, so re-running gives identical HTML.
+
+    Raises:
+        ValueError: a real-data table without ``source``.
+    """
+    from itables import to_html_datatable
+
+    note = provenance(simulated, source)
+    shown = df.copy()
+    floats = shown.select_dtypes("float").columns
+    shown[floats] = shown[floats].round(precision)
+    digest = hashlib.sha256(((caption or "") + "\0" + shown.to_csv()).encode("utf-8")).hexdigest()
+    _init_itables_offline()
+    datatable = to_html_datatable(
+        shown,
+        caption=caption,
+        connected=False,
+        table_id=f"cases-{digest[:12]}",
+        showIndex=index,
+        display_logo_when_loading=False,
+    )
+    return InteractiveTable(datatable_html=datatable, note=note, simulated=simulated, frame=df)
 
 
 def bullet_table(items: Iterable[tuple[str, str]], columns: tuple[str, str]) -> pd.DataFrame:
@@ -230,3 +335,66 @@ def heatmap(
     ax.tick_params(axis="x", labelrotation=90)
     label_figure(fig, simulated=simulated, source=source)
     return fig
+
+
+def crosstab(
+    df: pd.DataFrame,
+    row: str,
+    col: str,
+    *,
+    simulated: bool,
+    source: str | None = None,
+    k: int = 5,
+    caption: str | None = None,
+    margins: bool = True,
+) -> LabelledTable:
+    """A frequency cross-tab of ``row`` × ``col`` (with totals) under small-cell suppression.
+
+    Counts come from :func:`pandas.crosstab`; every cell (totals included) with fewer than
+    ``k`` respondents, and the complementary cells that protect it, show "…" instead of a
+    number (:func:`cases.disclosure.suppress_small_cells`; Hundepool et al. 2012, *Statistical
+    Disclosure Control*, Wiley, ch. 4-5). The footer says how many cells were hidden and why.
+
+    Raises:
+        ValueError: a missing column, a missing value in ``row`` or ``col`` (pandas would drop
+            the respondent silently), or a real-data table without ``source``.
+    """
+    from dataclasses import replace
+
+    from cases.disclosure import suppress_small_cells
+
+    for name in (row, col):
+        if name not in df.columns:
+            raise ValueError(f"crosstab: column {name!r} is not in the data")
+        if df[name].isna().any():
+            first = df.index[df[name].isna()][0]
+            raise ValueError(
+                f"crosstab: column {name!r} has {int(df[name].isna().sum())} missing value(s) "
+                f"(first at index {first!r}); recode them explicitly (e.g. 'no answer')"
+            )
+    counts = pd.crosstab(df[row], df[col], margins=margins, margins_name="Total")
+    result = suppress_small_cells(counts, k=k, margins=margins)
+    shown = table(result.table, simulated=simulated, source=source, caption=caption, precision=0)
+    hidden = int(result.mask.to_numpy().sum())
+    if hidden:
+        shown = replace(
+            shown,
+            note=f"{shown.note}. {hidden} cell(s) shown as … are suppressed: fewer than {k} "
+            "respondents, or hidden so that such a cell cannot be worked out from the totals",
+        )
+    return shown
+
+
+def figure_directive(key: str, name: str, alt: str, caption: str) -> Markdown:
+    """A ``{glue:figure}`` directive as Markdown, to be glued and placed with ``{glue:md}``.
+
+    Figure ``:name:`` labels must be unique across the book, but one template renders a page
+    per case: so the directive is built in code with a per-case ``name`` (e.g.
+    ``fig-poverty-income-h_county``) and the page places it with
+    ```` ```{glue:md} <key>_block\n:format: myst\n``` ````. Cite it from glued prose with
+    ``{numref}`<name>```.
+    """
+    from IPython.display import Markdown
+
+    check_glue_key(key)
+    return Markdown(f"```{{glue:figure}} {key}\n:name: {name}\n:alt: {alt}\n\n{caption}\n```")

@@ -1896,3 +1896,25 @@ __doc__ = (
     + "\nTable formats\n-------------\n"
     + "\n".join(_schema_markdown(s) for s in SLUGS)
 )
+
+
+def field_data(
+    case: str, data_dir: str | os.PathLike[str] = "", seed: int | None = None, n: int | None = None
+) -> SimulatedData:
+    """The field data an analysis template runs on: a researcher's folder, or simulated data.
+
+    Rule: with an empty ``data_dir`` the case's generator runs with ``seed`` and ``n``
+    (``meta["simulated"]`` is True and every exhibit is stamped "Simulated data"); otherwise the
+    folder is read with :func:`read` in the documented format (``meta["simulated"]`` is False
+    unless its ``metadata.json`` says otherwise).
+
+    Raises:
+        ParameterError: ``data_dir`` is given but is not an existing folder (named).
+        DataValidationError: the folder does not match the documented format.
+    """
+    if not str(data_dir).strip():
+        return generate(case, seed=seed, n=n)
+    folder = Path(data_dir).expanduser()
+    if not folder.is_dir():
+        raise ParameterError(f"data_dir {str(data_dir)!r} is not an existing folder")
+    return read(folder, case=case)

@@ -1,0 +1,273 @@
+"""Cross-case synthesis: the coded corpus of the five abstracts, shared problems with their
+evidence, a timeline against the national campaign, and the simulated headline estimates.
+
+Everything here reads committed inputs: the case registry (``data/cases``), the coded corpus
+(``data/qual``), the public data package (``data/raw``) and the results manifests that the
+case notebooks wrote (``results/``). Only the last is simulated, and the table built from it
+says so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+import yaml
+
+from cases import paths
+from cases.errors import DataValidationError
+from cases.registry import POLICY_STAGE_LABELS, Case
+
+#: NBS's three economic regions, for the provinces of the cases.
+REGION_OF_PROVINCE = {"Guizhou": "West", "Gansu": "West", "Henan": "Central", "Shandong": "East"}
+
+#: Problems the issue asks the synthesis to follow across cases (codebook codes).
+COMMON_PROBLEMS: tuple[str, ...] = (
+    "problem_endogenous_motivation",
+    "problem_weak_social_orgs",
+    "problem_fragmented_government",
+    "problem_formalism",
+    "problem_identification_errors",
+)
+
+#: Themes of the codebook shown as case × code matrices, in book order.
+THEMES: tuple[str, ...] = ("actor", "mechanism", "problem", "cause", "recommendation")
+
+
+def code_label(code: str) -> str:
+    """``problem_weak_social_orgs`` → ``Weak social orgs`` (theme prefix dropped)."""
+    _, _, rest = code.partition("_")
+    text = (rest or code).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def case_label(case: Case) -> str:
+    """Column label: short title, policy stage and region (or 'region not stated')."""
+    stage = (
+        "after 2020" if case.study.policy_stage == "consolidation_relative_poverty" else "to 2020"
+    )
+    region = REGION_OF_PROVINCE.get(case.place.province)
+    where = f"{case.place.province}, {region}" if region else "province not stated"
+    return f"{case.short_title}\n({stage}; {where})"
+
+
+def case_overview(cases: Sequence[Case]) -> pd.DataFrame:
+    """One row per case: place, province, region, policy stage and inferred study period."""
+    rows = []
+    for case in cases:
+        rows.append(
+            {
+                "Case": case.short_title,
+                "Place": f"{case.place.name} ({case.place.name_zh})",
+                "Province": case.place.province,
+                "Region": REGION_OF_PROVINCE.get(case.place.province, "not stated"),
+                "Policy stage": POLICY_STAGE_LABELS[case.study.policy_stage],
+                "Study period (inferred)": case.study.period,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def theme_matrix(
+    segments: pd.DataFrame, codebook_codes: dict[str, str], theme: str, cases: Sequence[Case]
+) -> pd.DataFrame:
+    """Segments per code (rows) and case (columns) for one codebook theme, coder A.
+
+    Counting unit: a segment (a code applied to one segment counts once). Rows are ordered by
+    the number of cases whose abstract uses the code, then by total segments, then by code;
+    codes of the theme that no abstract uses are left out. Columns follow ``cases``.
+
+    Raises:
+        ValueError: ``theme`` has no codes in the codebook.
+    """
+    codes = [code for code, code_theme in codebook_codes.items() if code_theme == theme]
+    if not codes:
+        raise ValueError(f"theme {theme!r} has no codes in the codebook")
+    coded = segments[(segments["coder"] == "A") & segments["code"].isin(codes)]
+    coded = coded.drop_duplicates(["segment_id", "code"])
+    matrix = pd.crosstab(coded["code"], coded["case"])
+    matrix = matrix.reindex(columns=[c.slug for c in cases], fill_value=0)
+    order = sorted(
+        matrix.index,
+        key=lambda code: (-int((matrix.loc[code] > 0).sum()), -int(matrix.loc[code].sum()), code),
+    )
+    return matrix.loc[order]
+
+
+def labelled(matrix: pd.DataFrame, cases: Sequence[Case]) -> pd.DataFrame:
+    """The same matrix with readable row and column labels, for figures."""
+    by_slug = {c.slug: c for c in cases}
+    out = matrix.copy()
+    out.index = [code_label(c) for c in matrix.index]
+    out.columns = [case_label(by_slug[s]) for s in matrix.columns]
+    return out
+
+
+def shared_codes(matrix: pd.DataFrame, min_cases: int = 2) -> list[str]:
+    """Codes used by at least ``min_cases`` cases."""
+    return [code for code in matrix.index if int((matrix.loc[code] > 0).sum()) >= min_cases]
+
+
+def common_problem_evidence(
+    segments: pd.DataFrame, cases: Sequence[Case], problems: Sequence[str] = COMMON_PROBLEMS
+) -> pd.DataFrame:
+    """For each common problem: how many cases report it and where, with a paraphrase.
+
+    Evidence location: case, sentence number and character offsets in the seed abstract, and
+    the segment id of the coded corpus (coder A). The paraphrase is the corpus's own wording.
+    """
+    coded = segments[(segments["coder"] == "A") & segments["code"].isin(problems)]
+    coded = coded.drop_duplicates(["segment_id", "code"])
+    short = {c.slug: c.short_title for c in cases}
+    rows = []
+    for problem in problems:
+        hits = coded[coded["code"] == problem].sort_values(["case", "sentence", "start"])
+        locations = [
+            f"{short[r.case]}: sentence {r.sentence} ({r.start}–{r.end}), {r.segment_id}"
+            for r in hits.itertuples()
+        ]
+        first = hits.drop_duplicates("case")
+        rows.append(
+            {
+                "Problem": code_label(problem),
+                "Cases": int(hits["case"].nunique()),
+                "Reported in": ", ".join(short[c] for c in first["case"]) or "none",
+                "Evidence (abstract location, segment)": "; ".join(locations) or "—",
+                "Example (paraphrase)": first["paraphrase"].iloc[0] if len(first) else "—",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _year_span(period: str) -> tuple[int, int]:
+    parts = period.replace("–", "-").split("-")
+    try:
+        return int(parts[0]), int(parts[-1])
+    except ValueError:
+        problem = f"period {period!r} is not YYYY–YYYY"
+        raise DataValidationError("case registry", [problem]) from None
+
+
+def timeline_figure(
+    cases: Sequence[Case], national: pd.DataFrame, counties: pd.DataFrame
+) -> mpl.figure.Figure:
+    """Rural poverty incidence 2010–2020 (NBS/WDI), the exit years of the case-area poverty
+    counties by prefecture (one dot per county, count beside it), and the cases' study periods
+    (bars, inferred from the abstracts), on one time axis.
+
+    ``national`` needs ``year`` and ``incidence_pct``; ``counties`` needs ``prefecture_en``,
+    ``on_national_list`` and ``exit_year``.
+    """
+    fig, (top, middle, bottom) = plt.subplots(
+        3, 1, figsize=(8.0, 6.4), sharex=True, height_ratios=[1.2, 0.7, 1.0]
+    )
+    series = national.dropna(subset=["incidence_pct"]).sort_values("year")
+    top.plot(series["year"], series["incidence_pct"], marker="o", color="#0072B2")
+    top.set_ylabel("Rural poverty\nincidence (%)")
+    top.set_title("The cases against the national campaign", loc="left")
+
+    listed = counties[counties["on_national_list"].astype(bool) & counties["exit_year"].notna()]
+    groups = sorted(listed["prefecture_en"].unique())
+    for row, prefecture in enumerate(groups):
+        exits = listed[listed["prefecture_en"] == prefecture].groupby("exit_year").size()
+        middle.scatter(exits.index.astype(float), [row] * len(exits), s=40 * exits, color="#E69F00")
+        for year, count in exits.items():
+            middle.annotate(
+                f"{count}",
+                (float(year), row),
+                xytext=(8, -3),
+                textcoords="offset points",
+                fontsize=8,
+            )
+    middle.set_yticks(range(len(groups)), groups)
+    middle.set_ylim(-0.6, len(groups) - 0.4)
+    middle.invert_yaxis()
+    middle.set_ylabel("Poverty counties\nleaving the list")
+
+    for row, case in enumerate(cases):
+        start, end = _year_span(case.study.period)
+        after = case.study.policy_stage == "consolidation_relative_poverty"
+        bottom.barh(row, end - start + 1, left=start - 0.5, color="#D55E00" if after else "#009E73")
+    bottom.set_yticks(range(len(cases)), [c.short_title for c in cases])
+    bottom.invert_yaxis()
+    for ax in (top, middle, bottom):
+        ax.axvline(2020.5, color="#000000", lw=1)
+    top.text(2020.6, top.get_ylim()[1] * 0.9, "end of the\ncampaign", fontsize=7, va="top")
+    bottom.set_xlabel("Year (study periods inferred from the abstracts)")
+    bottom.set_xlim(2009.5, 2024.5)
+    return fig
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One simulated headline estimate to collect from a results manifest."""
+
+    case: str
+    analysis: str
+    key: str
+    label: str
+    se_key: str | None = None
+    planted: float | None = None
+
+
+def load_headlines(path: Path | None = None) -> list[Headline]:
+    """Read ``data/cross_case_headlines.yaml`` (which glued estimates the synthesis compares).
+
+    Raises:
+        DataValidationError: a malformed entry (named by index and field).
+    """
+    path = path or paths.DATA / "cross_case_headlines.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out, problems = [], []
+    for i, entry in enumerate(data.get("headlines", [])):
+        try:
+            out.append(Headline(**entry))
+        except TypeError as exc:
+            problems.append(f"headlines[{i}]: {exc}")
+    if problems:
+        raise DataValidationError(str(path), problems)
+    return out
+
+
+def headline_table(
+    headlines: Sequence[Headline], cases: Sequence[Case], results_dir: Path | None = None
+) -> pd.DataFrame:
+    """The headline estimates as the case notebooks published them (simulated data).
+
+    Values are read from ``results/<case>/<analysis>.json``, the manifest written by the same
+    glue calls that put them in the case chapters.
+
+    Raises:
+        DataValidationError: a manifest or key is missing (named), e.g. a chapter not yet run.
+    """
+    results_dir = results_dir or paths.RESULTS
+    short = {c.slug: c.short_title for c in cases}
+    rows, problems = [], []
+    for h in headlines:
+        path = results_dir / h.case / f"{h.analysis}.json"
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            problems.append(f"{path}: missing or unreadable (run `cases run {h.case}`)")
+            continue
+        if h.key not in manifest or (h.se_key and h.se_key not in manifest):
+            problems.append(f"{path}: no key {h.key!r}" + (f" / {h.se_key!r}" if h.se_key else ""))
+            continue
+        rows.append(
+            {
+                "Case": short.get(h.case, h.case),
+                "Analysis": h.analysis.replace("_", " "),
+                "Estimate": h.label,
+                "Value": manifest[h.key]["value"],
+                "Std. error": manifest[h.se_key]["value"] if h.se_key else float("nan"),
+                "Planted value": h.planted if h.planted is not None else float("nan"),
+            }
+        )
+    if problems:
+        raise DataValidationError("cross-case headline estimates", problems)
+    return pd.DataFrame(rows)

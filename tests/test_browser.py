@@ -1,0 +1,365 @@
+"""The built book as a reader sees it: headless Chromium through every page, offline.
+
+The book is built once per session in a copy of the project and served from 127.0.0.1. For each
+page the test records every network request the browser makes (Chrome DevTools ``Network``
+events from the performance log) and every console message: a request to any other host, or a
+console error, fails. It also checks that every figure image loads, that every link to a page of
+the book resolves (and its ``#fragment`` exists), that the search page finds "Liupanshui", and
+that an itables table from :func:`cases.report.interactive_table` becomes searchable and
+sortable without the internet. Full-page screenshots go to ``test-artifacts/browser/``.
+
+Chromium comes from the Debian packages ``chromium`` and ``chromium-driver`` (``make browser``
+installs them); the test is skipped, saying so, only where they are not installed.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urldefrag, urlsplit
+
+import nbformat
+import pytest
+from conftest import run_cli
+from nbclient import NotebookClient
+
+from cases import paths
+from cases.manifest import copy_project
+
+# One build per session: with `pytest -n N --dist loadgroup` all these tests share one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1000",
+)
+LOCAL_HOST = "127.0.0.1"
+# Schemes that never leave the browser: inline data, in-page blobs (itables' embedded bundle).
+LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "chrome-extension", "devtools"}
+ARTIFACTS = paths.ROOT / "test-artifacts" / "browser"
+SCREENSHOTS = {
+    "introduction": "intro.html",
+    "case_chapter": "cases/liupanshui/area_context.html",
+    "cross_case": "cross_case.html",
+}
+MAX_SCREENSHOT_HEIGHT = 16000
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def chromium_paths() -> tuple[Path, Path]:
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        pytest.skip(
+            f"Chromium is not installed ({', '.join(missing)} missing) and could not be "
+            "installed here: run `make browser` as root (apt-get install chromium chromium-driver)"
+        )
+    pytest.importorskip("selenium", reason="selenium is a dev dependency: pip install -e '.[dev]'")
+    return CHROMIUM, CHROMEDRIVER
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory: pytest.TempPathFactory, chromium_paths) -> Path:
+    """The HTML book built by ``cases build`` in a fresh copy of the project.
+
+    ``CASES_BROWSER_BOOK=<folder with index.html>`` reuses a book built earlier (for quick
+    iterations on the test itself); the default always builds afresh.
+    """
+    reuse = os.environ.get("CASES_BROWSER_BOOK")
+    if reuse:
+        return Path(reuse)
+    root = tmp_path_factory.mktemp("browser") / "project"
+    root.mkdir()
+    copy_project(root)
+    done = run_cli(root, "build", "--jobs", "2", timeout=1200)
+    assert done.returncode == 0, done.stderr[-4000:] + done.stdout[-4000:]
+    html = root / "book" / "_build" / "html"
+    assert (html / "index.html").is_file()
+    return html
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:
+        pass
+
+
+def _serve(directory: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), handler)  # port 0: a free port
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, f"http://{LOCAL_HOST}:{server.server_address[1]}/"
+
+
+@pytest.fixture(scope="session")
+def book_url(built_book: Path) -> Iterator[str]:
+    server, url = _serve(built_book)
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_paths, tmp_path_factory: pytest.TempPathFactory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver_path = chromium_paths
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(binary)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=str(driver_path)), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _pages(html: Path) -> list[str]:
+    """Every HTML page of the book, relative to the build folder (no theme/static files)."""
+    return sorted(
+        str(p.relative_to(html))
+        for p in html.rglob("*.html")
+        if not any(part.startswith("_") for part in p.relative_to(html).parts)
+    )
+
+
+def _drain_logs(driver) -> tuple[list[str], list[str]]:
+    """(requested URLs, console errors) since the last call; reading the logs empties them."""
+    requests = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            requests.append(message["params"]["request"]["url"])
+    errors = [
+        f"{e['level']}: {e['message']}" for e in driver.get_log("browser") if e["level"] == "SEVERE"
+    ]
+    return requests, errors
+
+
+def _foreign(urls: list[str]) -> list[str]:
+    return [
+        u
+        for u in urls
+        if urlsplit(u).scheme not in LOCAL_SCHEMES and urlsplit(u).hostname != LOCAL_HOST
+    ]
+
+
+def _load(driver, url: str) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(url)
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
+
+
+BROKEN_IMAGES_JS = """
+const done = arguments[arguments.length - 1];
+const images = [...document.images];
+Promise.all(images.map(img => img.decode().catch(() => null))).then(() => {
+  done(images.filter(img => !img.complete || img.naturalWidth === 0)
+             .map(img => img.currentSrc || img.src || img.outerHTML.slice(0, 120)));
+});
+"""
+
+
+def _screenshot(driver, target: Path) -> None:
+    """A full-page PNG: the viewport is stretched to the page's height, then captured."""
+    import base64
+
+    width = 1280
+    height = driver.execute_script(
+        "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
+    )
+    height = min(int(height), MAX_SCREENSHOT_HEIGHT)
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+    try:
+        shot = driver.execute_cdp_cmd(
+            "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}
+        )
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(base64.b64decode(shot["data"]))
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_every_page_loads_offline_without_errors(browser, built_book, book_url):
+    pages = _pages(built_book)
+    assert "index.html" in pages and "cross_case.html" in pages and len(pages) >= 15
+    _drain_logs(browser)
+    problems: list[str] = []
+    links: dict[str, set[str]] = {}
+    n_images = 0
+    for page in pages:
+        _load(browser, book_url + page)
+        broken = browser.execute_async_script(BROKEN_IMAGES_JS)
+        n_images += browser.execute_script("return document.images.length")
+        hrefs = browser.execute_script(
+            "return [...document.querySelectorAll('a[href]')].map(a => a.href)"
+        )
+        requests, errors = _drain_logs(browser)
+        problems += [f"{page}: request to another host: {u}" for u in _foreign(requests)]
+        problems += [f"{page}: console {e}" for e in errors]
+        problems += [f"{page}: image did not load: {src}" for src in broken]
+        for href in hrefs:
+            if urlsplit(href).hostname == LOCAL_HOST:
+                links.setdefault(href, set()).add(page)
+    assert n_images >= 10, "the book's figures were expected on its pages"
+    assert not problems, "\n".join(problems)
+
+    # Every link to a page of the book resolves, and so does its #fragment.
+    bodies: dict[str, str] = {}
+    for href, sources in sorted(links.items()):
+        target, fragment = urldefrag(href)
+        if target not in bodies:
+            try:
+                with urllib.request.urlopen(target, timeout=10) as response:
+                    assert response.status == 200
+                    bodies[target] = response.read().decode("utf-8", "replace")
+            except urllib.error.HTTPError as exc:
+                problems.append(f"{href} (linked from {sorted(sources)[0]}): HTTP {exc.code}")
+                continue
+        if fragment and not re.search(rf'id=["\']{re.escape(fragment)}["\']', bodies[target]):
+            problems.append(f"{href} (linked from {sorted(sources)[0]}): no id {fragment!r}")
+    assert len(links) >= 20
+    assert not problems, "\n".join(problems)
+
+
+def test_search_finds_liupanshui(browser, book_url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _drain_logs(browser)
+    _load(browser, book_url + "search.html?q=Liupanshui")
+    results = WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "ul.search li") or False
+    )
+    titles = " ".join(r.text for r in results)
+    assert "Liupanshui" in titles
+    requests, errors = _drain_logs(browser)
+    assert not _foreign(requests) and not errors, (_foreign(requests), errors)
+
+
+def test_full_page_screenshots(browser, book_url):
+    for name, page in SCREENSHOTS.items():
+        _load(browser, book_url + page)
+        target = ARTIFACTS / f"{name}.png"
+        _screenshot(browser, target)
+        data = target.read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 20_000, name
+        # PNG header: width and height are the big-endian integers at bytes 16-24.
+        width = int.from_bytes(data[16:20], "big")
+        height = int.from_bytes(data[20:24], "big")
+        assert width == 1280 and height > 1000, (name, width, height)
+
+
+# --------------------------------------------------------------------------- interactive tables
+
+
+@pytest.fixture(scope="module")
+def interactive_page(tmp_path_factory: pytest.TempPathFactory, chromium_paths) -> Iterator[str]:
+    """A page made of the outputs of a notebook that calls ``report.interactive_table``,
+    executed headless by nbclient, exactly as myst-nb would place them in the book."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import pandas as pd\n"
+            "from cases import report\n"
+            "frame = pd.DataFrame({'village': [f'Village {i:02d}' for i in range(1, 41)],\n"
+            "                      'households': [(i * 37) % 101 for i in range(1, 41)]})\n"
+            "report.interactive_table(frame, simulated=True, caption='Forty villages')"
+        )
+    ]
+    NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    outputs = nb.cells[0].outputs
+    fragments = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert len(fragments) >= 2, "the itables bundle and the table are both embedded"
+    plain = [o["data"]["text/plain"] for o in outputs if o.get("output_type") == "execute_result"]
+    assert plain and "Village 40" in plain[0], "a plain-text fallback for consoles"
+    folder = tmp_path_factory.mktemp("itables")
+    (folder / "index.html").write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>t</title>"
+        "<link rel='icon' href='data:,'></head><body>" + "\n".join(fragments) + "</body></html>",
+        encoding="utf-8",
+    )
+    server, url = _serve(folder)
+    yield url + "index.html"
+    server.shutdown()
+    server.server_close()
+
+
+def test_interactive_table_is_searchable_and_sortable_offline(browser, interactive_page):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _drain_logs(browser)
+    _load(browser, interactive_page)
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "table.dataTable tbody tr")
+    )
+
+    def first_cells() -> list[str]:
+        # One script call: DataTables redraws rows, so element handles would go stale.
+        return browser.execute_script(
+            "return [...document.querySelectorAll('table.dataTable tbody tr')]"
+            ".map(r => r.cells[0] ? r.cells[0].textContent.trim() : '')"
+        )
+
+    assert first_cells()[0] == "Village 01"
+    search = browser.find_element(By.CSS_SELECTOR, "input[type=search]")
+    search.send_keys("Village 17")
+    WebDriverWait(browser, 10).until(lambda d: first_cells() == ["Village 17"])
+    search.clear()
+    search.send_keys(" ")  # an input event resets the filter
+    WebDriverWait(browser, 10).until(lambda d: len(first_cells()) > 1)
+    # Sort by households (the order icon of the second column): ascending, then descending.
+    households = {f"Village {i:02d}": (i * 37) % 101 for i in range(1, 41)}
+    fewest = min(households, key=households.get)
+    most = max(households, key=households.get)
+    icon = "table.dataTable thead th[data-dt-column='1'] .dt-column-order"
+    browser.find_element(By.CSS_SELECTOR, icon).click()
+    WebDriverWait(browser, 10).until(lambda d: first_cells()[0] == fewest)
+    browser.find_element(By.CSS_SELECTOR, icon).click()
+    WebDriverWait(browser, 10).until(lambda d: first_cells()[0] == most)
+    assert "Simulated data" in browser.find_element(By.TAG_NAME, "body").text
+    requests, errors = _drain_logs(browser)
+    assert not _foreign(requests), _foreign(requests)
+    assert not errors, errors
+
+
+def test_artifacts_folder_is_git_ignored():
+    ignored = (paths.ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "test-artifacts/" in ignored
+    assert shutil.which("git") is None or ARTIFACTS.is_relative_to(paths.ROOT)

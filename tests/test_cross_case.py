@@ -1,0 +1,98 @@
+"""Cross-case synthesis helpers, on toy segments and on the real coded corpus."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from cases import cross_case as cc
+from cases import qual, registry
+from cases.errors import DataValidationError
+
+CASES = registry.list_cases()
+THEME_OF = {
+    "problem_formalism": "problem",
+    "problem_weak_social_orgs": "problem",
+    "actor_government": "actor",
+}
+
+
+def _segments(rows):
+    columns = ["case", "segment_id", "sentence", "start", "end", "code", "coder", "paraphrase"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+TOY = _segments(
+    [
+        ("h_county", "h1", 3, 10, 50, "problem_formalism", "A", "Paperwork over substance."),
+        ("h_county", "h1", 3, 10, 50, "problem_formalism", "A", "Paperwork over substance."),
+        ("h_county", "h2", 5, 60, 90, "problem_formalism", "A", "Forms instead of visits."),
+        ("w_town", "w1", 2, 0, 40, "problem_weak_social_orgs", "A", "NGOs take little part."),
+        ("pingliang", "p1", 7, 5, 30, "problem_weak_social_orgs", "A", "Few NGOs join."),
+        ("pingliang", "p1", 7, 5, 30, "problem_weak_social_orgs", "B", "Few NGOs join."),
+        ("w_town", "w2", 4, 50, 80, "actor_government", "A", "The township leads."),
+    ]
+)
+
+
+def test_theme_matrix_counts_segments_once_and_orders_by_spread():
+    matrix = cc.theme_matrix(TOY, THEME_OF, "problem", CASES)
+    # formalism: h1 (coded twice, counted once) + h2 = 2 segments in one case;
+    # weak social orgs: one segment each in w_town and pingliang (coder B ignored) = two cases.
+    assert list(matrix.index) == ["problem_weak_social_orgs", "problem_formalism"]
+    assert matrix.loc["problem_formalism", "h_county"] == 2
+    assert matrix.loc["problem_weak_social_orgs"].sum() == 2
+    assert list(matrix.columns) == [c.slug for c in CASES]
+    assert cc.shared_codes(matrix) == ["problem_weak_social_orgs"]
+    with pytest.raises(ValueError, match="theme 'outcome' has no codes"):
+        cc.theme_matrix(TOY, THEME_OF, "outcome", CASES)
+
+
+def test_common_problem_evidence_names_locations():
+    table = cc.common_problem_evidence(TOY, CASES, problems=("problem_formalism",))
+    row = table.iloc[0]
+    assert row["Cases"] == 1 and row["Reported in"] == "H County"
+    assert row["Evidence (abstract location, segment)"] == (
+        "H County: sentence 3 (10–50), h1; H County: sentence 5 (60–90), h2"
+    )
+
+
+def test_labels():
+    assert cc.code_label("problem_weak_social_orgs") == "Weak social orgs"
+    w_town = registry.load_case("w_town")
+    assert cc.case_label(w_town) == "W Town (post-2020)\n(after 2020; province not stated)"
+    assert "Guizhou, West" in cc.case_label(registry.load_case("liupanshui"))
+
+
+def test_real_corpus_formalism_is_h_county_only():
+    # Only the H County abstract names formalism (../shared/seeds/h_county.txt).
+    corpus = qual.load_coded_corpus()
+    theme_of = {c.code: c.theme for c in corpus.codebook.codes}
+    matrix = cc.theme_matrix(corpus.segments, theme_of, "problem", CASES)
+    used = matrix.loc["problem_formalism"]
+    assert set(used[used > 0].index) == {"h_county"}
+
+
+def test_headline_table_reads_manifests(tmp_path):
+    (tmp_path / "h_county").mkdir()
+    manifest = {"policy_att": {"value": 0.041, "tolerance": 1e-9}, "policy_se": {"value": 0.01}}
+    (tmp_path / "h_county" / "policy_evaluation.json").write_text(json.dumps(manifest))
+    spec = [cc.Headline("h_county", "policy_evaluation", "policy_att", "ATT", "policy_se", 0.04)]
+    table = cc.headline_table(spec, CASES, results_dir=tmp_path)
+    assert table.loc[0, "Value"] == 0.041 and table.loc[0, "Std. error"] == 0.01
+    assert table.loc[0, "Planted value"] == 0.04 and table.loc[0, "Case"] == "H County"
+    missing = [cc.Headline("w_town", "targeting", "targeting_x", "x")]
+    with pytest.raises(DataValidationError, match=r"w_town/targeting\.json: missing"):
+        cc.headline_table(missing, CASES, results_dir=tmp_path)
+    wrong_key = [cc.Headline("h_county", "policy_evaluation", "nope", "x")]
+    with pytest.raises(DataValidationError, match="no key 'nope'"):
+        cc.headline_table(wrong_key, CASES, results_dir=tmp_path)
+
+
+def test_overview_regions():
+    overview = cc.case_overview(CASES).set_index("Case")
+    assert overview.loc["Liupanshui", "Region"] == "West"
+    assert overview.loc["A Town (Shandong)", "Region"] == "East"
+    assert overview.loc["H County", "Region"] == "not stated"

@@ -1,0 +1,138 @@
+"""``cases new SLUG``: a new case is data, and the book builds with it straight away."""
+
+from __future__ import annotations
+
+import difflib
+
+import pytest
+import yaml
+from conftest import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cases import registry, scaffold
+from cases.pipeline import toc_files
+
+
+@pytest.fixture
+def scaffolded(project_copy):
+    made = scaffold.new_case(
+        "sixth_case", title="A sixth case: Q Town, Gansu", province="Gansu", root=project_copy
+    )
+    return project_copy, made
+
+
+def test_new_case_writes_a_valid_registry_file_params_chapter_toc_and_bib(scaffolded):
+    root, made = scaffolded
+    case_file = root / "data" / "cases" / "sixth_case.yaml"
+    vocabulary = registry.load_vocabulary(root / "data" / "vocabulary.yaml")
+    case = registry.parse_case_file(case_file, vocabulary)  # passes validation as written
+    assert case.title == "A sixth case: Q Town, Gansu" and case.place.province == "Gansu"
+    assert case.source.bibkey == "thesis_sixth_case"
+    assert "TODO" in case_file.read_text(encoding="utf-8")  # placeholders are marked
+
+    params = yaml.safe_load((root / "params" / "sixth_case.yaml").read_text(encoding="utf-8"))
+    assert [a["name"] for a in params["analyses"]] == ["case_profile"]
+    chapter = (root / "book" / "cases" / "sixth_case" / "index.md").read_text(encoding="utf-8")
+    assert chapter.startswith("# A sixth case: Q Town, Gansu\n")
+    assert "{cite}`thesis_sixth_case`" in chapter
+
+    toc = toc_files(root / "book" / "_toc.yml")
+    assert toc.index("cases/sixth_case/index") == toc.index("cases/pingliang/case_profile") + 2
+    assert toc[toc.index("cases/sixth_case/index") + 1] == "cases/sixth_case/case_profile"
+    assert toc.index("cases/sixth_case/case_profile") < toc.index("cross_case")
+    assert "@misc{thesis_sixth_case," in (root / "book" / "references.bib").read_text("utf-8")
+    assert {p.name for p in made.created} == {"sixth_case.yaml", "index.md"}
+    assert len(made.created) == 3 and len(made.modified) == 2
+
+
+def test_toc_comments_and_other_entries_are_kept(scaffolded):
+    root, _ = scaffolded
+    after = (root / "book" / "_toc.yml").read_text(encoding="utf-8")
+    from cases import paths
+
+    before = (paths.BOOK / "_toc.yml").read_text(encoding="utf-8")
+    diff = list(difflib.ndiff(before.splitlines(), after.splitlines()))
+    added = [line[2:] for line in diff if line.startswith("+ ")]
+    assert not [line for line in diff if line.startswith("- ")]
+    assert [line.strip() for line in added] == [
+        "- file: cases/sixth_case/index",
+        "sections:",
+        "- file: cases/sixth_case/case_profile",
+    ]
+    assert [ln for ln in before.splitlines() if ln.startswith("#")] == [
+        ln for ln in after.splitlines() if ln.startswith("#")
+    ]
+
+
+def test_existing_or_invalid_slug_exits_2_and_changes_nothing(project_copy):
+    toc_before = (project_copy / "book" / "_toc.yml").read_text(encoding="utf-8")
+    for slug in ["liupanshui", "Bad-Slug", "1st", "_book", "x"]:
+        done = run_cli(project_copy, "new", slug)
+        assert done.returncode == 2, (slug, done.stderr)
+        assert "slug" in done.stderr or "exists" in done.stderr
+    assert (project_copy / "book" / "_toc.yml").read_text(encoding="utf-8") == toc_before
+    assert not (project_copy / "params" / "Bad-Slug.yaml").exists()
+
+
+def test_a_second_scaffold_of_the_same_slug_is_refused(scaffolded):
+    root, _ = scaffolded
+    with pytest.raises(scaffold.ScaffoldError, match="already exists"):
+        scaffold.new_case("sixth_case", root=root)
+
+
+def test_a_failure_half_way_leaves_nothing_behind(project_copy):
+    # A toc without a "Cases" part: refused before anything is written.
+    toc = project_copy / "book" / "_toc.yml"
+    toc.write_text(toc.read_text(encoding="utf-8").replace("caption: Cases", "caption: X"))
+    with pytest.raises(scaffold.ScaffoldError, match="Cases"):
+        scaffold.new_case("seventh_case", root=project_copy)
+    assert not (project_copy / "data" / "cases" / "seventh_case.yaml").exists()
+    assert not (project_copy / "book" / "cases" / "seventh_case").exists()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=45))
+def test_slug_rule(slug):
+    # Property: a slug is accepted exactly when it is 2-40 chars of [a-z0-9_] starting with a
+    # letter (and not reserved); checked against an independent restatement of the rule.
+    from pathlib import Path
+
+    ok = (
+        2 <= len(slug) <= 40
+        and slug[0] in "abcdefghijklmnopqrstuvwxyz"
+        and all(c in "abcdefghijklmnopqrstuvwxyz0123456789_" for c in slug)
+        and slug not in scaffold.RESERVED_SLUGS
+    )
+    nowhere = Path("/nonexistent-cases-root")
+    if ok:
+        assert scaffold.check_slug(slug, nowhere) == slug
+    else:
+        with pytest.raises(scaffold.ScaffoldError):
+            scaffold.check_slug(slug, nowhere)
+
+
+def test_odd_titles_stay_valid_yaml_and_bibtex(project_copy):
+    title = 'Q Town: "three changes" & 50% of {villages} — 六盘水'
+    scaffold.new_case("odd_case", title=title, province="Guizhou", root=project_copy)
+    vocabulary = registry.load_vocabulary(project_copy / "data" / "vocabulary.yaml")
+    case = registry.parse_case_file(project_copy / "data" / "cases" / "odd_case.yaml", vocabulary)
+    assert case.title == title
+
+
+@pytest.mark.slow
+def test_new_case_then_build_publishes_the_sixth_chapter(project_copy):
+    done = run_cli(
+        project_copy, "new", "sixth_case", "--title", "Q Town, Gansu: a sixth case", "--province",
+        "Gansu", "--place", "Q Town",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "book/_toc.yml" in done.stdout
+    listed = run_cli(project_copy, "list")
+    assert "sixth_case\tQ Town, Gansu: a sixth case" in listed.stdout.splitlines()
+    built = run_cli(project_copy, "build", "--jobs", "2", timeout=1200)
+    assert built.returncode == 0, built.stderr[-4000:] + built.stdout[-4000:]
+    html = project_copy / "book" / "_build" / "html" / "cases" / "sixth_case"
+    assert "Q Town, Gansu: a sixth case" in (html / "index.html").read_text(encoding="utf-8")
+    profile = (html / "case_profile.html").read_text(encoding="utf-8")
+    assert "Research design" in profile and "TODO" in profile
