@@ -105,14 +105,14 @@ def test_tampered_data_file_stops_the_run(small_project):
 def test_verify_passes_then_reports_a_changed_number(small_project):
     project_copy = small_project
     assert run_cli(project_copy, "run", "--all", "--jobs", "2").returncode == 0
-    ok = run_cli(project_copy, "verify", "--jobs", "2")
+    ok = run_cli(project_copy, "verify", "--jobs", "2", "--skip-sweeps")
     assert ok.returncode == 0, ok.stderr[-3000:]
     assert "reproduced" in ok.stderr
     manifest_file = project_copy / "results" / "w_town" / "case_profile.json"
     manifest = json.loads(manifest_file.read_text())
     manifest["profile_n_problems"]["value"] = 6  # a published number that the code will not give
     manifest_file.write_text(json.dumps(manifest), encoding="utf-8")
-    bad = run_cli(project_copy, "verify", "--jobs", "2")
+    bad = run_cli(project_copy, "verify", "--jobs", "2", "--skip-sweeps")
     assert bad.returncode == 1
     assert "profile_n_problems" in bad.stdout + bad.stderr
 

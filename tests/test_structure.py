@@ -102,3 +102,15 @@ def test_headings_never_skip_a_level():
         assert levels[0] == 1 and levels.count(1) == 1, template.name
         for before, after in itertools.pairwise(levels):
             assert after <= before + 1, f"{template.name}: heading jumps {before}->{after}"
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.stem)
+def test_papermill_documents_every_parameter(template):
+    # `papermill --help-notebook` shows these; a comment papermill cannot parse (e.g. one
+    # containing "=") would silently drop the parameter's documentation.
+    declared = pipeline.notebook_parameters(template)
+    nb = nbformat.read(template, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    names = [line.split(":")[0] for line in cell.source.splitlines() if line.strip()]
+    assert list(declared) == names
+    assert all(spec["help"].strip() for spec in declared.values())

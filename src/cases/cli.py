@@ -107,7 +107,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     from cases import manifest
 
     console = _console()
-    mismatches = manifest.verify(n_jobs=args.jobs, console=console)
+    mismatches = manifest.verify(n_jobs=args.jobs, console=console, sweeps=not args.skip_sweeps)
     return EXIT_FAILED if mismatches else EXIT_OK
 
 
@@ -124,6 +124,34 @@ def _cmd_new(args: argparse.Namespace) -> int:
         f"book/cases/{made.slug}/index.md, then run `cases build`."
     )
     return EXIT_OK
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from cases import sweep
+
+    console = _console()
+
+    def on_result(result: pipeline.JobResult) -> None:
+        symbol = {"ran": "✓", "cached": "·", "failed": "✗"}.get(result.status, "-")
+        console.print(f"{symbol} {result.job.name} ({result.status}, {result.seconds:.1f} s)")
+        if result.message:
+            console.print(f"  {result.message}", style="red", markup=False)
+
+    grid = sweep.load_grid(args.grid, args.slug)
+    console.print(f"Sweep {grid.name}: {grid.n_runs} run(s) of {grid.analysis} for {grid.case}")
+    results, table = sweep.run_sweep(
+        args.grid,
+        args.slug,
+        n_jobs=args.jobs,
+        force=args.force,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        on_result=on_result,
+    )
+    status = _summary(results, console)
+    if table is not None:
+        console.print(f"{len(table)} specification(s) written to {sweep.results_file(grid.name)}")
+    return status
 
 
 def _executor_options(parser: argparse.ArgumentParser) -> None:
@@ -230,11 +258,27 @@ def build_parser() -> argparse.ArgumentParser:
     _executor_options(p_build)
     p_build.set_defaults(func=_cmd_build)
 
+    p_sweep = sub.add_parser(
+        "sweep",
+        help="run one analysis over a grid of parameter choices (specification curve)",
+        description=(
+            "Run the analysis named in the grid file for case SLUG once per combination of "
+            "the listed parameter choices (cached, in parallel or on Dask), collect the listed "
+            "estimates into results/sweeps/<grid>.json for the specification-curve page."
+        ),
+    )
+    p_sweep.add_argument("slug", metavar="SLUG", help="case slug, see `cases list`")
+    p_sweep.add_argument("--grid", required=True, metavar="FILE.yaml", help="grid file")
+    p_sweep.add_argument("--jobs", type=int, default=default_jobs, metavar="N")
+    p_sweep.add_argument("--force", action="store_true", help="re-run cached combinations")
+    _executor_options(p_sweep)
+    p_sweep.set_defaults(func=_cmd_sweep)
+
     p_verify = sub.add_parser(
         "verify",
         help="re-execute from a clean state and compare with results/",
         description=(
-            "Re-execute every notebook in a clean temporary copy (no cache) and compare each "
+            "Re-run every sweep and notebook in a clean temporary copy (no cache) and compare each "
             "published number with results/; exit 0 only when all match within tolerance."
         ),
     )
@@ -244,6 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=default_jobs,
         metavar="N",
         help=f"notebooks to re-execute in parallel (default: {default_jobs})",
+    )
+    p_verify.add_argument(
+        "--skip-sweeps",
+        action="store_true",
+        help="do not re-run the sweeps in params/sweeps/ (use their committed results)",
     )
     p_verify.set_defaults(func=_cmd_verify)
 

@@ -213,6 +213,8 @@ class Headline:
     label: str
     se_key: str | None = None
     planted: float | None = None
+    #: A glued value of the same run holding the planted truth (when it depends on the sample).
+    planted_key: str | None = None
 
 
 def load_headlines(path: Path | None = None) -> list[Headline]:
@@ -255,9 +257,11 @@ def headline_table(
         except (OSError, ValueError):
             problems.append(f"{path}: missing or unreadable (run `cases run {h.case}`)")
             continue
-        if h.key not in manifest or (h.se_key and h.se_key not in manifest):
-            problems.append(f"{path}: no key {h.key!r}" + (f" / {h.se_key!r}" if h.se_key else ""))
+        missing = [k for k in (h.key, h.se_key, h.planted_key) if k and k not in manifest]
+        if missing:
+            problems.append(f"{path}: no key {', '.join(map(repr, missing))}")
             continue
+        planted = manifest[h.planted_key]["value"] if h.planted_key else h.planted
         rows.append(
             {
                 "Case": short.get(h.case, h.case),
@@ -265,7 +269,7 @@ def headline_table(
                 "Estimate": h.label,
                 "Value": manifest[h.key]["value"],
                 "Std. error": manifest[h.se_key]["value"] if h.se_key else float("nan"),
-                "Planted value": h.planted if h.planted is not None else float("nan"),
+                "Planted value": planted if planted is not None else float("nan"),
             }
         )
     if problems:

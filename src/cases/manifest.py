@@ -104,6 +104,25 @@ def compare(notebook: str, expected: dict, got: dict) -> list[Mismatch]:
     return out
 
 
+SWEEP_TOLERANCE = 1e-6
+
+
+def _load_manifest(path: Path) -> dict[str, dict[str, Any]]:
+    """A manifest as ``{key: {"value", "tolerance"}}``; a sweep record (``results/sweeps``) is
+    flattened to one key per specification and field (``specifications[3].estimate``)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if "specifications" not in data:
+        return data
+    flat: dict[str, dict[str, Any]] = {}
+    for i, row in enumerate(data["specifications"]):
+        for field_name, value in row.items():
+            entry: dict[str, Any] = {"value": value}
+            if isinstance(value, float):
+                entry["tolerance"] = SWEEP_TOLERANCE
+            flat[f"specifications[{i}].{field_name}"] = entry
+    return flat
+
+
 def compare_dirs(expected_dir: Path, got_dir: Path) -> list[Mismatch]:
     """Compare every manifest under two results folders (missing files count as mismatches)."""
     names = {
@@ -113,8 +132,8 @@ def compare_dirs(expected_dir: Path, got_dir: Path) -> list[Mismatch]:
     mismatches = []
     for name in sorted(names):
         exp_file, got_file = expected_dir / f"{name}.json", got_dir / f"{name}.json"
-        exp = json.loads(exp_file.read_text(encoding="utf-8")) if exp_file.is_file() else {}
-        got = json.loads(got_file.read_text(encoding="utf-8")) if got_file.is_file() else {}
+        exp = _load_manifest(exp_file) if exp_file.is_file() else {}
+        got = _load_manifest(got_file) if got_file.is_file() else {}
         if not exp_file.is_file():
             mismatches.append(Mismatch(name, "<file>", "<missing>", "present", None))
         elif not got_file.is_file():
@@ -137,12 +156,19 @@ def copy_project(target: Path) -> None:
     # Executed notebooks are outputs: remove any that the copy picked up.
     for executed in (target / "book").rglob("*.ipynb"):
         executed.unlink()
+    # Sweep results are inputs of the book's specification-curve page (made by `cases sweep`,
+    # not by `cases run`), so a copy that builds the book needs them.
+    sweeps = paths.RESULTS / "sweeps"
+    if sweeps.is_dir():
+        shutil.copytree(sweeps, target / "results" / "sweeps")
 
 
-def verify(n_jobs: int = 1, console: Any = None) -> list[Mismatch]:
-    """Re-execute every notebook in a clean temporary copy and compare with ``results/``.
+def verify(n_jobs: int = 1, console: Any = None, sweeps: bool = True) -> list[Mismatch]:
+    """Re-execute everything in a clean temporary copy and compare with ``results/``.
 
-    Prints a table of mismatches (notebook, key, expected, got, tolerance) and returns them.
+    First every sweep in ``params/sweeps/`` (unless ``sweeps`` is False: then the committed
+    sweep results are used as they are), then every notebook, all with ``--force``. Prints a
+    table of mismatches (notebook, key, expected, got, tolerance) and returns them.
     """
     from rich.console import Console
     from rich.table import Table
@@ -152,11 +178,22 @@ def verify(n_jobs: int = 1, console: Any = None) -> list[Mismatch]:
         copy = Path(tmp)
         copy_project(copy)
         env = dict(os.environ, CASES_ROOT=str(copy))
-        completed = subprocess.run(
-            [sys.executable, "-m", "cases.cli", "run", "--all", "--force", "--jobs", str(n_jobs)],
-            env=env,
-            cwd=copy,
-        )
+        commands = []
+        if sweeps:
+            import yaml
+
+            for grid in sorted((copy / "params" / "sweeps").glob("*.yaml")):
+                case = yaml.safe_load(grid.read_text(encoding="utf-8"))["case"]
+                commands.append(["sweep", case, "--grid", str(grid)])
+        commands.append(["run", "--all"])
+        for command in commands:
+            completed = subprocess.run(
+                [sys.executable, "-m", "cases.cli", *command, "--force", "--jobs", str(n_jobs)],
+                env=env,
+                cwd=copy,
+            )
+            if completed.returncode != 0:
+                break
         if completed.returncode != 0:
             console.print("verify: the clean re-execution failed (see above)", style="red")
             return [Mismatch("<run>", "<exit status>", 0, completed.returncode, None)]
@@ -172,3 +209,12 @@ def verify(n_jobs: int = 1, console: Any = None) -> list[Mismatch]:
         n = sum(1 for _ in paths.RESULTS.rglob("*.json"))
         console.print(f"verify: all published numbers in {n} manifest(s) reproduced", style="green")
     return mismatches
+
+
+def collect_file(results_file: Path) -> dict[str, dict[str, Any]]:
+    """Read a written manifest (``results/…json``) into ``{key: {"value": …}}``.
+
+    Raises:
+        FileNotFoundError: the manifest does not exist.
+    """
+    return json.loads(Path(results_file).read_text(encoding="utf-8"))

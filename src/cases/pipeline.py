@@ -57,9 +57,14 @@ class Job:
     slug: str | None
     parameters: Mapping[str, Any] = field(default_factory=dict)
     inputs: tuple[str, ...] = ()
+    #: A sweep run's own name, relative to ``.cache/cases/sweeps`` (``<grid>/<run id>``); its
+    #: notebook and manifest go there instead of into ``book/`` and ``results/``.
+    sweep_run: str | None = None
 
     @property
     def name(self) -> str:
+        if self.sweep_run:
+            return f"sweep/{self.sweep_run}"
         return f"{self.slug}/{self.analysis}" if self.slug else self.analysis
 
     @property
@@ -68,9 +73,18 @@ class Job:
 
     @property
     def output(self) -> Path:
+        if self.sweep_run:
+            return paths.CACHE / "sweeps" / f"{self.sweep_run}.ipynb"
         if self.slug:
             return paths.BOOK / "cases" / self.slug / f"{self.analysis}.ipynb"
         return paths.BOOK / f"{self.analysis}.ipynb"
+
+    @property
+    def results_file(self) -> Path:
+        """Where the run's manifest of glued values is written."""
+        if self.sweep_run:
+            return paths.CACHE / "sweeps" / f"{self.sweep_run}.json"
+        return manifest.results_path(self.name)
 
 
 def _read_params_file(path: Path) -> dict:
@@ -315,7 +329,8 @@ def is_fresh(job: Job, fingerprint: str) -> bool:
     treated as absent (the job runs again), never trusted.
     """
     stamp = _stamp_path(job)
-    if not (stamp.is_file() and job.output.is_file()) or _failure_path(job).is_file():
+    outputs_exist = stamp.is_file() and job.output.is_file() and job.results_file.is_file()
+    if not outputs_exist or _failure_path(job).is_file():
         return False
     try:
         record = json.loads(stamp.read_text(encoding="utf-8"))
@@ -455,7 +470,7 @@ def _run_one(
             os.environ.pop(manifest.MANIFEST_ENV, None)
         else:
             os.environ[manifest.MANIFEST_ENV] = previous
-    _write_atomic(manifest.results_path(job.name), manifest.dumps(entries))
+    _write_atomic(job.results_file, manifest.dumps(entries))
     library = set(_library_files())
     record = {
         "job": job.name,

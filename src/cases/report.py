@@ -50,7 +50,9 @@ def set_theme() -> None:
             "savefig.dpi": 100,
             "figure.constrained_layout.use": True,
             "svg.hashsalt": "cases",
-            "axes.titleweight": "bold",
+            # Regular weight: the CJK fallback font has no bold, and matplotlib warns per title.
+            "axes.titleweight": "normal",
+            "axes.titlesize": "large",
         }
     )
     # Inline figures in notebooks go through savefig; drop the timestamp/software fields there.

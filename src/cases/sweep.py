@@ -1,0 +1,367 @@
+"""Multiverse (specification-curve) sweeps: one analysis over every combination of choices.
+
+A grid file (``params/sweeps/<name>.yaml``) names a case, an analysis template, the parameter
+choices to cross, and the glued estimates to collect::
+
+    case: liupanshui
+    analysis: policy_evaluation
+    parameters:                 # Cartesian product of these lists
+      estimator_control: [never, notyet]
+      cluster: [village, household]
+    fixed: {n: 3000}            # optional: the same for every run
+    reference: {key: policy_text_log_income_planted_att, label: planted effect}   # optional
+    estimates:                  # each becomes one more choice, "estimator"
+      - label: Callaway–Sant'Anna
+        estimate: policy_log_income_cs_att
+        ci_low: policy_log_income_cs_ci_low
+        ci_high: policy_log_income_cs_ci_high
+
+Every combination is an ordinary runner job (same parameter checks, content-addressed cache
+and executors, so a 200-run sweep can go to a Dask cluster unchanged); its notebook and
+manifest go to ``.cache/cases/sweeps/<name>/``. The collected table is written, sorted and
+stably formatted, to ``results/sweeps/<name>.json`` and drawn as a specification curve
+(Simonsohn, Simmons and Nelson 2020, "Specification curve analysis", *Nature Human
+Behaviour* 4, 1208–1214): estimates sorted with their intervals above, the choices that
+produced each one as an indicator panel below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import yaml
+
+from cases import manifest, paths, pipeline
+from cases.errors import ParameterError, RegistryError
+
+if TYPE_CHECKING:
+    from IPython.display import Markdown
+
+
+@dataclass(frozen=True)
+class EstimateSpec:
+    label: str
+    estimate: str
+    ci_low: str
+    ci_high: str
+
+
+@dataclass(frozen=True)
+class Grid:
+    name: str
+    case: str
+    analysis: str
+    parameters: dict[str, list[Any]]
+    fixed: dict[str, Any]
+    estimates: tuple[EstimateSpec, ...]
+    #: Optional glued value each run reports as the truth to compare with (e.g. a planted effect).
+    reference_key: str | None = None
+    reference_label: str = ""
+
+    @property
+    def n_runs(self) -> int:
+        return int(np.prod([len(v) for v in self.parameters.values()])) if self.parameters else 1
+
+
+def load_grid(path: str | Path, case: str | None = None) -> Grid:
+    """Read and check a grid file.
+
+    Rules: ``case`` (from the file, or the ``case`` argument; both must agree when both are
+    given) is a registered slug; ``analysis`` is a template; every name under
+    ``parameters`` and ``fixed`` is declared by the template (and not ``case``); every choice
+    list is non-empty and without duplicates; at least one estimate, each naming ``label``,
+    ``estimate``, ``ci_low`` and ``ci_high``.
+
+    Raises:
+        RegistryError: a malformed file (named, with the field).
+        ParameterError: an unknown case or parameter, or a value of the wrong type.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RegistryError(f"{path}: grid file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RegistryError(f"{path}: expected a mapping")
+    if case is not None:
+        if "case" in data and str(data["case"]) != case:
+            raise ParameterError(f"{path}: grid is for case {data['case']!r}, not {case!r}")
+        data = {**data, "case": case}
+    missing = [k for k in ("case", "analysis", "parameters", "estimates") if k not in data]
+    if missing:
+        raise RegistryError(f"{path}: missing field(s) {', '.join(missing)}")
+    unknown = set(data) - {"case", "analysis", "parameters", "fixed", "estimates", "reference"}
+    if unknown:
+        raise RegistryError(f"{path}: unknown field(s) {', '.join(sorted(unknown))}")
+    case, analysis = str(data["case"]), str(data["analysis"])
+    pipeline.plan([case])  # raises for an unknown slug
+    template = paths.NOTEBOOKS / f"{analysis}.ipynb"
+    if not template.is_file():
+        raise RegistryError(f"{path}: field 'analysis': no template notebooks/{analysis}.ipynb")
+    declared = pipeline.notebook_parameters(template)
+    choices = data["parameters"] or {}
+    fixed = data.get("fixed") or {}
+    if not isinstance(choices, dict) or not isinstance(fixed, dict):
+        raise RegistryError(f"{path}: 'parameters' and 'fixed' must be mappings")
+    for name, values in {**choices, **{k: [v] for k, v in fixed.items()}}.items():
+        if name == "case" or name not in declared:
+            valid = ", ".join(n for n in declared if n != "case")
+            raise ParameterError(
+                f"{path}: parameter {name!r} is not one {analysis} accepts; valid: {valid}"
+            )
+        if not isinstance(values, list) or not values:
+            raise RegistryError(f"{path}: field 'parameters.{name}' must be a non-empty list")
+        if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
+            raise RegistryError(f"{path}: field 'parameters.{name}' repeats a choice")
+        for value in values:
+            pipeline.coerce_parameter(template, name, value, declared[name]["type"])
+    estimates = []
+    for i, entry in enumerate(data["estimates"] or []):
+        need = ("label", "estimate", "ci_low", "ci_high")
+        if not isinstance(entry, dict) or any(k not in entry for k in need):
+            raise RegistryError(f"{path}: estimates[{i}] needs {', '.join(need)}")
+        estimates.append(EstimateSpec(**{k: str(entry[k]) for k in need}))
+    if not estimates:
+        raise RegistryError(f"{path}: field 'estimates' lists no estimate")
+    reference = data.get("reference") or {}
+    if reference and (not isinstance(reference, dict) or "key" not in reference):
+        raise RegistryError(f"{path}: field 'reference' needs a 'key' (and optional 'label')")
+    return Grid(
+        path.stem,
+        case,
+        analysis,
+        dict(choices),
+        dict(fixed),
+        tuple(estimates),
+        reference_key=reference.get("key"),
+        reference_label=str(reference.get("label", "")),
+    )
+
+
+def run_id(choice: dict[str, Any]) -> str:
+    """A short, stable id for one combination of choices."""
+    text = json.dumps(choice, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def combinations(grid: Grid) -> list[dict[str, Any]]:
+    """Every combination of the grid's choices, in a stable order."""
+    names = sorted(grid.parameters)
+    return [
+        dict(zip(names, values, strict=True))
+        for values in itertools.product(*(grid.parameters[n] for n in names))
+    ]
+
+
+def grid_jobs(grid: Grid) -> list[pipeline.Job]:
+    """One runner job per combination; the case's own parameters are the base."""
+    chapter = {j.analysis: j for j in pipeline.jobs_for(grid.case)}
+    base = chapter.get(grid.analysis) or pipeline.Job(grid.analysis, grid.case, {"case": grid.case})
+    jobs = []
+    for choice in combinations(grid):
+        params = {**base.parameters, **grid.fixed, **choice, "case": grid.case}
+        jobs.append(
+            pipeline.Job(
+                analysis=grid.analysis,
+                slug=grid.case,
+                parameters=params,
+                inputs=base.inputs,
+                sweep_run=f"{grid.name}/{run_id(choice)}",
+            )
+        )
+    return jobs
+
+
+def collect(grid: Grid, jobs: Sequence[pipeline.Job]) -> pd.DataFrame:
+    """One row per (combination, estimate): the choices, estimate and interval.
+
+    Raises:
+        ParameterError: a run's manifest lacks a listed estimate key (names run and key).
+    """
+    rows = []
+    for job, choice in zip(jobs, combinations(grid), strict=True):
+        values = manifest.collect_file(job.results_file)
+        for spec in grid.estimates:
+            keys = (spec.estimate, spec.ci_low, spec.ci_high, *filter(None, [grid.reference_key]))
+            missing = [k for k in keys if k not in values]
+            if missing:
+                raise ParameterError(
+                    f"sweep {grid.name}: run {job.sweep_run} did not glue {', '.join(missing)}"
+                )
+            rows.append(
+                {
+                    **{k: choice[k] for k in sorted(choice)},
+                    "estimator": spec.label,
+                    "estimate": values[spec.estimate]["value"],
+                    "ci_low": values[spec.ci_low]["value"],
+                    "ci_high": values[spec.ci_high]["value"],
+                    **(
+                        {"reference": values[grid.reference_key]["value"]}
+                        if grid.reference_key
+                        else {}
+                    ),
+                }
+            )
+    table = pd.DataFrame(rows)
+    return table.sort_values(["estimate", *sorted(grid.parameters), "estimator"]).reset_index(
+        drop=True
+    )
+
+
+def results_file(name: str) -> Path:
+    return paths.RESULTS / "sweeps" / f"{name}.json"
+
+
+def write_results(grid: Grid, table: pd.DataFrame) -> Path:
+    """``results/sweeps/<name>.json``: the grid and the sorted table (stable formatting)."""
+    record = {
+        "case": grid.case,
+        "analysis": grid.analysis,
+        "choices": {k: grid.parameters[k] for k in sorted(grid.parameters)},
+        "fixed": grid.fixed,
+        "estimators": [s.label for s in grid.estimates],
+        "reference_label": grid.reference_label,
+        "specifications": table.to_dict(orient="records"),
+    }
+    target = results_file(grid.name)
+    pipeline._write_atomic(
+        target, json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
+    return target
+
+
+def read_results(name: str) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The grid description and the table of a finished sweep.
+
+    Raises:
+        RegistryError: no results for that sweep (run ``cases sweep`` first).
+    """
+    path = results_file(name)
+    if not path.is_file():
+        raise RegistryError(f"{path}: no results for sweep {name!r}; run `cases sweep` first")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return record, pd.DataFrame(record["specifications"])
+
+
+def run_sweep(
+    grid_path: str | Path,
+    case: str | None = None,
+    n_jobs: int = 1,
+    force: bool = False,
+    executor: str = "process",
+    scheduler: str | None = None,
+    on_result: Callable[[pipeline.JobResult], None] | None = None,
+) -> tuple[list[pipeline.JobResult], pd.DataFrame | None]:
+    """Run every combination of a grid (cached, parallel or on Dask) and collect the table.
+
+    Returns the job results and the table (``None`` if any run failed; nothing is written).
+    """
+    grid = load_grid(grid_path, case)
+    jobs = grid_jobs(grid)
+    results = pipeline.run(
+        jobs,
+        n_jobs=n_jobs,
+        force=force,
+        on_result=on_result,
+        executor=executor,
+        scheduler=scheduler,
+    )
+    if any(r.status not in {"ran", "cached"} for r in results):
+        return results, None
+    table = collect(grid, jobs)
+    write_results(grid, table)
+    return results, table
+
+
+def spec_curve_figure(
+    table: pd.DataFrame,
+    choice_columns: Sequence[str],
+    *,
+    title: str,
+    reference: float | None = None,
+    reference_label: str = "",
+) -> mpl.figure.Figure:
+    """Specification curve: estimates sorted, with intervals (top); the choices behind each
+    estimate as filled markers (bottom). ``reference`` draws a horizontal line (e.g. a planted
+    value), labelled ``reference_label``."""
+    ordered = table.sort_values("estimate").reset_index(drop=True)
+    x = np.arange(len(ordered))
+    rows = [
+        (col, value)
+        for col in choice_columns
+        for value in sorted(ordered[col].astype(str).unique())
+    ]
+    fig, (top, bottom) = plt.subplots(
+        2,
+        1,
+        sharex=True,
+        figsize=(8.0, 3.2 + 0.28 * len(rows)),
+        height_ratios=[2.2, 0.35 * len(rows) + 0.4],
+    )
+    excludes_zero = (ordered["ci_low"] > 0) | (ordered["ci_high"] < 0)
+    colours = np.where(excludes_zero, "#0072B2", "#999999")
+    top.vlines(x, ordered["ci_low"], ordered["ci_high"], colors=colours, lw=1.2)
+    top.scatter(x, ordered["estimate"], c=colours, s=18, zorder=3)
+    top.axhline(0, color="#000000", lw=0.8)
+    if reference is not None:
+        top.axhline(reference, color="#D55E00", ls="--", lw=1, label=reference_label or None)
+        if reference_label:
+            top.legend(loc="upper left", fontsize=8, frameon=False)
+    top.set_ylabel("Estimate (95% CI)")
+    top.set_title(title, loc="left")
+    for r, (col, value) in enumerate(rows):
+        chosen = (ordered[col].astype(str) == value).to_numpy()
+        bottom.scatter(x[chosen], [r] * int(chosen.sum()), marker="s", s=22, color="#333333")
+        bottom.scatter(x[~chosen], [r] * int((~chosen).sum()), marker="s", s=22, color="#E0E0E0")
+    bottom.set_yticks(range(len(rows)), [f"{c}: {v}" for c, v in rows])
+    bottom.invert_yaxis()
+    bottom.set_xlabel("Specification (sorted by estimate)")
+    bottom.set_xticks([])
+    return fig
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """Per estimator: number of specifications, median estimate, range, and the share of
+    intervals that exclude zero."""
+    excl = (table["ci_low"] > 0) | (table["ci_high"] < 0)
+    grouped = table.assign(excludes_zero=excl).groupby("estimator", sort=True)
+    out = grouped.agg(
+        n=("estimate", "size"),
+        median=("estimate", "median"),
+        low=("estimate", "min"),
+        high=("estimate", "max"),
+        share_excluding_zero=("excludes_zero", "mean"),
+    )
+    if "reference" in table:
+        out["median_minus_reference"] = out["median"] - grouped["reference"].median()
+    return out
+
+
+def summary_markdown(summary: pd.DataFrame, reference: float | None) -> Markdown:
+    """One sentence per estimator, for glued prose."""
+    from IPython.display import Markdown
+
+    parts = []
+    for name, row in summary.iterrows():
+        text = f"{name}: median {row['median']:.3f} (range {row['low']:.3f} to {row['high']:.3f})"
+        if reference is not None and "median_minus_reference" in row:
+            text += f", {row['median_minus_reference']:+.3f} from the planted effect"
+        parts.append(text)
+    lead = (
+        f"The planted average effect is {reference:.3f}. By estimator — "
+        if reference is not None
+        else "By estimator — "
+    )
+    return Markdown(lead + "; ".join(parts) + ".")

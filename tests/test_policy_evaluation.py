@@ -1,0 +1,190 @@
+"""Tests of cases.policy_evaluation: hand-checked helpers, planted-effect recovery, smoke run."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cases import paths, synth
+from cases import policy_evaluation as pe
+from cases.errors import DataValidationError, ParameterError
+
+ROLE = re.compile(r"\{glue:text\}`([a-z0-9_]+)")
+
+
+def test_planted_att_by_hand():
+    # Post cells (e >= 0): e=0 n=10, e=1 n=10, e=0 n=30; tau(e) = 0.05 + 0.03 e.
+    # (10*0.05 + 10*0.08 + 30*0.05) / 50 = (0.5 + 0.8 + 1.5) / 50 = 0.056; e=-1 is ignored.
+    att_gt = pd.DataFrame({"event_time": [-1, 0, 1, 0], "n_treated": [99, 10, 10, 30]})
+    effect = pe.planted_effect(
+        "liupanshui",
+        "log_income",
+        {"income_effect_at_adoption": 0.05, "income_effect_growth_per_year": 0.03},
+    )
+    assert pe.planted_att(att_gt, effect) == pytest.approx(0.056)
+    with pytest.raises(DataValidationError, match="no post-treatment"):
+        pe.planted_att(att_gt.iloc[:1], effect)
+
+
+def test_planted_effect_rules():
+    constant = pe.planted_effect("h_county", "log_income", {"project_income_effect": 0.04})
+    assert list(constant(np.array([-2.0, 0.0, 3.0]))) == [0.0, 0.04, 0.04]
+    assert pe.planted_effect("h_county", "log_income", None) is None
+    with pytest.raises(ParameterError, match="lack 'project_income_effect'"):
+        pe.planted_effect("h_county", "log_income", {})
+
+
+def test_comparison_table_on_a_fabricated_result():
+    summary = pd.DataFrame(
+        {
+            "att": [0.1, 0.2, 0.3],
+            "se": [0.01, 0.02, 0.03],
+            "ci_low": [0.08, 0.16, 0.24],
+            "ci_high": [0.12, 0.24, 0.36],
+            "planted": [0.25, 0.25, 0.26],
+        },
+        index=["twfe", "cs", "sa"],
+    )
+    tab = pe.comparison_table({"Y": summary})
+    assert list(tab["Estimator"]) == [
+        "Two-way fixed effects (TWFE)",
+        "Callaway–Sant'Anna",
+        "Sun–Abraham",
+    ]
+    assert list(tab["Estimate"]) == [0.1, 0.2, 0.3]
+    assert list(tab["95% CI high"]) == [0.12, 0.24, 0.36]
+    assert list(tab["Planted ATT (simulated, hypothesis)"]) == [0.25, 0.25, 0.26]
+    own = pe.comparison_table({"Y": summary}, simulated=False)
+    assert "Planted ATT (simulated, hypothesis)" not in own.columns
+    with pytest.raises(DataValidationError, match="unknown estimator"):
+        pe.comparison_table({"Y": summary.rename(index={"sa": "ols"})})
+
+
+@pytest.fixture(scope="module")
+def liupanshui():
+    data = synth.generate("liupanshui", seed=11, n=6000)
+    return pe.analysis_panel(data, "liupanshui"), data.meta["planted_effects"]
+
+
+def test_robust_estimators_recover_the_planted_att_and_twfe_is_biased_down(liupanshui):
+    df, planted = liupanshui
+    est = pe.estimate_outcome(df, "liupanshui", "log_income", planted=planted)
+    s = est.summary
+    # Planted ATT over the treated cells is about 0.10 (tau grows 0.03 a year from 0.05).
+    assert abs(s.loc["cs", "att"] - s.loc["cs", "planted"]) < 0.035
+    assert abs(s.loc["sa", "att"] - s.loc["sa", "planted"]) < 0.035
+    # Growing effects make the "later vs earlier" comparisons subtract effect: TWFE is too low
+    # (Goodman-Bacon 2021, section 3).
+    assert s.loc["twfe", "att"] < s.loc["cs", "planted"] - 0.015
+    dyn = est.cs.dynamic.set_index("event_time")
+    assert dyn.loc[0, "att"] == pytest.approx(0.05, abs=0.04)
+    assert dyn.loc[4, "att"] == pytest.approx(0.17, abs=0.06)
+
+
+def test_return_migration_effect_recovered_with_notyet_control(liupanshui):
+    df, planted = liupanshui
+    est = pe.estimate_outcome(
+        df,
+        "liupanshui",
+        "returned_migrant",
+        control="notyet",
+        cluster="household",
+        planted=planted,
+    )
+    assert est.summary.loc["cs", "planted"] == pytest.approx(0.04)
+    assert abs(est.summary.loc["cs", "att"] - 0.04) < 0.02
+    assert est.twfe.cov_type == "clustered"
+
+
+def test_h_county_project_effect_recovered():
+    data = synth.generate("h_county", seed=5, n=40000)
+    df = pe.analysis_panel(data, "h_county")
+    assert set(df["household_id"]) == set(
+        data["households"].query("registered_poor == 1")["household_id"]
+    )
+    est = pe.estimate_outcome(df, "h_county", "log_income", planted=data.meta["planted_effects"])
+    assert abs(est.summary.loc["cs", "att"] - 0.04) < 0.035
+    assert abs(est.summary.loc["twfe", "att"] - 0.04) < 0.035
+
+
+def test_bad_options_and_inputs_are_named(liupanshui):
+    df, _ = liupanshui
+    with pytest.raises(ParameterError, match="estimator_control"):
+        pe.estimate_outcome(df, "liupanshui", "log_income", control="later")
+    with pytest.raises(ParameterError, match="cluster"):
+        pe.estimate_outcome(df, "liupanshui", "log_income", cluster="county")
+    with pytest.raises(ParameterError, match="no policy evaluation"):
+        pe.analysis_panel(synth.generate("w_town", seed=1, n=50), "w_town")
+    data = synth.generate("liupanshui", seed=1, n=100)
+    data.tables["panel"].loc[3, "income_per_capita"] = 0.0
+    with pytest.raises(DataValidationError, match="household_id=1"):
+        pe.analysis_panel(data, "liupanshui")
+
+
+def test_bacon_panel_uses_households_when_balanced_else_villages():
+    rows = []
+    for hh, village, g in [(1, 1, 2), (2, 1, 2), (3, 2, 0), (4, 2, 0), (5, 3, 3), (6, 3, 3)]:
+        for t in (1, 2, 3, 4):
+            rows.append((hh, village, t, int(g > 0 and t >= g), float(hh + t)))
+    df = pd.DataFrame(rows, columns=["household_id", "village_id", "year", "d", "y"])
+    frame, level, entity = pe.bacon_panel(df, "d", "y")
+    assert (level, entity, len(frame)) == ("household", "household_id", 24)
+    unbalanced = df.drop(index=0)
+    frame, level, entity = pe.bacon_panel(unbalanced, "d", "y")
+    assert (level, entity, len(frame)) == ("village", "village_id", 12)
+    # village 1, year 1: households 1 (dropped) and 2 -> only household 2: y = 2 + 1 = 3
+    assert frame.query("village_id == 1 and year == 1")["y"].item() == 3.0
+    mixed = unbalanced.copy()
+    mixed.loc[(mixed["household_id"] == 2) & (mixed["year"] == 4), "d"] = 0
+    with pytest.raises(DataValidationError, match="village_id=1"):
+        pe.bacon_panel(mixed, "d", "y")
+
+
+def test_analyse_builds_consistent_prose():
+    data = synth.generate("liupanshui", seed=3, n=1500)
+    a = pe.analyse(data, "liupanshui")
+    assert a.bacon_level == "household"
+    weights = a.bacon.table["weight"]
+    assert math.isclose(weights.sum(), 1.0, rel_tol=1e-9)
+    nested = {k for text in a.markdown.values() for k in ROLE.findall(text)}
+    produced = {f"policy_text_{k}" for k in a.numbers}
+    produced |= {
+        f"policy_{e.outcome.key}_{name}_{stat}"
+        for e in a.estimates
+        for name in ("twfe", "cs", "sa")
+        for stat in ("att", "se", "ci_low", "ci_high")
+    }
+    assert nested <= produced
+    assert "simulated" in a.markdown["intro"]
+    assert len(a.claims) == 2
+
+
+@pytest.mark.slow
+def test_template_runs_with_papermill(tmp_path):
+    import nbformat
+    import papermill
+
+    out = tmp_path / "policy_evaluation.ipynb"
+    papermill.execute_notebook(
+        str(paths.NOTEBOOKS / "policy_evaluation.ipynb"),
+        str(out),
+        parameters={"case": "h_county", "n": 2000},
+        kernel_name="python3",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    names, nested = set(), set()
+    for cell in nbformat.read(out, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                names.add(name)
+                data = output.get("data", {})
+                text = data.get("application/papermill.record/text/markdown", "")
+                nested |= set(ROLE.findall(text + data.get("text/markdown", "")))
+    assert {"policy_log_income_cs_att", "policy_log_income_cs_se", "policy_event_fig"} <= names
+    assert nested and nested <= names

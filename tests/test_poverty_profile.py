@@ -1,0 +1,316 @@
+"""Tests of cases.poverty_profile: hand-computed toy profiles, planted-effect recovery on the
+simulated cases, the simulation page, and a papermill smoke run of both templates."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from cases import paths, synth
+from cases import poverty_profile as pp
+from cases.errors import DataValidationError, ParameterError
+
+ROLE = re.compile(r"\{glue:text\}`poverty_([a-z0-9_]+)(?::[^`]*)?`")
+
+# Six households, two villages. Incomes (yuan per person per year) and indicators chosen so that
+# everything can be computed by hand (see the comments in the tests).
+TOY_INCOME = [500.0, 1000.0, 1500.0, 2000.0, 3000.0, 4000.0]
+TOY_INDICATORS = {
+    #                        hh1 hh2 hh3 hh4 hh5 hh6
+    "income_below_line": [1, 1, 1, 0, 0, 0],
+    "food_clothing_insecure": [0, 1, 0, 0, 0, 0],
+    "education_not_guaranteed": [0, 0, 0, 0, 0, 0],
+    "medical_not_guaranteed": [0, 0, 0, 0, 0, 0],
+    "housing_unsafe": [1, 0, 0, 0, 0, 0],
+    "drinking_water_unsafe": [0, 0, 0, 0, 1, 0],
+}
+
+
+def toy_h_county(sizes: list[int] | None = None) -> synth.SimulatedData:
+    """An h_county-shaped data set (own data, not simulated) with the six toy households."""
+    ids = np.arange(1, 7)
+    households = pd.DataFrame(
+        {
+            "household_id": ids,
+            "village_id": [1, 1, 1, 2, 2, 2],
+            "household_size": sizes or [1] * 6,
+            "official_connection": [0] * 6,
+            "registered_poor": [1, 1, 0, 0, 1, 0],
+            **TOY_INDICATORS,
+        }
+    )
+    panel = pd.DataFrame(
+        {
+            "household_id": ids,
+            "village_id": [1, 1, 1, 2, 2, 2],
+            "year": [2016] * 6,
+            "first_treated": [0] * 6,
+            "project_participant": [0] * 6,
+            "income_per_capita": TOY_INCOME,
+        }
+    )
+    return synth.SimulatedData(
+        tables={"households": households, "panel": panel},
+        meta={"case": "h_county", "simulated": False},
+    )
+
+
+def toy_profile(**kwargs) -> pp.PovertyProfile:
+    args = {"seed": 7, "poverty_line": 2000.0, "n_boot": 20, "mpi_k": 0.2, "data_dir": "toy"}
+    args.update(kwargs)
+    return pp.poverty_profile(toy_h_county(), "h_county", **args)
+
+
+def test_fgt_at_a_given_line_by_hand():
+    prof = toy_profile()
+    # z = 2000: poor are 500, 1000, 1500 (2000 sits on the line and is not poor).
+    # P0 = 3/6; gaps (z - y)/z = 0.75, 0.5, 0.25 -> P1 = 1.5/6 = 0.25;
+    # P2 = (0.5625 + 0.25 + 0.0625)/6 = 0.875/6.
+    assert prof.estimate("nat", 0)["estimate"] == pytest.approx(0.5)
+    assert prof.estimate("nat", 1)["estimate"] == pytest.approx(0.25)
+    assert prof.estimate("nat", 2)["estimate"] == pytest.approx(0.875 / 6)
+    assert prof.headline.basis == "given" and prof.headline.value == 2000.0
+    assert prof.numbers["nat_p0"] == pytest.approx(0.5)
+    for _, row in prof.fgt.iterrows():
+        assert row["se"] >= 0 and row["ci_low"] <= row["ci_high"]
+
+
+def test_relative_lines_by_hand():
+    prof = toy_profile()
+    # Median of the six incomes = (1500 + 2000)/2 = 1750; lines 700, 875, 1050.
+    lines = {ln.key: ln.value for ln in prof.lines if ln.kind == "relative"}
+    assert lines == pytest.approx({"rel40": 700.0, "rel50": 875.0, "rel60": 1050.0})
+    # Below 700 and 875: only 500 -> 1/6; below 1050: 500 and 1000 -> 2/6.
+    assert prof.estimate("rel40", 0)["estimate"] == pytest.approx(1 / 6)
+    assert prof.estimate("rel50", 0)["estimate"] == pytest.approx(1 / 6)
+    assert prof.estimate("rel60", 0)["estimate"] == pytest.approx(2 / 6)
+    # P1 at 875: (875 - 500)/875 / 6.
+    assert prof.estimate("rel50", 1)["estimate"] == pytest.approx(375 / 875 / 6)
+
+
+def test_weighting_by_persons_by_hand():
+    data = toy_h_county(sizes=[4, 3, 1, 1, 1, 2])
+    prof = pp.poverty_profile(
+        data, "h_county", seed=7, poverty_line=2000.0, n_boot=20, weight_by_persons=True
+    )
+    # Persons below 2000: 4 + 3 + 1 = 8 of 12.
+    assert prof.estimate("nat", 0)["estimate"] == pytest.approx(8 / 12)
+    assert "shares of persons" in prof.markdown["intro"]
+
+
+def test_decomposition_by_registration_by_hand():
+    dec = toy_profile().decomposition.set_index("group")
+    # Registered: 500, 1000, 3000 -> P0 2/3; not registered: 1500, 2000, 4000 -> P0 1/3.
+    assert dec.loc["registered poor", "p0"] == pytest.approx(2 / 3)
+    assert dec.loc["not registered", "p0"] == pytest.approx(1 / 3)
+    # Each group is half the households, so the registered hold 0.5 * 2/3 / 0.5 = 2/3 of the poor.
+    assert dec.loc["registered poor", "p0_contribution_share"] == pytest.approx(2 / 3)
+    assert dec["p0_contribution_share"].sum() == pytest.approx(1.0)
+
+
+def test_mpi_by_hand():
+    mpi = toy_profile().mpi
+    # Weights: income and food 0.1 each, the other four 0.2. Scores: hh1 0.1 + 0.2 = 0.3,
+    # hh2 0.1 + 0.1 = 0.2, hh3 0.1, hh4 0, hh5 0.2, hh6 0. With k = 0.2 the poor are hh1, hh2,
+    # hh5: H = 3/6, A = 0.7/3, M0 = 0.7/6. Union rule (k = 0.1) adds hh3: 4/6.
+    assert mpi.result.H == pytest.approx(0.5)
+    assert mpi.result.A == pytest.approx(0.7 / 3)
+    assert mpi.result.M0 == pytest.approx(0.7 / 6)
+    assert mpi.union_headcount == pytest.approx(4 / 6)
+    # Censored headcounts: income 2/6, food, housing, water 1/6 each. Contributions w h / M0.
+    m0 = 0.7 / 6
+    expected = {
+        "income_below_line": 0.1 * 2 / 6 / m0,
+        "food_clothing_insecure": 0.1 * 1 / 6 / m0,
+        "education_not_guaranteed": 0.0,
+        "medical_not_guaranteed": 0.0,
+        "housing_unsafe": 0.2 * 1 / 6 / m0,
+        "drinking_water_unsafe": 0.2 * 1 / 6 / m0,
+    }
+    for name, value in expected.items():
+        assert mpi.result.contribution[name] == pytest.approx(value)
+    # By registration: registered hh1, hh2, hh5 are all poor (M0 = 0.7/3), the others none.
+    by = mpi.by_group
+    assert by.loc["registered poor", "M0"] == pytest.approx(0.7 / 3)
+    assert by.loc["not registered", "M0"] == pytest.approx(0.0)
+    indicators, groups = pp.mpi_tables(toy_profile())
+    assert sum(float(x) for x in groups["Share of M0 (%)"]) == pytest.approx(100.0)
+    assert indicators["Contribution to M0 (%)"].sum() == pytest.approx(100.0)
+
+
+def test_mpi_skipped_without_indicator_columns():
+    data = synth.generate("shandong_a_town", seed=3, n=300)
+    prof = pp.poverty_profile(data, "shandong_a_town", seed=3, n_boot=10)
+    assert prof.mpi is None
+    assert "no deprivation indicators" in prof.markdown["mpi_text"]
+    assert "generator of this case does not produce them" in prof.markdown["mpi_text"]
+    with pytest.raises(ValueError, match="no MPI"):
+        pp.mpi_tables(prof)
+
+
+def test_absolute_line_rule(monkeypatch):
+    # data/raw/national_rural_poverty.csv: 2014 published at 2,800 yuan, 2016 at 2,952;
+    # 2017 onwards not verified.
+    assert pp.absolute_line(2014, case="liupanshui", simulated=True).value == 2800.0
+    assert pp.absolute_line(2016, case="h_county", simulated=True).basis == "national"
+    assert pp.absolute_line(2019, case="pingliang", simulated=True) is None
+    assert pp.absolute_line(2021, case="w_town", simulated=True) is None
+    given = pp.absolute_line(2019, case="pingliang", simulated=False, poverty_line=4000)
+    assert (given.value, given.basis) == (4000.0, "given")
+    with pytest.raises(ParameterError, match="poverty_line"):
+        pp.absolute_line(2014, case="liupanshui", simulated=True, poverty_line=-1.0)
+    # Without a verified national figure, simulated data fall back on the generator's own
+    # poverty_line_2014 parameter (2800 in data/synth/liupanshui.yaml); field data do not.
+    from cases import public_data
+
+    real = public_data.load_table("national_rural_poverty")
+    unverified = real.assign(poverty_line_status="not_verified")
+    monkeypatch.setattr(pp.public_data, "load_table", lambda name: unverified)
+    fallback = pp.absolute_line(2014, case="liupanshui", simulated=True)
+    assert (fallback.value, fallback.basis) == (2800.0, "simulated_parameter")
+    assert pp.absolute_line(2014, case="liupanshui", simulated=False) is None
+
+
+def test_bad_inputs_are_named():
+    data = toy_h_county()
+    with pytest.raises(ParameterError, match="year 2030"):
+        pp.poverty_profile(data, "h_county", seed=1, year=2030)
+    with pytest.raises(ParameterError, match="bootstrap_reps"):
+        pp.poverty_profile(data, "h_county", seed=1, n_boot=1)
+    with pytest.raises(ParameterError, match="mpi_k"):
+        pp.poverty_profile(data, "h_county", seed=1, mpi_k=0)
+    with pytest.raises(ParameterError, match="no poverty-profile layout"):
+        pp.profile_years(data, "atlantis")
+    broken = toy_h_county()
+    broken.tables["panel"].loc[2, "income_per_capita"] = np.nan
+    with pytest.raises(DataValidationError, match="household_id 3"):
+        pp.profile_frame(broken, "h_county", 2016)
+
+
+def _sigma(mean: float, line: float, headcount: float) -> float:
+    """Log-SD of a lognormal with this mean and share below the line (solved by hand:
+    s^2/2 - q s + ln(z/m) = 0, q = Phi^-1(H))."""
+    q = stats.norm.ppf(headcount)
+    return q + math.sqrt(q * q - 2 * math.log(line / mean))
+
+
+def test_liupanshui_2014_incidence_is_recovered():
+    # data/synth/liupanshui.yaml: the income spread is calibrated so that 23.30% of households
+    # are below the 2014 line of 2,800 yuan (mean 6,791) before the reform; the 2014 reform
+    # cohort (20% of villages) adds 0.05 log points in 2014. Expected P0 =
+    # 0.8 * 0.2330 + 0.2 * Phi((ln 2800 - mu - 0.05) / sigma), mu = ln 6791 - sigma^2 / 2.
+    sigma = _sigma(6791, 2800, 0.2330)
+    mu = math.log(6791) - sigma**2 / 2
+    expected = 0.8 * 0.2330 + 0.2 * stats.norm.cdf((math.log(2800) - mu - 0.05) / sigma)
+    data = synth.generate("liupanshui", seed=11, n=20000)
+    frame = pp.profile_frame(data, "liupanshui", 2014)
+    line = pp.absolute_line(2014, case="liupanshui", simulated=True)
+    row = pp.fgt_table(frame, [line], n_boot=199, seed=11).query("alpha == 0").iloc[0]
+    assert row["se"] < 0.01  # precise enough for the check to mean something
+    assert abs(row["estimate"] - expected) < 3 * row["se"]
+    assert row["ci_low"] < expected < row["ci_high"]
+
+
+def test_w_town_relative_poverty_target_is_recovered():
+    # data/synth/w_town.yaml: log income in 2021 is normal with sigma = ln(0.4) / Phi^-1(0.12),
+    # so 12% of households are below 40% of the median (relative_poverty_target).
+    data = synth.generate("w_town", seed=5, n=4000)
+    prof = pp.poverty_profile(data, "w_town", seed=5, n_boot=49)
+    assert prof.year == 2021 and prof.headline.key == "rel40"
+    row = prof.estimate("rel40", 0)
+    assert abs(row["estimate"] - 0.12) < max(3 * row["se"], 0.01)
+    assert "No absolute national line applies" in prof.markdown["absolute_text"]
+
+
+def test_h_county_union_headcount_matches_the_dgp():
+    # h_county generator docstring: with income-poor share pi and non-poor deprivation rates
+    # q_j (data/synth/h_county.yaml), the union-rule headcount is
+    # H = pi + (1 - pi)(1 - prod_j (1 - q_j)); q = 0.02, 0.01, 0.03, 0.08, 0.10.
+    data = synth.generate("h_county", seed=9, n=6000)
+    prof = pp.poverty_profile(data, "h_county", seed=9, n_boot=20)
+    pi = data["households"]["income_below_line"].mean()
+    expected = pi + (1 - pi) * (1 - 0.98 * 0.99 * 0.97 * 0.92 * 0.90)
+    assert prof.mpi.union_headcount == pytest.approx(expected, abs=0.02)
+
+
+@pytest.mark.parametrize("case", synth.SLUGS)
+def test_every_glued_role_has_a_number(case):
+    data = synth.generate(case, seed=2, n=400)
+    prof = pp.poverty_profile(data, case, seed=2, n_boot=10)
+    used = {key for text in prof.markdown.values() for key in ROLE.findall(text)}
+    assert used, "the prose glues numbers"
+    assert used <= set(prof.numbers), sorted(used - set(prof.numbers))
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", k) for k in prof.numbers)
+    assert f"fig-poverty-income-{case}" in prof.markdown["income_text"]
+    table = pp.comparison_table(prof)
+    assert list(table.columns) == [
+        "What the thesis reported",
+        "What this analysis shows",
+        "What would be needed to test it with field data",
+    ]
+    assert len(table) >= 1
+    display = pp.fgt_display(prof)
+    assert len(display) == len(prof.lines)
+    fig = pp.income_figure(prof)
+    assert any("SIMULATED DATA" in t.get_text() for t in fig.texts)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("case", synth.SLUGS)
+def test_simulation_page(case):
+    data = synth.generate(case, seed=4, n=300)
+    page = pp.simulation_page(data, case, seed=4, n=300)
+    params = synth.load_params(case)
+    assert len(page.planted) == len(params["planted_effects"])
+    assert dict(zip(page.sizes["Table"], page.sizes["Rows"], strict=True)) == {
+        name: len(df) for name, df in data.tables.items()
+    }
+    assert page.numbers["total_rows"] == sum(len(df) for df in data.tables.values())
+    assert "not findings" in page.markdown["planted_text"]
+    assert "Data-generating process" not in page.markdown["describe_dgp"]
+    assert page.markdown["describe_parameters"].startswith("| name | value |")
+    own = synth.SimulatedData(data.tables, {"case": case, "simulated": False})
+    own_page = pp.simulation_page(own, case, seed=4, n=300, data_dir="/field")
+    assert "researcher's own" in own_page.markdown["intro"]
+    assert "No effects were planted" in own_page.markdown["planted_text"]
+
+
+@pytest.mark.slow
+def test_templates_run_with_papermill(tmp_path):
+    import nbformat
+    import papermill
+
+    names: set[str] = set()
+    nested: set[str] = set()
+    for template, params in (
+        ("poverty_profile", {"case": "h_county", "n": 400, "bootstrap_reps": 20}),
+        ("simulation", {"case": "h_county", "n": 400}),
+    ):
+        out = tmp_path / f"{template}.ipynb"
+        papermill.execute_notebook(
+            str(paths.NOTEBOOKS / f"{template}.ipynb"),
+            str(out),
+            parameters=params,
+            kernel_name="python3",
+            cwd=str(tmp_path),
+            progress_bar=False,
+        )
+        nb = nbformat.read(out, as_version=4)
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+                if name:
+                    names.add(name)
+                    data = output.get("data", {})
+                    text = data.get("application/papermill.record/text/markdown", "")
+                    nested |= {f"poverty_{k}" for k in ROLE.findall(text)}
+    assert {"poverty_nat_p0", "poverty_mpi_m0", "poverty_income_fig"} <= names
+    assert {"simulation_intro", "simulation_describe_dgp"} <= names
+    assert nested and nested <= names

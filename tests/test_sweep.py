@@ -1,0 +1,167 @@
+"""Multiverse sweeps: grid checks, the specification-curve helpers, and sweeps run end to end
+(cached, parallel, identical to serial)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+from conftest import run_cli
+
+from cases import sweep
+from cases.errors import ParameterError, RegistryError
+
+TINY_SOURCE = """import numpy as np
+from myst_nb import glue
+
+from cases import manifest
+
+rng = np.random.default_rng(seed)
+value = float(x * rng.normal())
+for key, v in {"tiny_estimate": value, "tiny_low": value - 1.0, "tiny_high": value + 1.0}.items():
+    glue(key, v, display=False)
+    manifest.record(key, v)
+"""
+
+
+def _tiny_template(root: Path) -> None:
+    """A fast template whose estimate is x times a seeded normal draw."""
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(
+        'case: str = "h_county"  # case slug\n'
+        'data_dir: str = ""  # unused\n'
+        "seed: int = 1  # seed of the draw\n"
+        "x: float = 1.0  # scale of the estimate\n"
+    )
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Tiny"),
+        params,
+        nbformat.v4.new_code_cell(TINY_SOURCE),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, root / "notebooks" / "tiny.ipynb")
+
+
+def _grid(root: Path, name: str, parameters: dict, **extra) -> Path:
+    data = {
+        "analysis": "tiny",
+        "parameters": parameters,
+        "estimates": [
+            {
+                "label": "tiny",
+                "estimate": "tiny_estimate",
+                "ci_low": "tiny_low",
+                "ci_high": "tiny_high",
+            }
+        ],
+        **extra,
+    }
+    path = root / "params" / "sweeps" / f"{name}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def test_committed_grid_is_valid():
+    grid = sweep.load_grid(Path("params/sweeps/liupanshui_policy.yaml"))
+    assert grid.case == "liupanshui" and grid.analysis == "policy_evaluation"
+    assert grid.n_runs == 2 * 2 * 4
+    assert len(sweep.combinations(grid)) == grid.n_runs
+    assert len({sweep.run_id(c) for c in sweep.combinations(grid)}) == grid.n_runs
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        ({"parameters": {"sed": [1, 2]}}, ParameterError, "parameter 'sed' is not one"),
+        ({"parameters": {"seed": []}}, RegistryError, "'parameters.seed' must be a non-empty"),
+        ({"parameters": {"seed": [1, 1]}}, RegistryError, "repeats a choice"),
+        ({"parameters": {"seed": ["one"]}}, ParameterError, "expects int"),
+        ({"estimates": []}, RegistryError, "lists no estimate"),
+        ({"analysis": "nothing"}, RegistryError, "no template notebooks/nothing.ipynb"),
+        ({"case": "atlantis"}, RegistryError, "unknown case slug"),
+    ],
+)
+def test_bad_grids_are_refused(tmp_path, change, error, message):
+    data = yaml.safe_load(Path("params/sweeps/liupanshui_policy.yaml").read_text(encoding="utf-8"))
+    data.update(change)
+    path = tmp_path / "grid.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(error, match=message):
+        sweep.load_grid(path)
+
+
+def test_case_argument_must_match_the_grid():
+    with pytest.raises(ParameterError, match="grid is for case 'liupanshui', not 'h_county'"):
+        sweep.load_grid("params/sweeps/liupanshui_policy.yaml", "h_county")
+
+
+def test_summary_and_curve_on_a_hand_made_table():
+    table = pd.DataFrame(
+        {
+            "estimator": ["a", "a", "b"],
+            "seed": [1, 2, 1],
+            "estimate": [0.1, 0.3, -0.2],
+            "ci_low": [0.05, -0.1, -0.3],
+            "ci_high": [0.15, 0.7, -0.1],
+            "reference": [0.2, 0.2, 0.2],
+        }
+    )
+    summary = sweep.summarise(table)
+    # a: median of 0.1 and 0.3 = 0.2; one of two intervals excludes zero; 0.2 - 0.2 = 0
+    assert summary.loc["a", "median"] == pytest.approx(0.2)
+    assert summary.loc["a", "share_excluding_zero"] == pytest.approx(0.5)
+    assert summary.loc["a", "median_minus_reference"] == pytest.approx(0.0)
+    assert summary.loc["b", "share_excluding_zero"] == pytest.approx(1.0)
+    fig = sweep.spec_curve_figure(table, ["seed", "estimator"], title="t", reference=0.2)
+    labels = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert labels == ["seed: 1", "seed: 2", "estimator: a", "estimator: b"]
+
+
+def test_sweep_runs_caches_and_matches_direct_runs(small_project):
+    root = small_project
+    _tiny_template(root)
+    grid = _grid(root, "tiny_grid", {"x": [1.0, 2.0], "seed": [3, 4]})
+    done = run_cli(root, "sweep", "h_county", "--grid", str(grid), "--jobs", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    record = json.loads((root / "results" / "sweeps" / "tiny_grid.json").read_text())
+    table = pd.DataFrame(record["specifications"])
+    assert len(table) == 4 and set(table["x"]) == {1.0, 2.0}
+    # x = 2 doubles the draw of the same seed: the choice reached each run.
+    by = table.set_index(["seed", "x"])["estimate"]
+    assert by[(3, 2.0)] == pytest.approx(2 * by[(3, 1.0)])
+    assert list(table["estimate"]) == sorted(table["estimate"])
+    again = run_cli(root, "sweep", "h_county", "--grid", str(grid), "--jobs", "2")
+    assert again.returncode == 0 and "0 ran, 4 cached" in again.stderr
+
+
+@pytest.mark.slow
+def test_fifty_run_sweep_in_parallel_equals_serial(small_project):
+    # Issue "Reliability": a sweep of 50 runs with --jobs 2 completes with every result
+    # present and identical to serial runs.
+    root = small_project
+    _tiny_template(root)
+    seeds = list(range(25))
+    grid = _grid(root, "load", {"x": [1.0, 3.0], "seed": seeds})
+    parallel = run_cli(root, "sweep", "h_county", "--grid", str(grid), "--jobs", "2", timeout=900)
+    assert parallel.returncode == 0, parallel.stderr[-3000:]
+    assert "50 ran, 0 cached" in parallel.stderr
+    first = (root / "results" / "sweeps" / "load.json").read_bytes()
+    assert len(json.loads(first)["specifications"]) == 50
+    serial = run_cli(
+        root, "sweep", "h_county", "--grid", str(grid), "--jobs", "1", "--force", timeout=900
+    )
+    assert serial.returncode == 0 and "50 ran" in serial.stderr
+    assert (root / "results" / "sweeps" / "load.json").read_bytes() == first

@@ -1,0 +1,172 @@
+"""Tests of cases.targeting: hand-checked helpers, planted errors and drivers, smoke run."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cases import paths, synth
+from cases import targeting as tg
+from cases.errors import DataValidationError, ParameterError
+
+ROLE = re.compile(r"\{glue:text\}`([a-z0-9_]+)")
+
+
+def test_errors_by_village_by_hand():
+    # Village 1: listed {a, b}, in need {a, c}: b wrongly in (1/2), c wrongly out (1/2).
+    # Village 2: both listed and in need: no errors. Village 3: nobody listed or in need: NaN.
+    df = pd.DataFrame(
+        {
+            "village_id": [1, 1, 1, 1, 2, 2, 3],
+            "listed": [1, 1, 0, 0, 1, 1, 0],
+            "need": [1, 0, 1, 0, 1, 1, 0],
+        }
+    )
+    out = tg.errors_by_village(df, "listed", "need").set_index("village_id")
+    assert list(out["households"]) == [4, 2, 1]
+    assert out.loc[1, "inclusion_error"] == 0.5 and out.loc[1, "exclusion_error"] == 0.5
+    assert out.loc[2, "inclusion_error"] == 0.0 and out.loc[2, "exclusion_error"] == 0.0
+    assert math.isnan(out.loc[3, "inclusion_error"]) and math.isnan(out.loc[3, "exclusion_error"])
+    bad = df.assign(need=[1, 0, 2, 0, 1, 1, 0])
+    with pytest.raises(DataValidationError, match="'need' must be 0/1; got 2 at row 2"):
+        tg.errors_by_village(bad, "listed", "need")
+
+
+def test_implied_inclusion_error_by_hand():
+    # s = 0.2 in need, exclusion 0.3, 4% of the others listed:
+    # wrongly listed 0.04 * 0.8 = 0.032, rightly listed 0.7 * 0.2 = 0.14 -> 0.032 / 0.172.
+    assert tg.implied_inclusion_error(0.2, 0.3, 0.04) == pytest.approx(0.032 / 0.172)
+    with pytest.raises(ParameterError, match="exclusion"):
+        tg.implied_inclusion_error(0.2, 1.3, 0.04)
+
+
+def test_profile_table_counts_and_means_by_hand():
+    df = pd.DataFrame(
+        {"listed": [1, 1, 0, 0, 0], "need": [1, 0, 1, 1, 0], "x": [2.0, 4.0, 1.0, 3.0, 10.0]}
+    )
+    out = tg.profile_table(df, "listed", "need", ["x"], need_label="poor")
+    assert list(out.loc["Households"]) == [1.0, 2.0, 1.0, 1.0]
+    # missed (poor, not listed): x = 1 and 3 -> mean 2
+    assert list(out.loc["x"]) == [2.0, 2.0, 4.0, 10.0]
+
+
+def test_error_intervals_are_seeded_and_contain_the_estimate():
+    data = synth.generate("h_county", seed=2, n=2000)
+    hh, _ = tg.need_flags(data, "h_county")
+    a = tg.error_intervals(hh, "registered_poor", "income_poor", n_boot=50, seed=9)
+    b = tg.error_intervals(hh, "registered_poor", "income_poor", n_boot=50, seed=9)
+    pd.testing.assert_frame_equal(a, b)
+    assert ((a["ci_low"] <= a["error"]) & (a["error"] <= a["ci_high"])).all()
+
+
+@pytest.fixture(scope="module")
+def h_county_large():
+    data = synth.generate("h_county", seed=7, n=40000)
+    hh, _ = tg.need_flags(data, "h_county")
+    return hh
+
+
+def test_h_county_errors_close_to_planted(h_county_large):
+    hh = h_county_large
+    out = tg.error_intervals(hh, "registered_poor", "income_poor", n_boot=20, seed=1)
+    assert out.loc["inclusion", "error"] == pytest.approx(0.20, abs=0.03)
+    assert out.loc["exclusion", "error"] == pytest.approx(0.15, abs=0.03)
+
+
+def test_logits_recover_planted_drivers(h_county_large):
+    design = tg.DESIGNS["h_county"]
+    inc = tg.mistargeting_logit(
+        h_county_large, "registered_poor", "income_poor", design.covariates, "inclusion"
+    )
+    exc = tg.mistargeting_logit(
+        h_county_large, "registered_poor", "income_poor", design.covariates, "exclusion"
+    )
+    # Planted (data/synth/h_county.yaml): connection +2.0 and unsafe housing +1.0 log-odds of
+    # registration for the non-poor; safe housing +1.0 log-odds of exclusion for the poor.
+    # Village effects (SD 0.5) attenuate marginal logits slightly, hence the tolerance.
+    assert inc.loc["official_connection", "Log-odds"] == pytest.approx(2.0, abs=0.35)
+    assert inc.loc["housing_unsafe", "Log-odds"] == pytest.approx(1.0, abs=0.35)
+    assert exc.loc["housing_unsafe", "Log-odds"] == pytest.approx(-1.0, abs=0.4)
+    assert abs(exc.loc["official_connection", "Log-odds"]) < 0.6
+    assert inc.attrs["n"] == int((h_county_large["income_poor"] == 0).sum())
+
+
+def test_logit_reports_perfectly_separated_covariates():
+    rng = np.random.default_rng(3)
+    n = 400
+    df = pd.DataFrame(
+        {
+            "village_id": np.arange(n) // 10,
+            "need": np.zeros(n, dtype=int),
+            "x": rng.integers(0, 2, n),
+            "rare": (np.arange(n) < 20).astype(int),
+        }
+    )
+    df["listed"] = ((rng.random(n) < 0.2 + 0.3 * df["x"]) & (df["rare"] == 0)).astype(int)
+    tab = tg.mistargeting_logit(df, "listed", "need", ["x", "rare"], "inclusion")
+    assert tab.attrs["separated"] == ["rare"]
+    assert list(tab.index) == ["x"]
+    with pytest.raises(ParameterError, match="kind"):
+        tg.mistargeting_logit(df, "listed", "need", ["x"], "leakage")
+    with pytest.raises(DataValidationError, match="no variation"):
+        tg.mistargeting_logit(df, "listed", "need", ["x"], "exclusion")
+
+
+def test_w_town_exclusion_of_vulnerable_close_to_planted():
+    data = synth.generate("w_town", seed=4, n=20000)
+    hh, vres = tg.need_flags(data, "w_town", vulnerability_line=6000.0)
+    out = tg.error_intervals(hh, "monitored", "vulnerable", n_boot=20, seed=1)
+    # Planted: 30% of truly vulnerable households are not monitored; the estimated
+    # vulnerability misclassifies some households near the threshold, hence the tolerance.
+    assert out.loc["exclusion", "error"] == pytest.approx(0.30, abs=0.05)
+    true_share = data.meta["derived"]["true_vulnerable_share"]
+    assert vres.share_vulnerable == pytest.approx(true_share, abs=0.03)
+
+
+def test_analyse_prose_uses_only_produced_keys():
+    data = synth.generate("w_town", seed=5, n=1500)
+    a = tg.analyse(data, "w_town", bootstrap_reps=10, seed=1)
+    nested = {k for text in a.markdown.values() for k in ROLE.findall(text)}
+    produced = {f"targeting_text_{k}" for k in a.numbers}
+    produced |= {
+        f"targeting_{r.key}_{kind}_{stat}"
+        for r in a.design.references
+        for kind in ("inclusion", "exclusion")
+        for stat in ("error", "se", "ci_low", "ci_high")
+    }
+    assert nested <= produced
+    assert "Planted (simulated, hypothesis)" in a.errors.columns
+    assert "Planted (simulated, hypothesis)" not in a.logits["inclusion"].columns
+    with pytest.raises(ParameterError, match="no targeting analysis"):
+        tg.analyse(data, "liupanshui")
+
+
+@pytest.mark.slow
+def test_template_runs_with_papermill(tmp_path):
+    import nbformat
+    import papermill
+
+    out = tmp_path / "targeting.ipynb"
+    papermill.execute_notebook(
+        str(paths.NOTEBOOKS / "targeting.ipynb"),
+        str(out),
+        parameters={"case": "w_town", "n": 1500, "bootstrap_reps": 20},
+        kernel_name="python3",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    names, nested = set(), set()
+    for cell in nbformat.read(out, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                names.add(name)
+                data = output.get("data", {})
+                text = data.get("application/papermill.record/text/markdown", "")
+                nested |= set(ROLE.findall(text + data.get("text/markdown", "")))
+    assert {"targeting_vulnerable_exclusion_error", "targeting_vulnerable_exclusion_se"} <= names
+    assert nested and nested <= names
