@@ -217,8 +217,11 @@ class Headline:
     planted_key: str | None = None
 
 
-def load_headlines(path: Path | None = None) -> list[Headline]:
+def load_headlines(path: Path | None = None, listed_only: bool = True) -> list[Headline]:
     """Read ``data/cross_case_headlines.yaml`` (which glued estimates the synthesis compares).
+
+    With ``listed_only``, entries whose analysis is not in the case's chapter
+    (``params/<case>.yaml``) are left out, so a project that trims a chapter still builds.
 
     Raises:
         DataValidationError: a malformed entry (named by index and field).
@@ -233,6 +236,14 @@ def load_headlines(path: Path | None = None) -> list[Headline]:
             problems.append(f"headlines[{i}]: {exc}")
     if problems:
         raise DataValidationError(str(path), problems)
+    if listed_only:
+        from cases import pipeline
+
+        chapters: dict[str, set[str]] = {}
+        for h in out:
+            if h.case not in chapters:
+                chapters[h.case] = {job.analysis for job in pipeline.jobs_for(h.case)}
+        out = [h for h in out if h.analysis in chapters[h.case]]
     return out
 
 

@@ -147,7 +147,7 @@ def copy_project(target: Path) -> None:
     ignore = shutil.ignore_patterns(
         ".venv", ".git", ".cache", "_build", "__pycache__", "*.pyc", ".pytest_cache"
     )
-    for name in ("src", "notebooks", "params", "data", "book", "requirements.lock"):
+    for name in ("src", "notebooks", "params", "data", "book", "requirements.lock", "CITATION.cff"):
         source = paths.ROOT / name
         if source.is_dir():
             shutil.copytree(source, target / name, ignore=ignore)

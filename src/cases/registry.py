@@ -47,7 +47,8 @@ class Place(_Model):
 
 
 class Study(_Model):
-    period: str = Field(min_length=4)
+    #: Study years, ``YYYY–YYYY`` (en dash or hyphen), e.g. ``2017–2019``.
+    period: str = Field(pattern=r"^\d{4}[–-]\d{4}$")
     period_basis: str = Field(min_length=1)
     policy_stage: PolicyStage
     research_question: str = Field(min_length=1)

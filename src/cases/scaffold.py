@@ -113,7 +113,7 @@ place:
   admin_level: "{TODO}: township, county or city"
   anonymised: false
 study:
-  period: "{TODO}: years, e.g. 2017–2019"
+  period: 2017–2019  # {TODO}: the study years, written YYYY–YYYY
   period_basis: "{TODO}: how the study period was inferred from the thesis"
   policy_stage: targeted_poverty_alleviation  # or consolidation_relative_poverty (after 2020)
   research_question: "{TODO}: the thesis's research question, in your own words"

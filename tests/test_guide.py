@@ -1,0 +1,271 @@
+"""The authors' guide: its shipped sample files, its generated tables, and the page itself."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+
+import nbformat
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cases import guide, paths, pipeline
+from cases.errors import DataValidationError
+from cases.io import read_survey
+from cases.survey import cronbach_alpha, load_instrument
+from cases.synth import TABLE_SCHEMAS
+
+SAMPLES = paths.DATA / "samples"
+GOOD = SAMPLES / "governance_survey_gbk.csv"
+BROKEN = SAMPLES / "governance_survey_broken.csv"
+GUIDE = paths.NOTEBOOKS / "authors_guide.ipynb"
+EXTRA = ["村名", "性别"]
+# The planted problems as documented in data/samples/README.md: (data row, column, new text).
+PLANTED = [(12, "trans_2", "7"), (23, "respondent_id", "GG008"), (31, "role", "village_head")]
+PARAM_LINE = re.compile(r"^(\w+): (\w+) = (.+?)  # (.+)$")
+
+
+def _rows(path) -> list[list[str]]:
+    """The cells of a sample file as text, decoded as GBK by the standard library."""
+    return list(csv.reader(io.StringIO(path.read_bytes().decode("gbk"), newline="")))
+
+
+def _phones(path) -> list[str]:
+    rows = _rows(path)
+    j = rows[0].index("phone")
+    return [r[j] for r in rows[1:]]
+
+
+# ------------------------------------------------------------------------------ sample files
+
+
+def test_shipped_samples_are_reproduced_byte_for_byte_by_the_seeded_generator(tmp_path):
+    good, broken = guide.write_samples(tmp_path)  # default seed: the shipped one
+    assert good.read_bytes() == GOOD.read_bytes()
+    assert broken.read_bytes() == BROKEN.read_bytes()
+
+
+def test_good_sample_is_a_gbk_csv_with_chinese_headers_and_fake_phone_numbers():
+    raw = GOOD.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")  # really GBK, not UTF-8 (the reader must detect it)
+    assert b"\r\n" in raw
+    rows = _rows(GOOD)
+    header = rows[0]
+    assert header[:5] == ["respondent_id", "role", "村名", "性别", "phone"]
+    assert header[5:] == load_instrument("good_governance").item_ids
+    assert len(rows) - 1 == 40
+    # The documented artificial pattern: 1, a digit 3-9, 0000, five digits.
+    assert all(re.fullmatch(r"1[3-9]0000\d{5}", p) for p in _phones(GOOD))
+
+
+def test_good_sample_reads_with_the_phone_column_dropped():
+    survey = read_survey(
+        GOOD, "good_governance", identifiers={"phone": "drop"}, extra_columns=EXTRA
+    )
+    assert "phone" not in survey.columns
+    assert len(survey) == 40 and survey.attrs["encoding"] == "gb18030"
+    assert survey["role"].value_counts().to_dict() == {
+        "poor_household": 20,
+        "village_official": 10,
+        "township_official": 6,
+        "first_secretary": 4,
+    }
+    assert set(survey["村名"]) <= {"东岭村", "西河村", "南坪村", "北山村"}
+    # Answers coded 9 ("don't know") in the file are missing after reading, never a 9.
+    assert not (survey[load_instrument("good_governance").item_ids] == 9).any().any()
+    nines = sum(cell == "9" for row in _rows(GOOD)[1:] for cell in row[5:])
+    assert nines > 0
+    assert survey[load_instrument("good_governance").item_ids].isna().to_numpy().sum() >= nines
+
+
+def test_good_sample_without_declaring_the_phone_column_is_refused_naming_it():
+    with pytest.raises(DataValidationError, match=r"column 'phone'.*phone/mobile") as info:
+        read_survey(GOOD, "good_governance", extra_columns=EXTRA)
+    assert all(p not in str(info.value) for p in _phones(GOOD))  # values never echoed
+
+
+def test_the_guard_catches_the_phone_numbers_by_content_under_an_innocent_header(tmp_path):
+    rows = _rows(GOOD)
+    rows[0] = ["contact" if c == "phone" else c for c in rows[0]]
+    renamed = tmp_path / "renamed.csv"
+    with renamed.open("w", encoding="gbk", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    with pytest.raises(DataValidationError, match=r"column 'contact': 40 value\(s\)") as info:
+        read_survey(renamed, "good_governance", extra_columns=EXTRA)
+    assert all(p not in str(info.value) for p in _phones(GOOD))
+
+
+def test_broken_sample_differs_from_the_good_one_in_exactly_the_planted_cells():
+    good, broken = _rows(GOOD), _rows(BROKEN)
+    header = good[0]
+    changed = [
+        (i, header[j], cell)
+        for i, (g, b) in enumerate(zip(good[1:], broken[1:], strict=True), start=1)
+        for j, cell in enumerate(b)
+        if cell != g[j]
+    ]
+    assert changed == PLANTED
+
+
+def test_broken_sample_raises_naming_row_and_column_of_each_planted_problem():
+    with pytest.raises(DataValidationError) as info:
+        read_survey(BROKEN, "good_governance", identifiers={"phone": "drop"}, extra_columns=EXTRA)
+    problems = info.value.problems
+    assert any(p.startswith("row 12, column 'trans_2'") and "Likert code 7" in p for p in problems)
+    assert any(
+        p.startswith("row 23, column 'respondent_id'") and "'GG008'" in p and "first at row 8" in p
+        for p in problems
+    )
+    assert any(p.startswith("row 31, column 'role'") and "'village_head'" in p for p in problems)
+    # The first occurrence of the duplicated id is flagged as well, and nothing else.
+    assert guide.problem_locations(info.value) == [
+        (8, "respondent_id"),
+        (12, "trans_2"),
+        (23, "respondent_id"),
+        (31, "role"),
+    ]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_any_seed_gives_a_valid_sample_and_the_same_planted_problems(tmp_path_factory, seed):
+    folder = tmp_path_factory.mktemp("seed")
+    good, broken = guide.write_samples(folder, seed)
+    survey = guide.read_sample(good)
+    assert len(survey) == 40 and "phone" not in survey.columns
+    with pytest.raises(DataValidationError) as info:
+        guide.read_sample(broken)
+    assert guide.problem_locations(info.value) == [
+        (8, "respondent_id"),
+        (12, "trans_2"),
+        (23, "respondent_id"),
+        (31, "role"),
+    ]
+
+
+def test_samples_readme_says_simulated_and_documents_the_plants():
+    text = (SAMPLES / "README.md").read_text(encoding="utf-8")
+    assert "simulated" in text.lower() and "datapackage.json" in text
+    for row, column, value in PLANTED:
+        assert f"row {row}" in text and column in text and value in text
+
+
+def test_the_planted_dimensions_are_recovered_once_reverse_keys_are_applied():
+    # Planted: items of a dimension share a general and a dimension factor (loadings 0.6, 0.6,
+    # noise 0.7), so on the latent scale r = 0.72/1.21 and alpha = 3r/(1+2r) = 0.82 for three
+    # items; coarse 1-5 codes and 40 respondents pull it down a little.
+    reliability = guide.alpha_by_dimension(guide.read_sample(GOOD))
+    assert len(reliability) == 8
+    assert (reliability["alpha"] > 0.5).all()
+    assert 0.65 < reliability["alpha"].mean() < 0.9
+    # Without reverse-coding, a dimension with a negatively worded item falls apart.
+    survey = guide.read_sample(GOOD)
+    assert cronbach_alpha(survey[["fair_1", "fair_2", "fair_3"]].dropna()) < 0.3
+
+
+# ------------------------------------------------------------------------------ generated tables
+
+
+def test_parameter_table_covers_every_parameter_of_every_template():
+    expected = set()
+    templates = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
+    for template in templates:
+        nb = nbformat.read(template, as_version=4)
+        cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+        for line in cell.source.splitlines():
+            if line.strip():
+                name, kind, default, meaning = PARAM_LINE.match(line).groups()
+                expected.add((template.stem, name, kind, default, meaning))
+    table = guide.parameter_table()
+    listed = {(r.notebook, r.parameter, r.type, r.default, r.meaning) for r in table.itertuples()}
+    assert listed == expected
+    assert len(table) == len(expected)
+    runs = dict(zip(table["notebook"], table["runs for"], strict=False))
+    assert runs["authors_guide"] == "book"
+    assert "h_county" in runs["poverty_profile"]
+    numbers = guide.parameter_numbers(table)
+    assert numbers["n_templates"] == len(templates)
+
+
+def test_error_catalogue_triggers_every_kind_and_never_shows_a_phone_number(tmp_path):
+    table = guide.error_catalogue(tmp_path)
+    assert table["problem"].is_unique and len(table) >= 14
+    messages = dict(zip(table["problem"], table["message"], strict=True))
+    assert "gb18030" in messages["wrong encoding"]
+    assert "delimiter=';'" in messages["wrong delimiter"]
+    assert "row 12, column 'trans_2'" in messages["Likert code out of range"]
+    assert "CASES_ID_KEY" in messages["hash key not set"]
+    assert "'village_head'" in messages["unknown respondent role"]
+    phones = _phones(GOOD)
+    assert not [m for m in table["message"] for p in phones if p in m]
+
+
+def test_field_data_schema_lists_every_column_of_the_case():
+    schema = guide.field_data_schema("h_county")
+    expected = [(f"{t}.csv", c[0]) for t, cols in TABLE_SCHEMAS["h_county"].items() for c in cols]
+    assert list(zip(schema["file"], schema["column"], strict=True)) == expected
+    with pytest.raises(ValueError, match="atlantis"):
+        guide.field_data_schema("atlantis")
+
+
+def test_scaffold_preview_reports_the_new_files_and_leaves_the_project_alone():
+    toc_before = (paths.BOOK / "_toc.yml").read_bytes()
+    table = guide.scaffold_preview("my_town", title="My Town", province="Yunnan")
+    assert (paths.BOOK / "_toc.yml").read_bytes() == toc_before
+    assert not (paths.PARAMS / "my_town.yaml").exists()
+    assert not (paths.DATA / "cases" / "my_town.yaml").exists()
+    assert dict(zip(table["file"], table["action"], strict=True)) == {
+        "data/cases/my_town.yaml": "created",
+        "params/my_town.yaml": "created",
+        "book/cases/my_town/index.md": "created",
+        "book/_toc.yml": "updated",
+        "book/references.bib": "updated",
+    }
+
+
+def test_citation_is_rendered_from_citation_cff():
+    cff = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    cite = guide.citation()
+    assert cite.title == cff["title"] and cite.version == cff["version"]
+    assert cff["title"] in cite.markdown() and f"Version {cff['version']}" in cite.text
+    assert cite.n_references == len(cff["references"])
+    assert cite.bibtex.startswith("@software{") and cite.bibtex.count("{") == cite.bibtex.count("}")
+
+
+def test_id_key_sets_the_key_only_inside_the_block(monkeypatch):
+    monkeypatch.setenv("CASES_ID_KEY", "outer")
+    with guide.id_key("inner"):
+        assert os.environ["CASES_ID_KEY"] == "inner"
+    assert os.environ["CASES_ID_KEY"] == "outer"
+    with guide.id_key(None):
+        assert "CASES_ID_KEY" not in os.environ
+    assert os.environ["CASES_ID_KEY"] == "outer"
+
+
+# ------------------------------------------------------------------------------ the page
+
+
+def test_the_guides_worked_example_runs_as_a_test(tmp_path, monkeypatch):
+    import papermill
+
+    monkeypatch.delenv("CASES_MANIFEST", raising=False)
+    output = tmp_path / "authors_guide.ipynb"
+    papermill.execute_notebook(
+        str(GUIDE), str(output), kernel_name="python3", cwd=str(tmp_path), progress_bar=False
+    )
+    assert pipeline.error_outputs(output) == []
+    nb = nbformat.read(output, as_version=4)
+    printed = "\n".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    )
+    # The broken file's problems are shown to the reader, with project-relative file names.
+    assert "data/samples/governance_survey_broken.csv: 4 problem(s) found" in printed
+    assert "row 31, column 'role'" in printed and str(paths.ROOT) not in printed
+    # No fake phone number reaches any output of the page.
+    everything = nbformat.writes(nb)
+    assert not [p for p in _phones(GOOD) if p in everything]
