@@ -22,9 +22,12 @@ def project_copy(tmp_path: Path) -> Path:
     return root
 
 
-def run_cli(root: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run ``python -m cases.cli ARGS`` with ``CASES_ROOT`` pointing at ``root``."""
-    env = dict(os.environ, CASES_ROOT=str(root))
+def run_cli(
+    root: Path, *args: str, timeout: int = 600, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``python -m cases.cli ARGS`` with ``CASES_ROOT`` pointing at ``root`` (plus any
+    ``env_extra`` variables)."""
+    env = dict(os.environ, CASES_ROOT=str(root), **(env_extra or {}))
     env.pop("CASES_MANIFEST", None)
     return subprocess.run(
         [sys.executable, "-m", "cases.cli", *args],

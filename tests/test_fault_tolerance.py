@@ -66,16 +66,8 @@ def built_copy(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 
 def _cli(root: Path, env_extra: dict[str, str], *args: str, timeout: int = 600):
-    env = dict(os.environ, CASES_ROOT=str(root), COLUMNS="400", **env_extra)
-    env.pop("CASES_MANIFEST", None)
-    return subprocess.run(
-        [sys.executable, "-m", "cases.cli", *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    # A wide terminal keeps the summary table's messages on one line.
+    return run_cli(root, *args, timeout=timeout, env_extra={"COLUMNS": "400", **env_extra})
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:

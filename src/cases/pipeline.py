@@ -38,6 +38,7 @@ import nbformat
 import yaml
 
 from cases import manifest, paths
+from cases.atomic import write_atomic
 from cases.errors import CasesError, NotebookExecutionError, ParameterError, RegistryError
 from cases.registry import slugs as registered_slugs
 
@@ -342,15 +343,7 @@ def is_fresh(job: Job, fingerprint: str) -> bool:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text)
 
 
 # --------------------------------------------------------------------------- execution

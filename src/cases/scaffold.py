@@ -13,15 +13,14 @@ written, so a refused or failed scaffold leaves the project as it was.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from cases import paths
+from cases.atomic import write_atomic
 from cases.errors import RegistryError
 from cases.registry import load_vocabulary, parse_case_file
 
@@ -253,17 +252,6 @@ def _write_new(path: Path, text: str, created: list[Path]) -> None:
     created.append(path)
 
 
-def _replace_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def new_case(
     slug: str,
     *,
@@ -311,10 +299,10 @@ def new_case(
         parse_case_file(case_path, vocabulary)  # the template must pass, or nothing is kept
         _write_new(root / "params" / f"{slug}.yaml", params_yaml(slug), created)
         _write_new(root / "book" / "cases" / slug / "index.md", chapter_md(slug, title), created)
-        _replace_atomic(toc_path, toc_after)
+        write_atomic(toc_path, toc_after)
         modified.append(toc_path)
         bib_after = bib_before.rstrip("\n") + "\n" + bib_entry(slug, title, place, province)
-        _replace_atomic(bib_path, bib_after)
+        write_atomic(bib_path, bib_after)
         modified.append(bib_path)
     except BaseException:
         for path in reversed(created):
@@ -323,8 +311,8 @@ def new_case(
         if chapter_dir.is_dir() and not any(chapter_dir.iterdir()):
             chapter_dir.rmdir()
         if toc_path in modified:
-            _replace_atomic(toc_path, toc_before)
+            write_atomic(toc_path, toc_before)
         if bib_path in modified:
-            _replace_atomic(bib_path, bib_before)
+            write_atomic(bib_path, bib_before)
         raise
     return NewCase(slug=slug, created=tuple(created), modified=tuple(modified))

@@ -42,6 +42,7 @@ import pandas as pd
 import yaml
 
 from cases import manifest, paths, pipeline
+from cases.atomic import write_atomic
 from cases.errors import ParameterError, RegistryError
 
 if TYPE_CHECKING:
@@ -236,9 +237,7 @@ def write_results(grid: Grid, table: pd.DataFrame) -> Path:
         "specifications": table.to_dict(orient="records"),
     }
     target = results_file(grid.name)
-    pipeline._write_atomic(
-        target, json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    )
+    write_atomic(target, json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return target
 
 

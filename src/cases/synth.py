@@ -69,7 +69,6 @@ import itertools
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +79,7 @@ import pandas as pd
 import yaml
 from scipy import optimize, special, stats
 
+from cases.atomic import write_atomic
 from cases.errors import DataValidationError, ParameterError
 from cases.paths import INSTRUMENTS, SYNTH
 
@@ -1740,17 +1740,6 @@ def generate(
     return SimulatedData(tables=tables, meta=meta)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write(data: SimulatedData, folder: str | os.PathLike[str]) -> Path:
     """Write each table to ``<folder>/<table>.csv`` and ``meta`` to ``metadata.json``.
 
@@ -1764,9 +1753,9 @@ def write(data: SimulatedData, folder: str | os.PathLike[str]) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     for name, df in data.tables.items():
         text = df.to_csv(index=False, lineterminator="\n")
-        _atomic_write(out / f"{name}.csv", text.encode("utf-8"))
+        write_atomic(out / f"{name}.csv", text.encode("utf-8"))
     meta = json.dumps(data.meta, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    _atomic_write(out / METADATA_FILE, meta.encode("utf-8"))
+    write_atomic(out / METADATA_FILE, meta.encode("utf-8"))
     return out
 
 
