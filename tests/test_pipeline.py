@@ -125,3 +125,15 @@ def test_build_end_to_end(project_copy):
     assert "精准扶贫" in (html / "glossary.html").read_text(encoding="utf-8")
     assert "Author unknown" in (html / "references.html").read_text(encoding="utf-8")
     assert not list((project_copy / "book").rglob("*.tmp"))
+
+
+def test_relative_data_dir_reaches_the_notebook_as_an_absolute_path(small_project):
+    # Notebooks run in their output folder, so the runner resolves a relative data_dir
+    # against the folder the command was run in.
+    (small_project / "my_field_data").mkdir()
+    done = run_cli(small_project, "run", "h_county", "-p", "data_dir=my_field_data", "--jobs", "1")
+    assert done.returncode == 0, done.stderr
+    output = small_project / "book" / "cases" / "h_county" / "case_profile.ipynb"
+    nb = nbformat.read(output, as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert f'data_dir = "{small_project / "my_field_data"}"' in injected.source

@@ -579,7 +579,8 @@ def run(
     inputs are unchanged since their last success are reported as ``cached``. One failing job
     does not stop the others (``keep_going=True``, the default); with ``keep_going=False`` no
     job starts after the first failure (the rest are reported ``not run``). A non-empty
-    ``data_dir`` parameter must name an existing folder (:func:`cases.io.check_data_dir`).
+    ``data_dir`` parameter must name an existing folder (:func:`cases.io.check_data_dir`); a
+    relative one is resolved against the current directory before the notebook runs.
     Partial files left by a killed earlier run are removed first (:func:`sweep_partial_files`),
     unless another run of the same project is active (:func:`_hold_run_lock`).
 
@@ -608,6 +609,8 @@ def run(
         params = resolve_parameters(job, applicable)
         if params.get("data_dir"):
             check_data_dir(params["data_dir"], parameter=f"{job.name}: data_dir")
+            # The notebook runs in its output folder: pass the folder the user meant.
+            params["data_dir"] = str(Path(params["data_dir"]).expanduser().resolve())
         prepared.append((job, params, input_fingerprint(job, params)))
     unknown = sorted(set(overrides) - declared_any)
     if unknown:
