@@ -121,6 +121,15 @@ def label_figure(fig: mpl.figure.Figure, *, simulated: bool, source: str | None 
     fig.set_layout_engine("constrained", rect=(0, bottom, 1, 1 - bottom))
 
 
+def _provenance_footer(note: str, simulated: bool) -> str:
+    """The provenance line under a table, red for simulated data."""
+    colour = "#B00020" if simulated else "#444444"
+    return (
+        f'<p class="cases-provenance" style="color:{colour};font-style:italic;'
+        f'font-size:0.85em;margin-top:0">{html.escape(note)}</p>'
+    )
+
+
 @dataclass(frozen=True)
 class LabelledTable:
     """An HTML table with a caption and a provenance footer; displays itself in notebooks."""
@@ -131,11 +140,7 @@ class LabelledTable:
     frame: pd.DataFrame
 
     def to_html(self) -> str:
-        colour = "#B00020" if self.simulated else "#444444"
-        footer = (
-            f'<p class="cases-provenance" style="color:{colour};font-style:italic;'
-            f'font-size:0.85em;margin-top:0">{html.escape(self.note)}</p>'
-        )
+        footer = _provenance_footer(self.note, self.simulated)
         return f'<div class="cases-table">{self.styler.to_html()}{footer}</div>'
 
     def _repr_html_(self) -> str:
@@ -196,11 +201,7 @@ class InteractiveTable:
     frame: pd.DataFrame
 
     def to_html(self) -> str:
-        colour = "#B00020" if self.simulated else "#444444"
-        footer = (
-            f'<p class="cases-provenance" style="color:{colour};font-style:italic;'
-            f'font-size:0.85em;margin-top:0">{html.escape(self.note)}</p>'
-        )
+        footer = _provenance_footer(self.note, self.simulated)
         return f'<div class="cases-table cases-interactive">{self.datatable_html}{footer}</div>'
 
     def _repr_html_(self) -> str:
