@@ -209,6 +209,14 @@ def test_field_data_schema_lists_every_column_of_the_case():
     schema = guide.field_data_schema("h_county")
     expected = [(f"{t}.csv", c[0]) for t, cols in TABLE_SCHEMAS["h_county"].items() for c in cols]
     assert list(zip(schema["file"], schema["column"], strict=True)) == expected
+    assert set(schema["needed"]) == {"required"}  # H County's targeting needs every column
+    optional = guide.field_data_schema("pingliang").set_index("column")["needed"]
+    assert optional["housing_unsafe"].startswith("optional") and optional["labour_capacity"] == (
+        "required"
+    )
+    assert set(
+        guide.field_data_schema("liupanshui").query("file == 'households.csv'")["needed"]
+    ) == {"optional table"}
     with pytest.raises(ValueError, match="atlantis"):
         guide.field_data_schema("atlantis")
 

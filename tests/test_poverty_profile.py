@@ -144,13 +144,40 @@ def test_mpi_by_hand():
 
 
 def test_mpi_skipped_without_indicator_columns():
+    # Own data may leave the six indicators out (synth.OPTIONAL_COLUMNS / OPTIONAL_TABLES).
     data = synth.generate("shandong_a_town", seed=3, n=300)
+    data.tables["households"] = data["households"].drop(columns=list(pp.INDICATORS))
     prof = pp.poverty_profile(data, "shandong_a_town", seed=3, n_boot=10)
     assert prof.mpi is None
     assert "no deprivation indicators" in prof.markdown["mpi_text"]
-    assert "generator of this case does not produce them" in prof.markdown["mpi_text"]
+    assert "`households.csv`" in prof.markdown["mpi_text"]
     with pytest.raises(ValueError, match="no MPI"):
         pp.mpi_tables(prof)
+    lps = synth.generate("liupanshui", seed=3, n=300)
+    del lps.tables["households"]
+    assert pp.poverty_profile(lps, "liupanshui", seed=3, n_boot=10).mpi is None
+
+
+def test_partial_indicators_or_missing_indicator_rows_are_refused():
+    data = synth.generate("pingliang", seed=3, n=300)
+    data.tables["households"] = data["households"].drop(columns="housing_unsafe")
+    with pytest.raises(DataValidationError, match=r"households\.csv[\s\S]*housing_unsafe"):
+        pp.profile_frame(data, "pingliang", 2014)
+    lps = synth.generate("liupanshui", seed=3, n=300)
+    lps.tables["households"] = lps["households"].iloc[1:]
+    with pytest.raises(DataValidationError, match="household_id 1 has income in 2016"):
+        pp.profile_frame(lps, "liupanshui", 2016)
+
+
+@pytest.mark.parametrize("case", synth.SLUGS)
+def test_every_case_has_an_mpi_section_with_its_indicator_year(case):
+    data = synth.generate(case, seed=4, n=600)
+    prof = pp.poverty_profile(data, case, seed=4, n_boot=10)
+    assert prof.mpi is not None
+    assert "{glue:text}`poverty_mpi_m0" in prof.markdown["mpi_text"]
+    indicators, groups = pp.mpi_tables(prof)
+    assert len(indicators) == 6 and len(groups) >= 2
+    assert "two assurances" in pp.comparison_table(prof).to_string()
 
 
 def test_absolute_line_rule(monkeypatch):

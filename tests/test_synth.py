@@ -100,6 +100,30 @@ def test_read_accepts_a_researchers_folder_and_names_missing_columns(tmp_path):
         synth.read(folder, case="pingliang")
 
 
+def test_own_data_may_leave_out_the_indicators_but_not_part_of_them(tmp_path):
+    folder = synth.write(synth.generate("pingliang", seed=3, n=200), tmp_path / "own")
+    hh = pd.read_csv(folder / "households.csv")
+    hh.drop(columns=list(synth.INDICATOR_COLUMNS)).to_csv(folder / "households.csv", index=False)
+    own = synth.read(folder)
+    assert not set(synth.INDICATOR_COLUMNS) & set(own["households"].columns)
+    hh.drop(columns="housing_unsafe").to_csv(folder / "households.csv", index=False)
+    with pytest.raises(DataValidationError, match=r"'housing_unsafe': missing \(optional group"):
+        synth.read(folder)
+    # Liupanshui keeps its indicators in their own table, which may be absent.
+    lps = synth.write(synth.generate("liupanshui", seed=3, n=200), tmp_path / "lps")
+    (lps / "households.csv").unlink()
+    assert "households" not in synth.read(lps).tables
+    (lps / "panel.csv").unlink()
+    with pytest.raises(DataValidationError, match="table 'panel'"):
+        synth.read(lps)
+    # H County's targeting needs them: there they are required.
+    hc = synth.write(synth.generate("h_county", seed=3, n=200), tmp_path / "hc")
+    hh = pd.read_csv(hc / "households.csv").drop(columns=list(synth.INDICATOR_COLUMNS))
+    hh.to_csv(hc / "households.csv", index=False)
+    with pytest.raises(DataValidationError, match=r"'income_below_line': missing\n"):
+        synth.read(hc)
+
+
 # --------------------------------------------------------------------------------------------
 # Bad parameters
 # --------------------------------------------------------------------------------------------
@@ -448,9 +472,36 @@ def test_h_county_targeting_errors_and_their_drivers():
     assert by_village.std() > 0.01  # errors vary by village
 
 
-def test_h_county_mpi_headcount_matches_the_planted_rates():
-    d, p = data("h_county", 20000), params("h_county")
+# The line and year that define income_below_line in each case (generator docstrings).
+INCOME_POVERTY = {
+    "liupanshui": ("panel", "income_per_capita", 2014, "poverty_line_2014"),
+    "shandong_a_town": ("households", "income_per_capita", None, "poverty_line_2016"),
+    "w_town": ("incomes", "income_per_capita", 2021, "monitoring_income_line_2021"),
+    "h_county": ("panel", "income_per_capita", 2016, "poverty_line_2016"),
+    "pingliang": ("households", "income_2014", None, "poverty_line_2014"),
+}
+
+
+def test_indicator_columns_are_the_measures_spec():
+    assert synth.INDICATOR_COLUMNS == tuple(measures.TWO_ASSURANCES_THREE_GUARANTEES)
+
+
+@pytest.mark.parametrize("slug", synth.SLUGS)
+def test_mpi_headcounts_match_the_planted_deprivation_rates(slug):
+    # Shared indicator block (synth._indicators docstring): indicator j has uncensored
+    # headcount pi p_j + (1 - pi) q_j and the union-rule H = pi + (1 - pi)(1 - prod(1 - q_j)),
+    # with p_j, q_j from data/synth/<slug>.yaml.
+    d, p = data(slug, 20000), params(slug)
     hh = d["households"]
+    table, column, year, line = INCOME_POVERTY[slug]
+    inc = d[table] if year is None else d[table][d[table]["year"] == year]
+    income = inc.set_index("household_id")[column]
+    if slug == "h_county":  # true poverty is income before the project effect (docstring)
+        effect = planted(slug)["project_income_effect"]
+        income = income * np.exp(-effect * inc.set_index("household_id")["project_participant"])
+    flag = hh.set_index("household_id")["income_below_line"]
+    wrong = flag != (income < p[line]).astype(int)
+    assert (abs(income[wrong] - p[line]) < 0.01).all()  # only rounding at the line may differ
     spec = measures.TWO_ASSURANCES_THREE_GUARANTEES
     res = measures.mpi(hh[list(spec)], spec, k=spec.union_cutoff)
     pi = hh["income_below_line"].mean()
@@ -460,6 +511,26 @@ def test_h_county_mpi_headcount_matches_the_planted_rates():
     for name, rate in p["deprivation_if_poor"].items():
         expected = pi * rate + (1 - pi) * q[name]
         assert abs(res.uncensored_headcount[name] - expected) < 0.01, name
+
+
+@pytest.mark.parametrize("slug", ["liupanshui", "shandong_a_town", "w_town", "pingliang"])
+def test_indicator_parameters_change_only_the_indicators(slug, tmp_path):
+    # The indicators are drawn last, so other tables do not depend on their parameters.
+    def no_deprivation(raw):
+        for key in ("deprivation_if_poor", "deprivation_if_not_poor"):
+            rates = raw["parameters"][key]["value"]
+            raw["parameters"][key]["value"] = dict.fromkeys(rates, 0.0)
+
+    path = _broken_copy(tmp_path, slug, no_deprivation)
+    base, zero = (
+        synth.generate(slug, seed=4, n=500),
+        synth.generate(slug, seed=4, n=500, params_path=path),
+    )
+    for name, df in base.tables.items():
+        keep = [c for c in df.columns if c not in synth.INDICATOR_COLUMNS[1:]]
+        pd.testing.assert_frame_equal(zero.tables[name][keep], df[keep], check_exact=True)
+    assert zero["households"][list(synth.INDICATOR_COLUMNS[1:])].to_numpy().sum() == 0
+    assert base["households"][list(synth.INDICATOR_COLUMNS[1:])].to_numpy().sum() > 0
 
 
 def test_h_county_industrial_project_effect_is_small_and_recovered():

@@ -737,19 +737,27 @@ def field_data_schema(case: str) -> pd.DataFrame:
     """The folder format a case's notebooks read with ``-p data_dir=...``, one row per column.
 
     From :data:`cases.synth.TABLE_SCHEMAS`: ``file`` (``<table>.csv``), ``column``, ``type``
-    (``int``, ``int?`` = integer that may be empty, ``float``, ``str``), ``unit``, ``meaning``.
+    (``int``, ``int?`` = integer that may be empty, ``float``, ``str``), ``unit``, ``meaning``
+    and ``needed`` (:func:`cases.synth.requirement`: required, or which optional part).
 
     Raises:
         RegistryError: ``case`` has no table schema (the message lists the valid cases).
     """
-    from cases.synth import TABLE_SCHEMAS
+    from cases.synth import TABLE_SCHEMAS, requirement
 
     if case not in TABLE_SCHEMAS:
         raise RegistryError(
             f"no field-data format for case {case!r}; cases with one: {', '.join(TABLE_SCHEMAS)}"
         )
     rows = [
-        {"file": f"{table}.csv", "column": c, "type": k, "unit": u, "meaning": d}
+        {
+            "file": f"{table}.csv",
+            "column": c,
+            "type": k,
+            "unit": u,
+            "meaning": d,
+            "needed": requirement(case, table, c),
+        }
         for table, cols in TABLE_SCHEMAS[case].items()
         for c, k, u, d in cols
     ]

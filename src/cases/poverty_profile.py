@@ -95,6 +95,10 @@ class CaseLayout:
     year (``wide_income``: year -> column); ``household_table`` holds ``household_size``,
     ``village_id`` and the grouping column; ``group_from`` builds the subgroup label of each
     household (a village group or a household type) from the merged frame.
+    ``indicator_table`` holds the six indicator columns (recorded in ``indicator_year``), one
+    row per household; it may be the household table itself. ``indicator_line_parameter``
+    names the generator parameter (``data/synth/<case>.yaml``) of the line behind
+    ``income_below_line`` in simulated data.
     """
 
     case: str
@@ -108,7 +112,9 @@ class CaseLayout:
     year_column: str | None = "year"
     wide_income: dict[int, str] = field(default_factory=dict)
     fixed_years: tuple[int, ...] = ()
+    indicator_table: str = "households"
     indicator_year: int | None = None
+    indicator_line_parameter: str | None = None
 
 
 def _county_group(frame: pd.DataFrame, data: Any) -> pd.Series:
@@ -146,6 +152,8 @@ LAYOUTS: dict[str, CaseLayout] = {
         group_label="county-level unit",
         group_from=_county_group,
         group_columns=(),
+        indicator_year=2014,
+        indicator_line_parameter="poverty_line_2014",
     ),
     "shandong_a_town": CaseLayout(
         case="shandong_a_town",
@@ -157,6 +165,8 @@ LAYOUTS: dict[str, CaseLayout] = {
         group_columns=(),
         year_column=None,
         fixed_years=(2016,),
+        indicator_year=2016,
+        indicator_line_parameter="poverty_line_2016",
     ),
     "w_town": CaseLayout(
         case="w_town",
@@ -168,6 +178,8 @@ LAYOUTS: dict[str, CaseLayout] = {
             "formerly_registered_poor", "formerly registered poor", "never registered"
         ),
         group_columns=("formerly_registered_poor",),
+        indicator_year=2021,
+        indicator_line_parameter="monitoring_income_line_2021",
     ),
     "h_county": CaseLayout(
         case="h_county",
@@ -176,8 +188,9 @@ LAYOUTS: dict[str, CaseLayout] = {
         default_year=2016,
         group_label="registration in 2016",
         group_from=_flag_group("registered_poor", "registered poor", "not registered"),
-        group_columns=("registered_poor", *INDICATORS),
+        group_columns=("registered_poor",),
         indicator_year=2016,
+        indicator_line_parameter="poverty_line_2016",
     ),
     "pingliang": CaseLayout(
         case="pingliang",
@@ -189,6 +202,8 @@ LAYOUTS: dict[str, CaseLayout] = {
         group_columns=(),
         year_column=None,
         wide_income={2014: "income_2014", 2019: "income_2019"},
+        indicator_year=2014,
+        indicator_line_parameter="poverty_line_2014",
     ),
 }
 
@@ -215,15 +230,39 @@ def profile_years(data: synth.SimulatedData, case: str) -> list[int]:
     return sorted(int(y) for y in data[lay.income_table][lay.year_column].unique())
 
 
+def _indicator_frame(data: synth.SimulatedData, lay: CaseLayout) -> pd.DataFrame | None:
+    """``household_id`` and the six indicators from the layout's indicator table, or None
+    when the table or all six columns are absent (own data may leave them out).
+
+    Raises:
+        DataValidationError: some but not all six columns are present.
+    """
+    table = data.tables.get(lay.indicator_table)
+    if table is None:
+        return None
+    present = [c for c in INDICATORS if c in table.columns]
+    if not present:
+        return None
+    if len(present) < len(INDICATORS):
+        missing = [c for c in INDICATORS if c not in table.columns]
+        raise DataValidationError(
+            f"{lay.case}/{lay.indicator_table}.csv",
+            [f"indicator columns {', '.join(missing)} missing: give all six or none"],
+        )
+    return table[["household_id", *INDICATORS]]
+
+
 def profile_frame(data: synth.SimulatedData, case: str, year: int) -> pd.DataFrame:
     """One row per household for ``year``: ``household_id``, ``village_id``,
     ``household_size``, ``income`` (yuan per person per year), ``group`` (label of the village
-    group or household type, see :data:`LAYOUTS`) and, where the case's tables have them, the
-    six indicator columns of :data:`cases.measures.TWO_ASSURANCES_THREE_GUARANTEES`.
+    group or household type, see :data:`LAYOUTS`) and, where the case's indicator table has
+    them, the six indicator columns of :data:`cases.measures.TWO_ASSURANCES_THREE_GUARANTEES`
+    (recorded in the layout's ``indicator_year``, whatever ``year`` is).
 
     Raises:
         ParameterError: ``year`` not in :func:`profile_years`.
-        DataValidationError: a household with no income, or duplicate households in the year.
+        DataValidationError: a household with no income, duplicate households in the year, a
+            household with income but no indicator row, or only some of the six indicators.
     """
     lay = _layout(case)
     years = profile_years(data, case)
@@ -239,13 +278,22 @@ def profile_frame(data: synth.SimulatedData, case: str, year: int) -> pd.DataFra
     if lay.household_table != lay.income_table:
         hh = data[lay.household_table]
         wanted = ["household_id", "village_id", "household_size", *lay.group_columns]
-        extra = [c for c in INDICATORS if c in hh.columns and c not in wanted]
         frame = frame[["household_id", "income"]].merge(
-            hh[wanted + extra], on="household_id", how="left", validate="one_to_one"
+            hh[wanted], on="household_id", how="left", validate="one_to_one"
         )
+    frame = frame.drop(columns=[c for c in INDICATORS if c in frame.columns])
+    indicators = _indicator_frame(data, lay)
+    if indicators is not None:
+        frame = frame.merge(indicators, on="household_id", how="left", validate="one_to_one")
     keep = ["household_id", "village_id", "household_size", "income"]
     keep += [c for c in INDICATORS if c in frame.columns]
     out = frame[keep].reset_index(drop=True).copy()
+    if indicators is not None and out[list(INDICATORS)].isna().any(axis=None):
+        hid = out.loc[out[list(INDICATORS)].isna().any(axis=1), "household_id"].iloc[0]
+        raise DataValidationError(
+            f"{case}/{lay.indicator_table}.csv",
+            [f"household_id {hid} has income in {year} but no indicator row"],
+        )
     source = f"{case}/{lay.income_table}.csv"
     if out["household_id"].duplicated().any():
         dup = out.loc[out["household_id"].duplicated(), "household_id"].iloc[0]
@@ -962,22 +1010,16 @@ def _calibration_sentence(case: str, p: _Prose) -> str:
 
 
 def _mpi_prose(prof: PovertyProfile, p: _Prose, k: float, unit: str) -> str:
-    table = prof.layout.household_table
+    table = prof.layout.indicator_table
     if prof.mpi is None:
         missing = [c for c in INDICATORS if c not in prof.frame.columns]
-        text = (
+        return (
             f"The data of this case have no deprivation indicators of the 'two assurances, "
             f"three guarantees' standard: the columns {', '.join(f'`{c}`' for c in missing)} "
-            f"are not in the `{table}` table. So this section is skipped; no indicator is "
-            "invented."
+            f"are not in a `{table}` table. So this section is skipped; no indicator is "
+            f"invented. With these six 0/1 columns (1 = deprived) in `{table}.csv`, one row "
+            "per household, the section runs."
         )
-        if prof.simulated:
-            text += (
-                " The simulated data lack them because the generator of this case does not "
-                "produce them. A researcher's own data with these six 0/1 columns (1 = deprived) "
-                f"added to the `{table}` table would get the full section."
-            )
-        return text
     res, ci = prof.mpi.result, prof.mpi.interval
     contrib = res.contribution.sort_values(ascending=False)
     spec = measures.TWO_ASSURANCES_THREE_GUARANTEES
@@ -1001,6 +1043,17 @@ def _mpi_prose(prof: PovertyProfile, p: _Prose, k: float, unit: str) -> str:
         f"indicator '{top_name}' contributes the most to M0 ({top_share}), and the "
         f"dimension '{top_dim.replace('_', ' ')}' contributes {dim_share}."
     )
+    param = prof.layout.indicator_line_parameter
+    if prof.simulated and param:
+        entry = synth.load_params(prof.case)["parameters"][param]
+        basis = "the national line" if "source" in entry else "an assumed line"
+        text += (
+            " In the simulated data the income indicator marks income below "
+            f"{p.num('mpi_income_line', float(entry['value']), ',.0f')} yuan per person a year "
+            f"({basis}, parameter `{param}`); the other five indicators are drawn with assumed "
+            "rates that are higher for income-poor households (see 'How the data were "
+            "simulated')."
+        )
     if prof.layout.indicator_year is not None and prof.layout.indicator_year != prof.year:
         yr = p.num("year", prof.year)
         recorded = p.num("indicator_year", prof.layout.indicator_year)
@@ -1252,6 +1305,25 @@ def comparison_table(profile: PovertyProfile) -> pd.DataFrame:
                 "Household incomes by village from the town's records or a survey.",
             )
         )
+    if profile.mpi is not None and profile.case != "h_county":
+        res = profile.mpi.result
+        top = res.contribution.idxmax().replace("_", " ")
+        rows.append(
+            (
+                "A household leaves poverty when it meets the 'two assurances, three "
+                "guarantees' (the national exit standard the case worked under).",
+                f"In {data}, {_fmt_pct(profile.mpi.union_headcount)} of households fail at "
+                f"least one of the six indicators; M0 = {res.M0:.3f} at k = {res.k:g}, with "
+                f"'{top}' contributing most."
+                + (
+                    " The non-income deprivation rates are assumed, not observed."
+                    if profile.simulated
+                    else ""
+                ),
+                "The six indicators for every household from the registration or exit-"
+                "verification records, not only for registered households.",
+            )
+        )
     return pd.DataFrame(
         rows,
         columns=[
@@ -1281,9 +1353,11 @@ def own_data_markdown(case: str) -> str:
         cols = [(c, k, u, d) for c, k, u, d in schema[table] if c in used]
         lines.append(f"- `{table}.csv`: " + "; ".join(f"`{c}` ({u})" for c, _k, u, _d in cols))
     optional = ", ".join(f"`{c}`" for c in INDICATORS)
+    year = f", recorded in {lay.indicator_year}" if lay.indicator_year else ""
     note = (
         f"The multidimensional section needs the six 0/1 indicator columns {optional} in "
-        f"`{lay.household_table}.csv` (1 = deprived)."
+        f"`{lay.indicator_table}.csv` (1 = deprived, one row per household{year}); without "
+        "them the section is skipped."
     )
     return "\n".join(lines) + "\n\n" + note
 

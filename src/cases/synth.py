@@ -85,6 +85,9 @@ from cases.paths import INSTRUMENTS, SYNTH
 
 __all__ = [
     "GENERATOR_VERSION",
+    "INDICATOR_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "OPTIONAL_TABLES",
     "SLUGS",
     "TABLE_SCHEMAS",
     "SimulatedData",
@@ -92,11 +95,12 @@ __all__ = [
     "generate",
     "load_params",
     "read",
+    "requirement",
     "write",
 ]
 
 #: Bumped whenever a generator's output for a given seed and YAML changes.
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 
 SLUGS: tuple[str, ...] = ("liupanshui", "shandong_a_town", "w_town", "h_county", "pingliang")
 
@@ -176,6 +180,33 @@ def _assistance_columns() -> list[tuple[str, str, str, str]]:
     ]
 
 
+#: The six "two assurances, three guarantees" indicator columns (names as in
+#: :data:`cases.measures.TWO_ASSURANCES_THREE_GUARANTEES`), income first.
+INDICATOR_COLUMNS: tuple[str, ...] = (
+    "income_below_line",
+    "food_clothing_insecure",
+    "education_not_guaranteed",
+    "medical_not_guaranteed",
+    "housing_unsafe",
+    "drinking_water_unsafe",
+)
+_DEPRIVATIONS = list(INDICATOR_COLUMNS[1:])
+
+
+def _indicator_columns(year: str, line: str) -> list[tuple[str, str, str, str]]:
+    """Schema rows of the six indicators recorded in ``year``; ``line`` names the income line."""
+    return [
+        (
+            c,
+            "int",
+            _F,
+            f"two assurances three guarantees indicator, {year}; 1 = deprived"
+            + (f" (income below {line})" if c == "income_below_line" else ""),
+        )
+        for c in INDICATOR_COLUMNS
+    ]
+
+
 def _schemas() -> dict[str, dict[str, list[tuple[str, str, str, str]]]]:
     hh = ("household_id", "int", _ID, "household")
     vil = ("village_id", "int", _ID, "village")
@@ -188,6 +219,7 @@ def _schemas() -> dict[str, dict[str, list[tuple[str, str, str, str]]]]:
                 ("county_exit_year", "int?", _Y, "year the county left the national list"),
                 ("first_treated", "int", _Y, "first year of the three-changes reform; 0 never"),
             ],
+            "households": [hh, *_indicator_columns("2014", "the national line of 2014")],
             "panel": [
                 hh,
                 vil,
@@ -220,6 +252,7 @@ def _schemas() -> dict[str, dict[str, list[tuple[str, str, str, str]]]]:
                 vil,
                 ("household_size", "int", "persons", "household members"),
                 ("income_per_capita", "float", _YUAN + ", 2016, 2 decimals", "disposable income"),
+                *_indicator_columns("2016", "the national line of 2016"),
             ],
             "survey": [
                 ("respondent_id", "int", _ID, "respondent"),
@@ -242,6 +275,7 @@ def _schemas() -> dict[str, dict[str, list[tuple[str, str, str, str]]]]:
                 ("formerly_registered_poor", "int", _F, "on the pre-2020 poor register"),
                 ("monitored", "int", _F, "on the return-to-poverty monitoring list"),
                 ("consumption_per_capita", "float", _YUAN + ", 2023, 2 decimals", "consumption"),
+                *_indicator_columns("2021", "the return-to-poverty monitoring line"),
             ],
             "incomes": [
                 hh,
@@ -258,17 +292,7 @@ def _schemas() -> dict[str, dict[str, list[tuple[str, str, str, str]]]]:
                 ("household_size", "int", "persons", "household members"),
                 ("official_connection", "int", _F, "kin or close tie to a village official"),
                 ("registered_poor", "int", _F, "on the 2016 poor register"),
-                *[
-                    (c, "int", _F, "two assurances three guarantees indicator, 2016; 1 = deprived")
-                    for c in (
-                        "income_below_line",
-                        "food_clothing_insecure",
-                        "education_not_guaranteed",
-                        "medical_not_guaranteed",
-                        "housing_unsafe",
-                        "drinking_water_unsafe",
-                    )
-                ],
+                *_indicator_columns("2016", "the national line of 2016"),
             ],
             "panel": [
                 hh,
@@ -293,6 +317,7 @@ def _schemas() -> dict[str, dict[str, list[tuple[str, str, str, str]]]]:
                 ("social_security", "int", _F, "covered by dibao / tekun (minimum living)"),
                 ("income_2014", "float", _YUAN + ", 2 decimals", "income in 2014"),
                 ("income_2019", "float", _YUAN + ", 2 decimals", "income in 2019"),
+                *_indicator_columns("2014", "the national line of 2014"),
             ],
             "actors": [
                 ("actor_id", "str", _ID, "actor (households: hh_<household_id>)"),
@@ -314,14 +339,43 @@ def _schemas() -> dict[str, dict[str, list[tuple[str, str, str, str]]]]:
 #: slug -> table -> [(column, kind, unit, description)]; kind: int, int? (nullable), float, str
 TABLE_SCHEMAS: dict[str, dict[str, list[tuple[str, str, str, str]]]] = _schemas()
 
+#: Column groups a researcher's own data may leave out, all together or not at all:
+#: slug -> table -> group. Generated data always have them; the poverty profile skips its
+#: MPI section when they are absent. (H County's targeting needs the indicators, so there
+#: they are required.)
+OPTIONAL_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "shandong_a_town": {"households": INDICATOR_COLUMNS},
+    "w_town": {"households": INDICATOR_COLUMNS},
+    "pingliang": {"households": INDICATOR_COLUMNS},
+}
+
+#: Tables a researcher's own data may leave out: slug -> table names.
+OPTIONAL_TABLES: dict[str, tuple[str, ...]] = {"liupanshui": ("households",)}
+
 _DTYPES = {"int": "int64", "int?": "Int64", "float": "float64", "str": "object"}
+
+
+def requirement(slug: str, table: str, column: str) -> str:
+    """Whether a researcher's own data must have ``column`` of ``table``: "required",
+    "optional table" (the whole table may be absent, :data:`OPTIONAL_TABLES`) or
+    "optional, all of <group> or none" (:data:`OPTIONAL_COLUMNS`)."""
+    if table in OPTIONAL_TABLES.get(slug, ()):
+        return "optional table"
+    group = OPTIONAL_COLUMNS.get(slug, {}).get(table, ())
+    if column in group:
+        return f"optional, all {len(group)} indicator columns or none"
+    return "required"
 
 
 def _schema_markdown(slug: str) -> str:
     lines = []
     for table, cols in TABLE_SCHEMAS[slug].items():
         lines.append(f"\n``{slug}/{table}.csv``\n")
-        lines.extend(f"- ``{c}`` ({k}; {u}): {d}" for c, k, u, d in cols)
+        for c, k, u, d in cols:
+            need = requirement(slug, table, c)
+            lines.append(
+                f"- ``{c}`` ({k}; {u}): {d}" + ("" if need == "required" else f" ({need})")
+            )
     return "\n".join(lines)
 
 
@@ -428,13 +482,6 @@ _CHANNELS = [
     "party_group_organisation",
 ]
 _GG_ROLES = ["township_official", "first_secretary", "village_official", "poor_household"]
-_DEPRIVATIONS = [
-    "food_clothing_insecure",
-    "education_not_guaranteed",
-    "medical_not_guaranteed",
-    "housing_unsafe",
-    "drinking_water_unsafe",
-]
 _PL_TYPES = [
     "government",
     "enterprise",
@@ -449,6 +496,11 @@ _MOTIVATION_PARAMS: dict[str, Check] = {
     "motivation_facet_loading": _mapping(_FACETS),
     "motivation_item_loading": _positive,
     "motivation_item_unique_sd": _positive,
+}
+
+_INDICATOR_PARAMS: dict[str, Check] = {
+    "deprivation_if_poor": _mapping(_DEPRIVATIONS, _share),
+    "deprivation_if_not_poor": _mapping(_DEPRIVATIONS, _share),
 }
 
 _SPECS: dict[str, dict[str, dict[str, Check]]] = {
@@ -476,6 +528,7 @@ _SPECS: dict[str, dict[str, dict[str, Check]]] = {
             "satisfaction_thresholds": _real_list(4, increasing=True),
             "confidence_thresholds": _real_list(4, increasing=True),
             "secondary_item_noise_sd": _positive,
+            **_INDICATOR_PARAMS,
         },
         "planted_effects": {
             "income_effect_at_adoption": _real,
@@ -504,6 +557,8 @@ _SPECS: dict[str, dict[str, dict[str, Check]]] = {
             "kind_by_actor": _matrix(_ACTORS3),
             "value_median_by_kind": _mapping(each=_positive),
             "value_log_sd": _positive,
+            "poverty_line_2016": _positive,
+            **_INDICATOR_PARAMS,
         },
         "planted_effects": {
             "role_shift": _mapping(_GG_ROLES),
@@ -531,7 +586,9 @@ _SPECS: dict[str, dict[str, dict[str, Check]]] = {
             "kind_by_actor": _matrix(_ACTORS3),
             "value_median_by_kind": _mapping(each=_positive),
             "value_log_sd": _positive,
+            "monitoring_income_line_2021": _positive,
             **_MOTIVATION_PARAMS,
+            **_INDICATOR_PARAMS,
         },
         "planted_effects": {
             "log_consumption_mean": _mapping(["const", *_WT_COVARIATES]),
@@ -556,8 +613,7 @@ _SPECS: dict[str, dict[str, dict[str, Check]]] = {
             "variance_shares": _mapping(["village", "household", "idiosyncratic"], _share, True),
             "connection_prevalence": _share,
             "village_registration_sd": _real,
-            "deprivation_if_poor": _mapping(_DEPRIVATIONS, _share),
-            "deprivation_if_not_poor": _mapping(_DEPRIVATIONS, _share),
+            **_INDICATOR_PARAMS,
             "project_cohort_shares": _mapping(each=_share, sums_to_one=True),
             "project_participation_rate": _share,
             "survey_fraction": _open_share,
@@ -595,7 +651,9 @@ _SPECS: dict[str, dict[str, dict[str, Check]]] = {
             "n_social_organisations": _pos_int,
             "contacts_extra_mean": _positive,
             "survey_fraction": _open_share,
+            "poverty_line_2014": _positive,
             **_MOTIVATION_PARAMS,
+            **_INDICATOR_PARAMS,
         },
         "planted_effects": {
             "tie_probability": _mapping(_PL_PAIRS, _share),
@@ -829,6 +887,30 @@ def _assistance(
     )
 
 
+def _indicators(
+    rng: np.random.Generator, income_poor: np.ndarray, p: Mapping[str, Any]
+) -> dict[str, np.ndarray]:
+    """The six "two assurances, three guarantees" indicators (0/1, 1 = deprived).
+
+    ``income_below_line`` is income poverty at the case's line in the year the indicators
+    are recorded (see the case's generator). Each of the five non-income indicators j is
+    Bernoulli with probability ``deprivation_if_poor[j]`` (``p_j``) for income-poor households
+    and ``deprivation_if_not_poor[j]`` (``q_j``) otherwise, independently given income poverty.
+    So with ``pi`` the income-poor share, indicator j's uncensored headcount is
+    ``pi p_j + (1 - pi) q_j`` and the union-rule multidimensional headcount (deprived in at
+    least one indicator, the way the official exit check works) is
+    ``H = pi + (1 - pi)(1 - prod_j (1 - q_j))``.
+    """
+    n = income_poor.shape[0]
+    out = {"income_below_line": income_poor.astype(np.int64)}
+    for name in _DEPRIVATIONS:
+        q = np.where(
+            income_poor, p["deprivation_if_poor"][name], p["deprivation_if_not_poor"][name]
+        )
+        out[name] = (rng.random(n) < q).astype(np.int64)
+    return out
+
+
 def _intercept_for_mean(target: float, linear: np.ndarray) -> float:
     """``a`` such that ``mean(expit(a + linear)) = target`` (bisection, deterministic)."""
     return float(optimize.brentq(lambda a: special.expit(a + linear).mean() - target, -40, 40))
@@ -877,6 +959,10 @@ def _gen_liupanshui(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict
     planted log-odds. ``sat_2``/``sat_3`` and ``conf_2``/``conf_3`` use the same latent plus
     ``N(0, secondary_item_noise_sd)`` (``sat_3``, ``conf_3`` reverse-keyed: ``6 - code``);
     ``trust_1`` uses the satisfaction latent likewise.
+
+    **Deprivations** (``households`` table, recorded in 2014, the year of the national
+    registration drive): the shared indicator block (below) with income poverty
+    ``y_i,2014 < poverty_line_2014`` for every household.
     """
     years = np.arange(p["first_year"], p["last_year"] + 1)
     t_n = years.size
@@ -983,8 +1069,12 @@ def _gen_liupanshui(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict
     )
     item_order = _item_ids("gov_people_interaction")
     survey = pd.concat([survey, pd.DataFrame({i: cols[i] for i in item_order})], axis=1)
+    # Drawn last so that the tables above do not depend on the indicator parameters.
+    poor_all_2014 = income[:, list(years).index(2014)] < p["poverty_line_2014"]
+    households = pd.DataFrame({"household_id": hh_ids, **_indicators(rng, poor_all_2014, p)})
     derived = {"income_log_sd": sigma, "income_growth_per_year": growth}
-    return {"villages": villages, "panel": panel, "survey": survey}, derived
+    tables = {"villages": villages, "households": households, "panel": panel, "survey": survey}
+    return tables, derived
 
 
 _COUNTY_NAMES = {
@@ -1036,6 +1126,10 @@ def _gen_shandong_a_town(rng: np.random.Generator, n: int, p: dict[str, Any], e:
     ``enterprise_share_of_non_government``, else a social organisation. Kind given actor from
     ``kind_by_actor``; value lognormal with median ``value_median_by_kind`` and log-SD
     ``value_log_sd`` (yuan).
+
+    **Deprivations** (2016): the shared indicator block (below) with income poverty
+    ``y_h < poverty_line_2016`` (registered households above the national line are not
+    income-poor, although they may be deprived in another indicator).
     """
     hpv = p["households_per_village"]
     village = np.arange(n) // hpv
@@ -1109,6 +1203,9 @@ def _gen_shandong_a_town(rng: np.random.Generator, n: int, p: dict[str, Any], e:
     actor_p = np.column_stack([1 - p_nongov, p_nongov * p_ent, p_nongov * (1 - p_ent)])
     records = _assistance(rng, rec_hh + 1, np.full(rec_hh.shape[0], p["year"]), actor_p, p)
     records.insert(2, "village_id", (village[rec_hh] + 1).astype(np.int64))
+    # Drawn last so that the tables above do not depend on the indicator parameters.
+    indicators = _indicators(rng, income < p["poverty_line_2016"], p)
+    households = households.assign(**indicators)
     derived = {"median_log_income": float(np.median(log_y)), "n_respondents": int(m)}
     return {"households": households, "survey": survey, "assistance": records}, derived
 
@@ -1161,6 +1258,10 @@ def _gen_w_town(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str
     **Assistance.** Household h receives ``Poisson(records_per_household x R^monitored_h)``
     records over 2021-2023 (``R = assistance_rate_ratio_monitored``, planted); actor by
     ``actor_shares``, kind by ``kind_by_actor``, value lognormal (median by kind).
+
+    **Deprivations** (2021, the first year of the monitoring mechanism): the shared indicator
+    block (below) with income poverty ``y_i,2021 < monitoring_income_line_2021``; after the
+    campaign the deprivation rates are low, and the indicators say who would be flagged.
     """
     years = np.asarray(p["years"], dtype=np.int64)
     hpv = p["households_per_village"]
@@ -1260,6 +1361,9 @@ def _gen_w_town(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str
     shares = np.array([p["actor_shares"][a] for a in _ACTORS3], float)
     rec_years = rng.choice(years, size=rec_hh.shape[0])
     records = _assistance(rng, rec_hh, rec_years, np.broadcast_to(shares, (rec_hh.shape[0], 3)), p)
+    # Drawn last so that the tables above do not depend on the indicator parameters.
+    indicators = _indicators(rng, income[:, 0] < p["monitoring_income_line_2021"], p)
+    households = households.assign(**indicators)
     derived = {
         "income_log_sd_2021": sigma,
         "income_growth_per_year": g,
@@ -1291,11 +1395,8 @@ def _gen_h_county(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[s
     ``income_mean_2016``). True poverty: ``poor_i = y_i,2016 < poverty_line_2016``
     (= ``income_below_line``).
 
-    **Deprivations** (2016): each of the five non-income indicators is Bernoulli with
-    probability ``deprivation_if_poor`` or ``deprivation_if_not_poor`` (independent given
-    poverty), so the union-rule multidimensional headcount is
-    ``H = pi + (1 - pi)(1 - prod_j (1 - q_j))`` with ``pi`` the income-poor share and ``q_j``
-    the non-poor rates.
+    **Deprivations** (2016): the shared indicator block (below) with income poverty
+    ``poor_i``; they are drawn before registration because visible housing enters it.
 
     **Registration** (``identification_year``) with village effects
     ``u_v ~ N(0, village_registration_sd^2)``, ``C`` = official connection
@@ -1338,11 +1439,8 @@ def _gen_h_county(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[s
     id_col = list(years).index(p["identification_year"])
     poor = np.exp(base[:, id_col]) < p["poverty_line_2016"]
 
-    dep = {}
-    for name in _DEPRIVATIONS:
-        q = np.where(poor, p["deprivation_if_poor"][name], p["deprivation_if_not_poor"][name])
-        dep[name] = (rng.random(n) < q).astype(np.int64)
-    unsafe = dep["housing_unsafe"]
+    indicators = _indicators(rng, poor, p)
+    unsafe = indicators["housing_unsafe"]
     connection = (rng.random(n) < p["connection_prevalence"]).astype(np.int64)
     u_v = p["village_registration_sd"] * rng.standard_normal(n_vil)
     lin_e = e["safe_housing_log_odds_exclusion"] * (1 - unsafe) + u_v[village]
@@ -1382,8 +1480,7 @@ def _gen_h_county(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[s
             "household_size": _household_size(rng, n, p["mean_household_size"]).astype(np.int64),
             "official_connection": connection,
             "registered_poor": registered.astype(np.int64),
-            "income_below_line": poor.astype(np.int64),
-            **dep,
+            **indicators,
         }
     )
     panel = pd.DataFrame(
@@ -1462,6 +1559,9 @@ def _gen_pingliang(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[
     **Endogenous motivation** (a ``survey_fraction`` sample of registered households, role
     ``poor_household``): general motivation ``m ~ N(0, 1)``; dependence shifted by
     ``social_security_dependence_shift`` (latent SD) for covered households.
+
+    **Deprivations** (2014, the registration year): the shared indicator block (below) with
+    income poverty ``y_i,2014 < poverty_line_2014``, whether or not the household is registered.
     """
     n_vil, n_pv = p["n_villages"], p["n_poor_villages"]
     if n_pv > n_vil:
@@ -1602,6 +1702,9 @@ def _gen_pingliang(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[
             **{k: items[k][sample] for k in _item_ids("endogenous_motivation")},
         }
     )
+    # Drawn last so that the tables above do not depend on the indicator parameters.
+    indicators = _indicators(rng, households["income_2014"].to_numpy() < p["poverty_line_2014"], p)
+    households = households.assign(**indicators)
     derived = {
         "registration_rate_poor_village": p_poor,
         "exit_hazard": hazard,
@@ -1644,9 +1747,18 @@ def _jsonable(obj: Any) -> Any:
 
 
 def _conform(df: pd.DataFrame, slug: str, table: str, source: str) -> pd.DataFrame:
-    """Cast the schema's columns to their dtypes; missing columns or bad values are errors."""
+    """Cast the schema's columns to their dtypes; missing columns or bad values are errors,
+    except an :data:`OPTIONAL_COLUMNS` group left out entirely."""
     schema = TABLE_SCHEMAS[slug][table]
-    problems = [f"column {c!r}: missing" for c, *_ in schema if c not in df.columns]
+    group = OPTIONAL_COLUMNS.get(slug, {}).get(table, ())
+    present = [c for c in group if c in df.columns]
+    optional_absent = set(group) if not present else set()
+    problems = [
+        f"column {c!r}: missing"
+        + (f" (optional group {', '.join(group)}: give all or none)" if c in group else "")
+        for c, *_ in schema
+        if c not in df.columns and c not in optional_absent
+    ]
     out = df.copy(deep=False)
     for col, kind, *_ in schema:
         if col not in df.columns or (
@@ -1764,7 +1876,9 @@ def read(folder: str | os.PathLike[str], case: str | None = None) -> SimulatedDa
 
     The case is ``meta["case"]`` from ``metadata.json`` or the ``case`` argument (they must
     agree). Every table of the case's schema must be present as ``<table>.csv`` with its
-    documented columns, which are cast to their types (extra columns are kept as read).
+    documented columns, which are cast to their types (extra columns are kept as read); only
+    the tables in :data:`OPTIONAL_TABLES` and the column groups in :data:`OPTIONAL_COLUMNS`
+    (left out entirely) may be absent.
     ``df.attrs["simulated"]`` mirrors ``meta["simulated"]`` (False when no metadata says
     otherwise).
 
@@ -1796,6 +1910,8 @@ def read(folder: str | os.PathLike[str], case: str | None = None) -> SimulatedDa
     tables = {}
     for name in TABLE_SCHEMAS[slug]:
         path = src / f"{name}.csv"
+        if not path.is_file() and name in OPTIONAL_TABLES.get(slug, ()):
+            continue
         if not path.is_file():
             raise DataValidationError(str(path), [f"table {name!r} of case {slug!r} not found"])
         kinds = {c: k for c, k, *_ in TABLE_SCHEMAS[slug][name]}
@@ -1850,6 +1966,8 @@ def describe(slug: str, params_path: str | os.PathLike[str] | None = None) -> st
     ]
     if "motivation_item_loading" in raw["parameters"]:
         out += ["", "Shared motivation block:", "", inspect.getdoc(_motivation) or ""]
+    if "deprivation_if_poor" in raw["parameters"]:
+        out += ["", "Shared indicator block:", "", inspect.getdoc(_indicators) or ""]
     out += [
         "",
         "### Parameters",
