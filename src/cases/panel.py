@@ -313,10 +313,16 @@ def _demean_two_way(
     return out
 
 
-def _cluster_meat(scores: np.ndarray, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
+def _cluster_sums(scores: np.ndarray, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Column sums of ``scores`` (rows x m) within each cluster code 0..n_clusters-1."""
     sums = np.empty((n_clusters, scores.shape[1]))
     for j in range(scores.shape[1]):
         sums[:, j] = np.bincount(clusters, weights=scores[:, j], minlength=n_clusters)
+    return sums
+
+
+def _cluster_meat(scores: np.ndarray, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
+    sums = _cluster_sums(scores, clusters, n_clusters)
     return sums.T @ sums
 
 
@@ -629,17 +635,19 @@ def _mammen_weights(rng: np.random.Generator, size: tuple[int, int]) -> np.ndarr
     return np.where(rng.random(size) < p, low, high)
 
 
-def _bootstrap_se(psi: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
-    """Multiplier-bootstrap standard errors from influence functions (N x m), IQR-based."""
+def _bootstrap_se(psi: np.ndarray, n_boot: int, seed: int, n_units: int) -> np.ndarray:
+    """Multiplier-bootstrap standard errors, IQR-based: ``psi`` holds the influence functions
+    (one row per entity) or their sums by cluster (one row per cluster, so one multiplier per
+    cluster); ``n_units`` is the number of entities N that scales them."""
     rng = np.random.default_rng(seed)
-    n = psi.shape[0]
+    rows = psi.shape[0]
     draws = []
-    chunk = max(1, min(n_boot, 20_000_000 // max(n, 1)))
+    chunk = max(1, min(n_boot, 20_000_000 // max(rows, 1)))
     done = 0
     while done < n_boot:
         b = min(chunk, n_boot - done)
-        v = _mammen_weights(rng, (b, n))
-        draws.append(v @ psi / n)
+        v = _mammen_weights(rng, (b, rows))
+        draws.append(v @ psi / n_units)
         done += b
     boot = np.vstack(draws)
     q75, q25 = np.nanpercentile(boot, [75, 25], axis=0)
@@ -662,14 +670,49 @@ def _wif(keep_groups: np.ndarray, pg: np.ndarray, unit_g: np.ndarray) -> np.ndar
     return dev / s - dev.sum(axis=1)[:, None] * (pg / s**2)[None, :]
 
 
+def _nested_cluster_codes(df: pd.DataFrame, cluster: str, entity: str, source: str) -> np.ndarray:
+    """Integer codes of ``cluster`` for each row, checked to be constant within each entity.
+
+    Raises:
+        DataValidationError: the column is missing, has missing values or varies within an
+            entity (the entity and its first two values are named).
+    """
+    _require_columns(df, [cluster], source)
+    if df[cluster].isna().any():
+        row = int(np.flatnonzero(df[cluster].isna().to_numpy())[0])
+        raise DataValidationError(
+            source, [f"cluster column {cluster!r} has missing values (first at row {row})"]
+        )
+    per_entity = df.groupby(entity, sort=False)[cluster].nunique()
+    if (per_entity > 1).any():
+        bad = _v(per_entity.index[per_entity.to_numpy() > 1][0])
+        values = df.loc[df[entity] == bad, cluster].unique()[:2].tolist()
+        raise DataValidationError(
+            source,
+            [
+                f"cluster {cluster!r} must be constant within each {entity}: {entity} {bad!r} "
+                f"has {values!r}"
+            ],
+        )
+    return pd.factorize(df[cluster])[0].astype(np.int64)
+
+
 def _staggered_setup(
-    df: pd.DataFrame, y: str, entity: str, time: str, first_treated: str, source: str
+    df: pd.DataFrame,
+    y: str,
+    entity: str,
+    time: str,
+    first_treated: str,
+    source: str,
+    cluster: str = "entity",
 ) -> tuple[pd.DataFrame, pd.Series, int, int]:
     _require_columns(df, [y, entity, time, first_treated], source)
     _check_panel(df, [y], entity, time, source, integer_time=True)
     g = _cohorts(df, entity, time, first_treated, source)
     work = df[[y, entity, time]].copy()
     work["_g"] = g.to_numpy()
+    if cluster != "entity":
+        work["_cluster"] = _nested_cluster_codes(df, cluster, entity, source)
     tmin = float(work[time].min())
     always = (work["_g"] != 0) & (work["_g"] <= tmin)
     n_always = int(work.loc[always, entity].nunique())
@@ -696,6 +739,7 @@ def _callaway_santanna(
     se_method: str,
     n_boot: int,
     seed: int,
+    cluster: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     ent_idx, ent_codes = pd.factorize(work[entity])
     periods = np.sort(work[time].unique().astype(float))
@@ -797,10 +841,20 @@ def _callaway_santanna(
     psi_all = np.column_stack(
         [psi_cells, simple_inf, *dyn_inf, dyn_overall_inf, *g_inf, grp_overall_inf]
     )
+    if cluster != "entity":
+        # Sum each entity's influence over its cluster: the variance then allows any
+        # correlation within a cluster (Liang-Zeger), and the bootstrap draws one multiplier
+        # per cluster.
+        unit_cluster = np.empty(n_units, dtype=np.int64)
+        unit_cluster[ent_idx] = work["_cluster"].to_numpy()
+        unit_cluster = pd.factorize(unit_cluster)[0]  # clusters left after the drops
+        n_clusters = int(unit_cluster.max()) + 1
+        psi_all = _cluster_sums(psi_all, unit_cluster, n_clusters)
+        psi_cells = psi_all[:, : psi_cells.shape[1]]
     if se_method == "analytic":
         se_all = np.sqrt((psi_all**2).sum(axis=0)) / n
     else:
-        se_all = _bootstrap_se(psi_all, n_boot, seed)
+        se_all = _bootstrap_se(psi_all, n_boot, seed, n)
     k = len(att)
     se_cells = se_all[:k]
     se_simple = se_all[k]
@@ -868,6 +922,7 @@ def _sun_abraham(
     control: str,
     alpha: float,
     backend: str,
+    cluster: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     g = work["_g"].to_numpy(float)
     notes: list[str] = []
@@ -916,7 +971,10 @@ def _sun_abraham(
     design[y] = work[y]
     design[entity] = work[entity]
     design[time] = work[time]
-    params, cov, _, _, _ = _fit(design, y, names, entity, time, "entity", backend)
+    if cluster != "entity":
+        design["_cluster"] = work["_cluster"]
+    cluster_by = "entity" if cluster == "entity" else "_cluster"
+    params, cov, _, _, _ = _fit(design, y, names, entity, time, cluster_by, backend)
     se = np.sqrt(np.diag(cov))
     att_gt = (
         pd.DataFrame(
@@ -995,6 +1053,7 @@ def staggered_did(
     seed: int = 20211,
     alpha: float = 0.05,
     backend: Literal["auto", "linearmodels", "within"] = "auto",
+    cluster: str = "entity",
 ) -> StaggeredResult:
     """Heterogeneity-robust DiD for staggered adoption: ATT(g, t) and its aggregations.
 
@@ -1009,8 +1068,12 @@ def staggered_did(
     comparison C is the never-treated (``control="never"``) or the never- and not-yet-treated
     (``G > max(t, b)``, ``control="notyet"``). Each 2x2 uses the entities observed in both t and
     b, so unbalanced panels use every available pair. Standard errors come from the influence
-    functions (clustered at the entity): analytic ``sqrt(sum psi_i^2)/N``, or a seeded Mammen
-    multiplier bootstrap with the IQR-based scale of ``did`` (``se_method="bootstrap"``).
+    functions psi_i (one per entity): analytic ``sqrt(sum_i psi_i^2)/N``, or a seeded Mammen
+    multiplier bootstrap with the IQR-based scale of ``did`` (``se_method="bootstrap"``). With
+    ``cluster`` a column (e.g. the village, which must be constant within each entity) the
+    influence functions are first summed within clusters, ``S_c = sum_{i in c} psi_i``:
+    analytic ``sqrt(sum_c S_c^2)/N`` (the Liang-Zeger form, no small-sample factor) and one
+    bootstrap multiplier per cluster (as ``did::att_gt(clustervars=...)`` draws them).
     Aggregations (``did::aggte``): simple = post-treatment cells weighted by cohort size;
     dynamic = by event time e = t-g, cohort-size weights, overall = mean over e >= 0; group =
     mean of a cohort's post cells, overall weighted by cohort size; the influence functions
@@ -1023,7 +1086,8 @@ def staggered_did(
     (``"never"``) or the last-treated cohort with periods from its adoption dropped
     (``"notyet"``). Aggregations weight CATT(g, e) by cell observation counts (dynamic: within
     each e; group: within each cohort, overall by cohort size; simple: all post cells), with
-    delta-method entity-clustered standard errors treating the weights as fixed.
+    delta-method standard errors treating the weights as fixed, clustered by entity or by the
+    ``cluster`` column (the covariance of :func:`twfe`).
 
     Units of every estimate are those of ``y``. Confidence intervals are pointwise normal.
 
@@ -1031,7 +1095,9 @@ def staggered_did(
         DataValidationError: missing columns/values, non-numeric or non-integer time, duplicate
             entity-time rows, ``first_treated`` varying within an entity or outside the panel's
             periods, no treated entity, no comparison group for the chosen ``control``.
-        ParameterError: unknown ``method``, ``control`` or ``se_method``.
+        DataValidationError: (also) a ``cluster`` column that is missing, has missing values
+            or varies within an entity.
+        ParameterError: unknown ``method``, ``control`` or ``se_method``; ``cluster`` "time".
     """
     source = "staggered_did"
     if method not in ("callaway_santanna", "sun_abraham"):
@@ -1042,14 +1108,20 @@ def staggered_did(
         raise ParameterError(f"se_method must be 'analytic' or 'bootstrap', got {se_method!r}")
     if se_method == "bootstrap" and method == "sun_abraham":
         raise ParameterError("se_method='bootstrap' is available for method='callaway_santanna'")
-    work, _, n_always, n_single = _staggered_setup(df, y, entity, time, first_treated, source)
+    if not isinstance(cluster, str) or cluster in ("time", ""):
+        raise ParameterError(
+            f"cluster must be 'entity' or a column constant within each entity, got {cluster!r}"
+        )
+    work, _, n_always, n_single = _staggered_setup(
+        df, y, entity, time, first_treated, source, cluster
+    )
     if method == "callaway_santanna":
         att_gt, simple, dynamic, group, extra = _callaway_santanna(
-            work, y, entity, time, control, alpha, se_method, n_boot, seed
+            work, y, entity, time, control, alpha, se_method, n_boot, seed, cluster
         )
     else:
         att_gt, simple, dynamic, group, extra = _sun_abraham(
-            work, y, entity, time, control, alpha, backend
+            work, y, entity, time, control, alpha, backend, cluster
         )
     return StaggeredResult(
         method=method,

@@ -345,11 +345,11 @@ def estimate_outcome(
     """TWFE, Callaway-Sant'Anna and Sun-Abraham estimates of one outcome's ATT.
 
     TWFE: :func:`cases.panel.twfe` of the outcome on the treatment flag with household and year
-    effects, standard errors clustered by ``cluster`` ("village": the village column;
-    "household": the entity). Robust estimators: :func:`cases.panel.staggered_did` with
-    ``control`` ("never": never-treated; "notyet": also not-yet-treated), simple aggregation;
-    their standard errors are clustered by household (the library's influence functions are per
-    entity). Each row carries the planted ATT over the cells that estimator used
+    effects. Robust estimators: :func:`cases.panel.staggered_did` with ``control`` ("never":
+    never-treated; "notyet": also not-yet-treated), simple aggregation. All three have
+    standard errors clustered by ``cluster`` ("village": the village column, the level at
+    which the reform was assigned; "household": the entity). Each row carries the planted ATT
+    over the cells that estimator used
     (:func:`planted_att`; TWFE gets the Callaway-Sant'Anna target), NaN for field data.
 
     Raises:
@@ -369,7 +369,12 @@ def estimate_outcome(
             df, outcome, design.treat, cluster=_CLUSTERS[cluster], backend="within", **args
         )
         cs = panel_mod.staggered_did(
-            df, outcome, first_treated="first_treated", control=control, **args
+            df,
+            outcome,
+            first_treated="first_treated",
+            control=control,
+            cluster=_CLUSTERS[cluster],
+            **args,
         )
         sa = panel_mod.staggered_did(
             df,
@@ -378,6 +383,7 @@ def estimate_outcome(
             method="sun_abraham",
             control=control,
             backend="within",
+            cluster=_CLUSTERS[cluster],
             **args,
         )
     effect = planted_effect(case, outcome, planted)
@@ -814,9 +820,8 @@ def analyse(
     comparison_units = "never-treated" if control == "never" else "never- and not-yet-treated"
     md["estimates"] += (
         f" The robust estimators use the {comparison_units} "
-        f"households as comparison (parameter `estimator_control`); TWFE standard errors are "
-        f"clustered by {cluster} (parameter `cluster`), those of the robust estimators by "
-        "household."
+        f"households as comparison (parameter `estimator_control`); the standard errors of "
+        f"all three estimators are clustered by {cluster} (parameter `cluster`)."
     )
     # Event study.
     ev = []
