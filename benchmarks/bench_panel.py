@@ -122,7 +122,7 @@ def stage_staggered(n: int, method: str, cluster: str = "entity") -> dict:
     res = staggered_did(df, "y", "hh", "year", "g", method=method, cluster=cluster)
     ours = time.perf_counter() - t0
     out = {
-        "stage": method if cluster == "entity" else f"{method[:2]}, by {cluster}",
+        "stage": method if cluster == "entity" else f"{method}, by {cluster}",
         "rows": len(df),
         "seconds": ours,
         "simple_att": float(res.simple["att"].iloc[0]),
@@ -158,7 +158,7 @@ def run_stage(name: str, n: int) -> dict:
 
 def report(r: dict) -> None:
     line = (
-        f"{r['stage']:<18} rows={r['rows']:>9,}  ours={r['seconds']:7.2f} s  "
+        f"{r['stage']:<30} rows={r['rows']:>9,}  ours={r['seconds']:7.2f} s  "
         f"peak RSS={r['peak_rss_mib']:8.0f} MiB"
     )
     if "pyfixest_seconds" in r:
