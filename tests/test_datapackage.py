@@ -18,7 +18,7 @@ from cases.errors import DataValidationError
 from cases.paths import DATA
 from cases.public_data import DATAPACKAGE, update_hashes, verify_package
 
-EXPECTED_TABLES = {
+PUBLIC_TABLES = {
     "national_rural_poverty",
     "poor_area_rural_income",
     "county_exit_counts",
@@ -26,8 +26,23 @@ EXPECTED_TABLES = {
     "census_population",
     "international_poverty",
     "locality_facts",
-    "mpdta",  # published example data for the panel tests (data/external/)
 }
+EXPECTED_TABLES = PUBLIC_TABLES | {
+    "mpdta",  # published example data for the panel tests (data/external/)
+    "abstract_segments",  # coded paraphrases of the five abstracts (project input)
+}
+#: Folders and files of data/ whose files the analyses read; each must be a package resource.
+INPUT_GLOBS = (
+    "raw/*.csv",
+    "external/*.csv",
+    "cases/*.yaml",
+    "instruments/*.yaml",
+    "qual/*",
+    "synth/*.yaml",
+    "samples/*.csv",
+    "vocabulary.yaml",
+    "cross_case_headlines.yaml",
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,17 +63,38 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def package_copy(tmp_path: Path) -> Path:
-    """A copy of data/datapackage.json, data/raw/ and data/external/ in a temporary directory."""
-    shutil.copy(DATAPACKAGE, tmp_path / "datapackage.json")
-    shutil.copytree(DATA / "raw", tmp_path / "raw")
-    shutil.copytree(DATA / "external", tmp_path / "external")
+    """A copy of data/ (the package and its files) in a temporary directory."""
+    shutil.copytree(DATA, tmp_path, dirs_exist_ok=True)
     return tmp_path / "datapackage.json"
 
 
 def test_frictionless_validation_of_whole_package_passes_offline(no_network: None) -> None:
     report = frictionless.validate(str(DATAPACKAGE))
     assert report.valid, report.flatten(["taskNumber", "rowNumber", "fieldName", "type", "note"])
-    assert {task.name for task in report.tasks} == EXPECTED_TABLES
+    assert {task.name for task in report.tasks} == {r["name"] for r in _resources()}
+    assert {t.name for t in report.tasks if t.type == "table"} == EXPECTED_TABLES
+
+
+def _resources() -> list[dict]:
+    return json.loads(DATAPACKAGE.read_text(encoding="utf-8"))["resources"]
+
+
+def test_every_input_file_of_the_analyses_is_a_resource() -> None:
+    files = {p.relative_to(DATA).as_posix() for g in INPUT_GLOBS for p in DATA.glob(g)}
+    files = {f for f in files if not f.endswith("README.md")}
+    assert files <= {r["path"] for r in _resources()}, sorted(
+        files - {r["path"] for r in _resources()}
+    )
+    assert len(files) >= 27  # 7 public tables, mpdta, 5 + 5 case files, 3 instruments, ...
+
+
+def test_frictionless_detects_a_changed_yaml_file(package_copy: Path, no_network: None) -> None:
+    # File resources are checked by hash and size: an edited codebook must fail validation.
+    path = package_copy.parent / "qual" / "codebook.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    report = frictionless.validate(str(package_copy))
+    assert not report.valid
+    assert {e[0] for e in report.flatten(["type"])} == {"hash-count", "byte-count"}
 
 
 def test_frictionless_detects_a_corrupted_cell(package_copy: Path, no_network: None) -> None:
@@ -92,9 +128,10 @@ def test_every_resource_hash_matches_recomputed_sha256(descriptor: dict) -> None
         assert resource["bytes"] == len(data), resource["path"]
 
 
-def test_verify_package_returns_digests_for_every_table() -> None:
+def test_verify_package_returns_digests_for_every_resource() -> None:
     digests = verify_package()
-    assert set(digests) == EXPECTED_TABLES
+    assert set(digests) == {r["name"] for r in _resources()}
+    assert EXPECTED_TABLES < set(digests)
 
 
 def test_verify_package_names_the_mismatching_file(package_copy: Path) -> None:
@@ -132,9 +169,23 @@ def test_update_then_verify_roundtrip_and_any_change_is_caught(
         verify_package(package)
 
 
-def test_every_resource_is_real_sourced_licensed_and_keyed(descriptor: dict) -> None:
-    assert {r["name"] for r in descriptor["resources"]} == EXPECTED_TABLES
+def test_every_resource_has_a_role_sources_licence_and_simulated_flag(descriptor: dict) -> None:
+    roles = {"public_statistics", "external_example", "project_input"}
     for resource in descriptor["resources"]:
+        name = resource["name"]
+        assert resource["role"] in roles, name
+        assert isinstance(resource["simulated"], bool), name
+        assert resource["sources"] and all(s["title"] for s in resource["sources"]), name
+        assert resource["licenses"], name
+        assert resource["title"] and resource["description"], name
+    simulated = {r["path"] for r in descriptor["resources"] if r["simulated"]}
+    assert simulated == {p.relative_to(DATA).as_posix() for p in DATA.glob("samples/*.csv")}
+
+
+def test_every_public_table_is_real_sourced_licensed_and_keyed(descriptor: dict) -> None:
+    public = [r for r in descriptor["resources"] if r["role"] != "project_input"]
+    assert {r["name"] for r in public} == PUBLIC_TABLES | {"mpdta"}
+    for resource in public:
         name = resource["name"]
         assert resource["simulated"] is False, name
         assert not Path(resource["path"]).is_absolute(), name
@@ -151,14 +202,17 @@ def test_quantities_carry_units(descriptor: dict) -> None:
     # Every count, amount or share field states its unit (identifiers and years do not need one).
     no_unit_needed = {"year", "exit_year", "code_2010", "code_2020", "fact_id", "value"}
     no_unit_needed |= {"countyreal", "treat"}  # mpdta: identifier and 0/1 indicator
+    no_unit_needed |= {"sentence", "start", "end"}  # abstract_segments: positions in a text
     for resource in descriptor["resources"]:
-        for field in resource["schema"]["fields"]:
+        for field in resource.get("schema", {}).get("fields", []):
             if field["type"] in ("integer", "number") and field["name"] not in no_unit_needed:
                 assert field.get("unit"), f"{resource['name']}.{field['name']} has no unit"
 
 
 def test_csv_files_are_utf8_with_one_header_row_matching_the_schema(descriptor: dict) -> None:
     for resource in descriptor["resources"]:
+        if "schema" not in resource:
+            continue
         path = DATA / resource["path"]
         text = path.read_bytes().decode("utf-8")  # raises if not UTF-8
         assert not text.startswith("\ufeff"), f"{path.name} has a byte-order mark"
@@ -172,3 +226,23 @@ def test_wdi_and_census_licences_are_stated(descriptor: dict) -> None:
     by_name = {r["name"]: r for r in descriptor["resources"]}
     assert by_name["international_poverty"]["licenses"][0]["name"] == "CC-BY-4.0"
     assert by_name["census_population"]["licenses"][0]["name"] == "MIT"
+
+
+def test_runs_stop_on_a_changed_public_table_but_not_on_an_edited_project_file(
+    package_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Authors edit registry and parameter files between runs (the tests check those hashes);
+    # a transcribed public table must never change silently.
+    from cases import paths, pipeline
+
+    monkeypatch.setattr(paths, "DATA", package_copy.parent)
+    case = package_copy.parent / "cases" / "h_county.yaml"
+    case.write_text(case.read_text(encoding="utf-8") + "# note\n", encoding="utf-8")
+    pipeline.verify_data_package()  # no error
+    with pytest.raises(DataValidationError, match=r"case_h_county[\s\S]*update_hashes"):
+        verify_package(package_copy)
+    table = package_copy.parent / "raw" / "locality_facts.csv"
+    table.write_bytes(table.read_bytes() + b"\n")
+    with pytest.raises(DataValidationError, match=r"locality_facts\.csv") as info:
+        pipeline.verify_data_package()
+    assert "case_h_county" not in str(info.value)

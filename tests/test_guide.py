@@ -233,7 +233,11 @@ def test_scaffold_preview_reports_the_new_files_and_leaves_the_project_alone():
         "book/cases/my_town/index.md": "created",
         "book/_toc.yml": "updated",
         "book/references.bib": "updated",
+        "data/datapackage.json": "updated",
     }
+    package_before = (paths.DATA / "datapackage.json").read_bytes()
+    guide.scaffold_preview("my_town", title="My Town", province="Yunnan")
+    assert (paths.DATA / "datapackage.json").read_bytes() == package_before
 
 
 def test_citation_is_rendered_from_citation_cff():

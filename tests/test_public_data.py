@@ -43,9 +43,12 @@ def national() -> pd.DataFrame:
 # ---------------------------------------------------------------- loaders
 
 
-def test_table_names_lists_every_resource() -> None:
+def test_table_names_lists_every_table_and_no_file_resource() -> None:
     assert "census_population" in table_names()
-    assert len(table_names()) == 8  # seven China tables + mpdta
+    assert len(table_names()) == 9  # seven China tables, mpdta, the coded abstract segments
+    assert "codebook" not in table_names()
+    with pytest.raises(UnknownTableError, match=r"'codebook'.*yaml file, not a table"):
+        load_table("codebook")
 
 
 def test_load_table_applies_schema_dtypes(national: pd.DataFrame) -> None:
@@ -119,9 +122,7 @@ def test_source_line_cites_publisher_and_licence() -> None:
 
 
 def test_update_hashes_keeps_the_rest_of_the_descriptor(tmp_path: Path) -> None:
-    shutil.copy(DATAPACKAGE, tmp_path / "datapackage.json")
-    shutil.copytree(DATA / "raw", tmp_path / "raw")
-    shutil.copytree(DATA / "external", tmp_path / "external")
+    shutil.copytree(DATA, tmp_path, dirs_exist_ok=True)
     before = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
     update_hashes(tmp_path / "datapackage.json")
     after = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))

@@ -44,7 +44,11 @@ def test_new_case_writes_a_valid_registry_file_params_chapter_toc_and_bib(scaffo
     assert toc.index("cases/sixth_case/case_profile") < toc.index("cross_case")
     assert "@misc{thesis_sixth_case," in (root / "book" / "references.bib").read_text("utf-8")
     assert {p.name for p in made.created} == {"sixth_case.yaml", "index.md"}
-    assert len(made.created) == 3 and len(made.modified) == 2
+    assert len(made.created) == 3 and len(made.modified) == 3
+    # The registry file joins the data package with its hash, so verification passes.
+    from cases.public_data import verify_package
+
+    assert "case_sixth_case" in verify_package(root / "data" / "datapackage.json")
 
 
 def test_toc_comments_and_other_entries_are_kept(scaffolded):
@@ -86,8 +90,10 @@ def test_a_failure_half_way_leaves_nothing_behind(project_copy):
     # A toc without a "Cases" part: refused before anything is written.
     toc = project_copy / "book" / "_toc.yml"
     toc.write_text(toc.read_text(encoding="utf-8").replace("caption: Cases", "caption: X"))
+    package = (project_copy / "data" / "datapackage.json").read_bytes()
     with pytest.raises(scaffold.ScaffoldError, match="Cases"):
         scaffold.new_case("seventh_case", root=project_copy)
+    assert (project_copy / "data" / "datapackage.json").read_bytes() == package
     assert not (project_copy / "data" / "cases" / "seventh_case.yaml").exists()
     assert not (project_copy / "book" / "cases" / "seventh_case").exists()
 

@@ -770,7 +770,8 @@ def scaffold_preview(
     """What ``cases new SLUG --title ... --province ...`` writes, found by running it.
 
     :func:`cases.scaffold.new_case` runs in a scratch copy of the files it reads and edits
-    (``book/_toc.yml``, ``book/references.bib``, ``data/vocabulary.yaml``), so the project is
+    (``book/_toc.yml``, ``book/references.bib``, ``data/vocabulary.yaml``,
+    ``data/datapackage.json``), so the project is
     not touched. Columns: ``file`` (relative path), ``action`` (``created``/``updated``),
     ``lines`` (lines in the new file, or lines added).
 
@@ -782,7 +783,12 @@ def scaffold_preview(
     scratch = Path(tempfile.mkdtemp(prefix="scaffold-"))
     try:
         before: dict[str, int] = {}
-        for rel in ("book/_toc.yml", "book/references.bib", "data/vocabulary.yaml"):
+        for rel in (
+            "book/_toc.yml",
+            "book/references.bib",
+            "data/vocabulary.yaml",
+            "data/datapackage.json",
+        ):
             source = paths.ROOT / rel
             target = scratch / rel
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,7 @@ import os
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -841,8 +841,11 @@ def _iter_resource_paths(resource: Mapping[str, object]) -> Iterable[str]:
         yield from (str(p) for p in path)
 
 
-def verify_checksums(datapackage_path: str | os.PathLike[str]) -> dict[str, str]:
-    """Recompute the SHA-256 of every resource in a Frictionless ``datapackage.json``.
+def verify_checksums(
+    datapackage_path: str | os.PathLike[str], roles: Collection[str] | None = None
+) -> dict[str, str]:
+    """Recompute the SHA-256 of every resource in a Frictionless ``datapackage.json``
+    (with ``roles``, only of the resources whose ``role`` property is one of them).
 
     Rule: each resource's ``path`` (relative to the descriptor's folder; a list of paths is
     hashed as their concatenation, as Frictionless does for multipart resources) must exist
@@ -878,6 +881,8 @@ def verify_checksums(datapackage_path: str | os.PathLike[str]) -> dict[str, str]
         if not isinstance(resource, dict):
             problems.append(f"resource {name}: not an object")
             continue
+        if roles is not None and resource.get("role") not in roles:
+            continue
         paths = list(_iter_resource_paths(resource))
         if not paths:
             problems.append(f"resource {name}: no 'path'")
@@ -909,6 +914,8 @@ def verify_checksums(datapackage_path: str | os.PathLike[str]) -> dict[str, str]
         if actual != hexdigest.lower():
             problems.append(
                 f"resource {name}: file {label} has sha256 {actual}, expected {hexdigest.lower()}"
+                " (after a deliberate edit, record it: python -c 'from cases.public_data import "
+                "update_hashes; update_hashes()')"
             )
         else:
             verified[label] = actual

@@ -3,15 +3,19 @@
 The tables are transcriptions of real published figures (NBS releases and their press
 reprints, provincial exit announcements, the 2010 and 2020 census compilation of Dong, Du &
 Liu 2022, and World Bank WDI). Each resource in the Frictionless Data Package (Frictionless
-Data, "Data Package" and "Table Schema" specifications, v1) carries its schema, sources,
-licences and a ``hash`` of ``"sha256:<hex>"`` for its file.
+Data, "Data Package" and "Table Schema" specifications, v1) carries its sources, licences, a
+``role`` and a ``hash`` of ``"sha256:<hex>"`` for its file. The package lists every input
+file of the analyses: the public statistics (``role: public_statistics``, tables with a
+schema), the panel example of the tests (``external_example``) and the files written for the
+compendium (``project_input``: registry, vocabulary, codebook and coded segments, instruments,
+generator parameters, sample exports), most of them YAML files described as ``type: file``.
 
 Developers who change a table run :func:`update_hashes` once, then re-run the tests::
 
     python -c "from cases.public_data import update_hashes; update_hashes()"
 
 Public API: :func:`table_names`, :func:`load_table`, :func:`source_line`,
-:func:`verify_package`, :func:`update_hashes`.
+:func:`verify_package`, :func:`update_hashes`, :func:`add_file_resource`.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from cases.paths import DATA
 __all__ = [
     "DATAPACKAGE",
     "UnknownTableError",
+    "add_file_resource",
     "load_table",
     "source_line",
     "table_names",
@@ -86,12 +91,13 @@ def _sha256(path: Path) -> str:
 
 
 def table_names(datapackage_path: str | os.PathLike[str] = DATAPACKAGE) -> list[str]:
-    """Return the resource names of the data package, in package order.
+    """Return the names of the package's tables (resources with a Table Schema, which
+    :func:`load_table` reads), in package order; file resources such as YAML are left out.
 
     Raises :class:`~cases.errors.DataValidationError` if the descriptor is missing or invalid.
     """
     descriptor = _read_descriptor(datapackage_path)
-    return [r["name"] for r in descriptor.get("resources", [])]
+    return [r["name"] for r in descriptor.get("resources", []) if "schema" in r]
 
 
 def _convert(
@@ -142,6 +148,11 @@ def load_table(name: str, datapackage_path: str | os.PathLike[str] = DATAPACKAGE
     """
     descriptor = _read_descriptor(datapackage_path)
     resource = _resource(descriptor, name, str(datapackage_path))
+    if "schema" not in resource:
+        raise UnknownTableError(
+            f"resource {name!r} in {datapackage_path} is a {resource.get('format', 'file')} "
+            f"file, not a table; tables: {', '.join(table_names(datapackage_path))}"
+        )
     path = Path(datapackage_path).parent / resource["path"]
     fields = resource["schema"]["fields"]
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
@@ -214,3 +225,63 @@ def update_hashes(datapackage_path: str | os.PathLike[str] = DATAPACKAGE) -> dic
         raise DataValidationError(str(path), missing)
     path.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return digests
+
+
+def add_file_resource(
+    datapackage_path: str | os.PathLike[str],
+    path: str,
+    *,
+    name: str,
+    title: str,
+    description: str,
+) -> dict[str, Any]:
+    """Append the project file ``path`` (relative to the descriptor's folder, e.g.
+    ``cases/<slug>.yaml``) as a ``type: file`` resource with ``role: project_input``, the
+    project's MIT licence, ``simulated: false`` and its current sha256 and size; the
+    descriptor is rewritten atomically. Returns the new resource.
+
+    Raises:
+        DataValidationError: the file is missing, or a resource already has that name or path.
+    """
+    from cases.atomic import write_atomic
+
+    package = Path(datapackage_path)
+    descriptor = _read_descriptor(package)
+    file = package.parent / path
+    taken = [
+        r.get("name")
+        for r in descriptor.get("resources", [])
+        if name == r.get("name") or path == r.get("path")
+    ]
+    if taken:
+        raise DataValidationError(str(package), [f"resource {taken[0]!r} already lists {path}"])
+    if not file.is_file():
+        raise DataValidationError(str(package), [f"{path} (resource {name}): not found"])
+    fmt = file.suffix.lstrip(".") or "file"
+    resource = {
+        "name": name,
+        "path": path,
+        "title": title,
+        "description": description,
+        "role": "project_input",
+        "type": "file",
+        "scheme": "file",
+        "format": fmt,
+        "mediatype": "application/yaml" if fmt in ("yaml", "yml") else "application/octet-stream",
+        "encoding": "utf-8",
+        "simulated": False,
+        "sources": [{"title": "Written for this compendium (see the file's header comment)"}],
+        "licenses": [
+            {
+                "name": "MIT",
+                "title": "MIT (written for this compendium)",
+                "path": "https://opensource.org/license/mit",
+            }
+        ],
+        "bytes": file.stat().st_size,
+        "hash": f"sha256:{_sha256(file)}",
+    }
+    descriptor.setdefault("resources", []).append(resource)
+    text = json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(package, text.encode("utf-8"))
+    return resource

@@ -22,6 +22,7 @@ import yaml
 from cases import paths
 from cases.atomic import write_atomic
 from cases.errors import RegistryError
+from cases.public_data import add_file_resource
 from cases.registry import load_vocabulary, parse_case_file
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
@@ -264,8 +265,9 @@ def new_case(
 
     Writes ``data/cases/<slug>.yaml`` (validated against the registry schema and vocabulary),
     ``params/<slug>.yaml`` (the case profile only), ``book/cases/<slug>/index.md``; appends the
-    chapter to the ``Cases`` part of ``book/_toc.yml`` and a ``thesis_<slug>`` entry (author
-    unknown) to ``book/references.bib``. Unset ``title``, ``province`` and ``place`` become
+    chapter to the ``Cases`` part of ``book/_toc.yml``, a ``thesis_<slug>`` entry (author
+    unknown) to ``book/references.bib`` and, where ``data/datapackage.json`` exists, the
+    registry file as a resource with its hash. Unset ``title``, ``province`` and ``place`` become
     TODO placeholders.
 
     Raises:
@@ -291,12 +293,25 @@ def new_case(
         raise ScaffoldError(f"book/references.bib already has an entry thesis_{slug}")
 
     case_path = root / "data" / "cases" / f"{slug}.yaml"
+    package_path = root / "data" / "datapackage.json"
+    package_before = package_path.read_text(encoding="utf-8") if package_path.is_file() else ""
     created: list[Path] = []
     modified: list[Path] = []
     try:
         _write_new(case_path, case_yaml(slug, title, province, place), created)
         vocabulary = load_vocabulary(root / "data" / "vocabulary.yaml")
         parse_case_file(case_path, vocabulary)  # the template must pass, or nothing is kept
+        if package_path.is_file():
+            add_file_resource(
+                package_path,
+                f"cases/{slug}.yaml",
+                name=f"case_{slug}",
+                title=f"Case registry entry: {slug}",
+                description="Design, informants, actors, problems and recommendations of one "
+                "thesis, in the project's own words (read by cases.registry). After editing, "
+                "record the new hash with cases.public_data.update_hashes().",
+            )
+            modified.append(package_path)
         _write_new(root / "params" / f"{slug}.yaml", params_yaml(slug), created)
         _write_new(root / "book" / "cases" / slug / "index.md", chapter_md(slug, title), created)
         write_atomic(toc_path, toc_after)
@@ -314,5 +329,7 @@ def new_case(
             write_atomic(toc_path, toc_before)
         if bib_path in modified:
             write_atomic(bib_path, bib_before)
+        if package_path in modified:
+            write_atomic(package_path, package_before)
         raise
     return NewCase(slug=slug, created=tuple(created), modified=tuple(modified))
