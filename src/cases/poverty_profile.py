@@ -10,9 +10,9 @@ bootstrap intervals for every estimate. ``notebooks/simulation.ipynb`` renders
 
 Rules
 -----
-- **Unit.** A household counts once (shares of households, as the published registered
-  incidences are) unless ``weight_by_persons`` is set (weights = household size, shares of
-  persons). Income is per-capita income in yuan per person per year, current prices.
+- **Unit.** A household counts once (shares of households) unless ``weight_by_persons`` is
+  set (weights = household size, shares of persons, as published incidences are). Income is
+  per-capita income in yuan per person per year, current prices.
 - **Absolute line** of a year, first match wins (:func:`absolute_line`): a line passed by the
   user; the national rural line (2010 standard in current prices) from
   ``data/raw/national_rural_poverty.csv`` when its status is ``published``; for simulated data,
@@ -775,8 +775,9 @@ def _write_prose(prof: PovertyProfile, own_share: float | None, mpi_k: float, da
     intro.append(
         "Shares are shares of persons (households weighted by their size)."
         if prof.weight_by_persons
-        else "Each household counts once, so shares are shares of households, as the published "
-        "registered incidences are."
+        else "Each household counts once, so shares are shares of households. Published "
+        "incidences are shares of persons; the parameter `weight_by_persons` weights households "
+        "by their size to match them."
     )
     if prof.case == "shandong_a_town":
         intro.append(
@@ -784,7 +785,7 @@ def _write_prose(prof: PovertyProfile, own_share: float | None, mpi_k: float, da
             "share on this page is a share of registered poor households, not of the town."
         )
     if prof.simulated:
-        intro.append(_calibration_sentence(prof.case, p))
+        intro.append(_calibration_sentence(prof.case, p, data))
     md["intro"] = " ".join(intro)
 
     # Income distribution and Gini
@@ -959,8 +960,9 @@ def _last_line_year() -> int:
     return int(national.loc[national["poverty_line_status"] == "published", "year"].max())
 
 
-def _calibration_sentence(case: str, p: _Prose) -> str:
-    """How the simulated income distribution was set (from data/synth/<case>.yaml)."""
+def _calibration_sentence(case: str, p: _Prose, data: Any = None) -> str:
+    """How the simulated income distribution was set (from data/synth/<case>.yaml); ``data``
+    (the simulated tables) gives the realised sample shares where they differ by chance."""
     par = {k: v["value"] for k, v in synth.load_params(case)["parameters"].items()}
     head = "The income distribution was set by the simulation, not observed: "
     tail = (
@@ -972,7 +974,8 @@ def _calibration_sentence(case: str, p: _Prose) -> str:
             "its spread was chosen so that "
             f"{_pct(p, 'calib_incidence', par['incidence_2014'])} of households fall below the "
             f"2014 line of {p.num('calib_line', float(par['poverty_line_2014']), ',.0f')} yuan "
-            "(Liupanshui's published registered incidence of 2014), with mean income "
+            "(Liupanshui's published incidence of 2014, a share of persons, used here as a "
+            "share of households), with mean income "
             f"{p.num('calib_mean', float(par['income_mean_2014']), ',.0f')} yuan; the reform's "
             "planted income effect is added in the villages that adopted it."
         )
@@ -999,9 +1002,15 @@ def _calibration_sentence(case: str, p: _Prose) -> str:
             f"{p.num('calib_log_sd', float(par['income_log_sd']), '.2f')}."
         )
     else:  # pingliang
+        share = float(data["households"]["registered_poor"].mean()) if data is not None else None
+        sample = (
+            f" (in this sample {_pct(p, 'registered_share', share)})" if share is not None else ""
+        )
         body = (
-            f"{_pct(p, 'calib_incidence', par['incidence_2014'])} of households are registered "
-            "poor at end-2014 (Zhuanglang County's published incidence), with a mean income of "
+            f"households are registered poor at end-2014 with probability "
+            f"{_pct(p, 'calib_incidence', par['incidence_2014'])}{sample}, Zhuanglang County's "
+            "published incidence (a share of persons, used here as a share of households), "
+            "with a mean income of "
             f"{p.num('calib_mean', float(par['poor_income_2014']), ',.2f')} yuan among them "
             "(Zhuanglang's published figure); other households' mean income is set from the "
             "published poor-area series."
@@ -1025,24 +1034,51 @@ def _mpi_prose(prof: PovertyProfile, p: _Prose, k: float, unit: str) -> str:
     spec = measures.TWO_ASSURANCES_THREE_GUARANTEES
     dims = {d: sum(res.contribution[n] for n in names) for d, names in spec.dimensions.items()}
     top_dim = max(dims, key=dims.get)
-    top_name = contrib.index[0].replace("_", " ")
+    # Indicators whose contributions tie with the largest (to 4 decimals) are named together.
+    tied = [n for n, v in contrib.items() if round(v, 4) == round(contrib.iloc[0], 4)]
+    top_names = _join([f"'{n.replace('_', ' ')}'" for n in tied])
     top_share = _pct(p, "mpi_top_contribution", contrib.iloc[0])
     dim_share = _pct(p, "mpi_top_dimension_contribution", dims[top_dim])
+    short = [n for n in spec if spec[n] < k]
     text = (
-        "The six indicators of the 'two assurances, three guarantees' standard are weighted "
-        "by dimension (table below). A household is multidimensionally poor when its weighted "
+        "Six indicators put the standard into numbers: income below the line; food and clothing "
+        "(the two assurances, one indicator); compulsory education, basic medical care and safe "
+        "housing (the three guarantees); and safe drinking water. They are weighted by "
+        "dimension (table below). A household is multidimensionally poor when its weighted "
         f"deprivation score reaches k = {p.num('mpi_k', float(k), '.2f')}. Then the "
         f"headcount H is {_pct(p, 'mpi_h', res.H)}, the average intensity A among the poor "
         f"is {p.num('mpi_a', float(res.A), '.3f')}, and the adjusted headcount M0 = H x A is "
         f"{p.num('mpi_m0', float(res.M0), '.3f')} (standard error "
         f"{p.num('mpi_m0_se', ci.std_error, '.3f')}; 95% interval "
-        f"{p.num('mpi_m0_low', ci.ci_low, '.3f')} to {p.num('mpi_m0_high', ci.ci_high, '.3f')}). "
-        "The official exit standard works like the union rule: a household counts as poor "
-        "when it fails any one indicator. By that rule, "
-        f"{_pct(p, 'mpi_h_union', prof.mpi.union_headcount)} of {unit} are poor. The "
-        f"indicator '{top_name}' contributes the most to M0 ({top_share}), and the "
-        f"dimension '{top_dim.replace('_', ' ')}' contributes {dim_share}."
+        f"{p.num('mpi_m0_low', ci.ci_low, '.3f')} to {p.num('mpi_m0_high', ci.ci_high, '.3f')})."
     )
+    if short:
+        names = _join([f"'{n.replace('_', ' ')}'" for n in short])
+        weights = "weights" if len(short) > 1 else "weight"
+        are, one = ("are", "either deprivation") if len(short) > 1 else ("is", "that deprivation")
+        text += (
+            f" The {weights} of {names} {are} below k, so {one} alone does not make a "
+            "household multidimensionally poor; it takes one more deprivation. This is the "
+            "difference from the official checks, which work like the union rule: a household "
+            "that fails any one requirement counts as poor."
+        )
+    else:
+        text += " The official checks work like the union rule: failing any one counts."
+    if len(tied) > 1:
+        leader = f"The indicators {top_names} contribute the most to M0 ({top_share} each)"
+    else:
+        leader = f"The indicator {top_names} contributes the most to M0 ({top_share})"
+    text += (
+        f" By the union rule, {_pct(p, 'mpi_h_union', prof.mpi.union_headcount)} of {unit} "
+        f"are poor. {leader}, and the dimension '{top_dim.replace('_', ' ')}' contributes "
+        f"{dim_share}."
+    )
+    year = prof.layout.indicator_year
+    if year is not None and year < 2019:
+        text += (
+            " Safe drinking water became a formal part of the checks only in 2019; applied to "
+            f"{p.num('indicator_year', year)} it measures more than the standard of that year did."
+        )
     param = prof.layout.indicator_line_parameter
     if prof.simulated and param:
         entry = synth.load_params(prof.case)["parameters"][param]
@@ -1050,9 +1086,9 @@ def _mpi_prose(prof: PovertyProfile, p: _Prose, k: float, unit: str) -> str:
         text += (
             " In the simulated data the income indicator marks income below "
             f"{p.num('mpi_income_line', float(entry['value']), ',.0f')} yuan per person a year "
-            f"({basis}, parameter `{param}`); the other five indicators are drawn with assumed "
-            "rates that are higher for income-poor households (see 'How the data were "
-            "simulated')."
+            f"({basis}; parameter `{param}`: {entry['meaning'].split(';')[0]}); the other five "
+            "indicators are drawn with assumed rates that are higher for income-poor "
+            "households (see 'How the data were simulated')."
         )
     if prof.layout.indicator_year is not None and prof.layout.indicator_year != prof.year:
         yr = p.num("year", prof.year)
@@ -1234,7 +1270,7 @@ def comparison_table(profile: PovertyProfile) -> pd.DataFrame:
             (
                 prob.description.capitalize() + ".",
                 "This page sees only registered households, so it cannot say who was left out; "
-                "the targeting analysis compares assistance with income.",
+                "the participation analysis relates the assistance received to income.",
                 "Income and assistance received for all households of the town, registered or not.",
             )
         )
@@ -1303,25 +1339,6 @@ def comparison_table(profile: PovertyProfile) -> pd.DataFrame:
                 "Six of the town's ten villages were registered as poor (research question).",
                 f"Headcount at the {line_text} by village group in {data}: {by_group}.{planted}",
                 "Household incomes by village from the town's records or a survey.",
-            )
-        )
-    if profile.mpi is not None and profile.case != "h_county":
-        res = profile.mpi.result
-        top = res.contribution.idxmax().replace("_", " ")
-        rows.append(
-            (
-                "A household leaves poverty when it meets the 'two assurances, three "
-                "guarantees' (the national exit standard the case worked under).",
-                f"In {data}, {_fmt_pct(profile.mpi.union_headcount)} of households fail at "
-                f"least one of the six indicators; M0 = {res.M0:.3f} at k = {res.k:g}, with "
-                f"'{top}' contributing most."
-                + (
-                    " The non-income deprivation rates are assumed, not observed."
-                    if profile.simulated
-                    else ""
-                ),
-                "The six indicators for every household from the registration or exit-"
-                "verification records, not only for registered households.",
             )
         )
     return pd.DataFrame(
