@@ -240,6 +240,10 @@ def test_describe_documents_dgp_parameters_and_planted_effects(slug):
         assert f"`{name}`" in md
     for table in synth.TABLE_SCHEMAS[slug]:
         assert f"{slug}/{table}.csv" in md
+    # The docstrings are reStructuredText; the book page is Markdown: no role or "::" leaks.
+    dgp = md.split("### Parameters")[0]
+    assert ":func:" not in dgp and ":data:" not in dgp
+    assert not [line for line in dgp.splitlines() if line.rstrip().endswith("::")]
 
 
 @settings(max_examples=60, deadline=None)

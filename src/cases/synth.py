@@ -69,6 +69,7 @@ import itertools
 import json
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -942,8 +943,10 @@ def _gen_liupanshui(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict
     (before reform effects). The effect grows with exposure, so a static TWFE coefficient is a
     biased summary (Goodman-Bacon 2021) while Callaway-Sant'Anna recovers ``tau``.
 
-    **Return migration** (binary): ``returned_migrant_it ~ Bernoulli(return_migrant_base_rate
-    + return_migrant_effect * treated_it)`` — a constant effect on the probability.
+    **Return migration** (binary), a constant effect on the probability::
+
+        returned_migrant_it ~ Bernoulli(return_migrant_base_rate
+                                        + return_migrant_effect * treated_it)
 
     **Survey** (a ``survey_fraction`` sample of households, 2019). Role ``poor_household`` if the
     household's 2014 income was below the 2014 line. For each channel c, latent exposure
@@ -1259,7 +1262,7 @@ def _gen_w_town(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str
     records over 2021-2023 (``R = assistance_rate_ratio_monitored``, planted); actor by
     ``actor_shares``, kind by ``kind_by_actor``, value lognormal (median by kind).
 
-    **Deprivations** (2021, the first year of the monitoring mechanism): the shared indicator
+    **Deprivations** (2021, the first year after the campaign ended): the shared indicator
     block (below) with income poverty ``y_i,2021 < monitoring_income_line_2021``; after the
     campaign the deprivation rates are low, and the indicators say who would be flagged.
     """
@@ -1941,6 +1944,16 @@ def _cell(text: Any) -> str:
     return _fmt(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _markdown_doc(obj: Any) -> str:
+    """A docstring as MyST Markdown: reST roles (``:func:`x```) become code, ``::`` that opens
+    a literal block becomes ``:`` (the indented block is already a Markdown code block) and
+    double backticks become single ones."""
+    text = inspect.getdoc(obj) or ""
+    text = re.sub(r":(?:func|data|class|meth|mod|attr):`~?([^`]+)`", r"`\1`", text)
+    text = re.sub(r"\s*::$", ":", text, flags=re.M)
+    return re.sub(r"``(.+?)``", r"`\1`", text, flags=re.S)
+
+
 def describe(slug: str, params_path: str | os.PathLike[str] | None = None) -> str:
     """Markdown section "How the data were simulated" for one case.
 
@@ -1962,12 +1975,12 @@ def describe(slug: str, params_path: str | os.PathLike[str] | None = None) -> st
         "",
         "### Data-generating process",
         "",
-        inspect.getdoc(gen) or "",
+        _markdown_doc(gen),
     ]
     if "motivation_item_loading" in raw["parameters"]:
-        out += ["", "Shared motivation block:", "", inspect.getdoc(_motivation) or ""]
+        out += ["", "Shared motivation block:", "", _markdown_doc(_motivation)]
     if "deprivation_if_poor" in raw["parameters"]:
-        out += ["", "Shared indicator block:", "", inspect.getdoc(_indicators) or ""]
+        out += ["", "Shared indicator block:", "", _markdown_doc(_indicators)]
     out += [
         "",
         "### Parameters",
