@@ -49,7 +49,12 @@ def test_profile_table_counts_and_means_by_hand():
         {"listed": [1, 1, 0, 0, 0], "need": [1, 0, 1, 1, 0], "x": [2.0, 4.0, 1.0, 3.0, 10.0]}
     )
     out = tg.profile_table(df, "listed", "need", ["x"], need_label="poor")
-    assert list(out.loc["Households"]) == [1.0, 2.0, 1.0, 1.0]
+    assert list(out.columns) == [
+        "Listed, poor (n = 1)",
+        "Missed (poor, not listed) (n = 2)",
+        "Listed, not poor (n = 1)",
+        "Neither (n = 1)",
+    ]
     # missed (poor, not listed): x = 1 and 3 -> mean 2
     assert list(out.loc["x"]) == [2.0, 2.0, 4.0, 10.0]
 

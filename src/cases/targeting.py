@@ -323,7 +323,7 @@ def errors_table(
                 "Error": "Inclusion (listed, not in need)"
                 if kind == "inclusion"
                 else "Exclusion (in need, not listed)",
-                "Denominator": counts[label]["listed" if kind == "inclusion" else "in_need"],
+                "Denominator": int(counts[label]["listed" if kind == "inclusion" else "in_need"]),
                 "Share": float(row["error"]),
                 "SE": float(row["se"]),
                 "95% CI low": float(row["ci_low"]),
@@ -530,7 +530,8 @@ def profile_table(
     """Mean of each covariate in the four targeting cells (listed x in need), with counts.
 
     Columns: "Listed, in need", "Missed (in need, not listed)", "Listed, not in need",
-    "Neither"; a first row ``Households`` gives the counts. Means of 0/1 covariates are shares.
+    "Neither", each followed by its number of households, e.g. "Neither (n = 1,236)"; one row
+    per covariate. Means of 0/1 covariates are shares.
 
     Raises:
         DataValidationError: a missing column.
@@ -548,11 +549,10 @@ def profile_table(
     out = {}
     for name, (r, p) in cells.items():
         sub = df[(df[register] == r) & (df[need] == p)]
-        out[name] = [
-            float(len(sub)),
-            *[float(sub[c].mean()) if len(sub) else math.nan for c in covariates],
+        out[f"{name} (n = {len(sub):,})"] = [
+            float(sub[c].mean()) if len(sub) else math.nan for c in covariates
         ]
-    return pd.DataFrame(out, index=["Households", *[labels.get(c, c) for c in covariates]])
+    return pd.DataFrame(out, index=[labels.get(c, c) for c in covariates])
 
 
 def vulnerability_figure(
@@ -644,14 +644,21 @@ def claims_table(
     )
     for kind, tab in logits.items():
         top = tab.loc[tab["p"].idxmin()]
+        direction = "raises" if top["Log-odds"] > 0 else "lowers"
         shows += (
-            f" Strongest predictor of {kind}: {top['Term'].lower()} (log-odds "
-            f"{top['Log-odds']:.2f}, p {top['p']:.3f})."
+            f" Strongest predictor of {kind}: {top['Term'].lower()}, which {direction} it "
+            f"(log-odds {top['Log-odds']:.2f}, p {top['p']:.3f})."
         )
-    if simulated:
+    if simulated and design.planted_logit:
         shows += (
             " The data are simulated with planted error rates and drivers, so this shows what "
             "the method recovers, not that the thesis's claim holds."
+        )
+    elif simulated:
+        shows += (
+            " The data are simulated with planted error rates but no planted drivers: the "
+            "predictors act through the need measure, which is computed from the same traits; "
+            "this shows what the method measures, not that the thesis's claim holds."
         )
     return pd.DataFrame(
         [
@@ -681,6 +688,13 @@ class TargetingAnalysis:
     markdown: dict[str, str]
     simulated: bool
     extra: Any = None
+
+    @property
+    def need_caption(self) -> str:
+        """Caption of :meth:`need_figure` for this case."""
+        if self.case == "w_town":
+            return "Being on the monitoring list and estimated vulnerability, by list status."
+        return "Being on the register and need: share registered by deprivation score."
 
     def need_figure(self) -> mpl.figure.Figure:
         """The case's need figure: vulnerability by list status (w_town) or registration by
@@ -804,11 +818,20 @@ def analyse(
             f"vulnerable ({p.num('vulnerable_share', float(extra.share_vulnerable), '.3f')} of "
             "households)."
         )
-    if simulated:
+    if simulated and design.planted_logit:
         intro += (
             " The data are simulated: error rates and their drivers were planted as hypotheses "
             f"taken from the thesis (`data/synth/{case}.yaml`), so the page checks the methods, "
             "not the thesis's claims."
+        )
+    elif simulated:
+        intro += (
+            " The data are simulated: only the list's error rates were planted, the same for "
+            f"all households in need and for all others (`data/synth/{case}.yaml`), so the page "
+            "checks the methods, not the thesis's claims. The list depends on household traits "
+            "only through the need measure, which is itself computed from those traits; an "
+            "association of a trait with mis-targeting below comes from that, not from a "
+            "planted driver of the list."
         )
     md["intro"] = intro
     parts = []
@@ -825,11 +848,13 @@ def analyse(
         )
     if planted_err:
         parts.append(
-            "The planted values (implied by the planted rates) for the first measure are "
+            f"The planted values against {design.references[0].phrase} are "
             + " and ".join(
-                f"{p.num('planted_' + kind, v, '.2f')} ({kind})" for kind, v in planted_err.items()
+                f"{p.num('planted_' + kind, planted_err[kind], '.2f')} ({kind})"
+                for kind in ("inclusion", "exclusion")
+                if kind in planted_err
             )
-            + "."
+            + " (implied by the planted rates)."
         )
     parts.append(
         f"Intervals come from {p.num('bootstrap_reps', int(bootstrap_reps))} bootstrap samples "
