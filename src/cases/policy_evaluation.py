@@ -810,11 +810,14 @@ def analyse(
             )
         direction = _direction(s.loc["twfe", "att"], s.loc["cs", "att"], s.loc["cs", "se"])
         gap = float(abs(s.loc["twfe", "att"] - s.loc["cs", "att"]))
-        sentence += f" TWFE is {direction} the Callaway–Sant'Anna estimate" + (
-            "."
-            if direction == "close to"
-            else f" by {p.num(est.outcome.key + '_twfe_gap', gap, '.3f')}."
-        )
+        gap_text = p.num(est.outcome.key + "_twfe_gap", gap, ".3f")
+        if direction == "close to":
+            sentence += (
+                f" TWFE differs from the Callaway–Sant'Anna estimate by {gap_text}, less than "
+                "one standard error of the latter."
+            )
+        else:
+            sentence += f" TWFE is {direction} the Callaway–Sant'Anna estimate by {gap_text}."
         sentences.append(sentence)
     md["estimates"] = " ".join(sentences)
     comparison_units = "never-treated" if control == "never" else "never- and not-yet-treated"
@@ -878,10 +881,22 @@ def analyse(
             'treated"), whose average estimate is '
             f"{p.num('bacon_forbidden_estimate', est_forb, '.3f')}. "
             "When effects grow with time since adoption, the already-treated controls are still "
-            "gaining, so these comparisons subtract part of the effect: that is how TWFE ends up "
-            "below the robust estimates when the effect grows. When the effect is constant, "
-            "the same comparisons are harmless."
+            "gaining, so these comparisons subtract part of the effect and pull TWFE below the "
+            "robust estimates. When the effect is constant, the same comparisons are harmless."
         )
+        if first.effect is not None:
+            exposure = np.array([0.0, 3.0])
+            if np.allclose(first.effect(exposure), first.effect(exposure)[0]):
+                btxt += (
+                    " The planted effect of this case is constant, so a gap between TWFE and "
+                    "the robust estimates here comes from sampling variation and the different "
+                    "weights the estimators give to the cohorts, not from this bias."
+                )
+            else:
+                btxt += (
+                    " The planted effect of this case grows with exposure, so this is the "
+                    "bias to expect here."
+                )
     if "Treated vs Never treated" in by.index:
         never = by.loc["Treated vs Never treated"]
         btxt += (

@@ -612,6 +612,10 @@ def registration_figure(
 # --------------------------------------------------------------------------------------------
 # Claim-evidence table and the whole analysis
 # --------------------------------------------------------------------------------------------
+def _p_text(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def claims_table(
     case: str,
     errors: pd.DataFrame,
@@ -647,7 +651,7 @@ def claims_table(
         direction = "raises" if top["Log-odds"] > 0 else "lowers"
         shows += (
             f" Strongest predictor of {kind}: {top['Term'].lower()}, which {direction} it "
-            f"(log-odds {top['Log-odds']:.2f}, p {top['p']:.3f})."
+            f"(log-odds {top['Log-odds']:.2f}, p {_p_text(float(top['p']))})."
         )
     if simulated and design.planted_logit:
         shows += (
