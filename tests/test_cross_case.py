@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from cases import cross_case as cc
-from cases import qual, registry
+from cases import public_data, qual, registry
 from cases.errors import DataValidationError
 
 CASES = registry.list_cases()
@@ -96,3 +96,13 @@ def test_overview_regions():
     assert overview.loc["Liupanshui", "Region"] == "West"
     assert overview.loc["A Town (Shandong)", "Region"] == "East"
     assert overview.loc["H County", "Region"] == "not stated"
+
+
+def test_case_area_counties_leave_out_the_benchmark_counties():
+    # data/raw/case_area_counties.csv also holds H County's benchmarks (Lankao 410225, Yishui,
+    # Boxing); the timeline must show only the counties of Liupanshui and Pingliang.
+    counties = public_data.load_table("case_area_counties")
+    own = cc.case_area_counties(counties)
+    assert set(own["prefecture_en"]) == {"Liupanshui", "Pingliang"}
+    assert 410225 not in set(own["code_2020"].astype(int))
+    assert len(own) == len(counties[counties["prefecture_en"].isin(["Liupanshui", "Pingliang"])])

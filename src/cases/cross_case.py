@@ -153,6 +153,22 @@ def _year_span(period: str) -> tuple[int, int]:
         raise DataValidationError("case registry", [problem]) from None
 
 
+def case_area_counties(counties: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``counties`` (``case_area_counties`` table) that lie in a case's own area:
+    the county codes of the cases whose place is named (:data:`cases.context.CASE_AREAS`,
+    scope ``named``); benchmark counties a thesis compares with are left out.
+
+    Raises:
+        DataValidationError: ``counties`` has no ``code_2020`` column.
+    """
+    from cases.context import CASE_AREAS
+
+    if "code_2020" not in counties.columns:
+        raise DataValidationError("case_area_counties", ["column 'code_2020' not found"])
+    codes = {c for a in CASE_AREAS.values() if a.scope == "named" for c in a.county_codes}
+    return counties[counties["code_2020"].astype(int).isin(codes)]
+
+
 def timeline_figure(
     cases: Sequence[Case], national: pd.DataFrame, counties: pd.DataFrame
 ) -> mpl.figure.Figure:

@@ -1106,8 +1106,13 @@ def _data_text(case: str, tables: Sequence[str]) -> str:
         + ", ".join(
             f"`{t}`" for t in (ACTOR_TYPES if case == "pingliang" else tuple(_ACTOR3_LABELS))
         )
-        + "); an unknown "
-        "household or actor, a self-tie or a duplicated tie stops the run with the row named."
+        + (
+            "); an unknown household or actor, a self-tie or a duplicated tie stops the run "
+            "with the row named."
+            if case == "pingliang"
+            else "); a record naming a household that is not in the households table stops "
+            "the run, with the household named."
+        )
     )
 
 

@@ -1061,13 +1061,8 @@ def groups_figure(res: SurveyResults, instrument: survey.Instrument) -> mpl.figu
         )
     ax1.set_yticks(ypos, labels)
     ax1.set_xlabel("Mean score (item scale)")
-    ax1.legend(
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.12 - 0.02 * len(labels) / 8),
-        ncol=2,
-        fontsize=8,
-        frameon=False,
-    )
+    # Above the axes, under the title: below them it would cover the x-axis label.
+    ax1.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=8, frameon=False)
     gap = res.gap.set_index("scale").loc[list(design.scales)]
     ax2.errorbar(
         gap["gap"],
@@ -1083,8 +1078,9 @@ def groups_figure(res: SurveyResults, instrument: survey.Instrument) -> mpl.figu
         f"{design.focal_label.split(' (')[0].capitalize()}\nminus {design.reference_label}",
         loc="left",
         fontsize=9,
+        pad=20,
     )
-    ax1.set_title("Mean score by group", loc="left", fontsize=10)
+    ax1.set_title("Mean score by group", loc="left", fontsize=10, pad=20)
     report.label_figure(fig, simulated=res.simulated, source=res.source)
     return fig
 
@@ -1113,7 +1109,8 @@ def coefficient_figure(res: SurveyResults, instrument: survey.Instrument) -> mpl
     ax.axvline(0, color="#888888", lw=1)
     ax.set_yticks(ypos, labels)
     ax.set_xlabel("Log-odds per score point (95% interval)")
-    ax.legend(loc="lower right", fontsize=8)
+    # Above the axes, so no coefficient is hidden behind it.
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=1, fontsize=8, frameon=False)
     report.label_figure(fig, simulated=res.simulated, source=res.source)
     return fig
 
