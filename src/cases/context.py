@@ -317,9 +317,9 @@ def exit_table(counties: pd.DataFrame, codes: Sequence[int]) -> pd.DataFrame:
     """The case-area counties: national-list membership, exit year, approval date and status.
 
     Rule: one row per 2020 code, in the order given. ``Exit year`` is the assessment year of
-    exit (approval follows the next spring); it is left empty (shown "—") where the unit was
-    not on the list. ``Status`` says whether the exit was read in a provincial announcement
-    (``verified``) or rests on the third-party list only.
+    exit (the province's approval came later, often the next year); it is left empty (shown
+    "—") where the unit was not on the list. ``Status`` says whether the exit was read in a
+    provincial announcement (``verified``) or rests on the third-party list only.
 
     Raises:
         ValueError: a code not in ``case_area_counties`` (listing the known codes).

@@ -922,10 +922,12 @@ def _write_prose(prof: PovertyProfile, own_share: float | None, mpi_k: float, da
     # Trend
     if prof.trend is not None:
         missing = prof.trend.loc[prof.trend["Absolute line (yuan)"].isna(), "Year"].tolist()
+        years = sorted(int(y) for y in prof.trend["Year"])
+        joiner = " and " if len(years) == 2 else " to "
         text = (
-            f"The data hold incomes for {p.num('first_year', int(prof.trend['Year'].min()))} to "
-            f"{p.num('last_year', int(prof.trend['Year'].max()))}. The table gives the "
-            "headcount in each year (point estimates)."
+            f"The data hold incomes for {p.num('first_year', years[0])}{joiner}"
+            f"{p.num('last_year', years[-1])}. The table gives the headcount in each year "
+            "(point estimates)."
         )
         if missing:
             years_text = p.num("years_without_line", _join([str(y) for y in missing]))
@@ -966,8 +968,9 @@ def _calibration_sentence(case: str, p: _Prose, data: Any = None) -> str:
     par = {k: v["value"] for k, v in synth.load_params(case)["parameters"].items()}
     head = "The income distribution was set by the simulation, not observed: "
     tail = (
-        " So the poverty levels below reproduce inputs of the simulation; they are not the "
-        "thesis's findings (see the page on how the data were simulated)."
+        " So the poverty levels below follow from inputs of the simulation, up to sampling "
+        "variation in the simulated sample; they are not the thesis's findings (see the page "
+        "on how the data were simulated)."
     )
     if case == "liupanshui":
         body = (

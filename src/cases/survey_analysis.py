@@ -756,10 +756,12 @@ def _groups_text(
     big = gap.loc[gap["gap"].abs().idxmax()]
     fig = f"{{numref}}`fig-survey-groups-{case}`"
     text = (
-        f"On {p.num('gap_n_positive', n_pos, 'd')} of the {p.num('gap_n_scales', k, 'd')} "
-        f"scales {design.focal_label} score higher than {design.reference_label}, and the 95% "
-        f"interval of the difference excludes zero on {p.num('gap_n_excluding_zero', n_sig, 'd')} "
-        f"({fig}). The largest difference is on {_label(instrument, big['scale']).lower()}: "
+        f"The point estimate is higher for {design.focal_label} than for "
+        f"{design.reference_label} on {p.num('gap_n_positive', n_pos, 'd')} of the "
+        f"{p.num('gap_n_scales', k, 'd')} scales, and the 95% interval of the difference "
+        f"excludes zero on {p.num('gap_n_excluding_zero', n_sig, 'd')} ({fig}); only those "
+        "differences are distinguishable from sampling noise. "
+        f"The largest difference is on {_label(instrument, big['scale']).lower()}: "
         f"{p.num('gap_largest', float(big['gap']), '+.2f')} points on the item scale "
         f"(95% interval {p.num('gap_largest_ci_low', float(big['ci_low']), '+.2f')} to "
         f"{p.num('gap_largest_ci_high', float(big['ci_high']), '+.2f')})."
@@ -891,6 +893,25 @@ def _model_text(
                 f"{p.num(f'planted_{name}_max', max(planted.values()))} log-odds per point for "
                 f"{_OUTCOME_LABELS[_PLANTED_OUTCOME[name]]}"
                 f", the largest on {_label(instrument, best).lower()}."
+            )
+            sub = model[model["outcome"] == _PLANTED_OUTCOME[name]].set_index("term")
+            missed = [
+                t
+                for t, v in planted.items()
+                if t in sub.index and not sub.loc[t, "ci_low"] <= v <= sub.loc[t, "ci_high"]
+            ]
+            n_missed = p.num(f"planted_{name}_n_outside", len(missed), "d")
+            text += (
+                f" The 95% interval misses the planted slope on {n_missed} of "
+                f"{p.num(f'planted_{name}_n', len(planted), 'd')} scores"
+                + (
+                    f" ({_join([_label(instrument, t).lower() for t in missed])}); with "
+                    f"{len(planted)} independent 95% intervals, at least one miss happens by "
+                    "chance with probability "
+                    f"{p.num(f'planted_{name}_p_any_miss', 1 - 0.95 ** len(planted), '.0%')}."
+                    if missed
+                    else "."
+                )
             )
         text += " These are hypotheses built into the data, not results of the thesis."
     return text
