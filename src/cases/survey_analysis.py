@@ -906,8 +906,8 @@ def _model_text(
                 f"{p.num(f'planted_{name}_n', len(planted), 'd')} scores"
                 + (
                     f" ({_join([_label(instrument, t).lower() for t in missed])}); with "
-                    f"{len(planted)} independent 95% intervals, at least one miss happens by "
-                    "chance with probability "
+                    f"{len(planted)} 95% intervals, were they independent, at least one would "
+                    "miss by chance with probability "
                     f"{p.num(f'planted_{name}_p_any_miss', 1 - 0.95 ** len(planted), '.0%')}."
                     if missed
                     else "."
