@@ -519,27 +519,27 @@ def test_village_clustered_errors_match_the_sampling_spread_of_the_att(method: s
     assert np.mean(se_household) / spread < 0.6
 
 
-def test_bad_cluster_is_refused_with_the_entity_named() -> None:
-    df = simulate_villages(1)
-    with pytest.raises(DataValidationError, match=r"constant within each id: id 0 has \[0, 9\]"):
-        staggered_did(
-            df.assign(village=np.where(df.index == 2, 9, df["village"])),
-            "y",
-            "id",
-            "year",
-            "g",
-            cluster="village",
-        )
-    with pytest.raises(DataValidationError, match="missing values"):
-        staggered_did(
-            df.assign(village=df["village"].where(df.index != 3)),
-            "y",
-            "id",
-            "year",
-            "g",
-            cluster="village",
-        )
-    with pytest.raises(DataValidationError, match="county"):
-        staggered_did(df, "y", "id", "year", "g", cluster="county")
+@pytest.mark.parametrize(
+    ("edit", "error", "message"),
+    [
+        (
+            lambda df: df.assign(village=np.where(df.index == 2, 9, df["village"])),
+            DataValidationError,
+            r"constant within each id: id 0 has \[0, 9\]",
+        ),
+        (
+            lambda df: df.assign(village=df["village"].where(df.index != 3)),
+            DataValidationError,
+            "missing values",
+        ),
+        (lambda df: df.rename(columns={"village": "county"}), DataValidationError, "village"),
+    ],
+)
+def test_bad_cluster_column_is_refused_with_the_entity_named(edit, error, message) -> None:
+    with pytest.raises(error, match=message):
+        staggered_did(edit(simulate_villages(1)), "y", "id", "year", "g", cluster="village")
+
+
+def test_time_clustering_is_refused_for_the_robust_estimators() -> None:
     with pytest.raises(ParameterError, match="cluster"):
-        staggered_did(df, "y", "id", "year", "g", cluster="time")
+        staggered_did(simulate_villages(1), "y", "id", "year", "g", cluster="time")
