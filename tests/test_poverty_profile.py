@@ -345,3 +345,15 @@ def test_templates_run_with_papermill(tmp_path):
     assert {"poverty_nat_p0", "poverty_mpi_m0", "poverty_income_fig"} <= names
     assert {"simulation_intro", "simulation_describe_dgp"} <= names
     assert nested and nested <= names
+
+
+def test_tied_top_contributors_are_named_together():
+    # Two indicators (and their one-indicator dimensions) with the same deprivation pattern
+    # contribute equally to M0; the prose must not pick one of them.
+    data = synth.generate("h_county", seed=4, n=400)
+    hh = data.tables["households"]
+    data.tables["households"] = hh.assign(drinking_water_unsafe=hh["housing_unsafe"])
+    prof = pp.poverty_profile(data, "h_county", seed=4, n_boot=10)
+    text = prof.markdown["mpi_text"]
+    assert "The indicators 'housing unsafe' and 'drinking water unsafe' contribute" in text
+    assert "the dimensions 'housing safety' and 'drinking water' contribute" in text

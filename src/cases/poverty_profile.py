@@ -1033,10 +1033,11 @@ def _mpi_prose(prof: PovertyProfile, p: _Prose, k: float, unit: str) -> str:
             "per household, the section runs."
         )
     res, ci = prof.mpi.result, prof.mpi.interval
-    contrib = res.contribution.sort_values(ascending=False)
+    contrib = res.contribution.sort_values(ascending=False, kind="stable")
     spec = measures.TWO_ASSURANCES_THREE_GUARANTEES
     dims = {d: sum(res.contribution[n] for n in names) for d, names in spec.dimensions.items()}
-    top_dim = max(dims, key=dims.get)
+    top_dims = [d for d, v in dims.items() if round(v, 4) == round(max(dims.values()), 4)]
+    top_dim = top_dims[0]
     # Indicators whose contributions tie with the largest (to 4 decimals) are named together.
     tied = [n for n, v in contrib.items() if round(v, 4) == round(contrib.iloc[0], 4)]
     top_names = _join([f"'{n.replace('_', ' ')}'" for n in tied])
@@ -1071,10 +1072,14 @@ def _mpi_prose(prof: PovertyProfile, p: _Prose, k: float, unit: str) -> str:
         leader = f"The indicators {top_names} contribute the most to M0 ({top_share} each)"
     else:
         leader = f"The indicator {top_names} contributes the most to M0 ({top_share})"
+    if len(top_dims) > 1:
+        dim_names = _join([f"'{d.replace('_', ' ')}'" for d in top_dims])
+        dim_text = f"the dimensions {dim_names} contribute {dim_share} each"
+    else:
+        dim_text = f"the dimension '{top_dim.replace('_', ' ')}' contributes {dim_share}"
     text += (
         f" By the union rule, {_pct(p, 'mpi_h_union', prof.mpi.union_headcount)} of {unit} "
-        f"are poor. {leader}, and the dimension '{top_dim.replace('_', ' ')}' contributes "
-        f"{dim_share}."
+        f"are poor. {leader}, and {dim_text}."
     )
     year = prof.layout.indicator_year
     if year is not None and year < 2019:
