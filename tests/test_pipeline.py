@@ -137,3 +137,41 @@ def test_relative_data_dir_reaches_the_notebook_as_an_absolute_path(small_projec
     nb = nbformat.read(output, as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert f'data_dir = "{small_project / "my_field_data"}"' in injected.source
+
+
+def _fake_papermill(monkeypatch, failures: list[Exception]):
+    """Replace papermill.execute_notebook: raise the given errors in turn, then write an empty
+    notebook (what a successful run leaves)."""
+    import papermill
+
+    calls = []
+
+    def fake(template, output, **kwargs):
+        calls.append(template)
+        if failures:
+            raise failures.pop(0)
+        nbformat.write(nbformat.v4.new_notebook(), output)
+
+    monkeypatch.setattr(papermill, "execute_notebook", fake)
+    return calls
+
+
+def test_a_kernel_that_dies_while_starting_is_started_again(project_copy, monkeypatch):
+    from cases import paths, pipeline
+
+    monkeypatch.setattr(paths, "CACHE", project_copy / ".cache" / "cases")
+    monkeypatch.setattr(paths, "BOOK", project_copy / "book")
+    job = pipeline.Job("case_profile", "w_town")
+    died = RuntimeError("Kernel died before replying to kernel_info")
+    calls = _fake_papermill(monkeypatch, [died, RuntimeError(str(died))])
+    assert pipeline.execute(job, {}) == job.output and job.output.is_file()
+    assert len(calls) == 3
+    # Giving up after KERNEL_START_ATTEMPTS, and never retrying another error.
+    calls = _fake_papermill(monkeypatch, [RuntimeError(str(died))] * 3)
+    with pytest.raises(RuntimeError, match="kernel_info"):
+        pipeline.execute(job, {})
+    assert len(calls) == pipeline.KERNEL_START_ATTEMPTS
+    calls = _fake_papermill(monkeypatch, [RuntimeError("something else")])
+    with pytest.raises(RuntimeError, match="something else"):
+        pipeline.execute(job, {})
+    assert len(calls) == 1

@@ -378,10 +378,17 @@ def _collapse_parameter_cells(notebook: Path) -> None:
     nbformat.write(nb, notebook)
 
 
+#: How often a notebook is started when its kernel dies before it answers (no cell has run).
+KERNEL_START_ATTEMPTS = 3
+_KERNEL_START_FAILURE = "Kernel died before replying to kernel_info"
+
+
 def execute(job: Job, parameters: Mapping[str, Any], progress_bar: bool = False) -> Path:
     """Execute one job with papermill and move the result into place atomically.
 
-    The notebook runs with kernel ``python3`` and the output folder as working directory.
+    The notebook runs with kernel ``python3`` and the output folder as working directory. A
+    kernel that dies before replying to its first request (nothing has run yet) is started
+    again, up to :data:`KERNEL_START_ATTEMPTS` times in all; any other failure is final.
     It is written to a temporary file first; on success it replaces ``job.output``. On
     failure the previous output is untouched and the failed notebook is kept under
     ``.cache/cases/failed/`` for inspection.
@@ -402,15 +409,23 @@ def execute(job: Job, parameters: Mapping[str, Any], progress_bar: bool = False)
     tmp = Path(tmp_name)
     try:
         try:
-            papermill.execute_notebook(
-                str(job.template),
-                str(tmp),
-                parameters=dict(parameters),
-                kernel_name=KERNEL,
-                cwd=str(job.output.parent),
-                progress_bar=progress_bar,
-                request_save_on_cell_execute=False,
-            )
+            for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+                try:
+                    papermill.execute_notebook(
+                        str(job.template),
+                        str(tmp),
+                        parameters=dict(parameters),
+                        kernel_name=KERNEL,
+                        cwd=str(job.output.parent),
+                        progress_bar=progress_bar,
+                        request_save_on_cell_execute=False,
+                    )
+                    break
+                except RuntimeError as exc:
+                    # A kernel that dies while starting has run no cell, so starting again is
+                    # safe; it happens when many kernels start at once on a busy machine.
+                    if _KERNEL_START_FAILURE not in str(exc) or attempt == KERNEL_START_ATTEMPTS:
+                        raise
         except PapermillExecutionError as exc:
             failed = paths.CACHE / "failed" / (job.name.replace("/", "__") + ".ipynb")
             failed.parent.mkdir(parents=True, exist_ok=True)
