@@ -486,10 +486,6 @@ INCOME_POVERTY = {
 }
 
 
-def test_indicator_columns_are_the_measures_spec():
-    assert synth.INDICATOR_COLUMNS == tuple(measures.TWO_ASSURANCES_THREE_GUARANTEES)
-
-
 @pytest.mark.parametrize("slug", synth.SLUGS)
 def test_mpi_headcounts_match_the_planted_deprivation_rates(slug):
     # Shared indicator block (synth._indicators docstring): indicator j has uncensored

@@ -80,7 +80,7 @@ ALPHAS: tuple[int, ...] = (0, 1, 2)
 #: Relative lines as shares of the median (W Town's post-2020 question; OECD uses 0.5).
 RELATIVE_SHARES: tuple[float, ...] = (0.4, 0.5, 0.6)
 #: Indicator columns of the "two assurances, three guarantees" specification.
-INDICATORS: tuple[str, ...] = tuple(measures.TWO_ASSURANCES_THREE_GUARANTEES)
+INDICATORS: tuple[str, ...] = synth.INDICATOR_COLUMNS
 _NATIONAL_TABLE = "national_rural_poverty"
 
 

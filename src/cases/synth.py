@@ -82,6 +82,7 @@ from scipy import optimize, special, stats
 
 from cases.atomic import write_atomic
 from cases.errors import DataValidationError, ParameterError
+from cases.measures import TWO_ASSURANCES_THREE_GUARANTEES
 from cases.paths import INSTRUMENTS, SYNTH
 
 __all__ = [
@@ -183,14 +184,7 @@ def _assistance_columns() -> list[tuple[str, str, str, str]]:
 
 #: The six "two assurances, three guarantees" indicator columns (names as in
 #: :data:`cases.measures.TWO_ASSURANCES_THREE_GUARANTEES`), income first.
-INDICATOR_COLUMNS: tuple[str, ...] = (
-    "income_below_line",
-    "food_clothing_insecure",
-    "education_not_guaranteed",
-    "medical_not_guaranteed",
-    "housing_unsafe",
-    "drinking_water_unsafe",
-)
+INDICATOR_COLUMNS: tuple[str, ...] = tuple(TWO_ASSURANCES_THREE_GUARANTEES)
 _DEPRIVATIONS = list(INDICATOR_COLUMNS[1:])
 
 
