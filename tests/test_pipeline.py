@@ -10,6 +10,8 @@ import nbformat
 import pytest
 from conftest import run_cli
 
+from cases import pipeline
+
 
 def _outputs_text(notebook: Path) -> str:
     nb = nbformat.read(notebook, as_version=4)
@@ -56,6 +58,26 @@ def test_malformed_override_exits_2(project_copy):
     assert "KEY=VALUE" in done.stderr
 
 
+@pytest.mark.parametrize("command", ["run", "build", "verify", "sweep"])
+@pytest.mark.parametrize("value", ["0", "-1", "x"])
+def test_jobs_must_be_a_whole_number_of_at_least_one(tmp_path, command, value):
+    # Refused by the argument parser, before the project is even looked at.
+    args = [command, *(["liupanshui", "--grid", "g.yaml"] if command == "sweep" else [])]
+    done = run_cli(tmp_path, *args, f"--jobs={value}")
+    assert done.returncode == 2
+    assert f"argument --jobs: expected a whole number >= 1, got {value}" in done.stderr.replace(
+        "'", ""
+    )
+    assert not (tmp_path / ".cache").exists()
+
+
+def test_library_run_refuses_zero_workers():
+    from cases.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="n_jobs"):
+        pipeline.run([], n_jobs=0)
+
+
 def test_override_reaches_the_notebook_and_is_cached(small_project):
     project_copy = small_project
     done = run_cli(project_copy, "run", "w_town", "-p", "seed=4242", "--jobs", "1")
@@ -65,7 +87,7 @@ def test_override_reaches_the_notebook_and_is_cached(small_project):
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert "seed = 4242" in injected[0].source
     assert 'case = "w_town"' in injected[0].source
-    manifest = json.loads((project_copy / "results" / "w_town" / "case_profile.json").read_text())
+    manifest = json.loads((project_copy / ".cache" / "cases" / "results" / "w_town" / "case_profile.json").read_text())
     assert manifest["profile_n_problems"]["value"] == 5  # five problems in data/cases/w_town.yaml
     # Same inputs again: skipped. A different parameter: runs again.
     again = run_cli(project_copy, "run", "w_town", "-p", "seed=4242", "--jobs", "1")

@@ -20,6 +20,22 @@ from cases.errors import CasesError, ParameterError, RegistryError
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+def positive_int(text: str) -> int:
+    """An argparse type for counts such as ``--jobs``: a whole number of at least 1.
+
+    Raises:
+        argparse.ArgumentTypeError: not a whole number, or below 1 (argparse then names the
+            option and exits with status 2).
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
 def _console() -> Console:
     return Console(stderr=True, highlight=False)
 
@@ -109,6 +125,23 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     console = _console()
     mismatches = manifest.verify(n_jobs=args.jobs, console=console, sweeps=not args.skip_sweeps)
     return EXIT_FAILED if mismatches else EXIT_OK
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from cases import manifest
+
+    console = _console()
+    report = manifest.publish()
+    for change in report.changes:
+        console.print(f"changed  {change.describe()}", markup=False)
+    for name in report.kept:
+        console.print(f"kept     {name} (sweep not re-run; published record unchanged)")
+    console.print(
+        f"published {len(report.written)} manifest(s) to results/ "
+        f"({len(report.unchanged)} unchanged, {len(report.changes)} key(s) changed); "
+        "review with `git diff results/` before committing"
+    )
+    return EXIT_OK
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
@@ -210,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_run.add_argument(
         "--jobs",
-        type=int,
+        type=positive_int,
         default=default_jobs,
         metavar="N",
         help=f"notebooks to run in parallel (default: {default_jobs}, the number of cores)",
@@ -242,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_build.add_argument(
         "--jobs",
-        type=int,
+        type=positive_int,
         default=default_jobs,
         metavar="N",
         help=f"notebooks to run in parallel (default: {default_jobs}); with 1, a progress bar "
@@ -269,14 +302,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_sweep.add_argument("slug", metavar="SLUG", help="case slug, see `cases list`")
     p_sweep.add_argument("--grid", required=True, metavar="FILE.yaml", help="grid file")
-    p_sweep.add_argument("--jobs", type=int, default=default_jobs, metavar="N")
+    p_sweep.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=default_jobs,
+        metavar="N",
+        help=f"runs in parallel (default: {default_jobs})",
+    )
     p_sweep.add_argument("--force", action="store_true", help="re-run cached combinations")
     _executor_options(p_sweep)
     p_sweep.set_defaults(func=_cmd_sweep)
 
     p_verify = sub.add_parser(
         "verify",
-        help="re-execute from a clean state and compare with results/",
+        help="re-execute from a clean state and compare, key by key, with results/",
         description=(
             "Re-run every sweep and notebook in a clean temporary copy (no cache) and compare each "
             "published number with results/; exit 0 only when all match within tolerance."
@@ -284,7 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_verify.add_argument(
         "--jobs",
-        type=int,
+        type=positive_int,
         default=default_jobs,
         metavar="N",
         help=f"notebooks to re-execute in parallel (default: {default_jobs})",
@@ -295,6 +334,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not re-run the sweeps in params/sweeps/ (use their committed results)",
     )
     p_verify.set_defaults(func=_cmd_verify)
+
+    p_publish = sub.add_parser(
+        "publish",
+        help="record the current run's numbers in results/ and list the keys that changed",
+        description=(
+            "Copy the numbers of the latest run (written by `cases run`/`cases build` under "
+            ".cache/cases/results, never into results/) into the committed results/ folder, and "
+            "print every key whose value changed beyond its tolerance. Refuses, changing "
+            "nothing, unless every notebook of the book ran from the current code, data and "
+            "params/ (no -p overrides). Values that reproduce within tolerance keep their "
+            "published text, so publishing on another processor changes no byte. Sweeps run "
+            "with `cases sweep` are published too."
+        ),
+    )
+    p_publish.set_defaults(func=_cmd_publish)
 
     p_new = sub.add_parser(
         "new",

@@ -1,10 +1,10 @@
 """Cross-case synthesis: the coded corpus of the five abstracts, shared problems with their
 evidence, a timeline against the national campaign, and the simulated headline estimates.
 
-Everything here reads committed inputs: the case registry (``data/cases``), the coded corpus
-(``data/qual``), the public data package (``data/raw``) and the results manifests that the
-case notebooks wrote (``results/``). Only the last is simulated, and the table built from it
-says so.
+Everything here reads inputs of the build: the case registry (``data/cases``), the coded corpus
+(``data/qual``), the public data package (``data/raw``) and the run results that the case
+notebooks of the same build wrote (``.cache/cases/results/``). Only the last is simulated, and
+the table built from it says so.
 """
 
 from __future__ import annotations
@@ -268,13 +268,14 @@ def headline_table(
 ) -> pd.DataFrame:
     """The headline estimates as the case notebooks published them (simulated data).
 
-    Values are read from ``results/<case>/<analysis>.json``, the manifest written by the same
-    glue calls that put them in the case chapters.
+    Values are read from the run results of the case notebooks
+    (``.cache/cases/results/<case>/<analysis>.json``), written by the same glue calls that put
+    them in the case chapters of this build.
 
     Raises:
         DataValidationError: a manifest or key is missing (named), e.g. a chapter not yet run.
     """
-    results_dir = results_dir or paths.RESULTS
+    results_dir = results_dir or paths.RUN_RESULTS
     short = {c.slug: c.short_title for c in cases}
     rows, problems = [], []
     for h in headlines:

@@ -1,15 +1,34 @@
-"""The results manifest: every number the book publishes, recorded where it is glued.
+"""The results manifests: every number the book publishes, keyed by identity.
 
-:func:`cases.report.glue` calls :func:`record` for each glued value. While the runner executes
-a notebook it points the ``CASES_MANIFEST`` environment variable at a scratch file; the kernel
-appends one JSON line per glued value there. After a successful run the runner writes the
-collected values, sorted by key, to ``results/<slug>/<analysis>.json`` (``results/<analysis>.json``
-for book-level notebooks). Those files are committed, and ``cases verify`` re-executes
-everything from a clean copy and compares.
+Two folders hold manifests, and only one of them is tracked:
 
-Comparison rule: strings, booleans and integers must be equal; floats must satisfy
-``|got - expected| <= tolerance`` where the tolerance is the one stated at the glue call
-(default :data:`DEFAULT_FLOAT_TOLERANCE`, relative to ``max(1, |expected|)``).
+- **run results** (``.cache/cases/results/``, untracked): :func:`cases.report.glue` calls
+  :func:`record` for each glued value; while the runner executes a notebook it points the
+  ``CASES_MANIFEST`` environment variable at a scratch file, and after a successful run it
+  writes the collected values, sorted by key, to ``<run results>/<slug>/<analysis>.json``
+  (``<analysis>.json`` for book-level notebooks). ``cases sweep`` writes its table to
+  ``<run results>/sweeps/<grid>.json``. ``cases run`` and ``cases build`` write nothing else.
+- **published results** (``results/``, committed): written only by ``cases publish``
+  (:func:`publish`), which copies a complete, current run and reports which keys changed.
+  ``cases verify`` (:func:`verify`) re-executes everything in a clean copy and compares that
+  copy's run results with ``results/``.
+
+Identity, never position: every number has a stable key. A notebook's numbers are keyed by
+their glue key; a sweep's specifications by the choices that made them
+(``specification[cluster=village, estimator=TWFE, seed=7].estimate``), so two specifications
+that tie (and may swap places in the sorted curve on another processor) still compare with
+their own counterpart.
+
+Comparison rule (:func:`compare`): strings, booleans, integers and ``None`` must be equal;
+a float ``got`` matches ``expected`` when ``|got - expected| <= tolerance * max(1, |expected|)``
+— an absolute tolerance for values up to 1 in magnitude and a relative one above — with the
+tolerance stated at the glue call (default :data:`DEFAULT_FLOAT_TOLERANCE`; sweeps
+:data:`SWEEP_TOLERANCE`).
+
+Floats that travel: manifests store floats rounded to :data:`SIGNIFICANT_DIGITS` significant
+digits, so a manifest re-recorded on another processor is byte-identical wherever the two
+agree to that precision (last-digit differences between processors do not show in
+``git diff``).
 """
 
 from __future__ import annotations
@@ -21,14 +40,28 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cases import paths
+from cases.atomic import write_atomic
 
 MANIFEST_ENV = "CASES_MANIFEST"
 DEFAULT_FLOAT_TOLERANCE = 1e-9
+SWEEP_TOLERANCE = 1e-6
+#: Significant digits kept for floats in every manifest: far finer than any tolerance, coarse
+#: enough that processors which differ only in the last bits write the same text.
+SIGNIFICANT_DIGITS = 12
+SWEEPS = "sweeps"
+#: Columns of a sweep table that are results, not choices (everything else identifies a row).
+SWEEP_RESULT_FIELDS = ("estimate", "ci_low", "ci_high", "reference")
+
+
+def travel(value: float) -> float:
+    """``value`` rounded to :data:`SIGNIFICANT_DIGITS` significant digits (non-finite as is)."""
+    return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(value) else value
 
 
 def _plain(value: Any) -> Any:
@@ -41,7 +74,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, bool | int | str) or value is None:
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else repr(value)
+        return travel(value) if math.isfinite(value) else repr(value)
     return None  # figures, tables and other objects are not numbers to verify
 
 
@@ -69,14 +102,107 @@ def collect(scratch: Path) -> dict[str, dict[str, Any]]:
     return dict(sorted(entries.items()))
 
 
-def results_path(job_name: str, results_dir: Path | None = None) -> Path:
-    """``results/<slug>/<analysis>.json`` or ``results/<analysis>.json``."""
-    return (results_dir or paths.RESULTS) / f"{job_name}.json"
+def run_results_path(name: str, root: Path | None = None) -> Path:
+    """Where a run writes the manifest ``name`` (``<slug>/<analysis>``, ``<analysis>`` or
+    ``sweeps/<grid>``): under ``.cache/cases/results`` (untracked)."""
+    return (root or paths.RUN_RESULTS) / f"{name}.json"
 
 
-def dumps(entries: dict[str, dict[str, Any]]) -> str:
+def published_path(name: str, root: Path | None = None) -> Path:
+    """The committed manifest ``results/<name>.json``."""
+    return (root or paths.RESULTS) / f"{name}.json"
+
+
+def dumps(entries: Mapping[str, Any]) -> str:
     """Stable formatting: sorted keys, two-space indent, trailing newline."""
     return json.dumps(entries, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- sweeps by identity
+
+
+def sweep_identity(row: Mapping[str, Any], choices: Iterable[str]) -> str:
+    """The stable key of one specification: its choices and its estimator, sorted by name."""
+    names = sorted({*choices, "estimator"})
+    return "specification[" + ", ".join(f"{n}={row[n]}" for n in names) + "]"
+
+
+def order_specifications(rows: list[dict[str, Any]], choices: Iterable[str]) -> list[dict]:
+    """Specifications sorted by estimate, ties broken by their identity.
+
+    The estimate is compared at 9 significant digits, so two specifications that are equal in
+    exact arithmetic (and differ in the 16th digit on some processor) are ordered by identity
+    on every machine.
+    """
+    choices = list(choices)
+
+    def sort_key(row: Mapping[str, Any]) -> tuple[float, str]:
+        estimate = row["estimate"]
+        coarse = float(f"{estimate:.9g}") if math.isfinite(estimate) else math.inf
+        return coarse, sweep_identity(row, choices)
+
+    return sorted(rows, key=sort_key)
+
+
+def sweep_record(record: Mapping[str, Any]) -> str:
+    """A sweep record as stable text: specifications ordered by :func:`order_specifications`,
+    floats rounded by :func:`travel`."""
+    choices = list(record["choices"])
+    rows = [
+        {k: travel(v) if isinstance(v, float) else v for k, v in row.items()}
+        for row in record["specifications"]
+    ]
+    return dumps({**record, "specifications": order_specifications(rows, choices)})
+
+
+def load(path: Path) -> dict[str, dict[str, Any]]:
+    """The manifest in ``path`` as ``{key: {"value", "tolerance"}}`` (see :func:`flatten`).
+
+    Raises:
+        CasesError: the file is not valid JSON, or a sweep row lacks one of its choices.
+    """
+    from cases.errors import CasesError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise CasesError(f"{path}: not a valid manifest (JSON): {exc}") from None
+    return flatten(data, str(path))
+
+
+def flatten(data: Mapping[str, Any], source: str = "manifest") -> dict[str, dict[str, Any]]:
+    """A parsed manifest as ``{key: {"value", "tolerance"}}``.
+
+    A sweep record (it has ``specifications``) is flattened to one key per specification and
+    result field, the specification named by :func:`sweep_identity`; its choice columns are
+    part of the key, not values.
+
+    Raises:
+        CasesError: a sweep row lacks one of its choices (``source`` and row named).
+    """
+    from cases.errors import CasesError
+
+    if "specifications" not in data:
+        return dict(data)
+    choices = list(data.get("choices", {}))
+    flat: dict[str, dict[str, Any]] = {}
+    for i, row in enumerate(data["specifications"], start=1):
+        missing = [n for n in [*choices, "estimator"] if n not in row]
+        if missing:
+            raise CasesError(
+                f"{source}: specification {i} lacks choice(s) {', '.join(missing)}"
+            )
+        identity = sweep_identity(row, choices)
+        for field_name in SWEEP_RESULT_FIELDS:
+            if field_name in row:
+                entry: dict[str, Any] = {"value": row[field_name]}
+                if isinstance(row[field_name], float):
+                    entry["tolerance"] = SWEEP_TOLERANCE
+                flat[f"{identity}.{field_name}"] = entry
+    return flat
+
+
+# --------------------------------------------------------------------------- comparison
 
 
 @dataclass(frozen=True)
@@ -87,59 +213,180 @@ class Mismatch:
     got: Any
     tolerance: float | None
 
+    def describe(self) -> str:
+        """One line: manifest, key, both values and the tolerance that was applied."""
+        rule = "" if self.tolerance is None else f" (tolerance {self.tolerance:g})"
+        return f"{self.notebook}: {self.key}: expected {self.expected!r}, got {self.got!r}{rule}"
 
-def compare(notebook: str, expected: dict, got: dict) -> list[Mismatch]:
-    """Every difference between two manifests of one notebook (see the module rule)."""
+
+def matches(expected: Any, got: Any, tolerance: float | None) -> bool:
+    """True when ``got`` reproduces ``expected`` under the module's comparison rule."""
+    if (
+        isinstance(expected, float)
+        and isinstance(got, int | float)
+        and not isinstance(got, bool)
+        and tolerance is not None
+    ):
+        return abs(got - expected) <= tolerance * max(1.0, abs(expected))
+    return expected == got and type(expected) is type(got)
+
+
+def compare(notebook: str, expected: Mapping, got: Mapping) -> list[Mismatch]:
+    """Every difference between two manifests of one notebook, matched by key."""
     out = []
     for key in sorted(set(expected) | set(got)):
         exp = expected.get(key, {}).get("value", "<missing>")
         new = got.get(key, {}).get("value", "<missing>")
         tol = expected.get(key, {}).get("tolerance")
-        if isinstance(exp, float) and isinstance(new, int | float) and tol is not None:
-            if abs(new - exp) <= tol * max(1.0, abs(exp)):
-                continue
-        elif exp == new and type(exp) is type(new):
-            continue
-        out.append(Mismatch(notebook, key, exp, new, tol))
+        if not matches(exp, new, tol):
+            out.append(Mismatch(notebook, key, exp, new, tol))
     return out
 
 
-SWEEP_TOLERANCE = 1e-6
+def manifest_names(folder: Path) -> set[str]:
+    """Names (``<slug>/<analysis>``, ``sweeps/<grid>``...) of the manifests under ``folder``."""
+    if not folder.is_dir():
+        return set()
+    return {p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.json")}
 
 
-def _load_manifest(path: Path) -> dict[str, dict[str, Any]]:
-    """A manifest as ``{key: {"value", "tolerance"}}``; a sweep record (``results/sweeps``) is
-    flattened to one key per specification and field (``specifications[3].estimate``)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if "specifications" not in data:
-        return data
-    flat: dict[str, dict[str, Any]] = {}
-    for i, row in enumerate(data["specifications"]):
-        for field_name, value in row.items():
-            entry: dict[str, Any] = {"value": value}
-            if isinstance(value, float):
-                entry["tolerance"] = SWEEP_TOLERANCE
-            flat[f"specifications[{i}].{field_name}"] = entry
-    return flat
+def compare_dirs(
+    expected_dir: Path, got_dir: Path, skip: Iterable[str] = ()
+) -> list[Mismatch]:
+    """Compare every manifest under two results folders, by name and then by key.
 
-
-def compare_dirs(expected_dir: Path, got_dir: Path) -> list[Mismatch]:
-    """Compare every manifest under two results folders (missing files count as mismatches)."""
-    names = {
-        p.relative_to(expected_dir).with_suffix("").as_posix() for p in expected_dir.rglob("*.json")
-    }
-    names |= {p.relative_to(got_dir).with_suffix("").as_posix() for p in got_dir.rglob("*.json")}
+    A manifest present on one side only is a mismatch. Names starting with one of ``skip``
+    (e.g. ``"sweeps/"``) are left out.
+    """
+    names = manifest_names(expected_dir) | manifest_names(got_dir)
+    names = {n for n in names if not any(n.startswith(s) for s in skip)}
     mismatches = []
     for name in sorted(names):
         exp_file, got_file = expected_dir / f"{name}.json", got_dir / f"{name}.json"
-        exp = _load_manifest(exp_file) if exp_file.is_file() else {}
-        got = _load_manifest(got_file) if got_file.is_file() else {}
         if not exp_file.is_file():
             mismatches.append(Mismatch(name, "<file>", "<missing>", "present", None))
-        elif not got_file.is_file():
+            continue
+        if not got_file.is_file():
             mismatches.append(Mismatch(name, "<file>", "present", "<missing>", None))
-        mismatches.extend(compare(name, exp, got))
+            continue
+        mismatches.extend(compare(name, load(exp_file), load(got_file)))
     return mismatches
+
+
+# --------------------------------------------------------------------------- publish
+
+
+@dataclass
+class PublishReport:
+    """What :func:`publish` did: manifests written, and the keys that changed in each."""
+
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    changes: list[Mismatch] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def _merge_within_tolerance(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """``new``, except that a float within tolerance of its published value keeps the
+    published value: publishing the same results from another processor changes no byte."""
+    merged = dict(new)
+    for key, entry in new.items():
+        before = old.get(key)
+        if (
+            isinstance(before, dict)
+            and isinstance(entry, dict)
+            and isinstance(before.get("value"), float)
+            and before.get("tolerance") == entry.get("tolerance")
+            and matches(before["value"], entry.get("value"), before.get("tolerance"))
+        ):
+            merged[key] = before
+    return merged
+
+
+def _publish_one(name: str, source: Path, report: PublishReport, results: Path) -> None:
+    target = published_path(name, results)
+    new = json.loads(source.read_text(encoding="utf-8"))
+    if target.is_file():
+        old_text = target.read_text(encoding="utf-8")
+        old = json.loads(old_text)
+        if "specifications" in new:
+            # Keep published floats that reproduce, matched by identity, then reorder.
+            choices = list(new.get("choices", {}))
+            before = {sweep_identity(r, choices): r for r in old.get("specifications", [])}
+            rows = []
+            for row in new["specifications"]:
+                prior = before.get(sweep_identity(row, choices), {})
+                rows.append(
+                    {
+                        k: prior[k]
+                        if k in SWEEP_RESULT_FIELDS
+                        and isinstance(prior.get(k), float)
+                        and matches(prior[k], v, SWEEP_TOLERANCE)
+                        else v
+                        for k, v in row.items()
+                    }
+                )
+            text = sweep_record({**new, "specifications": rows})
+        else:
+            text = dumps(_merge_within_tolerance(old, new))
+        report.changes.extend(compare(name, flatten(old, str(target)), flatten(json.loads(text))))
+        if text == old_text:
+            report.unchanged.append(name)
+            return
+    else:
+        text = sweep_record(new) if "specifications" in new else dumps(new)
+        report.changes.append(Mismatch(name, "<file>", "<missing>", "new", None))
+    write_atomic(target, text)
+    report.written.append(name)
+
+
+def publish(run_dir: Path | None = None, results: Path | None = None) -> PublishReport:
+    """Record the current run's numbers in ``results/`` and say which keys changed.
+
+    Every chapter and book-level notebook of the book (``params/``) must have a current run
+    result: made by its last successful run from the current code, data and the parameters in
+    ``params/`` (no command-line overrides, no own data). Sweep results in the run folder are
+    published when their grid is still in ``params/sweeps/``; sweeps not re-run keep their
+    published record (listed in ``kept``).
+
+    Raises:
+        CasesError: a notebook has no current run result (each named, with why), or a run
+            result is not valid JSON. Nothing is written then.
+    """
+    from cases import pipeline
+    from cases.errors import CasesError
+
+    run_dir = run_dir or paths.RUN_RESULTS
+    results = results or paths.RESULTS
+    jobs = pipeline.plan()
+    stale = pipeline.stale_jobs(jobs)
+    missing = {
+        job.name: "it has no run result"
+        for job in jobs
+        if job.name not in stale and not run_results_path(job.name, run_dir).is_file()
+    }
+    problems = {**stale, **missing}
+    if problems:
+        listed = "\n  - ".join(f"{name}: {why}" for name, why in sorted(problems.items()))
+        raise CasesError(
+            "nothing published: these notebooks have no current run result (run "
+            f"`cases run --all` without -p overrides first):\n  - {listed}"
+        )
+    report = PublishReport()
+    for job in jobs:
+        _publish_one(job.name, run_results_path(job.name, run_dir), report, results)
+    grids = {p.stem for p in (paths.PARAMS / SWEEPS).glob("*.yaml")}
+    for grid in sorted(grids):
+        name = f"{SWEEPS}/{grid}"
+        source = run_results_path(name, run_dir)
+        if source.is_file():
+            _publish_one(name, source, report, results)
+        elif published_path(name, results).is_file():
+            report.kept.append(name)
+    return report
+
+
+# --------------------------------------------------------------------------- verify
 
 
 def copy_project(target: Path) -> None:
@@ -156,19 +403,19 @@ def copy_project(target: Path) -> None:
     # Executed notebooks are outputs: remove any that the copy picked up.
     for executed in (target / "book").rglob("*.ipynb"):
         executed.unlink()
-    # Sweep results are inputs of the book's specification-curve page (made by `cases sweep`,
-    # not by `cases run`), so a copy that builds the book needs them.
-    sweeps = paths.RESULTS / "sweeps"
+    # Published sweep tables are inputs of the book's specification-curve page (made by
+    # `cases sweep` and `cases publish`, never by a build), so a copy that builds needs them.
+    sweeps = paths.RESULTS / SWEEPS
     if sweeps.is_dir():
-        shutil.copytree(sweeps, target / "results" / "sweeps")
+        shutil.copytree(sweeps, target / "results" / SWEEPS)
 
 
 def verify(n_jobs: int = 1, console: Any = None, sweeps: bool = True) -> list[Mismatch]:
     """Re-execute everything in a clean temporary copy and compare with ``results/``.
 
-    First every sweep in ``params/sweeps/`` (unless ``sweeps`` is False: then the committed
-    sweep results are used as they are), then every notebook, all with ``--force``. Prints a
-    table of mismatches (notebook, key, expected, got, tolerance) and returns them.
+    First every sweep in ``params/sweeps/`` (unless ``sweeps`` is False: then the published
+    sweep records are not compared), then every notebook, all with ``--force``. Prints each
+    mismatch (manifest, key, expected, got, tolerance) and returns them.
     """
     from rich.console import Console
     from rich.table import Table
@@ -178,11 +425,12 @@ def verify(n_jobs: int = 1, console: Any = None, sweeps: bool = True) -> list[Mi
         copy = Path(tmp)
         copy_project(copy)
         env = dict(os.environ, CASES_ROOT=str(copy))
+        env.pop(MANIFEST_ENV, None)
         commands = []
         if sweeps:
             import yaml
 
-            for grid in sorted((copy / "params" / "sweeps").glob("*.yaml")):
+            for grid in sorted((copy / "params" / SWEEPS).glob("*.yaml")):
                 case = yaml.safe_load(grid.read_text(encoding="utf-8"))["case"]
                 commands.append(["sweep", case, "--grid", str(grid)])
         commands.append(["run", "--all"])
@@ -197,22 +445,24 @@ def verify(n_jobs: int = 1, console: Any = None, sweeps: bool = True) -> list[Mi
         if completed.returncode != 0:
             console.print("verify: the clean re-execution failed (see above)", style="red")
             return [Mismatch("<run>", "<exit status>", 0, completed.returncode, None)]
-        mismatches = compare_dirs(paths.RESULTS, copy / "results")
+        skip = () if sweeps else (f"{SWEEPS}/",)
+        mismatches = compare_dirs(paths.RESULTS, copy / ".cache" / "cases" / "results", skip)
     if mismatches:
         table = Table(title="Published numbers that did not reproduce")
-        for column in ("notebook", "key", "expected", "got", "tolerance"):
-            table.add_column(column)
+        for column in ("manifest", "key", "expected", "got", "tolerance"):
+            table.add_column(column, overflow="fold")
         for m in mismatches:
             table.add_row(m.notebook, m.key, repr(m.expected), repr(m.got), repr(m.tolerance))
         console.print(table)
+        console.print(f"verify: {len(mismatches)} published number(s) did not reproduce")
     else:
-        n = sum(1 for _ in paths.RESULTS.rglob("*.json"))
+        n = len({n for n in manifest_names(paths.RESULTS) if not any(n.startswith(s) for s in skip)})
         console.print(f"verify: all published numbers in {n} manifest(s) reproduced", style="green")
     return mismatches
 
 
 def collect_file(results_file: Path) -> dict[str, dict[str, Any]]:
-    """Read a written manifest (``results/…json``) into ``{key: {"value": …}}``.
+    """Read a written manifest into ``{key: {"value": …}}``.
 
     Raises:
         FileNotFoundError: the manifest does not exist.

@@ -30,3 +30,5 @@ PARAMS = ROOT / "params"
 BOOK = ROOT / "book"
 RESULTS = ROOT / "results"
 CACHE = ROOT / ".cache" / "cases"
+#: Numbers of the latest runs (untracked); ``results/`` changes only through ``cases publish``.
+RUN_RESULTS = CACHE / "results"

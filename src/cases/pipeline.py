@@ -82,10 +82,11 @@ class Job:
 
     @property
     def results_file(self) -> Path:
-        """Where the run's manifest of glued values is written."""
+        """Where the run's manifest of glued values is written (untracked: the committed
+        ``results/`` changes only through ``cases publish``)."""
         if self.sweep_run:
             return paths.CACHE / "sweeps" / f"{self.sweep_run}.json"
-        return manifest.results_path(self.name)
+        return manifest.run_results_path(self.name)
 
 
 def _read_params_file(path: Path) -> dict:
@@ -605,13 +606,15 @@ def run(
     see the project at the same path (or ``CASES_ROOT``).
 
     Raises:
-        ParameterError: unknown parameter name or wrong type, an unknown executor, or a
-            ``data_dir`` that is not a folder, before anything runs.
+        ParameterError: unknown parameter name or wrong type, an unknown executor, ``n_jobs``
+            below 1, or a ``data_dir`` that is not a folder, before anything runs.
     """
     from cases.io import check_data_dir
 
     if executor not in EXECUTORS:
         raise ParameterError(f"executor must be one of {EXECUTORS}, got {executor!r}")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
+        raise ParameterError(f"n_jobs (--jobs) must be a whole number >= 1, got {n_jobs!r}")
     verify_data_package()
     jobs = list(jobs)
     overrides = dict(overrides or {})
@@ -705,7 +708,7 @@ def sweep_partial_files() -> list[Path]:
     holds the project's run lock.
     """
     removed = []
-    for folder in (paths.RESULTS, paths.CACHE / "stamps", paths.BOOK):
+    for folder in (paths.RESULTS, paths.RUN_RESULTS, paths.CACHE / "stamps", paths.BOOK):
         if folder.is_dir():
             for leftover in folder.rglob(".*.tmp"):
                 if "_build" not in leftover.parts and leftover.is_file():

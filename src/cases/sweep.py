@@ -19,8 +19,9 @@ choices to cross, and the glued estimates to collect::
 Every combination is an ordinary runner job (same parameter checks, content-addressed cache
 and executors, so a 200-run sweep can go to a Dask cluster unchanged); its notebook and
 manifest go to ``.cache/cases/sweeps/<name>/``. The collected table is written, sorted and
-stably formatted, to ``results/sweeps/<name>.json`` and drawn as a specification curve
-(Simonsohn, Simmons and Nelson 2020, "Specification curve analysis", *Nature Human
+stably formatted, to the run results (``.cache/cases/results/sweeps/<name>.json``); ``cases
+publish`` records it in ``results/sweeps/<name>.json``, which the book's page reads and
+draws as a specification curve (Simonsohn, Simmons and Nelson 2020, "Specification curve analysis", *Nature Human
 Behaviour* 4, 1208–1214): estimates sorted with their intervals above, the choices that
 produced each one as an indicator panel below.
 """
@@ -215,18 +216,23 @@ def collect(grid: Grid, jobs: Sequence[pipeline.Job]) -> pd.DataFrame:
                     ),
                 }
             )
-    table = pd.DataFrame(rows)
-    return table.sort_values(["estimate", *sorted(grid.parameters), "estimator"]).reset_index(
-        drop=True
-    )
+    choices = sorted(grid.parameters)
+    return pd.DataFrame(manifest.order_specifications(rows, choices)).reset_index(drop=True)
 
 
 def results_file(name: str) -> Path:
-    return paths.RESULTS / "sweeps" / f"{name}.json"
+    """Where ``cases sweep`` writes the sweep's table (untracked run results)."""
+    return manifest.run_results_path(f"{manifest.SWEEPS}/{name}")
+
+
+def published_file(name: str) -> Path:
+    """The committed table ``results/sweeps/<name>.json`` (written by ``cases publish``)."""
+    return manifest.published_path(f"{manifest.SWEEPS}/{name}")
 
 
 def write_results(grid: Grid, table: pd.DataFrame) -> Path:
-    """``results/sweeps/<name>.json``: the grid and the sorted table (stable formatting)."""
+    """The run's sweep record: the grid and the table, ordered by estimate with ties broken
+    by each specification's identity, floats at the manifests' precision (stable text)."""
     record = {
         "case": grid.case,
         "analysis": grid.analysis,
@@ -237,7 +243,7 @@ def write_results(grid: Grid, table: pd.DataFrame) -> Path:
         "specifications": table.to_dict(orient="records"),
     }
     target = results_file(grid.name)
-    write_atomic(target, json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    write_atomic(target, manifest.sweep_record(record))
     return target
 
 
@@ -245,11 +251,15 @@ def read_results(name: str) -> tuple[dict[str, Any], pd.DataFrame]:
     """The grid description and the table of a finished sweep.
 
     Raises:
-        RegistryError: no results for that sweep (run ``cases sweep`` first).
+        RegistryError: no published results for that sweep (``cases sweep``, then
+            ``cases publish``).
     """
-    path = results_file(name)
+    path = published_file(name)
     if not path.is_file():
-        raise RegistryError(f"{path}: no results for sweep {name!r}; run `cases sweep` first")
+        raise RegistryError(
+            f"{path}: no published results for sweep {name!r}; run `cases sweep` and then "
+            "`cases publish` first"
+        )
     record = json.loads(path.read_text(encoding="utf-8"))
     return record, pd.DataFrame(record["specifications"])
 
