@@ -145,7 +145,9 @@ def test_build_end_to_end(project_copy):
     cross = (html / "cross_case.html").read_text(encoding="utf-8")
     assert "Cross-case synthesis" in cross and cross.count("<img") >= 5
     assert "精准扶贫" in (html / "glossary.html").read_text(encoding="utf-8")
-    assert "Author unknown" in (html / "references.html").read_text(encoding="utf-8")
+    references = (html / "references.html").read_text(encoding="utf-8")
+    assert "Author unknown" not in references and "Candidate: not stated" in references
+    assert "https://www.globethesis.com/?t=2439330548478259" in references
     assert not list((project_copy / "book").rglob("*.tmp"))
 
 

@@ -114,3 +114,32 @@ def test_papermill_documents_every_parameter(template):
     names = [line.split(":")[0] for line in cell.source.splitlines() if line.strip()]
     assert list(declared) == names
     assert all(spec["help"].strip() for spec in declared.values())
+
+
+def test_title_authors_and_citation_agree_across_config_cff_intro_and_readme():
+    config = yaml.safe_load((paths.BOOK / "_config.yml").read_text(encoding="utf-8"))
+    cff = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    intro = (paths.BOOK / "intro.md").read_text(encoding="utf-8")
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    title = config["title"]
+    assert cff["title"] == title
+    assert intro.splitlines()[0] == f"# {title}" and readme.splitlines()[0] == f"# {title}"
+    assert [a.get("name") for a in cff["authors"]] == [config["author"]]
+    year = str(cff["date-released"])[:4]
+    assert f"{config['author']} ({year}). *{title}*" in " ".join(intro.split())
+    assert f"(Version {cff['version']})" in " ".join(intro.split())
+
+
+def test_each_case_chapter_opens_by_citing_its_thesis_with_its_address():
+    from pybtex.database import parse_file
+
+    bib = parse_file(str(paths.BOOK / "references.bib"))
+    for slug in registry.slugs():
+        entry = bib.entries[f"thesis_{slug}"]
+        url = entry.fields["url"]
+        assert url.startswith(("https://www.globethesis.com/?t=", "https://globethesis.com/?t="))
+        assert "shared/seeds" not in entry.fields.get("note", "")
+        assert "Author unknown" not in str(entry.persons)
+        lines = (paths.BOOK / "cases" / slug / "index.md").read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("# ") and lines[2].startswith("**The thesis:**")
+        assert f"`thesis_{slug}`" in lines[2] and url in lines[2]

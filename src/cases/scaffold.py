@@ -177,7 +177,10 @@ this compendium. Its sections are the analyses listed in `params/{slug}.yaml`:
 
 
 def bib_entry(slug: str, title: str, place: str, province: str) -> str:
-    """A bibliography entry for the thesis, author unknown until the author fills it in.
+    """A bibliography entry for the thesis, to be completed from where it is published.
+
+    No author field until the candidate's name is found (a citation then shows the title, not a
+    placeholder name); a field that cannot be found is written "not stated", never guessed.
 
     Braces in the texts become parentheses: an unbalanced brace would break the .bib file.
     """
@@ -185,10 +188,10 @@ def bib_entry(slug: str, title: str, place: str, province: str) -> str:
     title, place, province = (t.translate(unbraced) for t in (title, place, province))
     return f"""
 @misc{{thesis_{slug},
-  author = {{{{Author unknown}}}},
   title = {{{{{title}}}}},
-  howpublished = {{Master's thesis ({TODO}: abstract or full text)}},
-  note = {{Case: {place}, {province}; abstract in shared/seeds/{slug}.txt}}
+  howpublished = {{{TODO}: where the thesis or its abstract is published; add its address as url}},
+  note = {{Candidate, degree, year: {TODO} (as published, or "not stated").
+    Case: {place}, {province}}}
 }}
 """
 
@@ -265,10 +268,10 @@ def new_case(
 
     Writes ``data/cases/<slug>.yaml`` (validated against the registry schema and vocabulary),
     ``params/<slug>.yaml`` (the case profile only), ``book/cases/<slug>/index.md``; appends the
-    chapter to the ``Cases`` part of ``book/_toc.yml``, a ``thesis_<slug>`` entry (author
-    unknown) to ``book/references.bib`` and, where ``data/datapackage.json`` exists, the
-    registry file as a resource with its hash. Unset ``title``, ``province`` and ``place`` become
-    TODO placeholders.
+    chapter to the ``Cases`` part of ``book/_toc.yml``, a ``thesis_<slug>`` entry (TODO fields
+    for where it is published) to ``book/references.bib`` and, where ``data/datapackage.json``
+    exists, the registry file as a resource with its hash. Unset ``title``, ``province`` and
+    ``place`` become TODO placeholders.
 
     Raises:
         ScaffoldError: invalid, reserved or existing slug; an empty option; a table of contents
