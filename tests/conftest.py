@@ -1,12 +1,26 @@
-"""Shared fixtures: a throw-away copy of the project for tests that run the CLI."""
+"""Shared fixtures: throw-away copies of the project for tests that run the CLI, and the two
+built projects that every build test shares.
+
+Building is the expensive part of the suite, so each kind of build happens once per run:
+
+- :func:`full_build` — the whole book, built by ``cases build`` from a fresh copy. Its users
+  are marked ``xdist_group("book")``, so with ``pytest -n N --dist loadgroup`` they share one
+  worker and the build happens once.
+- :func:`small_build` — a copy whose chapters keep only the case profile (plus the book-level
+  notebooks), with the fault-injection hook of :data:`HOOK` in the case-profile template,
+  committed to a git repository before the build. Its users are marked
+  ``xdist_group("small")`` and work on private copies (:func:`small_built_copy`).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from cases import paths
@@ -70,3 +84,79 @@ def small_project(project_copy: Path) -> Path:
     """A project copy whose chapters list only the case profile (fast runner tests)."""
     keep_only_analyses(project_copy)
     return project_copy
+
+
+HOOK = """import os, time  # test hook (tests/conftest.py)
+time.sleep(float(os.environ.get("CASES_TEST_SLEEP", "0")))
+if os.environ.get("CASES_TEST_FAIL") == case:
+    raise RuntimeError(f"planted failure in {case}")
+"""
+
+
+def plant_hook(root: Path) -> None:
+    """Add :data:`HOOK` after the parameters cell of the case-profile template: it sleeps
+    ``$CASES_TEST_SLEEP`` seconds and raises when ``$CASES_TEST_FAIL`` names the case. The
+    kernel inherits the environment of ``cases run``, so no parameter or input changes."""
+    template = root / "notebooks" / "case_profile.ipynb"
+    nb = nbformat.read(template, as_version=4)
+    params = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    cell = nbformat.v4.new_code_cell(HOOK)
+    cell.metadata["tags"] = ["remove-cell"]
+    nb.cells.insert(params + 1, cell)
+    nbformat.write(nb, template)
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in ``root`` (a throw-away identity for commits) and return its output."""
+    done = subprocess.run(
+        ["git", "-c", "user.name=tests", "-c", "user.email=tests@example.org", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def _built(tmp_path_factory: pytest.TempPathFactory, name: str, small: bool) -> Path:
+    """Build a project copy once per worker; later calls return the same folder."""
+    base = tmp_path_factory.getbasetemp() / f"cases-{name}"
+    root = base / "project"
+    if not (base / "done").is_file():
+        shutil.rmtree(base, ignore_errors=True)
+        root.mkdir(parents=True)
+        copy_project(root)
+        shutil.copy(paths.ROOT / ".gitignore", root / ".gitignore")
+        if small:
+            plant_hook(root)
+            keep_only_analyses(root)
+        git(root, "init", "-q")
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "fresh clone")
+        done = run_cli(root, "build", "--jobs", "2", timeout=1500)
+        assert done.returncode == 0, done.stderr[-4000:] + done.stdout[-2000:]
+        (base / "build-stdout.txt").write_text(done.stdout, encoding="utf-8")
+        (base / "done").write_text("ok", encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def full_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole book built once from a fresh copy (mark users ``xdist_group("book")``)."""
+    return _built(tmp_path_factory, "full-build", small=False)
+
+
+@pytest.fixture(scope="session")
+def small_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small project (case profiles and book-level pages, with :data:`HOOK`) built once
+    (mark users ``xdist_group("small")``); read-only: use :func:`small_built_copy` to change."""
+    return _built(tmp_path_factory, "small-build", small=True)
+
+
+@pytest.fixture
+def small_built_copy(small_build: Path, tmp_path: Path) -> Path:
+    """A private copy of :func:`small_build`: run records, executed notebooks and run results
+    (not the HTML build, nor its git history)."""
+    target = tmp_path / "project"
+    shutil.copytree(small_build, target, ignore=shutil.ignore_patterns("_build", ".git"))
+    return target

@@ -29,14 +29,13 @@ from urllib.parse import urldefrag, urlsplit
 
 import nbformat
 import pytest
-from conftest import run_cli
 from nbclient import NotebookClient
 
 from cases import paths
-from cases.manifest import copy_project
 
-# One build per session: with `pytest -n N --dist loadgroup` all these tests share one worker.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+# One build per run: with `pytest -n N --dist loadgroup` every user of the full build
+# (tests/conftest.py) shares one worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("book")]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -79,21 +78,16 @@ def chromium_paths() -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
-def built_book(tmp_path_factory: pytest.TempPathFactory, chromium_paths) -> Path:
-    """The HTML book built by ``cases build`` in a fresh copy of the project.
+def built_book(chromium_paths, request: pytest.FixtureRequest) -> Path:
+    """The HTML book of the run's one full build (``full_build`` in ``conftest.py``).
 
     ``CASES_BROWSER_BOOK=<folder with index.html>`` reuses a book built earlier (for quick
-    iterations on the test itself); the default always builds afresh.
+    iterations on the test itself); the default uses the fresh build.
     """
     reuse = os.environ.get("CASES_BROWSER_BOOK")
     if reuse:
         return Path(reuse)
-    root = tmp_path_factory.mktemp("browser") / "project"
-    root.mkdir()
-    copy_project(root)
-    done = run_cli(root, "build", "--jobs", "2", timeout=1200)
-    assert done.returncode == 0, done.stderr[-4000:] + done.stdout[-4000:]
-    html = root / "book" / "_build" / "html"
+    html = request.getfixturevalue("full_build") / "book" / "_build" / "html"
     assert (html / "index.html").is_file()
     return html
 

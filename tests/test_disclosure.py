@@ -17,7 +17,6 @@ from conftest import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from test_fault_tolerance import built_copy, shared_build
 
 from cases import report
 from cases.disclosure import (
@@ -251,18 +250,18 @@ def test_scan_build_reads_pages_and_downloads_but_not_images_or_js(tmp_path):
 
 
 @pytest.mark.slow
-def test_real_book_has_no_identifier(tmp_path_factory):
-    html = shared_build(tmp_path_factory) / "book" / "_build" / "html"
+@pytest.mark.xdist_group("book")
+def test_real_book_has_no_identifier(full_build):
+    html = full_build / "book" / "_build" / "html"
     assert (html / "index.html").is_file()
     assert scan_build(html) == []
 
 
 @pytest.mark.slow
-def test_planted_identifier_fails_the_build_naming_the_page(
-    tmp_path, tmp_path_factory, monkeypatch
-):
+@pytest.mark.xdist_group("small")
+def test_planted_identifier_fails_the_build_naming_the_page(small_built_copy, monkeypatch):
     monkeypatch.setenv("COLUMNS", "400")  # rich would wrap the findings at 80 columns
-    root = built_copy(tmp_path, tmp_path_factory)
+    root = small_built_copy
     case_file = root / "data" / "cases" / "w_town.yaml"
     text = case_file.read_text(encoding="utf-8")
     planted = f"Informant 赵六, ID {EXAMPLE_ID}, mobile {EXAMPLE_MOBILE}; how"

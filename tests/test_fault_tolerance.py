@@ -2,8 +2,8 @@
 notebook does not stop the others, and the book is not built from a failed chapter unless
 ``--allow-stale`` (which marks it "Out of date").
 
-The tests share one fully built project copy (:func:`shared_build`, built once per session and
-copied per test) whose ``case_profile`` template has a test hook cell: it sleeps
+The tests share one built small project (``small_build`` in ``conftest.py``, built once per
+run and copied per test) whose ``case_profile`` template has a test hook cell: it sleeps
 ``$CASES_TEST_SLEEP`` seconds and raises when ``$CASES_TEST_FAIL`` names the case. The kernel
 inherits the environment of ``cases run``, so the hook needs no parameter and no input changes.
 """
@@ -11,58 +11,20 @@ inherits the environment of ``cases run``, so the hook needs no parameter and no
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import nbformat
 import psutil
 import pytest
 from conftest import run_cli
 
-from cases.manifest import copy_project
-from cases.pipeline import error_outputs, jobs_for
+from cases.pipeline import error_outputs
 
-HOOK = """import os, time  # test hook (tests/test_fault_tolerance.py)
-time.sleep(float(os.environ.get("CASES_TEST_SLEEP", "0")))
-if os.environ.get("CASES_TEST_FAIL") == case:
-    raise RuntimeError(f"planted failure in {case}")
-"""
-
-
-def _plant_hook(root: Path) -> None:
-    template = root / "notebooks" / "case_profile.ipynb"
-    nb = nbformat.read(template, as_version=4)
-    params = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
-    cell = nbformat.v4.new_code_cell(HOOK)
-    cell.metadata["tags"] = ["remove-cell"]
-    nb.cells.insert(params + 1, cell)
-    nbformat.write(nb, template)
-
-
-def shared_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project copy with the hook planted, every notebook run and the book built (once)."""
-    base = tmp_path_factory.getbasetemp() / "cases-shared-build"
-    root = base / "project"
-    if not (base / "done").is_file():
-        shutil.rmtree(base, ignore_errors=True)
-        root.mkdir(parents=True)
-        copy_project(root)
-        _plant_hook(root)
-        done = run_cli(root, "build", "--jobs", "2", timeout=900)
-        assert done.returncode == 0, done.stderr[-4000:] + done.stdout[-2000:]
-        (base / "done").write_text("ok", encoding="utf-8")
-    return root
-
-
-def built_copy(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A private copy of :func:`shared_build` (stamps, outputs, results; not the HTML build)."""
-    target = tmp_path / "project"
-    shutil.copytree(shared_build(tmp_path_factory), target, ignore=shutil.ignore_patterns("_build"))
-    return target
+# All tests here work on copies of the one small built project (tests/conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("small")]
 
 
 def _cli(root: Path, env_extra: dict[str, str], *args: str, timeout: int = 600):
@@ -73,20 +35,19 @@ def _cli(root: Path, env_extra: dict[str, str], *args: str, timeout: int = 600):
 def _snapshot(root: Path) -> dict[str, bytes]:
     """Every output file: executed notebooks and pages, results manifests, stamps."""
     found = {}
-    for folder in ("book", "results", ".cache/cases/stamps"):
+    for folder in ("book", "results", ".cache/cases/results", ".cache/cases/stamps"):
         for path in (root / folder).rglob("*"):
             if path.is_file() and "_build" not in path.parts:
                 found[path.relative_to(root).as_posix()] = path.read_bytes()
     return found
 
 
-@pytest.mark.slow
 def test_sigkill_mid_notebook_keeps_previous_outputs_and_next_run_recovers(
-    tmp_path, tmp_path_factory
+    small_built_copy, tmp_path
 ):
-    root = built_copy(tmp_path, tmp_path_factory)
+    root = small_built_copy
     before = _snapshot(root)
-    assert any(name.startswith("results/w_town/") for name in before)
+    assert any(name.startswith(".cache/cases/results/w_town/") for name in before)
     env = dict(os.environ, CASES_ROOT=str(root), CASES_TEST_SLEEP="300")
     env.pop("CASES_MANIFEST", None)
     log = (tmp_path / "run.log").open("w")
@@ -137,56 +98,43 @@ def test_sigkill_mid_notebook_keeps_previous_outputs_and_next_run_recovers(
 
     again = run_cli(root, "run", "w_town", "--force", "--jobs", "2")
     assert again.returncode == 0, again.stderr
-    n_w_town = len(jobs_for("w_town"))
-    assert f"{n_w_town} ran, 0 cached (skipped), 0 failed" in again.stderr
+    assert "1 ran, 0 cached (skipped), 0 failed" in again.stderr
     assert not list(scratch.iterdir()), "leftovers of the killed run are swept"
-    for name in ("case_profile", "area_context"):
-        output = root / "book" / "cases" / "w_town" / f"{name}.ipynb"
-        assert error_outputs(output) == []
-        manifest = f"results/w_town/{name}.json"
-        assert (root / manifest).read_bytes() == before[manifest], "same numbers as before"
-    assert not list((root / "results").rglob("*.tmp")) and not list((root / "book").rglob("*.tmp"))
+    output = root / "book" / "cases" / "w_town" / "case_profile.ipynb"
+    assert error_outputs(output) == []
+    manifest = ".cache/cases/results/w_town/case_profile.json"
+    assert (root / manifest).read_bytes() == before[manifest], "same numbers as before"
+    assert not list((root / ".cache").rglob(".*.tmp")) and not list((root / "book").rglob("*.tmp"))
 
 
-@pytest.mark.slow
-def test_one_failing_case_does_not_stop_the_others(tmp_path, tmp_path_factory):
-    root = built_copy(tmp_path, tmp_path_factory)
+def test_one_failing_case_does_not_stop_the_others(small_built_copy):
+    root = small_built_copy
     output = root / "book" / "cases" / "w_town" / "case_profile.ipynb"
     good = output.read_bytes()
-    # Forget the run records of two notebooks: they run again, the other two are cached.
+    # Forget the run records of two notebooks: they run again; the third case is cached.
     for name in ("w_town__case_profile", "pingliang__case_profile"):
         (root / ".cache" / "cases" / "stamps" / f"{name}.json").unlink()
-    done = _cli(root, {"CASES_TEST_FAIL": "w_town"}, "run", "w_town", "pingliang", "--jobs", "2")
+    cases = ("w_town", "pingliang", "h_county")
+    done = _cli(root, {"CASES_TEST_FAIL": "w_town"}, "run", *cases, "--jobs", "2")
     assert done.returncode == 1, done.stderr
     err = done.stderr
     assert "✗ w_town/case_profile (failed" in err
     assert "planted failure in w_town" in err and "failed in cell" in err
     assert "✓ pingliang/case_profile (ran" in err
-    for name in ("w_town/area_context", "pingliang/area_context"):
-        assert f"· {name} (cached" in err
+    assert "· h_county/case_profile (cached" in err
     assert "Run summary" in err
-    n_jobs = len(jobs_for("w_town")) + len(jobs_for("pingliang"))
-    assert f"1 ran, {n_jobs - 2} cached (skipped), 1 failed" in err
+    assert "1 ran, 1 cached (skipped), 1 failed" in err
     assert output.read_bytes() == good, "the failed notebook's previous output stays"
 
     fast = _cli(
-        root,
-        {"CASES_TEST_FAIL": "w_town"},
-        "run",
-        "w_town",
-        "pingliang",
-        "--force",
-        "--jobs",
-        "1",
-        "--fail-fast",
+        root, {"CASES_TEST_FAIL": "w_town"}, "run", *cases, "--force", "--jobs", "1", "--fail-fast"
     )
     assert fast.returncode == 1, fast.stderr
-    assert f"0 ran, 0 cached (skipped), 1 failed, {n_jobs - 1} not run" in fast.stderr
+    assert "0 ran, 0 cached (skipped), 1 failed, 2 not run" in fast.stderr
 
 
-@pytest.mark.slow
-def test_build_refuses_failed_chapter_unless_allow_stale_then_marks_it(tmp_path, tmp_path_factory):
-    root = built_copy(tmp_path, tmp_path_factory)
+def test_build_refuses_failed_chapter_unless_allow_stale_then_marks_it(small_built_copy):
+    root = small_built_copy
     # Without its run record the chapter is stale and runs again (and fails, by the hook).
     (root / ".cache" / "cases" / "stamps" / "pingliang__case_profile.json").unlink()
     fail = {"CASES_TEST_FAIL": "pingliang"}

@@ -135,6 +135,4 @@ def test_publish_keeps_published_text_for_numbers_that_reproduce(tmp_path):
     run.write_text(manifest.dumps({"k": {"value": 0.4, "tolerance": 1e-9}, "n": {"value": 3}}))
     manifest._publish_one("case/a", run, report, results)
     assert report.written == ["case/a"]
-    assert [(m.key, m.expected, m.got) for m in report.changes] == [
-        ("k", 0.383609916026613, 0.4)
-    ]
+    assert [(m.key, m.expected, m.got) for m in report.changes] == [("k", 0.383609916026613, 0.4)]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import run_cli
+from conftest import git, run_cli
 
 from cases import pipeline
 
@@ -87,7 +87,8 @@ def test_override_reaches_the_notebook_and_is_cached(small_project):
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert "seed = 4242" in injected[0].source
     assert 'case = "w_town"' in injected[0].source
-    manifest = json.loads((project_copy / ".cache" / "cases" / "results" / "w_town" / "case_profile.json").read_text())
+    run_results = project_copy / ".cache" / "cases" / "results"
+    manifest = json.loads((run_results / "w_town" / "case_profile.json").read_text())
     assert manifest["profile_n_problems"]["value"] == 5  # five problems in data/cases/w_town.yaml
     # Same inputs again: skipped. A different parameter: runs again.
     again = run_cli(project_copy, "run", "w_town", "-p", "seed=4242", "--jobs", "1")
@@ -132,11 +133,15 @@ def test_build_refuses_notebook_with_error_output(project_copy):
 
 
 @pytest.mark.slow
-def test_build_end_to_end(project_copy):
-    done = run_cli(project_copy, "build", "--jobs", "2", timeout=900)
-    assert done.returncode == 0, done.stderr[-4000:] + done.stdout[-4000:]
+@pytest.mark.xdist_group("book")
+def test_build_end_to_end(full_build):
+    # The run's one full build (tests/conftest.py): `cases build` on a fresh copy.
+    project_copy = full_build
+    stdout = (project_copy.parent / "build-stdout.txt").read_text(encoding="utf-8")
     html = project_copy / "book" / "_build" / "html"
-    assert done.stdout.strip().endswith("index.html")
+    assert stdout.strip().endswith("index.html")
+    # A build writes no tracked file: the copy was committed to git before it.
+    assert git(project_copy, "status", "--porcelain") == ""
     assert (html / "index.html").is_file()
     for slug in ["liupanshui", "shandong_a_town", "w_town", "h_county", "pingliang"]:
         page = (html / "cases" / slug / "case_profile.html").read_text(encoding="utf-8")

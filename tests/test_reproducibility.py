@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 import yaml
-from conftest import run_cli
+from conftest import git, run_cli
 
 RUN_RESULTS = Path(".cache", "cases", "results")
+# The tests that start from a built project share one (tests/conftest.py: small_build).
+SMALL = pytest.mark.xdist_group("small")
 
 
 def _statuses(stderr: str) -> dict[str, str]:
@@ -40,10 +42,9 @@ def _tree_bytes(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.json"))}
 
 
-def test_changing_one_case_reruns_only_it_and_the_book_level(small_project):
-    project_copy = small_project
-    first = run_cli(project_copy, "run", "--all", "--jobs", "2")
-    assert first.returncode == 0, first.stderr
+@SMALL
+def test_changing_one_case_reruns_only_it_and_the_book_level(small_built_copy):
+    project_copy = small_built_copy
     case_file = project_copy / "data" / "cases" / "pingliang.yaml"
     data = yaml.safe_load(case_file.read_text(encoding="utf-8"))
     data["causes"].append("A cause added by the cache test.")
@@ -58,14 +59,17 @@ def test_changing_one_case_reruns_only_it_and_the_book_level(small_project):
     others = [k for k in statuses if k not in rerun]
     assert "national_context" in others and "liupanshui/case_profile" in others
     assert all(statuses[k] == "cached" for k in others)
-    # --force re-runs everything
-    forced = run_cli(project_copy, "run", "--all", "--force", "--jobs", "2")
-    assert set(_statuses(forced.stderr).values()) == {"ran"}
+    # --force re-runs what it is given, cached or not
+    forced = run_cli(project_copy, "run", "w_town", "h_county", "--force", "--jobs", "2")
+    assert _statuses(forced.stderr) == {
+        "w_town/case_profile": "ran",
+        "h_county/case_profile": "ran",
+    }
 
 
-def test_corrupt_cache_entry_is_ignored(small_project):
-    project_copy = small_project
-    assert run_cli(project_copy, "run", "w_town", "--jobs", "1").returncode == 0
+@SMALL
+def test_corrupt_cache_entry_is_ignored(small_built_copy):
+    project_copy = small_built_copy
     stamp = project_copy / ".cache" / "cases" / "stamps" / "w_town__case_profile.json"
     stamp.write_text('{"fingerprint": "trunc', encoding="utf-8")
     again = run_cli(project_copy, "run", "w_town", "--jobs", "1")
@@ -77,9 +81,10 @@ def test_corrupt_cache_entry_is_ignored(small_project):
     assert _statuses(third.stderr)["w_town/case_profile"] == "ran"
 
 
-def test_two_runs_give_identical_results_and_figures(small_project, tmp_path):
-    project_copy = small_project
-    assert run_cli(project_copy, "run", "--all", "--force", "--jobs", "2").returncode == 0
+@SMALL
+def test_two_runs_give_identical_results_and_figures(small_built_copy):
+    # The shared build ran with two workers; this re-run uses one.
+    project_copy = small_built_copy
     results_1 = _tree_bytes(project_copy / RUN_RESULTS)
     figures_1 = _pngs(project_copy / "book" / "cross_case.ipynb")
     assert run_cli(project_copy, "run", "--all", "--force", "--jobs", "1").returncode == 0
@@ -88,13 +93,15 @@ def test_two_runs_give_identical_results_and_figures(small_project, tmp_path):
     assert len(figures_1) == 6 and figures_2 == figures_1  # five heatmaps and the timeline
 
 
-def test_dask_local_cluster_gives_the_same_results(small_project):
-    project_copy = small_project
-    done = run_cli(project_copy, "run", "--all", "--executor", "dask", "--jobs", "2")
+@SMALL
+def test_dask_local_cluster_gives_the_same_results(small_built_copy):
+    project_copy = small_built_copy
+    before = _tree_bytes(project_copy / RUN_RESULTS)
+    cases = ("w_town", "pingliang", "liupanshui")
+    done = run_cli(project_copy, "run", *cases, "--force", "--executor", "dask", "--jobs", "2")
     assert done.returncode == 0, done.stderr[-3000:]
-    assert set(_statuses(done.stderr).values()) == {"ran"}
-    manifest = json.loads((project_copy / RUN_RESULTS / "cross_case.json").read_text())
-    assert manifest["cross_n_cases"]["value"] == 5
+    assert set(_statuses(done.stderr).values()) == {"ran"} and len(_statuses(done.stderr)) == 3
+    assert _tree_bytes(project_copy / RUN_RESULTS) == before
 
 
 def test_tampered_data_file_stops_the_run(small_project):
@@ -106,40 +113,28 @@ def test_tampered_data_file_stops_the_run(small_project):
     assert "raw/census_population.csv" in done.stderr and "sha256" in done.stderr
 
 
-def _git(root: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
-
-
+@SMALL
 def test_build_leaves_tracked_files_alone_publish_records_and_verify_compares_by_key(
-    small_project, repo_root
+    small_build, small_built_copy
 ):
     # Issue 15: a build never writes tracked files; `cases publish` is the one way into
     # results/, refuses a run with overrides, and `cases verify` compares by key with
     # tolerances (noise in the 15th digit passes, a real change fails naming its key).
-    root = small_project
-    shutil.copy(repo_root / ".gitignore", root / ".gitignore")
-    _git(root, "init", "-q")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "clone")
-    built = run_cli(root, "build", "--jobs", "2", timeout=900)
-    assert built.returncode == 0, built.stderr[-3000:]
-    assert _git(root, "status", "--porcelain") == ""
+    # The shared small project was committed to git before `cases build` ran in it.
+    assert git(small_build, "status", "--porcelain") == ""
+    root = small_built_copy
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "after the build")
 
     run_cli(root, "run", "w_town", "-p", "seed=5", "--jobs", "1")
     refused = run_cli(root, "publish")
     assert refused.returncode == 1 and "w_town/case_profile" in refused.stderr
-    assert _git(root, "status", "--porcelain") == ""
+    assert git(root, "status", "--porcelain") == ""
     assert run_cli(root, "run", "w_town", "--jobs", "1").returncode == 0
     published = run_cli(root, "publish")
     assert published.returncode == 0, published.stderr[-3000:]
-    assert "w_town/case_profile" in _git(root, "status", "--porcelain", "--untracked-files=all")
+    assert "w_town/case_profile" in git(root, "status", "--porcelain", "--untracked-files=all")
     again = run_cli(root, "publish")  # nothing changed since: no byte written
     assert again.returncode == 0 and "0 key(s) changed" in again.stderr
 
@@ -155,9 +150,9 @@ def test_build_leaves_tracked_files_alone_publish_records_and_verify_compares_by
     assert "1 published number(s) did not reproduce" in bad.stderr
 
 
-def test_provenance_page_lists_every_chapter(small_project):
-    project_copy = small_project
-    assert run_cli(project_copy, "run", "--all", "--jobs", "2").returncode == 0
+@SMALL
+def test_provenance_page_lists_every_chapter(small_built_copy):
+    project_copy = small_built_copy
     env_root = project_copy
     code = "from cases import pipeline; print(pipeline.write_provenance_page())"
     import os

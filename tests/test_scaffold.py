@@ -128,7 +128,8 @@ def test_odd_titles_stay_valid_yaml_and_bibtex(project_copy):
 
 
 @pytest.mark.slow
-def test_new_case_then_build_publishes_the_sixth_chapter(project_copy):
+def test_new_case_then_build_publishes_the_sixth_chapter(small_project):
+    project_copy = small_project  # the other chapters keep only their case profile
     done = run_cli(
         project_copy, "new", "sixth_case", "--title", "Q Town, Gansu: a sixth case", "--province",
         "Gansu", "--place", "Q Town",

@@ -31,7 +31,7 @@ for key, v in {"tiny_estimate": value, "tiny_low": value - 1.0, "tiny_high": val
 """
 
 
-def RUN_SWEEPS(root: Path) -> Path:  # noqa: N802 - reads like the folder it names
+def run_sweeps(root: Path) -> Path:
     """Where ``cases sweep`` writes its tables in a project copy (untracked run results)."""
     return root / ".cache" / "cases" / "results" / "sweeps"
 
@@ -141,7 +141,7 @@ def test_sweep_runs_caches_and_matches_direct_runs(small_project):
     grid = _grid(root, "tiny_grid", {"x": [1.0, 2.0], "seed": [3, 4]})
     done = run_cli(root, "sweep", "h_county", "--grid", str(grid), "--jobs", "2")
     assert done.returncode == 0, done.stderr[-3000:]
-    record = json.loads((RUN_SWEEPS(root) / "tiny_grid.json").read_text())
+    record = json.loads((run_sweeps(root) / "tiny_grid.json").read_text())
     table = pd.DataFrame(record["specifications"])
     assert len(table) == 4 and set(table["x"]) == {1.0, 2.0}
     # x = 2 doubles the draw of the same seed: the choice reached each run.
@@ -163,10 +163,10 @@ def test_fifty_run_sweep_in_parallel_equals_serial(small_project):
     parallel = run_cli(root, "sweep", "h_county", "--grid", str(grid), "--jobs", "2", timeout=900)
     assert parallel.returncode == 0, parallel.stderr[-3000:]
     assert "50 ran, 0 cached" in parallel.stderr
-    first = (RUN_SWEEPS(root) / "load.json").read_bytes()
+    first = (run_sweeps(root) / "load.json").read_bytes()
     assert len(json.loads(first)["specifications"]) == 50
     serial = run_cli(
         root, "sweep", "h_county", "--grid", str(grid), "--jobs", "1", "--force", timeout=900
     )
     assert serial.returncode == 0 and "50 ran" in serial.stderr
-    assert (RUN_SWEEPS(root) / "load.json").read_bytes() == first
+    assert (run_sweeps(root) / "load.json").read_bytes() == first

@@ -21,9 +21,9 @@ and executors, so a 200-run sweep can go to a Dask cluster unchanged); its noteb
 manifest go to ``.cache/cases/sweeps/<name>/``. The collected table is written, sorted and
 stably formatted, to the run results (``.cache/cases/results/sweeps/<name>.json``); ``cases
 publish`` records it in ``results/sweeps/<name>.json``, which the book's page reads and
-draws as a specification curve (Simonsohn, Simmons and Nelson 2020, "Specification curve analysis", *Nature Human
-Behaviour* 4, 1208–1214): estimates sorted with their intervals above, the choices that
-produced each one as an indicator panel below.
+draws as a specification curve (Simonsohn, Simmons and Nelson 2020, "Specification curve
+analysis", *Nature Human Behaviour* 4, 1208–1214): estimates sorted with their intervals
+above, the choices that produced each one as an indicator panel below.
 """
 
 from __future__ import annotations
