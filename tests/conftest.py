@@ -15,6 +15,7 @@ Building is the expensive part of the suite, so each kind of build happens once 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,7 +68,8 @@ def keep_only_analyses(root: Path, keep: tuple[str, ...] = ("case_profile",)) ->
     """Trim every case's params file in a project copy to the listed analyses.
 
     Tests of the runner itself (caching, overrides, failures) do not need every analysis of
-    every chapter; this keeps them fast. Book builds use the full project instead.
+    every chapter; this keeps them fast. The book's ``_toc.yml`` is trimmed to match, so the
+    small project builds as a book too.
     """
     import yaml
 
@@ -77,6 +79,16 @@ def keep_only_analyses(root: Path, keep: tuple[str, ...] = ("case_profile",)) ->
         data = yaml.safe_load(params.read_text(encoding="utf-8"))
         data["analyses"] = [a for a in data["analyses"] if a["name"] in keep]
         params.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    # The book's table of contents lists only what is still run, so the small book builds.
+    # Whole lines are dropped, so comments and layout stay as `cases new` expects them.
+    toc_file = root / "book" / "_toc.yml"
+    section = re.compile(r"^\s*- file: cases/[a-z0-9_]+/(?P<analysis>[a-z0-9_]+)\s*$")
+    kept = [
+        line
+        for line in toc_file.read_text(encoding="utf-8").splitlines(keepends=True)
+        if not (m := section.match(line)) or m["analysis"] in keep or m["analysis"] == "index"
+    ]
+    toc_file.write_text("".join(kept), encoding="utf-8")
 
 
 @pytest.fixture

@@ -58,19 +58,6 @@ def test_malformed_override_exits_2(project_copy):
     assert "KEY=VALUE" in done.stderr
 
 
-@pytest.mark.parametrize("command", ["run", "build", "verify", "sweep"])
-@pytest.mark.parametrize("value", ["0", "-1", "x"])
-def test_jobs_must_be_a_whole_number_of_at_least_one(tmp_path, command, value):
-    # Refused by the argument parser, before the project is even looked at.
-    args = [command, *(["liupanshui", "--grid", "g.yaml"] if command == "sweep" else [])]
-    done = run_cli(tmp_path, *args, f"--jobs={value}")
-    assert done.returncode == 2
-    assert f"argument --jobs: expected a whole number >= 1, got {value}" in done.stderr.replace(
-        "'", ""
-    )
-    assert not (tmp_path / ".cache").exists()
-
-
 def test_library_run_refuses_zero_workers():
     from cases.errors import ParameterError
 
