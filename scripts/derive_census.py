@@ -42,6 +42,13 @@ CENSUS_2020 = "leiii-census/census_county_2020_v1.xlsx"
 CITY_PANEL = "leiii-census/census_city_2010-2020_v1.csv"
 POVERTY_LIST = "poverty-counties-832/poverty_county_list.csv"
 
+#: Marker: the sum of the full-count age bands from 15 up (both sexes). The compilation's own
+#: "15岁及以上人口" / "十五岁以上人口" columns come from the long-form sample (about a tenth of the
+#: population), while the illiterate count is a full count, so they cannot be divided.
+AGE_15PLUS = "<age bands 15+>"
+#: Age-band headers: 2010 "15-19岁（男）", "85岁及以上（女）"; 2020 "男_15到19岁", "女_85岁以上".
+_AGE_BAND = re.compile(r"^(?:(\d+)(?:-\d+岁|岁及以上)（[男女][）)]|[男女]_(\d+)(?:到\d+岁|岁以上))$")
+
 #: Our column -> upstream header(s), whitespace removed. Several headers are summed (male + female).
 COLUMNS_2010: dict[str, tuple[str, ...]] = {
     "pop_total": ("合计",),
@@ -62,7 +69,7 @@ COLUMNS_2010: dict[str, tuple[str, ...]] = {
         "85岁及以上（男）",
         "85岁及以上（女）",
     ),
-    "pop_15plus": ("15岁及以上人口-合计",),
+    "pop_15plus": (AGE_15PLUS,),
     "illiterate_15plus": ("15岁及以上文盲人口-合计",),
     "edu_none": ("未上过学-男", "未上过学-女"),
     "edu_preschool": (),
@@ -98,7 +105,7 @@ COLUMNS_2020: dict[str, tuple[str, ...]] = {
         "男_85岁以上",
         "女_85岁以上",
     ),
-    "pop_15plus": ("十五岁以上人口",),
+    "pop_15plus": (AGE_15PLUS,),
     "illiterate_15plus": ("15岁及以上文盲人口",),
     "edu_none": ("未上过学_男", "未上过学_女"),
     "edu_preschool": ("学前教育_男", "学前教育_女"),
@@ -152,6 +159,12 @@ def _counts(frame: pd.DataFrame, mapping: dict[str, tuple[str, ...]], label: str
     frame = frame.rename(columns=_norm)
     out = {}
     for ours, headers in mapping.items():
+        if headers == (AGE_15PLUS,):
+            headers = tuple(
+                c
+                for c in frame.columns
+                if (m := _AGE_BAND.match(c)) and int(m.group(1) or m.group(2)) >= 15
+            )
         missing = [h for h in headers if h not in frame.columns]
         if missing:
             raise KeyError(f"{label}: upstream header(s) {missing} not found (for {ours})")
