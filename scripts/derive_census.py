@@ -47,7 +47,10 @@ POVERTY_LIST = "poverty-counties-832/poverty_county_list.csv"
 #: population), while the illiterate count is a full count, so they cannot be divided.
 AGE_15PLUS = "<age bands 15+>"
 #: Age-band headers: 2010 "15-19岁（男）", "85岁及以上（女）"; 2020 "男_15到19岁", "女_85岁以上".
-_AGE_BAND = re.compile(r"^(?:(\d+)(?:-\d+岁|岁及以上)（[男女][）)]|[男女]_(\d+)(?:到\d+岁|岁以上))$")
+_AGE_BAND = re.compile(
+    r"^(?:(\d+)(?:-\d+岁|岁及以上)（[男女][）)]"  # 2010
+    r"|[男女]_(\d+)(?:到\d+岁|岁以上))$"  # 2020
+)
 
 #: Our column -> upstream header(s), whitespace removed. Several headers are summed (male + female).
 COLUMNS_2010: dict[str, tuple[str, ...]] = {
