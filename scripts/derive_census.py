@@ -492,8 +492,10 @@ def build_poverty(
         out.loc[i, "note"] = (out.loc[i, "note"] + " " + text).strip()
 
     for batch in batches:
-        for name in batch["counties"]:
-            in_province = out["province_zh"] == batch["province"]
+        by_province = batch.get("counties_by_province") or {batch["province"]: batch["counties"]}
+        named = [(province, name) for province, names in by_province.items() for name in names]
+        for province, name in named:
+            in_province = out["province_zh"] == province
             hit = out.index[in_province & out["name_zh"].eq(name)]
             if len(hit) == 0:
                 hit = out.index[in_province & out["name_zh"].str.startswith(stem(name))]

@@ -127,7 +127,7 @@ def test_verified_rows_have_a_source_page_and_unverified_rows_none(poverty: pd.D
     verified = poverty[poverty["verified"]]
     assert verified["source_page"].notna().all()
     assert poverty.loc[~poverty["verified"], "source_page"].isna().all()
-    assert len(verified) >= 90  # Yunnan 2018, Sichuan 2017-2019 and the case counties
+    assert len(verified) == 181  # 2017 national batch, Yunnan 2018, Sichuan, case counties
 
 
 def test_poverty_counties_agree_with_the_case_area_table(poverty: pd.DataFrame) -> None:
