@@ -287,8 +287,14 @@ _SUFFIX = re.compile(r"(行政委员会|行委|特区|林区|自治县|自治旗
 
 
 def stem(name: str) -> str:
-    """Name without its unit-type suffix: 水城县 and 水城区 share the stem 水城."""
-    return _SUFFIX.sub("", name)
+    """Name without its unit-type suffix: 水城县 and 水城区 share the stem 水城. The 2010 table
+    sometimes writes 市 as the look-alike 巿 (U+5DFF); it is read as 市."""
+    return _SUFFIX.sub("", name.replace("巿", "市"))
+
+
+def is_zone(code: str) -> bool:
+    """A 2020 statistical zone (development zone, new area): uncoded, or a code ending 7x."""
+    return not code or code[4] == "7"
 
 
 class Groups:
@@ -370,7 +376,8 @@ def build_crosswalk(units: pd.DataFrame, rules: list[dict]) -> pd.DataFrame:
     for uid in left:
         pref10[u10.loc[uid, "prefecture_code"]].append((2010, uid))
     for uid in right:
-        pref20[u20.loc[uid, "prefecture_code"]].append((2020, uid))
+        if not is_zone(u20.loc[uid, "code"]):  # zones are carved from several units: left alone
+            pref20[u20.loc[uid, "prefecture_code"]].append((2020, uid))
     for pref in sorted(set(pref10) & set(pref20)):
         if pref:
             sole = len(pref10[pref]) == 1 and len(pref20[pref]) == 1

@@ -228,10 +228,16 @@ def test_crosswalk_match_rate_by_population(groups: pd.DataFrame, crosswalk: pd.
         / groups.groupby("year")["pop_total"].sum()
     )
     assert rate[2010] == 1.0  # every 2010 resident lives in a unit with a 2020 counterpart
-    assert rate[2020] > 0.985  # the rest: development zones and new cities left unassigned
+    # The rest of 2020 (about 1.6 %): 136 statistical zones (uncoded or codes xxxx7x) and six
+    # XPCC cities carved out of existing counties, which the tables cannot assign.
+    assert rate[2020] > 0.98
     alone = crosswalk[crosswalk["group_type"].str.startswith("only")]
     assert set(alone["year"]) == {2020}
-    assert len(alone) < 120
+    codes = alone["code"].fillna("")
+    zones = (codes == "") | (codes.str[4] == "7")
+    assert sorted(alone.loc[~zones, "name_zh"]) == sorted(
+        ["北屯市", "铁门关市", "双河市", "可克达拉市", "昆玉市", "胡杨河市"]
+    )
 
 
 def test_renamed_and_merged_case_units_share_a_group(crosswalk: pd.DataFrame) -> None:
