@@ -21,7 +21,8 @@ Published figures used below, with where they were read (also in data/raw/SOURCE
   http://www.dinganfc.com/xwzx/PoliticsNews/201104/t20110430_1841714.htm).
 - Values checked by hand against the compilation's spreadsheets: the case-locality rows of
   ../shared/reference-data/SOURCES.md section 3 (Liupanshui's and Pingliang's counties, Yishui,
-  Boxing, Lankao), 2010 and 2020.
+  Boxing, Lankao), 2010 and 2020; and the amenity and education cells of 六枝特区 and 庄浪县
+  (AMENITIES below).
 """
 
 from __future__ import annotations
@@ -192,6 +193,32 @@ def test_values_checked_by_hand_against_the_compilation(
     for year, unit_id, values in zip((2010, 2020), units, expected, strict=True):
         row = _row(county, year, unit_id)
         assert (row["pop_total"], row["pop_urban"], row["pop_rural"]) == values, (year, unit_id)
+
+
+# Read off the compilation's spreadsheets for 六枝特区 (520203) and 庄浪县 (620825): long-form
+# family households, of which with tap water and with a toilet in the dwelling; illiterate 15+;
+# mean years of schooling.
+AMENITIES = {
+    (2010, "520203"): (14_416, 5_873, 3_758, 62_204, 6.77),
+    (2010, "620825"): (9_847, 7_300, 8_918, 63_103, 6.54),
+    (2020, "520203"): (15_727, 13_924, 14_566, 52_223, 7.5),
+    (2020, "620825"): (9_607, 8_971, 9_521, 20_264, 7.86),
+}
+
+
+@pytest.mark.parametrize("key, expected", list(AMENITIES.items()))
+def test_amenity_and_education_counts_checked_by_hand(
+    county: pd.DataFrame, key: tuple[int, str], expected: tuple[float, ...]
+) -> None:
+    row = _row(county, *key)
+    columns = [
+        "long_form_households",
+        "hh_tap_water",
+        "hh_toilet",
+        "illiterate_15plus",
+        "mean_years_schooling",
+    ]
+    assert tuple(row[columns]) == pytest.approx(expected)
 
 
 def test_liupanshui_counties_sum_to_the_prefecture(county: pd.DataFrame) -> None:
