@@ -626,6 +626,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"upstream files not found under {args.upstream}: {missing}", file=sys.stderr)
         return 1
     checksums = {f: sha256(args.upstream / f) for f in files}
+    recorded = args.out / "census_upstream.sha256"
+    if recorded.is_file():
+        old = dict(line.split()[::-1] for line in recorded.read_text("utf-8").splitlines())
+        changed = [f for f in files if old.get(f) != checksums[f]]
+        if changed:
+            print(f"upstream files differ from census_upstream.sha256: {changed}")
 
     census = pd.concat(
         [read_2010(args.upstream / CENSUS_2010), read_2020(args.upstream / CENSUS_2020)],
