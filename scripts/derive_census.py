@@ -506,6 +506,9 @@ def build_poverty(
             hit = out.index[in_province & out["name_zh"].eq(name)]
             if len(hit) == 0:
                 hit = out.index[in_province & out["name_zh"].str.startswith(stem(name))]
+            if len(hit) == 0 and batch.get("includes_provincial"):
+                print(f"{batch['id']}: {name} is not on the national list (provincial county)")
+                continue
             if len(hit) != 1:
                 raise KeyError(f"poverty_exit_batches.yaml {batch['id']}: {name}: {len(hit)} rows")
             i = hit[0]
