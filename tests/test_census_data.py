@@ -330,6 +330,9 @@ def test_long_differences_for_a_case_county(county: pd.DataFrame, crosswalk: pd.
     group = crosswalk.set_index(["year", "unit_id"]).loc[(2020, "520204"), "group_id"]
     row = diffs.loc[group]
     assert row["pop_2010"] == 704_615 and row["pop_2020"] == 746_407
+    # The 2020 table still calls 520204 水城县 (the district was created during 2020).
+    names = (row["name_2010"], row["name_2020"], row["province_zh"])
+    assert names == ("水城县", "水城县", "贵州省")
     assert row["urban_share_change"] == pytest.approx(241_908 / 746_407 - 18_878 / 704_615)
 
 

@@ -371,7 +371,8 @@ def long_differences(
 ) -> pd.DataFrame:
     """Indicators in 2010 and 2020 and their change, for every group present in both years.
 
-    Columns: ``group_id``, ``group_type``, ``pop_2010``, ``pop_2020``, then for each indicator
+    Columns: ``group_id``, ``group_type``, ``name_2010`` and ``name_2020`` (member names joined
+    by "+"), ``province_zh`` (2020), ``pop_2010``, ``pop_2020``, then for each indicator
     ``<name>_2010``, ``<name>_2020`` and ``<name>_change`` (2020 minus 2010, in the indicator's
     unit; for shares a change in proportion, x 100 for percentage points). Groups found in one
     year only are left out (see the crosswalk's ``group_type``).
@@ -393,6 +394,10 @@ def long_differences(
     )
     wide = wide[wide[("pop_total", 2010)].notna() & wide[("pop_total", 2020)].notna()]
     out = pd.DataFrame(index=wide.index)
+    for year in YEARS:
+        members = crosswalk[crosswalk["year"] == year].groupby("group_id")
+        out[f"name_{year}"] = members["name_zh"].agg("+".join).reindex(wide.index, level=0)
+    out["province_zh"] = members["province_zh"].first().reindex(wide.index, level=0)
     out["pop_2010"] = wide[("pop_total", 2010)]
     out["pop_2020"] = wide[("pop_total", 2020)]
     for ind in chosen:
