@@ -222,6 +222,24 @@ def test_amenity_and_education_counts_checked_by_hand(
     assert tuple(row[columns]) == pytest.approx(expected)
 
 
+def test_county_table_agrees_with_the_transcribed_case_area_table(county: pd.DataFrame) -> None:
+    # census_population.csv was typed in separately; the derived table must give the same counts
+    # for its county rows, and its prefecture and province rows must equal sums of counties.
+    typed = pd.read_csv(RAW / "census_population.csv", dtype={"code_2010": str, "code_2020": str})
+    for _, row in typed.iterrows():
+        for year, code in ((2010, row["code_2010"]), (2020, row["code_2020"])):
+            rows = county[county["year"] == year]
+            if row["level"] == "county":
+                rows = rows[rows["unit_id"] == code]
+            elif row["level"] == "prefecture":
+                rows = rows[rows["prefecture_code"] == code]
+            else:
+                rows = rows[rows["province_code"] == code]
+            got = tuple(int(rows[c].sum()) for c in ("pop_total", "pop_urban", "pop_rural"))
+            want = tuple(int(row[f"{c}_{year}"]) for c in ("pop", "urban", "rural"))
+            assert got == want, (year, code)
+
+
 def test_liupanshui_counties_sum_to_the_prefecture(county: pd.DataFrame) -> None:
     # 6th census: 616,210 + 495,162 + 704,615 + 1,035,345 = 2,851,332; 7th: 3,031,602.
     for year, total in ((2010, 2_851_332), (2020, 3_031_602)):
