@@ -26,7 +26,12 @@ PUBLIC_TABLES = {
     "census_population",
     "international_poverty",
     "locality_facts",
+    "county_census",
+    "census_crosswalk",
+    "poverty_counties",
 }
+#: Public data that is not a table: prefecture boundaries for the census chapter's map.
+PUBLIC_MAPS = {"prefectures_map"}
 EXPECTED_TABLES = PUBLIC_TABLES | {
     "mpdta",  # published example data for the panel tests (data/external/)
     "abstract_segments",  # coded paraphrases of the five abstracts (project input)
@@ -184,8 +189,12 @@ def test_every_resource_has_a_role_sources_licence_and_simulated_flag(descriptor
 
 def test_every_public_table_is_real_sourced_licensed_and_keyed(descriptor: dict) -> None:
     public = [r for r in descriptor["resources"] if r["role"] != "project_input"]
-    assert {r["name"] for r in public} == PUBLIC_TABLES | {"mpdta"}
+    assert {r["name"] for r in public} == PUBLIC_TABLES | PUBLIC_MAPS | {"mpdta"}
     for resource in public:
+        if resource["name"] in PUBLIC_MAPS:
+            assert resource["path"].endswith(".geojson") and resource["sources"], resource["name"]
+            assert resource["licenses"] and resource["simulated"] is False, resource["name"]
+            continue
         name = resource["name"]
         assert resource["simulated"] is False, name
         assert not Path(resource["path"]).is_absolute(), name
