@@ -390,7 +390,8 @@ def copy_project(target: Path) -> None:
     ignore = shutil.ignore_patterns(
         ".venv", ".git", ".cache", "_build", "__pycache__", "*.pyc", ".pytest_cache"
     )
-    for name in ("src", "notebooks", "params", "data", "book", "requirements.lock", "CITATION.cff"):
+    sources = ("src", "notebooks", "text", "params", "data", "book")
+    for name in (*sources, "requirements.lock", "CITATION.cff"):
         source = paths.ROOT / name
         if source.is_dir():
             shutil.copytree(source, target / name, ignore=ignore)

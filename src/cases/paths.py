@@ -26,6 +26,8 @@ INSTRUMENTS = DATA / "instruments"
 SYNTH = DATA / "synth"
 QUAL = DATA / "qual"
 NOTEBOOKS = ROOT / "notebooks"
+#: One text template per analysis: the sentences of its pages (Markdown with Jinja2).
+TEXT = ROOT / "text"
 PARAMS = ROOT / "params"
 BOOK = ROOT / "book"
 RESULTS = ROOT / "results"

@@ -274,7 +274,8 @@ def _library_files() -> list[Path]:
 def input_files(job: Job) -> list[Path]:
     """Every file that decides a job's output, in a fixed order.
 
-    The template, every ``src/cases`` module, the vocabulary, the registry file of the job's
+    The template, its text template (``text/<analysis>.md``, if any), every ``src/cases``
+    module, the vocabulary, the registry file of the job's
     case, the files the job declares under ``inputs`` (glob patterns allowed, relative to the
     project root; a book-level job that reads every case declares ``data/cases/*.yaml``), and
     ``requirements.lock``.
@@ -283,6 +284,9 @@ def input_files(job: Job) -> list[Path]:
         CasesError: a declared input path (not a pattern) does not exist.
     """
     files = [job.template, *_library_files(), paths.DATA / "vocabulary.yaml"]
+    text = paths.TEXT / f"{job.analysis}.md"  # the analysis's sentences, if it has a template
+    if text.is_file():
+        files.append(text)
     if job.slug:
         files.append(paths.CASES_DIR / f"{job.slug}.yaml")
     for pattern in job.inputs:

@@ -1,0 +1,171 @@
+"""The one text renderer: Markdown templates with Jinja2 placeholders and named formats.
+
+Every sentence a reader sees that depends on a result lives in a text template under
+``text/<analysis>.md`` (project root). A template is Markdown with Jinja2 syntax; each
+``{% block name %}…{% endblock %}`` is one passage that a page glues under its own key, e.g.::
+
+    {% block gap %}
+    Poverty counties had {{ tap_gap | pct1 }} fewer households with tap water
+    {%- if tap_gap_ci.excludes_zero %}, a gap the 95 % interval does not cover{% endif %}.
+    {% endblock %}
+
+Rules:
+
+- An unknown placeholder is an error (:class:`TextTemplateError`) naming the template and the
+  line; so is an unknown format.
+- Numbers are formatted only through the named formats of :data:`FORMATS` (one place for the
+  house style), never with f-strings in Python.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from cases import paths
+from cases.errors import CasesError
+
+MINUS = "−"  # U+2212: a typographic minus for printed numbers
+
+
+class TextTemplateError(CasesError):
+    """A text template could not be rendered: missing template, block or placeholder."""
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _fixed(value: Any, digits: int, suffix: str = "", scale: float = 1.0) -> str:
+    number = _number(value)
+    if number is None:
+        return "n/a"
+    text = f"{number * scale:,.{digits}f}"
+    if float(text.replace(",", "")) == 0:
+        text = text.lstrip("-")  # never print "-0.0"
+    return text.replace("-", MINUS) + suffix
+
+
+def pct(value: Any, digits: int = 1) -> str:
+    """A share (0.123) as a percentage with ``digits`` decimals: ``12.3 %``."""
+    return _fixed(value, digits, " %", scale=100.0)
+
+
+def points(value: Any, digits: int = 1) -> str:
+    """A difference of shares (0.052) in percentage points: ``5.2 points``."""
+    return _fixed(value, digits, " points", scale=100.0)
+
+
+def integer(value: Any) -> str:
+    """A count with thousands separators: ``12,345``."""
+    return _fixed(value, 0)
+
+
+def yuan(value: Any) -> str:
+    """An amount of yuan, rounded to the yuan: ``2,800 yuan``."""
+    return _fixed(value, 0, " yuan")
+
+
+def pvalue(value: Any) -> str:
+    """A p-value as printed in the book: ``p < 0.001``, ``p = 0.02``, ``p = 0.34``."""
+    number = _number(value)
+    if number is None:
+        return "p = n/a"
+    if number < 0.001:
+        return "p < 0.001"
+    return f"p = {number:.3f}" if number < 0.01 else f"p = {number:.2f}"
+
+
+def signed(value: Any, digits: int = 2) -> str:
+    """A number with its sign always shown: ``+0.12``, ``−0.05``, ``0.00``."""
+    text = _fixed(value, digits)
+    return text if text.startswith(MINUS) or float(text.replace(",", "")) == 0 else "+" + text
+
+
+#: The named formats, usable as Jinja2 filters: ``{{ share | pct1 }}``.
+FORMATS: dict[str, Callable[..., str]] = {
+    "pct": pct,
+    "pct0": lambda v: pct(v, 0),
+    "pct1": lambda v: pct(v, 1),
+    "points": points,
+    "int": integer,
+    "yuan": yuan,
+    "dec0": lambda v: _fixed(v, 0),
+    "dec1": lambda v: _fixed(v, 1),
+    "dec2": lambda v: _fixed(v, 2),
+    "dec3": lambda v: _fixed(v, 3),
+    "signed": signed,
+    "pvalue": pvalue,
+}
+
+
+@cache
+def _environment(folder: str) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # Markdown, not HTML
+    )
+    env.filters.update(FORMATS)
+    return env
+
+
+def template_path(name: str, folder: Path | None = None) -> Path:
+    """``text/<name>.md``: the text template of one analysis."""
+    return (folder or paths.TEXT) / f"{name}.md"
+
+
+def _where(exc: BaseException, path: Path) -> str:
+    """``text/x.md, line N`` from the traceback Jinja2 rewrites into template frames."""
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
+    return f"{path}, line {lines[-1]}" if lines else str(path)
+
+
+def render_blocks(
+    name: str, context: Mapping[str, Any], folder: Path | None = None
+) -> dict[str, str]:
+    """Render every block of the template ``name`` with ``context``: ``{block: Markdown}``.
+
+    Raises:
+        TextTemplateError: the template is missing or malformed, a placeholder or attribute is
+            not in ``context``, or a filter is not one of :data:`FORMATS` (template and line
+            named).
+    """
+    import jinja2
+
+    path = template_path(name, folder)
+    env = _environment(str(path.parent))
+    try:
+        template = env.get_template(path.name)
+    except jinja2.TemplateNotFound:
+        raise TextTemplateError(f"{path}: text template not found") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TextTemplateError(f"{path}, line {exc.lineno}: {exc.message}") from None
+    ctx = template.new_context(dict(context))
+    out = {}
+    for block, render in template.blocks.items():
+        try:
+            try:
+                out[block] = "".join(render(ctx)).strip()
+            except Exception:
+                env.handle_exception()  # re-raises with the template's own line numbers
+        except jinja2.UndefinedError as exc:
+            raise TextTemplateError(
+                f"{_where(exc, path)} (block {block!r}): {exc.message}"
+            ) from None
+        except (TypeError, ValueError) as exc:
+            raise TextTemplateError(f"{_where(exc, path)} (block {block!r}): {exc}") from None
+    return out
