@@ -1,4 +1,4 @@
-"""Covariates in the robust staggered DiD estimators (``staggered_did(controls=..., est_method=...)``).
+"""Covariates in the robust staggered DiD estimators: ``staggered_did(controls=, est_method=)``.
 
 Callaway-Sant'Anna with the outcome-regression, IPW and doubly-robust 2x2 estimators of Sant'Anna
 and Zhao (2020) against the published ``did`` output and against the ``csdid`` Python port on the
@@ -376,3 +376,156 @@ def test_all_estimators_match_csdid_on_mpdta(
     assert grp.loc["overall", "se"] == pytest.approx(se, abs=1e-6 + 1e-9)
     np.testing.assert_allclose(grp.loc[[2004, 2006, 2007], "att"], atts, atol=1e-6 + 1e-9)
     np.testing.assert_allclose(grp.loc[[2004, 2006, 2007], "se"], ses, atol=1e-6 + 1e-9)
+
+
+# ------------------------------------------------------------------------------------------
+# Planted effects: selection on a covariate that also drives the untreated trend
+# ------------------------------------------------------------------------------------------
+def simulate_confounded(n: int = 4000, seed: int = 3) -> pd.DataFrame:
+    """Years 1..6, cohorts 3, 5 and never (0) chosen by a multinomial logit in x; the untreated
+    trend is 0.4 + 0.8 x per year, so unconditional parallel trends fail and conditional parallel
+    trends hold. True ATT(g, t) = 1 + (t - g) for t >= g."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 1, n)
+    scores = np.column_stack([np.zeros(n), 0.9 * x - 0.3, -0.7 * x - 0.2])
+    prob = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    pick = (rng.random(n)[:, None] > np.cumsum(prob, axis=1)).sum(axis=1)
+    g = np.array([0, 3, 5])[pick]
+    years = np.arange(1, 7)
+    ids = np.repeat(np.arange(n), len(years))
+    t = np.tile(years, n)
+    gg, xx = np.repeat(g, len(years)), np.repeat(x, len(years))
+    e = t - gg
+    tau = np.where((gg > 0) & (e >= 0), 1.0 + e, 0.0)
+    y = np.repeat(rng.normal(0, 1, n), len(years)) + (0.4 + 0.8 * xx) * t + tau
+    y = y + rng.normal(0, 0.3, len(t))
+    return pd.DataFrame(
+        {"id": ids, "year": t, "g": gg, "x": xx, "y": y, "village": ids // 40, "tau": tau}
+    )
+
+
+@pytest.fixture(scope="module")
+def confounded() -> pd.DataFrame:
+    return simulate_confounded()
+
+
+def _post_truth(res_att_gt: pd.DataFrame) -> np.ndarray:
+    return np.where(res_att_gt["time"] >= res_att_gt["group"], 1.0 + res_att_gt["event_time"], 0)
+
+
+@pytest.mark.parametrize("control", ["never", "notyet"])
+def test_covariate_adjusted_estimators_recover_planted_effects(
+    confounded: pd.DataFrame, control: str
+) -> None:
+    plain = staggered_did(confounded, "y", "id", "year", "g", control=control)  # type: ignore[arg-type]
+    truth = _post_truth(plain.att_gt)
+    # without the covariate the cohorts' different x shift every comparison
+    assert np.max(np.abs(plain.att_gt["att"] - truth)) > 0.3
+    assert plain.pretrend_pvalue < 1e-6
+    for method in ("dr", "reg", "ipw"):
+        res = staggered_did(
+            confounded,
+            "y",
+            "id",
+            "year",
+            "g",
+            control=control,  # type: ignore[arg-type]
+            controls=["x"],
+            est_method=method,  # type: ignore[arg-type]
+        )
+        z = (res.att_gt["att"] - truth) / res.att_gt["se"]
+        assert np.max(np.abs(z)) < 4.0, (method, control)
+        assert res.pretrend_pvalue > 0.001, method
+
+
+def test_doubly_robust_survives_a_misspecified_outcome_model(confounded: pd.DataFrame) -> None:
+    # an extra untreated trend 1.5 x^2 per year, which an outcome model linear in x misses; the
+    # propensity score (logit-linear in x) stays right, so "dr" and "ipw" recover the effect
+    # while "reg" does not (Sant'Anna and Zhao 2020, Theorem 1)
+    df = confounded.copy()
+    df["y"] = df["y"] + 1.5 * df["x"] ** 2 * df["year"]
+    errs = {}
+    for method in ("dr", "ipw", "reg"):
+        res = staggered_did(df, "y", "id", "year", "g", controls=["x"], est_method=method)  # type: ignore[arg-type]
+        truth = _post_truth(res.att_gt)
+        errs[method] = float(np.max(np.abs((res.att_gt["att"] - truth) / res.att_gt["se"])))
+    assert errs["dr"] < 4.0 and errs["ipw"] < 4.0
+    assert errs["reg"] > 4.0
+
+
+def test_covariates_with_village_clusters_and_bootstrap(confounded: pd.DataFrame) -> None:
+    kw = {"controls": ["x"], "cluster": "village"}
+    an = staggered_did(confounded, "y", "id", "year", "g", **kw)  # type: ignore[arg-type]
+    b1 = staggered_did(confounded, "y", "id", "year", "g", se_method="bootstrap", seed=5, **kw)  # type: ignore[arg-type]
+    b2 = staggered_did(confounded, "y", "id", "year", "g", se_method="bootstrap", seed=5, **kw)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(b1.att_gt, b2.att_gt)
+    np.testing.assert_allclose(b1.att_gt["att"], an.att_gt["att"])
+    np.testing.assert_allclose(b1.att_gt["se"], an.att_gt["se"], rtol=0.2)
+    # village clustering changes the standard errors, not the estimates
+    ent = staggered_did(confounded, "y", "id", "year", "g", controls=["x"])
+    np.testing.assert_allclose(ent.att_gt["att"], an.att_gt["att"])
+    assert not np.allclose(ent.att_gt["se"], an.att_gt["se"])
+
+
+def test_no_controls_ignores_est_method_and_keeps_unconditional_results(
+    mpdta: pd.DataFrame,
+) -> None:
+    base = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat")
+    for method in ("dr", "reg", "ipw"):
+        res = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", est_method=method)  # type: ignore[arg-type]
+        pd.testing.assert_frame_equal(res.att_gt, base.att_gt)
+        assert res.est_method == ""
+
+
+def test_sun_abraham_with_a_time_varying_control_recovers_planted_effects() -> None:
+    rng = np.random.default_rng(11)
+    n, years = 1500, np.arange(1, 8)
+    g = rng.choice([3, 5, 0], size=n, p=[0.35, 0.35, 0.3])
+    ids = np.repeat(np.arange(n), len(years))
+    t = np.tile(years, n)
+    gg = np.repeat(g, len(years))
+    e = t - gg
+    tau = np.where((gg > 0) & (e >= 0), 2.0 + 0.5 * e, 0.0)
+    # a control whose path differs by cohort; it moves y with slope 3
+    x1 = 0.3 * t * (gg == 3) - 0.2 * t * (gg == 5) + rng.normal(0, 1, len(t))
+    y = np.repeat(rng.normal(0, 1, n), len(years)) + 0.2 * t + tau + 3.0 * x1
+    y = y + rng.normal(0, 0.5, len(t))
+    df = pd.DataFrame({"id": ids, "year": t, "g": gg, "x1": x1, "y": y})
+    plain = staggered_did(df, "y", "id", "year", "g", method="sun_abraham")
+    adj = staggered_did(df, "y", "id", "year", "g", method="sun_abraham", controls=["x1"])
+    truth = np.where(adj.att_gt["event_time"] >= 0, 2.0 + 0.5 * adj.att_gt["event_time"], 0.0)
+    z = (adj.att_gt["att"] - truth) / adj.att_gt["se"]
+    assert np.max(np.abs(z)) < 4.0
+    assert np.max(np.abs(plain.att_gt["att"] - truth)) > 0.5
+    assert adj.controls == ("x1",) and adj.est_method == ""
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"controls": ["x"], "est_method": "aipw"}, ParameterError, "est_method"),
+        ({"controls": ["y"]}, ParameterError, "controls"),
+        ({"controls": ["x", "x"]}, ParameterError, "controls"),
+        ({"controls": ["nope"]}, DataValidationError, "nope"),
+    ],
+)
+def test_bad_controls_are_refused(
+    confounded: pd.DataFrame, kwargs: dict, error: type, message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        staggered_did(confounded, "y", "id", "year", "g", **kwargs)
+
+
+def test_missing_covariate_values_are_refused(confounded: pd.DataFrame) -> None:
+    df = confounded.copy()
+    df.loc[5, "x"] = np.nan
+    with pytest.raises(DataValidationError, match="'x' has 1 missing"):
+        staggered_did(df, "y", "id", "year", "g", controls=["x"])
+
+
+def test_collinear_covariates_are_refused_with_the_reason(confounded: pd.DataFrame) -> None:
+    df = confounded.assign(x2=lambda d: 2.0 * d["x"])
+    with pytest.raises(DataValidationError, match="collinear covariates"):
+        staggered_did(df, "y", "id", "year", "g", controls=["x", "x2"], est_method="reg")
+    with pytest.raises(DataValidationError, match="singular information"):
+        staggered_did(df, "y", "id", "year", "g", controls=["x", "x2"], est_method="ipw")

@@ -719,6 +719,10 @@ def _logit_fit(x: np.ndarray, d: np.ndarray, max_iter: int = 100) -> tuple[np.nd
         _CellNotIdentified: a singular information matrix (collinear covariates) or no
             convergence (perfect separation).
     """
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        raise _CellNotIdentified(
+            "propensity score: singular information matrix (collinear covariates)"
+        )
     beta = np.zeros(x.shape[1])
     for _ in range(max_iter):
         eta = np.clip(x @ beta, -35.0, 35.0)
@@ -960,6 +964,10 @@ def _callaway_santanna(
                 }
             )
             infs.append(inf)
+    if not cells:
+        raise DataValidationError(
+            "staggered_did", ["no ATT(g,t) could be estimated", *dict.fromkeys(notes[:3])]
+        )
     att_gt = pd.DataFrame(cells).astype({"group": int, "time": int, "event_time": int})
     psi_cells = np.column_stack(infs)
     att = att_gt["att"].to_numpy()
