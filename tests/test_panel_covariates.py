@@ -529,3 +529,56 @@ def test_collinear_covariates_are_refused_with_the_reason(confounded: pd.DataFra
         staggered_did(df, "y", "id", "year", "g", controls=["x", "x2"], est_method="reg")
     with pytest.raises(DataValidationError, match="singular information"):
         staggered_did(df, "y", "id", "year", "g", controls=["x", "x2"], est_method="ipw")
+
+
+# ------------------------------------------------------------------------------------------
+# Sun-Abraham with a covariate against pyfixest. fixest's base_stagg (the walkthrough's
+# feols(y ~ x1 + sunab(year_treated, year) | id + year, base_stagg)) ships only inside the R
+# package's .RData and no copy of the data was found (pyfixest 0.60.0 does not ship it, and has
+# no sunab()), so the reference is pyfixest 0.60.0 (PyPI, separate virtual environment) on
+# mpdta with a deterministic time-varying covariate x1, fitting the same Sun-Abraham
+# regression with the cohort x relative-time dummies written out (never-treated reference
+# cohort, relative period -1 omitted):
+#   pf.feols("lemp ~ sa_2004_p0 + ... + sa_2007_p0 + x1 | countyreal + year", data=df,
+#            vcov={"CRV1": "countyreal"}).tidy()
+# pyfixest's small-sample factor counts the time effects and the constant in K (K = 13 + 5),
+# ours counts the regressors only (k = 13), so its standard errors are ours times
+# sqrt((n - 13) / (n - 18)) with n = 2500.
+# ------------------------------------------------------------------------------------------
+PYFIXEST_SA_X1 = {
+    # (cohort, relative period): (estimate, CRV1 standard error) from pyfixest
+    (2004, 0): (-0.010828753468375715, 0.023239843418854756),
+    (2004, 1): (-0.07085530865882089, 0.030170688952855084),
+    (2004, 2): (-0.1376255948250815, 0.035352509129858975),
+    (2004, 3): (-0.10101118347572334, 0.0340605943565639),
+    (2006, -3): (-0.00018778526805796942, 0.031671172644712905),
+    (2006, -2): (0.004703620248299917, 0.019679307310152362),
+    (2006, 0): (-0.006726720869348684, 0.01780803981240353),
+    (2006, 1): (-0.04549896053197269, 0.020368897254036244),
+    (2007, -4): (0.005956400554656316, 0.02458647754785582),
+    (2007, -3): (0.03565090109307, 0.02121981126969819),
+    (2007, -2): (0.03202004636663099, 0.01797005597103039),
+    (2007, 0): (-0.02694667622386331, 0.01668484885935511),
+}
+
+
+@pytest.mark.parametrize("backend", ["linearmodels", "within"])
+def test_sun_abraham_with_covariate_matches_pyfixest(mpdta: pd.DataFrame, backend: str) -> None:
+    df = mpdta.copy()
+    df["x1"] = np.sin(df["countyreal"] + 0.37 * df["year"]) + 0.1 * df["lpop"] * (df["year"] - 2005)
+    res = staggered_did(
+        df,
+        "lemp",
+        "countyreal",
+        "year",
+        "first.treat",
+        method="sun_abraham",
+        controls=["x1"],
+        backend=backend,  # type: ignore[arg-type]
+    )
+    table = res.att_gt.set_index(["group", "event_time"])
+    assert len(table) == len(PYFIXEST_SA_X1)
+    ssc = np.sqrt((2500 - 13) / (2500 - 18))
+    for key, (est, se) in PYFIXEST_SA_X1.items():
+        assert table.loc[key, "att"] == pytest.approx(est, abs=1e-9), key
+        assert table.loc[key, "se"] * ssc == pytest.approx(se, rel=1e-6), key
