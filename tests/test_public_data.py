@@ -45,7 +45,7 @@ def national() -> pd.DataFrame:
 
 def test_table_names_lists_every_table_and_no_file_resource() -> None:
     assert "census_population" in table_names()
-    assert len(table_names()) == 9  # seven China tables, mpdta, the coded abstract segments
+    assert len(table_names()) == 10  # seven China tables, mpdta, ehec_data, the abstract segments
     assert "codebook" not in table_names()
     with pytest.raises(UnknownTableError, match=r"'codebook'.*yaml file, not a table"):
         load_table("codebook")
