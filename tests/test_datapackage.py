@@ -86,7 +86,7 @@ def test_every_input_file_of_the_analyses_is_a_resource() -> None:
     assert files <= {r["path"] for r in _resources()}, sorted(
         files - {r["path"] for r in _resources()}
     )
-    assert len(files) >= 28  # 7 public tables, mpdta, ehec_data, 5 + 5 case files, 3 instruments, ...
+    assert len(files) >= 28  # 7 public tables, 2 external, 5 + 5 case files, 3 instruments, ...
 
 
 def test_frictionless_detects_a_changed_yaml_file(package_copy: Path, no_network: None) -> None:
