@@ -305,6 +305,49 @@ def original_ci(
     return est - z * se, est + z * se
 
 
+def _rm_acceptance(
+    beta: np.ndarray,
+    sig: np.ndarray,
+    n_pre: int,
+    n_post: int,
+    mbar: float,
+    lv: np.ndarray,
+    alpha: float,
+    kappa: float | None,
+    n_sims: int,
+    seed: int,
+) -> Any:
+    """The accept(theta) function of the union over (s, sign) of the C-LF hybrid tests."""
+    if mbar < 0:
+        raise ParameterError(f"mbar must be >= 0, got {mbar!r}")
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must lie in (0, 1), got {alpha!r}")
+    kap = alpha / 10 if kappa is None else float(kappa)
+    if not 0 < kap < alpha:
+        raise ParameterError(f"kappa must lie in (0, alpha), got {kappa!r}")
+    rng = np.random.default_rng(seed)
+    polys = [
+        _prepare(
+            beta,
+            sig,
+            n_pre,
+            n_post,
+            _rm_constraints(n_pre, n_post, mbar, s, pos),
+            lv,
+            kap,
+            n_sims,
+            rng,
+        )
+        for s in range(n_pre)
+        for pos in (True, False)
+    ]
+
+    def accept(theta: float) -> bool:
+        return any(_accepts(p, theta, alpha, kap) for p in polys)
+
+    return accept
+
+
 def relative_magnitudes_ci(
     betahat: Sequence[float] | np.ndarray,
     sigma: Sequence[Sequence[float]] | np.ndarray,
@@ -338,33 +381,7 @@ def relative_magnitudes_ci(
             semi-definite, or ``alpha`` / ``kappa`` outside (0, 1).
     """
     beta, sig, lv = _check_inputs(betahat, sigma, n_pre, n_post, l_vec)
-    if mbar < 0:
-        raise ParameterError(f"mbar must be >= 0, got {mbar!r}")
-    if not 0 < alpha < 1:
-        raise ParameterError(f"alpha must lie in (0, 1), got {alpha!r}")
-    kap = alpha / 10 if kappa is None else float(kappa)
-    if not 0 < kap < alpha:
-        raise ParameterError(f"kappa must lie in (0, alpha), got {kappa!r}")
-    rng = np.random.default_rng(seed)
-    polys = [
-        _prepare(
-            beta,
-            sig,
-            n_pre,
-            n_post,
-            _rm_constraints(n_pre, n_post, mbar, s, pos),
-            lv,
-            kap,
-            n_sims,
-            rng,
-        )
-        for s in range(n_pre)
-        for pos in (True, False)
-    ]
-
-    def accept(theta: float) -> bool:
-        return any(_accepts(p, theta, alpha, kap) for p in polys)
-
+    accept = _rm_acceptance(beta, sig, n_pre, n_post, mbar, lv, alpha, kappa, n_sims, seed)
     sd_theta = float(np.sqrt(lv @ sig[n_pre:, n_pre:] @ lv))
     est = float(lv @ beta[n_pre:])
     # the pre-period changes bound the post-period drift: widen by the largest of them too
@@ -400,13 +417,14 @@ def breakdown_mbar(
     l_vec: Sequence[float] | np.ndarray | None = None,
     alpha: float = 0.05,
     mbar_max: float = 10.0,
-    tol: float = 0.01,
+    mbar_tol: float = 0.01,
     **kwargs: Any,
 ) -> float:
     """Breakdown value of the relative-magnitudes bound for ``theta = l' tau_post``.
 
-    The largest Mbar in ``[0, mbar_max]`` at which the robust interval
-    (:func:`relative_magnitudes_ci`) excludes zero, found by bisection to ``tol`` (the sets
+    The largest Mbar in ``[0, mbar_max]`` at which the robust confidence set
+    (:func:`relative_magnitudes_ci`) excludes zero, i.e. the hypothesis ``theta = 0`` is rejected
+    for every period and sign of the largest pre-period change, found by bisection to ``mbar_tol`` (the sets
     Delta^RM(Mbar) are nested, so exclusion is monotone in Mbar). Returns ``nan`` when the
     original interval contains zero (nothing to break), 0.0 when even Mbar = 0 does not
     exclude zero, and ``mbar_max`` when zero is still excluded there. Unitless.
@@ -415,16 +433,20 @@ def breakdown_mbar(
     if lo_ci <= 0 <= hi_ci:
         return float("nan")
 
+    beta, sig, lv = _check_inputs(betahat, sigma, n_pre, n_post, l_vec)
+    opts = {k: kwargs[k] for k in ("kappa", "n_sims", "seed") if k in kwargs}
+    opts = {"kappa": None, "n_sims": 5000, "seed": 0} | opts
+
     def excludes(m: float) -> bool:
-        lb, ub = relative_magnitudes_ci(betahat, sigma, n_pre, n_post, m, l_vec, alpha, **kwargs)
-        return bool(np.isnan(lb) or lb > 0 or ub < 0)
+        accept = _rm_acceptance(beta, sig, n_pre, n_post, m, lv, alpha, **opts)
+        return not accept(0.0)
 
     if not excludes(0.0):
         return 0.0
     if excludes(mbar_max):
         return float(mbar_max)
     lo, hi = 0.0, float(mbar_max)
-    while hi - lo > tol:
+    while hi - lo > mbar_tol:
         mid = (lo + hi) / 2
         if excludes(mid):
             lo = mid
@@ -442,6 +464,8 @@ def sensitivity(
     l_vec: Sequence[float] | np.ndarray | None = None,
     alpha: float = 0.05,
     target: str = "",
+    mbar_max: float = 10.0,
+    mbar_tol: float = 0.01,
     **kwargs: Any,
 ) -> HonestResult:
     """Robust intervals over a grid of Mbar plus the breakdown value (see module docstring)."""
@@ -455,7 +479,9 @@ def sensitivity(
         estimate=float(lv @ beta[n_pre:]),
         original=original_ci(beta, sig, n_pre, n_post, lv, alpha),
         table=pd.DataFrame(rows),
-        breakdown=breakdown_mbar(beta, sig, n_pre, n_post, lv, alpha, **kwargs),
+        breakdown=breakdown_mbar(
+            beta, sig, n_pre, n_post, lv, alpha, mbar_max=mbar_max, mbar_tol=mbar_tol, **kwargs
+        ),
         alpha=alpha,
         l_vec=lv,
     )
