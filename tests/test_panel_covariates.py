@@ -582,3 +582,71 @@ def test_sun_abraham_with_covariate_matches_pyfixest(mpdta: pd.DataFrame, backen
     for key, (est, se) in PYFIXEST_SA_X1.items():
         assert table.loc[key, "att"] == pytest.approx(est, abs=1e-9), key
         assert table.loc[key, "se"] * ssc == pytest.approx(se, rel=1e-6), key
+
+
+# ------------------------------------------------------------------------------------------
+# Universal base period (did's base_period="universal": every ATT(g,t) compares with g-1,
+# the cell t = g-1 is the normalisation) against csdid 0.4.3 (same environment as above):
+#   ATTgt(..., xformla=None | "lemp~lpop", control_group="nevertreated")
+#       .fit(est_method="dr", base_period="universal", bstrap=False); .aggte("dynamic")
+# csdid lists the normalised cells (t = g-1) with ATT 0 and no SE; they are omitted here.
+# ------------------------------------------------------------------------------------------
+CSDID_UNIVERSAL = {
+    # controls: (ATT(g,t) in (g, t) order without t = g-1, SEs, dynamic e=-4..3 without -1, SEs)
+    (): (
+        [-0.010503, -0.070423, -0.137259, -0.100811, -0.003769, 0.002751, -0.004595]
+        + [-0.041224, 0.003306, 0.033813, 0.031087, -0.026054],
+        [0.023251, 0.030985, 0.036436, 0.034359, 0.031342, 0.019559, 0.017755, 0.020229]
+        + [0.024452, 0.021129, 0.017878, 0.016655],
+        [0.003306, 0.025022, 0.024459, -0.019932, -0.050957, -0.137259, -0.100811],
+        [0.024452, 0.018119, 0.014236, 0.011826, 0.016893, 0.036436, 0.034359],
+    ),
+    ("lpop",): (
+        [-0.01453, -0.076422, -0.140448, -0.106904, 0.006675, 0.006203, 0.000961]
+        + [-0.041294, 0.006296, 0.033024, 0.028447, -0.028781],
+        [0.022129, 0.028671, 0.035378, 0.032886, 0.030288, 0.018496, 0.0194, 0.019721]
+        + [0.024537, 0.021235, 0.018181, 0.016239],
+        [0.006296, 0.02686, 0.023244, -0.02106, -0.053003, -0.140448, -0.106904],
+        [0.024537, 0.0181, 0.014485, 0.011494, 0.016346, 0.035378, 0.032886],
+    ),
+}
+
+
+@pytest.mark.parametrize("controls", sorted(CSDID_UNIVERSAL))
+def test_universal_base_period_matches_csdid(
+    mpdta: pd.DataFrame, controls: tuple[str, ...]
+) -> None:
+    att, se, dyn, dyn_se = CSDID_UNIVERSAL[controls]
+    res = staggered_did(
+        mpdta,
+        "lemp",
+        "countyreal",
+        "year",
+        "first.treat",
+        controls=controls,
+        base_period="universal",
+    )
+    assert res.base_period == "universal"
+    np.testing.assert_allclose(res.att_gt["att"], att, atol=1e-6 + 1e-9)
+    np.testing.assert_allclose(res.att_gt["se"], se, atol=1e-6 + 1e-9)
+    d = res.dynamic.set_index("event_time")
+    events = [-4, -3, -2, 0, 1, 2, 3]
+    np.testing.assert_allclose(d.loc[events, "att"], dyn, atol=1e-6 + 1e-9)
+    np.testing.assert_allclose(d.loc[events, "se"], dyn_se, atol=1e-6 + 1e-9)
+    # the covariance of the event-time estimates carries the same standard errors
+    assert res.dynamic_cov is not None
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(res.dynamic_cov.loc[events, events])), dyn_se, atol=2e-6
+    )
+    # post-period cells do not depend on the base-period choice
+    varying = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", controls=controls)
+    post = varying.att_gt[varying.att_gt["time"] >= varying.att_gt["group"]]
+    upost = res.att_gt[res.att_gt["time"] >= res.att_gt["group"]]
+    np.testing.assert_allclose(upost["att"].to_numpy(), post["att"].to_numpy())
+
+
+def test_sun_abraham_dynamic_covariance_matches_its_standard_errors(mpdta: pd.DataFrame) -> None:
+    res = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", method="sun_abraham")
+    d = res.dynamic[res.dynamic["event_time"] != "overall"].set_index("event_time")
+    assert res.dynamic_cov is not None and res.base_period == "universal"
+    np.testing.assert_allclose(np.sqrt(np.diag(res.dynamic_cov)), d["se"].to_numpy(float))

@@ -135,6 +135,8 @@ class StaggeredResult:
     notes: list[str] = field(default_factory=list)
     controls: tuple[str, ...] = ()
     est_method: str = ""
+    base_period: str = "varying"
+    dynamic_cov: pd.DataFrame | None = None
 
 
 @dataclass
@@ -889,6 +891,7 @@ def _callaway_santanna(
     cluster: str,
     controls: Sequence[str] = (),
     est_method: str = "dr",
+    base_period: str = "varying",
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     ent_idx, ent_codes = pd.factorize(work[entity])
     periods = np.sort(work[time].unique().astype(float))
@@ -917,9 +920,16 @@ def _callaway_santanna(
     n = n_units
     for g in glist:
         base_post = int(np.searchsorted(periods, g)) - 1
-        for ti in range(1, n_t):
+        for ti in range(n_t):
             t = periods[ti]
-            bi = base_post if t >= g else ti - 1
+            if base_period == "universal":
+                if ti == base_post:
+                    continue
+                bi = base_post
+            else:
+                if ti == 0:
+                    continue
+                bi = base_post if t >= g else ti - 1
             if bi < 0:
                 continue
             tb = periods[bi]
@@ -1030,6 +1040,10 @@ def _callaway_santanna(
     se_cells = se_all[:k]
     se_simple = se_all[k]
     se_dyn = se_all[k + 1 : k + 1 + len(e_vals)]
+    psi_dyn = psi_all[:, k + 1 : k + 1 + len(e_vals)]
+    dyn_cov = pd.DataFrame(
+        psi_dyn.T @ psi_dyn / n**2, index=e_vals.astype(int), columns=e_vals.astype(int)
+    )
     se_dyn_overall = se_all[k + 1 + len(e_vals)]
     se_g = se_all[k + 2 + len(e_vals) : k + 2 + len(e_vals) + len(glist)]
     se_g_overall = se_all[-1]
@@ -1078,6 +1092,7 @@ def _callaway_santanna(
             pretrend_pvalue=float(stats.chi2.sf(stat, int(pre.sum()))),
         )
     extra["n_entities"] = n
+    extra["dynamic_cov"] = dyn_cov
     return att_gt, simple, dynamic, group, extra
 
 
@@ -1188,6 +1203,10 @@ def _sun_abraham(
         w_dyn.append(w / w.sum())
     w_dyn_overall = np.mean([w for w, e in zip(w_dyn, e_vals, strict=True) if e >= 0], axis=0)
     dyn = [combo(w) for w in [*w_dyn, w_dyn_overall]]
+    w_mat = np.vstack(w_dyn)
+    dyn_cov = pd.DataFrame(
+        w_mat @ cov @ w_mat.T, index=e_vals.astype(int), columns=e_vals.astype(int)
+    )
     dyn_est, dyn_se = np.array([d[0] for d in dyn]), np.array([d[1] for d in dyn])
     dynamic = pd.DataFrame(
         {
@@ -1213,7 +1232,8 @@ def _sun_abraham(
             **_tidy(g_est, g_se, alpha),
         }
     )
-    return att_gt, simple, dynamic, group, {"notes": notes, "n_entities": work[entity].nunique()}
+    extra = {"notes": notes, "n_entities": work[entity].nunique(), "dynamic_cov": dyn_cov}
+    return att_gt, simple, dynamic, group, extra
 
 
 def staggered_did(
@@ -1232,6 +1252,7 @@ def staggered_did(
     cluster: str = "entity",
     controls: Sequence[str] = (),
     est_method: Literal["dr", "reg", "ipw"] | None = None,
+    base_period: Literal["varying", "universal"] = "varying",
 ) -> StaggeredResult:
     """Heterogeneity-robust DiD for staggered adoption: ATT(g, t) and its aggregations.
 
@@ -1300,6 +1321,8 @@ def staggered_did(
             f"controls must be distinct columns other than y, entity, time, first_treated and "
             f"cluster, got {controls!r}"
         )
+    if base_period not in ("varying", "universal"):
+        raise ParameterError(f"base_period must be 'varying' or 'universal', got {base_period!r}")
     if est_method is None:
         est_method = "dr"
     if est_method not in ("dr", "reg", "ipw"):
@@ -1321,6 +1344,7 @@ def staggered_did(
             cluster,
             controls,
             est_method,
+            base_period,
         )
     else:
         att_gt, simple, dynamic, group, extra = _sun_abraham(
@@ -1343,6 +1367,8 @@ def staggered_did(
         notes=extra["notes"],
         controls=tuple(controls),
         est_method=est_method if (controls and method == "callaway_santanna") else "",
+        base_period=base_period if method == "callaway_santanna" else "universal",
+        dynamic_cov=extra.get("dynamic_cov"),
     )
 
 
