@@ -7,7 +7,14 @@ import pandas as pd
 import pytest
 
 from cases.errors import ParameterError
-from cases.methods.honest import breakdown_mbar, original_ci, relative_magnitudes_ci, sensitivity
+from cases.methods.honest import (
+    breakdown_mbar,
+    event_study_sensitivity,
+    original_ci,
+    relative_magnitudes_ci,
+    sensitivity,
+    staggered_sensitivity,
+)
 from cases.paths import ROOT
 
 # ------------------------------------------------------------------------------------------
@@ -177,3 +184,59 @@ def test_ehec_file_reproduces_the_regression_inputs() -> None:
     es = event_study(df, "dins", "stfips", "year", "g", window=(-6, 1), cluster="entity")
     coefs = es.table.set_index("event_time")["coef"]
     np.testing.assert_allclose(coefs[[-6, -5, -4, -3, -2, 0, 1]], BETAHAT, atol=1e-10)
+
+
+# ------------------------------------------------------------------------------------------
+# Wrappers for the project's result types
+# ------------------------------------------------------------------------------------------
+def _ehec_nonstaggered() -> pd.DataFrame:
+    df = pd.read_csv(ROOT / "data" / "external" / "ehec_data.csv", float_precision="round_trip")
+    df = df[(df["year"] < 2016) & (df["yexp2"].isna() | (df["yexp2"] != 2015))].copy()
+    df["g"] = np.where(df["yexp2"] == 2014, 2014, 0)
+    return df
+
+
+def test_event_study_wrapper_reproduces_the_published_sensitivity() -> None:
+    from cases.panel import event_study
+
+    es = event_study(_ehec_nonstaggered(), "dins", "stfips", "year", "g", window=(-6, 1))
+    res = event_study_sensitivity(es, mbars=(1.0, 2.0), mbar_tol=0.05)
+    # the project's clustered covariance differs from fixest's only by the small-sample factor
+    # (time effects not counted), so the published intervals hold to a little more than R's grid
+    t = res.table.set_index("mbar")
+    assert t.loc[1.0, "lb"] == pytest.approx(0.0170, abs=0.0006)
+    assert t.loc[1.0, "ub"] == pytest.approx(0.0720, abs=0.0006)
+    assert t.loc[2.0, "lb"] == pytest.approx(-0.000916, abs=0.0006)
+    assert 1.5 < res.breakdown <= 2.05
+    avg = event_study_sensitivity(es, target="average", mbars=(1.5,), mbar_tol=0.05)
+    assert avg.table["lb"].iloc[0] == pytest.approx(0.006, abs=0.0015)
+
+
+def test_staggered_wrappers_need_a_universal_base_period() -> None:
+    from cases.panel import staggered_did
+
+    df = _ehec_nonstaggered()
+    cs_varying = staggered_did(df, "dins", "stfips", "year", "g")
+    with pytest.raises(ParameterError, match="universal"):
+        staggered_sensitivity(cs_varying)
+    cs = staggered_did(df, "dins", "stfips", "year", "g", base_period="universal")
+    sa = staggered_did(df, "dins", "stfips", "year", "g", method="sun_abraham")
+    # one treated cohort and never-treated controls: CS (universal base) and SA are the same
+    # 2x2 comparisons with -1 as reference, hence the same event-time estimates
+    np.testing.assert_allclose(
+        cs.dynamic["att"].to_numpy(float), sa.dynamic["att"].to_numpy(float), atol=1e-10
+    )
+    r_cs = staggered_sensitivity(cs, mbars=(1.0,), mbar_tol=0.05)
+    r_sa = staggered_sensitivity(sa, mbars=(1.0,), mbar_tol=0.05)
+    assert r_cs.estimate == pytest.approx(BETAHAT[5], abs=1e-10)
+    assert r_sa.estimate == pytest.approx(BETAHAT[5], abs=1e-10)
+    for r in (r_cs, r_sa):
+        assert r.table["lb"].iloc[0] > 0 and 1.0 < r.breakdown < 3.0
+
+
+def test_wrapper_refuses_other_reference_periods() -> None:
+    from cases.panel import event_study
+
+    es = event_study(_ehec_nonstaggered(), "dins", "stfips", "year", "g", window=(-6, 1), ref=-2)
+    with pytest.raises(ParameterError, match="reference period must be -1"):
+        event_study_sensitivity(es)

@@ -423,11 +423,12 @@ def breakdown_mbar(
     """Breakdown value of the relative-magnitudes bound for ``theta = l' tau_post``.
 
     The largest Mbar in ``[0, mbar_max]`` at which the robust confidence set
-    (:func:`relative_magnitudes_ci`) excludes zero, i.e. the hypothesis ``theta = 0`` is rejected
-    for every period and sign of the largest pre-period change, found by bisection to ``mbar_tol`` (the sets
-    Delta^RM(Mbar) are nested, so exclusion is monotone in Mbar). Returns ``nan`` when the
-    original interval contains zero (nothing to break), 0.0 when even Mbar = 0 does not
-    exclude zero, and ``mbar_max`` when zero is still excluded there. Unitless.
+    (:func:`relative_magnitudes_ci`) excludes zero, i.e. the hypothesis ``theta = 0`` is
+    rejected for every period and sign of the largest pre-period change, found by bisection to
+    ``mbar_tol`` (the sets Delta^RM(Mbar) are nested, so exclusion is monotone in Mbar).
+    Returns ``nan`` when the original interval contains zero (nothing to break), 0.0 when even
+    Mbar = 0 does not exclude zero, and ``mbar_max`` when zero is still excluded there.
+    Unitless.
     """
     lo_ci, hi_ci = original_ci(betahat, sigma, n_pre, n_post, l_vec, alpha)
     if lo_ci <= 0 <= hi_ci:
@@ -485,3 +486,125 @@ def sensitivity(
         alpha=alpha,
         l_vec=lv,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Convenience wrappers for the project's result types
+# --------------------------------------------------------------------------------------------
+def _l_vector(target: str | Sequence[float], n_post: int) -> tuple[np.ndarray, str]:
+    if isinstance(target, str):
+        if target == "first":
+            lv = np.zeros(n_post)
+            lv[0] = 1.0
+            return lv, "first post-period effect (event time 0)"
+        if target == "average":
+            return np.full(n_post, 1.0 / n_post), f"average of the {n_post} post-period effects"
+        raise ParameterError(f"target must be 'first', 'average' or a vector, got {target!r}")
+    return np.asarray(target, dtype=float), "l' tau_post"
+
+
+def _from_event_times(
+    coefs: pd.Series,
+    cov: pd.DataFrame,
+    target: str | Sequence[float],
+    mbars: Sequence[float],
+    alpha: float,
+    source: str,
+    **kwargs: Any,
+) -> HonestResult:
+    """Split coefficients indexed by event time (reference -1 absent) into pre and post."""
+    times = sorted(int(e) for e in coefs.index)
+    pre = [e for e in times if e < 0]
+    post = [e for e in times if e >= 0]
+    if not pre or not post:
+        raise ParameterError(f"{source}: need at least one pre- and one post-period coefficient")
+    if -1 in pre:
+        raise ParameterError(
+            f"{source}: event time -1 carries an estimate; the sensitivity analysis needs the "
+            "coefficients normalised to zero at event time -1 (a universal base period)"
+        )
+    expected = list(range(pre[0], 0))
+    expected.remove(-1)
+    if pre != expected or post != list(range(0, post[-1] + 1)):
+        raise ParameterError(
+            f"{source}: event times must be consecutive around the reference -1, got {times}"
+        )
+    order = pre + post
+    beta = coefs.loc[order].to_numpy(float)
+    sig = cov.loc[order, order].to_numpy(float)
+    lv, label = _l_vector(target, len(post))
+    return sensitivity(
+        beta, sig, len(pre), len(post), mbars=mbars, l_vec=lv, alpha=alpha, target=label, **kwargs
+    )
+
+
+def event_study_sensitivity(
+    result: Any,
+    target: str | Sequence[float] = "first",
+    mbars: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0),
+    alpha: float = 0.05,
+    **kwargs: Any,
+) -> HonestResult:
+    """Relative-magnitudes sensitivity of a TWFE event study (:func:`cases.panel.event_study`).
+
+    Uses every estimated coefficient of the window (event time -1 must be the reference) and
+    their clustered covariance. ``target`` is ``"first"`` (event time 0), ``"average"`` (mean
+    of the post-period coefficients) or a weight vector over the post periods. The window's
+    end points are bins of all farther event times; choose a window that covers the data, or
+    read the first and last pre-period coefficient as averages. Under staggered adoption with
+    heterogeneous effects the TWFE coefficients are contaminated (Sun and Abraham 2021): prefer
+    :func:`staggered_sensitivity`. Keyword arguments go to :func:`sensitivity`.
+
+    Raises:
+        ParameterError: reference period other than -1, missing event times, or as
+            :func:`relative_magnitudes_ci`.
+    """
+    if result.ref != -1:
+        raise ParameterError(
+            f"event_study_sensitivity: reference period must be -1, got {result.ref}"
+        )
+    table = result.table
+    names = {
+        int(e): (f"evt_m{-int(e)}" if e < 0 else f"evt_p{int(e)}") for e in table["event_time"]
+    }
+    est = table.loc[~table["reference"]].set_index("event_time")["coef"]
+    present = [e for e in est.index if names[int(e)] in result.cov.index]
+    coefs = est.loc[present]
+    cov = result.cov.loc[[names[int(e)] for e in present], [names[int(e)] for e in present]]
+    cov = pd.DataFrame(cov.to_numpy(), index=present, columns=present)
+    return _from_event_times(coefs, cov, target, mbars, alpha, "event_study_sensitivity", **kwargs)
+
+
+def staggered_sensitivity(
+    result: Any,
+    target: str | Sequence[float] = "first",
+    mbars: Sequence[float] = (0.0, 0.5, 1.0, 1.5, 2.0),
+    alpha: float = 0.05,
+    **kwargs: Any,
+) -> HonestResult:
+    """Relative-magnitudes sensitivity of the event-time effects of a staggered DiD.
+
+    For a :class:`cases.panel.StaggeredResult` of :func:`cases.panel.staggered_did`.
+
+    Uses ``result.dynamic`` (effects by event time) and ``result.dynamic_cov``. For
+    Callaway-Sant'Anna the pre-period estimates must share the base period g-1
+    (``base_period="universal"``, as the HonestDiD authors require): with the default "varying"
+    base they are period-to-period changes, not deviations from event time -1. Sun-Abraham
+    estimates are relative to -1 by construction. ``target`` as in
+    :func:`event_study_sensitivity`.
+
+    Raises:
+        ParameterError: a Callaway-Sant'Anna result with a varying base period, a result
+            without ``dynamic_cov``, or as :func:`event_study_sensitivity`.
+    """
+    if getattr(result, "base_period", "varying") != "universal":
+        raise ParameterError(
+            "staggered_sensitivity: re-estimate with base_period='universal' so that every "
+            "pre-period estimate is measured from event time -1 (Rambachan and Roth 2023)"
+        )
+    if result.dynamic_cov is None:
+        raise ParameterError("staggered_sensitivity: the result carries no dynamic_cov")
+    dyn = result.dynamic[result.dynamic["event_time"] != "overall"]
+    coefs = pd.Series(dyn["att"].to_numpy(float), index=[int(e) for e in dyn["event_time"]])
+    cov = result.dynamic_cov
+    return _from_event_times(coefs, cov, target, mbars, alpha, "staggered_sensitivity", **kwargs)
