@@ -10,7 +10,9 @@ de Chaisemartin and D'Haultfœuille 2020), so this module offers, on one data co
 - :func:`event_study` — the binned relative-time ("dynamic TWFE") event study with a joint
   pre-trend Wald test (plot it with :func:`cases.panel_plots.plot_event_study`);
 - :func:`staggered_did` — heterogeneity-robust group-time effects ATT(g, t) by Callaway and
-  Sant'Anna (2021) or Sun and Abraham (2021), with simple, dynamic and cohort aggregations;
+  Sant'Anna (2021) or Sun and Abraham (2021), with simple, dynamic and cohort aggregations,
+  optionally conditional on covariates (outcome regression, IPW or doubly robust, Sant'Anna and
+  Zhao 2020);
 - :func:`bacon_decomposition` — the Goodman-Bacon (2021) decomposition of the TWFE estimate
   into its 2x2 comparisons and weights.
 
@@ -1288,15 +1290,49 @@ def staggered_did(
     delta-method standard errors treating the weights as fixed, clustered by entity or by the
     ``cluster`` column (the covariance of :func:`twfe`).
 
+    **Covariates** (``controls=(...)``, numeric columns, as in :func:`twfe`). Callaway-Sant'Anna
+    then assumes parallel trends conditional on X and estimates each ATT(g, t) from the 2x2
+    comparison of ``dY = Y_t - Y_b`` between cohort g (D = 1) and its comparison units (D = 0)
+    with X taken at the base period b, by ``est_method`` (as in ``did::att_gt``; default "dr"):
+    ``"reg"`` outcome regression ``E_n[D (dY - X'b0)] / E_n[D]`` with b0 the OLS of dY on X among
+    the comparison units; ``"ipw"`` normalised inverse probability weighting
+    ``E_n[D dY]/E_n[D] - E_n[w0 dY]/E_n[w0]``, ``w0 = ps(X)(1-D)/(1-ps(X))`` with a logit
+    propensity score (comparison units with ps >= 0.995 get weight zero); ``"dr"`` the locally
+    efficient doubly robust estimator ``E_n[(D/E_n[D] - w0/E_n[w0]) (dY - X'b0)]``, consistent if
+    either model is right (Sant'Anna and Zhao 2020, "Doubly robust difference-in-differences
+    estimators", J. Econometrics 219(1), 101-122, doi:10.1016/j.jeconom.2020.06.003). Their
+    influence functions include the first-step estimation of the logit and OLS coefficients,
+    so the analytic and bootstrap standard errors, the clustering and the aggregations above
+    apply unchanged. A cell whose covariate models cannot be fitted (collinear covariates,
+    perfect separation) is left out with a note. ``est_method`` is ignored without controls
+    (every method then equals the unconditional estimator, whose results are unchanged).
+    Sun-Abraham adds the controls linearly to its regression (as ``feols(y ~ x1 +
+    sunab(cohort, period) | id + period)``); the reported CATT(g, e) are then the
+    cohort x relative-time coefficients holding the controls fixed.
+
+    ``base_period`` (Callaway-Sant'Anna): ``"varying"`` (default, above) or ``"universal"``,
+    where every ATT(g, t) compares with b = g-1 and the cell t = g-1 is the normalisation
+    (omitted); post-treatment cells are identical. Use "universal" for event-study plots that
+    set pre-periods beside Sun-Abraham and for sensitivity analysis
+    (:func:`cases.methods.honest.staggered_sensitivity`). ``dynamic_cov`` of the result is the
+    covariance of the event-time estimates (analytic influence-function covariance for
+    Callaway-Sant'Anna, also under ``se_method="bootstrap"``; the delta-method covariance for
+    Sun-Abraham).
+
     Units of every estimate are those of ``y``. Confidence intervals are pointwise normal.
+    References: Callaway and Sant'Anna (2021), doi:10.1016/j.jeconom.2020.12.001; Sun and
+    Abraham (2021), doi:10.1016/j.jeconom.2020.09.006.
 
     Raises:
         DataValidationError: missing columns/values, non-numeric or non-integer time, duplicate
             entity-time rows, ``first_treated`` varying within an entity or outside the panel's
-            periods, no treated entity, no comparison group for the chosen ``control``.
+            periods, no treated entity, no comparison group for the chosen ``control``; a
+            control with missing values; no ATT(g, t) estimable (the first reasons named).
         DataValidationError: (also) a ``cluster`` column that is missing, has missing values
             or varies within an entity.
-        ParameterError: unknown ``method``, ``control`` or ``se_method``; ``cluster`` "time".
+        ParameterError: unknown ``method``, ``control``, ``se_method``, ``est_method`` or
+            ``base_period``; ``cluster`` "time"; controls that repeat a column or name ``y``,
+            ``entity``, ``time``, ``first_treated`` or ``cluster``.
     """
     source = "staggered_did"
     if method not in ("callaway_santanna", "sun_abraham"):

@@ -21,9 +21,9 @@ effects, ``l = (1/T, ..., 1/T)``). Units of ``theta`` and of every bound are tho
 event-study coefficients; ``Mbar`` is unitless (a ratio of per-period trend changes).
 
 The confidence set is the union over the period s of the largest pre-period change and its
-sign of the conditional-least-favourable hybrid tests of Andrews, Roth and Pakes (2023,
-"Inference for linear conditional moment inequalities", Review of Economic Studies 90(6),
-2763-2791, doi:10.1093/restud/rdac082), as in the authors' HonestDiD package ("C-LF"). The
+sign of the conditional-least-favourable hybrid tests of Andrews, Roth and Pakes ("Inference
+for linear conditional moment inequalities", Review of Economic Studies 2023; arXiv:1909.10062),
+as in the authors' HonestDiD package ("C-LF", the default for Delta^RM). The
 **breakdown value** is the largest Mbar at which the robust confidence set still excludes zero:
 post-period violations up to Mbar times the largest pre-period one cannot explain the effect.
 
