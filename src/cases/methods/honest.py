@@ -474,7 +474,14 @@ def sensitivity(
     rows = []
     for m in mbars:
         lb, ub = relative_magnitudes_ci(beta, sig, n_pre, n_post, m, lv, alpha, **kwargs)
-        rows.append({"mbar": float(m), "lb": lb, "ub": ub, "excludes_zero": bool(lb > 0 or ub < 0)})
+        rows.append(
+            {
+                "mbar": float(m),
+                "lb": lb,
+                "ub": ub,
+                "excludes_zero": bool(np.isnan(lb) or lb > 0 or ub < 0),
+            }
+        )
     return HonestResult(
         target=target or ("first post-period effect" if l_vec is None else "l' tau_post"),
         estimate=float(lv @ beta[n_pre:]),
