@@ -34,6 +34,7 @@ PUBLIC_TABLES = {
 PUBLIC_MAPS = {"prefectures_map"}
 EXPECTED_TABLES = PUBLIC_TABLES | {
     "mpdta",  # published example data for the panel tests (data/external/)
+    "ehec_data",  # published example data for the HonestDiD sensitivity tests (data/external/)
     "abstract_segments",  # coded paraphrases of the five abstracts (project input)
 }
 #: Folders and files of data/ whose files the analyses read; each must be a package resource.
@@ -90,7 +91,7 @@ def test_every_input_file_of_the_analyses_is_a_resource() -> None:
     assert files <= {r["path"] for r in _resources()}, sorted(
         files - {r["path"] for r in _resources()}
     )
-    assert len(files) >= 27  # 7 public tables, mpdta, 5 + 5 case files, 3 instruments, ...
+    assert len(files) >= 28  # 7 public tables, 2 external, 5 + 5 case files, 3 instruments, ...
 
 
 def test_frictionless_detects_a_changed_yaml_file(package_copy: Path, no_network: None) -> None:
@@ -189,7 +190,7 @@ def test_every_resource_has_a_role_sources_licence_and_simulated_flag(descriptor
 
 def test_every_public_table_is_real_sourced_licensed_and_keyed(descriptor: dict) -> None:
     public = [r for r in descriptor["resources"] if r["role"] != "project_input"]
-    assert {r["name"] for r in public} == PUBLIC_TABLES | PUBLIC_MAPS | {"mpdta"}
+    assert {r["name"] for r in public} == PUBLIC_TABLES | PUBLIC_MAPS | {"mpdta", "ehec_data"}
     for resource in public:
         if resource["name"] in PUBLIC_MAPS:
             assert resource["path"].endswith(".geojson") and resource["sources"], resource["name"]
@@ -211,6 +212,7 @@ def test_quantities_carry_units(descriptor: dict) -> None:
     # Every count, amount or share field states its unit (identifiers and years do not need one).
     no_unit_needed = {"year", "exit_year", "code_2010", "code_2020", "fact_id", "value"}
     no_unit_needed |= {"countyreal", "treat"}  # mpdta: identifier and 0/1 indicator
+    no_unit_needed |= {"stfips"}  # ehec_data: state identifier
     no_unit_needed |= {"sentence", "start", "end"}  # abstract_segments: positions in a text
     for resource in descriptor["resources"]:
         for field in resource.get("schema", {}).get("fields", []):

@@ -45,8 +45,9 @@ def national() -> pd.DataFrame:
 
 def test_table_names_lists_every_table_and_no_file_resource() -> None:
     assert "census_population" in table_names()
-    # ten China tables (three from the county census compilation), mpdta, the coded segments
-    assert len(table_names()) == 12
+    # ten China tables (three from the county census compilation), mpdta, ehec_data, and the
+    # coded abstract segments
+    assert len(table_names()) == 13
     assert "codebook" not in table_names()
     with pytest.raises(UnknownTableError, match=r"'codebook'.*yaml file, not a table"):
         load_table("codebook")

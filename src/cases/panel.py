@@ -10,7 +10,9 @@ de Chaisemartin and D'Haultfœuille 2020), so this module offers, on one data co
 - :func:`event_study` — the binned relative-time ("dynamic TWFE") event study with a joint
   pre-trend Wald test (plot it with :func:`cases.panel_plots.plot_event_study`);
 - :func:`staggered_did` — heterogeneity-robust group-time effects ATT(g, t) by Callaway and
-  Sant'Anna (2021) or Sun and Abraham (2021), with simple, dynamic and cohort aggregations;
+  Sant'Anna (2021) or Sun and Abraham (2021), with simple, dynamic and cohort aggregations,
+  optionally conditional on covariates (outcome regression, IPW or doubly robust, Sant'Anna and
+  Zhao 2020);
 - :func:`bacon_decomposition` — the Goodman-Bacon (2021) decomposition of the TWFE estimate
   into its 2x2 comparisons and weights.
 
@@ -133,6 +135,10 @@ class StaggeredResult:
     n_dropped_always_treated: int = 0
     n_singletons_dropped: int = 0
     notes: list[str] = field(default_factory=list)
+    controls: tuple[str, ...] = ()
+    est_method: str = ""
+    base_period: str = "varying"
+    dynamic_cov: pd.DataFrame | None = None
 
 
 @dataclass
@@ -697,6 +703,149 @@ def _nested_cluster_codes(df: pd.DataFrame, cluster: str, entity: str, source: s
     return pd.factorize(df[cluster])[0].astype(np.int64)
 
 
+#: Propensity scores of comparison units at or above this level get weight zero in the IPW and
+#: doubly-robust 2x2 estimators (the ``trim.level`` of the DRDID package); fitted scores are
+#: capped at ``1 - 1e-6`` so the odds ps/(1-ps) stay finite.
+PS_TRIM_LEVEL = 0.995
+
+
+class _CellNotIdentified(Exception):
+    """A 2x2 cell whose covariate models cannot be fitted (the reason is the message)."""
+
+
+def _logit_fit(x: np.ndarray, d: np.ndarray, max_iter: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic regression of ``d`` (0/1) on ``x`` by Newton-Raphson (maximum likelihood).
+
+    Returns the fitted probabilities and the inverse information ``(X' W X)^-1`` with
+    ``W = diag(p (1 - p))`` (the usual ``vcov`` of a logit fit).
+
+    Raises:
+        _CellNotIdentified: a singular information matrix (collinear covariates) or no
+            convergence (perfect separation).
+    """
+    if np.linalg.matrix_rank(x) < x.shape[1]:
+        raise _CellNotIdentified(
+            "propensity score: singular information matrix (collinear covariates)"
+        )
+    beta = np.zeros(x.shape[1])
+    for _ in range(max_iter):
+        eta = np.clip(x @ beta, -35.0, 35.0)
+        p = 1.0 / (1.0 + np.exp(-eta))
+        w = p * (1.0 - p)
+        info = (x * w[:, None]).T @ x
+        try:
+            step = np.linalg.solve(info, x.T @ (d - p))
+        except np.linalg.LinAlgError as exc:
+            raise _CellNotIdentified("propensity score: singular information matrix") from exc
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-10 * (1.0 + np.max(np.abs(beta))):
+            break
+    else:
+        raise _CellNotIdentified("propensity score did not converge (perfect separation?)")
+    eta = np.clip(x @ beta, -35.0, 35.0)
+    p = 1.0 / (1.0 + np.exp(-eta))
+    info = (x * (p * (1.0 - p))[:, None]).T @ x
+    try:
+        return p, np.linalg.inv(info)
+    except np.linalg.LinAlgError as exc:  # pragma: no cover - caught by solve above
+        raise _CellNotIdentified("propensity score: singular information matrix") from exc
+
+
+def _ols_controls(x: np.ndarray, dy: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Outcome regression of ``dy`` on ``x`` among the comparison units (``d == 0``).
+
+    Returns the fitted values for every unit, ``x @ b``, and the linear representation of
+    ``b``: row i is ``(1 - d_i) (dy_i - x_i'b) x_i' (X0'X0 / n)^-1``.
+
+    Raises:
+        _CellNotIdentified: the comparison units' covariate matrix is rank deficient.
+    """
+    c = d == 0
+    x0 = x[c]
+    if np.linalg.matrix_rank(x0) < x.shape[1]:
+        raise _CellNotIdentified("outcome regression: collinear covariates among comparison units")
+    b, *_ = np.linalg.lstsq(x0, dy[c], rcond=None)
+    fitted = x @ b
+    n = len(dy)
+    xpx_inv = np.linalg.inv(x0.T @ x0 / n)
+    lin_rep = ((1.0 - d) * (dy - fitted))[:, None] * x @ xpx_inv
+    return fitted, lin_rep
+
+
+def _propensity(x: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fitted propensity scores (capped at 1 - 1e-6), comparison-unit weights
+    ``w_0 = 1[ps < trim] ps (1-D) / (1-ps)`` and the linear representation of the logit
+    coefficients, row i ``(D_i - ps_i) x_i' (X'WX / n)^-1``."""
+    ps, vcov = _logit_fit(x, d)
+    ps = np.minimum(ps, 1.0 - 1e-6)
+    keep = np.where(d == 1, True, ps < PS_TRIM_LEVEL)
+    w0 = keep * ps * (1.0 - d) / (1.0 - ps)
+    lin_rep = ((d - ps)[:, None] * x) @ (vcov * len(d))
+    return ps, w0, lin_rep
+
+
+def _did_2x2_covariates(
+    dy: np.ndarray, d: np.ndarray, x: np.ndarray, est_method: str
+) -> tuple[float, np.ndarray]:
+    """ATT of one 2x2 comparison with covariates and its influence function (mean zero).
+
+    ``dy`` = Y_t - Y_b for the treated (``d = 1``) and comparison (``d = 0``) units of the cell,
+    ``x`` their covariates at the base period b with a leading column of ones. With
+    ``w_1 = D``, ``w_0 = ps(X)(1-D)/(1-ps(X))`` (logit propensity score, maximum likelihood) and
+    ``m(X) = X'b`` (OLS of dY on X among the comparison units), as in Sant'Anna and Zhao
+    (2020), "Doubly robust difference-in-differences estimators", J. Econometrics 219(1),
+    101-122, doi:10.1016/j.jeconom.2020.06.003:
+
+    - ``"reg"`` (outcome regression, Heckman, Ichimura and Todd 1997):
+      ``ATT = E_n[w_1 (dY - m(X))] / E_n[w_1]``;
+    - ``"ipw"`` (normalised/Hajek inverse probability weighting, Abadie 2005):
+      ``ATT = E_n[w_1 dY] / E_n[w_1] - E_n[w_0 dY] / E_n[w_0]``;
+    - ``"dr"`` (locally efficient doubly robust, their eq. 3.1):
+      ``ATT = E_n[(w_1/E_n[w_1] - w_0/E_n[w_0]) (dY - m(X))]``, consistent if either the
+      propensity score or the outcome regression is correctly specified.
+
+    The influence function includes the estimation effect of the first-step logit and OLS
+    coefficients (Sant'Anna and Zhao 2020, section 3 and appendix), so that
+    ``se = sd(psi) / sqrt(n)``; it is the one ``did::att_gt`` receives from ``DRDID``.
+
+    Raises:
+        _CellNotIdentified: collinear covariates or a propensity score that cannot be fitted.
+    """
+    w1 = d.astype(float)
+    mw1 = w1.mean()
+    if est_method == "reg":
+        m, lin_ols = _ols_controls(x, dy, d)
+        a_treat = w1 * dy
+        a_cont = w1 * m
+        eta1 = a_treat.mean() / mw1
+        eta0 = a_cont.mean() / mw1
+        inf_treat = (a_treat - w1 * eta1) / mw1
+        inf_cont = (a_cont - w1 * eta0 + lin_ols @ (w1[:, None] * x).mean(axis=0)) / mw1
+        return float(eta1 - eta0), inf_treat - inf_cont
+    _, w0, lin_ps = _propensity(x, d)
+    mw0 = w0.mean()
+    if mw0 <= 0:
+        raise _CellNotIdentified("every comparison unit trimmed by the propensity score")
+    if est_method == "ipw":
+        a_treat, a_cont = w1 * dy, w0 * dy
+        eta1, eta0 = a_treat.mean() / mw1, a_cont.mean() / mw0
+        inf_treat = (a_treat - w1 * eta1) / mw1
+        m2 = (w0 * (dy - eta0))[:, None] * x
+        inf_cont = (a_cont - w0 * eta0 + lin_ps @ m2.mean(axis=0)) / mw0
+        return float(eta1 - eta0), inf_treat - inf_cont
+    # doubly robust
+    m, lin_ols = _ols_controls(x, dy, d)
+    resid = dy - m
+    a_treat, a_cont = w1 * resid, w0 * resid
+    eta1, eta0 = a_treat.mean() / mw1, a_cont.mean() / mw0
+    inf_treat = (a_treat - w1 * eta1 - lin_ols @ (w1[:, None] * x).mean(axis=0)) / mw1
+    m2 = (w0 * (resid - eta0))[:, None] * x
+    inf_cont = (
+        a_cont - w0 * eta0 + lin_ps @ m2.mean(axis=0) - lin_ols @ (w0[:, None] * x).mean(axis=0)
+    ) / mw0
+    return float(eta1 - eta0), inf_treat - inf_cont
+
+
 def _staggered_setup(
     df: pd.DataFrame,
     y: str,
@@ -705,11 +854,13 @@ def _staggered_setup(
     first_treated: str,
     source: str,
     cluster: str = "entity",
+    controls: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, pd.Series, int, int]:
-    _require_columns(df, [y, entity, time, first_treated], source)
-    _check_panel(df, [y], entity, time, source, integer_time=True)
+    controls = list(controls)
+    _require_columns(df, [y, entity, time, first_treated, *controls], source)
+    _check_panel(df, [y, *controls], entity, time, source, integer_time=True)
     g = _cohorts(df, entity, time, first_treated, source)
-    work = df[[y, entity, time]].copy()
+    work = df[[y, entity, time, *controls]].copy()
     work["_g"] = g.to_numpy()
     if cluster != "entity":
         work["_cluster"] = _nested_cluster_codes(df, cluster, entity, source)
@@ -740,6 +891,9 @@ def _callaway_santanna(
     n_boot: int,
     seed: int,
     cluster: str,
+    controls: Sequence[str] = (),
+    est_method: str = "dr",
+    base_period: str = "varying",
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     ent_idx, ent_codes = pd.factorize(work[entity])
     periods = np.sort(work[time].unique().astype(float))
@@ -749,6 +903,10 @@ def _callaway_santanna(
     wide[ent_idx, t_idx] = work[y].to_numpy(float)
     unit_g = np.zeros(n_units)
     unit_g[ent_idx] = work["_g"].to_numpy(float)
+    controls = list(controls)
+    xwide = np.full((n_units, n_t, len(controls)), np.nan)
+    if controls:
+        xwide[ent_idx, t_idx, :] = work[controls].to_numpy(float)
     glist = np.sort(np.unique(unit_g[unit_g != 0]))
     if control == "never" and not (unit_g == 0).any():
         raise DataValidationError(
@@ -764,9 +922,16 @@ def _callaway_santanna(
     n = n_units
     for g in glist:
         base_post = int(np.searchsorted(periods, g)) - 1
-        for ti in range(1, n_t):
+        for ti in range(n_t):
             t = periods[ti]
-            bi = base_post if t >= g else ti - 1
+            if base_period == "universal":
+                if ti == base_post:
+                    continue
+                bi = base_post
+            else:
+                if ti == 0:
+                    continue
+                bi = base_post if t >= g else ti - 1
             if bi < 0:
                 continue
             tb = periods[bi]
@@ -782,21 +947,39 @@ def _callaway_santanna(
             if n1 == 0 or n0 == 0:
                 notes.append(f"ATT({g:g},{t:g}) not identified: {n1} treated, {n0} control units")
                 continue
-            m1, m0 = dy[tr].mean(), dy[co].mean()
             inf = np.zeros(n)
-            inf[tr] = n / n1 * (dy[tr] - m1)
-            inf[co] = -n / n0 * (dy[co] - m0)
+            if controls:
+                sub = tr | co
+                xs = np.column_stack([np.ones(int(sub.sum())), xwide[sub, bi, :]])
+                try:
+                    att_cell, inf_sub = _did_2x2_covariates(
+                        dy[sub], tr[sub].astype(float), xs, est_method
+                    )
+                except _CellNotIdentified as exc:
+                    notes.append(f"ATT({g:g},{t:g}) not identified: {exc}")
+                    continue
+                # DRDID scale (mean over the cell's n_sub units) -> did's scale over all n
+                inf[sub] = n / int(sub.sum()) * inf_sub
+            else:
+                m1, m0 = dy[tr].mean(), dy[co].mean()
+                att_cell = m1 - m0
+                inf[tr] = n / n1 * (dy[tr] - m1)
+                inf[co] = -n / n0 * (dy[co] - m0)
             cells.append(
                 {
                     "group": g,
                     "time": t,
                     "event_time": t - g,
-                    "att": m1 - m0,
+                    "att": att_cell,
                     "n_treated": n1,
                     "n_control": n0,
                 }
             )
             infs.append(inf)
+    if not cells:
+        raise DataValidationError(
+            "staggered_did", ["no ATT(g,t) could be estimated", *dict.fromkeys(notes[:3])]
+        )
     att_gt = pd.DataFrame(cells).astype({"group": int, "time": int, "event_time": int})
     psi_cells = np.column_stack(infs)
     att = att_gt["att"].to_numpy()
@@ -859,6 +1042,10 @@ def _callaway_santanna(
     se_cells = se_all[:k]
     se_simple = se_all[k]
     se_dyn = se_all[k + 1 : k + 1 + len(e_vals)]
+    psi_dyn = psi_all[:, k + 1 : k + 1 + len(e_vals)]
+    dyn_cov = pd.DataFrame(
+        psi_dyn.T @ psi_dyn / n**2, index=e_vals.astype(int), columns=e_vals.astype(int)
+    )
     se_dyn_overall = se_all[k + 1 + len(e_vals)]
     se_g = se_all[k + 2 + len(e_vals) : k + 2 + len(e_vals) + len(glist)]
     se_g_overall = se_all[-1]
@@ -907,6 +1094,7 @@ def _callaway_santanna(
             pretrend_pvalue=float(stats.chi2.sf(stat, int(pre.sum()))),
         )
     extra["n_entities"] = n
+    extra["dynamic_cov"] = dyn_cov
     return att_gt, simple, dynamic, group, extra
 
 
@@ -923,6 +1111,7 @@ def _sun_abraham(
     alpha: float,
     backend: str,
     cluster: str,
+    controls: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     g = work["_g"].to_numpy(float)
     notes: list[str] = []
@@ -973,8 +1162,12 @@ def _sun_abraham(
     design[time] = work[time]
     if cluster != "entity":
         design["_cluster"] = work["_cluster"]
+    for c in controls:
+        design[c] = work[c]
     cluster_by = "entity" if cluster == "entity" else "_cluster"
-    params, cov, _, _, _ = _fit(design, y, names, entity, time, cluster_by, backend)
+    k_sa = len(names)
+    params, cov, _, _, _ = _fit(design, y, [*names, *controls], entity, time, cluster_by, backend)
+    params, cov = params[:k_sa], cov[:k_sa, :k_sa]
     se = np.sqrt(np.diag(cov))
     att_gt = (
         pd.DataFrame(
@@ -1012,6 +1205,10 @@ def _sun_abraham(
         w_dyn.append(w / w.sum())
     w_dyn_overall = np.mean([w for w, e in zip(w_dyn, e_vals, strict=True) if e >= 0], axis=0)
     dyn = [combo(w) for w in [*w_dyn, w_dyn_overall]]
+    w_mat = np.vstack(w_dyn)
+    dyn_cov = pd.DataFrame(
+        w_mat @ cov @ w_mat.T, index=e_vals.astype(int), columns=e_vals.astype(int)
+    )
     dyn_est, dyn_se = np.array([d[0] for d in dyn]), np.array([d[1] for d in dyn])
     dynamic = pd.DataFrame(
         {
@@ -1037,7 +1234,8 @@ def _sun_abraham(
             **_tidy(g_est, g_se, alpha),
         }
     )
-    return att_gt, simple, dynamic, group, {"notes": notes, "n_entities": work[entity].nunique()}
+    extra = {"notes": notes, "n_entities": work[entity].nunique(), "dynamic_cov": dyn_cov}
+    return att_gt, simple, dynamic, group, extra
 
 
 def staggered_did(
@@ -1054,6 +1252,9 @@ def staggered_did(
     alpha: float = 0.05,
     backend: Literal["auto", "linearmodels", "within"] = "auto",
     cluster: str = "entity",
+    controls: Sequence[str] = (),
+    est_method: Literal["dr", "reg", "ipw"] | None = None,
+    base_period: Literal["varying", "universal"] = "varying",
 ) -> StaggeredResult:
     """Heterogeneity-robust DiD for staggered adoption: ATT(g, t) and its aggregations.
 
@@ -1089,15 +1290,49 @@ def staggered_did(
     delta-method standard errors treating the weights as fixed, clustered by entity or by the
     ``cluster`` column (the covariance of :func:`twfe`).
 
+    **Covariates** (``controls=(...)``, numeric columns, as in :func:`twfe`). Callaway-Sant'Anna
+    then assumes parallel trends conditional on X and estimates each ATT(g, t) from the 2x2
+    comparison of ``dY = Y_t - Y_b`` between cohort g (D = 1) and its comparison units (D = 0)
+    with X taken at the base period b, by ``est_method`` (as in ``did::att_gt``; default "dr"):
+    ``"reg"`` outcome regression ``E_n[D (dY - X'b0)] / E_n[D]`` with b0 the OLS of dY on X among
+    the comparison units; ``"ipw"`` normalised inverse probability weighting
+    ``E_n[D dY]/E_n[D] - E_n[w0 dY]/E_n[w0]``, ``w0 = ps(X)(1-D)/(1-ps(X))`` with a logit
+    propensity score (comparison units with ps >= 0.995 get weight zero); ``"dr"`` the locally
+    efficient doubly robust estimator ``E_n[(D/E_n[D] - w0/E_n[w0]) (dY - X'b0)]``, consistent if
+    either model is right (Sant'Anna and Zhao 2020, "Doubly robust difference-in-differences
+    estimators", J. Econometrics 219(1), 101-122, doi:10.1016/j.jeconom.2020.06.003). Their
+    influence functions include the first-step estimation of the logit and OLS coefficients,
+    so the analytic and bootstrap standard errors, the clustering and the aggregations above
+    apply unchanged. A cell whose covariate models cannot be fitted (collinear covariates,
+    perfect separation) is left out with a note. ``est_method`` is ignored without controls
+    (every method then equals the unconditional estimator, whose results are unchanged).
+    Sun-Abraham adds the controls linearly to its regression (as ``feols(y ~ x1 +
+    sunab(cohort, period) | id + period)``); the reported CATT(g, e) are then the
+    cohort x relative-time coefficients holding the controls fixed.
+
+    ``base_period`` (Callaway-Sant'Anna): ``"varying"`` (default, above) or ``"universal"``,
+    where every ATT(g, t) compares with b = g-1 and the cell t = g-1 is the normalisation
+    (omitted); post-treatment cells are identical. Use "universal" for event-study plots that
+    set pre-periods beside Sun-Abraham and for sensitivity analysis
+    (:func:`cases.methods.honest.staggered_sensitivity`). ``dynamic_cov`` of the result is the
+    covariance of the event-time estimates (analytic influence-function covariance for
+    Callaway-Sant'Anna, also under ``se_method="bootstrap"``; the delta-method covariance for
+    Sun-Abraham).
+
     Units of every estimate are those of ``y``. Confidence intervals are pointwise normal.
+    References: Callaway and Sant'Anna (2021), doi:10.1016/j.jeconom.2020.12.001; Sun and
+    Abraham (2021), doi:10.1016/j.jeconom.2020.09.006.
 
     Raises:
         DataValidationError: missing columns/values, non-numeric or non-integer time, duplicate
             entity-time rows, ``first_treated`` varying within an entity or outside the panel's
-            periods, no treated entity, no comparison group for the chosen ``control``.
+            periods, no treated entity, no comparison group for the chosen ``control``; a
+            control with missing values; no ATT(g, t) estimable (the first reasons named).
         DataValidationError: (also) a ``cluster`` column that is missing, has missing values
             or varies within an entity.
-        ParameterError: unknown ``method``, ``control`` or ``se_method``; ``cluster`` "time".
+        ParameterError: unknown ``method``, ``control``, ``se_method``, ``est_method`` or
+            ``base_period``; ``cluster`` "time"; controls that repeat a column or name ``y``,
+            ``entity``, ``time``, ``first_treated`` or ``cluster``.
     """
     source = "staggered_did"
     if method not in ("callaway_santanna", "sun_abraham"):
@@ -1112,16 +1347,44 @@ def staggered_did(
         raise ParameterError(
             f"cluster must be 'entity' or a column constant within each entity, got {cluster!r}"
         )
+    if isinstance(controls, str):
+        controls = [controls]
+    controls = list(controls)
+    reserved = {y, entity, time, first_treated, cluster, "_g", "_cluster"}
+    clash = [c for c in controls if c in reserved]
+    if clash or len(set(controls)) != len(controls):
+        raise ParameterError(
+            f"controls must be distinct columns other than y, entity, time, first_treated and "
+            f"cluster, got {controls!r}"
+        )
+    if base_period not in ("varying", "universal"):
+        raise ParameterError(f"base_period must be 'varying' or 'universal', got {base_period!r}")
+    if est_method is None:
+        est_method = "dr"
+    if est_method not in ("dr", "reg", "ipw"):
+        raise ParameterError(f"est_method must be 'dr', 'reg' or 'ipw', got {est_method!r}")
     work, _, n_always, n_single = _staggered_setup(
-        df, y, entity, time, first_treated, source, cluster
+        df, y, entity, time, first_treated, source, cluster, controls
     )
     if method == "callaway_santanna":
         att_gt, simple, dynamic, group, extra = _callaway_santanna(
-            work, y, entity, time, control, alpha, se_method, n_boot, seed, cluster
+            work,
+            y,
+            entity,
+            time,
+            control,
+            alpha,
+            se_method,
+            n_boot,
+            seed,
+            cluster,
+            controls,
+            est_method,
+            base_period,
         )
     else:
         att_gt, simple, dynamic, group, extra = _sun_abraham(
-            work, y, entity, time, control, alpha, backend, cluster
+            work, y, entity, time, control, alpha, backend, cluster, controls
         )
     return StaggeredResult(
         method=method,
@@ -1138,6 +1401,10 @@ def staggered_did(
         n_dropped_always_treated=n_always,
         n_singletons_dropped=n_single,
         notes=extra["notes"],
+        controls=tuple(controls),
+        est_method=est_method if (controls and method == "callaway_santanna") else "",
+        base_period=base_period if method == "callaway_santanna" else "universal",
+        dynamic_cov=extra.get("dynamic_cov"),
     )
 
 
