@@ -13,6 +13,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cases import paths
 from cases.errors import DataValidationError, ParameterError
 from cases.qual import (
     CASE_SLUGS,
@@ -414,3 +415,20 @@ def test_matrix_on_corpus(corpus):
     assert m.loc["liupanshui", "problem_endogenous_motivation"] == 0
     co = code_cooccurrence(corpus.segments)
     assert co.loc["problem_weak_social_organisations", "actor_social_organisation"] >= 2
+
+
+def test_glossary_counts_of_endogenous_motivation_follow_the_coding(corpus):
+    # book/glossary.md states how many theses name the problem and the remedy; the statement
+    # must match the coded corpus (glue cannot reach the glossary page).
+    import re
+
+    numbers = {"three": 3, "four": 4, "five": 5, "two": 2, "one": 1, "all five": 5}
+    text = (paths.ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
+    entry = text[text.index("Endogenous motivation (") :].split("\n\n")[0]
+    entry = " ".join(entry.split())
+    found = re.search(r"a finding in (\w+) of the five theses", entry)
+    assert found, entry
+    seg = corpus.segments
+    assert numbers[found.group(1)] == len(cases_with_code(seg, "problem_endogenous_motivation"))
+    remedy = len(cases_with_code(seg, "recommendation_stimulate_motivation"))
+    assert ("all five propose" in entry) == (remedy == 5)
