@@ -432,3 +432,16 @@ def test_glossary_counts_of_endogenous_motivation_follow_the_coding(corpus):
     assert numbers[found.group(1)] == len(cases_with_code(seg, "problem_endogenous_motivation"))
     remedy = len(cases_with_code(seg, "recommendation_stimulate_motivation"))
     assert ("all five propose" in entry) == (remedy == 5)
+
+
+def test_codebook_rules_refer_only_to_existing_codes(codebook):
+    # Inclusion and exclusion rules send the coder to other codes by id: those must exist.
+    import re
+
+    families = "|".join(f.id for f in codebook.families)
+    pattern = re.compile(rf"\b(?:{families})_[a-z_]+[a-z]")
+    known = set(codebook.code_ids)
+    for code in codebook.codes:
+        for text in (code.definition, code.include, code.exclude):
+            for ref in pattern.findall(text):
+                assert ref in known, (code.id, ref)
