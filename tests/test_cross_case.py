@@ -14,7 +14,7 @@ from cases.errors import DataValidationError
 CASES = registry.list_cases()
 THEME_OF = {
     "problem_formalism": "problem",
-    "problem_weak_social_orgs": "problem",
+    "problem_weak_social_organisations": "problem",
     "actor_government": "actor",
 }
 
@@ -29,9 +29,18 @@ TOY = _segments(
         ("h_county", "h1", 3, 10, 50, "problem_formalism", "A", "Paperwork over substance."),
         ("h_county", "h1", 3, 10, 50, "problem_formalism", "A", "Paperwork over substance."),
         ("h_county", "h2", 5, 60, 90, "problem_formalism", "A", "Forms instead of visits."),
-        ("w_town", "w1", 2, 0, 40, "problem_weak_social_orgs", "A", "NGOs take little part."),
-        ("pingliang", "p1", 7, 5, 30, "problem_weak_social_orgs", "A", "Few NGOs join."),
-        ("pingliang", "p1", 7, 5, 30, "problem_weak_social_orgs", "B", "Few NGOs join."),
+        (
+            "w_town",
+            "w1",
+            2,
+            0,
+            40,
+            "problem_weak_social_organisations",
+            "A",
+            "NGOs take little part.",
+        ),
+        ("pingliang", "p1", 7, 5, 30, "problem_weak_social_organisations", "A", "Few NGOs join."),
+        ("pingliang", "p1", 7, 5, 30, "problem_weak_social_organisations", "B", "Few NGOs join."),
         ("w_town", "w2", 4, 50, 80, "actor_government", "A", "The township leads."),
     ]
 )
@@ -41,11 +50,11 @@ def test_theme_matrix_counts_segments_once_and_orders_by_spread():
     matrix = cc.theme_matrix(TOY, THEME_OF, "problem", CASES)
     # formalism: h1 (coded twice, counted once) + h2 = 2 segments in one case;
     # weak social orgs: one segment each in w_town and pingliang (coder B ignored) = two cases.
-    assert list(matrix.index) == ["problem_weak_social_orgs", "problem_formalism"]
+    assert list(matrix.index) == ["problem_weak_social_organisations", "problem_formalism"]
     assert matrix.loc["problem_formalism", "h_county"] == 2
-    assert matrix.loc["problem_weak_social_orgs"].sum() == 2
+    assert matrix.loc["problem_weak_social_organisations"].sum() == 2
     assert list(matrix.columns) == [c.slug for c in CASES]
-    assert cc.shared_codes(matrix) == ["problem_weak_social_orgs"]
+    assert cc.shared_codes(matrix) == ["problem_weak_social_organisations"]
     with pytest.raises(ValueError, match="theme 'outcome' has no codes"):
         cc.theme_matrix(TOY, THEME_OF, "outcome", CASES)
 
@@ -60,19 +69,52 @@ def test_common_problem_evidence_names_locations():
 
 
 def test_labels():
-    assert cc.code_label("problem_weak_social_orgs") == "Weak social orgs"
+    assert cc.code_label("problem_weak_social_organisations") == "Weak social organisations"
+    assert cc.code_label("problem_formalism", {"problem_formalism": "Formalism!"}) == "Formalism!"
     w_town = registry.load_case("w_town")
     assert cc.case_label(w_town) == "W Town (post-2020)\n(after 2020; province not stated)"
     assert "Guizhou, West" in cc.case_label(registry.load_case("liupanshui"))
 
 
-def test_real_corpus_formalism_is_h_county_only():
-    # Only the H County abstract names formalism (../shared/seeds/h_county.txt).
-    corpus = qual.load_coded_corpus()
-    theme_of = {c.code: c.theme for c in corpus.codebook.codes}
-    matrix = cc.theme_matrix(corpus.segments, theme_of, "problem", CASES)
-    used = matrix.loc["problem_formalism"]
-    assert set(used[used > 0].index) == {"h_county"}
+@pytest.fixture(scope="module")
+def corpus():
+    return qual.load_coded_corpus()
+
+
+def _cases_with(corpus, family: str, code: str) -> set[str]:
+    family_of = {c.id: c.family for c in corpus.codebook.codes}
+    matrix = cc.theme_matrix(corpus.segments, family_of, family, CASES)
+    if code not in matrix.index:
+        return set()
+    used = matrix.loc[code]
+    return set(used[used > 0].index)
+
+
+def test_real_corpus_formalism_is_h_county_only(corpus):
+    # Only the H County abstract names formalism as a finding (../shared/seeds/h_county.txt).
+    assert _cases_with(corpus, "problem", "problem_formalism") == {"h_county"}
+
+
+def test_real_corpus_codes_recur_across_cases(corpus):
+    # The merged codebook is general enough for codes to recur: most problem codes are
+    # reported by two or more cases.
+    family_of = {c.id: c.family for c in corpus.codebook.codes}
+    problems = cc.theme_matrix(corpus.segments, family_of, "problem", CASES)
+    assert len(cc.shared_codes(problems)) >= len(problems) // 2
+
+
+def test_real_corpus_points_raised_by_the_review(corpus):
+    # A Town: enterprises and social organisations give too little help -> both codes.
+    assert "shandong_a_town" in _cases_with(corpus, "problem", "problem_weak_social_organisations")
+    assert "shandong_a_town" in _cases_with(
+        corpus, "problem", "problem_insufficient_enterprise_contribution"
+    )
+    # H County's stated causes (difficulties hampering the work) are coded as causes.
+    assert "h_county" in _cases_with(corpus, "cause", "cause_misconceived_approach")
+    causes = cc.theme_matrix(
+        corpus.segments, {c.id: c.family for c in corpus.codebook.codes}, "cause", CASES
+    )
+    assert (causes > 0).any(axis=0).all()  # every case has a causes row
 
 
 def test_headline_table_reads_manifests(tmp_path):

@@ -46,7 +46,6 @@ INPUT_GLOBS = (
     "qual/*",
     "synth/*.yaml",
     "samples/*.csv",
-    "vocabulary.yaml",
     "cross_case_headlines.yaml",
 )
 

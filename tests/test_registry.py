@@ -103,23 +103,51 @@ def test_invalid_yaml_names_file(tmp_path):
         registry.list_cases(folder)
 
 
-def test_code_matrix_counts_each_case_code_once():
-    cases = registry.list_cases()
-    for field in registry.CODED_FIELDS:
-        matrix = registry.code_matrix(cases, field, labels=False)
-        for case in cases:
-            assert matrix[case.slug].sum() == len(set(case.codes(field)))
-        totals = matrix.sum(axis=1).tolist()
-        assert totals == sorted(totals, reverse=True)
+def test_code_of_another_family_is_refused_naming_file_and_field(tmp_path):
+    # A problem code is not a cause code: each field takes the codes of its own family.
+    folder = _broken_copy(
+        tmp_path, "h_county", lambda d: d["causes"][0].__setitem__("code", "problem_formalism")
+    )
+    with pytest.raises(
+        RegistryError,
+        match=r"h_county\.yaml: field 'causes\[0\]\.code': unknown code 'problem_formalism'"
+        r".*data/qual/codebook\.yaml",
+    ):
+        registry.load_case("h_county", cases_dir=folder)
+
+
+def test_uncoded_cause_is_refused(tmp_path):
+    folder = _broken_copy(
+        tmp_path, "w_town", lambda d: d.__setitem__("causes", ["old habits persist"])
+    )
+    with pytest.raises(RegistryError, match=r"w_town\.yaml.*'causes\[0\]'"):
+        registry.load_case("w_town", cases_dir=folder)
+
+
+def test_vocabulary_comes_from_the_one_codebook():
+    from cases.qual import load_codebook
+
+    book = load_codebook()
+    vocabulary = registry.load_vocabulary()
+    assert set(vocabulary) == set(registry.CODED_FIELDS)
+    for family in book.families:
+        assert vocabulary[family.registry_field] == book.codes_of(family.id)
+    assert not (paths.DATA / "vocabulary.yaml").exists()  # merged into data/qual/codebook.yaml
 
 
 def test_problem_codes_follow_the_abstracts():
-    # Weak endogenous motivation is named as a problem in the W Town and Pingliang abstracts;
-    # H County names a lack of ability (capacity), not of will (../shared/seeds).
-    matrix = registry.code_matrix(registry.list_cases(), "problems", labels=False)
-    assert set(matrix.columns[matrix.loc["endogenous_motivation"] == 1]) == {"w_town", "pingliang"}
-    assert matrix.loc["lack_capacity", "h_county"] == 1
-    assert matrix.loc["formalism"].sum() == 1 and matrix.loc["formalism", "h_county"] == 1
+    # ../shared/seeds: a lack of endogenous motivation or self-development capacity is a
+    # finding in W Town, Pingliang and H County; formalism only in H County; H County's causes
+    # (the difficulties hampering its work) are coded.
+    cases = {c.slug: c for c in registry.list_cases()}
+    with_motivation = {
+        s for s, c in cases.items() if "problem_endogenous_motivation" in c.codes("problems")
+    }
+    assert with_motivation == {"w_town", "pingliang", "h_county"}
+    with_formalism = {s for s, c in cases.items() if "problem_formalism" in c.codes("problems")}
+    assert with_formalism == {"h_county"}
+    assert "cause_misconceived_approach" in cases["h_county"].codes("causes")
+    assert "problem_weak_social_organisations" in cases["shandong_a_town"].codes("problems")
 
 
 def test_profile_tables_cover_every_section():
@@ -134,5 +162,6 @@ def test_profile_tables_cover_every_section():
         "recommendations",
         "benchmarks",
     }
-    assert len(tables["problems"]) == 5  # five problems in data/cases/h_county.yaml
+    assert len(tables["problems"]) == 4  # four problems in data/cases/h_county.yaml
+    assert len(tables["causes"]) == 4 and "Cause" in tables["causes"].columns
     assert "benchmarks" not in registry.profile_tables(registry.load_case("w_town"))

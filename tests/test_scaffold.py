@@ -25,7 +25,7 @@ def scaffolded(project_copy):
 def test_new_case_writes_a_valid_registry_file_params_chapter_toc_and_bib(scaffolded):
     root, made = scaffolded
     case_file = root / "data" / "cases" / "sixth_case.yaml"
-    vocabulary = registry.load_vocabulary(root / "data" / "vocabulary.yaml")
+    vocabulary = registry.load_vocabulary(root / "data" / "qual" / "codebook.yaml")
     case = registry.parse_case_file(case_file, vocabulary)  # passes validation as written
     assert case.title == "A sixth case: Q Town, Gansu" and case.place.province == "Gansu"
     assert case.source.bibkey == "thesis_sixth_case"
@@ -122,7 +122,7 @@ def test_slug_rule(slug):
 def test_odd_titles_stay_valid_yaml_and_bibtex(project_copy):
     title = 'Q Town: "three changes" & 50% of {villages} — 六盘水'
     scaffold.new_case("odd_case", title=title, province="Guizhou", root=project_copy)
-    vocabulary = registry.load_vocabulary(project_copy / "data" / "vocabulary.yaml")
+    vocabulary = registry.load_vocabulary(project_copy / "data" / "qual" / "codebook.yaml")
     case = registry.parse_case_file(project_copy / "data" / "cases" / "odd_case.yaml", vocabulary)
     assert case.title == title
 

@@ -26,21 +26,25 @@ from cases.registry import POLICY_STAGE_LABELS, Case
 #: NBS's three economic regions, for the provinces of the cases.
 REGION_OF_PROVINCE = {"Guizhou": "West", "Gansu": "West", "Henan": "Central", "Shandong": "East"}
 
-#: Problems the issue asks the synthesis to follow across cases (codebook codes).
+#: Problems the synthesis follows across cases (codebook codes), as the literature on China's
+#: poverty governance often raises them.
 COMMON_PROBLEMS: tuple[str, ...] = (
     "problem_endogenous_motivation",
-    "problem_weak_social_orgs",
+    "problem_weak_social_organisations",
     "problem_fragmented_government",
     "problem_formalism",
-    "problem_identification_errors",
+    "problem_imprecise_identification",
 )
 
-#: Themes of the codebook shown as case × code matrices, in book order.
+#: Code families of the codebook shown as case × code matrices, in book order.
 THEMES: tuple[str, ...] = ("actor", "mechanism", "problem", "cause", "recommendation")
 
 
-def code_label(code: str) -> str:
-    """``problem_weak_social_orgs`` → ``Weak social orgs`` (theme prefix dropped)."""
+def code_label(code: str, labels: dict[str, str] | None = None) -> str:
+    """The codebook label of ``code`` if ``labels`` has it, else the id without its family
+    prefix: ``problem_weak_social_organisations`` → ``Weak social organisations``."""
+    if labels and code in labels:
+        return labels[code]
     _, _, rest = code.partition("_")
     text = (rest or code).replace("_", " ")
     return text[:1].upper() + text[1:]
@@ -76,7 +80,9 @@ def case_overview(cases: Sequence[Case]) -> pd.DataFrame:
 def theme_matrix(
     segments: pd.DataFrame, codebook_codes: dict[str, str], theme: str, cases: Sequence[Case]
 ) -> pd.DataFrame:
-    """Segments per code (rows) and case (columns) for one codebook theme, coder A.
+    """Segments per code (rows) and case (columns) for one codebook family, coder A.
+
+    ``codebook_codes`` maps each code to its family (``{c.id: c.family}``).
 
     Counting unit: a segment (a code applied to one segment counts once). Rows are ordered by
     the number of cases whose abstract uses the code, then by total segments, then by code;
@@ -99,11 +105,14 @@ def theme_matrix(
     return matrix.loc[order]
 
 
-def labelled(matrix: pd.DataFrame, cases: Sequence[Case]) -> pd.DataFrame:
-    """The same matrix with readable row and column labels, for figures."""
+def labelled(
+    matrix: pd.DataFrame, cases: Sequence[Case], labels: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """The same matrix with readable row and column labels (codebook ``labels`` if given),
+    for figures."""
     by_slug = {c.slug: c for c in cases}
     out = matrix.copy()
-    out.index = [code_label(c) for c in matrix.index]
+    out.index = [code_label(c, labels) for c in matrix.index]
     out.columns = [case_label(by_slug[s]) for s in matrix.columns]
     return out
 
@@ -114,9 +123,14 @@ def shared_codes(matrix: pd.DataFrame, min_cases: int = 2) -> list[str]:
 
 
 def common_problem_evidence(
-    segments: pd.DataFrame, cases: Sequence[Case], problems: Sequence[str] = COMMON_PROBLEMS
+    segments: pd.DataFrame,
+    cases: Sequence[Case],
+    problems: Sequence[str] = COMMON_PROBLEMS,
+    labels: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """For each common problem: how many cases report it and where, with a paraphrase.
+
+    ``labels`` maps codes to the codebook's labels (default: labels derived from the ids).
 
     Evidence location: case, sentence number and character offsets in the seed abstract, and
     the segment id of the coded corpus (coder A). The paraphrase is the corpus's own wording.
@@ -134,7 +148,7 @@ def common_problem_evidence(
         first = hits.drop_duplicates("case")
         rows.append(
             {
-                "Problem": code_label(problem),
+                "Problem": code_label(problem, labels),
                 "Cases": int(hits["case"].nunique()),
                 "Reported in": ", ".join(short[c] for c in first["case"]) or "none",
                 "Evidence (abstract location, segment)": "; ".join(locations) or "—",

@@ -770,7 +770,7 @@ def scaffold_preview(
     """What ``cases new SLUG --title ... --province ...`` writes, found by running it.
 
     :func:`cases.scaffold.new_case` runs in a scratch copy of the files it reads and edits
-    (``book/_toc.yml``, ``book/references.bib``, ``data/vocabulary.yaml``,
+    (``book/_toc.yml``, ``book/references.bib``, ``data/qual/codebook.yaml``,
     ``data/datapackage.json``), so the project is
     not touched. Columns: ``file`` (relative path), ``action`` (``created``/``updated``),
     ``lines`` (lines in the new file, or lines added).
@@ -786,7 +786,7 @@ def scaffold_preview(
         for rel in (
             "book/_toc.yml",
             "book/references.bib",
-            "data/vocabulary.yaml",
+            "data/qual/codebook.yaml",
             "data/datapackage.json",
         ):
             source = paths.ROOT / rel

@@ -679,11 +679,17 @@ def claims_table(
     """
     _design(case)
     profile = registry.load_case(case)
+    achievements = [a.description for a in profile.achievements]
     reported = {
-        "income": profile.achievements[0],
-        "migrants": next((a for a in profile.achievements if "igrant" in a), ""),
+        "income": achievements[0] if achievements else "",
+        "migrants": next((a for a in achievements if "igrant" in a), ""),
         "industry": next(
-            (p.description for p in profile.problems if p.code == "weak_industry"), ""
+            (
+                p.description
+                for p in profile.problems
+                if p.code == "problem_limited_effect" and "industr" in p.description
+            ),
+            "",
         ),
     }
     rows = []

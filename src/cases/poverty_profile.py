@@ -1256,7 +1256,7 @@ def comparison_table(profile: PovertyProfile) -> pd.DataFrame:
     if profile.case == "liupanshui":
         rows.append(
             (
-                case.achievements[0],
+                case.achievements[0].description,
                 f"In {data}, {_fmt_pct(head_p0)} of households are below the {line_text} in "
                 f"{profile.year}.{planted} One year cannot show a rise; the trend table and the "
                 "policy evaluation look at change.",
@@ -1267,13 +1267,17 @@ def comparison_table(profile: PovertyProfile) -> pd.DataFrame:
     elif profile.case == "shandong_a_town":
         rows.append(
             (
-                case.achievements[3],
+                next(
+                    a.description
+                    for a in case.achievements
+                    if "living conditions" in a.description.lower()
+                ),
                 f"In {data}, {_fmt_pct(head_p0)} of registered poor households are below the "
                 f"{line_text} in {profile.year}; the income level is assumed, not observed.",
                 "Incomes of registered and non-registered households in at least two years.",
             )
         )
-        prob = next(x for x in case.problems if x.code == "identification_errors")
+        prob = next(x for x in case.problems if x.code == "problem_imprecise_identification")
         rows.append(
             (
                 prob.description.capitalize() + ".",
@@ -1285,7 +1289,8 @@ def comparison_table(profile: PovertyProfile) -> pd.DataFrame:
     elif profile.case == "w_town":
         rows.append(
             (
-                case.achievements[0],
+                "Households that left poverty are to be kept from falling back into it "
+                "(research question).",
                 f"Headcount at {line_text} by group in {data}: {by_group}."
                 + (
                     " The formerly registered were simulated as the households with the lowest "
@@ -1314,13 +1319,19 @@ def comparison_table(profile: PovertyProfile) -> pd.DataFrame:
     elif profile.case == "h_county":
         rows.append(
             (
-                case.achievements[0],
+                "The thesis examines how effective the county's targeted poverty alleviation "
+                "was (research question).",
                 f"In {data}, {_fmt_pct(head_p0)} of households are below the {line_text} in "
                 f"{profile.year}.{planted}",
                 "Household incomes across the study years from a county survey, not the register.",
             )
         )
-        prob = next(x for x in case.problems if x.code == "identification_errors")
+        # H County lists poor identification among the difficulties that hamper its work.
+        prob = next(
+            x
+            for x in case.causes
+            if x.code == "cause_weak_safeguards" and "identif" in x.description
+        )
         mpi_part = ""
         if profile.mpi is not None:
             by = profile.mpi.by_group

@@ -7,7 +7,7 @@ Data, "Data Package" and "Table Schema" specifications, v1) carries its sources,
 ``role`` and a ``hash`` of ``"sha256:<hex>"`` for its file. The package lists every input
 file of the analyses: the public statistics (``role: public_statistics``, tables with a
 schema), the panel example of the tests (``external_example``) and the files written for the
-compendium (``project_input``: registry, vocabulary, codebook and coded segments, instruments,
+compendium (``project_input``: registry, codebook and coded segments, instruments,
 generator parameters, sample exports), most of them YAML files described as ``type: file``.
 
 Developers who change a table run :func:`update_hashes` once, then re-run the tests::

@@ -1,4 +1,4 @@
-"""Qualitative coding: codebook, coded segments, code matrices and inter-coder agreement.
+"""Qualitative coding: the one codebook, coded segments, code matrices and inter-coder agreement.
 
 The shipped corpus (``data/qual/``) codes the five thesis abstracts: each segment is a span of
 an abstract (sentence number and character offsets ``start:end`` in the seed file), described by
@@ -31,6 +31,8 @@ __all__ = [
     "Code",
     "Codebook",
     "CodedCorpus",
+    "Family",
+    "cases_with_code",
     "code_cooccurrence",
     "code_matrix",
     "cohens_kappa",
@@ -38,6 +40,7 @@ __all__ = [
     "load_codebook",
     "load_coded_corpus",
     "load_segments",
+    "profile_agreement",
     "seeds_dir",
     "sentence_spans",
     "shared_ngrams",
@@ -64,20 +67,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Theme(_Strict):
-    """A parent theme (actors, mechanisms, problems, ...)."""
+class Family(_Strict):
+    """A code family (actors, mechanisms, problems, ...) and the registry field it codes."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    registry_field: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
     definition: str
 
 
 class Code(_Strict):
-    """One code: id, parent theme, definition and an example (written for this codebook)."""
+    """One code: id, family, label, definition, inclusion and exclusion rules, and an invented
+    example (never a quotation)."""
 
-    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    theme: str
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    family: str
+    label: str = Field(min_length=3)
     definition: str = Field(min_length=10)
+    include: str = Field(min_length=10)
+    exclude: str = Field(min_length=10)
     example: str = Field(min_length=5)
 
 
@@ -98,38 +106,68 @@ class Source(_Strict):
 
 
 class Codebook(_Strict):
-    """A codebook: themes, codes (each under one theme), coders and coded sources."""
+    """The one codebook: families, codes (each in one family), coders and coded sources.
+
+    Every code id begins with its family id and an underscore (``problem_formalism``), so a
+    code names its family wherever it appears.
+    """
 
     title: str
+    version: int = Field(ge=1)
     segmentation_rule: str
-    themes: list[Theme] = Field(min_length=1)
+    families: list[Family] = Field(min_length=1)
     codes: list[Code] = Field(min_length=1)
     coders: list[Coder] = Field(min_length=1)
     sources: dict[str, Source] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check(self) -> Codebook:
-        themes = {t.id for t in self.themes}
-        ids = [c.code for c in self.codes]
+        families = {f.id for f in self.families}
+        fields = [f.registry_field for f in self.families]
+        if len(set(fields)) != len(fields):
+            raise ValueError("families: two families code the same registry_field")
+        ids = [c.id for c in self.codes]
         dupes = sorted({c for c in ids if ids.count(c) > 1})
         if dupes:
             raise ValueError(f"codes: duplicate code(s) {dupes}")
         for i, c in enumerate(self.codes):
-            if c.theme not in themes:
-                raise ValueError(f"codes.{i} ({c.code}): unknown theme {c.theme!r}")
+            if c.family not in families:
+                raise ValueError(f"codes.{i} ({c.id}): unknown family {c.family!r}")
+            if not c.id.startswith(c.family + "_"):
+                raise ValueError(
+                    f"codes.{i} ({c.id}): the id must begin with its family {c.family + '_'!r}"
+                )
         return self
 
     @property
     def code_ids(self) -> list[str]:
         """Code ids in codebook order."""
-        return [c.code for c in self.codes]
+        return [c.id for c in self.codes]
 
-    def theme_of(self, code: str) -> str:
-        """Parent theme of a code; KeyError naming it if unknown."""
+    def family_of(self, code: str) -> str:
+        """Family of a code; KeyError naming it if unknown."""
         for c in self.codes:
-            if c.code == code:
-                return c.theme
+            if c.id == code:
+                return c.family
         raise KeyError(f"unknown code {code!r}")
+
+    def label_of(self, code: str) -> str:
+        """Label of a code; KeyError naming it if unknown."""
+        for c in self.codes:
+            if c.id == code:
+                return c.label
+        raise KeyError(f"unknown code {code!r}")
+
+    def codes_of(self, family: str) -> dict[str, str]:
+        """``{code: label}`` of one family, in codebook order (empty if the family is unknown)."""
+        return {c.id: c.label for c in self.codes if c.family == family}
+
+    def family_for_field(self, registry_field: str) -> str:
+        """The family id that codes a registry field (``problems`` -> ``problem``)."""
+        for f in self.families:
+            if f.registry_field == registry_field:
+                return f.id
+        raise KeyError(f"no family codes the registry field {registry_field!r}")
 
 
 @dataclass(frozen=True)
@@ -201,7 +239,7 @@ def load_codebook(path: str | os.PathLike[str] = QUAL / "codebook.yaml") -> Code
 
     Raises:
         DataValidationError: file missing, not YAML, or a field fails validation (the message
-            names the file and the field, e.g. ``codes.3.theme``).
+            names the file and the field, e.g. ``codes.3.family``).
     """
     p = Path(path)
     if not p.is_file():
@@ -505,3 +543,47 @@ def _agreement_row(code: str, va: list[bool], vb: list[bool]) -> dict[str, objec
         "percent_agreement": (both + neither) / len(va),
         "kappa": kappa,
     }
+
+
+def profile_agreement(
+    cases: list[object], corpus: CodedCorpus, *, coder: str = "A"
+) -> pd.DataFrame:
+    """Compare each case profile (``data/cases``) with the coded segments of its abstract.
+
+    For every case and every code family, the codes of the profile's coded field (its
+    ``registry_field``, e.g. ``problems``) are compared with the codes of that family that
+    ``coder`` applied to the case's segments.  Returns one row per (case, family, code) found on
+    either side, with columns ``case, family, field, code, in_profile, in_corpus, agree``.
+
+    Raises:
+        ParameterError: ``coder`` has no segments.
+    """
+    seg = _select_coder(corpus.segments, coder)
+    book = corpus.codebook
+    rows = []
+    for case in cases:
+        coded = seg[seg["case"] == case.slug]
+        for family in book.families:
+            in_profile = {item.code for item in getattr(case, family.registry_field)}
+            in_corpus = {c for c in coded["code"] if book.family_of(c) == family.id}
+            for code in sorted(in_profile | in_corpus):
+                rows.append(
+                    {
+                        "case": case.slug,
+                        "family": family.id,
+                        "field": family.registry_field,
+                        "code": code,
+                        "in_profile": code in in_profile,
+                        "in_corpus": code in in_corpus,
+                        "agree": (code in in_profile) == (code in in_corpus),
+                    }
+                )
+    return pd.DataFrame(
+        rows, columns=["case", "family", "field", "code", "in_profile", "in_corpus", "agree"]
+    )
+
+
+def cases_with_code(segments: pd.DataFrame, code: str, *, coder: str = "A") -> list[str]:
+    """The cases (sorted) whose segments carry ``code`` from ``coder``."""
+    sub = _select_coder(segments, coder)
+    return sorted(set(sub.loc[sub["code"] == code, "case"]))

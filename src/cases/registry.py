@@ -2,8 +2,10 @@
 
 Each file paraphrases one thesis abstract into a fixed structure (place, study design,
 theories, methods, actors, mechanisms, achievements, problems, causes, recommendations,
-benchmark places). Coded items (theories, methods, actors, problems, recommendations) use the
-controlled vocabulary in ``data/vocabulary.yaml`` so the cases can be compared item by item.
+benchmark places). Every coded item (theories, methods, actors, mechanisms, achievements,
+problems, causes, recommendations) carries a code of the compendium's one codebook,
+``data/qual/codebook.yaml`` — the same codebook the coded corpus of the abstracts uses — so the
+cases can be compared item by item and a case profile agrees with its coded abstract.
 
 Contract: :func:`list_cases` and :func:`load_case` are called by outside checks.
 """
@@ -28,8 +30,18 @@ POLICY_STAGE_LABELS: dict[str, str] = {
     "consolidation_relative_poverty": "Consolidation and relative poverty (after 2020)",
 }
 
-#: The vocabulary categories used by coded items, in the order the book presents them.
-CODED_FIELDS: tuple[str, ...] = ("theories", "methods", "actors", "problems", "recommendations")
+#: The coded fields of a case file, in the order the book presents them. Each is coded by one
+#: family of the codebook (its ``registry_field``).
+CODED_FIELDS: tuple[str, ...] = (
+    "theories",
+    "methods",
+    "actors",
+    "mechanisms",
+    "achievements",
+    "problems",
+    "causes",
+    "recommendations",
+)
 
 
 class _Model(BaseModel):
@@ -55,7 +67,7 @@ class Study(_Model):
 
 
 class CodedItem(_Model):
-    """An item tagged with a vocabulary code and an optional note in the case's own terms."""
+    """An item tagged with a codebook code and an optional note in the case's own terms."""
 
     code: str
     note: str | None = None
@@ -72,6 +84,7 @@ class DescribedItem(_Model):
 
 
 class Mechanism(_Model):
+    code: str
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
 
@@ -101,14 +114,14 @@ class Case(_Model):
     informants: tuple[str, ...] = Field(min_length=1)
     actors: tuple[Actor, ...] = Field(min_length=1)
     mechanisms: tuple[Mechanism, ...] = Field(min_length=1)
-    achievements: tuple[str, ...] = Field(min_length=1)
+    achievements: tuple[DescribedItem, ...] = ()
     problems: tuple[DescribedItem, ...] = Field(min_length=1)
-    causes: tuple[str, ...] = Field(min_length=1)
+    causes: tuple[DescribedItem, ...] = Field(min_length=1)
     recommendations: tuple[DescribedItem, ...] = Field(min_length=1)
     benchmarks: tuple[Benchmark, ...] = ()
     source: Source
 
-    @field_validator("informants", "achievements", "causes")
+    @field_validator("informants")
     @classmethod
     def _non_empty_strings(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for i, item in enumerate(value):
@@ -117,25 +130,41 @@ class Case(_Model):
         return value
 
     def codes(self, field: str) -> list[str]:
-        """Vocabulary codes of one coded field (``theories``, ``methods``, ``actors``, ...)."""
+        """Codebook codes of one coded field (``theories``, ``methods``, ``actors``, ...)."""
         if field not in CODED_FIELDS:
             raise ValueError(f"field must be one of {CODED_FIELDS}, got {field!r}")
         return [item.code for item in getattr(self, field)]
 
 
-@lru_cache(maxsize=1)
+def codebook_path() -> Path:
+    """The one codebook, ``data/qual/codebook.yaml``."""
+    return paths.QUAL / "codebook.yaml"
+
+
+@lru_cache(maxsize=4)
 def load_vocabulary(path: Path | None = None) -> dict[str, dict[str, str]]:
-    """Return ``{field: {code: label}}`` from ``data/vocabulary.yaml``.
+    """Return ``{field: {code: label}}`` for every coded field, from the one codebook.
+
+    The codes of a field are those of the codebook family whose ``registry_field`` it is
+    (``problems`` -> family ``problem``), with their labels.
 
     Raises:
-        RegistryError: the file is missing, or a coded field has no vocabulary.
+        RegistryError: the codebook is missing or invalid, or a coded field has no family
+            (the message names the file).
     """
-    path = path or paths.DATA / "vocabulary.yaml"
-    data = _read_yaml(path)
-    missing = [f for f in CODED_FIELDS if not isinstance(data.get(f), dict)]
+    from cases.errors import DataValidationError
+    from cases.qual import load_codebook
+
+    path = Path(path) if path is not None else codebook_path()
+    try:
+        codebook = load_codebook(path)
+    except DataValidationError as exc:
+        raise RegistryError(str(exc)) from None
+    families = {f.registry_field: f.id for f in codebook.families}
+    missing = [f for f in CODED_FIELDS if f not in families]
     if missing:
-        raise RegistryError(f"{path}: no vocabulary for field(s) {', '.join(missing)}")
-    return {field: {str(k): str(v) for k, v in data[field].items()} for field in CODED_FIELDS}
+        raise RegistryError(f"{path}: no code family for field(s) {', '.join(missing)}")
+    return {field: codebook.codes_of(families[field]) for field in CODED_FIELDS}
 
 
 def _read_yaml(path: Path) -> dict:
@@ -158,7 +187,7 @@ def parse_case_file(path: Path, vocabulary: dict[str, dict[str, str]] | None = N
     """Read and validate one case file.
 
     Rules: every required field present and non-empty; no unknown keys; ``slug`` equals the
-    file stem; every coded item uses a code from the vocabulary.
+    file stem; every coded item uses a code of the codebook family that codes its field.
 
     Raises:
         RegistryError: naming the file and the field (dotted path, e.g. ``study.policy_stage``).
@@ -174,13 +203,16 @@ def parse_case_file(path: Path, vocabulary: dict[str, dict[str, str]] | None = N
         raise RegistryError(f"{path}: field 'slug' is {case.slug!r} but the file is {path.name}")
     vocabulary = vocabulary if vocabulary is not None else load_vocabulary()
     unknown = [
-        f"field '{field}[{i}].code': unknown code {item.code!r}"
+        f"field '{field}[{i}].code': unknown code {item.code!r} for {field}"
         for field in CODED_FIELDS
         for i, item in enumerate(getattr(case, field))
         if item.code not in vocabulary[field]
     ]
     if unknown:
-        raise RegistryError(f"{path}: " + "; ".join(unknown) + " (see data/vocabulary.yaml)")
+        raise RegistryError(
+            f"{path}: " + "; ".join(unknown) + " (see the codes of its family in "
+            "data/qual/codebook.yaml)"
+        )
     return case
 
 
@@ -216,35 +248,10 @@ def load_case(slug: str, cases_dir: Path | None = None) -> Case:
     return parse_case_file(path)
 
 
-def code_matrix(cases: list[Case], field: str, labels: bool = True) -> pd.DataFrame:
-    """Presence matrix of one coded field: rows are codes, columns are cases, cells 0/1.
-
-    Rows are ordered by how many cases report the code (most first), then by code; columns
-    keep the order of ``cases``. With ``labels`` the rows are the vocabulary's English labels
-    and the columns the cases' short titles.
-
-    Raises:
-        ValueError: ``field`` is not one of :data:`CODED_FIELDS`.
-    """
-    vocabulary = load_vocabulary()[field] if field in CODED_FIELDS else None
-    if vocabulary is None:
-        raise ValueError(f"field must be one of {CODED_FIELDS}, got {field!r}")
-    rows = sorted({code for case in cases for code in case.codes(field)})
-    matrix = pd.DataFrame(
-        {case.slug: [int(code in case.codes(field)) for code in rows] for case in cases},
-        index=pd.Index(rows, name=field),
-    )
-    order = sorted(rows, key=lambda code: (-int(matrix.loc[code].sum()), code))
-    matrix = matrix.loc[order]
-    if labels:
-        matrix.index = pd.Index([vocabulary[c] for c in matrix.index], name=field)
-        matrix.columns = [case.short_title for case in cases]
-    return matrix
-
-
 def profile_tables(case: Case) -> dict[str, pd.DataFrame]:
     """The tables of a case profile, keyed by section: design, actors, mechanisms, findings,
-    problems, causes, recommendations and (if any) benchmarks. Codes are shown as labels."""
+    problems, causes, recommendations and (if any) benchmarks. Codes are shown as codebook
+    labels beside the case's own wording."""
     vocab = load_vocabulary()
     design = pd.DataFrame(
         [
@@ -273,15 +280,21 @@ def profile_tables(case: Case) -> dict[str, pd.DataFrame]:
             [(vocab["actors"][a.code], a.role) for a in case.actors], columns=["Actor", "Role"]
         ),
         "mechanisms": pd.DataFrame(
-            [(m.name, m.description) for m in case.mechanisms],
-            columns=["Mechanism", "How it works"],
+            [(vocab["mechanisms"][m.code], m.name, m.description) for m in case.mechanisms],
+            columns=["Code", "Mechanism", "How it works"],
         ),
-        "findings": pd.DataFrame({"Reported achievement": list(case.achievements)}),
+        "findings": pd.DataFrame(
+            [(vocab["achievements"][a.code], a.description) for a in case.achievements],
+            columns=["Code", "Reported achievement"],
+        ),
         "problems": pd.DataFrame(
             [(vocab["problems"][p.code], p.description) for p in case.problems],
             columns=["Problem", "As described in the thesis"],
         ),
-        "causes": pd.DataFrame({"Attributed cause": list(case.causes)}),
+        "causes": pd.DataFrame(
+            [(vocab["causes"][c.code], c.description) for c in case.causes],
+            columns=["Cause", "As given in the thesis"],
+        ),
         "recommendations": pd.DataFrame(
             [(vocab["recommendations"][r.code], r.description) for r in case.recommendations],
             columns=["Recommendation", "As proposed in the thesis"],

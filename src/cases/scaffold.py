@@ -33,14 +33,18 @@ FIRST_ANALYSIS = "case_profile"
 DEFAULT_SEED = 20201123
 TODO = "TODO"
 
-# Codes used by the placeholder entries: the most generic ones of each vocabulary category.
-# Until the author replaces them they are marked TODO in their note, description or role.
+# Codes used by the placeholder entries: the most generic code of each codebook family
+# (data/qual/codebook.yaml). Until the author replaces them they are marked TODO in their note,
+# description or role.
 PLACEHOLDER_CODES = {
-    "theories": "public_governance",
-    "methods": "case_study",
-    "actors": "government",
-    "problems": "imperfect_mechanism",
-    "recommendations": "improve_mechanism",
+    "theories": "theory_good_governance",
+    "methods": "method_case_study",
+    "actors": "actor_government",
+    "mechanisms": "mechanism_targeting_transfers",
+    "achievements": "outcome_reported_gains",
+    "problems": "problem_imperfect_mechanism",
+    "causes": "cause_top_down_administration",
+    "recommendations": "recommendation_improve_mechanism",
 }
 
 
@@ -99,8 +103,9 @@ def case_yaml(slug: str, title: str, province: str, place: str) -> str:
     c = PLACEHOLDER_CODES
     return f"""\
 # Case registry entry for {slug}, written by `cases new`. Replace every TODO with the thesis's
-# content in your own words (no quotation from the abstract), using codes from
-# data/vocabulary.yaml for theories, methods, actors, problems and recommendations.
+# content in your own words (no quotation from the abstract), using codes from the one
+# codebook, data/qual/codebook.yaml, for every coded item (each field takes the codes of its
+# family). Code the thesis abstract's segments with the same codebook (data/qual/CODING.md).
 # Check with `cases list`; the book shows this file on the chapter's case-profile page.
 slug: {slug}
 title: {_q(title)}
@@ -129,15 +134,18 @@ actors:
   - code: {c["actors"]}
     role: "{TODO}: the actors and the role the thesis gives each"
 mechanisms:
-  - name: "{TODO}: mechanism"
+  - code: {c["mechanisms"]}
+    name: "{TODO}: mechanism"
     description: "{TODO}: how it works"
 achievements:
-  - "{TODO}: what the thesis reports as achieved"
+  - code: {c["achievements"]}
+    description: "{TODO}: what the thesis reports as achieved"
 problems:
   - code: {c["problems"]}
     description: "{TODO}: the problems the thesis identifies"
 causes:
-  - "{TODO}: the causes the thesis gives"
+  - code: {c["causes"]}
+    description: "{TODO}: the causes the thesis gives"
 recommendations:
   - code: {c["recommendations"]}
     description: "{TODO}: the thesis's recommendations"
@@ -266,7 +274,7 @@ def new_case(
 ) -> NewCase:
     """Scaffold a new case named ``slug``.
 
-    Writes ``data/cases/<slug>.yaml`` (validated against the registry schema and vocabulary),
+    Writes ``data/cases/<slug>.yaml`` (validated against the registry schema and the codebook),
     ``params/<slug>.yaml`` (the case profile only), ``book/cases/<slug>/index.md``; appends the
     chapter to the ``Cases`` part of ``book/_toc.yml``, a ``thesis_<slug>`` entry (TODO fields
     for where it is published) to ``book/references.bib`` and, where ``data/datapackage.json``
@@ -302,7 +310,7 @@ def new_case(
     modified: list[Path] = []
     try:
         _write_new(case_path, case_yaml(slug, title, province, place), created)
-        vocabulary = load_vocabulary(root / "data" / "vocabulary.yaml")
+        vocabulary = load_vocabulary(root / "data" / "qual" / "codebook.yaml")
         parse_case_file(case_path, vocabulary)  # the template must pass, or nothing is kept
         if package_path.is_file():
             add_file_resource(

@@ -635,8 +635,17 @@ def claims_table(
     """
     design = _design(case)
     profile = registry.load_case(case)
-    codes = {"h_county": "identification_errors", "w_town": "fragmented_government"}
-    claim = next(p.description for p in profile.problems if p.code == codes[case])
+    # H County lists poor identification among the difficulties hampering its work (a cause);
+    # W Town reports fragmented government as a finding (a problem).
+    field, code = {
+        "h_county": ("causes", "cause_weak_safeguards"),
+        "w_town": ("problems", "problem_fragmented_government"),
+    }[case]
+    claim = next(
+        p.description
+        for p in getattr(profile, field)
+        if p.code == code and (case != "h_county" or "identif" in p.description)
+    )
     claim = claim[:1].upper() + claim[1:].rstrip(".") + "."
     first = errors[errors["Need measure"] == errors["Need measure"].iloc[0]]
     inc, exc = first.iloc[0], first.iloc[1]
