@@ -47,7 +47,7 @@ def test_changing_one_case_reruns_only_it_and_the_book_level(small_built_copy):
     project_copy = small_built_copy
     case_file = project_copy / "data" / "cases" / "pingliang.yaml"
     data = yaml.safe_load(case_file.read_text(encoding="utf-8"))
-    data["causes"].append("A cause added by the cache test.")
+    data["causes"][0]["description"] += " (edited by the cache test)"
     case_file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     second = run_cli(project_copy, "run", "--all", "--jobs", "2")
     assert second.returncode == 0, second.stderr
