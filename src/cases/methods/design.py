@@ -546,9 +546,6 @@ def diagnose(
     return Diagnosis(summary, table) if return_sims else summary
 
 
-_RESERVED = {"sims", "seed", "jobs", "executor", "scheduler", "alpha", "return_sims"}
-
-
 def redesign(
     design_factory: Callable[..., Design],
     *,
@@ -574,18 +571,14 @@ def redesign(
     (or a :class:`Diagnosis` whose ``simulations`` carry the parameter columns too).
 
     Raises:
-        DesignError: an empty grid, an empty value list, a parameter named like an argument of
-            this function, a factory that fails or does not return a :class:`Design`, and the
-            errors of :func:`simulate`.
+        DesignError: an empty grid, an empty value list, a factory that fails or does not
+            return a :class:`Design`, and the errors of :func:`simulate`.
     """
     _check_run_args(sims, seed, jobs, executor, alpha)
     if not callable(design_factory):
         raise DesignError(f"design_factory must be callable, got {type(design_factory).__name__}")
     if not grid:
         raise DesignError("redesign needs at least one grid parameter, e.g. n_villages=[10, 20]")
-    clash = sorted(set(grid) & _RESERVED)
-    if clash:
-        raise DesignError(f"grid parameter name(s) {clash} are reserved by redesign")
     values: dict[str, list[Any]] = {}
     for key, val in grid.items():
         seq = (
