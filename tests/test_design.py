@@ -544,6 +544,8 @@ def test_bad_designs_give_clear_errors() -> None:
     broken = Design(failing_model, ate, complete_assignment, student_t)
     with pytest.raises(DesignError, match="simulation 0: model raised ValueError: no such village"):
         diagnose(broken, sims=3, seed=1)
+    with pytest.raises(DesignError, match="simulation 0: model raised ValueError: no such village"):
+        diagnose(broken, sims=3, seed=1, jobs=2)  # sent back from a worker process intact
     local = Design(
         lambda rng: two_arm_population(rng, 10, 0.1), ate, complete_assignment, student_t
     )
