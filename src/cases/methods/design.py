@@ -332,7 +332,12 @@ def _run_tasks(
         return [_run_chunk(*task) for task in tasks]
     with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(_run_chunk, *task) for task in tasks]
-        return [f.result() for f in futures]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:
+            for f in futures:
+                f.cancel()  # chunks not started yet; a failure stops the diagnosis
+            raise
 
 
 def _check_run_args(sims: Any, seed: Any, jobs: Any, executor: Any, alpha: Any = 0.05) -> None:
