@@ -403,7 +403,6 @@ def test_minimum_for_power_reads_a_hand_made_curve() -> None:
             "effect": [0.2, 0.2, 0.2, 0.4, 0.4, 0.4],
             "estimator": ["dim"] * 6,
             "estimand": ["ate"] * 6,
-            "sims": [1000] * 6,
             "power": [0.3, 0.5, 0.7, 0.6, 0.9, 0.99],
             "power_mcse": [0.01] * 6,
         }

@@ -639,7 +639,8 @@ def minimum_for_power(
     """Smallest value of ``parameter`` whose ``diagnosand`` reaches ``target`` on a redesign grid.
 
     For each estimator, estimand and combination of the other parameter columns of ``curve``
-    (the output of :func:`redesign`), the rows are sorted by ``parameter`` and the result holds:
+    (the output of :func:`redesign`, whose parameter columns stand left of ``estimator``), the
+    rows are sorted by ``parameter`` and the result holds:
     ``value`` — the smallest grid value with ``diagnosand >= target`` (NaN if none), with its
     ``diagnosand`` and ``<diagnosand>_mcse``; ``reached`` — whether any grid value reaches it;
     ``robust`` — whether that value's diagnosand is at least ``target`` plus two Monte Carlo
@@ -656,10 +657,7 @@ def minimum_for_power(
     for col in (parameter, diagnosand, f"{diagnosand}_mcse", "estimator", "estimand"):
         if col not in curve.columns:
             raise DesignError(f"curve has no column {col!r} (columns: {list(curve.columns)})")
-    first_stat = curve.columns.get_loc("sims") if "sims" in curve.columns else len(curve.columns)
-    others = [
-        c for c in curve.columns[:first_stat] if c not in (parameter, "estimator", "estimand")
-    ]
+    others = [c for c in curve.columns[: curve.columns.get_loc("estimator")] if c != parameter]
     keys = [*others, "estimator", "estimand"]
     rows = []
     for key, group in curve.groupby(keys, sort=False):
