@@ -578,3 +578,43 @@ def test_bad_redesign_grids_are_refused() -> None:
         warnings.simplefilter("error")
         curve = redesign(two_arm, n=40, effect=(0.1, 0.2), sims=5, seed=1)
     assert list(curve["n"]) == [40, 40] and list(curve["effect"]) == [0.1, 0.2]
+
+
+def student_t_frame(sample: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(student_t(sample))
+
+
+def student_t_mapping(sample: pd.DataFrame) -> dict:
+    return student_t(sample)[0]
+
+
+def test_answer_as_data_frame_mapping_or_list_gives_the_same_diagnosis() -> None:
+    tables = [
+        simulate(with_answer(answer), sims=30, seed=9)
+        for answer in (student_t, student_t_frame, student_t_mapping)
+    ]
+    for other in tables[1:]:
+        pd.testing.assert_frame_equal(tables[0], other, check_exact=True)
+
+
+def test_redesign_on_a_running_dask_scheduler_equals_the_serial_run() -> None:
+    from dask.distributed import LocalCluster
+
+    serial = redesign(two_arm, n=[20, 40], effect=0.3, sims=40, seed=4, return_sims=True)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = redesign(
+            two_arm,
+            n=[20, 40],
+            effect=0.3,
+            sims=40,
+            seed=4,
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+            return_sims=True,
+        )
+    pd.testing.assert_frame_equal(serial.simulations, remote.simulations, check_exact=True)
+    pd.testing.assert_frame_equal(serial.diagnosands, remote.diagnosands, check_exact=True)
+    assert list(serial.simulations.columns[:2]) == ["n", "effect"]
+    assert serial.simulations.groupby("n")["sim"].nunique().tolist() == [40, 40]
