@@ -39,6 +39,13 @@ HOUSEHOLDS_PER_VILLAGE = 10
 SEED = 20261129
 
 
+RUNS: dict[str, dict] = {
+    "jobs=1": {"jobs": 1},
+    "jobs=2": {"jobs": 2},
+    "dask LocalCluster(2)": {"jobs": 2, "executor": "dask"},
+}
+
+
 def liupanshui_world(rng: np.random.Generator) -> pd.DataFrame:
     """One simulated world: household-years with untreated income ``y0`` and effect ``tau``."""
     n_v = sum(ADOPTION.values())
@@ -144,6 +151,11 @@ def main() -> None:
     parser.add_argument("--sims", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
+    parser.add_argument(
+        "--only",
+        choices=list(RUNS),
+        help="run one executor only (to time whole processes from outside)",
+    )
     args = parser.parse_args()
     if args.profile:
         print(f"profile over {args.profile} simulations (one process):")
@@ -153,21 +165,19 @@ def main() -> None:
         timings: dict[str, float] = {}
         cpu: dict[str, float] = {}
         tables: dict[str, pd.DataFrame] = {}
-        for label, kwargs in (
-            ("jobs=1", {"jobs": 1}),
-            ("jobs=2", {"jobs": 2}),
-            ("dask LocalCluster(2)", {"jobs": 2, "executor": "dask"}),
-        ):
+        for label, kwargs in RUNS.items():
+            if args.only and label != args.only:
+                continue
             c0 = cpu_seconds()
             t0 = time.perf_counter()
             tables[label] = simulate(DESIGN, args.sims, SEED, **kwargs)
             timings[label] = time.perf_counter() - t0
             cpu[label] = cpu_seconds() - c0
-        base = tables["jobs=1"]
+        base = next(iter(tables.values()))
         same = all(base.equals(t) for t in tables.values())
         print(f"run {rep + 1}: identical simulations tables across executors: {same}")
         for label, secs in timings.items():
-            ratio = timings["jobs=1"] / secs
+            ratio = timings.get("jobs=1", float("nan")) / secs
             print(
                 f"  {label:<22} {secs:7.2f} s   speed-up vs jobs=1 {ratio:4.2f}x   "
                 f"cpu {cpu[label]:6.2f} s"
