@@ -26,6 +26,7 @@ from cases.design import (
     Diagnosis,
     diagnosands,
     diagnose,
+    draw,
     minimum_for_power,
     redesign,
     simulate,
@@ -618,3 +619,22 @@ def test_redesign_on_a_running_dask_scheduler_equals_the_serial_run() -> None:
     pd.testing.assert_frame_equal(serial.diagnosands, remote.diagnosands, check_exact=True)
     assert list(serial.simulations.columns[:2]) == ["n", "effect"]
     assert serial.simulations.groupby("n")["sim"].nunique().tolist() == [40, 40]
+
+
+def test_draw_keeps_one_simulation_whole_with_the_same_streams() -> None:
+    design = two_arm(30, 0.4)
+    table = simulate(design, sims=6, seed=21, jobs=2)
+    one = draw(design, seed=21, sim=4)
+    pd.testing.assert_frame_equal(
+        one.answers, table.loc[table["sim"] == 4].reset_index(drop=True), check_exact=True
+    )
+    assert len(one.population) == 30 and set(one.sample.columns) == {"z", "y"}
+    assert one.estimands == pytest.approx({"ate": 0.4})
+    # the answer is recomputable from the kept sample by the reference t-test
+    treated, control = (
+        one.sample.loc[one.sample["z"] == 1, "y"],
+        one.sample["y"][one.sample["z"] == 0],
+    )
+    assert one.answers["estimate"].item() == pytest.approx(treated.mean() - control.mean())
+    with pytest.raises(DesignError, match="sim must be a non-negative integer, got -1"):
+        draw(design, seed=21, sim=-1)

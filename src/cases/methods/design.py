@@ -17,6 +17,7 @@ is declared by four plain callables:
 
 :func:`diagnose` runs the four steps ``sims`` times and summarises each ``(estimator, estimand)``
 by its *diagnosands* (bias, RMSE, coverage, power...), each with its Monte Carlo standard error;
+:func:`draw` keeps one simulation whole (population, sample, answers);
 :func:`redesign` repeats the diagnosis over a grid of design parameters (sample size, number of
 villages, effect size) for power curves; :func:`minimum_for_power` reads the smallest grid value
 that reaches a target power off such a curve.
@@ -56,8 +57,10 @@ __all__ = [
     "Design",
     "DesignError",
     "Diagnosis",
+    "Draw",
     "diagnosands",
     "diagnose",
+    "draw",
     "minimum_for_power",
     "redesign",
     "simulate",
@@ -142,6 +145,18 @@ class Diagnosis:
     simulations: pd.DataFrame
 
 
+@dataclass
+class Draw:
+    """One simulation of a design, kept whole (:func:`draw`): the ``population`` the model drew,
+    the inquiry's ``estimands``, the ``sample`` the data strategy produced and the ``answers``
+    (rows of the simulations table)."""
+
+    population: Any
+    estimands: dict[str, float]
+    sample: Any
+    answers: pd.DataFrame
+
+
 def tidy_estimate(
     estimator: str,
     estimand: str,
@@ -195,6 +210,13 @@ def _call(design: Design, step: str, sim: int, *args: Any) -> Any:
 
 def _one_simulation(design: Design, root: np.random.SeedSequence, sim: int) -> list[tuple]:
     """Run simulation ``sim`` (0-based); return its rows ``(sim, *ANSWER_COLUMNS, value)``."""
+    return _simulate_one(design, root, sim)[3]
+
+
+def _simulate_one(
+    design: Design, root: np.random.SeedSequence, sim: int
+) -> tuple[Any, dict[str, float], Any, list[tuple]]:
+    """Simulation ``sim``: population, estimand values, sample and the checked answer rows."""
     rng_model = np.random.default_rng(_child(root, (sim, 0)))
     rng_data = np.random.default_rng(_child(root, (sim, 1)))
     population = _call(design, "model", sim, rng_model)
@@ -266,7 +288,7 @@ def _one_simulation(design: Design, root: np.random.SeedSequence, sim: int) -> l
                     f"{estimator!r}, estimand {estimand!r}: {v!r}"
                 ) from None
         rows.append((sim, estimator, estimand, *numbers, values[estimand]))
-    return rows
+    return population, values, sample, rows
 
 
 _SIM_COLUMNS = ["sim", *ANSWER_COLUMNS, "estimand_value"]
@@ -411,6 +433,24 @@ def simulate(
     tasks = _tasks_for(design, int(sims), seed, int(jobs), executor)
     parts = _run_tasks(tasks, int(jobs), executor, scheduler)
     return pd.concat(parts, ignore_index=True)
+
+
+def draw(design: Design, seed: int | np.random.SeedSequence, sim: int = 0) -> Draw:
+    """Simulation number ``sim`` of ``design`` under ``seed``, kept whole: the same random
+    streams as row ``sim`` of ``simulate(design, sims, seed)`` for any ``sims > sim``, so the
+    data shown for one draw are exactly those behind that row of a diagnosis.
+
+    Raises:
+        DesignError: a negative ``sim``, and the errors of :func:`simulate`.
+    """
+    _check_run_args(1, seed, 1, "process")
+    if isinstance(sim, bool) or not isinstance(sim, int | np.integer) or sim < 0:
+        raise DesignError(f"sim must be a non-negative integer, got {sim!r}")
+    if not isinstance(design, Design):
+        raise DesignError(f"design must be a Design, got {type(design).__name__}")
+    population, values, sample, rows = _simulate_one(design, _root(seed), int(sim))
+    answers = pd.DataFrame.from_records(rows, columns=_SIM_COLUMNS)
+    return Draw(population, values, sample, answers)
 
 
 def _mcse_mean(x: np.ndarray) -> float:
