@@ -638,3 +638,34 @@ def test_draw_keeps_one_simulation_whole_with_the_same_streams() -> None:
     assert one.answers["estimate"].item() == pytest.approx(treated.mean() - control.mean())
     with pytest.raises(DesignError, match="sim must be a non-negative integer, got -1"):
         draw(design, seed=21, sim=-1)
+
+
+def uniform_world(rng: np.random.Generator) -> pd.DataFrame:
+    return pd.DataFrame({"u": rng.random(3)})
+
+
+def uniform_sample(population: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    return population.assign(v=rng.random(3))
+
+
+def first_draws(sample: pd.DataFrame) -> list[dict]:
+    return [
+        tidy_estimate("model_draw", "zero", sample["u"].iloc[0], 1.0),
+        tidy_estimate("data_draw", "zero", sample["v"].iloc[0], 1.0),
+    ]
+
+
+def zero(population: pd.DataFrame) -> dict[str, float]:
+    return {"zero": 0.0}
+
+
+def test_streams_are_the_documented_seed_sequence_children() -> None:
+    """Simulation i: model generator from SeedSequence(seed).spawn(sims)[i].spawn(2)[0], data
+    strategy generator from its [1], as the module docstring states."""
+    table = simulate(Design(uniform_world, zero, uniform_sample, first_draws), sims=5, seed=99)
+    children = np.random.SeedSequence(99).spawn(5)
+    for i, child in enumerate(children):
+        model_ss, data_ss = child.spawn(2)
+        got = table.loc[table["sim"] == i].set_index("estimator")["estimate"]
+        assert got["model_draw"] == np.random.default_rng(model_ss).random(3)[0]
+        assert got["data_draw"] == np.random.default_rng(data_ss).random(3)[0]

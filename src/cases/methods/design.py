@@ -26,12 +26,16 @@ Reproducibility: simulation ``i`` draws from its own stream, child ``i`` of
 ``numpy.random.SeedSequence(seed).spawn(sims)``; that child's two children seed the model's and
 the data strategy's generators (``numpy.random.default_rng``). No stream depends on which
 worker runs a simulation or on how simulations are chunked, so the simulations table is
-identical for ``jobs=1``, any ``jobs`` and a Dask cluster.
+identical for ``jobs=1``, any ``jobs`` and a Dask cluster. The answer strategy gets no
+generator: it must be a deterministic function of the sample (a bootstrap inside it uses a fixed
+seed, as :func:`cases.panel.staggered_did` does).
 
 Parallel runs send the design to other processes by pickling it, so its four callables must be
 module-level functions (or :func:`functools.partial` of them, or instances of module-level
 classes); lambdas and functions defined inside other functions are refused with a
-:class:`DesignError` before anything runs.
+:class:`DesignError` before anything runs. Dask workers must be able to import :mod:`cases` and
+the modules that define those functions (a ``LocalCluster`` started here inherits this
+process's ``sys.path``; a remote scheduler's workers need them installed).
 """
 
 from __future__ import annotations
