@@ -29,6 +29,7 @@ from cases.design import (
     draw,
     minimum_for_power,
     redesign,
+    sims_for_mcse,
     simulate,
     tidy_estimate,
 )
@@ -669,3 +670,12 @@ def test_streams_are_the_documented_seed_sequence_children() -> None:
         got = table.loc[table["sim"] == i].set_index("estimator")["estimate"]
         assert got["model_draw"] == np.random.default_rng(model_ss).random(3)[0]
         assert got["data_draw"] == np.random.default_rng(data_ss).random(3)[0]
+
+
+@pytest.mark.parametrize(("mcse", "share", "expected"), [(0.015, 0.5, 1112), (0.015, 0.8, 712)])
+def test_sims_for_mcse_is_the_smallest_count_meeting_the_bound(mcse, share, expected) -> None:
+    n = sims_for_mcse(mcse, share)
+    assert n == expected
+    assert np.sqrt(share * (1 - share) / n) <= mcse < np.sqrt(share * (1 - share) / (n - 1))
+    with pytest.raises(DesignError, match="mcse must be positive"):
+        sims_for_mcse(0.0)

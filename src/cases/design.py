@@ -17,6 +17,7 @@ from cases.methods.design import (
     draw,
     minimum_for_power,
     redesign,
+    sims_for_mcse,
     simulate,
     tidy_estimate,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "draw",
     "minimum_for_power",
     "redesign",
+    "sims_for_mcse",
     "simulate",
     "tidy_estimate",
 ]
