@@ -578,7 +578,7 @@ def test_bad_redesign_grids_are_refused() -> None:
         redesign(two_arm, size=[10], sims=5, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        curve = redesign(two_arm, n=40, effect=(0.1, 0.2), sims=5, seed=1)
+        curve = redesign(two_arm, n=40, effect=pd.Series([0.1, 0.2]), sims=5, seed=1)
     assert list(curve["n"]) == [40, 40] and list(curve["effect"]) == [0.1, 0.2]
 
 

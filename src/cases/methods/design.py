@@ -610,8 +610,9 @@ def redesign(
 ) -> pd.DataFrame | Diagnosis:
     """Diagnose ``design_factory(**params)`` for every combination of the ``grid`` values.
 
-    ``grid`` maps each parameter of the factory to a sequence of values (a single value, or a
-    string, counts as one value), e.g. ``redesign(make, n_villages=[10, 20, 40], effect=[0.2,
+    ``grid`` maps each parameter of the factory to a sequence of values (list, tuple, range,
+    array or Series; a single value, or a string, counts as one value; wrap a list that is one
+    value in another list), e.g. ``redesign(make, n_villages=[10, 20, 40], effect=[0.2,
     0.4], sims=500, seed=1)``. Combinations run in the order of ``itertools.product`` over the
     parameters as given. Every combination uses the same ``seed`` (common random numbers), so
     differences between grid points are not blurred by different draws. All simulations of all
@@ -633,7 +634,8 @@ def redesign(
     for key, val in grid.items():
         seq = (
             [val]
-            if isinstance(val, str | bytes) or not isinstance(val, Sequence | np.ndarray)
+            if isinstance(val, str | bytes)
+            or not isinstance(val, Sequence | np.ndarray | pd.Series | pd.Index)
             else list(val)
         )
         if not seq:
