@@ -827,3 +827,15 @@ def test_income_order_fast_path_for_float32_data():
     textbook = np.sum((2 * ranks - n - 1) * srt) / (n * srt.sum())
     assert m.gini(pos) == pytest.approx(textbook, abs=1e-12)
     assert m.gini(pos, weights=np.ones(n)) == pytest.approx(textbook, abs=1e-9)
+
+
+def test_indicator_spec_reweighted():
+    spec = m.exit_standard(2016)
+    heavy = spec.reweighted(m.weight_schemes(spec)["income_half"])
+    assert list(heavy) == list(spec) and heavy.dimensions == spec.dimensions
+    assert heavy["income_below_line"] == pytest.approx(0.5)
+    assert heavy.union_cutoff == pytest.approx(0.125)
+    with pytest.raises(m.MeasureInputError, match="exactly the indicators"):
+        spec.reweighted({"income_below_line": 1.0})
+    with pytest.raises(m.MeasureInputError, match="sum to"):
+        spec.reweighted(dict.fromkeys(spec, 0.5))

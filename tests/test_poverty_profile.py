@@ -400,3 +400,16 @@ def test_notebook_markdown_glues_only_numbers_the_profile_makes():
     prof = pp.poverty_profile(data, "h_county", seed=2, n_boot=10)
     assert used, "the notebook's Markdown glues numbers"
     assert used <= set(prof.numbers) | set(prof.markdown), sorted(used - set(prof.numbers))
+
+
+def test_mpi_weights_parameter_by_hand():
+    # Income 1/2, the other four dimensions 1/8 (2016: no water). Toy scores: hh1 income +
+    # housing = 0.625, hh2 income + food = 0.625, hh3 income = 0.5, others 0. k = 1/3: poor
+    # hh1-3, H = 3/6, M0 = 1.75/6; union cutoff (smallest weight) 1/8 -> the same three.
+    mpi = toy_profile(mpi_k=1 / 3, mpi_weights="income_half").mpi
+    assert mpi.spec["income_below_line"] == pytest.approx(0.5)
+    assert (mpi.result.H, mpi.result.M0) == pytest.approx((0.5, 1.75 / 6))
+    assert mpi.union_headcount == pytest.approx(0.5)
+    assert mpi.robustness.reference == ("income_half", pytest.approx(1 / 3))
+    with pytest.raises(ParameterError, match="mpi_weights"):
+        toy_profile(mpi_weights="income_only")

@@ -600,6 +600,28 @@ class IndicatorSpec(Mapping[str, float]):
             columns=["indicator", "dimension", "weight", "definition"],
         ).set_index("indicator")
 
+    def reweighted(self, weights: Mapping[str, float]) -> IndicatorSpec:
+        """The same indicators and dimensions with new ``weights`` (``{indicator: w_j}``,
+        naming every indicator of the spec, positive, summing to 1), e.g. a vector of
+        :func:`weight_schemes`.
+
+        Raises:
+            MeasureInputError: weights for other indicators, or weights that do not sum to 1.
+        """
+        names = [i.name for i in self.indicators]
+        if sorted(weights) != sorted(names):
+            raise MeasureInputError(
+                f"weights must name exactly the indicators {names}; got {sorted(weights)}"
+            )
+        return IndicatorSpec(
+            name=self.name,
+            source=self.source,
+            indicators=tuple(
+                Indicator(i.name, i.dimension, float(weights[i.name]), i.definition)
+                for i in self.indicators
+            ),
+        )
+
     @property
     def union_cutoff(self) -> float:
         """Smallest indicator weight: ``k`` at this value identifies anyone deprived in any one

@@ -534,16 +534,18 @@ def _mpi(
     n_boot: int,
     seed: int,
     year: int | None,
+    weights_name: str = "equal_dimensions",
 ) -> MPIProfile:
-    spec = measures.exit_standard(year)
+    base = measures.exit_standard(year)
+    schemes = measures.weight_schemes(base)
+    spec = base.reweighted(schemes[weights_name])
     w = _weights(frame, weight_by_persons)
     result = measures.mpi(frame, spec, k, w)
     interval = measures.mpi_ci(frame, spec, k, w, n_boot=n_boot, seed=seed, cluster="village_id")
     union = measures.mpi(frame, spec, spec.union_cutoff, w).H
     by_group = measures.mpi_by(frame, spec, k, "group", w)
-    schemes = measures.weight_schemes(spec)
-    grid = mpi_k_grid(spec, k)
-    ref = ("equal_dimensions", float(k))
+    grid = mpi_k_grid(base, k)
+    ref = (weights_name, float(k))
     robustness = measures.mpi_robustness(frame, schemes, grid, "group", w, reference=ref)
     villages = measures.mpi_robustness(frame, schemes, grid, "village_id", w, reference=ref)
     return MPIProfile(spec, result, interval, union, by_group, robustness, villages)
@@ -601,7 +603,7 @@ SCHEME_LABELS: dict[str, str] = {
 def mpi_robustness_table(profile: PovertyProfile) -> pd.DataFrame:
     """The robustness grid for display: one row per weight vector and k with H (%), A, M0,
     M0 of each group of the profile, and, for the ranking of villages by M0 against the
-    page's specification (equal weights by dimension at the page's k), the share of village
+    page's specification (its ``mpi_weights`` at its k), the share of village
     pairs that keep their order (%) and Kendall's tau-b
     (:func:`cases.measures.mpi_robustness`).
 
@@ -739,6 +741,7 @@ def poverty_profile(
     weight_by_persons: bool = False,
     n_boot: int = 199,
     mpi_k: float = 1 / 3,
+    mpi_weights: str = "equal_dimensions",
     data_dir: str = "",
 ) -> PovertyProfile:
     """Compute the poverty profile of ``case`` in ``year`` (0 = the case's default year).
@@ -746,12 +749,15 @@ def poverty_profile(
     Steps: :func:`profile_frame`; lines by :func:`absolute_line` and 40/50/60 % of the median;
     :func:`fgt_table`; Gini (:func:`cases.measures.gini`, Lerman–Yitzhaki form) with a village
     bootstrap; :func:`decomposition` at the headline line; Alkire–Foster M0 at cutoff ``mpi_k``
-    with the union-rule headcount when the indicator columns are present; :func:`trend_table`.
+    on the exit standard of the indicator year with the weight vector ``mpi_weights`` (a name
+    of :func:`cases.measures.weight_schemes`; default equal across dimensions), the union-rule
+    headcount and the robustness grid (:class:`MPIProfile`) when the indicator columns are
+    present; :func:`trend_table`.
     Then the glue numbers and case prose (``numbers``, ``markdown``).
 
     Raises:
-        ParameterError: unknown case or year, bad ``poverty_line``, ``n_boot < 2`` or
-            ``mpi_k`` outside (0, 1].
+        ParameterError: unknown case or year, bad ``poverty_line``, ``n_boot < 2``,
+            ``mpi_k`` outside (0, 1] or an unknown ``mpi_weights``.
         DataValidationError: incomplete household rows (see :func:`profile_frame`).
     """
     lay = _layout(case)
@@ -759,6 +765,9 @@ def poverty_profile(
         raise ParameterError(f"bootstrap_reps must be an integer >= 2; got {n_boot!r}")
     if not 0 < mpi_k <= 1:
         raise ParameterError(f"mpi_k must be in (0, 1]; got {mpi_k!r}")
+    known = list(measures.weight_schemes(measures.exit_standard(lay.indicator_year)))
+    if mpi_weights not in known:
+        raise ParameterError(f"mpi_weights must be one of {known}; got {mpi_weights!r}")
     simulated = bool(data.meta.get("simulated", True))
     year = year or lay.default_year
     frame = profile_frame(data, case, year)
@@ -788,7 +797,9 @@ def poverty_profile(
     dec = decomposition(frame, headline, weight_by_persons=weight_by_persons) if headline else None
     has_mpi = all(c in frame.columns for c in INDICATORS)
     mpi = (
-        _mpi(frame, mpi_k, weight_by_persons, n_boot, seed, lay.indicator_year) if has_mpi else None
+        _mpi(frame, mpi_k, weight_by_persons, n_boot, seed, lay.indicator_year, mpi_weights)
+        if has_mpi
+        else None
     )
     trend = trend_table(data, case, simulated=simulated, weight_by_persons=weight_by_persons)
     label = "the simulated data" if simulated else f"the field data in `{data_dir}`"

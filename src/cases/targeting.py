@@ -203,14 +203,17 @@ def need_flags(
     *,
     mpi_k: float = 1 / 3,
     vulnerability_line: float = 6000.0,
+    mpi_weights: str = "equal_dimensions",
 ) -> tuple[pd.DataFrame, Any]:
     """The ``households`` table with a 0/1 column per need measure of the case.
 
     Rules: h_county ``income_poor = income_below_line``; ``mpi_poor`` = poor by the
     Alkire-Foster dual cutoff ``k = mpi_k`` on the exit standard of the indicator year
     (:data:`INDICATOR_YEAR`, :func:`cases.measures.exit_standard`: income, food and clothing
-    and the three guarantees, equal weights; drinking water only from 2019) (Alkire and Foster
-    2011). The ``drinking_water_unsafe`` column is still required (a logit covariate).
+    and the three guarantees; drinking water only from 2019) with the weight vector
+    ``mpi_weights`` of :func:`cases.measures.weight_schemes` (default equal across dimensions)
+    (Alkire and Foster 2011). The ``drinking_water_unsafe`` column is still required (a logit
+    covariate).
     w_town ``vulnerable`` = probability of consumption below ``vulnerability_line`` (yuan per
     person per year) of at least 0.5, by the three-step FGLS of Chaudhuri, Jalan and Suryahadi
     (2002) on schooling of the head, labour share, chronic illness and migrant work; the column
@@ -218,7 +221,7 @@ def need_flags(
     :class:`~cases.measures.MPIResult` or :class:`~cases.measures.VulnerabilityResult`.
 
     Raises:
-        ParameterError: unknown case.
+        ParameterError: unknown case or ``mpi_weights``.
         DataValidationError: missing table or column.
         cases.measures.MeasureInputError: invalid values (as the measures).
     """
@@ -228,7 +231,11 @@ def need_flags(
         raise DataValidationError(source, ["table 'households' not found"])
     hh = data["households"].copy()
     if case == "h_county":
-        spec = measures.exit_standard(INDICATOR_YEAR[case])
+        base = measures.exit_standard(INDICATOR_YEAR[case])
+        schemes = measures.weight_schemes(base)
+        if mpi_weights not in schemes:
+            raise ParameterError(f"mpi_weights must be one of {list(schemes)}; got {mpi_weights!r}")
+        spec = base.reweighted(schemes[mpi_weights])
         ind = list(spec)
         need = ["village_id", design.register, *ind, *design.covariates]
     else:
@@ -778,13 +785,16 @@ def analyse(
     mpi_k: float = 1 / 3,
     vulnerability_line: float = 6000.0,
     bootstrap_reps: int = 200,
+    mpi_weights: str = "equal_dimensions",
     seed: int = 20201123,
 ) -> TargetingAnalysis:
     """Run the whole targeting analysis of one case and build its page's prose.
 
     Steps: :func:`need_flags`; :func:`error_intervals` for every need measure; the errors
     table; :func:`errors_by_village` and the logits of :func:`mistargeting_logit` for the first
-    need measure; :func:`profile_table`; the claim-evidence table; Markdown whose numbers are
+    need measure; :func:`profile_table`; the claim-evidence table; for h_county,
+    :func:`mpi_sensitivity` over the weight vectors and the k grid of the poverty profile
+    (:func:`cases.poverty_profile.mpi_k_grid`); Markdown whose numbers are
     glue roles (``targeting_text_*`` in ``numbers``) or keys the notebook glues itself
     (``targeting_<need>_<inclusion|exclusion>_{error,se,ci_low,ci_high}``).
 
@@ -794,7 +804,9 @@ def analyse(
     design = _design(case)
     simulated = bool(data.meta.get("simulated", True))
     planted = data.meta.get("planted_effects") if simulated else None
-    hh, extra = need_flags(data, case, mpi_k=mpi_k, vulnerability_line=vulnerability_line)
+    hh, extra = need_flags(
+        data, case, mpi_k=mpi_k, vulnerability_line=vulnerability_line, mpi_weights=mpi_weights
+    )
     intervals, counts = {}, {}
     for ref in design.references:
         intervals[ref.label] = error_intervals(
