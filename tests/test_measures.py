@@ -78,8 +78,8 @@ def test_gini_hand_example():
 # Alkire, S. and Foster, J. (2011), "Counting and multidimensional poverty measurement",
 # J. Public Econ. 95: 476-487, section 2: achievement matrix y (4 persons x 4 dimensions) and
 # deprivation cutoffs z = (13, 12, 3, 1); a person is deprived when y_ij < z_j. The paper's text
-# could not be retrieved to verify its printed results, so every expected number below is
-# computed by hand from the matrix:
+# could not be retrieved; its scores c = (0, 0.5, 1, 0.25) are printed in Alkire et al. (2015),
+# Box 5.5 (test_mpi_alkire_et_al_2015_box_5_5). The other numbers are computed by hand:
 #   g0 = [[0,0,0,0], [0,1,0,1], [1,1,1,1], [0,1,0,0]], counts c = (0, 2, 4, 1).
 #   Equal weights 1/4 -> scores (0, 0.5, 1, 0.25).
 #   k = 2 of 4 (0.5): poor = persons 2 and 3; H = 2/4 = 1/2; A = (2 + 4)/(2 * 4) = 3/4;
@@ -132,6 +132,34 @@ def test_mpi_nested_weights_and_boolean_indicators():
     assert (res.H, res.A, res.M0) == pytest.approx((0.5, 0.6875, 0.34375))
 
 
+def test_mpi_alkire_et_al_2015_box_5_5():
+    # Alkire, Foster, Seth, Santos, Roche and Ballon (2015), Multidimensional Poverty
+    # Measurement and Analysis, OUP, section 5.5.1, Box 5.5 "Same M0 but different composition
+    # of incidence and intensity" (text of the section as retrieved from
+    # https://study.sci.house/general-economic-issues/the-set-partial-and-consistent-sub-indices-the-120611.html):
+    # four persons, four equally weighted dimensions, deprivation cutoffs z = (500, 5, Not
+    # malnourished, Has access to improved sanitation). Printed: the deprivation score vectors
+    # are c = (0, 0.5, 1, 0.25) for X and c' = (0, 0.5, 0.5, 0.5) for X'; persons 2 and 3 are
+    # poor in X, persons 2, 3 and 4 in X'; the two societies have the same M0. The printed
+    # vector c is that of the AF (2011) matrix above. The deprivation matrix of X' was not
+    # retrieved; any matrix with scores c' serves (below). By hand at k = 1/2:
+    #   X:  H = 2/4, A = (0.5 + 1)/2 = 0.75, M0 = 1.5/4 = 0.375
+    #   X': H = 3/4, A = (0.5 + 0.5 + 0.5)/3 = 0.5, M0 = 1.5/4 = 0.375 (same M0).
+    res = m.mpi(af_deprivations(), EQUAL4, k=0.5)
+    np.testing.assert_allclose(res.deprivation_score, [0, 0.5, 1, 0.25])
+    np.testing.assert_array_equal(res.is_poor, [False, True, True, False])
+    x_prime = pd.DataFrame(
+        [[0, 0, 0, 0], [0, 1, 0, 1], [1, 1, 0, 0], [0, 1, 1, 0]],
+        columns=["inc", "edu", "hlth", "water"],
+    )
+    res_p = m.mpi(x_prime, EQUAL4, k=0.5)
+    np.testing.assert_allclose(res_p.deprivation_score, [0, 0.5, 0.5, 0.5])
+    np.testing.assert_array_equal(res_p.is_poor, [False, True, True, True])
+    assert (res.H, res.A, res.M0) == pytest.approx((0.5, 0.75, 0.375))
+    assert (res_p.H, res_p.A, res_p.M0) == pytest.approx((0.75, 0.5, 0.375))
+    assert res.M0 == pytest.approx(res_p.M0)
+
+
 def test_mpi_alkire_foster_matrix_matches_mpitb():
     # Reference package: mpitb 0.2 (PyPI, Python port of Suppa's Stata mpitb), installed only in
     # a separate venv and run on the AF (2011) matrix above with one indicator per dimension
@@ -142,9 +170,9 @@ def test_mpi_alkire_foster_matrix_matches_mpitb():
     #   k=100: H 0.25, A 1.0, M0 0.25; hd (uncensored) (0.25, 0.75, 0.25, 0.5)
     # Chapter 5 of Alkire et al. (2015) (OPHI Working Paper 86,
     # https://kipdf.com/ophi-working-paper-no-86_5ac79c531723dddf8342a94c.html and
-    # https://multidimensionalpoverty.org/chapter-5/) works an example of this kind; only
-    # excerpts of its text could be retrieved, not its printed numbers, so the values above
-    # (mpitb) and the hand arithmetic of test_mpi_alkire_foster_2011_matrix are the checks.
+    # https://multidimensionalpoverty.org/chapter-5/) prints this matrix's deprivation scores
+    # (Box 5.5, see test_mpi_alkire_et_al_2015_box_5_5) but, in the text retrieved, not its H,
+    # A and M0; mpitb's values above and the hand arithmetic are the checks of those.
     d = af_deprivations()
     r25 = m.mpi(d, EQUAL4, k=0.25)
     assert (r25.H, r25.A, r25.M0) == pytest.approx((0.75, 0.5833333333333334, 0.4375))
