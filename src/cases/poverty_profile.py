@@ -28,9 +28,10 @@ Rules
   :data:`cases.measures.TWO_ASSURANCES_THREE_GUARANTEES`; nothing is imputed or invented. The
   index follows the exit standard of the layout's ``indicator_year``
   (:func:`cases.measures.exit_standard`): income, food and clothing and the three guarantees
-  as dimensions of equal weight, and drinking water only from 2019 (its column is then
-  ignored for earlier years). Its robustness to k and to the weight vectors of
-  :func:`cases.measures.weight_schemes` is in :func:`mpi_robustness_table`.
+  as dimensions, of equal weight unless ``mpi_weights`` says otherwise, and drinking water
+  only from 2019 (its column is then ignored for earlier years). Its robustness to k and to
+  the weight vectors of :func:`cases.measures.weight_schemes` is in
+  :func:`mpi_robustness_table`.
 - **FGT table**: P0, P1 and P2 on one scale, all in percent (x 100).
 
 References: Foster, Greer and Thorbecke (1984), Econometrica 52(3); Alkire and Foster (2011),
@@ -982,7 +983,7 @@ def _write_prose(prof: PovertyProfile, own_share: float | None, mpi_k: float, da
     md["relative_text"] = rel_text
     md["fgt_caption"] = (
         f"FGT poverty measures, {prof.year}: estimate (95% bootstrap interval, villages "
-        f"resampled, {int(prof.gini.n_boot)} replicates); P0, P1 and P2 in % (x 100), of {unit}"
+        f"resampled, {int(prof.gini.n_boot)} replicates); P0, P1 and P2 in % (x 100), P0 of {unit}"
     )
 
     # Decomposition
