@@ -78,8 +78,8 @@ def test_gini_hand_example():
 # Alkire, S. and Foster, J. (2011), "Counting and multidimensional poverty measurement",
 # J. Public Econ. 95: 476-487, section 2: achievement matrix y (4 persons x 4 dimensions) and
 # deprivation cutoffs z = (13, 12, 3, 1); a person is deprived when y_ij < z_j. The paper's text
-# could not be retrieved to verify its printed results, so every expected number below is
-# computed by hand from the matrix:
+# could not be retrieved; its scores c = (0, 0.5, 1, 0.25) are printed in Alkire et al. (2015),
+# Box 5.5 (test_mpi_alkire_et_al_2015_box_5_5). The other numbers are computed by hand:
 #   g0 = [[0,0,0,0], [0,1,0,1], [1,1,1,1], [0,1,0,0]], counts c = (0, 2, 4, 1).
 #   Equal weights 1/4 -> scores (0, 0.5, 1, 0.25).
 #   k = 2 of 4 (0.5): poor = persons 2 and 3; H = 2/4 = 1/2; A = (2 + 4)/(2 * 4) = 3/4;
@@ -132,36 +132,203 @@ def test_mpi_nested_weights_and_boolean_indicators():
     assert (res.H, res.A, res.M0) == pytest.approx((0.5, 0.6875, 0.34375))
 
 
-def test_mpi_with_two_assurances_three_guarantees_spec():
-    spec = m.TWO_ASSURANCES_THREE_GUARANTEES
-    assert len(spec) == 6
-    assert sum(spec.values()) == pytest.approx(1.0)
-    # Nested weights: five dimensions at 1/5 each, equal within a dimension.
-    dims = spec.dimensions
-    assert len(dims) == 5
-    for names in dims.values():
-        assert sum(spec[n] for n in names) == pytest.approx(0.2)
-    assert all(spec.definition(n) for n in spec)
-    assert spec.union_cutoff == pytest.approx(0.1)
-    # Hand example, k = 1/3. Household scores:
-    #   A: housing only                  -> 0.2          (not poor)
-    #   B: income + food/clothing + water -> 0.1+0.1+0.2 = 0.4 (poor)
-    #   C: nothing                       -> 0
-    #   D: education + medical           -> 0.4          (poor)
-    # H = 2/4; M0 = 0.8/4 = 0.2; A = 0.4.
-    cols = list(spec)
-    rows = [
-        {"housing_unsafe": 1},
-        {"income_below_line": 1, "food_clothing_insecure": 1, "drinking_water_unsafe": 1},
-        {},
-        {"education_not_guaranteed": 1, "medical_not_guaranteed": 1},
+def test_mpi_alkire_et_al_2015_box_5_5():
+    # Alkire, Foster, Seth, Santos, Roche and Ballon (2015), Multidimensional Poverty
+    # Measurement and Analysis, OUP, section 5.5.1, Box 5.5 "Same M0 but different composition
+    # of incidence and intensity" (text of the section as retrieved from
+    # https://study.sci.house/general-economic-issues/the-set-partial-and-consistent-sub-indices-the-120611.html):
+    # four persons, four equally weighted dimensions, deprivation cutoffs z = (500, 5, Not
+    # malnourished, Has access to improved sanitation). Printed: the deprivation score vectors
+    # are c = (0, 0.5, 1, 0.25) for X and c' = (0, 0.5, 0.5, 0.5) for X'; persons 2 and 3 are
+    # poor in X, persons 2, 3 and 4 in X'; the two societies have the same M0. The printed
+    # vector c is that of the AF (2011) matrix above. The deprivation matrix of X' was not
+    # retrieved; any matrix with scores c' serves (below). By hand at k = 1/2:
+    #   X:  H = 2/4, A = (0.5 + 1)/2 = 0.75, M0 = 1.5/4 = 0.375
+    #   X': H = 3/4, A = (0.5 + 0.5 + 0.5)/3 = 0.5, M0 = 1.5/4 = 0.375 (same M0).
+    res = m.mpi(af_deprivations(), EQUAL4, k=0.5)
+    np.testing.assert_allclose(res.deprivation_score, [0, 0.5, 1, 0.25])
+    np.testing.assert_array_equal(res.is_poor, [False, True, True, False])
+    x_prime = pd.DataFrame(
+        [[0, 0, 0, 0], [0, 1, 0, 1], [1, 1, 0, 0], [0, 1, 1, 0]],
+        columns=["inc", "edu", "hlth", "water"],
+    )
+    res_p = m.mpi(x_prime, EQUAL4, k=0.5)
+    np.testing.assert_allclose(res_p.deprivation_score, [0, 0.5, 0.5, 0.5])
+    np.testing.assert_array_equal(res_p.is_poor, [False, True, True, True])
+    assert (res.H, res.A, res.M0) == pytest.approx((0.5, 0.75, 0.375))
+    assert (res_p.H, res_p.A, res_p.M0) == pytest.approx((0.75, 0.5, 0.375))
+    assert res.M0 == pytest.approx(res_p.M0)
+
+
+def test_mpi_alkire_foster_matrix_matches_mpitb():
+    # Reference package: mpitb 0.2 (PyPI, Python port of Suppa's Stata mpitb), installed only in
+    # a separate venv and run on the AF (2011) matrix above with one indicator per dimension
+    # (equal weights 1/4) and klist = [25, 50, 100] (k in percent). Its printed results:
+    #   k=25:  H 0.75, A 0.5833333333333334, M0 0.4375; hdk (0.25, 0.75, 0.25, 0.5);
+    #          pctb (0.142857142857, 0.428571428571, 0.142857142857, 0.285714285714)
+    #   k=50:  H 0.5, A 0.75, M0 0.375; hdk (0.25, 0.5, 0.25, 0.5); pctb (1/6, 1/3, 1/6, 1/3)
+    #   k=100: H 0.25, A 1.0, M0 0.25; hd (uncensored) (0.25, 0.75, 0.25, 0.5)
+    # Chapter 5 of Alkire et al. (2015) (OPHI Working Paper 86,
+    # https://kipdf.com/ophi-working-paper-no-86_5ac79c531723dddf8342a94c.html and
+    # https://multidimensionalpoverty.org/chapter-5/) prints this matrix's deprivation scores
+    # (Box 5.5, see test_mpi_alkire_et_al_2015_box_5_5) but, in the text retrieved, not its H,
+    # A and M0; mpitb's values above and the hand arithmetic are the checks of those.
+    d = af_deprivations()
+    r25 = m.mpi(d, EQUAL4, k=0.25)
+    assert (r25.H, r25.A, r25.M0) == pytest.approx((0.75, 0.5833333333333334, 0.4375))
+    np.testing.assert_allclose(r25.censored_headcount.to_numpy(), [0.25, 0.75, 0.25, 0.5])
+    np.testing.assert_allclose(
+        r25.contribution.to_numpy(),
+        [0.14285714285714285, 0.42857142857142855, 0.14285714285714285, 0.2857142857142857],
+    )
+    r50 = m.mpi(d, EQUAL4, k=0.5)
+    assert (r50.H, r50.A, r50.M0) == pytest.approx((0.5, 0.75, 0.375))
+    r100 = m.mpi(d, EQUAL4, k=1.0)
+    assert (r100.H, r100.A, r100.M0) == pytest.approx((0.25, 1.0, 0.25))
+    np.testing.assert_allclose(r100.uncensored_headcount.to_numpy(), [0.25, 0.75, 0.25, 0.5])
+
+
+# Eight households in two villages on the exit-standard indicators (columns in the order of
+# measures.exit_standard: income, food/clothing, education, medical, housing, water).
+EXIT_TOY = pd.DataFrame(
+    [
+        [1, 1, 0, 0, 0, 1, 1],
+        [1, 0, 0, 0, 0, 1, 0],
+        [1, 1, 1, 1, 0, 0, 0],
+        [1, 0, 0, 0, 0, 0, 1],
+        [2, 0, 0, 0, 1, 1, 0],
+        [2, 1, 0, 0, 0, 0, 0],
+        [2, 0, 0, 0, 0, 0, 0],
+        [2, 1, 1, 1, 1, 1, 1],
+    ],
+    columns=["v", *m.TWO_ASSURANCES_THREE_GUARANTEES],
+)
+
+
+def test_exit_standard_matches_mpitb_on_toy_data():
+    # mpitb 0.2 (separate venv), est(..., klist=[20, 34], over=["v"]) with one indicator per
+    # dimension and equal weights: all six indicators (2019 on) and the five without water
+    # (before 2019); then weights={income: 0.5, others: 0.1} at k = 34. Printed results:
+    #   2019, k=20: H 0.5, A 0.5833333333333333, M0 0.29166666666666663;
+    #               v1 M0 0.25, v2 M0 0.3333333333333333
+    #   2019, k=34: H 0.375, A 0.6666666666666666, M0 0.25; v1 (H 0.5, A 0.5), v2 (H 0.25, A 1)
+    #   2016, k=20: H 0.75, A 0.4666666666666666, M0 0.35; v1 M0 0.3, v2 M0 0.4
+    #   2016, k=34: H 0.5, A 0.6, M0 0.3; v1 M0 0.25, v2 M0 0.35
+    #   income 1/2, k=34: H 0.5, A 0.725, M0 0.3625; v1 M0 0.35, v2 M0 0.375
+    s19, s16 = m.exit_standard(2019), m.exit_standard(2016)
+    res = m.mpi(EXIT_TOY, s19, 0.2)
+    assert (res.H, res.A, res.M0) == pytest.approx((0.5, 0.5833333333333333, 0.29166666666666663))
+    by = m.mpi_by(EXIT_TOY, s19, 0.2, "v")
+    np.testing.assert_allclose(by["M0"].to_numpy(), [0.25, 0.3333333333333333])
+    res = m.mpi(EXIT_TOY, s19, 0.34)
+    assert (res.H, res.A, res.M0) == pytest.approx((0.375, 0.6666666666666666, 0.25))
+    by = m.mpi_by(EXIT_TOY, s19, 0.34, "v")
+    np.testing.assert_allclose(by[["H", "A"]].to_numpy(), [[0.5, 0.5], [0.25, 1.0]])
+    res = m.mpi(EXIT_TOY, s16, 0.2)
+    assert (res.H, res.A, res.M0) == pytest.approx((0.75, 0.4666666666666666, 0.35))
+    np.testing.assert_allclose(m.mpi_by(EXIT_TOY, s16, 0.2, "v")["M0"], [0.3, 0.4])
+    res = m.mpi(EXIT_TOY, s16, 0.34)
+    assert (res.H, res.A, res.M0) == pytest.approx((0.5, 0.6, 0.3))
+    np.testing.assert_allclose(m.mpi_by(EXIT_TOY, s16, 0.34, "v")["M0"], [0.25, 0.35])
+    heavy = m.weight_schemes(s19)["income_half"]
+    res = m.mpi(EXIT_TOY, heavy, 0.34)
+    assert (res.H, res.A, res.M0) == pytest.approx((0.5, 0.725, 0.3625))
+    np.testing.assert_allclose(m.mpi_by(EXIT_TOY, heavy, 0.34, "v")["M0"], [0.35, 0.375])
+
+
+def test_exit_standard_dimensions_depend_on_the_year():
+    # 一达标、两不愁、三保障: income its own dimension; water only from 2019.
+    before, after = m.exit_standard(2016), m.exit_standard(2019)
+    assert m.WATER_CHECK_FIRST_YEAR == 2019
+    assert list(before.dimensions) == [
+        "income",
+        "food_clothing",
+        "compulsory_education",
+        "basic_medical_care",
+        "housing_safety",
     ]
-    df = pd.DataFrame([{c: r.get(c, 0) for c in cols} for r in rows])
-    df["county"] = ["x", "x", "y", "y"]  # extra columns are ignored
-    res = m.mpi(df, spec, k=1 / 3)
-    assert (res.H, res.A, res.M0) == pytest.approx((0.5, 0.4, 0.2))
-    # Union rule at the smallest weight: A becomes poor too.
-    assert m.mpi(df, spec, k=spec.union_cutoff).H == pytest.approx(0.75)
+    assert "drinking_water_unsafe" not in before
+    assert list(after.dimensions)[-1] == "drinking_water"
+    assert m.exit_standard(2018).dimensions == before.dimensions
+    assert list(m.exit_standard(None)) == list(after) == list(m.TWO_ASSURANCES_THREE_GUARANTEES)
+    # Equal weights across dimensions: 1/5 before 2019, 1/6 from 2019.
+    assert all(w == pytest.approx(1 / 5) for w in before.values())
+    assert all(w == pytest.approx(1 / 6) for w in after.values())
+    assert all(after.definition(n) for n in after)
+    # Relative dimension weights are normalised: income 2, the rest 1 -> 2/6 and 1/6.
+    custom = m.exit_standard(
+        2016, dimension_weights={d: 1 for d in before.dimensions} | {"income": 2}
+    )
+    assert custom["income_below_line"] == pytest.approx(2 / 6)
+    assert custom["housing_unsafe"] == pytest.approx(1 / 6)
+    with pytest.raises(m.MeasureInputError, match="drinking_water"):
+        m.exit_standard(2016, dimension_weights={d: 1 for d in after.dimensions})
+
+
+def test_nested_weights_and_weight_schemes_by_hand():
+    # Two dimensions, the second with two indicators: w = (1/2, 1/4, 1/4); relative weights
+    # (3, 1) -> (3/4, 1/8, 1/8).
+    dims = {"a": ["x"], "b": ["y", "z"]}
+    assert m.nested_weights(dims) == pytest.approx({"x": 0.5, "y": 0.25, "z": 0.25})
+    assert m.nested_weights(dims, {"a": 3, "b": 1}) == pytest.approx(
+        {"x": 0.75, "y": 0.125, "z": 0.125}
+    )
+    with pytest.raises(m.MeasureInputError, match="positive"):
+        m.nested_weights(dims, {"a": 0, "b": 1})
+    schemes = m.weight_schemes(m.exit_standard(2016))
+    # One indicator per dimension: equal by indicator = equal by dimension, so it is not repeated.
+    assert list(schemes) == ["equal_dimensions", "income_half", "income_in_food_clothing"]
+    # Income 1/2, four other dimensions 1/8 each; income folded into food and clothing: four
+    # dimensions of 1/4, income and food/clothing 1/8 each.
+    assert schemes["income_half"]["income_below_line"] == pytest.approx(0.5)
+    assert schemes["income_half"]["housing_unsafe"] == pytest.approx(0.125)
+    assert schemes["income_in_food_clothing"]["income_below_line"] == pytest.approx(0.125)
+    assert schemes["income_in_food_clothing"]["housing_unsafe"] == pytest.approx(0.25)
+    for w in schemes.values():
+        assert sum(w.values()) == pytest.approx(1.0)
+    nested = m.weight_schemes(
+        m.IndicatorSpec(
+            "t",
+            (
+                m.Indicator("x", "a", 0.5, ""),
+                m.Indicator("y", "b", 0.25, ""),
+                m.Indicator("z", "b", 0.25, ""),
+            ),
+        )
+    )
+    assert nested["equal_indicators"] == pytest.approx({"x": 1 / 3, "y": 1 / 3, "z": 1 / 3})
+
+
+def test_rank_concordance_by_hand():
+    # Reference (0.1, 0.2, 0.3, 0.3): ordered pairs are all 6 but (3, 4) -> 5.
+    # Alternative (0.2, 0.1, 0.3, 0.4): pair (1, 2) flips; (1,3), (1,4), (2,3), (2,4) keep -> 4/5.
+    # Kendall tau-b: concordant 4, discordant 1, ties only in the reference (pair 3-4):
+    # (4 - 1) / sqrt((6 - 1) * 6) = 3 / sqrt(30) = 0.5477226.
+    out = m.rank_concordance([0.1, 0.2, 0.3, 0.3], [0.2, 0.1, 0.3, 0.4])
+    assert (out["pairs"], out["kept"]) == (5, 4)
+    assert out["share_kept"] == pytest.approx(0.8)
+    assert out["kendall_tau"] == pytest.approx(3 / math.sqrt(30))
+    # A tie in the alternative does not keep an order.
+    assert m.rank_concordance([1, 2], [1, 1])["share_kept"] == 0.0
+    assert math.isnan(m.rank_concordance([1, 1], [1, 2])["share_kept"])
+
+
+def test_mpi_robustness_grid_on_the_toy_villages():
+    # Village M0 from the mpitb values above (2019 indicators): equal weights k = 0.2 -> (0.25,
+    # 1/3); k = 0.34 -> (0.25, 0.25), a tie; income 1/2, k = 0.34 -> (0.35, 0.375).
+    s19 = m.exit_standard(2019)
+    schemes = {"equal": dict(s19), "income_half": m.weight_schemes(s19)["income_half"]}
+    rob = m.mpi_robustness(EXIT_TOY, schemes, [0.2, 0.34], "v")
+    assert rob.reference == ("equal", 0.2)
+    assert rob.overall.loc[("equal", 0.34), "M0"] == pytest.approx(0.25)
+    assert rob.by_group[("income_half", 0.34)].to_numpy() == pytest.approx([0.35, 0.375])
+    # The one pair (v1 < v2 under the reference) keeps its order except where the villages tie.
+    assert rob.concordance.loc[("equal", 0.2), "share_kept"] == 1.0
+    assert rob.concordance.loc[("equal", 0.34), "share_kept"] == 0.0
+    assert rob.concordance.loc[("income_half", 0.34), "share_kept"] == 1.0
+    assert rob.robust_share == 0.0
+    with pytest.raises(m.MeasureInputError, match="reference"):
+        m.mpi_robustness(EXIT_TOY, schemes, [0.2], "v", reference=("equal", 0.5))
 
 
 def test_relative_line_hand_examples():
@@ -688,3 +855,15 @@ def test_income_order_fast_path_for_float32_data():
     textbook = np.sum((2 * ranks - n - 1) * srt) / (n * srt.sum())
     assert m.gini(pos) == pytest.approx(textbook, abs=1e-12)
     assert m.gini(pos, weights=np.ones(n)) == pytest.approx(textbook, abs=1e-9)
+
+
+def test_indicator_spec_reweighted():
+    spec = m.exit_standard(2016)
+    heavy = spec.reweighted(m.weight_schemes(spec)["income_half"])
+    assert list(heavy) == list(spec) and heavy.dimensions == spec.dimensions
+    assert heavy["income_below_line"] == pytest.approx(0.5)
+    assert heavy.union_cutoff == pytest.approx(0.125)
+    with pytest.raises(m.MeasureInputError, match="exactly the indicators"):
+        spec.reweighted({"income_below_line": 1.0})
+    with pytest.raises(m.MeasureInputError, match="sum to"):
+        spec.reweighted(dict.fromkeys(spec, 0.5))

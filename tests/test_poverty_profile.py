@@ -114,30 +114,55 @@ def test_decomposition_by_registration_by_hand():
 
 
 def test_mpi_by_hand():
-    mpi = toy_profile().mpi
-    # Weights: income and food 0.1 each, the other four 0.2. Scores: hh1 0.1 + 0.2 = 0.3,
-    # hh2 0.1 + 0.1 = 0.2, hh3 0.1, hh4 0, hh5 0.2, hh6 0. With k = 0.2 the poor are hh1, hh2,
-    # hh5: H = 3/6, A = 0.7/3, M0 = 0.7/6. Union rule (k = 0.1) adds hh3: 4/6.
-    assert mpi.result.H == pytest.approx(0.5)
-    assert mpi.result.A == pytest.approx(0.7 / 3)
-    assert mpi.result.M0 == pytest.approx(0.7 / 6)
-    assert mpi.union_headcount == pytest.approx(4 / 6)
-    # Censored headcounts: income 2/6, food, housing, water 1/6 each. Contributions w h / M0.
-    m0 = 0.7 / 6
+    mpi = toy_profile(mpi_k=1 / 3).mpi
+    # H County's indicators are recorded in 2016, before drinking water entered the checks, so
+    # the index has five dimensions (income, food/clothing, education, medical, housing) of
+    # weight 1/5 and hh5's water deprivation does not count. Scores: hh1 income + housing =
+    # 0.4, hh2 income + food = 0.4, hh3 income = 0.2, hh4 0, hh5 0, hh6 0. With k = 1/3 the poor
+    # are hh1 and hh2: H = 2/6, A = 0.4, M0 = 0.8/6. Union rule (k = 0.2) adds hh3: 3/6.
+    assert list(mpi.spec) == [
+        "income_below_line",
+        "food_clothing_insecure",
+        "education_not_guaranteed",
+        "medical_not_guaranteed",
+        "housing_unsafe",
+    ]
+    assert mpi.result.H == pytest.approx(2 / 6)
+    assert mpi.result.A == pytest.approx(0.4)
+    assert mpi.result.M0 == pytest.approx(0.8 / 6)
+    assert mpi.union_headcount == pytest.approx(3 / 6)
+    # Censored headcounts: income 2/6, food 1/6, housing 1/6. Contributions w h / M0:
+    # income 0.2 * 2/6 / (0.8/6) = 0.5, food and housing 0.25 each.
     expected = {
-        "income_below_line": 0.1 * 2 / 6 / m0,
-        "food_clothing_insecure": 0.1 * 1 / 6 / m0,
+        "income_below_line": 0.5,
+        "food_clothing_insecure": 0.25,
         "education_not_guaranteed": 0.0,
         "medical_not_guaranteed": 0.0,
-        "housing_unsafe": 0.2 * 1 / 6 / m0,
-        "drinking_water_unsafe": 0.2 * 1 / 6 / m0,
+        "housing_unsafe": 0.25,
     }
     for name, value in expected.items():
         assert mpi.result.contribution[name] == pytest.approx(value)
-    # By registration: registered hh1, hh2, hh5 are all poor (M0 = 0.7/3), the others none.
+    # By registration: registered hh1, hh2, hh5 -> M0 = (0.4 + 0.4)/3; the others none.
     by = mpi.by_group
-    assert by.loc["registered poor", "M0"] == pytest.approx(0.7 / 3)
+    assert by.loc["registered poor", "M0"] == pytest.approx(0.8 / 3)
     assert by.loc["not registered", "M0"] == pytest.approx(0.0)
+    # Robustness grid: k in (0.2, 1/3, 0.5) x three weight vectors. Income 1/2 (others 1/8),
+    # k = 0.5: hh1 0.5 + 0.125, hh2 0.5 + 0.125, hh3 0.5 -> all three poor: H = 3/6,
+    # M0 = 1.75/6. Income within food and clothing (income, food 1/8; education, medical,
+    # housing 1/4), k = 0.5: hh1 0.375, hh2 0.25, hh3 0.125 -> nobody poor.
+    rob = mpi.robustness
+    assert rob.overall.loc[("income_half", 0.5), "H"] == pytest.approx(0.5)
+    assert rob.overall.loc[("income_half", 0.5), "M0"] == pytest.approx(1.75 / 6)
+    assert rob.overall.loc[("income_in_food_clothing", 0.5), "M0"] == 0.0
+    # Villages: v1 = hh1-3 has M0 > 0 under the page's k, v2 = hh4-6 has 0: one ordered pair,
+    # tied (0 = 0) under "income within food and clothing" at k = 0.5, so not robust everywhere.
+    vil = mpi.village_robustness
+    assert vil.concordance.loc[("equal_dimensions", 1 / 3), "share_kept"] == 1.0
+    assert vil.concordance.loc[("income_in_food_clothing", 0.5), "share_kept"] == 0.0
+    assert vil.robust_share == 0.0
+    table = pp.mpi_robustness_table(toy_profile(mpi_k=1 / 3))
+    assert len(table) == 9
+    assert list(table["k"].iloc[:3]) == pytest.approx([0.2, 1 / 3, 0.5])
     indicators, groups = pp.mpi_tables(toy_profile())
     assert sum(float(x) for x in groups["Share of M0 (%)"]) == pytest.approx(100.0)
     assert indicators["Contribution to M0 (%)"].sum() == pytest.approx(100.0)
@@ -176,12 +201,15 @@ def test_every_case_has_an_mpi_section_with_its_indicator_year(case):
     assert prof.mpi is not None
     assert "{glue:text}`poverty_mpi_m0" in prof.markdown["mpi_text"]
     indicators, groups = pp.mpi_tables(prof)
-    assert len(indicators) == 6 and len(groups) >= 2
-    # measures.TWO_ASSURANCES_THREE_GUARANTEES weights income and food/clothing 0.1 each, below
-    # the default k = 0.2, so the page must say that income poverty alone is not enough.
+    # Drinking water is an indicator only from 2019 (measures.WATER_CHECK_FIRST_YEAR).
+    water = prof.layout.indicator_year >= 2019
+    assert len(indicators) == (6 if water else 5) and len(groups) >= 2
+    assert ("drinking_water_unsafe" in prof.mpi.spec) == water
+    assert prof.numbers["mpi_n_dimensions"] == (6 if water else 5)
+    # Equal dimension weights (1/5 or 1/6) are below the default k = 1/3, so the page must say
+    # that one deprivation alone, income poverty included, is not enough.
     assert "below k, so either deprivation alone does not make" in prof.markdown["mpi_text"]
-    water_note = "Safe drinking water became a formal part of the checks only in 2019"
-    assert (water_note in prof.markdown["mpi_text"]) == (prof.layout.indicator_year < 2019)
+    assert set(pp.MPI_NUMBER_KEYS) <= set(prof.numbers)
 
 
 def test_absolute_line_rule(monkeypatch):
@@ -261,11 +289,12 @@ def test_w_town_relative_poverty_target_is_recovered():
 def test_h_county_union_headcount_matches_the_dgp():
     # h_county generator docstring: with income-poor share pi and non-poor deprivation rates
     # q_j (data/synth/h_county.yaml), the union-rule headcount is
-    # H = pi + (1 - pi)(1 - prod_j (1 - q_j)); q = 0.02, 0.01, 0.03, 0.08, 0.10.
+    # H = pi + (1 - pi)(1 - prod_j (1 - q_j)); q = 0.02, 0.01, 0.03, 0.08 (food/clothing,
+    # education, medical, housing; drinking water, q = 0.10, is not checked in 2016).
     data = synth.generate("h_county", seed=9, n=6000)
     prof = pp.poverty_profile(data, "h_county", seed=9, n_boot=20)
     pi = data["households"]["income_below_line"].mean()
-    expected = pi + (1 - pi) * (1 - 0.98 * 0.99 * 0.97 * 0.92 * 0.90)
+    expected = pi + (1 - pi) * (1 - 0.98 * 0.99 * 0.97 * 0.92)
     assert prof.mpi.union_headcount == pytest.approx(expected, abs=0.02)
 
 
@@ -352,8 +381,35 @@ def test_tied_top_contributors_are_named_together():
     # contribute equally to M0; the prose must not pick one of them.
     data = synth.generate("h_county", seed=4, n=400)
     hh = data.tables["households"]
-    data.tables["households"] = hh.assign(drinking_water_unsafe=hh["housing_unsafe"])
+    data.tables["households"] = hh.assign(
+        food_clothing_insecure=hh["housing_unsafe"], income_below_line=0
+    )
     prof = pp.poverty_profile(data, "h_county", seed=4, n_boot=10)
     text = prof.markdown["mpi_text"]
-    assert "The indicators 'housing unsafe' and 'drinking water unsafe' contribute" in text
-    assert "the dimensions 'housing safety' and 'drinking water' contribute" in text
+    assert "The indicators 'food clothing insecure' and 'housing unsafe' contribute" in text
+    assert "the dimensions 'food clothing' and 'housing safety' contribute" in text
+
+
+def test_notebook_markdown_glues_only_numbers_the_profile_makes():
+    import json
+
+    nb = json.loads((paths.NOTEBOOKS / "poverty_profile.ipynb").read_text(encoding="utf-8"))
+    md = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    used = set(ROLE.findall(md)) - {"income_fig_block", "own_data"}
+    data = synth.generate("h_county", seed=2, n=400)
+    prof = pp.poverty_profile(data, "h_county", seed=2, n_boot=10)
+    assert used, "the notebook's Markdown glues numbers"
+    assert used <= set(prof.numbers) | set(prof.markdown), sorted(used - set(prof.numbers))
+
+
+def test_mpi_weights_parameter_by_hand():
+    # Income 1/2, the other four dimensions 1/8 (2016: no water). Toy scores: hh1 income +
+    # housing = 0.625, hh2 income + food = 0.625, hh3 income = 0.5, others 0. k = 1/3: poor
+    # hh1-3, H = 3/6, M0 = 1.75/6; union cutoff (smallest weight) 1/8 -> the same three.
+    mpi = toy_profile(mpi_k=1 / 3, mpi_weights="income_half").mpi
+    assert mpi.spec["income_below_line"] == pytest.approx(0.5)
+    assert (mpi.result.H, mpi.result.M0) == pytest.approx((0.5, 1.75 / 6))
+    assert mpi.union_headcount == pytest.approx(0.5)
+    assert mpi.robustness.reference == ("income_half", pytest.approx(1 / 3))
+    with pytest.raises(ParameterError, match="mpi_weights"):
+        toy_profile(mpi_weights="income_only")

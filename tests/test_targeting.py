@@ -175,3 +175,54 @@ def test_template_runs_with_papermill(tmp_path):
                 nested |= set(ROLE.findall(text + data.get("text/markdown", "")))
     assert {"targeting_vulnerable_exclusion_error", "targeting_vulnerable_exclusion_se"} <= names
     assert nested and nested <= names
+
+
+def test_mpi_sensitivity_by_hand():
+    # Five households (exit standard of 2016: five dimensions; water is not an indicator):
+    #   hh  registered  income food edu med housing  equal score (1/5)  income 1/2 (others 1/8)
+    #   1   1           1      0    0   0   1        0.4                0.625
+    #   2   0           1      0    0   0   0        0.2                0.5
+    #   3   1           0      1    1   0   0        0.4                0.25
+    #   4   0           0      0    0   1   0        0.2                0.125
+    #   5   0           0      0    0   0   0        0                  0
+    # Equal weights, k = 0.2: poor 1-4; registered 1, 3 -> inclusion 0/2 = 0, exclusion 2/4.
+    # Equal weights, k = 1/3: poor 1, 3 -> exclusion 0, inclusion 0.
+    # Income 1/2, k = 1/3: poor 1, 2 -> inclusion 1/2 (hh3), exclusion 1/2 (hh2).
+    hh = pd.DataFrame(
+        {
+            "registered_poor": [1, 0, 1, 0, 0],
+            "income_below_line": [1, 1, 0, 0, 0],
+            "food_clothing_insecure": [0, 0, 1, 0, 0],
+            "education_not_guaranteed": [0, 0, 1, 0, 0],
+            "medical_not_guaranteed": [0, 0, 0, 1, 0],
+            "housing_unsafe": [1, 0, 0, 0, 0],
+            "drinking_water_unsafe": [1, 1, 1, 1, 1],
+        }
+    )
+    from cases import measures
+
+    spec = measures.exit_standard(tg.INDICATOR_YEAR["h_county"])
+    out = tg.mpi_sensitivity(hh, "registered_poor", spec, [0.2, 1 / 3])
+    out = out.set_index(["Weights", "k"])
+    row = out.loc[("Equal by dimension", 0.2)]
+    assert (row["MPI-poor (%)"], row["Inclusion error"], row["Exclusion error"]) == (80, 0, 0.5)
+    row = out.loc[("Equal by dimension", 1 / 3)]
+    assert (row["Inclusion error"], row["Exclusion error"]) == (0, 0)
+    row = out.loc[("Income 1/2, rest equal", 1 / 3)]
+    assert (row["Inclusion error"], row["Exclusion error"]) == (0.5, 0.5)
+    assert len(out) == 6  # three weight vectors x two cutoffs
+
+
+def test_h_county_analysis_has_an_mpi_sensitivity_table():
+    data = synth.generate("h_county", seed=5, n=1500)
+    a = tg.analyse(data, "h_county", bootstrap_reps=10, seed=1)
+    table = a.mpi_sensitivity
+    # k grid: the union cutoff 0.2, 1/3 (the default k) and 0.5, for three weight vectors.
+    assert len(table) == 9 == a.numbers["mpi_n_specs"]
+    assert a.numbers["mpi_n_indicators"] == 5
+    ref = table[(table["Weights"] == "Equal by dimension") & np.isclose(table["k"], 1 / 3)]
+    hh = a.households
+    poor = hh["mpi_poor"] == 1
+    expected = float(((hh["registered_poor"] == 0) & poor).sum() / poor.sum())
+    assert ref["Exclusion error"].iloc[0] == pytest.approx(expected)
+    assert tg.analyse(synth.generate("w_town", seed=5, n=800), "w_town").mpi_sensitivity is None

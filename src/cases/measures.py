@@ -14,8 +14,12 @@ Contents
 - :func:`relative_line` — a share of the (weighted) median.
 - :func:`gini` — the (weighted) Gini coefficient.
 - :func:`mpi`, :func:`mpi_by`, :class:`MPIResult` — Alkire and Foster (2011) adjusted headcount
-  ratio M0 and its partial indices; :data:`TWO_ASSURANCES_THREE_GUARANTEES` is a ready indicator
-  specification for China's official "two assurances and three guarantees" standard.
+  ratio M0 and its partial indices; :func:`exit_standard` gives the indicator specification of
+  China's official exit standard 一达标、两不愁、三保障 for a year (drinking water from 2019;
+  :data:`TWO_ASSURANCES_THREE_GUARANTEES` is the full set), :func:`nested_weights` and
+  :func:`weight_schemes` its weights.
+- :func:`mpi_robustness`, :func:`rank_concordance` — M0 and group rankings over a grid of k and
+  weight vectors (Alkire et al. 2015, ch. 8).
 - :func:`targeting_errors` — inclusion and exclusion errors of a beneficiary register.
 - :func:`vulnerability` — vulnerability as expected poverty (Chaudhuri, Jalan and Suryahadi 2002).
 - :func:`bootstrap`, :func:`fgt_ci`, :func:`mpi_ci` — seeded (cluster, stratified) bootstrap
@@ -37,13 +41,17 @@ from cases.errors import CasesError
 
 __all__ = [
     "TWO_ASSURANCES_THREE_GUARANTEES",
+    "WATER_CHECK_FIRST_YEAR",
     "BootstrapResult",
     "Indicator",
     "IndicatorSpec",
     "MPIResult",
+    "MPIRobustness",
     "MeasureInputError",
     "VulnerabilityResult",
     "bootstrap",
+    "exit_dimensions",
+    "exit_standard",
     "fgt",
     "fgt_by",
     "fgt_ci",
@@ -51,9 +59,13 @@ __all__ = [
     "mpi",
     "mpi_by",
     "mpi_ci",
+    "mpi_robustness",
+    "nested_weights",
+    "rank_concordance",
     "relative_line",
     "targeting_errors",
     "vulnerability",
+    "weight_schemes",
 ]
 
 # Deprivation scores are sums of float weights (1/6 + 1/12 + ...); comparing them with k exactly
@@ -588,6 +600,28 @@ class IndicatorSpec(Mapping[str, float]):
             columns=["indicator", "dimension", "weight", "definition"],
         ).set_index("indicator")
 
+    def reweighted(self, weights: Mapping[str, float]) -> IndicatorSpec:
+        """The same indicators and dimensions with new ``weights`` (``{indicator: w_j}``,
+        naming every indicator of the spec, positive, summing to 1), e.g. a vector of
+        :func:`weight_schemes`.
+
+        Raises:
+            MeasureInputError: weights for other indicators, or weights that do not sum to 1.
+        """
+        names = [i.name for i in self.indicators]
+        if sorted(weights) != sorted(names):
+            raise MeasureInputError(
+                f"weights must name exactly the indicators {names}; got {sorted(weights)}"
+            )
+        return IndicatorSpec(
+            name=self.name,
+            source=self.source,
+            indicators=tuple(
+                Indicator(i.name, i.dimension, float(weights[i.name]), i.definition)
+                for i in self.indicators
+            ),
+        )
+
     @property
     def union_cutoff(self) -> float:
         """Smallest indicator weight: ``k`` at this value identifies anyone deprived in any one
@@ -595,65 +629,193 @@ class IndicatorSpec(Mapping[str, float]):
         return min(i.weight for i in self.indicators)
 
 
-# Design choice (documented in the definitions): five dimensions weighted equally (1/5), and
-# equal weights within a dimension. "Food and clothing assured" has two indicators (income, and
-# food/clothing itself), the three guarantees and drinking water one each: six indicators.
-TWO_ASSURANCES_THREE_GUARANTEES = IndicatorSpec(
-    name="two_assurances_three_guarantees",
-    source=(
-        "China's poverty-exit standard 'two assurances, three guarantees' (两不愁三保障): "
-        "Outline for Development-oriented Poverty Reduction for China's Rural Areas "
-        "(2011-2020), State Council 2011; safe drinking water added to the checks in the 2019 "
-        "guidance of the State Council Leading Group Office of Poverty Alleviation and "
-        "Development. Indicator coding and weights are this project's operationalisation."
+#: First year in which the exit checks included safe drinking water (the 2019 guidance of the
+#: State Council Leading Group Office of Poverty Alleviation and Development). Before it, the
+#: checks were income, food and clothing, and the three guarantees only.
+WATER_CHECK_FIRST_YEAR = 2019
+
+# The indicators of the exit standard, one per dimension; the weight field is filled in by
+# exit_standard() (equal across the dimensions that apply in the year, equal within each).
+_EXIT_INDICATORS: tuple[Indicator, ...] = (
+    Indicator(
+        "income_below_line",
+        "income",
+        0.0,
+        "Income above the line (一达标), a criterion of its own: household per-capita net "
+        "income is below the national rural poverty line (2,300 yuan a year at 2010 prices; "
+        "about 4,000 yuan in 2020 prices). 1 = deprived.",
     ),
-    indicators=(
-        Indicator(
-            "income_below_line",
-            "food_clothing",
-            0.1,
-            "Household per-capita net income is below the national rural poverty line "
-            "(2,300 yuan a year at 2010 prices; about 4,000 yuan in 2020 prices). 1 = deprived.",
-        ),
-        Indicator(
-            "food_clothing_insecure",
-            "food_clothing",
-            0.1,
-            "Food and clothing not assured (不愁吃、不愁穿): the household lacks enough staple "
-            "food with some protein year round, or seasonal clothing and bedding. 1 = deprived.",
-        ),
-        Indicator(
-            "education_not_guaranteed",
-            "compulsory_education",
-            0.2,
-            "A child of compulsory-schooling age (6-15) in the household is out of school "
-            "(dropped out or never enrolled) other than for a certified disability. "
-            "1 = deprived.",
-        ),
-        Indicator(
-            "medical_not_guaranteed",
-            "basic_medical_care",
-            0.2,
-            "A household member is not enrolled in basic medical insurance (urban-rural "
-            "resident scheme / former NCMS), or the village has no clinic with a qualified "
-            "doctor. 1 = deprived.",
-        ),
-        Indicator(
-            "housing_unsafe",
-            "housing_safety",
-            0.2,
-            "The dwelling is appraised as dangerous (grade C or D in the rural housing safety "
-            "appraisal) and not yet renovated or replaced. 1 = deprived.",
-        ),
-        Indicator(
-            "drinking_water_unsafe",
-            "drinking_water",
-            0.2,
-            "Drinking water fails the 2019 safe-water check on quantity, quality, convenience "
-            "of collection or reliability of supply. 1 = deprived.",
-        ),
+    Indicator(
+        "food_clothing_insecure",
+        "food_clothing",
+        0.0,
+        "Food and clothing not assured (两不愁: 不愁吃、不愁穿): the household lacks enough staple "
+        "food with some protein year round, or seasonal clothing and bedding. 1 = deprived.",
+    ),
+    Indicator(
+        "education_not_guaranteed",
+        "compulsory_education",
+        0.0,
+        "A child of compulsory-schooling age (6-15) in the household is out of school "
+        "(dropped out or never enrolled) other than for a certified disability. "
+        "1 = deprived.",
+    ),
+    Indicator(
+        "medical_not_guaranteed",
+        "basic_medical_care",
+        0.0,
+        "A household member is not enrolled in basic medical insurance (urban-rural "
+        "resident scheme / former NCMS), or the village has no clinic with a qualified "
+        "doctor. 1 = deprived.",
+    ),
+    Indicator(
+        "housing_unsafe",
+        "housing_safety",
+        0.0,
+        "The dwelling is appraised as dangerous (grade C or D in the rural housing safety "
+        "appraisal) and not yet renovated or replaced. 1 = deprived.",
+    ),
+    Indicator(
+        "drinking_water_unsafe",
+        "drinking_water",
+        0.0,
+        "Drinking water fails the safe-water check on quantity, quality, convenience of "
+        "collection or reliability of supply; part of the checks from 2019 only "
+        "(WATER_CHECK_FIRST_YEAR). 1 = deprived.",
     ),
 )
+
+_EXIT_SOURCE = (
+    "China's poverty-exit standard 一达标、两不愁、三保障 (income above the line; food and "
+    "clothing assured; compulsory education, basic medical care and safe housing guaranteed): "
+    "Outline for Development-oriented Poverty Reduction for China's Rural Areas (2011-2020), "
+    "State Council 2011; safe drinking water added to the checks in the 2019 guidance of the "
+    "State Council Leading Group Office of Poverty Alleviation and Development. Indicator "
+    "coding and weights are this project's operationalisation."
+)
+
+
+def nested_weights(
+    dimensions: Mapping[str, Sequence[str]],
+    dimension_weights: Mapping[str, float] | None = None,
+) -> dict[str, float]:
+    """Indicator weights nested in dimensions: ``w_j = v_d / n_d`` for indicator j of
+    dimension d with ``n_d`` indicators.
+
+    ``dimension_weights`` gives the relative weight ``v_d`` of each dimension (normalised to
+    sum to 1: ``v_d = u_d / sum_e u_e``); ``None`` gives equal weights ``v_d = 1 / D`` over the
+    ``D`` dimensions, as the global MPI does (Alkire and Santos 2010, OPHI Working Paper 38).
+
+    Raises:
+        MeasureInputError: a dimension without indicators or without a weight, a weight that
+            is not positive, or a weight for an unknown dimension.
+    """
+    if not dimensions:
+        raise MeasureInputError("dimensions is empty")
+    empty = [d for d, names in dimensions.items() if not names]
+    if empty:
+        raise MeasureInputError(f"dimension(s) without indicators: {empty}")
+    if dimension_weights is None:
+        raw = dict.fromkeys(dimensions, 1.0)
+    else:
+        unknown = sorted(set(dimension_weights) - set(dimensions))
+        lacking = [d for d in dimensions if d not in dimension_weights]
+        if unknown or lacking:
+            raise MeasureInputError(
+                f"dimension_weights must name exactly the dimensions {list(dimensions)}; "
+                f"unknown: {unknown}, missing: {lacking}"
+            )
+        raw = {d: float(dimension_weights[d]) for d in dimensions}
+        bad = {d: v for d, v in raw.items() if not (math.isfinite(v) and v > 0)}
+        if bad:
+            raise MeasureInputError(f"dimension weights must be positive; got {bad}")
+    total = sum(raw.values())
+    return {name: raw[d] / total / len(names) for d, names in dimensions.items() for name in names}
+
+
+def exit_dimensions(year: int | None = None) -> dict[str, tuple[str, ...]]:
+    """Dimension -> indicator names of the exit standard that applies in ``year``.
+
+    Six dimensions from :data:`WATER_CHECK_FIRST_YEAR` (2019) on, or when ``year`` is
+    ``None``: income, food and clothing, compulsory education, basic medical care, housing
+    safety and drinking water. Five before 2019: drinking water was not yet checked.
+    """
+    water = year is None or int(year) >= WATER_CHECK_FIRST_YEAR
+    out: dict[str, tuple[str, ...]] = {}
+    for ind in _EXIT_INDICATORS:
+        if ind.dimension == "drinking_water" and not water:
+            continue
+        out.setdefault(ind.dimension, ())
+        out[ind.dimension] += (ind.name,)
+    return out
+
+
+def exit_standard(
+    year: int | None = None, *, dimension_weights: Mapping[str, float] | None = None
+) -> IndicatorSpec:
+    """The indicator specification of China's exit standard 一达标、两不愁、三保障 in ``year``.
+
+    Dimensions (:func:`exit_dimensions`): income above the line as a criterion of its own
+    (``income_below_line``); food and clothing assured (``food_clothing_insecure``); the three
+    guarantees (``education_not_guaranteed``, ``medical_not_guaranteed``, ``housing_unsafe``);
+    and, from 2019 only, safe drinking water (``drinking_water_unsafe``). ``year=None`` gives
+    the full set of 2019 onwards. Weights (:func:`nested_weights`): equal across dimensions by
+    default (``1/5`` before 2019, ``1/6`` from 2019), equal within a dimension; or relative
+    ``dimension_weights`` per dimension of that year.
+
+    Raises:
+        MeasureInputError: ``dimension_weights`` that do not fit the year's dimensions.
+    """
+    dims = exit_dimensions(year)
+    weights = nested_weights(dims, dimension_weights)
+    by_name = {i.name: i for i in _EXIT_INDICATORS}
+    label = "all years from 2019" if year is None else str(int(year))
+    return IndicatorSpec(
+        name=f"exit_standard_{'2019' if year is None else int(year)}",
+        source=f"{_EXIT_SOURCE} Dimensions of {label}.",
+        indicators=tuple(
+            Indicator(n, by_name[n].dimension, w, by_name[n].definition) for n, w in weights.items()
+        ),
+    )
+
+
+#: The full exit standard (2019 onwards: six dimensions, weight 1/6 each). Profiles of years
+#: before 2019 use :func:`exit_standard` of their year, which leaves out drinking water.
+TWO_ASSURANCES_THREE_GUARANTEES = exit_standard(None)
+
+
+def weight_schemes(spec: IndicatorSpec) -> dict[str, dict[str, float]]:
+    """Alternative weight vectors of ``spec`` for robustness analysis (OPHI practice).
+
+    - ``equal_dimensions``: the spec's dimensions weighted ``1/D``, equal within each;
+    - ``equal_indicators``: every indicator ``1/J`` (left out when identical to the first);
+    - ``income_half``: the income dimension ``1/2``, the other dimensions share ``1/2``
+      equally (only when the spec has a dimension named ``income``);
+    - ``income_in_food_clothing``: income and food and clothing folded into one dimension
+      (both ``1/(2D')``), the other dimensions ``1/D'`` with ``D' = D - 1`` (the book's
+      specification before issue 19; only when both dimensions are present).
+
+    Returns name -> ``{indicator: weight}``; every vector sums to 1.
+    """
+    dims = spec.dimensions
+    out = {"equal_dimensions": nested_weights(dims)}
+    names = list(spec)
+    equal_ind = {n: 1.0 / len(names) for n in names}
+    if any(abs(equal_ind[n] - out["equal_dimensions"][n]) > WEIGHT_SUM_TOLERANCE for n in names):
+        out["equal_indicators"] = equal_ind
+    if "income" in dims and len(dims) > 1:
+        others = len(dims) - 1
+        out["income_half"] = nested_weights(
+            dims, {d: (0.5 if d == "income" else 0.5 / others) for d in dims}
+        )
+    if "income" in dims and "food_clothing" in dims and len(dims) > 2:
+        merged: dict[str, tuple[str, ...]] = {}
+        for d, inds in dims.items():
+            key = "food_clothing" if d == "income" else d
+            merged[key] = merged.get(key, ()) + inds
+        folded = nested_weights(merged)
+        out["income_in_food_clothing"] = {n: folded[n] for n in names}
+    return out
 
 
 def _flatten_dim_weights(dim_weights: Mapping[str, Any] | pd.Series) -> dict[str, float]:
@@ -1021,6 +1183,131 @@ def mpi_by(
     out.attrs["total"] = float(total)
     out.attrs["k"] = cutoff
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Robustness of the MPI to k and weights (OPHI practice)
+# --------------------------------------------------------------------------------------------
+
+
+def rank_concordance(reference: ArrayLike, alternative: ArrayLike) -> dict[str, float]:
+    """How far ``alternative`` keeps the order of groups that ``reference`` gives them.
+
+    For every pair of groups ``(g, h)`` with ``r_g != r_h`` in the reference values ``r``
+    (the ordered pairs), the pair keeps its order when ``sign(a_g - a_h) = sign(r_g - r_h)``
+    in the alternative values ``a`` (a tie in ``a`` does not keep it). Returns ``pairs`` (number
+    of ordered pairs), ``kept``, ``share_kept = kept / pairs`` (NaN without ordered pairs) and
+    Kendall's ``tau_b`` of ``r`` and ``a`` (:func:`scipy.stats.kendalltau`; NaN when either is
+    constant). This is the pairwise-comparison robustness check of Alkire et al. (2015),
+    Multidimensional Poverty Measurement and Analysis, ch. 8, without the significance test.
+
+    Raises:
+        MeasureInputError: mismatched lengths or NaN values.
+    """
+    arrays, _ = _prepare({"reference": reference, "alternative": alternative}, None, False)
+    r, a = arrays["reference"], arrays["alternative"]
+    dr = np.sign(r[:, None] - r[None, :])
+    da = np.sign(a[:, None] - a[None, :])
+    upper = np.triu(np.ones(dr.shape, dtype=bool), k=1)
+    ordered = upper & (dr != 0)
+    pairs = int(ordered.sum())
+    kept = int((ordered & (dr == da)).sum())
+    if r.shape[0] > 1 and np.ptp(r) > 0 and np.ptp(a) > 0:
+        tau = float(stats.kendalltau(r, a).statistic)
+    else:
+        tau = math.nan
+    return {
+        "pairs": float(pairs),
+        "kept": float(kept),
+        "share_kept": kept / pairs if pairs else math.nan,
+        "kendall_tau": tau,
+    }
+
+
+@dataclass(frozen=True)
+class MPIRobustness:
+    """M0 over a grid of weight vectors and cutoffs, and how group rankings hold up.
+
+    Attributes:
+        overall: one row per specification (index ``scheme``, ``k``): ``H``, ``A``, ``M0``.
+        by_group: M0 of each group (rows) under each specification (columns ``(scheme, k)``).
+        concordance: per specification, :func:`rank_concordance` of its group M0 against the
+            reference specification's (``pairs``, ``kept``, ``share_kept``, ``kendall_tau``).
+        reference: the reference specification ``(scheme, k)``.
+        robust_share: share of the reference's ordered group pairs that keep their order
+            under every specification of the grid (NaN without ordered pairs).
+    """
+
+    overall: pd.DataFrame
+    by_group: pd.DataFrame
+    concordance: pd.DataFrame
+    reference: tuple[str, float]
+    robust_share: float
+
+
+def mpi_robustness(
+    indicators: pd.DataFrame,
+    schemes: Mapping[str, Mapping[str, Any] | pd.Series],
+    ks: Sequence[float],
+    by: str | ArrayLike,
+    weights: ArrayLike | str | None = None,
+    *,
+    reference: tuple[str, float] | None = None,
+) -> MPIRobustness:
+    """Robustness of the Alkire–Foster M0 and of the ranking of groups to weights and k.
+
+    For every weight vector ``s`` in ``schemes`` (name -> ``dim_weights`` as in :func:`mpi`)
+    and cutoff ``k`` in ``ks``: overall ``H``, ``A``, ``M0`` (:func:`mpi`) and ``M0_g`` of each
+    group ``g`` of ``by`` (:func:`mpi_by`). Each specification's group values are compared
+    with the reference specification (default: the first scheme at the first k) by
+    :func:`rank_concordance`; ``robust_share`` counts a reference pair as robust when
+    ``sign(M0_g - M0_h)`` is the same under all specifications. Groups absent from the data
+    (or with zero weight) are dropped.
+
+    Reference: Alkire, S., Foster, J., Seth, S., Santos, M. E., Roche, J. M. and Ballon, P.
+    (2015), Multidimensional Poverty Measurement and Analysis, OUP, ch. 8 (robustness of
+    rankings to the poverty cutoff and to weights).
+
+    Raises:
+        MeasureInputError: no schemes or no k, an unknown reference, or as :func:`mpi_by`.
+    """
+    if not schemes:
+        raise MeasureInputError("schemes is empty: give at least one weight vector")
+    k_list = [_check_k(k) for k in ks]
+    if not k_list:
+        raise MeasureInputError("ks is empty: give at least one cutoff")
+    ref = reference or (next(iter(schemes)), k_list[0])
+    if ref[0] not in schemes or not any(abs(ref[1] - k) < SCORE_TOLERANCE for k in k_list):
+        raise MeasureInputError(f"reference {ref!r} is not in the grid of schemes and ks")
+    rows, columns = [], {}
+    for name, dim_weights in schemes.items():
+        for k in k_list:
+            res = mpi(indicators, dim_weights, k, weights)
+            rows.append({"scheme": name, "k": k, "H": res.H, "A": res.A, "M0": res.M0})
+            columns[(name, k)] = mpi_by(indicators, dim_weights, k, by, weights)["M0"]
+    overall = pd.DataFrame(rows).set_index(["scheme", "k"])
+    by_group = pd.DataFrame(columns)
+    by_group.columns = pd.MultiIndex.from_tuples(list(columns), names=["scheme", "k"])
+    ref_key = next(c for c in columns if c[0] == ref[0] and abs(c[1] - ref[1]) < SCORE_TOLERANCE)
+    r = by_group[ref_key].to_numpy()
+    conc = pd.DataFrame(
+        [rank_concordance(r, by_group[c].to_numpy()) for c in columns],
+        index=overall.index,
+    )
+    dr = np.sign(r[:, None] - r[None, :])
+    ordered = np.triu(np.ones(dr.shape, dtype=bool), k=1) & (dr != 0)
+    robust = ordered.copy()
+    for c in columns:
+        a = by_group[c].to_numpy()
+        robust &= np.sign(a[:, None] - a[None, :]) == dr
+    n_ordered = int(ordered.sum())
+    return MPIRobustness(
+        overall=overall,
+        by_group=by_group,
+        concordance=conc,
+        reference=ref_key,
+        robust_share=float(robust.sum() / n_ordered) if n_ordered else math.nan,
+    )
 
 
 # --------------------------------------------------------------------------------------------

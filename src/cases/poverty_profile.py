@@ -25,7 +25,14 @@ Rules
 - **Intervals**: percentile bootstrap (:func:`cases.measures.fgt_ci`, :func:`cases.measures.mpi_ci`,
   :func:`cases.measures.bootstrap`) resampling villages with replacement, all from one seed.
 - **MPI** only when the profile frame holds all six indicator columns of
-  :data:`cases.measures.TWO_ASSURANCES_THREE_GUARANTEES`; nothing is imputed or invented.
+  :data:`cases.measures.TWO_ASSURANCES_THREE_GUARANTEES`; nothing is imputed or invented. The
+  index follows the exit standard of the layout's ``indicator_year``
+  (:func:`cases.measures.exit_standard`): income, food and clothing and the three guarantees
+  as dimensions, of equal weight unless ``mpi_weights`` says otherwise, and drinking water
+  only from 2019 (its column is then ignored for earlier years). Its robustness to k and to
+  the weight vectors of :func:`cases.measures.weight_schemes` is in
+  :func:`mpi_robustness_table`.
+- **FGT table**: P0, P1 and P2 on one scale, all in percent (x 100).
 
 References: Foster, Greer and Thorbecke (1984), Econometrica 52(3); Alkire and Foster (2011),
 Journal of Public Economics 95(7-8); Haughton and Khandker (2009), Handbook on Poverty and
@@ -51,7 +58,10 @@ from cases.errors import DataValidationError, ParameterError
 __all__ = [
     "ALPHAS",
     "LAYOUTS",
+    "MPI_K_GRID",
+    "MPI_NUMBER_KEYS",
     "RELATIVE_SHARES",
+    "SCHEME_LABELS",
     "CaseLayout",
     "MPIProfile",
     "PovertyLine",
@@ -65,6 +75,8 @@ __all__ = [
     "fgt_table",
     "figure_caption",
     "income_figure",
+    "mpi_k_grid",
+    "mpi_robustness_table",
     "mpi_tables",
     "own_data_markdown",
     "poverty_profile",
@@ -488,25 +500,56 @@ def decomposition(
 
 @dataclass(frozen=True)
 class MPIProfile:
-    """Alkire–Foster results of a profile: the main result at ``k``, its bootstrap, the
-    union-rule headcount, and the decomposition by group."""
+    """Alkire–Foster results of a profile: the indicator specification of the indicator year
+    (:func:`cases.measures.exit_standard`), the main result at ``k``, its bootstrap, the
+    union-rule headcount, the decomposition by group, and the robustness grid over k and
+    weight vectors by group (``robustness``) and by village (``village_robustness``)."""
 
+    spec: measures.IndicatorSpec
     result: measures.MPIResult
     interval: measures.BootstrapResult
     union_headcount: float
     by_group: pd.DataFrame
+    robustness: measures.MPIRobustness
+    village_robustness: measures.MPIRobustness
+
+
+#: Cutoffs of the robustness grid besides the page's own k and the spec's union cutoff.
+MPI_K_GRID: tuple[float, ...] = (1 / 3, 0.5)
+
+
+def mpi_k_grid(spec: measures.IndicatorSpec, k: float) -> list[float]:
+    """The k values of the robustness grid: the union cutoff of ``spec`` (its smallest
+    weight), :data:`MPI_K_GRID` and the page's ``k``, ascending, without near-duplicates."""
+    out: list[float] = []
+    for value in sorted([spec.union_cutoff, *MPI_K_GRID, float(k)]):
+        if not out or value - out[-1] > 1e-6:
+            out.append(value)
+    return out
 
 
 def _mpi(
-    frame: pd.DataFrame, k: float, weight_by_persons: bool, n_boot: int, seed: int
+    frame: pd.DataFrame,
+    k: float,
+    weight_by_persons: bool,
+    n_boot: int,
+    seed: int,
+    year: int | None,
+    weights_name: str = "equal_dimensions",
 ) -> MPIProfile:
-    spec = measures.TWO_ASSURANCES_THREE_GUARANTEES
+    base = measures.exit_standard(year)
+    schemes = measures.weight_schemes(base)
+    spec = base.reweighted(schemes[weights_name])
     w = _weights(frame, weight_by_persons)
     result = measures.mpi(frame, spec, k, w)
     interval = measures.mpi_ci(frame, spec, k, w, n_boot=n_boot, seed=seed, cluster="village_id")
     union = measures.mpi(frame, spec, spec.union_cutoff, w).H
     by_group = measures.mpi_by(frame, spec, k, "group", w)
-    return MPIProfile(result, interval, union, by_group)
+    grid = mpi_k_grid(base, k)
+    ref = (weights_name, float(k))
+    robustness = measures.mpi_robustness(frame, schemes, grid, "group", w, reference=ref)
+    villages = measures.mpi_robustness(frame, schemes, grid, "village_id", w, reference=ref)
+    return MPIProfile(spec, result, interval, union, by_group, robustness, villages)
 
 
 def _pct_text(shares: pd.Series) -> list[str]:
@@ -523,7 +566,7 @@ def mpi_tables(profile: PovertyProfile) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     if profile.mpi is None:
         raise ValueError(f"the {profile.case} profile has no MPI (no indicator columns)")
-    spec = measures.TWO_ASSURANCES_THREE_GUARANTEES
+    spec = profile.mpi.spec
     res = profile.mpi.result
     indicators = pd.DataFrame(
         {
@@ -547,6 +590,46 @@ def mpi_tables(profile: PovertyProfile) -> tuple[pd.DataFrame, pd.DataFrame]:
         }
     )
     return indicators, groups
+
+
+#: Display labels of the weight vectors of :func:`cases.measures.weight_schemes`.
+SCHEME_LABELS: dict[str, str] = {
+    "equal_dimensions": "Equal by dimension",
+    "equal_indicators": "Equal by indicator",
+    "income_half": "Income 1/2, rest equal",
+    "income_in_food_clothing": "Income within food and clothing",
+}
+
+
+def mpi_robustness_table(profile: PovertyProfile) -> pd.DataFrame:
+    """The robustness grid for display: one row per weight vector and k with H (%), A, M0,
+    M0 of each group of the profile, and, for the ranking of villages by M0 against the
+    page's specification (its ``mpi_weights`` at its k), the share of village
+    pairs that keep their order (%) and Kendall's tau-b
+    (:func:`cases.measures.mpi_robustness`).
+
+    Raises:
+        ValueError: the profile has no MPI.
+    """
+    if profile.mpi is None:
+        raise ValueError(f"the {profile.case} profile has no MPI (no indicator columns)")
+    rob, vil = profile.mpi.robustness, profile.mpi.village_robustness
+    rows = []
+    for (scheme, k), row in rob.overall.iterrows():
+        out = {
+            "Weights": SCHEME_LABELS.get(scheme, scheme.replace("_", " ")),
+            "k": k,
+            "H (%)": 100 * row["H"],
+            "A": row["A"],
+            "M0": row["M0"],
+        }
+        for group, value in rob.by_group[(scheme, k)].items():
+            out[f"M0, {group}"] = value
+        conc = vil.concordance.loc[(scheme, k)]
+        out["Village pairs in the same order (%)"] = 100 * conc["share_kept"]
+        out["Kendall's tau (villages)"] = conc["kendall_tau"]
+        rows.append(out)
+    return pd.DataFrame(rows)
 
 
 def trend_table(
@@ -658,7 +741,8 @@ def poverty_profile(
     poverty_line: float = 0.0,
     weight_by_persons: bool = False,
     n_boot: int = 199,
-    mpi_k: float = 0.2,
+    mpi_k: float = 1 / 3,
+    mpi_weights: str = "equal_dimensions",
     data_dir: str = "",
 ) -> PovertyProfile:
     """Compute the poverty profile of ``case`` in ``year`` (0 = the case's default year).
@@ -666,12 +750,15 @@ def poverty_profile(
     Steps: :func:`profile_frame`; lines by :func:`absolute_line` and 40/50/60 % of the median;
     :func:`fgt_table`; Gini (:func:`cases.measures.gini`, Lerman–Yitzhaki form) with a village
     bootstrap; :func:`decomposition` at the headline line; Alkire–Foster M0 at cutoff ``mpi_k``
-    with the union-rule headcount when the indicator columns are present; :func:`trend_table`.
+    on the exit standard of the indicator year with the weight vector ``mpi_weights`` (a name
+    of :func:`cases.measures.weight_schemes`; default equal across dimensions), the union-rule
+    headcount and the robustness grid (:class:`MPIProfile`) when the indicator columns are
+    present; :func:`trend_table`.
     Then the glue numbers and case prose (``numbers``, ``markdown``).
 
     Raises:
-        ParameterError: unknown case or year, bad ``poverty_line``, ``n_boot < 2`` or
-            ``mpi_k`` outside (0, 1].
+        ParameterError: unknown case or year, bad ``poverty_line``, ``n_boot < 2``,
+            ``mpi_k`` outside (0, 1] or an unknown ``mpi_weights``.
         DataValidationError: incomplete household rows (see :func:`profile_frame`).
     """
     lay = _layout(case)
@@ -679,6 +766,9 @@ def poverty_profile(
         raise ParameterError(f"bootstrap_reps must be an integer >= 2; got {n_boot!r}")
     if not 0 < mpi_k <= 1:
         raise ParameterError(f"mpi_k must be in (0, 1]; got {mpi_k!r}")
+    known = list(measures.weight_schemes(measures.exit_standard(lay.indicator_year)))
+    if mpi_weights not in known:
+        raise ParameterError(f"mpi_weights must be one of {known}; got {mpi_weights!r}")
     simulated = bool(data.meta.get("simulated", True))
     year = year or lay.default_year
     frame = profile_frame(data, case, year)
@@ -707,7 +797,11 @@ def poverty_profile(
     )
     dec = decomposition(frame, headline, weight_by_persons=weight_by_persons) if headline else None
     has_mpi = all(c in frame.columns for c in INDICATORS)
-    mpi = _mpi(frame, mpi_k, weight_by_persons, n_boot, seed) if has_mpi else None
+    mpi = (
+        _mpi(frame, mpi_k, weight_by_persons, n_boot, seed, lay.indicator_year, mpi_weights)
+        if has_mpi
+        else None
+    )
     trend = trend_table(data, case, simulated=simulated, weight_by_persons=weight_by_persons)
     label = "the simulated data" if simulated else f"the field data in `{data_dir}`"
     profile = PovertyProfile(
@@ -830,12 +924,12 @@ def _write_prose(prof: PovertyProfile, own_share: float | None, mpi_k: float, da
         md["absolute_text"] = (
             f"{basis} In {prof.data_label}, {_pct(p, 'nat_p0', r0['estimate'])} of {unit} are "
             f"below it ({_interval(p, 'nat_p0', r0, '.1%')}). The poverty gap index P1 is "
-            f"{p.num('nat_p1', float(r1['estimate']), '.3f')} "
-            f"({_interval(p, 'nat_p1', r1, '.3f')}): spread over everyone, the shortfall "
-            "below the line equals that fraction of the line per head. The squared gap P2, "
+            f"{p.num('nat_p1', float(r1['estimate']), '.2%')} "
+            f"({_interval(p, 'nat_p1', r1, '.2%')}): spread over everyone, the shortfall "
+            "below the line equals that share of the line per head. The squared gap P2, "
             "which weighs the poorest most, is "
-            f"{p.num('nat_p2', float(r2['estimate']), '.4f')} "
-            f"({_interval(p, 'nat_p2', r2, '.4f')})."
+            f"{p.num('nat_p2', float(r2['estimate']), '.2%')} "
+            f"({_interval(p, 'nat_p2', r2, '.2%')})."
         )
     else:
         reason = (
@@ -889,7 +983,7 @@ def _write_prose(prof: PovertyProfile, own_share: float | None, mpi_k: float, da
     md["relative_text"] = rel_text
     md["fgt_caption"] = (
         f"FGT poverty measures, {prof.year}: estimate (95% bootstrap interval, villages "
-        f"resampled, {int(prof.gini.n_boot)} replicates); P0 in % of {unit}"
+        f"resampled, {int(prof.gini.n_boot)} replicates); P0, P1 and P2 in % (x 100), P0 of {unit}"
     )
 
     # Decomposition
@@ -1034,7 +1128,7 @@ def _mpi_prose(prof: PovertyProfile, p: _Prose, k: float, unit: str) -> str:
         )
     res, ci = prof.mpi.result, prof.mpi.interval
     contrib = res.contribution.sort_values(ascending=False, kind="stable")
-    spec = measures.TWO_ASSURANCES_THREE_GUARANTEES
+    spec = prof.mpi.spec
     dims = {d: sum(res.contribution[n] for n in names) for d, names in spec.dimensions.items()}
     top_dims = [d for d, v in dims.items() if round(v, 4) == round(max(dims.values()), 4)]
     top_dim = top_dims[0]
@@ -1044,11 +1138,9 @@ def _mpi_prose(prof: PovertyProfile, p: _Prose, k: float, unit: str) -> str:
     top_share = _pct(p, "mpi_top_contribution", contrib.iloc[0])
     dim_share = _pct(p, "mpi_top_dimension_contribution", dims[top_dim])
     short = [n for n in spec if spec[n] < k]
+    _mpi_numbers(prof, p)
     text = (
-        "Six indicators put the standard into numbers: income below the line; food and clothing "
-        "(the two assurances, one indicator); compulsory education, basic medical care and safe "
-        "housing (the three guarantees); and safe drinking water. They are weighted by "
-        "dimension (table below). A household is multidimensionally poor when its weighted "
+        "A household is multidimensionally poor when its weighted "
         f"deprivation score reaches k = {p.num('mpi_k', float(k), '.2f')}. Then the "
         f"headcount H is {_pct(p, 'mpi_h', res.H)}, the average intensity A among the poor "
         f"is {p.num('mpi_a', float(res.A), '.3f')}, and the adjusted headcount M0 = H x A is "
@@ -1081,12 +1173,6 @@ def _mpi_prose(prof: PovertyProfile, p: _Prose, k: float, unit: str) -> str:
         f" By the union rule, {_pct(p, 'mpi_h_union', prof.mpi.union_headcount)} of {unit} "
         f"are poor. {leader}, and {dim_text}."
     )
-    year = prof.layout.indicator_year
-    if year is not None and year < 2019:
-        text += (
-            " Safe drinking water became a formal part of the checks only in 2019; applied to "
-            f"{p.num('indicator_year', year)} it measures more than the standard of that year did."
-        )
     param = prof.layout.indicator_line_parameter
     if prof.simulated and param:
         entry = synth.load_params(prof.case)["parameters"][param]
@@ -1094,7 +1180,7 @@ def _mpi_prose(prof: PovertyProfile, p: _Prose, k: float, unit: str) -> str:
         text += (
             " In the simulated data the income indicator marks income below "
             f"{p.num('mpi_income_line', float(entry['value']), ',.0f')} yuan per person a year "
-            f"({basis}; parameter `{param}`: {entry['meaning'].split(';')[0]}); the other five "
+            f"({basis}; parameter `{param}`: {entry['meaning'].split(';')[0]}); the other "
             "indicators are drawn with assumed rates that are higher for income-poor "
             "households (see 'How the data were simulated')."
         )
@@ -1105,12 +1191,58 @@ def _mpi_prose(prof: PovertyProfile, p: _Prose, k: float, unit: str) -> str:
     return text
 
 
+#: Glue keys (without ``poverty_``) of :func:`_mpi_numbers`; the notebook glues NaN under
+#: them when a profile has no MPI, so its Markdown still resolves.
+MPI_NUMBER_KEYS: tuple[str, ...] = (
+    "mpi_indicator_year",
+    "mpi_n_dimensions",
+    "mpi_dimension_weight",
+    "mpi_water_first_year",
+    "mpi_grid_n_specs",
+    "mpi_grid_m0_min",
+    "mpi_grid_m0_max",
+    "mpi_grid_h_min",
+    "mpi_grid_h_max",
+    "mpi_n_villages",
+    "mpi_village_pairs",
+    "mpi_village_share_kept_min",
+    "mpi_village_tau_min",
+    "mpi_village_robust_share",
+)
+
+
+def _mpi_numbers(prof: PovertyProfile, p: _Prose) -> None:
+    """Glue numbers of the MPI specification and its robustness grid (for the notebook's
+    Markdown): dimensions and their weight in the indicator year, the range of M0 over the
+    grid, and how village rankings hold up against the page's specification."""
+    if prof.mpi is None:
+        return
+    spec = prof.mpi.spec
+    year = prof.layout.indicator_year
+    p.num("mpi_indicator_year", int(year) if year is not None else prof.year)
+    p.num("mpi_n_dimensions", len(spec.dimensions))
+    p.num("mpi_dimension_weight", 1.0 / len(spec.dimensions))
+    p.num("mpi_water_first_year", measures.WATER_CHECK_FIRST_YEAR)
+    rob, vil = prof.mpi.robustness, prof.mpi.village_robustness
+    p.num("mpi_grid_n_specs", len(rob.overall))
+    p.num("mpi_grid_m0_min", float(rob.overall["M0"].min()))
+    p.num("mpi_grid_m0_max", float(rob.overall["M0"].max()))
+    p.num("mpi_grid_h_min", float(rob.overall["H"].min()))
+    p.num("mpi_grid_h_max", float(rob.overall["H"].max()))
+    conc = vil.concordance
+    p.num("mpi_n_villages", len(vil.by_group))
+    p.num("mpi_village_pairs", int(conc["pairs"].iloc[0]))
+    p.num("mpi_village_share_kept_min", float(conc["share_kept"].min()))
+    p.num("mpi_village_tau_min", float(conc["kendall_tau"].min()))
+    p.num("mpi_village_robust_share", float(vil.robust_share))
+
+
 # --------------------------------------------------------------------------------------------
 # Display tables and figure
 # --------------------------------------------------------------------------------------------
 def fgt_display(profile: PovertyProfile) -> pd.DataFrame:
-    """The FGT table for display: one row per line, "estimate (low to high)" per alpha; P0 in
-    %, P1 and P2 as indices."""
+    """The FGT table for display: one row per line, "estimate (low to high)" per alpha; P0,
+    P1 and P2 on one scale, all in percent (``100 x P_alpha``)."""
     rows = []
     for key in dict.fromkeys(profile.fgt["line"]):
         sub = profile.fgt[profile.fgt["line"] == key].set_index("alpha")
@@ -1122,8 +1254,8 @@ def fgt_display(profile: PovertyProfile) -> pd.DataFrame:
         }
         for alpha, name, scale, fmt in (
             (0, "P0 (%)", 100, ".1f"),
-            (1, "P1", 1, ".3f"),
-            (2, "P2", 1, ".4f"),
+            (1, "P1 (%)", 100, ".2f"),
+            (2, "P2 (%)", 100, ".2f"),
         ):
             r = sub.loc[alpha]
             row[name] = (

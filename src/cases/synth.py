@@ -182,8 +182,10 @@ def _assistance_columns() -> list[tuple[str, str, str, str]]:
     ]
 
 
-#: The six "two assurances, three guarantees" indicator columns (names as in
-#: :data:`cases.measures.TWO_ASSURANCES_THREE_GUARANTEES`), income first.
+#: The six indicator columns of the exit standard 一达标、两不愁、三保障 plus drinking water (names
+#: as in :data:`cases.measures.TWO_ASSURANCES_THREE_GUARANTEES`), income first. Every table
+#: has all six; the index uses ``drinking_water_unsafe`` only for indicators recorded in 2019 or
+#: later (:func:`cases.measures.exit_standard`).
 INDICATOR_COLUMNS: tuple[str, ...] = tuple(TWO_ASSURANCES_THREE_GUARANTEES)
 _DEPRIVATIONS = list(INDICATOR_COLUMNS[1:])
 
@@ -885,7 +887,7 @@ def _assistance(
 def _indicators(
     rng: np.random.Generator, income_poor: np.ndarray, p: Mapping[str, Any]
 ) -> dict[str, np.ndarray]:
-    """The six "two assurances, three guarantees" indicators (0/1, 1 = deprived).
+    """The six exit-standard indicator columns (0/1, 1 = deprived).
 
     ``income_below_line`` is income poverty at the case's line in the year the indicators
     are recorded (see the case's generator). Each of the five non-income indicators j is
@@ -894,7 +896,10 @@ def _indicators(
     So with ``pi`` the income-poor share, indicator j's uncensored headcount is
     ``pi p_j + (1 - pi) q_j`` and the union-rule multidimensional headcount (deprived in at
     least one indicator, the way the official exit check works) is
-    ``H = pi + (1 - pi)(1 - prod_j (1 - q_j))``.
+    ``H = pi + (1 - pi)(1 - prod_j (1 - q_j))``, the product running over the indicators that
+    the exit standard of the recording year checks: drinking water is drawn in every case, so
+    the tables have one format, but it enters the index only from 2019
+    (:func:`cases.measures.exit_standard`).
     """
     n = income_poor.shape[0]
     out = {"income_below_line": income_poor.astype(np.int64)}

@@ -35,9 +35,11 @@ import pandas as pd
 from cases import measures, registry, report, synth
 from cases.errors import DataValidationError, ParameterError
 from cases.policy_evaluation import Prose, data_format_markdown
+from cases.poverty_profile import SCHEME_LABELS, mpi_k_grid
 
 __all__ = [
     "DESIGNS",
+    "INDICATOR_YEAR",
     "Reference",
     "TargetingAnalysis",
     "TargetingDesign",
@@ -48,6 +50,7 @@ __all__ = [
     "errors_table",
     "implied_inclusion_error",
     "mistargeting_logit",
+    "mpi_sensitivity",
     "need_flags",
     "profile_table",
     "registration_figure",
@@ -172,6 +175,11 @@ DESIGNS: dict[str, TargetingDesign] = {
     ),
 }
 
+#: Year in which each case's deprivation indicators were recorded (h_county: the 2016
+#: identification year, see ``cases.synth``); it sets the exit standard of the MPI
+#: (:func:`cases.measures.exit_standard`: no drinking water before 2019).
+INDICATOR_YEAR: dict[str, int] = {"h_county": 2016}
+
 _VULN_COVARIATES = ("head_education_years", "labour_share", "chronic_illness", "has_migrant_worker")
 
 
@@ -193,22 +201,27 @@ def need_flags(
     data: synth.SimulatedData,
     case: str,
     *,
-    mpi_k: float = 0.2,
+    mpi_k: float = 1 / 3,
     vulnerability_line: float = 6000.0,
+    mpi_weights: str = "equal_dimensions",
 ) -> tuple[pd.DataFrame, Any]:
     """The ``households`` table with a 0/1 column per need measure of the case.
 
     Rules: h_county ``income_poor = income_below_line``; ``mpi_poor`` = poor by the
-    Alkire-Foster dual cutoff ``k = mpi_k`` on :data:`cases.measures.
-    TWO_ASSURANCES_THREE_GUARANTEES` (Alkire and Foster 2011). w_town ``vulnerable`` =
-    probability of consumption below ``vulnerability_line`` (yuan per person per year) of at
-    least 0.5, by the three-step FGLS of Chaudhuri, Jalan and Suryahadi (2002) on schooling of
-    the head, labour share, chronic illness and migrant work; the column ``vulnerability`` holds
-    the probability. Returns ``(households, extra)`` with ``extra`` the
+    Alkire-Foster dual cutoff ``k = mpi_k`` on the exit standard of the indicator year
+    (:data:`INDICATOR_YEAR`, :func:`cases.measures.exit_standard`: income, food and clothing
+    and the three guarantees; drinking water only from 2019) with the weight vector
+    ``mpi_weights`` of :func:`cases.measures.weight_schemes` (default equal across dimensions)
+    (Alkire and Foster 2011). The ``drinking_water_unsafe`` column is still required (a logit
+    covariate).
+    w_town ``vulnerable`` = probability of consumption below ``vulnerability_line`` (yuan per
+    person per year) of at least 0.5, by the three-step FGLS of Chaudhuri, Jalan and Suryahadi
+    (2002) on schooling of the head, labour share, chronic illness and migrant work; the column
+    ``vulnerability`` holds the probability. Returns ``(households, extra)`` with ``extra`` the
     :class:`~cases.measures.MPIResult` or :class:`~cases.measures.VulnerabilityResult`.
 
     Raises:
-        ParameterError: unknown case.
+        ParameterError: unknown case or ``mpi_weights``.
         DataValidationError: missing table or column.
         cases.measures.MeasureInputError: invalid values (as the measures).
     """
@@ -218,7 +231,12 @@ def need_flags(
         raise DataValidationError(source, ["table 'households' not found"])
     hh = data["households"].copy()
     if case == "h_county":
-        ind = list(measures.TWO_ASSURANCES_THREE_GUARANTEES)
+        base = measures.exit_standard(INDICATOR_YEAR[case])
+        schemes = measures.weight_schemes(base)
+        if mpi_weights not in schemes:
+            raise ParameterError(f"mpi_weights must be one of {list(schemes)}; got {mpi_weights!r}")
+        spec = base.reweighted(schemes[mpi_weights])
+        ind = list(spec)
         need = ["village_id", design.register, *ind, *design.covariates]
     else:
         need = ["village_id", design.register, "consumption_per_capita", *design.covariates]
@@ -226,7 +244,7 @@ def need_flags(
     if missing:
         raise DataValidationError(source, [f"households: column {c!r} not found" for c in missing])
     if case == "h_county":
-        res = measures.mpi(hh[ind], measures.TWO_ASSURANCES_THREE_GUARANTEES, mpi_k)
+        res = measures.mpi(hh[ind], spec, mpi_k)
         hh["income_poor"] = hh["income_below_line"].astype(int)
         hh["mpi_poor"] = res.is_poor.astype(int)
         return hh, res
@@ -236,6 +254,38 @@ def need_flags(
     hh["vulnerability"] = vres.probability.to_numpy()
     hh["vulnerable"] = (vres.probability.to_numpy() >= vres.threshold).astype(int)
     return hh, vres
+
+
+def mpi_sensitivity(
+    hh: pd.DataFrame, register: str, spec: measures.IndicatorSpec, ks: Sequence[float]
+) -> pd.DataFrame:
+    """Targeting errors of ``register`` against the MPI-poor for every weight vector of
+    :func:`cases.measures.weight_schemes` (``spec``) and cutoff in ``ks`` (the grid of the
+    poverty profile, :func:`cases.poverty_profile.mpi_k_grid`).
+
+    For each specification ``(w, k)``: MPI-poor ``P_i = 1[sum_j w_j g_ij >= k]``
+    (:func:`cases.measures.mpi`), its share (%), and the inclusion error
+    ``N(R and not P) / N(R)`` and exclusion error ``N(P and not R) / N(P)``
+    (:func:`cases.measures.targeting_errors`; NaN when nobody is MPI-poor). Point estimates.
+
+    Raises:
+        cases.measures.MeasureInputError: as the measures.
+    """
+    rows = []
+    for name, weights in measures.weight_schemes(spec).items():
+        for k in ks:
+            poor = measures.mpi(hh[list(spec)], weights, k).is_poor
+            err = measures.targeting_errors(hh[register], poor)
+            rows.append(
+                {
+                    "Weights": SCHEME_LABELS.get(name, name.replace("_", " ")),
+                    "k": float(k),
+                    "MPI-poor (%)": 100 * float(poor.mean()),
+                    "Inclusion error": err["inclusion_error"],
+                    "Exclusion error": err["exclusion_error"],
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------------------------
@@ -701,6 +751,7 @@ class TargetingAnalysis:
     markdown: dict[str, str]
     simulated: bool
     extra: Any = None
+    mpi_sensitivity: pd.DataFrame | None = None
 
     @property
     def need_caption(self) -> str:
@@ -740,16 +791,19 @@ def analyse(
     data: synth.SimulatedData,
     case: str,
     *,
-    mpi_k: float = 0.2,
+    mpi_k: float = 1 / 3,
     vulnerability_line: float = 6000.0,
     bootstrap_reps: int = 200,
+    mpi_weights: str = "equal_dimensions",
     seed: int = 20201123,
 ) -> TargetingAnalysis:
     """Run the whole targeting analysis of one case and build its page's prose.
 
     Steps: :func:`need_flags`; :func:`error_intervals` for every need measure; the errors
     table; :func:`errors_by_village` and the logits of :func:`mistargeting_logit` for the first
-    need measure; :func:`profile_table`; the claim-evidence table; Markdown whose numbers are
+    need measure; :func:`profile_table`; the claim-evidence table; for h_county,
+    :func:`mpi_sensitivity` over the weight vectors and the k grid of the poverty profile
+    (:func:`cases.poverty_profile.mpi_k_grid`); Markdown whose numbers are
     glue roles (``targeting_text_*`` in ``numbers``) or keys the notebook glues itself
     (``targeting_<need>_<inclusion|exclusion>_{error,se,ci_low,ci_high}``).
 
@@ -759,7 +813,9 @@ def analyse(
     design = _design(case)
     simulated = bool(data.meta.get("simulated", True))
     planted = data.meta.get("planted_effects") if simulated else None
-    hh, extra = need_flags(data, case, mpi_k=mpi_k, vulnerability_line=vulnerability_line)
+    hh, extra = need_flags(
+        data, case, mpi_k=mpi_k, vulnerability_line=vulnerability_line, mpi_weights=mpi_weights
+    )
     intervals, counts = {}, {}
     for ref in design.references:
         intervals[ref.label] = error_intervals(
@@ -817,7 +873,8 @@ def analyse(
     if case == "h_county":
         intro += (
             " MPI-poor means a deprivation score of at least "
-            f"{p.num('mpi_k', float(mpi_k), '.2f')} on the six indicators of the national exit "
+            f"{p.num('mpi_k', float(mpi_k), '.2f')} on the "
+            f"{p.num('mpi_n_indicators', len(extra.dim_weights))} indicators of the national exit "
             "standard (parameter `mpi_k`); the "
             f"MPI headcount is {p.num('mpi_h', float(extra.H), '.3f')}."
         )
@@ -927,6 +984,14 @@ def analyse(
             "deprivation score, for income-poor and other households: if registration followed "
             "visible deprivations rather than income, the lower line would rise with the score."
         )
+    sensitivity = None
+    if case == "h_county":
+        spec = measures.exit_standard(INDICATOR_YEAR[case])
+        sensitivity = mpi_sensitivity(hh, design.register, spec, mpi_k_grid(spec, mpi_k))
+        exc = sensitivity["Exclusion error"]
+        p.num("mpi_exclusion_min", float(exc.min()))
+        p.num("mpi_exclusion_max", float(exc.max()))
+        p.num("mpi_n_specs", len(sensitivity))
     tables = ("households",)
     md["data_format"] = data_format_markdown(case, tables)
     return TargetingAnalysis(
@@ -943,4 +1008,5 @@ def analyse(
         markdown=md,
         simulated=simulated,
         extra=extra,
+        mpi_sensitivity=sensitivity,
     )
