@@ -36,10 +36,12 @@ __all__ = [
     "CENSUS_TABLE",
     "CROSSWALK_TABLE",
     "INDICATORS",
+    "INDICATORS_BY_NAME",
     "POVERTY_TABLE",
     "GapEstimate",
     "Indicator",
     "aggregate",
+    "aggregate_groups",
     "analysis_frame",
     "compute_indicators",
     "group_counts",
@@ -48,6 +50,7 @@ __all__ = [
     "load_crosswalk",
     "load_poverty_counties",
     "long_differences",
+    "map_feature",
     "match_within_province",
     "matched_difference",
     "percentile_ranks",
@@ -187,6 +190,8 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
 )
 _BY_NAME = {i.name: i for i in INDICATORS}
+#: Indicators by name.
+INDICATORS_BY_NAME = _BY_NAME
 
 
 def _source(name: str) -> str:
@@ -672,3 +677,66 @@ def matched_difference(
         int(keep.sum()),
         int(groups.max()) + 1,
     )
+
+
+def aggregate_groups(
+    keys: pd.Series,
+    census: pd.DataFrame | None = None,
+    crosswalk: pd.DataFrame | None = None,
+    names: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Indicators of sets of crosswalk groups in 2010 and 2020, from summed counts.
+
+    ``keys`` maps ``group_id`` (its index) to a label (a prefecture, an exit cohort…); groups
+    without a label are left out. Counts are summed over the groups of each label in each
+    year before the ratios are formed (so a share is household- or person-weighted), giving
+    one row per label with ``n_groups``, ``pop_2010``, ``pop_2020`` and for each indicator
+    ``<name>_2010``, ``<name>_2020`` and ``<name>_change``.
+    """
+    census = load_census() if census is None else census
+    crosswalk = load_crosswalk() if crosswalk is None else crosswalk
+    chosen = _indicators(names)
+    counts = group_counts(census, crosswalk)
+    counts["key"] = counts["group_id"].map(keys)
+    counts = counts.dropna(subset=["key"])
+    numeric = counts.drop(columns=["group_id", "group_type", "key", "year"])
+    summed = numeric.groupby([counts["key"], counts["year"]]).sum(min_count=1)
+    values = _evaluate(summed, chosen)
+    values["pop_total"] = summed["pop_total"]
+    wide = values.unstack("year")  # noqa: PD010 (a MultiIndex of key and year)
+    out = pd.DataFrame(index=wide.index)
+    out["n_groups"] = keys.dropna().value_counts().reindex(out.index)
+    out["pop_2010"] = wide[("pop_total", 2010)]
+    out["pop_2020"] = wide[("pop_total", 2020)]
+    for ind in chosen:
+        out[f"{ind.name}_2010"] = wide[(ind.name, 2010)]
+        out[f"{ind.name}_2020"] = wide[(ind.name, 2020)]
+        out[f"{ind.name}_change"] = out[f"{ind.name}_2020"] - out[f"{ind.name}_2010"]
+    out.index.name = "key"
+    return out.reset_index()
+
+
+def map_feature(frame: pd.DataFrame, features: pd.DataFrame) -> pd.Series:
+    """The map feature (prefecture polygon) of each row of ``frame`` (an analysis frame).
+
+    ``features`` has ``prefecture_code`` and ``prefecture_zh`` per polygon. Rule, first match
+    wins: the row's ``prefecture_code``; the code of its first 2020 member (county-level units
+    drawn as their own polygon, e.g. the province-administered counties of Hubei and Hainan);
+    its prefecture name when that name is unique among the features; the province's first
+    prefecture code (``xx0100``, e.g. Chongqing's counties). Missing when none applies.
+    """
+    codes = set(features["prefecture_code"])
+    names = features.drop_duplicates("prefecture_zh", keep=False)
+    by_name = names.set_index("prefecture_zh")["prefecture_code"]
+
+    def _one(row: pd.Series) -> str | None:
+        first = str(row["codes_2020"]).split("+")[0]
+        candidates = [
+            row["prefecture_code"],
+            first,
+            by_name.get(row["prefecture_zh"]),
+            str(row["province_code"])[:2] + "0100",
+        ]
+        return next((c for c in candidates if c in codes), None)
+
+    return frame.apply(_one, axis=1)
