@@ -289,6 +289,7 @@ def _case_tables(
             school = group[f"mean_years_schooling_{year}_pct_national"]
             numbers[f"case_{case}_school_{year}_pct_min"] = float(school.min())
             numbers[f"case_{case}_school_{year}_pct_max"] = float(school.max())
+            facts[f"case_{case}_school_{year}_all_below_median"] = bool((school < 50).all())
         facts[f"case_{case}_n"] = len(members)
         facts[f"case_{case}_n_listed"] = int(members["on_national_list"].astype(bool).sum())
     return numbers, facts, tables
@@ -381,30 +382,11 @@ def _cohort_figure(pooled: pd.DataFrame) -> mpl.figure.Figure:
         ax.plot(
             [0, 1], y, marker="o", color=colour, lw=2.4 if other else 1.6, ls="--" if other else "-"
         )
-        text = "Not listed" if other else f"Exit {label}"
-        ax.annotate(
-            text,
-            (0, y[0]),
-            xytext=(-6, 0),
-            textcoords="offset points",
-            ha="right",
-            va="center",
-            fontsize=8,
-            color=colour,
-        )
-        ax.annotate(
-            text,
-            (1, y[1]),
-            xytext=(6, 0),
-            textcoords="offset points",
-            ha="left",
-            va="center",
-            fontsize=8,
-            color=colour,
-        )
+        ax.lines[-1].set_label("Not listed" if other else f"Exit {label}")
     ax.set_xticks([0, 1], ["2010", "2020"])
-    ax.set_xlim(-0.45, 1.45)
+    ax.set_xlim(-0.15, 1.15)
     ax.set_ylim(0, 100)
+    ax.legend(title="Exit cohort", fontsize=8, loc="lower right")
     ax.set_ylabel("Households with tap water in the dwelling (%)")
     report.label_figure(fig, simulated=False, source=SOURCE)
     return fig
@@ -431,6 +413,8 @@ def _map_figure(frame: pd.DataFrame) -> mpl.figure.Figure:
     for ax, (values, cmap, norm, label) in zip(axes, panels, strict=True):
         shown = [float(values.get(c, math.nan)) for c in codes]
         choropleth(ax, geometries, shown, cmap=cmap, norm=norm, outlined=outlined)
+        ax.set_xlim(73, 136)  # mainland China; the South China Sea islands are left out
+        ax.set_ylim(17, 54)
         mappable = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
         fig.colorbar(mappable, ax=ax, orientation="horizontal", shrink=0.7, pad=0.02, label=label)
     report.label_figure(fig, simulated=False, source=SOURCE)
@@ -438,6 +422,33 @@ def _map_figure(frame: pd.DataFrame) -> mpl.figure.Figure:
 
 
 # --------------------------------------------------------------------------- the page
+
+
+def _judgements(numbers: dict[str, Any]) -> dict[str, bool]:
+    """Facts that choose between sentences, each a stated rule on the numbers.
+
+    - ``tap_gap_closed``: the 2020 within-province tap-water gap's interval includes zero;
+    - ``school_gap_persisted``: the 2020 schooling gap (county-weighted) is at least 80 % of
+      the 2010 gap;
+    - ``adj_tap_below_half_raw``: the regression-adjusted tap-water gain is less than half of
+      the raw change of the gap;
+    - ``school_estimates_disagree``: matched and regression-adjusted schooling gains differ in
+      sign.
+    """
+    return {
+        "tap_gap_closed": bool(
+            numbers["gap_tap_2020_county_lo"] <= 0 <= numbers["gap_tap_2020_county_hi"]
+        ),
+        "school_gap_persisted": bool(
+            abs(numbers["gap_school_2020_county"]) >= 0.8 * abs(numbers["gap_school_2010_county"])
+        ),
+        "adj_tap_below_half_raw": bool(
+            numbers["adj_tap_change"] < 0.5 * numbers["gap_tap_change_county"]
+        ),
+        "school_estimates_disagree": bool(
+            np.sign(numbers["match_school_change"]) != np.sign(numbers["adj_school_change"])
+        ),
+    }
 
 
 def build() -> Page:
@@ -474,6 +485,7 @@ def build() -> Page:
     page.numbers.update(numbers)
     page.facts.update(facts)
     page.tables.update(case_tables)
+    page.facts.update(_judgements(page.numbers))
     page.figures["distribution"] = _distribution_figure(frame, counties)
     page.figures["cohorts"] = _cohort_figure(pooled)
     page.figures["map"] = _map_figure(frame)
