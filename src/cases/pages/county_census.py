@@ -392,7 +392,12 @@ def _cohort_figure(pooled: pd.DataFrame) -> mpl.figure.Figure:
     return fig
 
 
-def _map_figure(frame: pd.DataFrame) -> mpl.figure.Figure:
+def _map_data(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Any], pd.Series, pd.Series]:
+    """Prefecture polygons, and per polygon the share of units listed and the tap-water change.
+
+    The share is listed counties / 2020 county-level units of the areas drawn in the polygon;
+    the change is that of the ratio of the polygon's summed household counts, 2020 minus 2010.
+    """
     features = json.loads((paths.RAW / "prefectures.geojson").read_text(encoding="utf-8"))
     props = pd.DataFrame([f["properties"] for f in features["features"]])
     geometries = [f["geometry"] for f in features["features"]]
@@ -403,6 +408,11 @@ def _map_figure(frame: pd.DataFrame) -> mpl.figure.Figure:
     change = census.aggregate_groups(
         pd.Series(feature.to_numpy(), index=frame["group_id"]), names=["tap_water_share"]
     ).set_index("key")["tap_water_share_change"]
+    return props, geometries, share, change
+
+
+def _map_figure(frame: pd.DataFrame) -> mpl.figure.Figure:
+    props, geometries, share, change = _map_data(frame)
     codes = props["prefecture_code"]
     outlined = codes.isin(CASE_PREFECTURES).tolist()
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 4.2))
@@ -485,6 +495,10 @@ def build() -> Page:
     page.numbers.update(numbers)
     page.facts.update(facts)
     page.tables.update(case_tables)
+    _, _, share, change = _map_data(frame)
+    both = pd.concat([share, change], axis=1, keys=["share", "change"]).dropna()
+    page.numbers["map_n_prefectures"] = len(both)
+    page.numbers["map_corr"] = float(both["share"].corr(both["change"]))
     page.facts.update(_judgements(page.numbers))
     page.figures["distribution"] = _distribution_figure(frame, counties)
     page.figures["cohorts"] = _cohort_figure(pooled)
