@@ -530,10 +530,14 @@ def poverty_gap(
     ``w_i`` (e.g. resident population, so the gap compares residents rather than counties), and
     returns ``b``. With ``fixed_effects`` (a column of group labels) the comparison is within
     those groups, and only groups holding both treated and untreated units are kept (the others
-    carry no information about ``b``). Standard errors are cluster-robust by ``cluster`` with the
-    CR1 small-sample factor ``G/(G-1) * (N-1)/(N-K)`` (statsmodels ``cov_type="cluster"``, as
-    Stata's ``vce(cluster)``), and intervals and p-values use a t distribution with ``G - 1``
-    degrees of freedom, where ``G`` is the number of clusters. Rows with a missing outcome,
+    carry no information about ``b``). The fixed effects are absorbed by subtracting (weighted)
+    group means from ``y``, ``D`` and ``x`` (Frisch-Waugh-Lovell: the same ``b`` as with group
+    dummies). Standard errors are cluster-robust by ``cluster`` with the CR1 small-sample factor
+    ``G/(G-1) * (N-1)/(N-K)`` (statsmodels ``cov_type="cluster"``, as Stata's
+    ``vce(cluster)``); ``K`` counts ``D`` and the controls but not the absorbed effects, which
+    are nested in the clusters when provinces hold whole prefectures (the default of R's fixest,
+    ``fixef.K = "nested"``). Intervals and p-values use a t distribution with ``G - 1`` degrees
+    of freedom, where ``G`` is the number of clusters. Rows with a missing outcome,
     weight or control are dropped.
 
     Raises:
@@ -563,24 +567,33 @@ def poverty_gap(
     n_clusters = int(groups.max()) + 1
     if n_clusters < 2:
         raise ValueError("poverty_gap: fewer than two clusters")
-    parts = [
-        pd.Series(1.0, index=data.index, name="const"),
-        data[treated].astype(float),
-        data[list(controls)],
-    ]
-    if fixed_effects:
-        parts.append(pd.get_dummies(data[fixed_effects].astype(str), drop_first=True, dtype=float))
-    x = pd.concat(parts, axis=1).to_numpy(dtype=float)
     w = data[weights].to_numpy(dtype=float) if weights else None
+    columns = [treated, *controls]
+    design = data[columns].astype(float)
+    y = data[outcome].astype(float)
+    if fixed_effects:
+        # Absorb the fixed effects: subtract (weighted) group means (Frisch-Waugh-Lovell).
+        wts = pd.Series(w if w is not None else 1.0, index=data.index)
+        labels = data[fixed_effects].astype(str)
+
+        def _within(frame: pd.DataFrame) -> pd.DataFrame:
+            means = frame.mul(wts, axis=0).groupby(labels).transform("sum")
+            return frame - means.div(wts.groupby(labels).transform("sum"), axis=0)
+
+        design = _within(design)
+        y = _within(y.to_frame())[outcome]
+    else:
+        design.insert(0, "const", 1.0)
     params, bse, low, high, pvalues = _cluster_ols(
-        data[outcome].to_numpy(dtype=float), x, w, groups
+        y.to_numpy(dtype=float), design.to_numpy(dtype=float), w, groups
     )
+    at = columns.index(treated) + (0 if fixed_effects else 1)
     return GapEstimate(
-        float(params[1]),
-        float(bse[1]),
-        float(low[1]),
-        float(high[1]),
-        float(pvalues[1]),
+        float(params[at]),
+        float(bse[at]),
+        float(low[at]),
+        float(high[at]),
+        float(pvalues[at]),
         len(data),
         n_treated,
         n_clusters,
