@@ -302,12 +302,15 @@ def standing(case: str) -> Page:
     benchmarks): per county (``<key>``) the tap-water share in 2010 and 2020 and its national
     percentile (``tap_<year>_<key>``, ``tap_<year>_pct_<key>``), and the lowest and highest
     national percentile among the case's counties. Facts: ``case``, ``placed`` (False for
-    the anonymised towns), ``counties`` (short name and key of each county). Percentiles as in
+    the anonymised towns), ``target`` (the label of the case's rows in the chapter) and
+    ``counties`` (short name, key and the two tap-water shares of each county, the same values
+    as the numbers, for listing them in order). Percentiles as in
     :func:`cases.methods.census.percentile_ranks` (0-100).
     """
     counties = _case_counties()
     members = counties[counties["case"] == case]
-    page = Page(facts={"case": case, "placed": not members.empty, "counties": []})
+    target = "census-case-" + case.replace("_", "-")
+    page = Page(facts={"case": case, "placed": not members.empty, "counties": [], "target": target})
     if members.empty:
         return page
     frame = _frame()
@@ -319,7 +322,14 @@ def standing(case: str) -> Page:
         for year in census.YEARS:
             page.numbers[f"tap_{year}_{key}"] = float(g[f"tap_water_share_{year}"])
             page.numbers[f"tap_{year}_pct_{key}"] = float(g[f"tap_water_share_{year}_pct_national"])
-        page.facts["counties"].append({"short": county["short"], "key": key})
+        page.facts["counties"].append(
+            {
+                "short": county["short"],
+                "key": key,
+                "tap_2010": page.numbers[f"tap_2010_{key}"],
+                "tap_2020": page.numbers[f"tap_2020_{key}"],
+            }
+        )
     group = ranked.loc[members["group_id"]]
     for year in census.YEARS:
         pct = group[f"tap_water_share_{year}_pct_national"]

@@ -22,27 +22,39 @@ from matplotlib.path import Path
 __all__ = ["choropleth", "feature_path"]
 
 
-def _rings(geometry: Mapping[str, Any]) -> list[list[list[float]]]:
+def _rings(geometry: Mapping[str, Any]) -> list[tuple[list[list[float]], bool]]:
+    """Every ring of a geometry with a flag: True for an outer boundary, False for a hole."""
     kind = geometry["type"]
     if kind == "Polygon":
-        return list(geometry["coordinates"])
-    if kind == "MultiPolygon":
-        return [ring for polygon in geometry["coordinates"] for ring in polygon]
-    raise ValueError(f"feature_path: unsupported geometry type {kind!r}")
+        polygons = [geometry["coordinates"]]
+    elif kind == "MultiPolygon":
+        polygons = geometry["coordinates"]
+    else:
+        raise ValueError(f"feature_path: unsupported geometry type {kind!r}")
+    return [(ring, i == 0) for polygon in polygons for i, ring in enumerate(polygon)]
+
+
+def _signed_area(points: np.ndarray) -> float:
+    """Shoelace formula: positive for a counter-clockwise ring."""
+    x, y = points[:, 0], points[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
 
 
 def feature_path(geometry: Mapping[str, Any]) -> Path:
     """One compound path for a GeoJSON ``Polygon`` or ``MultiPolygon`` geometry.
 
-    Every ring (outer boundary or hole) becomes a closed sub-path; holes are left empty by the
-    even-odd fill rule of the patch. Raises :class:`ValueError` for other geometry types.
+    Every ring becomes a closed sub-path, outer boundaries turned counter-clockwise and holes
+    clockwise (whatever their order in the file), so that matplotlib's non-zero winding rule
+    leaves the holes empty. Raises :class:`ValueError` for other geometry types.
     """
     vertices: list[np.ndarray] = []
     codes: list[np.ndarray] = []
-    for ring in _rings(geometry):
+    for ring, outer in _rings(geometry):
         points = np.asarray(ring, dtype=float)
         if len(points) < 3:
             continue
+        if (_signed_area(points) > 0) != outer:
+            points = points[::-1]
         ring_codes = np.full(len(points), Path.LINETO, dtype=np.uint8)
         ring_codes[0] = Path.MOVETO
         ring_codes[-1] = Path.CLOSEPOLY
