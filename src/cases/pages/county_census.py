@@ -290,8 +290,8 @@ def _case_tables(
             numbers[f"case_{case}_school_{year}_pct_min"] = float(school.min())
             numbers[f"case_{case}_school_{year}_pct_max"] = float(school.max())
             facts[f"case_{case}_school_{year}_all_below_median"] = bool((school < 50).all())
-        facts[f"case_{case}_n"] = len(members)
-        facts[f"case_{case}_n_listed"] = int(members["on_national_list"].astype(bool).sum())
+        numbers[f"case_{case}_n"] = len(members)
+        numbers[f"case_{case}_n_listed"] = int(members["on_national_list"].astype(bool).sum())
     return numbers, facts, tables
 
 
