@@ -485,6 +485,9 @@ def build() -> Page:
     page.numbers["n_groups"] = len(frame)
     page.numbers["n_listed_groups"] = int(frame["on_list"].sum())
     page.numbers["n_listed_counties"] = int(frame["n_poverty_counties"].sum())
+    poverty = census.load_poverty_counties()
+    page.numbers["n_exit_verified"] = int(poverty["verified"].astype(bool).sum())
+    page.numbers["n_poverty_list"] = len(poverty)
     page.numbers["n_mixed_groups"] = int((frame["group_type"] != "one_to_one").sum())
     page.numbers["pop_2020_mn"] = float(frame["pop_2020"].sum() / 1e6)
     for part in (_levels(frame),):
