@@ -341,41 +341,50 @@ def standing(case: str) -> Page:
 # --------------------------------------------------------------------------- figures
 
 
+#: Panels of the distribution figure: indicator, display scale, bin edges, axis label.
+_DISTRIBUTION_PANELS = (
+    ("tap_water_share", 100.0, np.linspace(0, 100, 26), "Households with tap water (%)"),
+    ("mean_years_schooling", 1.0, np.linspace(3, 14, 23), "Mean years of schooling"),
+)
+
+
 def _distribution_figure(frame: pd.DataFrame, counties: pd.DataFrame) -> mpl.figure.Figure:
-    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.6), sharey=True)
-    bins = np.linspace(0, 1, 26)
+    """Histograms (density) of listed and other areas, 2010 and 2020, case counties as ticks."""
+    fig, axes = plt.subplots(2, 2, figsize=(8.0, 6.4), sharey="row", sharex="row")
     by_group = frame.set_index("group_id")
-    for ax, year in zip(axes, census.YEARS, strict=True):
-        column = f"tap_water_share_{year}"
-        for listed, colour, label in (
-            (False, report.PALETTE[0], "Other counties"),
-            (True, report.PALETTE[1], "Poverty counties"),
-        ):
-            values = frame.loc[frame["on_list"] == listed, column].dropna() * 100
-            ax.hist(
-                values,
-                bins=bins * 100,
-                density=True,
-                histtype="step",
-                lw=1.8,
-                color=colour,
-                label=label,
-            )
-        for case, members in counties.groupby("case", sort=False):
-            values = by_group.loc[members["group_id"], column] * 100
-            ax.plot(
-                values,
-                np.full(len(values), -0.002 - 0.002 * list(_CASE_COLOURS).index(case)),
-                "|",
-                ms=10,
-                mew=2,
-                color=_CASE_COLOURS[case],
-                label=_CASE_LABELS[case],
-            )
-        ax.set_title(str(year), loc="left")
-        ax.set_xlabel("Households with tap water in the dwelling (%)")
-    axes[0].set_ylabel("Density (counties)")
-    axes[1].legend(fontsize=8, loc="upper left")
+    for row, (ind, scale, bins, xlabel) in zip(axes, _DISTRIBUTION_PANELS, strict=True):
+        for ax, year in zip(row, census.YEARS, strict=True):
+            column = f"{ind}_{year}"
+            for listed, colour, label in (
+                (False, report.PALETTE[0], "Other counties"),
+                (True, report.PALETTE[1], "Poverty counties"),
+            ):
+                values = frame.loc[frame["on_list"] == listed, column].dropna() * scale
+                ax.hist(
+                    values,
+                    bins=bins,
+                    density=True,
+                    histtype="step",
+                    lw=1.8,
+                    color=colour,
+                    label=label,
+                )
+            for i, (case, members) in enumerate(counties.groupby("case", sort=False)):
+                values = by_group.loc[members["group_id"], column] * scale
+                ax.plot(
+                    values,
+                    np.full(len(values), 0.90 - 0.07 * i),
+                    "|",
+                    ms=9,
+                    mew=2,
+                    color=_CASE_COLOURS[case],
+                    label=_CASE_LABELS[case],
+                    transform=ax.get_xaxis_transform(),
+                )
+            ax.set_title(str(year), loc="left")
+            ax.set_xlabel(xlabel)
+        row[0].set_ylabel("Density (areas)")
+    axes[0][0].legend(fontsize=7, loc="center left")
     report.label_figure(fig, simulated=False, source=SOURCE)
     return fig
 
