@@ -79,6 +79,16 @@ def test_tap_water_gap_shrank_and_shares_are_shares(page):
     assert 20 <= n["n_within_provinces"] <= 25
 
 
+def test_matching_narrows_the_2010_difference(page):
+    # Matching on 2010 levels within province should leave a smaller 2010 tap-water difference
+    # than the plain within-province gap, and the regression adjustment a smaller gain than the
+    # raw change of the gap (part of the catch-up is where the areas started).
+    n = page.numbers
+    assert abs(n["match_tap_2010"]) < abs(n["gap_tap_2010_county"])
+    assert n["adj_tap_change"] < n["gap_tap_change_county"]
+    assert n["match_n"] <= n["n_within_listed"]
+
+
 def test_cohorts_started_lower_the_later_they_left(page):
     n = page.numbers
     assert n["cohort_tap_2020_2010"] < n["cohort_tap_2016_2010"] < n["cohort_tap_other_2010"]
