@@ -93,6 +93,10 @@ def test_cohorts_started_lower_the_later_they_left(page):
     n = page.numbers
     assert n["cohort_tap_2020_2010"] < n["cohort_tap_2016_2010"] < n["cohort_tap_other_2010"]
     assert page.facts["cohort_last_started_lower"]
+    # The range printed for 2020 covers every cohort.
+    for year in (2016, 2017, 2018, 2019, 2020):
+        value = n[f"cohort_tap_{year}_2020"]
+        assert n["cohort_tap_2020_min"] <= value <= n["cohort_tap_2020_max"]
 
 
 def test_one_within_province_gap_by_hand(page):

@@ -13,6 +13,7 @@ in percentage points); schooling is in years.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Sequence
@@ -239,8 +240,11 @@ def _cohorts(frame: pd.DataFrame) -> tuple[dict[str, Any], dict[str, Any], pd.Da
     start = [pooled.loc[str(c), "tap_water_share_2010"] for c in COHORTS]
     end = [pooled.loc[str(c), "tap_water_share_2020"] for c in COHORTS]
     numbers["cohort_tap_2020_spread"] = float(max(end) - min(end))
+    numbers["cohort_tap_2020_min"] = float(min(end))
+    numbers["cohort_tap_2020_max"] = float(max(end))
     facts = {
         "cohort_last_started_lower": bool(start[-1] < start[0]),
+        "cohort_monotone": bool(all(a > b for a, b in itertools.pairwise(start))),
         "cohort_all_below_other_2020": bool(max(end) < pooled.loc["other", "tap_water_share_2020"]),
         "cohort_first": first,
         "cohort_last": last,
