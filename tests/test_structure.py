@@ -14,6 +14,9 @@ from cases import paths, pipeline, registry
 
 TEMPLATES = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
 GLUE_CALL = re.compile(r"""report\.glue(?:_figure)?\(\s*f?["']([a-z0-9_{}]+)["']""")
+# cases.present.page.show(page, "<template>", prefix="<p>") glues every number and passage of a
+# page as <p>_<name>; which names exist is checked by each page's own tests.
+SHOW_CALL = re.compile(r"""show\([^()]*?prefix=["']([a-z0-9_]+)["']""")
 GLUE_USE = re.compile(
     r"""\{glue:(?:text|md|figure)?\}`([a-z0-9_]+)(?::[^`]*)?`|glue:figure\}\s+([a-z0-9_]+)"""
 )
@@ -75,6 +78,7 @@ def test_every_glue_key_used_in_prose_is_produced(template):
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     produced = set(GLUE_CALL.findall(code))
+    produced |= {f"{prefix}_{{name}}" for prefix in SHOW_CALL.findall(code)}
     produced_patterns = [
         re.compile("^" + re.sub(r"\{[^}]+\}", r"[a-z0-9_]+", k) + "$") for k in produced
     ]

@@ -36,9 +36,13 @@ __all__ = [
     "CENSUS_TABLE",
     "CROSSWALK_TABLE",
     "INDICATORS",
+    "INDICATORS_BY_NAME",
     "POVERTY_TABLE",
+    "GapEstimate",
     "Indicator",
     "aggregate",
+    "aggregate_groups",
+    "analysis_frame",
     "compute_indicators",
     "group_counts",
     "group_poverty_status",
@@ -46,6 +50,11 @@ __all__ = [
     "load_crosswalk",
     "load_poverty_counties",
     "long_differences",
+    "map_feature",
+    "match_within_province",
+    "matched_difference",
+    "percentile_ranks",
+    "poverty_gap",
 ]
 
 CENSUS_TABLE = "county_census"
@@ -181,6 +190,8 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
 )
 _BY_NAME = {i.name: i for i in INDICATORS}
+#: Indicators by name.
+INDICATORS_BY_NAME = _BY_NAME
 
 
 def _source(name: str) -> str:
@@ -405,3 +416,340 @@ def long_differences(
         out[f"{ind.name}_2020"] = wide[(ind.name, 2020)]
         out[f"{ind.name}_change"] = out[f"{ind.name}_2020"] - out[f"{ind.name}_2010"]
     return out.reset_index()
+
+
+# ------------------------------------------------------------------ comparisons
+
+
+def analysis_frame(
+    census: pd.DataFrame | None = None,
+    crosswalk: pd.DataFrame | None = None,
+    poverty: pd.DataFrame | None = None,
+    names: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """One row per crosswalk group present in both censuses, ready for comparisons.
+
+    The columns of :func:`long_differences`, plus the group's 2020 ``province_code``,
+    ``prefecture_code`` and ``prefecture_zh`` (those of its most populous 2020 member), its
+    members' 2020 codes (``codes_2020``, joined by "+"), and from
+    :func:`group_poverty_status` ``n_poverty_counties``, ``on_list`` (bool) and ``exit_year``
+    (the latest exit year of its listed counties; missing if none).
+    """
+    census = load_census() if census is None else census
+    crosswalk = load_crosswalk() if crosswalk is None else crosswalk
+    poverty = load_poverty_counties() if poverty is None else poverty
+    frame = long_differences(census, crosswalk, names)
+    keys = ["year", "unit_id"]
+    members = census.loc[census["year"] == 2020].merge(
+        crosswalk[[*keys, "group_id"]], on=keys, how="inner", validate="1:1"
+    )
+    members = members.sort_values(["group_id", "pop_total"], ascending=[True, False])
+    first = members.drop_duplicates("group_id").set_index("group_id")
+    for column in ("province_code", "prefecture_code", "prefecture_zh"):
+        frame[column] = frame["group_id"].map(first[column])
+    codes = members.dropna(subset=["code"]).groupby("group_id")["code"].agg("+".join)
+    frame["codes_2020"] = frame["group_id"].map(codes)
+    status = group_poverty_status(crosswalk, poverty).set_index("group_id")
+    frame["n_poverty_counties"] = frame["group_id"].map(status["n_poverty_counties"]).astype(int)
+    frame["on_list"] = frame["n_poverty_counties"] > 0
+    frame["exit_year"] = frame["group_id"].map(status["exit_year"]).astype("Int64")
+    return frame
+
+
+@dataclass(frozen=True)
+class GapEstimate:
+    """A difference with its cluster-robust 95 % interval.
+
+    Attributes:
+        estimate: the coefficient (in the outcome's unit; a share difference for shares).
+        std_error: CR1 cluster-robust standard error.
+        conf_low, conf_high: 95 % interval, ``estimate -/+ t(G-1, 0.975) * std_error``.
+        p_value: two-sided, from the same t distribution with ``G - 1`` degrees of freedom.
+        n_units: observations used; n_treated: of which treated; n_clusters: clusters G.
+    """
+
+    estimate: float
+    std_error: float
+    conf_low: float
+    conf_high: float
+    p_value: float
+    n_units: int
+    n_treated: int
+    n_clusters: int
+
+    @property
+    def excludes_zero(self) -> bool:
+        """True when the 95 % interval lies entirely above or below zero."""
+        return bool(self.conf_low > 0 or self.conf_high < 0)
+
+    def as_dict(self) -> dict[str, float | int | bool]:
+        """The fields (and ``excludes_zero``) as plain Python values."""
+        return {
+            "estimate": float(self.estimate),
+            "std_error": float(self.std_error),
+            "conf_low": float(self.conf_low),
+            "conf_high": float(self.conf_high),
+            "p_value": float(self.p_value),
+            "n_units": int(self.n_units),
+            "n_treated": int(self.n_treated),
+            "n_clusters": int(self.n_clusters),
+            "excludes_zero": self.excludes_zero,
+        }
+
+
+def _cluster_ols(
+    y: np.ndarray, x: np.ndarray, weights: np.ndarray | None, groups: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    import statsmodels.api as sm
+
+    model = sm.WLS(y, x, weights=weights) if weights is not None else sm.OLS(y, x)
+    fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    ci = np.asarray(fit.conf_int(0.05))
+    return (
+        np.asarray(fit.params),
+        np.asarray(fit.bse),
+        ci[:, 0],
+        ci[:, 1],
+        np.asarray(fit.pvalues),
+    )
+
+
+def poverty_gap(
+    frame: pd.DataFrame,
+    outcome: str,
+    *,
+    treated: str = "on_list",
+    weights: str | None = None,
+    fixed_effects: str | None = "province_code",
+    cluster: str = "prefecture_code",
+    controls: Sequence[str] = (),
+) -> GapEstimate:
+    """The gap in ``outcome`` between treated units (e.g. poverty counties) and the others.
+
+    Fits ``y_i = a + b D_i + c' x_i + province_i + e_i`` by OLS, or by WLS with weights
+    ``w_i`` (e.g. resident population, so the gap compares residents rather than counties), and
+    returns ``b``. With ``fixed_effects`` (a column of group labels) the comparison is within
+    those groups, and only groups holding both treated and untreated units are kept (the others
+    carry no information about ``b``). The fixed effects are absorbed by subtracting (weighted)
+    group means from ``y``, ``D`` and ``x`` (Frisch-Waugh-Lovell: the same ``b`` as with group
+    dummies). Standard errors are cluster-robust by ``cluster`` with the CR1 small-sample factor
+    ``G/(G-1) * (N-1)/(N-K)`` (statsmodels ``cov_type="cluster"``, as Stata's
+    ``vce(cluster)``); ``K`` counts ``D`` and the controls but not the absorbed effects, which
+    are nested in the clusters when provinces hold whole prefectures (the default of R's fixest,
+    ``fixef.K = "nested"``). Intervals and p-values use a t distribution with ``G - 1`` degrees
+    of freedom, where ``G`` is the number of clusters. Rows with a missing outcome,
+    weight or control are dropped.
+
+    Raises:
+        ValueError: a named column is missing, no treated or no untreated unit is left, or
+            fewer than two clusters remain.
+    """
+    needed = [outcome, treated, cluster, *controls]
+    needed += [weights] if weights else []
+    needed += [fixed_effects] if fixed_effects else []
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise ValueError(f"poverty_gap: column(s) {missing} not in the frame")
+    data = frame[needed].copy()
+    data[treated] = data[treated].astype(bool)
+    numeric = [outcome, *controls, *([weights] if weights else [])]
+    data[numeric] = data[numeric].astype("float64")
+    data = data.dropna()
+    if weights:
+        data = data[data[weights] > 0]
+    if fixed_effects:
+        mixed = data.groupby(fixed_effects)[treated].transform(lambda d: 0 < d.mean() < 1)
+        data = data[mixed.astype(bool)]
+    n_treated = int(data[treated].sum())
+    if n_treated == 0 or n_treated == len(data):
+        raise ValueError(f"poverty_gap: no contrast in {treated!r} for {outcome!r}")
+    groups = pd.factorize(data[cluster].astype(str))[0]
+    n_clusters = int(groups.max()) + 1
+    if n_clusters < 2:
+        raise ValueError("poverty_gap: fewer than two clusters")
+    w = data[weights].to_numpy(dtype=float) if weights else None
+    columns = [treated, *controls]
+    design = data[columns].astype(float)
+    y = data[outcome].astype(float)
+    if fixed_effects:
+        # Absorb the fixed effects: subtract (weighted) group means (Frisch-Waugh-Lovell).
+        wts = pd.Series(w if w is not None else 1.0, index=data.index)
+        labels = data[fixed_effects].astype(str)
+
+        def _within(frame: pd.DataFrame) -> pd.DataFrame:
+            means = frame.mul(wts, axis=0).groupby(labels).transform("sum")
+            return frame - means.div(wts.groupby(labels).transform("sum"), axis=0)
+
+        design = _within(design)
+        y = _within(y.to_frame())[outcome]
+    else:
+        design.insert(0, "const", 1.0)
+    params, bse, low, high, pvalues = _cluster_ols(
+        y.to_numpy(dtype=float), design.to_numpy(dtype=float), w, groups
+    )
+    at = columns.index(treated) + (0 if fixed_effects else 1)
+    return GapEstimate(
+        float(params[at]),
+        float(bse[at]),
+        float(low[at]),
+        float(high[at]),
+        float(pvalues[at]),
+        len(data),
+        n_treated,
+        n_clusters,
+    )
+
+
+def percentile_ranks(values: pd.Series, by: pd.Series | None = None) -> pd.Series:
+    """Mid-rank percentile of each value within its group (or among all values).
+
+    ``P_i = 100 * (#{j: v_j < v_i} + 0.5 * #{j: v_j = v_i}) / n`` over the ``n`` non-missing
+    values of the group (ties share a percentile; i itself counts as one of the ties), so
+    ``0 < P_i < 100``. Missing values get a missing percentile.
+    """
+    values = values.astype("float64")
+
+    def _one(v: pd.Series) -> pd.Series:
+        n = v.notna().sum()
+        return 100.0 * (v.rank(method="average") - 0.5) / n
+
+    if by is None:
+        return _one(values)
+    return values.groupby(by, dropna=False, group_keys=False).apply(_one).reindex(values.index)
+
+
+def match_within_province(
+    frame: pd.DataFrame,
+    covariates: Sequence[str],
+    *,
+    treated: str = "on_list",
+    by: str = "province_code",
+) -> pd.DataFrame:
+    """Nearest-neighbour match (one control, with replacement) for each treated unit.
+
+    Controls are untreated units of the same ``by`` group (province). The distance is Euclidean
+    on covariates standardised by their standard deviation over all rows with complete values:
+    ``d(i, j) = sqrt(sum_k ((x_ik - x_jk) / s_k)^2)``. Treated units in a group with no control,
+    or with a missing covariate, are not matched. Returns one row per matched treated unit with
+    ``treated_index``, ``control_index`` (index labels of ``frame``) and ``distance``.
+    """
+    data = frame[[treated, by, *covariates]].dropna()
+    x = data[list(covariates)].astype("float64")
+    z = (x - x.mean()) / x.std(ddof=1)
+    rows = []
+    for _, part in data.groupby(by):
+        flag = part[treated].astype(bool)
+        if not flag.any() or flag.all():
+            continue
+        zt = z.loc[part.index[flag]].to_numpy()
+        zc = z.loc[part.index[~flag]].to_numpy()
+        dist = np.sqrt(((zt[:, None, :] - zc[None, :, :]) ** 2).sum(axis=2))
+        best = dist.argmin(axis=1)
+        controls = part.index[~flag][best]
+        for t, c, d in zip(part.index[flag], controls, dist.min(axis=1), strict=True):
+            rows.append((t, c, float(d)))
+    return pd.DataFrame(rows, columns=["treated_index", "control_index", "distance"])
+
+
+def matched_difference(
+    frame: pd.DataFrame,
+    pairs: pd.DataFrame,
+    outcome: str,
+    *,
+    cluster: str = "prefecture_code",
+) -> GapEstimate:
+    """Mean difference in ``outcome`` between matched treated units and their controls.
+
+    ``tau = (1/n) sum_i (y_i - y_m(i))`` over the pairs of :func:`match_within_province`. Its
+    interval treats the matches as fixed: CR1 cluster-robust on the treated unit's ``cluster``
+    (the pair differences regressed on a constant), with ``G - 1`` degrees of freedom. It
+    ignores the uncertainty of choosing the matches and the reuse of controls, so it is
+    narrower than an Abadie-Imbens interval would be.
+
+    Raises:
+        ValueError: no pair has both outcomes.
+    """
+    y_t = frame.loc[pairs["treated_index"], outcome].to_numpy(dtype=float)
+    y_c = frame.loc[pairs["control_index"], outcome].to_numpy(dtype=float)
+    diff = y_t - y_c
+    keep = ~np.isnan(diff)
+    if not keep.any():
+        raise ValueError(f"matched_difference: no complete pair for {outcome!r}")
+    clusters = frame.loc[pairs["treated_index"], cluster].astype(str).to_numpy()[keep]
+    groups = pd.factorize(clusters)[0]
+    params, bse, low, high, pvalues = _cluster_ols(
+        diff[keep], np.ones((int(keep.sum()), 1)), None, groups
+    )
+    return GapEstimate(
+        float(params[0]),
+        float(bse[0]),
+        float(low[0]),
+        float(high[0]),
+        float(pvalues[0]),
+        int(keep.sum()),
+        int(keep.sum()),
+        int(groups.max()) + 1,
+    )
+
+
+def aggregate_groups(
+    keys: pd.Series,
+    census: pd.DataFrame | None = None,
+    crosswalk: pd.DataFrame | None = None,
+    names: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Indicators of sets of crosswalk groups in 2010 and 2020, from summed counts.
+
+    ``keys`` maps ``group_id`` (its index) to a label (a prefecture, an exit cohort…); groups
+    without a label are left out. Counts are summed over the groups of each label in each
+    year before the ratios are formed (so a share is household- or person-weighted), giving
+    one row per label with ``n_groups``, ``pop_2010``, ``pop_2020`` and for each indicator
+    ``<name>_2010``, ``<name>_2020`` and ``<name>_change``.
+    """
+    census = load_census() if census is None else census
+    crosswalk = load_crosswalk() if crosswalk is None else crosswalk
+    chosen = _indicators(names)
+    counts = group_counts(census, crosswalk)
+    counts["key"] = counts["group_id"].map(keys)
+    counts = counts.dropna(subset=["key"])
+    numeric = counts.drop(columns=["group_id", "group_type", "key", "year"])
+    summed = numeric.groupby([counts["key"], counts["year"]]).sum(min_count=1)
+    values = _evaluate(summed, chosen)
+    values["pop_total"] = summed["pop_total"]
+    wide = values.unstack("year")  # noqa: PD010 (a MultiIndex of key and year)
+    out = pd.DataFrame(index=wide.index)
+    out["n_groups"] = keys.dropna().value_counts().reindex(out.index)
+    out["pop_2010"] = wide[("pop_total", 2010)]
+    out["pop_2020"] = wide[("pop_total", 2020)]
+    for ind in chosen:
+        out[f"{ind.name}_2010"] = wide[(ind.name, 2010)]
+        out[f"{ind.name}_2020"] = wide[(ind.name, 2020)]
+        out[f"{ind.name}_change"] = out[f"{ind.name}_2020"] - out[f"{ind.name}_2010"]
+    out.index.name = "key"
+    return out.reset_index()
+
+
+def map_feature(frame: pd.DataFrame, features: pd.DataFrame) -> pd.Series:
+    """The map feature (prefecture polygon) of each row of ``frame`` (an analysis frame).
+
+    ``features`` has ``prefecture_code`` and ``prefecture_zh`` per polygon. Rule, first match
+    wins: the row's ``prefecture_code``; the code of its first 2020 member (county-level units
+    drawn as their own polygon, e.g. the province-administered counties of Hubei and Hainan);
+    its prefecture name when that name is unique among the features; the province's first
+    prefecture code (``xx0100``, e.g. Chongqing's counties). Missing when none applies.
+    """
+    codes = set(features["prefecture_code"])
+    names = features.drop_duplicates("prefecture_zh", keep=False)
+    by_name = names.set_index("prefecture_zh")["prefecture_code"]
+
+    def _one(row: pd.Series) -> str | None:
+        first = str(row["codes_2020"]).split("+")[0]
+        candidates = [
+            row["prefecture_code"],
+            first,
+            by_name.get(row["prefecture_zh"]),
+            str(row["province_code"])[:2] + "0100",
+        ]
+        return next((c for c in candidates if c in codes), None)
+
+    return frame.apply(_one, axis=1)
