@@ -9,6 +9,13 @@ Modules, one concern each:
 - :mod:`cases.survey` — Likert instruments and reliability.
 - :mod:`cases.qual` — qualitative coding.
 - :mod:`cases.panel` — panel data and policy evaluation.
+- :mod:`cases.design` — research designs declared and diagnosed by simulation (contract; the
+  code is in :mod:`cases.methods.design`).
+- :mod:`cases.methods` — statistical methods: census indicators, design diagnosis,
+  sensitivity of event studies (HonestDiD), multiple-testing adjustments.
+- :mod:`cases.present` — the text renderer, the shared page result type, maps.
+- :mod:`cases.pages` — one page builder per analysis in the new shape (facts in Python,
+  words in ``text/``).
 - :mod:`cases.io` — reading and validating field data.
 - :mod:`cases.synth` — seeded simulated field data.
 - :mod:`cases.report` — figures, tables, labels and glue helpers.

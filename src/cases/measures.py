@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from cases.errors import CasesError
+from cases.public_data import indicator_definitions
 
 __all__ = [
     "TWO_ASSURANCES_THREE_GUARANTEES",
@@ -636,63 +637,27 @@ WATER_CHECK_FIRST_YEAR = 2019
 
 # The indicators of the exit standard, one per dimension; the weight field is filled in by
 # exit_standard() (equal across the dimensions that apply in the year, equal within each).
+_EXIT_TEXTS = indicator_definitions("exit_standard")
 _EXIT_INDICATORS: tuple[Indicator, ...] = (
+    Indicator("income_below_line", "income", 0.0, _EXIT_TEXTS["income_below_line"]),
     Indicator(
-        "income_below_line",
-        "income",
-        0.0,
-        "Income above the line (一达标), a criterion of its own: household per-capita net "
-        "income is below the national rural poverty line (2,300 yuan a year at 2010 prices; "
-        "about 4,000 yuan in 2020 prices). 1 = deprived.",
-    ),
-    Indicator(
-        "food_clothing_insecure",
-        "food_clothing",
-        0.0,
-        "Food and clothing not assured (两不愁: 不愁吃、不愁穿): the household lacks enough staple "
-        "food with some protein year round, or seasonal clothing and bedding. 1 = deprived.",
+        "food_clothing_insecure", "food_clothing", 0.0, _EXIT_TEXTS["food_clothing_insecure"]
     ),
     Indicator(
         "education_not_guaranteed",
         "compulsory_education",
         0.0,
-        "A child of compulsory-schooling age (6-15) in the household is out of school "
-        "(dropped out or never enrolled) other than for a certified disability. "
-        "1 = deprived.",
+        _EXIT_TEXTS["education_not_guaranteed"],
     ),
     Indicator(
-        "medical_not_guaranteed",
-        "basic_medical_care",
-        0.0,
-        "A household member is not enrolled in basic medical insurance (urban-rural "
-        "resident scheme / former NCMS), or the village has no clinic with a qualified "
-        "doctor. 1 = deprived.",
+        "medical_not_guaranteed", "basic_medical_care", 0.0, _EXIT_TEXTS["medical_not_guaranteed"]
     ),
-    Indicator(
-        "housing_unsafe",
-        "housing_safety",
-        0.0,
-        "The dwelling is appraised as dangerous (grade C or D in the rural housing safety "
-        "appraisal) and not yet renovated or replaced. 1 = deprived.",
-    ),
-    Indicator(
-        "drinking_water_unsafe",
-        "drinking_water",
-        0.0,
-        "Drinking water fails the safe-water check on quantity, quality, convenience of "
-        "collection or reliability of supply; part of the checks from 2019 only "
-        "(WATER_CHECK_FIRST_YEAR). 1 = deprived.",
-    ),
+    Indicator("housing_unsafe", "housing_safety", 0.0, _EXIT_TEXTS["housing_unsafe"]),
+    Indicator("drinking_water_unsafe", "drinking_water", 0.0, _EXIT_TEXTS["drinking_water_unsafe"]),
 )
 
-_EXIT_SOURCE = (
-    "China's poverty-exit standard 一达标、两不愁、三保障 (income above the line; food and "
-    "clothing assured; compulsory education, basic medical care and safe housing guaranteed): "
-    "Outline for Development-oriented Poverty Reduction for China's Rural Areas (2011-2020), "
-    "State Council 2011; safe drinking water added to the checks in the 2019 guidance of the "
-    "State Council Leading Group Office of Poverty Alleviation and Development. Indicator "
-    "coding and weights are this project's operationalisation."
-)
+#: Where the standard comes from and what is this project's own (data/indicators.yaml).
+_EXIT_SOURCE = indicator_definitions("sources")["exit_standard"]
 
 
 def nested_weights(

@@ -275,7 +275,8 @@ def input_files(job: Job) -> list[Path]:
     """Every file that decides a job's output, in a fixed order.
 
     The template, its text template (``text/<analysis>.md``, if any), every ``src/cases``
-    module, the codebook (``data/qual/codebook.yaml``), the registry file of the job's
+    module, the codebook (``data/qual/codebook.yaml``), the indicator definitions
+    (``data/indicators.yaml``), the registry file of the job's
     case, the files the job declares under ``inputs`` (glob patterns allowed, relative to the
     project root; a book-level job that reads every case declares ``data/cases/*.yaml``), and
     ``requirements.lock``.
@@ -284,6 +285,7 @@ def input_files(job: Job) -> list[Path]:
         CasesError: a declared input path (not a pattern) does not exist.
     """
     files = [job.template, *_library_files(), paths.QUAL / "codebook.yaml"]
+    files.append(paths.DATA / "indicators.yaml")  # indicator definitions the library reads
     text = paths.TEXT / f"{job.analysis}.md"  # the analysis's sentences, if it has a template
     if text.is_file():
         files.append(text)

@@ -285,3 +285,33 @@ def add_file_resource(
     text = json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
     write_atomic(package, text.encode("utf-8"))
     return resource
+
+
+INDICATOR_TEXTS = DATA / "indicators.yaml"
+
+
+def indicator_definitions(section: str, path: Path | None = None) -> dict[str, str]:
+    """The definitions in words of one family of indicators (``census`` or
+    ``exit_standard.indicators``, a dotted path into ``data/indicators.yaml``): ``{name: text}``.
+
+    The computation lives in code; the words live in this file, so tables and pages can show
+    them and an edit to a sentence is not a code change.
+
+    Raises:
+        DataValidationError: the file is missing or not YAML, or the section is not a mapping
+            of names to non-empty texts (file and section named).
+    """
+    import yaml
+
+    path = Path(path or INDICATOR_TEXTS)
+    try:
+        node = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataValidationError(str(path), [f"cannot read: {exc}"]) from None
+    for part in section.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or not all(
+        isinstance(v, str) and v.strip() for v in node.values()
+    ):
+        raise DataValidationError(str(path), [f"{section}: expected a mapping of name to text"])
+    return dict(node)

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from cases.errors import DataValidationError
-from cases.public_data import DATAPACKAGE, load_table
+from cases.public_data import DATAPACKAGE, indicator_definitions, load_table
 
 __all__ = [
     "CENSUS_TABLE",
@@ -107,57 +107,57 @@ class Indicator:
 
 
 _HH = ("long_form_households",)
+#: Each indicator's definition in words, from data/indicators.yaml.
+_DEFINITIONS = indicator_definitions("census")
 INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "urban_share",
         ("pop_urban",),
         ("pop_total",),
         "share",
-        "Urban residents / resident population.",
+        _DEFINITIONS["urban_share"],
     ),
     Indicator(
         "aged_65plus_share",
         ("pop_65plus",),
         ("pop_total",),
         "share",
-        "Residents aged 65 and over / resident population (full-count age bands).",
+        _DEFINITIONS["aged_65plus_share"],
     ),
     Indicator(
         "household_size",
         ("family_household_pop",),
         ("family_households",),
         "persons per household",
-        "Persons in family households / family households.",
+        _DEFINITIONS["household_size"],
     ),
     Indicator(
         "illiteracy_rate",
         ("illiterate_15plus",),
         ("pop_15plus",),
         "share",
-        "Illiterate residents aged 15+ / residents aged 15+ (both full counts).",
+        _DEFINITIONS["illiteracy_rate"],
     ),
     Indicator(
         "junior_secondary_plus_share",
         ("edu_junior", "edu_senior", "edu_college", "edu_bachelor_plus"),
         EDUCATION,
         "share",
-        "Residents whose highest attainment is junior secondary or above / residents in the "
-        "attainment table (aged 6 and over; 2020 includes a pre-school category).",
+        _DEFINITIONS["junior_secondary_plus_share"],
     ),
     Indicator(
         "tertiary_share",
         ("edu_college", "edu_bachelor_plus"),
         EDUCATION,
         "share",
-        "Residents with junior college or a degree / residents in the attainment table.",
+        _DEFINITIONS["tertiary_share"],
     ),
     Indicator(
         "mean_years_schooling",
         ("mean_years_schooling",),
         EDUCATION,
         "years",
-        "Average years of schooling as published; combined across units weighted by the "
-        "residents in the attainment table.",
+        _DEFINITIONS["mean_years_schooling"],
         kind="weighted_mean",
     ),
     Indicator(
@@ -165,28 +165,28 @@ INDICATORS: tuple[Indicator, ...] = (
         ("hh_tap_water",),
         _HH,
         "share",
-        "Households with piped tap water in the dwelling / long-form family households.",
+        _DEFINITIONS["tap_water_share"],
     ),
     Indicator(
         "kitchen_share",
         ("hh_kitchen",),
         _HH,
         "share",
-        "Households with a kitchen in the dwelling / long-form family households.",
+        _DEFINITIONS["kitchen_share"],
     ),
     Indicator(
         "toilet_share",
         ("hh_toilet",),
         _HH,
         "share",
-        "Households with a toilet in the dwelling / long-form family households.",
+        _DEFINITIONS["toilet_share"],
     ),
     Indicator(
         "bathing_share",
         ("hh_bathing",),
         _HH,
         "share",
-        "Households with a bathing facility in the dwelling / long-form family households.",
+        _DEFINITIONS["bathing_share"],
     ),
 )
 _BY_NAME = {i.name: i for i in INDICATORS}
