@@ -328,13 +328,56 @@ def test_corpus_covers_all_cases_and_families(corpus):
 
 
 def test_corpus_coders_disclosed(corpus):
-    # One coding pass so far, by coder A; the independent second pass is described in
-    # data/qual/CODING.md.
-    assert [c.id for c in corpus.codebook.coders] == ["A"]
-    assert set(corpus.segments["coder"]) == {"A"}
-    assert "published abstracts only" in corpus.codebook.coders[0].description
+    # Two independent passes (coders A and B) and their adjudicated consensus, each described in
+    # the codebook and in data/qual/CODING.md.
+    assert [c.id for c in corpus.codebook.coders] == ["A", "B", CONSENSUS]
+    assert set(corpus.segments["coder"]) == {"A", "B", CONSENSUS}
+    for coder in corpus.codebook.coders[:2]:
+        assert "published abstracts only" in coder.description
+    assert "never saw coder A's codes" in corpus.codebook.coders[1].description
     coding = (QUAL / "CODING.md").read_text(encoding="utf-8")
-    assert "Coder A" in coding and "second, independent pass" in coding
+    assert "Coder A" in coding and "Coder B" in coding and "adjudicat" in coding
+    assert "second, independent pass" in coding
+
+
+def test_second_coder_coded_every_segment(corpus):
+    seg = corpus.segments
+    ids = {c: set(seg.loc[seg["coder"] == c, "segment_id"]) for c in ("A", "B", CONSENSUS)}
+    assert ids["A"] == ids["B"] == ids[CONSENSUS]
+
+
+def test_disagreement_table_lists_every_disagreement(corpus):
+    # data/qual/disagreements.csv holds exactly the decisions on which A and B differ, before
+    # resolution, each with a resolution and a reason.
+    table = load_resolutions()
+    found = disagreements(corpus.segments, corpus.codebook)
+    pd.testing.assert_frame_equal(table[list(found.columns)], found)
+    assert set(table["resolution"]) <= {"kept", "dropped", "code added"}
+
+
+def test_consensus_rows_follow_from_the_resolutions(corpus):
+    seg = corpus.segments
+    independent = seg[seg["coder"] != CONSENSUS]
+    built = consensus_coding(independent, load_resolutions(), corpus.codebook)
+    shipped = seg[seg["coder"] == CONSENSUS].reset_index(drop=True)
+    pd.testing.assert_frame_equal(shipped, built.astype(shipped.dtypes.to_dict()))
+
+
+def test_analyses_read_the_consensus_coding():
+    from cases import qual
+
+    assert qual.ANALYSIS_CODER == CONSENSUS
+
+
+def test_shipped_qdc_is_the_current_export(corpus):
+    shipped = (QUAL / "codebook.qdc").read_text(encoding="utf-8")
+    assert shipped == to_qdc(corpus.codebook, corpus.segments, coder=CONSENSUS), (
+        "data/qual/codebook.qdc is stale: run cases.qual.write_qdc() and update_hashes()"
+    )
+    root = check_qdc(shipped)
+    codes = [c for f in root.find(f"{_QDC}Codes") for c in f.findall(f"{_QDC}Code")]
+    assert len(codes) == len(corpus.codebook.codes)
+    assert len(root.find(f"{_QDC}Sets")) == len(CASE_SLUGS)
 
 
 def test_case_profiles_agree_with_the_coded_corpus(corpus):

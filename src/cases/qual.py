@@ -79,7 +79,7 @@ SEGMENT_COLUMNS = (
 #: disagreement was adjudicated (``data/qual/disagreements.csv``).
 CONSENSUS = "consensus"
 #: The coding every analysis reads (case matrices, profile agreement, cross-case figures).
-ANALYSIS_CODER = "A"
+ANALYSIS_CODER = CONSENSUS
 #: Value of ``code`` in the one row that records a segment a coder read and left uncoded.
 NO_CODE = "none"
 #: How a disagreement was resolved: coder A's code ``kept`` in the consensus, a code
