@@ -3,7 +3,12 @@
 The shipped corpus (``data/qual/``) codes the five thesis abstracts: each segment is a span of
 an abstract (sentence number and character offsets ``start:end`` in the seed file), described by
 a paraphrase written for this compendium — the abstract text itself is not stored.  Segments
-are in long format: one row per (segment, code, coder).
+are in long format: one row per (segment, code, coder).  Two coders (A and B) coded the
+segments independently; their agreement per code family (Krippendorff's alpha with bootstrap
+intervals, Cohen's kappa) is :func:`agreement_by_family`, their disagreements
+:func:`disagreements`, and the adjudicated consensus coding (:data:`CONSENSUS`, built by
+:func:`consensus_coding`) is the coding the analyses read (:data:`ANALYSIS_CODER`).
+:func:`to_qdc` exports the codebook in the REFI-QDA codebook exchange format.
 """
 
 from __future__ import annotations
