@@ -751,3 +751,15 @@ def test_qdc_export_follows_the_codebook_schema(codebook):
     assert to_qdc(codebook, seg, coder="A") == text
     # the codebook alone (no segments) is valid too
     check_qdc(to_qdc(codebook))
+
+
+@needs_seeds
+def test_resolution_reasons_never_repeat_five_words_of_the_abstract():
+    table = load_resolutions()
+    offenders = {}
+    for rec in table.itertuples():
+        text = (SEEDS / f"{rec.case}.txt").read_text(encoding="utf-8")
+        shared = shared_ngrams(rec.reason, text, n=5)
+        if shared:
+            offenders[(rec.segment_id, rec.code)] = shared
+    assert offenders == {}
