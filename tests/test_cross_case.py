@@ -47,7 +47,7 @@ TOY = _segments(
 
 
 def test_theme_matrix_counts_segments_once_and_orders_by_spread():
-    matrix = cc.theme_matrix(TOY, THEME_OF, "problem", CASES)
+    matrix = cc.theme_matrix(TOY, THEME_OF, "problem", CASES, coder="A")
     # formalism: h1 (coded twice, counted once) + h2 = 2 segments in one case;
     # weak social orgs: one segment each in w_town and pingliang (coder B ignored) = two cases.
     assert list(matrix.index) == ["problem_weak_social_organisations", "problem_formalism"]
@@ -56,11 +56,11 @@ def test_theme_matrix_counts_segments_once_and_orders_by_spread():
     assert list(matrix.columns) == [c.slug for c in CASES]
     assert cc.shared_codes(matrix) == ["problem_weak_social_organisations"]
     with pytest.raises(ValueError, match="theme 'outcome' has no codes"):
-        cc.theme_matrix(TOY, THEME_OF, "outcome", CASES)
+        cc.theme_matrix(TOY, THEME_OF, "outcome", CASES, coder="A")
 
 
 def test_common_problem_evidence_names_locations():
-    table = cc.common_problem_evidence(TOY, CASES, problems=("problem_formalism",))
+    table = cc.common_problem_evidence(TOY, CASES, problems=("problem_formalism",), coder="A")
     row = table.iloc[0]
     assert row["Cases"] == 1 and row["Reported in"] == "H County"
     assert row["Evidence (abstract location, segment)"] == (

@@ -36,6 +36,7 @@ EXPECTED_TABLES = PUBLIC_TABLES | {
     "mpdta",  # published example data for the panel tests (data/external/)
     "ehec_data",  # published example data for the HonestDiD sensitivity tests (data/external/)
     "abstract_segments",  # coded paraphrases of the five abstracts (project input)
+    "disagreements",  # coders A and B: every disagreement and its resolution (project input)
 }
 #: Folders and files of data/ whose files the analyses read; each must be a package resource.
 INPUT_GLOBS = (

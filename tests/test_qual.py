@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from fractions import Fraction
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import numpy as np
 import pandas as pd
@@ -17,20 +19,28 @@ from cases import paths
 from cases.errors import DataValidationError, ParameterError
 from cases.qual import (
     CASE_SLUGS,
+    CONSENSUS,
+    NO_CODE,
     QUAL,
     SEGMENT_COLUMNS,
+    agreement_by_family,
     cases_with_code,
     code_cooccurrence,
     code_matrix,
     cohens_kappa,
+    consensus_coding,
+    disagreements,
     intercoder_agreement,
+    krippendorff_alpha,
     load_codebook,
     load_coded_corpus,
+    load_resolutions,
     load_segments,
     profile_agreement,
     seeds_dir,
     sentence_spans,
     shared_ngrams,
+    to_qdc,
 )
 
 SEEDS = seeds_dir()
@@ -318,13 +328,56 @@ def test_corpus_covers_all_cases_and_families(corpus):
 
 
 def test_corpus_coders_disclosed(corpus):
-    # One coding pass so far, by coder A; the independent second pass is described in
-    # data/qual/CODING.md.
-    assert [c.id for c in corpus.codebook.coders] == ["A"]
-    assert set(corpus.segments["coder"]) == {"A"}
-    assert "published abstracts only" in corpus.codebook.coders[0].description
+    # Two independent passes (coders A and B) and their adjudicated consensus, each described in
+    # the codebook and in data/qual/CODING.md.
+    assert [c.id for c in corpus.codebook.coders] == ["A", "B", CONSENSUS]
+    assert set(corpus.segments["coder"]) == {"A", "B", CONSENSUS}
+    for coder in corpus.codebook.coders[:2]:
+        assert "published abstracts only" in coder.description
+    assert "never saw coder A's codes" in corpus.codebook.coders[1].description
     coding = (QUAL / "CODING.md").read_text(encoding="utf-8")
-    assert "Coder A" in coding and "second, independent pass" in coding
+    assert "Coder A" in coding and "Coder B" in coding and "adjudicat" in coding
+    assert "second, independent pass" in coding
+
+
+def test_second_coder_coded_every_segment(corpus):
+    seg = corpus.segments
+    ids = {c: set(seg.loc[seg["coder"] == c, "segment_id"]) for c in ("A", "B", CONSENSUS)}
+    assert ids["A"] == ids["B"] == ids[CONSENSUS]
+
+
+def test_disagreement_table_lists_every_disagreement(corpus):
+    # data/qual/disagreements.csv holds exactly the decisions on which A and B differ, before
+    # resolution, each with a resolution and a reason.
+    table = load_resolutions()
+    found = disagreements(corpus.segments, corpus.codebook)
+    pd.testing.assert_frame_equal(table[list(found.columns)], found)
+    assert set(table["resolution"]) <= {"kept", "dropped", "code added"}
+
+
+def test_consensus_rows_follow_from_the_resolutions(corpus):
+    seg = corpus.segments
+    independent = seg[seg["coder"] != CONSENSUS]
+    built = consensus_coding(independent, load_resolutions(), corpus.codebook)
+    shipped = seg[seg["coder"] == CONSENSUS].reset_index(drop=True)
+    pd.testing.assert_frame_equal(shipped, built.astype(shipped.dtypes.to_dict()))
+
+
+def test_analyses_read_the_consensus_coding():
+    from cases import qual
+
+    assert qual.ANALYSIS_CODER == CONSENSUS
+
+
+def test_shipped_qdc_is_the_current_export(corpus):
+    shipped = (QUAL / "codebook.qdc").read_text(encoding="utf-8")
+    assert shipped == to_qdc(corpus.codebook, corpus.segments, coder=CONSENSUS), (
+        "data/qual/codebook.qdc is stale: run cases.qual.write_qdc() and update_hashes()"
+    )
+    root = check_qdc(shipped)
+    codes = [c for f in root.find(f"{_QDC}Codes") for c in f.findall(f"{_QDC}Code")]
+    assert len(codes) == len(corpus.codebook.codes)
+    assert len(root.find(f"{_QDC}Sets")) == len(CASE_SLUGS)
 
 
 def test_case_profiles_agree_with_the_coded_corpus(corpus):
@@ -445,3 +498,268 @@ def test_codebook_rules_refer_only_to_existing_codes(codebook):
         for text in (code.definition, code.include, code.exclude):
             for ref in pattern.findall(text):
                 assert ref in known, (code.id, ref)
+
+
+# ------------------------------------------------------------------------------------------
+# Krippendorff's alpha, agreement per family, disagreements and the consensus coding
+# ------------------------------------------------------------------------------------------
+
+
+def test_alpha_package_documented_example():
+    # The docstring of krippendorff.alpha (PyPI package "krippendorff", 0.9.0; source
+    # https://github.com/pln-fing-udelar/fast-krippendorff, src/krippendorff/krippendorff.py,
+    # "Examples", repeated in its tests/test_krippendorff.py): three coders, fifteen units,
+    # np.nan where a coder gave no value; printed alpha 0.691358 (nominal), 0.810845 (interval).
+    n = np.nan
+    data = [
+        [n, n, n, n, n, 3, 4, 1, 2, 1, 1, 3, 3, n, 3],
+        [1, n, 2, 1, 3, 3, 4, 3, n, n, n, n, n, n, n],
+        [n, n, 2, 1, 3, 4, 4, n, 2, 1, 1, 3, 3, n, 4],
+    ]
+    assert round(krippendorff_alpha(data), 6) == 0.691358
+    assert round(krippendorff_alpha(data, "interval"), 6) == 0.810845
+
+
+def test_alpha_krippendorffs_own_worked_example():
+    # Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability. Departmental papers
+    # (ASC) 43, University of Pennsylvania, https://repository.upenn.edu/asc_papers/43 (an
+    # earlier version, dated 2007-06-01, at https://studylib.net/doc/5840696): four observers,
+    # twelve units, values 1-5, missing values; nominal alpha = .743.  The paper's own page could
+    # not be read in full here: the data are as documented for the R package
+    # (https://rdrr.io/github/jucor/krippendorff/man/mwebreliability5.html, "4 observers,
+    # 12 units") and the value .743 is the one quoted with these data by users of the
+    # krippendorff package; the package's own tests give .815 (ordinal) for the same matrix.
+    n = np.nan
+    data = [
+        [1, 2, 3, 3, 2, 1, 4, 1, 2, n, n, n],
+        [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, n, 3],
+        [n, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, n],
+        [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, n],
+    ]
+    assert round(krippendorff_alpha(data), 3) == 0.743
+    assert round(krippendorff_alpha(data, "ordinal"), 3) == 0.815
+
+
+def test_alpha_two_coders_binary_hand_computed():
+    # The kappa example above as reliability data: yes/yes 20, yes/no 5, no/yes 10, no/no 15.
+    # Coincidences: o(y,y) = 40, o(n,n) = 30, o(y,n) = o(n,y) = 15; n = 100, n_y = 55, n_n = 45.
+    # alpha = 1 - (n - 1) o(y,n) / (n_y n_n) = 1 - 99 * 15 / (55 * 45) = 0.4.
+    a = [1] * 25 + [0] * 25
+    b = [1] * 20 + [0] * 5 + [1] * 10 + [0] * 15
+    assert krippendorff_alpha([a, b]) == pytest.approx(0.4, abs=1e-12)
+    assert np.isnan(krippendorff_alpha([[1, 1, 1], [1, 1, 1]]))  # one value: undefined
+    assert krippendorff_alpha([[1, 0, 1], [1, 0, 1]]) == pytest.approx(1.0)
+
+
+def _two_coder_toy() -> pd.DataFrame:
+    base = {"case": "w_town", "source": "w_town.txt", "sentence": 2, "paraphrase": "P."}
+    rows = [
+        # segment, start, code, coder
+        ("t1", 10, "problem_formalism", "A"),
+        ("t1", 10, "actor_government", "A"),
+        ("t2", 30, "problem_limited_effect", "A"),
+        ("t3", 50, "cause_weak_safeguards", "A"),
+        ("t4", 70, "actor_poor_households", "A"),
+        ("t1", 10, "problem_formalism", "B"),
+        ("t1", 10, "actor_government", "B"),
+        ("t2", 30, "problem_formalism", "B"),
+        ("t3", 50, NO_CODE, "B"),  # read by B, no code applies
+        ("t4", 70, "actor_poor_households", "B"),
+        ("t4", 70, "actor_government", "B"),
+    ]
+    return pd.DataFrame(
+        [dict(base, segment_id=s, start=st, end=st + 15, code=c, coder=k) for s, st, c, k in rows],
+        columns=list(SEGMENT_COLUMNS),
+    )
+
+
+def test_agreement_by_family_counts_alpha_and_interval(codebook):
+    seg = _two_coder_toy()
+    ag = agreement_by_family(seg, codebook, n_boot=200, seed=1).set_index("family")
+    # 4 shared segments (t3 counts: B read it and applied nothing).
+    assert (ag["n_segments"] == 4).all()
+    # problem family: codes used problem_formalism, problem_limited_effect -> 8 decisions;
+    # formalism: t1 both, t2 only B; limited effect: t2 only A.
+    prob = ag.loc["problem"]
+    assert (prob["n_codes"], prob["n_decisions"]) == (2, 8)
+    assert (prob["both"], prob["only_a"], prob["only_b"], prob["neither"]) == (1, 1, 1, 5)
+    assert prob["percent_agreement"] == 0.75
+    # cause: t3 only A -> alpha from 4 decisions [1,0,0,0] vs [0,0,0,0]
+    cause = ag.loc["cause"]
+    assert cause["alpha"] == pytest.approx(
+        krippendorff_alpha([[0, 0, 1, 0], [0, 0, 0, 0]]), nan_ok=True
+    )
+    # pooled row equals the pooled per-code agreement
+    pooled = intercoder_agreement(seg).set_index("code").loc["ALL"]
+    assert ag.loc["all", "alpha"] == pytest.approx(pooled["alpha"])
+    assert ag.loc["all", "kappa"] == pytest.approx(pooled["kappa"])
+    assert ag.loc["all", "alpha_low"] <= ag.loc["all", "alpha"] <= ag.loc["all", "alpha_high"]
+    # seeded: the same seed gives the same interval
+    again = agreement_by_family(seg, codebook, n_boot=200, seed=1).set_index("family")
+    assert again.loc["all", "alpha_low"] == ag.loc["all", "alpha_low"]
+    assert list(ag.index[:-1]) == [
+        f.id for f in codebook.families if f.id in {"actor", "problem", "cause"}
+    ]
+    with pytest.raises(ParameterError, match="n_boot"):
+        agreement_by_family(seg, codebook, n_boot=0)
+
+
+def test_disagreements_and_consensus(codebook, tmp_path):
+    seg = _two_coder_toy()
+    found = disagreements(seg, codebook)
+    assert list(zip(found["segment_id"], found["code"], strict=True)) == [
+        ("t2", "problem_formalism"),
+        ("t2", "problem_limited_effect"),
+        ("t3", "cause_weak_safeguards"),
+        ("t4", "actor_government"),
+    ]
+    assert found.loc[0, "coder_a"] == "not applied" and found.loc[0, "coder_b"] == "applied"
+    resolved = found.assign(
+        resolution=["code added", "kept", "dropped", "dropped"], reason="Rule says so."
+    )
+    path = tmp_path / "disagreements.csv"
+    resolved.to_csv(path, index=False)
+    resolutions = load_resolutions(path)
+    consensus = consensus_coding(seg, resolutions, codebook)
+    assert set(consensus["coder"]) == {CONSENSUS}
+    codes = consensus.groupby("segment_id")["code"].apply(list).to_dict()
+    assert codes == {
+        "t1": ["actor_government", "problem_formalism"],
+        "t2": ["problem_formalism", "problem_limited_effect"],
+        "t3": [NO_CODE],
+        "t4": ["actor_poor_households"],
+    }
+    # every disagreement must be resolved, and only disagreements
+    with pytest.raises(DataValidationError, match="not resolved"):
+        consensus_coding(seg, resolutions.iloc[1:], codebook)
+    extra = pd.concat([resolutions, resolutions.iloc[[0]].assign(segment_id="t1")])
+    with pytest.raises(DataValidationError, match="the coders agree"):
+        consensus_coding(seg, extra, codebook)
+
+
+def test_resolutions_must_fit_the_disagreement(tmp_path):
+    row = {
+        "case": "w_town",
+        "segment_id": "t2",
+        "family": "problem",
+        "code": "problem_formalism",
+        "coder_a": "not applied",
+        "coder_b": "applied",
+        "resolution": "kept",
+        "reason": "",
+    }
+    path = tmp_path / "d.csv"
+    pd.DataFrame([row, dict(row, code="problem_limited_effect", resolution="maybe")]).to_csv(
+        path, index=False
+    )
+    with pytest.raises(DataValidationError) as exc:
+        load_resolutions(path)
+    problems = exc.value.problems
+    assert "row 1: 'kept' but coder A did not apply 'problem_formalism'" in problems
+    assert any(p.startswith("row 1, column 'reason': empty") for p in problems)
+    assert any(p.startswith("row 2, column 'resolution': 'maybe'") for p in problems)
+
+
+def test_uncoded_marker_must_stand_alone(tmp_path, codebook):
+    rows = _good_rows()
+    rows[1]["code"] = NO_CODE
+    with pytest.raises(DataValidationError, match="has code 'none' from coder 'A' beside"):
+        load_segments(_write_rows(tmp_path, rows), codebook)
+    assert len(load_segments(_write_rows(tmp_path, rows[1:]), codebook)) == 1
+
+
+# ------------------------------------------------------------------------------------------
+# REFI-QDA codebook export (.qdc)
+# ------------------------------------------------------------------------------------------
+
+# The REFI-QDA Codebook schema (Codebook.xsd, QDA-XML codebook 1.0, www.qdasoftware.org) as
+# located: its text is carried by QualCoder, https://github.com/ccbogel/QualCoder, file
+# qualcoder/xsd.py (commit df469fb86bf5130673db5ab2df99d7523ff98bca), variable xsd_codebook;
+# other exporters point at http://schema.qdasoftware.org/versions/Codebook/v1.0/Codebook.xsd.
+# lxml is not installed in the project's environment, so the test below checks the rules of
+# that schema one by one: root CodeBook in namespace urn:QDA-XML:codebook:1.0 with a required
+# Codes and an optional Sets (in that order) and an optional origin attribute; Codes holds one
+# or more Code; a Code has the required attributes guid (GUID pattern), name and isCodable
+# (xsd:boolean), an optional color (#RRGGBB or #RGB), an optional Description first and then
+# nested Code elements only; Sets holds one or more Set (guid, name, optional Description,
+# then MemberCode elements with a guid).
+_QDC = "{urn:QDA-XML:codebook:1.0}"
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_RGB = re.compile(r"#([0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
+
+
+def _check_qdc_code(el, guids: list[str]) -> None:
+    assert el.tag == f"{_QDC}Code"
+    assert set(el.attrib) <= {"guid", "name", "isCodable", "color"}
+    assert _GUID.fullmatch(el.attrib["guid"]) and el.attrib["name"]
+    assert el.attrib["isCodable"] in {"true", "false", "1", "0"}
+    if "color" in el.attrib:
+        assert _RGB.fullmatch(el.attrib["color"])
+    guids.append(el.attrib["guid"])
+    children = list(el)
+    if children and children[0].tag == f"{_QDC}Description":
+        children = children[1:]
+    for child in children:
+        _check_qdc_code(child, guids)
+
+
+def check_qdc(text: str) -> ET.Element:
+    """Check ``text`` against the REFI-QDA Codebook schema's rules; return the root."""
+    root = ET.fromstring(text.encode("utf-8"))
+    assert root.tag == f"{_QDC}CodeBook"
+    assert set(root.attrib) <= {"origin"}
+    parts = [child.tag for child in root]
+    assert parts in ([f"{_QDC}Codes"], [f"{_QDC}Codes", f"{_QDC}Sets"])
+    guids: list[str] = []
+    codes = root.find(f"{_QDC}Codes")
+    assert len(codes) >= 1
+    for el in codes:
+        _check_qdc_code(el, guids)
+    assert len(set(guids)) == len(guids)
+    sets = root.find(f"{_QDC}Sets")
+    if sets is not None:
+        assert len(sets) >= 1
+        for s in sets:
+            assert s.tag == f"{_QDC}Set" and set(s.attrib) == {"guid", "name"}
+            members = list(s)
+            if members and members[0].tag == f"{_QDC}Description":
+                members = members[1:]
+            for m in members:
+                assert m.tag == f"{_QDC}MemberCode" and m.attrib["guid"] in guids
+    return root
+
+
+def test_qdc_export_follows_the_codebook_schema(codebook):
+    seg = _two_coder_toy()
+    text = to_qdc(codebook, seg, coder="A")
+    assert text.startswith('<?xml version="1.0" encoding="utf-8"?>')
+    root = check_qdc(text)
+    families = root.find(f"{_QDC}Codes")
+    assert [f.attrib["name"] for f in families] == [f.label for f in codebook.families]
+    assert all(f.attrib["isCodable"] == "false" for f in families)
+    codes = [c for f in families for c in f.findall(f"{_QDC}Code")]
+    assert [c.attrib["name"] for c in codes] == [
+        c.label for f in codebook.families for c in codebook.codes if c.family == f.id
+    ]
+    formalism = next(c for c in codes if c.attrib["name"] == "Formalism")
+    desc = formalism.find(f"{_QDC}Description").text
+    assert desc.startswith("Code id: problem_formalism")
+    assert "w_town.txt 10-25 (t1)" in desc
+    (case_set,) = root.find(f"{_QDC}Sets")
+    assert case_set.attrib["name"] == "Case: w_town"
+    # stable GUIDs: a second export is identical
+    assert to_qdc(codebook, seg, coder="A") == text
+    # the codebook alone (no segments) is valid too
+    check_qdc(to_qdc(codebook))
+
+
+@needs_seeds
+def test_resolution_reasons_never_repeat_five_words_of_the_abstract():
+    table = load_resolutions()
+    offenders = {}
+    for rec in table.itertuples():
+        text = (SEEDS / f"{rec.case}.txt").read_text(encoding="utf-8")
+        shared = shared_ngrams(rec.reason, text, n=5)
+        if shared:
+            offenders[(rec.segment_id, rec.code)] = shared
+    assert offenders == {}

@@ -21,6 +21,7 @@ import yaml
 
 from cases import paths
 from cases.errors import DataValidationError
+from cases.qual import ANALYSIS_CODER
 from cases.registry import POLICY_STAGE_LABELS, Case
 
 #: NBS's three economic regions, for the provinces of the cases.
@@ -78,9 +79,15 @@ def case_overview(cases: Sequence[Case]) -> pd.DataFrame:
 
 
 def theme_matrix(
-    segments: pd.DataFrame, codebook_codes: dict[str, str], theme: str, cases: Sequence[Case]
+    segments: pd.DataFrame,
+    codebook_codes: dict[str, str],
+    theme: str,
+    cases: Sequence[Case],
+    *,
+    coder: str = ANALYSIS_CODER,
 ) -> pd.DataFrame:
-    """Segments per code (rows) and case (columns) for one codebook family, coder A.
+    """Segments per code (rows) and case (columns) for one codebook family, in the coding of
+    ``coder`` (default: the coding the analyses read, :data:`cases.qual.ANALYSIS_CODER`).
 
     ``codebook_codes`` maps each code to its family (``{c.id: c.family}``).
 
@@ -94,7 +101,7 @@ def theme_matrix(
     codes = [code for code, code_theme in codebook_codes.items() if code_theme == theme]
     if not codes:
         raise ValueError(f"theme {theme!r} has no codes in the codebook")
-    coded = segments[(segments["coder"] == "A") & segments["code"].isin(codes)]
+    coded = segments[(segments["coder"] == coder) & segments["code"].isin(codes)]
     coded = coded.drop_duplicates(["segment_id", "code"])
     matrix = pd.crosstab(coded["code"], coded["case"])
     matrix = matrix.reindex(columns=[c.slug for c in cases], fill_value=0)
@@ -127,15 +134,18 @@ def common_problem_evidence(
     cases: Sequence[Case],
     problems: Sequence[str] = COMMON_PROBLEMS,
     labels: dict[str, str] | None = None,
+    *,
+    coder: str = ANALYSIS_CODER,
 ) -> pd.DataFrame:
     """For each common problem: how many cases report it and where, with a paraphrase.
 
     ``labels`` maps codes to the codebook's labels (default: labels derived from the ids).
 
     Evidence location: case, sentence number and character offsets in the seed abstract, and
-    the segment id of the coded corpus (coder A). The paraphrase is the corpus's own wording.
+    the segment id of the coded corpus (in the coding of ``coder``). The paraphrase is the
+    corpus's own wording.
     """
-    coded = segments[(segments["coder"] == "A") & segments["code"].isin(problems)]
+    coded = segments[(segments["coder"] == coder) & segments["code"].isin(problems)]
     coded = coded.drop_duplicates(["segment_id", "code"])
     short = {c.slug: c.short_title for c in cases}
     rows = []

@@ -3,7 +3,12 @@
 The shipped corpus (``data/qual/``) codes the five thesis abstracts: each segment is a span of
 an abstract (sentence number and character offsets ``start:end`` in the seed file), described by
 a paraphrase written for this compendium — the abstract text itself is not stored.  Segments
-are in long format: one row per (segment, code, coder).
+are in long format: one row per (segment, code, coder).  Two coders (A and B) coded the
+segments independently; their agreement per code family (Krippendorff's alpha with bootstrap
+intervals, Cohen's kappa) is :func:`agreement_by_family`, their disagreements
+:func:`disagreements`, and the adjudicated consensus coding (:data:`CONSENSUS`, built by
+:func:`consensus_coding`) is the coding the analyses read (:data:`ANALYSIS_CODER`).
+:func:`to_qdc` exports the codebook in the REFI-QDA codebook exchange format.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,25 +31,38 @@ from cases.paths import DATA, ROOT
 from cases.registry import slugs as registry_slugs
 
 __all__ = [
+    "ANALYSIS_CODER",
     "CASE_SLUGS",
+    "CONSENSUS",
+    "DISAGREEMENT_COLUMNS",
+    "NO_CODE",
+    "QDC_NAMESPACE",
     "QUAL",
+    "RESOLUTIONS",
     "SEGMENT_COLUMNS",
     "Code",
     "Codebook",
     "CodedCorpus",
     "Family",
+    "agreement_by_family",
     "cases_with_code",
     "code_cooccurrence",
     "code_matrix",
     "cohens_kappa",
+    "consensus_coding",
+    "disagreements",
     "intercoder_agreement",
+    "krippendorff_alpha",
     "load_codebook",
     "load_coded_corpus",
+    "load_resolutions",
     "load_segments",
     "profile_agreement",
     "seeds_dir",
     "sentence_spans",
     "shared_ngrams",
+    "to_qdc",
+    "write_qdc",
 ]
 
 #: The five case slugs (contract names, see the design).
@@ -61,6 +80,16 @@ SEGMENT_COLUMNS = (
     "coder",
     "paraphrase",
 )
+#: Coder id of the consensus coding: coder A's and coder B's independent codes after every
+#: disagreement was adjudicated (``data/qual/disagreements.csv``).
+CONSENSUS = "consensus"
+#: The coding every analysis reads (case matrices, profile agreement, cross-case figures).
+ANALYSIS_CODER = CONSENSUS
+#: Value of ``code`` in the one row that records a segment a coder read and left uncoded.
+NO_CODE = "none"
+#: How a disagreement was resolved: coder A's code ``kept`` in the consensus, a code
+#: ``dropped`` from it (whoever applied it), or coder B's code ``code added`` to it.
+RESOLUTIONS = ("kept", "dropped", "code added")
 
 
 class _Strict(BaseModel):
@@ -268,9 +297,10 @@ def load_segments(
 
     Checks, all collected before failing (rows numbered from 1, header excluded): the columns
     are exactly :data:`SEGMENT_COLUMNS`; ``case`` is a known slug; ``code`` is in the codebook;
-    ``coder`` is a codebook coder; ``sentence``, ``start``, ``end`` are integers with
-    ``0 <= start < end`` and ``end`` within the source length recorded in the codebook;
-    ``source`` matches the codebook's file for the case; each ``segment_id`` has one case,
+    ``coder`` is a codebook coder; a ``code`` of :data:`NO_CODE` (a segment the coder read and
+    left uncoded) is the only row of its segment and coder; ``sentence``, ``start``, ``end``
+    are integers with ``0 <= start < end`` and ``end`` within the source length recorded in the
+    codebook; ``source`` matches the codebook's file for the case; each ``segment_id`` has one case,
     source, location and paraphrase; a (segment, code, coder) triple appears once; the
     paraphrase is not empty.
 
@@ -299,7 +329,7 @@ def load_segments(
     for row, rec in enumerate(frame.itertuples(index=False), start=1):
         if rec.case not in cases:
             problems.append(f"row {row}, column 'case': unknown case {rec.case!r}")
-        if rec.code not in codes:
+        if rec.code not in codes and rec.code != NO_CODE:
             problems.append(f"row {row}, column 'code': unknown code {rec.code!r}")
         if rec.coder not in coders:
             problems.append(f"row {row}, column 'coder': unknown coder {rec.coder!r}")
@@ -338,6 +368,14 @@ def load_segments(
             problems.append(
                 f"rows {rows}, column 'segment_id': segment {seg!r} has inconsistent case, "
                 "source, location or paraphrase"
+            )
+    empty = frame[frame["code"] == NO_CODE]
+    for seg, coder in zip(empty["segment_id"], empty["coder"], strict=True):
+        rows = frame.index[(frame["segment_id"] == seg) & (frame["coder"] == coder)]
+        if len(rows) > 1:
+            problems.append(
+                f"rows {', '.join(str(i + 1) for i in rows)}: segment {seg!r} has code "
+                f"{NO_CODE!r} from coder {coder!r} beside other codes"
             )
     dupes = frame.duplicated(["segment_id", "code", "coder"], keep="first")
     for i in np.flatnonzero(dupes.to_numpy()):
@@ -398,21 +436,25 @@ def load_coded_corpus(
     return CodedCorpus(codebook=codebook, segments=segments)
 
 
-def _select_coder(segments: pd.DataFrame, coder: str | None) -> pd.DataFrame:
-    if coder is None:
-        return segments
-    sub = segments[segments["coder"] == coder]
+def _select_coder(
+    segments: pd.DataFrame, coder: str | None, *, keep_uncoded: bool = False
+) -> pd.DataFrame:
+    """Rows of one coder (all rows if ``coder`` is None); rows marking a segment left uncoded
+    (:data:`NO_CODE`) are left out unless ``keep_uncoded``."""
+    sub = segments if coder is None else segments[segments["coder"] == coder]
     if sub.empty:
         raise ParameterError(
             f"coder {coder!r} has no segments (coders: {sorted(segments['coder'].unique())})"
         )
+    if not keep_uncoded:
+        sub = sub[sub["code"] != NO_CODE]
     return sub
 
 
 def code_matrix(
     segments: pd.DataFrame,
     *,
-    coder: str | None = "A",
+    coder: str | None = ANALYSIS_CODER,
     by: str = "case",
     codes: list[str] | None = None,
 ) -> pd.DataFrame:
@@ -434,7 +476,9 @@ def code_matrix(
     return matrix
 
 
-def code_cooccurrence(segments: pd.DataFrame, *, coder: str | None = "A") -> pd.DataFrame:
+def code_cooccurrence(
+    segments: pd.DataFrame, *, coder: str | None = ANALYSIS_CODER
+) -> pd.DataFrame:
     """Code co-occurrence within segments: ``C[i, j]`` = segments carrying both codes i and j.
 
     The diagonal holds each code's segment count.  Computed as ``X' X`` of the binary
@@ -494,19 +538,15 @@ def intercoder_agreement(
     every segment that both coders coded and every code in ``codes`` (default: the codes used by
     either coder on those segments — codes nobody used would inflate agreement).  Returns one
     row per code plus a pooled ``"ALL"`` row with columns ``code, n_decisions, both,
-    only_a, only_b, neither, percent_agreement, kappa``; ``kappa`` is NaN where it is undefined
-    (a code both coders never, or always, applied).
+    only_a, only_b, neither, percent_agreement, kappa, alpha``; ``kappa`` and ``alpha``
+    (Krippendorff's, nominal: :func:`krippendorff_alpha`) are NaN where they are undefined (a
+    code both coders never, or always, applied).  A segment a coder read and left uncoded
+    (:data:`NO_CODE`) counts as coded, with every decision *not applied*.
 
     Raises:
         ParameterError: a coder has no segments, or no segment is coded by both.
     """
-    a = _select_coder(segments, coder_a)
-    b = _select_coder(segments, coder_b)
-    shared = sorted(set(a["segment_id"]) & set(b["segment_id"]))
-    if not shared:
-        raise ParameterError(f"no segment is coded by both {coder_a!r} and {coder_b!r}")
-    a = a[a["segment_id"].isin(shared)]
-    b = b[b["segment_id"].isin(shared)]
+    shared, a, b = _shared_codings(segments, coder_a, coder_b)
     if codes is None:
         codes = sorted(set(a["code"]) | set(b["code"]))
     applied_a = set(zip(a["segment_id"], a["code"], strict=True))
@@ -533,6 +573,7 @@ def _agreement_row(code: str, va: list[bool], vb: list[bool]) -> dict[str, objec
         kappa = cohens_kappa(va, vb)
     except ValueError:
         kappa = np.nan
+    alpha = krippendorff_alpha(np.array([va, vb], dtype=float))
     return {
         "code": code,
         "n_decisions": len(va),
@@ -542,11 +583,415 @@ def _agreement_row(code: str, va: list[bool], vb: list[bool]) -> dict[str, objec
         "neither": neither,
         "percent_agreement": (both + neither) / len(va),
         "kappa": kappa,
+        "alpha": alpha,
     }
 
 
+def _shared_codings(
+    segments: pd.DataFrame, coder_a: str, coder_b: str
+) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
+    """Segments both coders coded (sorted), and each coder's applied codes on them."""
+    a = _select_coder(segments, coder_a, keep_uncoded=True)
+    b = _select_coder(segments, coder_b, keep_uncoded=True)
+    shared = sorted(set(a["segment_id"]) & set(b["segment_id"]))
+    if not shared:
+        raise ParameterError(f"no segment is coded by both {coder_a!r} and {coder_b!r}")
+    a = a[a["segment_id"].isin(shared) & (a["code"] != NO_CODE)]
+    b = b[b["segment_id"].isin(shared) & (b["code"] != NO_CODE)]
+    return shared, a, b
+
+
+def krippendorff_alpha(reliability_data: object, level_of_measurement: str = "nominal") -> float:
+    """Krippendorff's alpha of a reliability-data matrix (one row per coder, one column per
+    unit, ``np.nan`` where a coder gave no value), computed by the ``krippendorff`` package.
+
+    ``alpha = 1 - D_o / D_e``: observed disagreement over the disagreement expected by chance,
+    both from the coincidence matrix of the values paired within units.  Returns NaN where alpha
+    is undefined: fewer than two distinct values in the data, or no unit with two values.
+
+    Reference: Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability. Annenberg
+    School for Communication, University of Pennsylvania, Departmental Papers 43.
+    """
+    import krippendorff
+
+    data = np.asarray(reliability_data, dtype=float)
+    values = np.unique(data[~np.isnan(data)])
+    if values.size < 2 or not ((~np.isnan(data)).sum(axis=0) >= 2).any():
+        return float("nan")
+    return float(
+        krippendorff.alpha(reliability_data=data, level_of_measurement=level_of_measurement)
+    )
+
+
+def _decisions(shared: list[str], applied: set[tuple[str, str]], codes: list[str]) -> np.ndarray:
+    """Segment-by-code matrix (len(shared) x len(codes)) of 1.0 = applied, 0.0 = not."""
+    return np.array(
+        [[float((s, c) in applied) for c in codes] for s in shared], dtype=float
+    ).reshape(len(shared), len(codes))
+
+
+def _bootstrap_alpha(
+    da: np.ndarray, db: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Alpha of ``n_boot`` resamples of the segments (rows), with replacement."""
+    n = da.shape[0]
+    out = np.empty(n_boot)
+    for i in range(n_boot):
+        idx = rng.integers(0, n, size=n)
+        out[i] = krippendorff_alpha(np.vstack([da[idx].ravel(), db[idx].ravel()]))
+    return out
+
+
+def agreement_by_family(
+    segments: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    coder_a: str = "A",
+    coder_b: str = "B",
+    n_boot: int = 1999,
+    seed: int = 20260521,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Agreement of two coders per code family, on the segments both coded.
+
+    Decision unit: a (segment, code) pair judged *applied* or *not applied* by each coder, for
+    every shared segment and every code of the family that either coder applied to a shared
+    segment (codes nobody used would only add agreed *not applied* decisions).  Reported per
+    family, and pooled over all families (``family`` = ``"all"``): the counts of the 2 x 2
+    table, raw agreement, Cohen's kappa, Krippendorff's alpha (nominal) and a percentile
+    bootstrap interval for alpha at ``level``.
+
+    Bootstrap: the segments are resampled with replacement (``n_boot`` replicates,
+    ``numpy.random.default_rng(seed)``), keeping all decisions of a segment together, because
+    the decisions about one segment are not independent of one another.  Replicates in which
+    alpha is undefined (one value only) are left out; ``n_boot_defined`` counts the rest.
+
+    Returns:
+        One row per family in codebook order, then ``"all"``; columns ``family, label,
+        n_segments, n_codes, n_decisions, both, only_a, only_b, neither, percent_agreement,
+        kappa, alpha, alpha_low, alpha_high, n_boot_defined``.
+
+    Raises:
+        ParameterError: a coder has no segments, no segment is coded by both, ``n_boot`` < 1 or
+            ``level`` not in (0, 1).
+    """
+    if n_boot < 1:
+        raise ParameterError(f"n_boot must be >= 1, got {n_boot}")
+    if not 0 < level < 1:
+        raise ParameterError(f"level must be in (0, 1), got {level}")
+    shared, a, b = _shared_codings(segments, coder_a, coder_b)
+    applied_a = set(zip(a["segment_id"], a["code"], strict=True))
+    applied_b = set(zip(b["segment_id"], b["code"], strict=True))
+    used = set(a["code"]) | set(b["code"])
+    groups = [
+        (f.id, f.label, [c.id for c in codebook.codes if c.family == f.id and c.id in used])
+        for f in codebook.families
+    ]
+    groups.append(("all", "All families", [c for g in groups for c in g[2]]))
+    rng = np.random.default_rng(seed)
+    tail = (1 - level) / 2
+    rows = []
+    for family, label, codes in groups:
+        if not codes:
+            continue
+        da = _decisions(shared, applied_a, codes)
+        db = _decisions(shared, applied_b, codes)
+        row = _agreement_row(family, list(da.ravel() == 1), list(db.ravel() == 1))
+        boot = _bootstrap_alpha(da, db, n_boot, rng)
+        boot = boot[np.isfinite(boot)]
+        low, high = np.quantile(boot, [tail, 1 - tail]) if boot.size else (np.nan, np.nan)
+        rows.append(
+            {
+                "family": family,
+                "label": label,
+                "n_segments": len(shared),
+                "n_codes": len(codes),
+                "n_decisions": row["n_decisions"],
+                "both": row["both"],
+                "only_a": row["only_a"],
+                "only_b": row["only_b"],
+                "neither": row["neither"],
+                "percent_agreement": row["percent_agreement"],
+                "kappa": row["kappa"],
+                "alpha": row["alpha"],
+                "alpha_low": float(low),
+                "alpha_high": float(high),
+                "n_boot_defined": int(boot.size),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+#: Columns of the disagreement table (``data/qual/disagreements.csv``).
+DISAGREEMENT_COLUMNS = (
+    "case",
+    "segment_id",
+    "family",
+    "code",
+    "coder_a",
+    "coder_b",
+    "resolution",
+    "reason",
+)
+
+
+def disagreements(
+    segments: pd.DataFrame, codebook: Codebook, *, coder_a: str = "A", coder_b: str = "B"
+) -> pd.DataFrame:
+    """Every (segment, code) decision on which the two coders differ, on the segments both
+    coded: columns ``case, segment_id, family, code, coder_a, coder_b`` (``applied`` /
+    ``not applied``), sorted by case (registry order), segment and codebook order."""
+    _, a, b = _shared_codings(segments, coder_a, coder_b)
+    applied_a = set(zip(a["segment_id"], a["code"], strict=True))
+    applied_b = set(zip(b["segment_id"], b["code"], strict=True))
+    case_of = dict(zip(segments["segment_id"], segments["case"], strict=False))
+    order = {c: i for i, c in enumerate(codebook.code_ids)}
+    cases = {c: i for i, c in enumerate(CASE_SLUGS)}
+    rows = [
+        {
+            "case": case_of[seg],
+            "segment_id": seg,
+            "family": codebook.family_of(code),
+            "code": code,
+            "coder_a": "applied" if (seg, code) in applied_a else "not applied",
+            "coder_b": "applied" if (seg, code) in applied_b else "not applied",
+        }
+        for seg, code in applied_a ^ applied_b
+    ]
+    frame = pd.DataFrame(rows, columns=list(DISAGREEMENT_COLUMNS[:6]))
+    if frame.empty:
+        return frame
+    key = frame.assign(_case=frame["case"].map(cases), _code=frame["code"].map(order)).sort_values(
+        ["_case", "segment_id", "_code"]
+    )
+    return key.drop(columns=["_case", "_code"]).reset_index(drop=True)
+
+
+def load_resolutions(path: str | os.PathLike[str] = QUAL / "disagreements.csv") -> pd.DataFrame:
+    """Read the adjudicated disagreements (:data:`DISAGREEMENT_COLUMNS`).
+
+    Raises:
+        DataValidationError: missing file, wrong columns, an unknown resolution, an empty
+            reason, or a resolution that does not fit the disagreement (``kept`` needs coder A's
+            code, ``code added`` coder B's), each named by row.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataValidationError(str(p), ["disagreements file not found"])
+    frame = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
+    if tuple(frame.columns) != DISAGREEMENT_COLUMNS:
+        raise DataValidationError(
+            str(p), [f"columns must be {list(DISAGREEMENT_COLUMNS)} in that order"]
+        )
+    problems = []
+    for row, rec in enumerate(frame.itertuples(index=False), start=1):
+        if rec.resolution not in RESOLUTIONS:
+            problems.append(
+                f"row {row}, column 'resolution': {rec.resolution!r} is not one of "
+                f"{list(RESOLUTIONS)}"
+            )
+        if not rec.reason.strip():
+            problems.append(f"row {row}, column 'reason': empty")
+        if rec.resolution == "kept" and rec.coder_a != "applied":
+            problems.append(f"row {row}: 'kept' but coder A did not apply {rec.code!r}")
+        if rec.resolution == "code added" and rec.coder_b != "applied":
+            problems.append(f"row {row}: 'code added' but coder B did not apply {rec.code!r}")
+    if frame.duplicated(["segment_id", "code"]).any():
+        problems.append("a (segment_id, code) pair is resolved twice")
+    if problems:
+        raise DataValidationError(str(p), problems)
+    return frame
+
+
+def consensus_coding(
+    segments: pd.DataFrame,
+    resolutions: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    coder_a: str = "A",
+    coder_b: str = "B",
+) -> pd.DataFrame:
+    """The consensus coding (``coder`` = :data:`CONSENSUS`) from two independent codings and
+    the adjudication of every disagreement between them.
+
+    A segment both coded carries the codes both applied, coder A's codes resolved ``kept`` and
+    coder B's codes resolved ``code added``; a code resolved ``dropped`` is left out.  A segment
+    only coder A coded keeps coder A's codes.  A segment left with no code gets one
+    :data:`NO_CODE` row.  Location and paraphrase are the segment's (one per segment).  Rows
+    follow coder A's row order, each segment's codes in codebook order.
+
+    Raises:
+        DataValidationError: a disagreement without a resolution, or a resolution for a
+            decision on which the coders agree.
+    """
+    found = disagreements(segments, codebook, coder_a=coder_a, coder_b=coder_b)
+    wanted = set(zip(found["segment_id"], found["code"], strict=True))
+    given = set(zip(resolutions["segment_id"], resolutions["code"], strict=True))
+    problems = [
+        f"segment {s!r}, code {c!r}: disagreement not resolved" for s, c in sorted(wanted - given)
+    ]
+    problems += [
+        f"segment {s!r}, code {c!r}: resolved, but the coders agree"
+        for s, c in sorted(given - wanted)
+    ]
+    if problems:
+        raise DataValidationError("disagreements", problems)
+    shared, a, b = _shared_codings(segments, coder_a, coder_b)
+    applied_a = set(zip(a["segment_id"], a["code"], strict=True))
+    applied_b = set(zip(b["segment_id"], b["code"], strict=True))
+    keep = {
+        (r.segment_id, r.code)
+        for r in resolutions.itertuples(index=False)
+        if r.resolution in ("kept", "code added")
+    }
+    consensus = (applied_a & applied_b) | keep
+    first = _select_coder(segments, coder_a, keep_uncoded=True).drop_duplicates("segment_id")
+    order = {c: i for i, c in enumerate(codebook.code_ids)}
+    shared_set = set(shared)
+    rows = []
+    for rec in first.to_dict("records"):
+        seg = rec["segment_id"]
+        if seg in shared_set:
+            codes = sorted((c for s, c in consensus if s == seg), key=order.__getitem__)
+        else:
+            codes = sorted((c for s, c in applied_a if s == seg), key=order.__getitem__)
+        for code in codes or [NO_CODE]:
+            rows.append({**rec, "code": code, "coder": CONSENSUS})
+    return pd.DataFrame(rows, columns=list(SEGMENT_COLUMNS))
+
+
+#: XML namespace of the REFI-QDA codebook exchange format (``.qdc``).
+QDC_NAMESPACE = "urn:QDA-XML:codebook:1.0"
+#: Namespace of the compendium's code GUIDs (uuid5 of ``code:<id>``, ``family:<id>``, ...).
+_GUID_NAMESPACE = uuid.UUID("6f1c7a4e-1d0b-5c55-9a51-2b8f2c0e7d31")
+#: One colour per family (Okabe–Ito palette), so QDA software shows the families apart.
+_FAMILY_COLOURS = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#0072B2",
+    "#F0E442",
+    "#999999",
+)
+
+
+def _guid(kind: str, key: str) -> str:
+    return str(uuid.uuid5(_GUID_NAMESPACE, f"{kind}:{key}")).upper()
+
+
+def to_qdc(
+    codebook: Codebook,
+    segments: pd.DataFrame | None = None,
+    *,
+    coder: str = CONSENSUS,
+    origin: str = "cases compendium (cases.qual.to_qdc)",
+) -> str:
+    """The codebook in the REFI-QDA codebook exchange format (``.qdc``, XML, UTF-8).
+
+    Structure (REFI-QDA Codebook schema, namespace :data:`QDC_NAMESPACE`): a ``CodeBook`` root
+    holding ``Codes`` and ``Sets``.  Each family is a code that cannot be coded
+    (``isCodable="false"``) whose children are its codes; every ``Code`` has a stable ``guid``
+    (uuid5 of its id, so re-exports keep the same GUIDs), its label as ``name``, a colour per
+    family and a ``Description`` with the code id, definition, inclusion and exclusion rules and
+    the invented example.  With ``segments``, each code's description also lists the segments
+    of ``coder`` that carry it (abstract file, character offsets, segment id), and one ``Set``
+    per case gathers the codes applied to that case's abstract.  The codebook format has no
+    place for codings anchored in a text, so the coded segments travel as these descriptions
+    and sets; nothing of the abstracts' own text is exported.
+    """
+    from xml.etree import ElementTree as ET
+
+    ns = f"{{{QDC_NAMESPACE}}}"
+    ET.register_namespace("", QDC_NAMESPACE)
+    root = ET.Element(f"{ns}CodeBook", {"origin": origin})
+    codes_el = ET.SubElement(root, f"{ns}Codes")
+    coded = None
+    if segments is not None:
+        coded = _select_coder(segments, coder).drop_duplicates(["segment_id", "code"])
+        coded = coded.sort_values(["source", "start", "segment_id"])
+    for i, family in enumerate(codebook.families):
+        colour = _FAMILY_COLOURS[i % len(_FAMILY_COLOURS)]
+        fam_el = ET.SubElement(
+            codes_el,
+            f"{ns}Code",
+            {
+                "guid": _guid("family", family.id),
+                "name": family.label,
+                "isCodable": "false",
+                "color": colour,
+            },
+        )
+        ET.SubElement(fam_el, f"{ns}Description").text = (
+            f"Code family '{family.id}' (registry field '{family.registry_field}'). "
+            f"{family.definition}"
+        )
+        for code in codebook.codes:
+            if code.family != family.id:
+                continue
+            parts = [
+                f"Code id: {code.id}",
+                f"Definition: {' '.join(code.definition.split())}",
+                f"Include: {' '.join(code.include.split())}",
+                f"Exclude: {' '.join(code.exclude.split())}",
+                f"Example (invented): {' '.join(code.example.split())}",
+            ]
+            if coded is not None:
+                hits = coded[coded["code"] == code.id]
+                where = [
+                    f"{r.source} {r.start}-{r.end} ({r.segment_id})"
+                    for r in hits.itertuples(index=False)
+                ]
+                parts.append(
+                    f"Coded segments ({coder} coding; abstract, characters start-end): "
+                    + ("; ".join(where) if where else "none")
+                )
+            code_el = ET.SubElement(
+                fam_el,
+                f"{ns}Code",
+                {
+                    "guid": _guid("code", code.id),
+                    "name": code.label,
+                    "isCodable": "true",
+                    "color": colour,
+                },
+            )
+            ET.SubElement(code_el, f"{ns}Description").text = "\n".join(parts)
+    if coded is not None:
+        sets_el = ET.SubElement(root, f"{ns}Sets")
+        order = {c: i for i, c in enumerate(codebook.code_ids)}
+        for case in [c for c in CASE_SLUGS if c in set(coded["case"])]:
+            rows = coded[coded["case"] == case]
+            set_el = ET.SubElement(
+                sets_el, f"{ns}Set", {"guid": _guid("case", case), "name": f"Case: {case}"}
+            )
+            ET.SubElement(set_el, f"{ns}Description").text = (
+                f"Codes applied to the abstract {rows['source'].iloc[0]} in the {coder} "
+                f"coding: {rows['segment_id'].nunique()} segments."
+            )
+            for code in sorted(set(rows["code"]), key=order.__getitem__):
+                ET.SubElement(set_el, f"{ns}MemberCode", {"guid": _guid("code", code)})
+    ET.indent(root, space="  ")
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
+
+
+def write_qdc(
+    path: str | os.PathLike[str] = QUAL / "codebook.qdc", corpus: CodedCorpus | None = None
+) -> Path:
+    """Write :func:`to_qdc` of the shipped codebook and its :data:`ANALYSIS_CODER` coding to
+    ``path`` (default ``data/qual/codebook.qdc``, a resource of the data package: run
+    :func:`cases.public_data.update_hashes` afterwards).  Returns the path."""
+    corpus = corpus or load_coded_corpus()
+    out = Path(path)
+    text = to_qdc(corpus.codebook, corpus.segments, coder=ANALYSIS_CODER)
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
 def profile_agreement(
-    cases: list[object], corpus: CodedCorpus, *, coder: str = "A"
+    cases: list[object], corpus: CodedCorpus, *, coder: str = ANALYSIS_CODER
 ) -> pd.DataFrame:
     """Compare each case profile (``data/cases``) with the coded segments of its abstract.
 
@@ -583,7 +1028,7 @@ def profile_agreement(
     )
 
 
-def cases_with_code(segments: pd.DataFrame, code: str, *, coder: str = "A") -> list[str]:
+def cases_with_code(segments: pd.DataFrame, code: str, *, coder: str = ANALYSIS_CODER) -> list[str]:
     """The cases (sorted) whose segments carry ``code`` from ``coder``."""
     sub = _select_coder(segments, coder)
     return sorted(set(sub.loc[sub["code"] == code, "case"]))
