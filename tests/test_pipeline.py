@@ -141,16 +141,26 @@ def test_build_end_to_end(full_build):
     assert not list((project_copy / "book").rglob("*.tmp"))
 
 
-def test_relative_data_dir_reaches_the_notebook_as_an_absolute_path(small_project):
+def test_relative_data_dir_reaches_the_notebook_and_its_files_are_in_the_cache_key(small_project):
     # Notebooks run in their output folder, so the runner resolves a relative data_dir
     # against the folder the command was run in.
-    (small_project / "my_field_data").mkdir()
-    done = run_cli(small_project, "run", "h_county", "-p", "data_dir=my_field_data", "--jobs", "1")
+    own = small_project / "my_field_data"
+    own.mkdir()
+    (own / "households.csv").write_text("household_id,income\nH1,2800\n", encoding="utf-8")
+    args = ("run", "h_county", "-p", "data_dir=my_field_data", "--jobs", "1")
+    done = run_cli(small_project, *args)
     assert done.returncode == 0, done.stderr
     output = small_project / "book" / "cases" / "h_county" / "case_profile.ipynb"
     nb = nbformat.read(output, as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
-    assert f'data_dir = "{small_project / "my_field_data"}"' in injected.source
+    assert f'data_dir = "{own}"' in injected.source
+    # The folder's contents are in the cache key: unchanged, cached; one byte changed, re-run.
+    assert "0 ran, 1 cached" in run_cli(small_project, *args).stderr
+    (own / "households.csv").write_text("household_id,income\nH1,2801\n", encoding="utf-8")
+    again = run_cli(small_project, *args)
+    assert again.returncode == 0 and "1 ran, 0 cached" in again.stderr, again.stderr
+    stamp = small_project / ".cache" / "cases" / "stamps" / "h_county__case_profile.json"
+    assert "data_dir/households.csv" in json.loads(stamp.read_text(encoding="utf-8"))["inputs"]
 
 
 def _fake_papermill(monkeypatch, failures: list[Exception]):

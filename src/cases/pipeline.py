@@ -306,17 +306,43 @@ def input_files(job: Job) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
+def data_dir_files(parameters: Mapping[str, Any]) -> dict[str, Path]:
+    """Every file under the job's own-data folder (the ``data_dir`` parameter), keyed by its
+    path relative to that folder, in a fixed order; ``{}`` for simulated data.
+
+    An own-data folder is outside the project, so :func:`input_files` cannot list it; its
+    contents still decide the job's output, so they are part of the fingerprint and of the run
+    record. Hidden files and folders (``.git``, editor swap files) are left out.
+    """
+    folder = str(parameters.get("data_dir") or "")
+    if not folder:
+        return {}
+    root = Path(folder).expanduser().resolve()
+    if not root.is_dir():
+        return {}
+    found = {}
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            found[relative.as_posix()] = path
+    return found
+
+
 def input_fingerprint(job: Job, parameters: Mapping[str, Any]) -> str:
-    """SHA-256 over the resolved parameters (canonical JSON) and every :func:`input_files` file
-    (path and content). Any change to one of them makes the job stale; a change to another
-    case's data does not."""
+    """SHA-256 over the resolved parameters (canonical JSON), every :func:`input_files` file
+    and every file of the own-data folder (:func:`data_dir_files`), path and content. Any
+    change to one of them makes the job stale (one changed byte in a researcher's table
+    included); a change to another case's data does not."""
     digest = hashlib.sha256()
-    digest.update(b"cases-fingerprint-v2\0")
+    digest.update(b"cases-fingerprint-v3\0")
     digest.update(json.dumps(parameters, sort_keys=True, default=str).encode())
     for path in input_files(job):
         if not path.is_file():
             raise CasesError(f"{job.name}: input {path} does not exist")
         digest.update(str(path.relative_to(paths.ROOT)).encode() + b"\0")
+        digest.update(_sha256_file(path).encode())
+    for name, path in data_dir_files(parameters).items():
+        digest.update(b"data_dir/" + name.encode() + b"\0")
         digest.update(_sha256_file(path).encode())
     return digest.hexdigest()
 
@@ -494,9 +520,12 @@ def _run_one(
         "output_sha256": _sha256_file(output),
         "parameters": parameters,
         "inputs": {
-            str(p.relative_to(paths.ROOT)): _sha256_file(p)
-            for p in input_files(job)
-            if p not in library
+            **{
+                str(p.relative_to(paths.ROOT)): _sha256_file(p)
+                for p in input_files(job)
+                if p not in library
+            },
+            **{f"data_dir/{n}": _sha256_file(p) for n, p in data_dir_files(parameters).items()},
         },
         "library_sha256": hashlib.sha256(
             "".join(_sha256_file(p) for p in library).encode()
