@@ -409,3 +409,37 @@ def test_w_town_rural_fall_range(areas):
 def test_prose_guard_stops_on_contradicting_data():
     with pytest.raises(DataValidationError, match="assumes"):
         context._expect(False, "the Liupanshui claim text assumes total residents rose")
+
+
+# --------------------------------------------------------------------------- after 2020
+
+
+@pytest.fixture(scope="module")
+def policy() -> pd.DataFrame:
+    return public_data.load_table("post2020_policy")
+
+
+def test_post2020_numbers_hand_checked(policy):
+    numbers = context.post2020_numbers(policy)
+    assert numbers["key_counties_total"] == 160
+    assert numbers["monitoring_range_floor_multiple"] == 1.5
+    assert numbers["monitoring_line_approx"] == 6000
+    assert (numbers["transition_first_year"], numbers["transition_last_year"]) == (2021, 2025)
+    assert isinstance(numbers["key_counties_guizhou"], int)
+    # a fact not found is never offered to the prose
+    assert "key_counties_gansu" not in numbers
+
+
+def test_post2020_numbers_reject_repeated_keys(policy):
+    with pytest.raises(DataValidationError, match="repeated keys"):
+        context.post2020_numbers(pd.concat([policy, policy.iloc[:1]]))
+
+
+def test_post2020_table_links_every_row_and_marks_status(policy):
+    table = context.post2020_table(policy)
+    assert len(table) == len(policy)
+    assert table["Where read"].str.match(r'<a href="https?://[^"]+">[^<]+</a>$').all()
+    status = dict(zip(policy["key"], table["Status"], strict=True))
+    assert status["key_counties_gansu"] == "not found"
+    assert status["key_counties_guizhou"] == "not verified (project tally)"
+    assert status["key_counties_total"] == "published"

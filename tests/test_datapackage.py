@@ -26,6 +26,7 @@ PUBLIC_TABLES = {
     "census_population",
     "international_poverty",
     "locality_facts",
+    "post2020_policy",
     "county_census",
     "census_crosswalk",
     "poverty_counties",
@@ -91,7 +92,7 @@ def test_every_input_file_of_the_analyses_is_a_resource() -> None:
     assert files <= {r["path"] for r in _resources()}, sorted(
         files - {r["path"] for r in _resources()}
     )
-    assert len(files) >= 28  # 7 public tables, 2 external, 5 + 5 case files, 3 instruments, ...
+    assert len(files) >= 29  # 8 public tables, 2 external, 5 + 5 case files, 3 instruments, ...
 
 
 def test_frictionless_detects_a_changed_yaml_file(package_copy: Path, no_network: None) -> None:

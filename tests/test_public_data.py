@@ -45,9 +45,9 @@ def national() -> pd.DataFrame:
 
 def test_table_names_lists_every_table_and_no_file_resource() -> None:
     assert "census_population" in table_names()
-    # ten China tables (three from the county census compilation), mpdta, ehec_data, and the
-    # coded abstract segments
-    assert len(table_names()) == 13
+    # eleven China tables (three from the county census compilation), mpdta, ehec_data, the
+    # coded abstract segments and the coders' disagreements
+    assert len(table_names()) == 15
     assert "codebook" not in table_names()
     with pytest.raises(UnknownTableError, match=r"'codebook'.*yaml file, not a table"):
         load_table("codebook")
@@ -326,3 +326,20 @@ def test_facts_have_sources_and_sensible_shares() -> None:
     assert facts["source_page"].str.startswith("http").all()
     shares = facts[facts["unit"] == "percent"]["value"]
     assert ((shares >= 0) & (shares <= 100)).all()
+
+
+def test_post2020_policy_rows_have_publisher_address_and_reasons() -> None:
+    facts = load_table("post2020_policy")
+    assert facts["key"].is_unique
+    assert facts["source_publisher"].str.strip().ne("").all()
+    assert facts["source_page"].str.startswith("http").all()
+    # a fact not found has no value, is not verified and says why
+    missing = facts[facts["value"].isna()]
+    assert not missing["verified"].any()
+    assert missing["note"].str.contains("not found", case=False).all()
+    # every unverified row explains itself
+    assert facts.loc[~facts["verified"], "note"].notna().all()
+    by_key = facts.set_index("key")["value"]
+    assert by_key["key_counties_total"] == 160
+    assert by_key["transition_years"] == 5
+    assert by_key["monitoring_range_floor_multiple"] == 1.5

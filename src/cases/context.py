@@ -23,6 +23,7 @@ Public API: :func:`percent_change`, :func:`census_change`, :func:`exit_table`,
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -58,6 +59,8 @@ __all__ = [
     "national_numbers",
     "percent_change",
     "poor_area_income_figure",
+    "post2020_numbers",
+    "post2020_table",
     "poverty_decline_figure",
     "residents_figure",
 ]
@@ -860,6 +863,80 @@ def baselines_table(facts: pd.DataFrame, place: str) -> pd.DataFrame:
             "Unit": rows["unit"],
             "Used in the book": rows["used_in_book"].map({True: "yes", False: "no (alternative)"}),
             "Publisher": rows["source_publisher"],
+        }
+    ).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- after 2020
+
+_POST2020_COLUMNS = [
+    "key",
+    "value",
+    "unit",
+    "year",
+    "scope",
+    "description",
+    "source_publisher",
+    "source_page",
+    "verified",
+    "note",
+]
+
+
+def post2020_numbers(policy: pd.DataFrame) -> dict[str, Any]:
+    """The value of every ``post2020_policy`` row that has one, keyed by the row's ``key``.
+
+    Whole numbers come back as ``int``, fractions as ``float``. Rows whose fact was not found
+    (empty ``value``) are left out, so prose cannot quote them. ``transition_first_year`` is
+    derived: the last year of the transition period minus its length, plus one.
+
+    Raises:
+        DataValidationError: a missing column or a repeated key.
+    """
+    _require_columns(policy, _POST2020_COLUMNS, "post2020_policy")
+    if not policy["key"].is_unique:
+        dup = sorted(policy.loc[policy["key"].duplicated(), "key"].astype(str))
+        raise DataValidationError("post2020_policy", [f"repeated keys {dup}"])
+    out: dict[str, Any] = {}
+    for key, value in zip(policy["key"].astype(str), policy["value"], strict=True):
+        if pd.isna(value):
+            continue
+        value = float(value)
+        out[key] = int(value) if value.is_integer() else value
+    if {"transition_years", "transition_last_year"} <= set(out):
+        out["transition_first_year"] = out["transition_last_year"] - out["transition_years"] + 1
+    return out
+
+
+def _host(url: str) -> str:
+    match = re.match(r"https?://(?:www\.)?([^/]+)", url)
+    return match.group(1) if match else url
+
+
+def _post2020_status(row: pd.Series) -> str:
+    if pd.isna(row["value"]):
+        return "not found"
+    return "published" if bool(row["verified"]) else "not verified (project tally)"
+
+
+def post2020_table(policy: pd.DataFrame) -> pd.DataFrame:
+    """The post-2020 facts for display: fact, value, scope, status, publisher and a short
+    "where read" link (the page's host, linked to the address)."""
+    _require_columns(policy, _POST2020_COLUMNS, "post2020_policy")
+    where = [
+        f'<a href="{html.escape(url, quote=True)}">{html.escape(_host(url))}</a>'
+        for url in policy["source_page"].astype(str)
+    ]
+    return pd.DataFrame(
+        {
+            "Fact": policy["description"],
+            "Value": policy["value"].map(_value_text),
+            "Unit": policy["unit"],
+            "Year": policy["year"].map(_year_text),
+            "Scope": policy["scope"],
+            "Status": policy.apply(_post2020_status, axis=1),
+            "Publisher": policy["source_publisher"],
+            "Where read": where,
         }
     ).reset_index(drop=True)
 
