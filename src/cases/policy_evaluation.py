@@ -867,6 +867,7 @@ def sensitivity_page(analysis: PolicyAnalysis) -> Page:
         common = cs_dyn.index.intersection(sa_dyn.index)
         gap = float((cs_dyn[common] - sa_dyn[common]).abs().max())
         numbers[f"{o}_pretrend_p"] = float(est.cs.pretrend_pvalue)
+        numbers[f"{o}_pretrend_df"] = int(est.cs.pretrend_df)
         numbers[f"{o}_cs_sa_max_gap"] = gap
         rows = {}
         for _, r in sub.iterrows():
@@ -1016,13 +1017,10 @@ def analyse(
     # Event study.
     ev = []
     for est in estimates:
-        ev.append(
-            f"For {est.outcome.phrase}, the joint test that the Callaway–Sant'Anna "
-            f"pre-adoption effects are zero has p = "
-            f"{p.num(est.outcome.key + '_pretrend_p', float(est.cs.pretrend_pvalue), '.3f')} "
-            f"({p.num(est.outcome.key + '_pretrend_df', int(est.cs.pretrend_df))} pre-adoption "
-            "cells)."
-        )
+        # The pre-trend test is stated by the sensitivity passage (text/policy_evaluation.md),
+        # with the p-value in the book's format; its numbers keep their keys here.
+        p.num(est.outcome.key + "_pretrend_p", float(est.cs.pretrend_pvalue))
+        p.num(est.outcome.key + "_pretrend_df", int(est.cs.pretrend_df))
         if est.effect is not None:
             dyn = est.cs.dynamic[est.cs.dynamic["event_time"] != "overall"]
             last = dyn.iloc[-1]
@@ -1032,7 +1030,7 @@ def analyse(
             planted_e0 = float(est.effect(np.array([0.0]))[0])
             planted_last = float(est.effect(np.array([float(e_last)]))[0])
             ev.append(
-                f"In the adoption year the estimate is {p.num(k + '_cs_e0', e0, '.3f')} "
+XX
                 f"against a planted {p.num(k + '_planted_e0', planted_e0, '.3f')}; "
                 f"{p.num(k + '_last_e', e_last)} years after adoption it is "
                 f"{p.num(k + '_cs_elast', float(last['att']), '.3f')} against "
