@@ -1030,7 +1030,8 @@ def analyse(
             planted_e0 = float(est.effect(np.array([0.0]))[0])
             planted_last = float(est.effect(np.array([float(e_last)]))[0])
             ev.append(
-XX
+                f"For {est.outcome.phrase}, the estimate in the adoption year is "
+                f"{p.num(k + '_cs_e0', e0, '.3f')} "
                 f"against a planted {p.num(k + '_planted_e0', planted_e0, '.3f')}; "
                 f"{p.num(k + '_last_e', e_last)} years after adoption it is "
                 f"{p.num(k + '_cs_elast', float(last['att']), '.3f')} against "
