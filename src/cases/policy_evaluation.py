@@ -18,7 +18,14 @@ carries the planted effect (``data/synth/<case>.yaml``), labelled as planted.
 Public API: :data:`DESIGNS`, :class:`Outcome`, :class:`PolicyDesign`, :func:`analysis_panel`,
 :func:`planted_effect`, :func:`planted_att`, :func:`estimate_outcome`, :func:`comparison_table`,
 :func:`cohort_table`, :func:`bacon_panel`, :func:`bacon_figure`, :func:`event_study_figure`,
-:func:`claims_table`, :func:`data_format_markdown`, :func:`analyse` and :class:`Prose`.
+:func:`claims_table`, :func:`data_format_markdown`, :func:`sensitivity_table`,
+:func:`sensitivity_display`, :func:`sensitivity_page`, :func:`analyse` and :class:`Prose`.
+
+Beside the joint pre-trend test the page reports the relative-magnitudes sensitivity of
+Rambachan and Roth (2023, :mod:`cases.methods.honest`): the breakdown value of Mbar for the
+effect in the adoption year and for the average post-adoption effect, for the TWFE event study,
+Callaway-Sant'Anna (universal base period) and Sun-Abraham. Its sentences live in the text
+template ``text/policy_evaluation.md``.
 """
 
 from __future__ import annotations
