@@ -12,6 +12,7 @@ import pytest
 from cases import panel, paths, synth
 from cases import policy_evaluation as pe
 from cases.errors import DataValidationError, ParameterError
+from cases.methods import honest
 
 ROLE = re.compile(r"\{glue:text\}`([a-z0-9_]+)")
 
@@ -202,3 +203,47 @@ def test_template_runs_with_papermill(tmp_path):
                 nested |= set(ROLE.findall(text + data.get("text/markdown", "")))
     assert {"policy_log_income_cs_att", "policy_log_income_cs_se", "policy_event_fig"} <= names
     assert nested and nested <= names
+
+
+def test_sensitivity_table_matches_the_honest_functions_and_cs_equals_sa():
+    # h_county: balanced panel, never-treated comparison, no covariates.
+    data = synth.generate("h_county", seed=7, n=3000)
+    df = pe.analysis_panel(data, "h_county")
+    est = pe.estimate_outcome(df, "h_county", "log_income")
+    assert est.cs.base_period == "universal"
+    # With only never-treated comparisons, no covariates and a balanced panel, Callaway-
+    # Sant'Anna (universal base) and Sun-Abraham give the same event-time point estimates.
+    cs = est.cs.dynamic.set_index("event_time")["att"]
+    sa = est.sa.dynamic.set_index("event_time")["att"]
+    pd.testing.assert_series_equal(cs, sa.loc[cs.index], check_names=False, atol=1e-10)
+    # The universal base leaves the joint pre-trend test unchanged.
+    varying = panel.staggered_did(
+        df, "log_income", "household_id", "year", "first_treated", cluster="village_id"
+    )
+    assert est.cs.pretrend_pvalue == pytest.approx(varying.pretrend_pvalue, rel=1e-9)
+    tab = pe.sensitivity_table([est])
+    assert len(tab) == 6
+    assert set(tab["estimator"]) == {"twfe", "cs", "sa"}
+    row = tab.query("estimator == 'cs' and target == 'average'").iloc[0]
+    direct = honest.staggered_sensitivity(est.cs, "average", mbars=(1.0,))
+    assert row["estimate"] == pytest.approx(direct.estimate)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(direct.original)
+    if math.isnan(direct.breakdown):
+        assert math.isnan(row["breakdown"]) and row["status"] == "insignificant"
+    else:
+        assert row["breakdown"] == pytest.approx(direct.breakdown)
+    # Insignificant rows have no breakdown value; significant ones have one in [0, 10].
+    sig = tab["status"] != "insignificant"
+    assert tab.loc[~sig, "breakdown"].isna().all()
+    assert tab.loc[sig, "breakdown"].between(0, pe.SENSITIVITY_MBAR_MAX).all()
+
+
+def test_sensitivity_page_renders_with_only_finite_numbers():
+    data = synth.generate("h_county", seed=7, n=3000)
+    a = pe.analyse(data, "h_county")
+    page = pe.sensitivity_page(a)
+    assert all(math.isfinite(v) for v in page.numbers.values())
+    assert page.facts["never"] and page.facts["balanced"]
+    passages = page.render("policy_evaluation")
+    assert set(passages) == {"sensitivity", "coincide"}
+    assert "Mbar" in passages["sensitivity"]

@@ -226,3 +226,36 @@ def test_h_county_analysis_has_an_mpi_sensitivity_table():
     expected = float(((hh["registered_poor"] == 0) & poor).sum() / poor.sum())
     assert ref["Exclusion error"].iloc[0] == pytest.approx(expected)
     assert tg.analyse(synth.generate("w_town", seed=5, n=800), "w_town").mpi_sensitivity is None
+
+
+def test_logit_tables_carry_bh_adjusted_pvalues_and_findings_use_them(h_county_large):
+    from statsmodels.stats.multitest import multipletests
+
+    design = tg.DESIGNS["h_county"]
+    inc = tg.mistargeting_logit(
+        h_county_large, "registered_poor", "income_poor", design.covariates, "inclusion"
+    )
+    expected = multipletests(inc["p"].to_numpy(), method="fdr_bh")[1]
+    assert inc["p (BH)"].to_numpy() == pytest.approx(expected)
+    assert (inc["p (BH)"] >= inc["p"] - 1e-15).all()
+    found = tg.findings(inc)
+    # The planted drivers survive the adjustment; findings are sorted by adjusted p.
+    assert {"official_connection", "housing_unsafe"} <= set(found.index)
+    assert found["p (BH)"].is_monotonic_increasing
+    # A raw p-value below 0.05 that does not survive is not a finding.
+    fake = inc.assign(p=[0.02] + [0.9] * (len(inc) - 1))
+    fake["p (BH)"] = multipletests(fake["p"].to_numpy(), method="fdr_bh")[1]
+    assert tg.findings(fake).empty == (fake["p (BH)"].min() > tg.FDR)
+
+
+def test_w_town_names_no_strongest_predictor_from_noise():
+    # Nothing is planted on W Town's traits: no predictor may be named from unadjusted p-values.
+    data = synth.generate("w_town", seed=20201123, n=6000)
+    a = tg.analyse(data, "w_town", bootstrap_reps=20)
+    assert all(tg.findings(tab).empty for tab in a.logits.values())
+    # ...although an unadjusted p-value falls below 0.05 (the noise the issue found).
+    assert min(tab["p"].min() for tab in a.logits.values()) < 0.05
+    shows = a.claims.iloc[0]["What this analysis shows"]
+    assert "Strongest predictor" not in shows
+    assert "false discovery rate" in shows
+    assert "false discovery rate" in a.markdown["drivers"]

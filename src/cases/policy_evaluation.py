@@ -18,7 +18,14 @@ carries the planted effect (``data/synth/<case>.yaml``), labelled as planted.
 Public API: :data:`DESIGNS`, :class:`Outcome`, :class:`PolicyDesign`, :func:`analysis_panel`,
 :func:`planted_effect`, :func:`planted_att`, :func:`estimate_outcome`, :func:`comparison_table`,
 :func:`cohort_table`, :func:`bacon_panel`, :func:`bacon_figure`, :func:`event_study_figure`,
-:func:`claims_table`, :func:`data_format_markdown`, :func:`analyse` and :class:`Prose`.
+:func:`claims_table`, :func:`data_format_markdown`, :func:`sensitivity_table`,
+:func:`sensitivity_display`, :func:`sensitivity_page`, :func:`analyse` and :class:`Prose`.
+
+Beside the joint pre-trend test the page reports the relative-magnitudes sensitivity of
+Rambachan and Roth (2023, :mod:`cases.methods.honest`): the breakdown value of Mbar for the
+effect in the adoption year and for the average post-adoption effect, for the TWFE event study,
+Callaway-Sant'Anna (universal base period) and Sun-Abraham. Its sentences live in the text
+template ``text/policy_evaluation.md``.
 """
 
 from __future__ import annotations
@@ -37,11 +44,17 @@ import pandas as pd
 from cases import panel as panel_mod
 from cases import registry, report, synth
 from cases.errors import DataValidationError, ParameterError
+from cases.methods import honest as honest_mod
 from cases.panel_plots import plot_event_study
+from cases.present.page import Page
 
 __all__ = [
     "DESIGNS",
     "ESTIMATOR_LABELS",
+    "SENSITIVITY_ESTIMATORS",
+    "SENSITIVITY_MBAR",
+    "SENSITIVITY_MBAR_MAX",
+    "SENSITIVITY_TARGETS",
     "Outcome",
     "OutcomeEstimates",
     "PolicyAnalysis",
@@ -59,6 +72,9 @@ __all__ = [
     "event_study_figure",
     "planted_att",
     "planted_effect",
+    "sensitivity_display",
+    "sensitivity_page",
+    "sensitivity_table",
 ]
 
 #: Estimator keys (used in glue keys) and their display names.
@@ -324,6 +340,7 @@ class OutcomeEstimates:
     cs: panel_mod.StaggeredResult
     sa: panel_mod.StaggeredResult
     effect: Callable[[np.ndarray], np.ndarray] | None
+    event: panel_mod.EventStudyResult | None = None
 
 
 def _check_options(control: str, cluster: str) -> None:
@@ -346,11 +363,15 @@ def estimate_outcome(
 
     TWFE: :func:`cases.panel.twfe` of the outcome on the treatment flag with household and year
     effects. Robust estimators: :func:`cases.panel.staggered_did` with ``control`` ("never":
-    never-treated; "notyet": also not-yet-treated), simple aggregation. All three have
-    standard errors clustered by ``cluster`` ("village": the village column, the level at
-    which the reform was assigned; "household": the entity). Each row carries the planted ATT
-    over the cells that estimator used
-    (:func:`planted_att`; TWFE gets the Callaway-Sant'Anna target), NaN for field data.
+    never-treated; "notyet": also not-yet-treated), simple aggregation; Callaway-Sant'Anna with
+    the universal base period (every pre-period estimate measured from event time -1, as for
+    Sun-Abraham and as the sensitivity analysis needs; post-period cells and the joint pre-trend
+    test are those of the varying base). ``event``: the TWFE event study
+    (:func:`cases.panel.event_study`, reference -1) over every event time of the data, so no
+    end point is binned. All have standard errors clustered by ``cluster`` ("village": the
+    village column, the level at which the reform was assigned; "household": the entity).
+    Each row carries the planted ATT over the cells that estimator used (:func:`planted_att`;
+    TWFE gets the Callaway-Sant'Anna target), NaN for field data.
 
     Raises:
         ParameterError: unknown case, outcome, control or cluster.
@@ -374,6 +395,7 @@ def estimate_outcome(
             first_treated="first_treated",
             control=control,
             cluster=_CLUSTERS[cluster],
+            base_period="universal",
             **args,
         )
         sa = panel_mod.staggered_did(
@@ -386,6 +408,21 @@ def estimate_outcome(
             cluster=_CLUSTERS[cluster],
             **args,
         )
+        treated_g = df.loc[df["first_treated"] > 0, "first_treated"]
+        window = (
+            int(df["year"].min() - treated_g.max()),
+            int(df["year"].max() - treated_g.min()),
+        )
+        event = panel_mod.event_study(
+            df,
+            outcome,
+            first_treated="first_treated",
+            window=window,
+            ref=-1,
+            cluster=_CLUSTERS[cluster],
+            backend="within",
+            **args,
+        )
     effect = planted_effect(case, outcome, planted)
     rows = {"twfe": {k: getattr(tw, k if k != "att" else "coef") for k in _STATS}}
     for key, res in (("cs", cs), ("sa", sa)):
@@ -396,7 +433,7 @@ def estimate_outcome(
     else:
         cs_target = planted_att(cs.att_gt, effect)
         summary["planted"] = [cs_target, cs_target, planted_att(sa.att_gt, effect)]
-    return OutcomeEstimates(by_key[outcome], summary, tw, cs, sa, effect)
+    return OutcomeEstimates(by_key[outcome], summary, tw, cs, sa, effect, event)
 
 
 _STATS = ("att", "se", "ci_low", "ci_high", "pvalue")
@@ -560,16 +597,17 @@ def bacon_figure(
 def event_study_figure(estimates: Sequence[OutcomeEstimates]) -> mpl.figure.Figure:
     """Dynamic effects of the robust estimators, one row per outcome.
 
-    Left: Callaway-Sant'Anna by event time (pre-periods are short differences, "varying" base
-    period, so no period is normalised). Right: Sun-Abraham, with the reference period e = -1
-    (normalised to 0) marked. Bars are pointwise 95% intervals; on simulated data a line shows
-    the planted effect path. Returns the figure (not yet stamped).
+    Left: Callaway-Sant'Anna by event time, right: Sun-Abraham; both measure every estimate
+    from the year before adoption (Callaway-Sant'Anna with the universal base period), so the
+    reference period e = -1 (normalised to 0) is marked in both and the pre-period estimates
+    are comparable across the two panels. Bars are pointwise 95% intervals; on simulated data
+    a line shows the planted effect path. Returns the figure (not yet stamped).
     """
     n = len(estimates)
     fig, axes = plt.subplots(n, 2, figsize=(8.0, 3.4 * n), sharex=True, squeeze=False)
     for row, est in zip(axes, estimates, strict=True):
         for ax, res, name, ref, colour in (
-            (row[0], est.cs, "cs", None, report.PALETTE[0]),
+            (row[0], est.cs, "cs", -1, report.PALETTE[0]),
             (row[1], est.sa, "sa", -1, report.PALETTE[3]),
         ):
             plot_event_study(
@@ -717,6 +755,155 @@ def claims_table(
 
 
 # --------------------------------------------------------------------------------------------
+# Sensitivity to violations of parallel trends (Rambachan and Roth 2023)
+# --------------------------------------------------------------------------------------------
+#: Estimators of the sensitivity analysis (glue-key part -> display name).
+SENSITIVITY_ESTIMATORS: dict[str, str] = {
+    "twfe": "TWFE event study",
+    "cs": ESTIMATOR_LABELS["cs"],
+    "sa": ESTIMATOR_LABELS["sa"],
+}
+#: Targets of the sensitivity analysis (glue-key part -> display name).
+SENSITIVITY_TARGETS: dict[str, str] = {
+    "first": "Adoption year (e = 0)",
+    "average": "Average of post-adoption years",
+}
+#: The Mbar of the robust interval shown in the table, and the search cap of the breakdown.
+SENSITIVITY_MBAR = 1.0
+SENSITIVITY_MBAR_MAX = 10.0
+
+
+def _breakdown_status(breakdown: float, original: tuple[float, float]) -> str:
+    """``insignificant`` (the usual interval covers zero), ``zero``, ``capped`` or ``value``."""
+    if original[0] <= 0 <= original[1]:
+        return "insignificant"
+    if breakdown <= 0:
+        return "zero"
+    return "capped" if breakdown >= SENSITIVITY_MBAR_MAX else "value"
+
+
+def sensitivity_table(estimates: Sequence[OutcomeEstimates], alpha: float = 0.05) -> pd.DataFrame:
+    """Relative-magnitudes sensitivity of every outcome's event study (Rambachan and Roth 2023).
+
+    For each outcome, estimator (TWFE event study, Callaway-Sant'Anna with the universal base
+    period, Sun-Abraham) and target (the effect in the adoption year e = 0; the average of the
+    post-adoption effects), :func:`cases.methods.honest.event_study_sensitivity` or
+    :func:`cases.methods.honest.staggered_sensitivity`: the estimate, its usual 95% interval,
+    the robust interval at Mbar = :data:`SENSITIVITY_MBAR` and the breakdown value of Mbar (the
+    largest Mbar at which the robust interval excludes zero; NaN when the usual interval
+    already covers zero, :data:`SENSITIVITY_MBAR_MAX` when zero is still excluded there).
+    Columns: ``outcome``, ``estimator``, ``target`` (keys), ``estimate``, ``ci_low``,
+    ``ci_high``, ``rm_low``, ``rm_high`` (units of the outcome), ``breakdown`` (unitless) and
+    ``status`` (see :func:`_breakdown_status`).
+
+    Raises:
+        ParameterError: as the sensitivity functions (e.g. a result without a universal base).
+    """
+    rows = []
+    for est in estimates:
+        if est.event is None:
+            raise ParameterError("sensitivity_table: the estimates carry no TWFE event study")
+        for key in SENSITIVITY_ESTIMATORS:
+            for target in SENSITIVITY_TARGETS:
+                if key == "twfe":
+                    fn, res = honest_mod.event_study_sensitivity, est.event
+                else:
+                    fn, res = honest_mod.staggered_sensitivity, getattr(est, key)
+                out = fn(
+                    res,
+                    target,
+                    mbars=(SENSITIVITY_MBAR,),
+                    alpha=alpha,
+                    mbar_max=SENSITIVITY_MBAR_MAX,
+                )
+                band = out.table.iloc[0]
+                rows.append(
+                    {
+                        "outcome": est.outcome.key,
+                        "estimator": key,
+                        "target": target,
+                        "estimate": out.estimate,
+                        "ci_low": float(out.original[0]),
+                        "ci_high": float(out.original[1]),
+                        "rm_low": float(band["lb"]),
+                        "rm_high": float(band["ub"]),
+                        "breakdown": float(out.breakdown),
+                        "status": _breakdown_status(float(out.breakdown), out.original),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def sensitivity_display(table: pd.DataFrame, estimates: Sequence[OutcomeEstimates]) -> pd.DataFrame:
+    """The sensitivity table as shown on the page (display names; values not rounded)."""
+    labels = {e.outcome.key: e.outcome.label for e in estimates}
+    return pd.DataFrame(
+        {
+            "Outcome": table["outcome"].map(labels),
+            "Estimator": table["estimator"].map(SENSITIVITY_ESTIMATORS),
+            "Effect": table["target"].map(SENSITIVITY_TARGETS),
+            "Estimate": table["estimate"],
+            "95% CI low": table["ci_low"],
+            "95% CI high": table["ci_high"],
+            f"Robust CI low (Mbar = {SENSITIVITY_MBAR:g})": table["rm_low"],
+            f"Robust CI high (Mbar = {SENSITIVITY_MBAR:g})": table["rm_high"],
+            "Breakdown Mbar": table["breakdown"],
+        }
+    )
+
+
+def sensitivity_page(analysis: PolicyAnalysis) -> Page:
+    """Facts and numbers of the sensitivity passage (``text/policy_evaluation.md``).
+
+    Numbers (glued with a prefix by :func:`cases.present.page.show`): per outcome ``o``,
+    estimator ``k`` and target ``t``, ``<o>_<k>_<t>_breakdown`` when finite; per outcome
+    ``<o>_pretrend_p`` and ``<o>_cs_sa_max_gap`` (largest absolute difference between the
+    Callaway-Sant'Anna and Sun-Abraham event-time estimates, units of the outcome); ``mbar``
+    and ``mbar_max``. Facts: ``outcomes`` (one dict per outcome with its rows), ``never``
+    (comparison with never-treated units only), ``balanced`` (every household observed every
+    year) and ``covariates`` (False: this page uses none).
+    """
+    table = analysis.sensitivity
+    numbers: dict[str, Any] = {"mbar": SENSITIVITY_MBAR, "mbar_max": SENSITIVITY_MBAR_MAX}
+    outcomes = []
+    for est in analysis.estimates:
+        o = est.outcome.key
+        sub = table[table["outcome"] == o]
+        cs_dyn = est.cs.dynamic.set_index("event_time")["att"]
+        sa_dyn = est.sa.dynamic.set_index("event_time")["att"]
+        common = cs_dyn.index.intersection(sa_dyn.index)
+        gap = float((cs_dyn[common] - sa_dyn[common]).abs().max())
+        numbers[f"{o}_pretrend_p"] = float(est.cs.pretrend_pvalue)
+        numbers[f"{o}_pretrend_df"] = int(est.cs.pretrend_df)
+        numbers[f"{o}_cs_sa_max_gap"] = gap
+        rows = {}
+        for _, r in sub.iterrows():
+            name = f"{o}_{r['estimator']}_{r['target']}_breakdown"
+            if math.isfinite(r["breakdown"]):
+                numbers[name] = float(r["breakdown"])
+            rows[f"{r['estimator']}_{r['target']}"] = r.to_dict()
+        outcomes.append(
+            {
+                "key": o,
+                "phrase": est.outcome.phrase,
+                "unit": est.outcome.unit,
+                "pretrend_p": float(est.cs.pretrend_pvalue),
+                "pretrend_df": int(est.cs.pretrend_df),
+                "cs_sa_max_gap": gap,
+                "rows": rows,
+            }
+        )
+    per_hh = analysis.panel.groupby("household_id")["year"].nunique()
+    facts = {
+        "outcomes": outcomes,
+        "never": analysis.control == "never",
+        "balanced": bool((per_hh == analysis.panel["year"].nunique()).all()),
+        "covariates": False,
+    }
+    return Page(numbers=numbers, facts=facts, tolerances={k: 1e-6 for k in numbers})
+
+
+# --------------------------------------------------------------------------------------------
 # Whole analysis
 # --------------------------------------------------------------------------------------------
 @dataclass
@@ -735,6 +922,8 @@ class PolicyAnalysis:
     numbers: dict[str, Any]
     markdown: dict[str, str]
     simulated: bool
+    sensitivity: pd.DataFrame | None = None
+    control: str = "never"
 
 
 def _direction(twfe: float, robust: float, se: float) -> str:
@@ -835,13 +1024,10 @@ def analyse(
     # Event study.
     ev = []
     for est in estimates:
-        ev.append(
-            f"For {est.outcome.phrase}, the joint test that the Callaway–Sant'Anna "
-            f"pre-adoption effects are zero has p = "
-            f"{p.num(est.outcome.key + '_pretrend_p', float(est.cs.pretrend_pvalue), '.3f')} "
-            f"({p.num(est.outcome.key + '_pretrend_df', int(est.cs.pretrend_df))} pre-adoption "
-            "cells)."
-        )
+        # The pre-trend test is stated by the sensitivity passage (text/policy_evaluation.md),
+        # with the p-value in the book's format; its numbers keep their keys here.
+        p.num(est.outcome.key + "_pretrend_p", float(est.cs.pretrend_pvalue))
+        p.num(est.outcome.key + "_pretrend_df", int(est.cs.pretrend_df))
         if est.effect is not None:
             dyn = est.cs.dynamic[est.cs.dynamic["event_time"] != "overall"]
             last = dyn.iloc[-1]
@@ -851,7 +1037,8 @@ def analyse(
             planted_e0 = float(est.effect(np.array([0.0]))[0])
             planted_last = float(est.effect(np.array([float(e_last)]))[0])
             ev.append(
-                f"In the adoption year the estimate is {p.num(k + '_cs_e0', e0, '.3f')} "
+                f"For {est.outcome.phrase}, the estimate in the adoption year is "
+                f"{p.num(k + '_cs_e0', e0, '.3f')} "
                 f"against a planted {p.num(k + '_planted_e0', planted_e0, '.3f')}; "
                 f"{p.num(k + '_last_e', e_last)} years after adoption it is "
                 f"{p.num(k + '_cs_elast', float(last['att']), '.3f')} against "
@@ -928,4 +1115,6 @@ def analyse(
         numbers=p.numbers,
         markdown=md,
         simulated=simulated,
+        sensitivity=sensitivity_table(estimates),
+        control=control,
     )

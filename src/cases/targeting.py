@@ -34,11 +34,14 @@ import pandas as pd
 
 from cases import measures, registry, report, synth
 from cases.errors import DataValidationError, ParameterError
+from cases.methods.inference import bh_adjust
 from cases.policy_evaluation import Prose, data_format_markdown
 from cases.poverty_profile import SCHEME_LABELS, mpi_k_grid
+from cases.present.text import pvalue
 
 __all__ = [
     "DESIGNS",
+    "FDR",
     "INDICATOR_YEAR",
     "Reference",
     "TargetingAnalysis",
@@ -48,6 +51,7 @@ __all__ = [
     "error_intervals",
     "errors_by_village",
     "errors_table",
+    "findings",
     "implied_inclusion_error",
     "mistargeting_logit",
     "mpi_sensitivity",
@@ -495,7 +499,9 @@ def mistargeting_logit(
     Fitted by maximum likelihood (statsmodels ``Logit``) with standard errors clustered by
     ``cluster`` (``None``: the inverse information). Rows: the covariates (constant dropped),
     columns ``Term``, ``Log-odds``, ``SE``, ``95% CI low``, ``95% CI high``, ``Odds ratio``,
-    ``p``; ``attrs`` hold ``n``, ``events`` and ``separated`` — 0/1 covariates left out because
+    ``p`` and ``p (BH)`` (Benjamini-Hochberg adjusted over this model's coefficients,
+    :func:`cases.methods.inference.bh_adjust`: the family is the scan of every covariate);
+    ``attrs`` hold ``n``, ``events`` and ``separated`` — 0/1 covariates left out because
     their "1" group has no events or only events (perfect separation: an infinite estimate;
     Albert and Anderson 1984). Coefficients are log-odds per unit of the
     covariate (Hosmer, Lemeshow and Sturdivant 2013, *Applied Logistic Regression*, ch. 3).
@@ -562,6 +568,7 @@ def mistargeting_logit(
             "95% CI high": ci.loc[list(covariates), 1].to_numpy(),
             "Odds ratio": np.exp(fit.params[list(covariates)].to_numpy()),
             "p": fit.pvalues[list(covariates)].to_numpy(),
+            "p (BH)": bh_adjust(fit.pvalues[list(covariates)].to_numpy()),
         },
         index=list(covariates),
     )
@@ -662,8 +669,17 @@ def registration_figure(
 # --------------------------------------------------------------------------------------------
 # Claim-evidence table and the whole analysis
 # --------------------------------------------------------------------------------------------
-def _p_text(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+#: False discovery rate at which a logit coefficient counts as a finding (Benjamini-Hochberg,
+#: within each model's family of coefficients).
+FDR = 0.05
+
+_NO_FINDING = " No household characteristic predicts {what} at a false discovery rate of 5 %."
+
+
+def findings(tab: pd.DataFrame, fdr: float = FDR) -> pd.DataFrame:
+    """The rows of a logit table that survive the Benjamini-Hochberg adjustment at ``fdr``,
+    smallest adjusted p-value first (an empty frame when none does)."""
+    return tab[tab["p (BH)"] <= fdr].sort_values("p (BH)")
 
 
 def claims_table(
@@ -706,11 +722,16 @@ def claims_table(
         f"{design.references[0].short} households."
     )
     for kind, tab in logits.items():
-        top = tab.loc[tab["p"].idxmin()]
+        found = findings(tab)
+        if found.empty:
+            shows += _NO_FINDING.format(what=kind)
+            continue
+        top = found.iloc[0]
         direction = "raises" if top["Log-odds"] > 0 else "lowers"
         shows += (
             f" Strongest predictor of {kind}: {top['Term'].lower()}, which {direction} it "
-            f"(log-odds {top['Log-odds']:.2f}, p {_p_text(float(top['p']))})."
+            f"(log-odds {top['Log-odds']:.2f}, {pvalue(float(top['p']))}; "
+            f"BH-adjusted {pvalue(float(top['p (BH)']))})."
         )
     if simulated and design.planted_logit:
         shows += (
@@ -949,7 +970,12 @@ def analyse(
     for kind, tab in logits.items():
         who = f"households not {main.short}" if kind == "inclusion" else f"{main.short} households"
         what = "are listed" if kind == "inclusion" else "are left off the list"
-        sig = tab[tab["p"] < 0.05]
+        sig = findings(tab)
+        p.num(f"logit_{kind}_n_terms", len(tab))
+        p.num(f"logit_{kind}_n_raw05", int((tab["p"] < 0.05).sum()))
+        p.num(f"logit_{kind}_n_bh05", len(sig))
+        p.num(f"logit_{kind}_min_p", float(tab["p"].min()))
+        p.num(f"logit_{kind}_min_p_bh", float(tab["p (BH)"].min()))
         s = (
             f"Among {p.num(f'logit_{kind}_n', int(tab.attrs['n']))} {who}, "
             f"{p.num(f'logit_{kind}_events', int(tab.attrs['events']))} {what}."
@@ -960,10 +986,10 @@ def analyse(
                 "fall in this group: " + ", ".join(labels_of(design, tab.attrs["separated"])) + "."
             )
         if sig.empty:
-            s += " No household characteristic predicts this at the 5% level."
+            s += _NO_FINDING.format(what="this")
         else:
             s += (
-                " Characteristics that predict it at the 5% level: "
+                " Characteristics that predict it at a false discovery rate of 5 %: "
                 + "; ".join(
                     f"{row['Term'].lower()} (odds ratio "
                     f"{p.num(f'logit_{kind}_{term}_or', float(row['Odds ratio']), '.2f')})"
