@@ -381,6 +381,11 @@ def _collapse_parameter_cells(notebook: Path) -> None:
 #: How often a notebook is started when its kernel dies before it answers (no cell has run).
 KERNEL_START_ATTEMPTS = 3
 _KERNEL_START_FAILURE = "Kernel died before replying to kernel_info"
+#: How papermill (nbclient) stops a kernel after the last cell. "immediate" kills it at once:
+#: every output and glued value is already saved by then (report.glue closes its file after
+#: each value), while the polite shutdown waited about a second per notebook for the
+#: interpreter to tear itself down.
+KERNEL_SHUTDOWN = "immediate"
 
 
 def execute(job: Job, parameters: Mapping[str, Any], progress_bar: bool = False) -> Path:
@@ -398,6 +403,8 @@ def execute(job: Job, parameters: Mapping[str, Any], progress_bar: bool = False)
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    from cases.kernel import QuietKernelManager, drain
 
     job.output.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = paths.CACHE / "tmp"
@@ -419,6 +426,9 @@ def execute(job: Job, parameters: Mapping[str, Any], progress_bar: bool = False)
                         cwd=str(job.output.parent),
                         progress_bar=progress_bar,
                         request_save_on_cell_execute=False,
+                        # Passed through to nbclient: drop the kernel's transport warning.
+                        kernel_manager_class=QuietKernelManager,
+                        shutdown_kernel=KERNEL_SHUTDOWN,
                     )
                     break
                 except RuntimeError as exc:
@@ -426,6 +436,8 @@ def execute(job: Job, parameters: Mapping[str, Any], progress_bar: bool = False)
                     # safe; it happens when many kernels start at once on a busy machine.
                     if _KERNEL_START_FAILURE not in str(exc) or attempt == KERNEL_START_ATTEMPTS:
                         raise
+                finally:
+                    drain()
         except PapermillExecutionError as exc:
             failed = paths.CACHE / "failed" / (job.name.replace("/", "__") + ".ipynb")
             failed.parent.mkdir(parents=True, exist_ok=True)
