@@ -62,7 +62,8 @@ def cli(root: Path, *args: str) -> float:
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"`cases {' '.join(args)}` failed:\n{done.stderr[-4000:]}")
-    counts = [line for line in done.stdout.splitlines() if " ran, " in line and " cached" in line]
+    lines = (done.stdout + done.stderr).splitlines()
+    counts = [line for line in lines if " ran, " in line and " cached" in line]
     print(f"  cases {' '.join(args)}: {seconds:.1f} s; {(counts or ['?'])[-1]}", file=sys.stderr)
     return seconds
 
