@@ -414,6 +414,11 @@ def _collapse_parameter_cells(notebook: Path) -> None:
 #: How often a notebook is started when its kernel dies before it answers (no cell has run).
 KERNEL_START_ATTEMPTS = 3
 _KERNEL_START_FAILURE = "Kernel died before replying to kernel_info"
+#: How papermill (nbclient) stops a kernel after the last cell. "immediate" kills it at once:
+#: every output and glued value is already saved by then (report.glue closes its file after
+#: each value), while the polite shutdown waited about a second per notebook for the
+#: interpreter to tear itself down.
+KERNEL_SHUTDOWN = "immediate"
 
 
 def execute(job: Job, parameters: Mapping[str, Any], progress_bar: bool = False) -> Path:
@@ -431,6 +436,8 @@ def execute(job: Job, parameters: Mapping[str, Any], progress_bar: bool = False)
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    from cases.kernel import QuietKernelManager, drain
 
     job.output.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = paths.CACHE / "tmp"
@@ -452,6 +459,9 @@ def execute(job: Job, parameters: Mapping[str, Any], progress_bar: bool = False)
                         cwd=str(job.output.parent),
                         progress_bar=progress_bar,
                         request_save_on_cell_execute=False,
+                        # Passed through to nbclient: drop the kernel's transport warning.
+                        kernel_manager_class=QuietKernelManager,
+                        shutdown_kernel=KERNEL_SHUTDOWN,
                     )
                     break
                 except RuntimeError as exc:
@@ -459,6 +469,8 @@ def execute(job: Job, parameters: Mapping[str, Any], progress_bar: bool = False)
                     # safe; it happens when many kernels start at once on a busy machine.
                     if _KERNEL_START_FAILURE not in str(exc) or attempt == KERNEL_START_ATTEMPTS:
                         raise
+                finally:
+                    drain()
         except PapermillExecutionError as exc:
             failed = paths.CACHE / "failed" / (job.name.replace("/", "__") + ".ipynb")
             failed.parent.mkdir(parents=True, exist_ok=True)
@@ -940,6 +952,49 @@ def mark_stale(job: Job, reason: str) -> None:
     _write_atomic(job.output, nbformat.writes(nb))
 
 
+def _book_stamp_path(builder: str) -> Path:
+    return paths.CACHE / f"book-{builder}.json"
+
+
+def _book_state(builder: str) -> str:
+    """A digest of everything a book build and its identifier scan depend on.
+
+    The content of every file under ``book/`` outside ``_build`` (executed notebooks,
+    pages, the generated provenance page, configuration), the library code (the Sphinx
+    extension and the scan live there), ``requirements.lock``, the deny-list, and the name,
+    size and modification time of every file the build left in ``_build/<builder>``, so a
+    touched or deleted output also forces a rebuild.
+    """
+    from cases.disclosure import DENY_LIST_NAME
+
+    digest = hashlib.sha256(f"cases-book-v1\0{builder}\0".encode())
+    sources = []
+    for folder, dirs, files in os.walk(paths.BOOK):
+        if Path(folder) == paths.BOOK:
+            dirs[:] = [d for d in dirs if d != "_build"]
+        sources += [Path(folder) / name for name in files]
+    sources.sort()
+    extra = [*_library_files(), paths.ROOT / "requirements.lock", paths.ROOT / DENY_LIST_NAME]
+    for path in [*sources, *extra]:
+        digest.update(str(path.relative_to(paths.ROOT)).encode() + b"\0")
+        digest.update(_sha256_file(path).encode() if path.is_file() else b"absent")
+    out = paths.BOOK / "_build" / builder
+    for path in sorted(out.rglob("*")) if out.is_dir() else []:
+        info = path.stat()
+        digest.update(f"{path.relative_to(out)}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def _book_is_current(builder: str, state: str) -> bool:
+    """True if the last successful build (and scan) of ``builder`` saw exactly ``state``."""
+    stamp = _book_stamp_path(builder)
+    index = paths.BOOK / "_build" / builder / "index.html"
+    try:
+        return index.is_file() and json.loads(stamp.read_text(encoding="utf-8"))["state"] == state
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
 def build_book(builder: str = "html", allow_stale: bool = False) -> Path:
     """Build the book offline with Sphinx warnings as errors (``-W -n --keep-going``), then
     scan the result for personal identifiers.
@@ -948,7 +1003,8 @@ def build_book(builder: str = "html", allow_stale: bool = False) -> Path:
     each such chapter gets an "Out of date" warning banner (:func:`mark_stale`). After the
     build every page and download is scanned with :func:`cases.disclosure.scan_build` for PRC
     resident ID numbers, mobile numbers and the names in ``deny-list.txt`` (project root,
-    optional, never committed).
+    optional, never committed). When nothing either step reads has changed since they last
+    passed (:func:`_book_state`, recorded under ``.cache/cases``), both are skipped.
 
     Raises:
         CasesError: a stale or failed chapter without ``allow_stale``; a chapter is missing or
@@ -973,6 +1029,12 @@ def build_book(builder: str = "html", allow_stale: bool = False) -> Path:
     problems = check_book_sources()
     if problems:
         raise CasesError("refusing to build the book:\n  - " + "\n  - ".join(problems))
+    html_dir = paths.BOOK / "_build" / builder
+    # Nothing the build or the scan reads has changed since they last passed: their result
+    # would be the same, so skip Sphinx (about 2 s even when it has nothing to do).
+    if _book_is_current(builder, _book_state(builder)):
+        return html_dir / "index.html"
+    _book_stamp_path(builder).unlink(missing_ok=True)
     exe = Path(sys.executable).parent / "jupyter-book"
     command = [
         str(exe) if exe.exists() else "jupyter-book",
@@ -989,7 +1051,6 @@ def build_book(builder: str = "html", allow_stale: bool = False) -> Path:
         raise CasesError(
             "jupyter-book build failed:\n" + completed.stdout[-6000:] + completed.stderr[-6000:]
         )
-    html_dir = paths.BOOK / "_build" / builder
     deny_list = paths.ROOT / DENY_LIST_NAME
     findings = scan_build(html_dir, deny_list if deny_list.is_file() else None)
     if findings:
@@ -999,4 +1060,5 @@ def build_book(builder: str = "html", allow_stale: bool = False) -> Path:
             f"the built book in {html_dir} contains {len(findings)} personal identifier(s); "
             f"do not publish it. Remove them from the notebooks or data:\n  - {shown}{more}"
         )
+    _write_atomic(_book_stamp_path(builder), json.dumps({"state": _book_state(builder)}))
     return html_dir / "index.html"
