@@ -388,17 +388,24 @@ def _rm_acceptance(
     sizes = tuple(len(_moment_rows(a, n_pre, n_post)) for a in mats)
     cached = isinstance(seed, int | np.integer)
     draws = (_cached_normal_draws if cached else _normal_draws)(seed, int(n_sims), sizes)
-    polys = [
-        _prepare(beta, sig, n_pre, n_post, a, lv, kap, z) for a, z in zip(mats, draws, strict=True)
-    ]
+    for a in mats:
+        rows = _moment_rows(a, n_pre, n_post)
+        if (np.sqrt(np.diag((a @ sig @ a.T)[np.ix_(rows, rows)])) <= 0).any():
+            raise ParameterError("a moment has zero variance: check the covariance matrix")
+    # the union stops at the first accepting polyhedron: prepare the others only when needed
+    # (the first eagerly, for the errors of _dual_vertices, which do not depend on s or sign)
+    polys: list[_Polyhedron | None] = [None] * len(mats)
+    polys[0] = _prepare(beta, sig, n_pre, n_post, mats[0], lv, kap, draws[0])
 
     def accept(theta: float | np.ndarray) -> np.ndarray:
         thetas = np.atleast_1d(np.asarray(theta, dtype=float))
         ok = np.zeros(len(thetas), dtype=bool)
-        for p in polys:
+        for i, p in enumerate(polys):
             todo = ~ok
             if not todo.any():
                 break
+            if p is None:
+                p = polys[i] = _prepare(beta, sig, n_pre, n_post, mats[i], lv, kap, draws[i])
             ok[todo] = _accepts(p, thetas[todo], alpha, kap)
         return ok
 
