@@ -40,6 +40,7 @@ stays optimal, holding the part of y orthogonal to it fixed) are exact and vecto
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -110,6 +111,14 @@ def _rm_constraints(n_pre: int, n_post: int, mbar: float, s: int, positive: bool
     return np.delete(a, n_pre, axis=1)
 
 
+# Gamma^-1 for l = l_key, cached: it depends on the target only.
+@functools.lru_cache(maxsize=64)
+def _gamma_inverse(l_key: tuple[float, ...]) -> np.ndarray:
+    out = np.linalg.inv(_gamma_matrix(np.array(l_key, dtype=float)))
+    out.flags.writeable = False
+    return out
+
+
 def _gamma_matrix(l_vec: np.ndarray) -> np.ndarray:
     """Invertible matrix whose first row is ``l'`` (the others are unit vectors)."""
     t = len(l_vec)
@@ -136,6 +145,14 @@ def _column_basis(x: np.ndarray, tol: float = 1e-10) -> np.ndarray:
     return x[:, np.sort(piv[:rank])]
 
 
+# All k-subsets of range(m) in lexicographic order, one per row (cached).
+@functools.lru_cache(maxsize=64)
+def _row_subsets(m: int, k: int) -> np.ndarray:
+    out = np.array(list(itertools.combinations(range(m), k)), dtype=np.intp).reshape(-1, k)
+    out.flags.writeable = False
+    return out
+
+
 def _dual_vertices(sd: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Vertices of ``{lambda >= 0 : lambda' sd = 1, lambda' X = 0}`` (one per row).
 
@@ -153,21 +170,22 @@ def _dual_vertices(sd: np.ndarray, x: np.ndarray) -> np.ndarray:
             f"{m} moment rows and {k1 - 1} nuisance directions: too many bases to enumerate; "
             "shorten the post-period window or aggregate it"
         )
-    e1 = np.zeros(k1)
-    e1[0] = 1.0
-    found: list[np.ndarray] = []
-    for rows in itertools.combinations(range(m), k1):
-        wb = w[list(rows)]
-        if abs(np.linalg.det(wb)) < 1e-12 * max(1.0, float(np.abs(wb).max()) ** k1):
-            continue
-        lam_b = np.linalg.solve(wb.T, e1)
-        if (lam_b >= -1e-12).all():
-            lam = np.zeros(m)
-            lam[list(rows)] = np.maximum(lam_b, 0.0)
-            found.append(lam)
-    if not found:
+    # every k1-subset of rows at once: batched determinants and solves (same LAPACK calls)
+    combos = _row_subsets(m, k1)
+    wb = w[combos]
+    scale = np.maximum(1.0, np.abs(wb).max(axis=(1, 2))) ** k1
+    keep = np.abs(np.linalg.det(wb)) >= 1e-12 * scale
+    combos, wb = combos[keep], wb[keep]
+    rhs = np.zeros((len(wb), k1, 1))
+    rhs[:, 0, 0] = 1.0
+    lam_b = np.linalg.solve(np.swapaxes(wb, 1, 2), rhs)[:, :, 0]
+    feasible = (lam_b >= -1e-12).all(axis=1)
+    if not feasible.any():
         raise ParameterError("the moment inequalities admit no bounded test statistic")
-    verts = np.unique(np.round(np.vstack(found), 12), axis=0)
+    combos, lam_b = combos[feasible], lam_b[feasible]
+    found = np.zeros((len(combos), m))
+    np.put_along_axis(found, combos, np.maximum(lam_b, 0.0), axis=1)
+    verts = np.unique(np.round(found, 12), axis=0)
     return verts
 
 
@@ -180,6 +198,31 @@ class _Polyhedron:
     sigma_y: np.ndarray
     verts: np.ndarray
     lf_cv: float
+    var_b: np.ndarray  # g' Sigma_y g for every vertex g
+    c: np.ndarray  # Sigma_y g / (g' Sigma_y g), one row per vertex g
+    vc: np.ndarray  # v'c(g): rows g, columns v
+
+
+# Rows of A used as moments.
+def _moment_rows(a: np.ndarray, n_pre: int, n_post: int) -> np.ndarray:
+    # post-period moments only (as HonestDiD's default), unless there is one post period
+    if n_post == 1:
+        return np.arange(len(a))
+    return np.flatnonzero(np.abs(a[:, n_pre:]).sum(axis=1) > 0)
+
+
+# Standard normal draws from default_rng(seed), blocks of (n_sims, m) in turn: the stream that
+# rng.multivariate_normal consumes polyhedron by polyhedron. They depend on the seed and the
+# numbers of moments only, not on Mbar, theta or the data, hence the cached variant (int seeds).
+def _normal_draws(seed: Any, n_sims: int, sizes: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    out = tuple(rng.standard_normal((n_sims, m)) for m in sizes)
+    for block in out:
+        block.flags.writeable = False
+    return out
+
+
+_cached_normal_draws = functools.lru_cache(maxsize=16)(_normal_draws)
 
 
 def _prepare(
@@ -190,14 +233,14 @@ def _prepare(
     a: np.ndarray,
     l_vec: np.ndarray,
     kappa: float,
-    n_sims: int,
-    rng: np.random.Generator,
+    z: np.ndarray,
 ) -> _Polyhedron:
-    gamma_inv = np.linalg.inv(_gamma_matrix(l_vec))
+    # z: n_sims standard normal draws of the moments (one row per draw), scaled to
+    # N(0, Sigma_y) with Sigma_y = U diag(s) U' as multivariate_normal(method="eigh") does
+    gamma_inv = _gamma_inverse(tuple(float(v) for v in l_vec))
     a_post = a[:, n_pre:]
     ag = a_post @ gamma_inv
-    # post-period moments only (as HonestDiD's default), unless there is one post period
-    rows = np.flatnonzero(np.abs(a_post).sum(axis=1) > 0) if n_post > 1 else np.arange(len(a))
+    rows = _moment_rows(a, n_pre, n_post)
     y0 = (a @ beta)[rows]
     a_theta = ag[rows, 0]
     x = _column_basis(ag[rows, 1:])
@@ -206,53 +249,67 @@ def _prepare(
     if (sd <= 0).any():
         raise ParameterError("a moment has zero variance: check the covariance matrix")
     verts = _dual_vertices(sd, x)
-    draws = rng.multivariate_normal(np.zeros(len(rows)), sigma_y, size=n_sims, method="eigh")
+    ev, u = np.linalg.eigh(sigma_y)
+    draws = z @ (u * np.sqrt(np.abs(ev))).T
     eta_sim = (draws @ verts.T).max(axis=1)
     lf_cv = float(np.quantile(eta_sim, 1.0 - kappa))
-    return _Polyhedron(y0=y0, a_theta=a_theta, sigma_y=sigma_y, verts=verts, lf_cv=lf_cv)
+    sg = verts @ sigma_y
+    var_b = (sg * verts).sum(axis=1)
+    # vertices with var_b < 1e-20 are tested on eta alone (see _accepts): no c needed
+    c = sg / np.where(var_b < 1e-20, 1.0, var_b)[:, None]
+    return _Polyhedron(
+        y0=y0,
+        a_theta=a_theta,
+        sigma_y=sigma_y,
+        verts=verts,
+        lf_cv=lf_cv,
+        var_b=var_b,
+        c=c,
+        vc=c @ verts.T,
+    )
 
 
-def _truncnorm_quantile(p: float, lo: float, hi: float) -> float:
-    """Quantile of the standard normal truncated to [lo, hi]."""
-    if lo >= hi:
-        return lo
-    return float(stats.truncnorm.ppf(p, lo, hi))
-
-
-def _accepts(poly: _Polyhedron, theta: float, alpha: float, kappa: float) -> bool:
+def _accepts(poly: _Polyhedron, theta: np.ndarray, alpha: float, kappa: float) -> np.ndarray:
     """Conditional-least-favourable hybrid test of ``l' tau_post = theta`` (True = accept)."""
-    y = poly.y0 - poly.a_theta * theta
-    vals = poly.verts @ y
-    j = int(np.argmax(vals))
-    eta = float(vals[j])
-    if eta > poly.lf_cv:  # first stage: least-favourable test at level kappa
-        return False
-    g = poly.verts[j]
-    var_b = float(g @ poly.sigma_y @ g)
-    if var_b < 1e-20:
-        return eta <= 0
-    sigma_b = math.sqrt(var_b)
-    c = poly.sigma_y @ g / var_b
-    s_perp = y - c * eta
-    lo, hi = -math.inf, math.inf
-    others = np.delete(np.arange(len(poly.verts)), j)
-    for v in poly.verts[others]:
-        vc = float(v @ c)
-        vs = float(v @ s_perp)
-        if abs(1.0 - vc) < 1e-12:
-            continue
+    # vectorised over theta: y = y0 - a_theta theta, optimal vertex g, eta = g'y,
+    # c = Sigma_y g / (g' Sigma_y g), s_perp = y - c eta; conditioning bounds
+    # (v's_perp) / (1 - v'c) over the other vertices v
+    y = poly.y0[None, :] - poly.a_theta[None, :] * theta[:, None]
+    vals = y @ poly.verts.T
+    rows = np.arange(len(theta))
+    j = np.argmax(vals, axis=1)
+    eta = vals[rows, j]
+    out = np.zeros(len(theta), dtype=bool)
+    # first stage: least-favourable test at level kappa
+    live = eta <= poly.lf_cv
+    var_b = poly.var_b[j]
+    flat = live & (var_b < 1e-20)
+    out[flat] = eta[flat] <= 0
+    live &= ~flat
+    if not live.any():
+        return out
+    t, j, eta, y = rows[live], j[live], eta[live], y[live]
+    vc = poly.vc[j]
+    vs = (y - poly.c[j] * eta[:, None]) @ poly.verts.T
+    use = np.abs(1.0 - vc) >= 1e-12
+    use[np.arange(len(t)), j] = False
+    with np.errstate(divide="ignore", invalid="ignore"):
         bound = vs / (1.0 - vc)
-        if vc < 1.0:
-            lo = max(lo, bound)
-        else:
-            hi = min(hi, bound)
-    hi = min(hi, poly.lf_cv)
+    lo = np.where(use & (vc < 1.0), bound, -np.inf).max(axis=1)
+    hi = np.minimum(np.where(use & (vc >= 1.0), bound, np.inf).min(axis=1), poly.lf_cv)
+    sigma_b = np.sqrt(var_b[live])
     zlo, zhi, stat = lo / sigma_b, hi / sigma_b, eta / sigma_b
-    if not (zlo <= stat <= zhi):
-        return True
-    size = (alpha - kappa) / (1.0 - kappa)
-    cval = max(0.0, _truncnorm_quantile(1.0 - size, zlo, zhi))
-    return not stat > cval
+    inside = (zlo <= stat) & (stat <= zhi)
+    out[t[~inside]] = True
+    if inside.any():
+        size = (alpha - kappa) / (1.0 - kappa)
+        zl, zh = zlo[inside], zhi[inside]
+        cval = zl.copy()
+        ok = zl < zh
+        if ok.any():
+            cval[ok] = stats.truncnorm.ppf(1.0 - size, zl[ok], zh[ok])
+        out[t[inside]] = ~(stat[inside] > np.maximum(0.0, cval))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,25 +382,32 @@ def _rm_acceptance(
     kap = alpha / 10 if kappa is None else float(kappa)
     if not 0 < kap < alpha:
         raise ParameterError(f"kappa must lie in (0, alpha), got {kappa!r}")
-    rng = np.random.default_rng(seed)
-    polys = [
-        _prepare(
-            beta,
-            sig,
-            n_pre,
-            n_post,
-            _rm_constraints(n_pre, n_post, mbar, s, pos),
-            lv,
-            kap,
-            n_sims,
-            rng,
-        )
-        for s in range(n_pre)
-        for pos in (True, False)
+    mats = [
+        _rm_constraints(n_pre, n_post, mbar, s, pos) for s in range(n_pre) for pos in (True, False)
     ]
+    sizes = tuple(len(_moment_rows(a, n_pre, n_post)) for a in mats)
+    cached = isinstance(seed, int | np.integer)
+    draws = (_cached_normal_draws if cached else _normal_draws)(seed, int(n_sims), sizes)
+    for a in mats:
+        rows = _moment_rows(a, n_pre, n_post)
+        if (np.sqrt(np.diag((a @ sig @ a.T)[np.ix_(rows, rows)])) <= 0).any():
+            raise ParameterError("a moment has zero variance: check the covariance matrix")
+    # the union stops at the first accepting polyhedron: prepare the others only when needed
+    # (the first eagerly, for the errors of _dual_vertices, which do not depend on s or sign)
+    polys: list[_Polyhedron | None] = [None] * len(mats)
+    polys[0] = _prepare(beta, sig, n_pre, n_post, mats[0], lv, kap, draws[0])
 
-    def accept(theta: float) -> bool:
-        return any(_accepts(p, theta, alpha, kap) for p in polys)
+    def accept(theta: float | np.ndarray) -> np.ndarray:
+        thetas = np.atleast_1d(np.asarray(theta, dtype=float))
+        ok = np.zeros(len(thetas), dtype=bool)
+        for i, p in enumerate(polys):
+            todo = ~ok
+            if not todo.any():
+                break
+            if p is None:
+                p = polys[i] = _prepare(beta, sig, n_pre, n_post, mats[i], lv, kap, draws[i])
+            ok[todo] = _accepts(p, thetas[todo], alpha, kap)
+        return ok
 
     return accept
 
@@ -389,7 +453,7 @@ def relative_magnitudes_ci(
     max_pre = float(np.abs(np.diff(pre)).max()) if n_pre > 0 else 0.0
     width = (2 * mbar + 20) * sd_theta + mbar * max_pre * float(np.abs(lv).sum()) * n_post
     grid = np.linspace(est - width, est + width, grid_points)
-    ok = np.array([accept(t) for t in grid])
+    ok = accept(grid)
     if not ok.any():
         return float("nan"), float("nan")
     step = tol if tol is not None else 1e-4 * sd_theta
@@ -398,7 +462,7 @@ def relative_magnitudes_ci(
     def refine(inside: float, outside: float) -> float:
         while abs(outside - inside) > step:
             mid = (inside + outside) / 2
-            if accept(mid):
+            if accept(mid)[0]:
                 inside = mid
             else:
                 outside = mid
@@ -440,7 +504,7 @@ def breakdown_mbar(
 
     def excludes(m: float) -> bool:
         accept = _rm_acceptance(beta, sig, n_pre, n_post, m, lv, alpha, **opts)
-        return not accept(0.0)
+        return not accept(0.0)[0]
 
     if not excludes(0.0):
         return 0.0
