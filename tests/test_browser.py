@@ -223,6 +223,15 @@ def test_every_page_loads_offline_without_errors(browser, built_book, book_url):
         hrefs = browser.execute_script(
             "return [...document.querySelectorAll('a[href]')].map(a => a.href)"
         )
+        # No machinery on the page (issue 22): numbers glued into sentences in plain weight,
+        # and no folded parameter or set-up cells.
+        bold = browser.execute_script(
+            "return [...document.querySelectorAll('span.pasted-text')]"
+            ".filter(s => Number(getComputedStyle(s).fontWeight) >= 600).length"
+        )
+        problems += [f"{page}: {bold} glued number(s) shown in bold"] if bold else []
+        if browser.execute_script("return document.body.innerText.includes('Show code cell')"):
+            problems.append(f"{page}: a folded code cell is shown to the reader")
         requests, errors = _drain_logs(browser)
         problems += [f"{page}: request to another host: {u}" for u in _foreign(requests)]
         problems += [f"{page}: console {e}" for e in errors]

@@ -401,13 +401,15 @@ class JobResult:
     message: str = ""
 
 
-def _collapse_parameter_cells(notebook: Path) -> None:
-    """Tag the default and injected parameter cells ``hide-cell``: the book shows them folded."""
+def _remove_parameter_cells(notebook: Path) -> None:
+    """Tag the default and injected parameter cells ``remove-cell``: they stay in the executed
+    notebook (papermill's record of what ran) but not on the reader's page, where they showed
+    as "Show code cell content" toggles with another case's defaults."""
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         tags = cell.metadata.setdefault("tags", [])
-        if {"parameters", "injected-parameters"} & set(tags) and "hide-cell" not in tags:
-            tags.append("hide-cell")
+        if {"parameters", "injected-parameters"} & set(tags) and "remove-cell" not in tags:
+            tags.append("remove-cell")
     nbformat.write(nb, notebook)
 
 
@@ -481,7 +483,7 @@ def execute(job: Job, parameters: Mapping[str, Any], progress_bar: bool = False)
                 f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}. "
                 f"Previous output left in place; failed copy at {failed}"
             ) from None
-        _collapse_parameter_cells(tmp)
+        _remove_parameter_cells(tmp)
         errors = error_outputs(tmp)
         if errors:
             cell, ename, evalue = errors[0]
