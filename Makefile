@@ -8,6 +8,10 @@ BIN := $(VENV)/bin
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # The stamp records which lock file the venv was built from; a changed lock rebuilds it.
 STAMP := $(VENV)/.installed
+# pip's warnings about a machine's own index settings (e.g. an extra index folder that does
+# not exist) would print one line per package and bury real problems; errors still show.
+# `make PIP_QUIET=--quiet venv` shows the warnings again.
+PIP_QUIET ?= --quiet --quiet
 
 .PHONY: help venv book run test verify bench lint lock clean distclean browser
 
@@ -25,9 +29,9 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ required, found " + sys.version.split()[0]'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install $(PIP_QUIET) --upgrade "pip>=24"
+	$(BIN)/python -m pip install $(PIP_QUIET) -r requirements.lock
+	$(BIN)/python -m pip install $(PIP_QUIET) --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (cases)" >/dev/null
 	touch $(STAMP)
 
