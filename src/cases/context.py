@@ -140,12 +140,15 @@ def _year_text(year: Any) -> str:
     return "—" if year is None or pd.isna(year) else str(int(year))
 
 
-def _value_text(value: Any) -> str:
-    """A published value as printed: whole numbers with thousands separators, others as given."""
+def _value_text(value: Any, unit: str = "") -> str:
+    """A published value as printed: whole numbers with thousands separators (years without
+    them), others as given."""
     if value is None or pd.isna(value):
         return "—"
     value = float(value)
-    return f"{int(value):,}" if value.is_integer() else f"{value:,}"
+    if value.is_integer():
+        return str(int(value)) if str(unit).startswith("year") else f"{int(value):,}"
+    return f"{value:,}"
 
 
 # --------------------------------------------------------------------------- census
@@ -930,7 +933,9 @@ def post2020_table(policy: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Fact": policy["description"],
-            "Value": policy["value"].map(_value_text),
+            "Value": [
+                _value_text(v, u) for v, u in zip(policy["value"], policy["unit"], strict=True)
+            ],
             "Unit": policy["unit"],
             "Year": policy["year"].map(_year_text),
             "Scope": policy["scope"],
