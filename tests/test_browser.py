@@ -206,6 +206,21 @@ def _screenshot(driver, target: Path) -> None:
     target.write_bytes(base64.b64decode(shot["data"]))
 
 
+#: Indexes of tables wider than an ancestor (up to the article) with no scroll container
+#: (overflow-x auto or scroll) between them: such a table is cut off for the reader.
+CLIPPED_TABLES_JS = """
+return [...document.querySelectorAll('article table')].flatMap((table, i) => {
+  const width = table.getBoundingClientRect().width;
+  for (let p = table.parentElement; p && p.tagName !== 'ARTICLE'; p = p.parentElement) {
+    const overflow = getComputedStyle(p).overflowX;
+    if (overflow === 'auto' || overflow === 'scroll') return [];
+    if (p.clientWidth + 1 < width) return [i];
+  }
+  return [];
+});
+"""
+
+
 # --------------------------------------------------------------------------- tests
 
 
@@ -232,6 +247,9 @@ def test_every_page_loads_offline_without_errors(browser, built_book, book_url):
         problems += [f"{page}: {bold} glued number(s) shown in bold"] if bold else []
         if browser.execute_script("return document.body.innerText.includes('Show code cell')"):
             problems.append(f"{page}: a folded code cell is shown to the reader")
+        # A table wider than the text column sits in a scroll container, never cut off.
+        clipped = browser.execute_script(CLIPPED_TABLES_JS)
+        problems += [f"{page}: table {n} is cut off at the column's edge" for n in clipped]
         requests, errors = _drain_logs(browser)
         problems += [f"{page}: request to another host: {u}" for u in _foreign(requests)]
         problems += [f"{page}: console {e}" for e in errors]
