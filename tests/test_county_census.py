@@ -283,3 +283,22 @@ def test_feature_path_keeps_holes_and_map_feature_rules():
         }
     )
     assert census.map_feature(frame, features).tolist() == ["110100", "429004", "500100"]
+
+
+def test_crosswalk_coverage_and_the_listed_exceptions() -> None:
+    # Every 2010 resident lives in a unit followed into 2020; in 2020 the statistical zones and
+    # new XPCC cities (about 1.6 % of residents, tests/test_census_data.py) are not.
+    crosswalk = census.load_crosswalk()
+    coverage = census.crosswalk_coverage(census.load_census(), crosswalk)
+    assert coverage["matched_share_2010"] == 1.0
+    assert 0.98 < coverage["matched_share_2020"] < 1.0
+    exceptions = census.crosswalk_exceptions(crosswalk)
+    assert "one_to_one" not in set(exceptions["group_type"])
+    # The 142 units present in 2020 only and the six XPCC cities among them are all listed.
+    only = exceptions[exceptions["group_type"] == "only_2020"]
+    assert len(only) == 142
+    assert {"北屯市", "铁门关市", "双河市", "可克达拉市", "昆玉市", "胡杨河市"} <= set(
+        only["name_zh"]
+    )
+    # A renamed county followed one to one (水城县 -> 水城区) is not an exception.
+    assert "520221" not in set(exceptions["code"].astype(str))

@@ -753,3 +753,44 @@ def map_feature(frame: pd.DataFrame, features: pd.DataFrame) -> pd.Series:
         return next((c for c in candidates if c in codes), None)
 
     return frame.apply(_one, axis=1)
+
+
+def crosswalk_coverage(census: pd.DataFrame, crosswalk: pd.DataFrame) -> dict[str, float]:
+    """Share of each census year's residents who live in units followed into the other year.
+
+    ``matched_share_<year> = sum of pop_total over units whose crosswalk group exists in both
+    censuses / sum of pop_total over all units of that year`` (a proportion). Units only in one
+    census (``group_type`` ``only_2010`` or ``only_2020``) are the unmatched ones.
+
+    Raises:
+        DataValidationError: a column is missing from either table.
+    """
+    _require(census, ["year", "unit_id", "pop_total"], "county_census")
+    _require(crosswalk, ["year", "unit_id", "group_type"], "census_crosswalk")
+    keys = ["year", "unit_id"]
+    joined = census[[*keys, "pop_total"]].merge(
+        crosswalk[[*keys, "group_type"]], on=keys, how="left", validate="one_to_one"
+    )
+    matched = ~joined["group_type"].isin(["only_2010", "only_2020"])
+    out = {}
+    for year, part in joined.groupby("year"):
+        out[f"matched_share_{year}"] = float(
+            part.loc[matched[part.index], "pop_total"].sum() / part["pop_total"].sum()
+        )
+    return out
+
+
+def crosswalk_exceptions(crosswalk: pd.DataFrame) -> pd.DataFrame:
+    """Every unit that is not followed one to one between the censuses: merged, split,
+    pooled (many to many) or present in one census only, with its group, how it was matched
+    and the manual rule used (if any), ordered by province, group, year and code.
+
+    Raises:
+        DataValidationError: a column is missing.
+    """
+    columns = ["year", "code", "name_zh", "province_zh", "group_id", "group_type"]
+    _require(crosswalk, [*columns, "match_method", "rule_id"], "census_crosswalk")
+    rows = crosswalk[crosswalk["group_type"] != "one_to_one"]
+    return rows.sort_values(["province_zh", "group_id", "year", "code"]).reset_index(drop=True)[
+        [*columns, "match_method", "rule_id"]
+    ]

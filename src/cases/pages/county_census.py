@@ -76,6 +76,17 @@ CASE_OF_PREFECTURE: dict[str, str] = {
 }
 #: Prefectures outlined on the map (case areas and the benchmarks' prefectures).
 CASE_PREFECTURES: tuple[str, ...] = ("520200", "620800", "410200", "371300", "371600")
+#: Column headers of the table of units not followed one to one between the censuses.
+CROSSWALK_HEADERS: dict[str, str] = {
+    "year": "Census",
+    "code": "Code",
+    "name_zh": "Unit",
+    "province_zh": "Province",
+    "group_id": "Area",
+    "group_type": "Kind",
+    "match_method": "Matched by",
+    "rule_id": "Manual rule",
+}
 COHORTS: tuple[int, ...] = (2016, 2017, 2018, 2019, 2020)
 _CASE_COLOURS = {"liupanshui": report.PALETTE[3], "pingliang": report.PALETTE[2]}
 _CASE_COLOURS["h_county"] = report.PALETTE[4]
@@ -502,6 +513,13 @@ def build() -> Page:
     page.numbers["n_exit_verified"] = int(poverty["verified"].astype(bool).sum())
     page.numbers["n_poverty_list"] = len(poverty)
     page.numbers["n_mixed_groups"] = int((frame["group_type"] != "one_to_one").sum())
+    crosswalk = census.load_crosswalk()
+    coverage = census.crosswalk_coverage(census.load_census(), crosswalk)
+    page.numbers.update({f"crosswalk_{k}": v for k, v in coverage.items()})
+    exceptions = census.crosswalk_exceptions(crosswalk)
+    page.numbers["crosswalk_n_exceptions"] = len(exceptions)
+    page.numbers["crosswalk_n_only_2020"] = int((exceptions["group_type"] == "only_2020").sum())
+    page.tables["crosswalk_exceptions"] = exceptions.rename(columns=CROSSWALK_HEADERS)
     page.numbers["pop_2020_mn"] = float(frame["pop_2020"].sum() / 1e6)
     for part in (_levels(frame),):
         page.numbers.update(part[0])
