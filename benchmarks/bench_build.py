@@ -1,8 +1,8 @@
 """Benchmark the whole-book build (cold, warm no-op, one case's parameters changed) and a
 sweep (jobs 1 vs 2 vs a Dask LocalCluster).
 
-Each measurement runs the real CLI (`python -m cases.cli`) in a fresh temporary copy of the
-project (`cases.manifest.copy_project`), so the first build starts with no executed notebook,
+Each measurement runs the real CLI (`python -m cases.run.cli`) in a fresh temporary copy of the
+project (`cases.core.manifest.copy_project`), so the first build starts with no executed notebook,
 no cache and no Sphinx output. The three build timings come from one copy, in this order:
 
 1. cold: `cases build --jobs N` in the fresh copy;
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from cases.manifest import copy_project
+from cases.core.manifest import copy_project
 
 SWEEP_GRID = {
     "case": "liupanshui",
@@ -53,7 +53,7 @@ def cli(root: Path, *args: str) -> float:
     env = dict(os.environ, CASES_ROOT=str(root))
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "cases.cli", *args],
+        [sys.executable, "-m", "cases.run.cli", *args],
         cwd=root,
         env=env,
         capture_output=True,

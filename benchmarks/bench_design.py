@@ -6,7 +6,7 @@ reform in 2017, 2018 or 2019 (8, 8 and 7 villages, assigned at random) or not at
 the outcome is household per-capita income in yuan, with household, village and year effects,
 and an effect that grows with years of exposure (400 yuan in the first year, +400 a year).
 Estimand: the ATT over treated household-years. Answer strategy: Callaway-Sant'Anna (simple
-aggregation, never-treated comparison) and TWFE, both from :mod:`cases.panel` with standard
+aggregation, never-treated comparison) and TWFE, both from :mod:`cases.methods.panel` with standard
 errors clustered by village.
 
 The script diagnoses the design with ``--sims`` simulations (1,000 by default) three ways in
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from cases.design import Design, diagnosands, simulate
-from cases.panel import staggered_did, twfe
+from cases.methods.panel import staggered_did, twfe
 
 YEARS = np.arange(2015, 2021)
 ADOPTION = {2017: 8, 2018: 8, 2019: 7, 0: 7}  # adoption year -> villages (0: never)

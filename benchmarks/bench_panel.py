@@ -1,4 +1,4 @@
-"""Benchmark cases.panel against pyfixest on simulated household panels.
+"""Benchmark cases.methods.panel against pyfixest on simulated household panels.
 
 Stages (each in a fresh subprocess, so peak RSS is per stage):
 - TWFE and the binned event study on 1,000,000 households x 7 years (7,000,000 rows);
@@ -67,7 +67,7 @@ def pyfixest_fit(df: pd.DataFrame, fml: str) -> tuple[float, pd.Series] | None:
 
 
 def stage_twfe(n: int) -> dict:
-    from cases.panel import twfe
+    from cases.methods.panel import twfe
 
     df = simulate(n)
     t0 = time.perf_counter()
@@ -88,7 +88,7 @@ def stage_twfe(n: int) -> dict:
 
 
 def stage_event_study(n: int) -> dict:
-    from cases.panel import event_study
+    from cases.methods.panel import event_study
 
     df = simulate(n)
     t0 = time.perf_counter()
@@ -115,7 +115,7 @@ def stage_event_study(n: int) -> dict:
 
 
 def stage_staggered(n: int, method: str, cluster: str = "entity") -> dict:
-    from cases.panel import staggered_did
+    from cases.methods.panel import staggered_did
 
     df = simulate(n)
     t0 = time.perf_counter()

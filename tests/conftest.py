@@ -24,8 +24,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cases import paths
-from cases.manifest import copy_project
+from cases.core import paths
+from cases.core.manifest import copy_project
 
 
 @pytest.fixture
@@ -40,12 +40,12 @@ def project_copy(tmp_path: Path) -> Path:
 def run_cli(
     root: Path, *args: str, timeout: int = 600, env_extra: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
-    """Run ``python -m cases.cli ARGS`` with ``CASES_ROOT`` pointing at ``root`` (plus any
+    """Run ``python -m cases.run.cli ARGS`` with ``CASES_ROOT`` pointing at ``root`` (plus any
     ``env_extra`` variables)."""
     env = dict(os.environ, CASES_ROOT=str(root), **(env_extra or {}))
     env.pop("CASES_MANIFEST", None)
     return subprocess.run(
-        [sys.executable, "-m", "cases.cli", *args],
+        [sys.executable, "-m", "cases.run.cli", *args],
         cwd=root,
         env=env,
         capture_output=True,

@@ -6,7 +6,7 @@ offending file, column, row, parameter or value. ``book/methods_inputs.md`` docu
 matrix for readers and authors; keep the two in step.
 
 Library rows run in-process on small files written to ``tmp_path``; command-line rows run
-``python -m cases.cli`` on a project copy and all stop before any notebook executes.
+``python -m cases.run.cli`` on a project copy and all stop before any notebook executes.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ import pandas as pd
 import pytest
 from conftest import run_cli
 
-from cases import io, measures, panel, pipeline, registry, survey
-from cases.disclosure import SuppressionInputError, suppress_small_cells
-from cases.errors import DataValidationError, ParameterError, RegistryError
-from cases.measures import MeasureInputError
+from cases.core.errors import DataValidationError, ParameterError, RegistryError
+from cases.data import io, registry
+from cases.methods import measures, panel, survey
+from cases.methods.measures import MeasureInputError
+from cases.present.disclosure import SuppressionInputError, suppress_small_cells
+from cases.run import pipeline
 
 # GB 11643-1999's own example citizen identity number (valid check character X).
 EXAMPLE_ID = "11010519491231002X"
@@ -101,7 +103,7 @@ class Bad:
 
 
 LIBRARY_CASES = [
-    # ---- data readers (cases.io) ----------------------------------------------------------
+    # ---- data readers (cases.data.io) ----------------------------------------------------------
     Bad(
         "missing-file",
         lambda d: io.read_table(d / "nowhere.csv"),
@@ -244,7 +246,8 @@ LIBRARY_CASES = [
         DataValidationError,
         r"resource census: file census\.csv has sha256 [0-9a-f]{64}, expected 0{64}",
     ),
-    # ---- survey instruments (cases.survey) -------------------------------------------------
+    # ---- survey instruments (cases.methods.survey)
+    # -------------------------------------------------
     Bad(
         "instrument-references-undefined-item",
         lambda d: survey.load_instrument(
@@ -265,7 +268,7 @@ LIBRARY_CASES = [
         DataValidationError,
         r"nofield\.yaml.*field provenance: Field required",
     ),
-    # ---- case registry (cases.registry) ----------------------------------------------------
+    # ---- case registry (cases.data.registry) ----------------------------------------------------
     Bad(
         "case-file-missing-field",
         lambda d: _case_without(d, "title"),
@@ -278,7 +281,8 @@ LIBRARY_CASES = [
         RegistryError,
         r"unknown case slug 'atlantis'; valid slugs: .*w_town",
     ),
-    # ---- poverty measures (cases.measures) -------------------------------------------------
+    # ---- poverty measures (cases.methods.measures)
+    # -------------------------------------------------
     Bad(
         "negative-income-gini",
         lambda d: measures.gini([1200.0, -50.0, 3000.0]),
@@ -347,7 +351,8 @@ LIBRARY_CASES = [
         MeasureInputError,
         r"poverty cutoff k must be in \(0, 1\]; got 1\.5",
     ),
-    # ---- panels (cases.panel) --------------------------------------------------------------
+    # ---- panels (cases.methods.panel)
+    # --------------------------------------------------------------
     Bad(
         "panel-duplicate-entity-time",
         lambda d: panel.twfe(
@@ -386,7 +391,7 @@ LIBRARY_CASES = [
         DataValidationError,
         r"column 'treatment' not found",
     ),
-    # ---- runner parameters (cases.pipeline) ------------------------------------------------
+    # ---- runner parameters (cases.run.pipeline) ------------------------------------------------
     Bad(
         "override-without-equals",
         lambda d: pipeline.parse_override("seed"),
@@ -411,7 +416,8 @@ LIBRARY_CASES = [
         ParameterError,
         r"executor must be one of \('process', 'dask'\), got 'spark'",
     ),
-    # ---- disclosure control (cases.disclosure) ---------------------------------------------
+    # ---- disclosure control (cases.present.disclosure)
+    # ---------------------------------------------
     Bad(
         "suppression-fractional-count",
         lambda d: suppress_small_cells(pd.DataFrame({"a": [2.5, 7.0]})),
@@ -609,7 +615,7 @@ PROJECT_CASES = [c for c in CLI_CASES if c[1] is not _nothing]
 )
 def test_cli_refuses_bad_usage(capsys, monkeypatch, args, status, names) -> None:
     """In-process on the project itself: each refusal happens before anything is written."""
-    from cases import cli
+    from cases.run import cli
 
     monkeypatch.setenv("COLUMNS", "400")  # rich would wrap long messages at 80 columns
     try:

@@ -7,7 +7,8 @@ import os
 
 import pytest
 
-from cases import paths, pipeline
+from cases.core import paths
+from cases.run import pipeline
 
 
 @pytest.fixture

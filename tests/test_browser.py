@@ -5,7 +5,7 @@ page the test records every network request the browser makes (Chrome DevTools `
 events from the performance log) and every console message: a request to any other host, or a
 console error, fails. It also checks that every figure image loads, that every link to a page of
 the book resolves (and its ``#fragment`` exists), that the search page finds "Liupanshui", and
-that an itables table from :func:`cases.report.interactive_table` becomes searchable and
+that an itables table from :func:`cases.present.report.interactive_table` becomes searchable and
 sortable without the internet. Full-page screenshots go to ``test-artifacts/browser/``.
 
 Chromium comes from the Debian packages ``chromium`` and ``chromium-driver`` (``make browser``
@@ -31,7 +31,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from cases import paths
+from cases.core import paths
 
 # One build per run: with `pytest -n N --dist loadgroup` every user of the full build
 # (tests/conftest.py) shares one worker.

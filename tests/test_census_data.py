@@ -36,10 +36,10 @@ import frictionless
 import pandas as pd
 import pytest
 
-from cases.errors import DataValidationError
+from cases.core.errors import DataValidationError
+from cases.core.paths import DATA, RAW
+from cases.data.public_data import DATAPACKAGE
 from cases.methods import census
-from cases.paths import DATA, RAW
-from cases.public_data import DATAPACKAGE
 
 OFFICIAL_EXITS = {2016: 28, 2017: 125, 2018: 283, 2019: 344, 2020: 52}
 LIST_EXITS = {2016: 28, 2017: 125, 2018: 282, 2019: 345, 2020: 52}

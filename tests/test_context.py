@@ -1,4 +1,4 @@
-"""Tests for cases.context: real public statistics around the cases.
+"""Tests for cases.pages.context: real public statistics around the cases.
 
 Expected values are computed by hand from the CSV files in data/raw/ (the arithmetic is in the
 comments), never by the code under test.
@@ -20,8 +20,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib.patches import Rectangle
 
-from cases import context, public_data
-from cases.errors import DataValidationError
+from cases.core.errors import DataValidationError
+from cases.data import public_data
+from cases.pages import context
 
 ROLE = re.compile(r"\{glue:text\}`context_([a-z0-9_]+)(?::[^`]*)?`")
 FIG_NAME = re.compile(r":name: (\S+)")
@@ -306,7 +307,7 @@ def test_facts_table_rejects_unknown_place(tables):
 
 
 def test_every_case_has_an_area():
-    from cases import registry
+    from cases.data import registry
 
     assert set(context.CASE_AREAS) == set(registry.slugs())
 

@@ -22,7 +22,7 @@ from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 
-from cases import paths
+from cases.core import paths
 from cases.methods import census
 from cases.present import maps
 from cases.present.text import render_blocks

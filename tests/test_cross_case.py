@@ -7,9 +7,10 @@ import json
 import pandas as pd
 import pytest
 
-from cases import cross_case as cc
-from cases import public_data, qual, registry
-from cases.errors import DataValidationError
+from cases.core.errors import DataValidationError
+from cases.data import public_data, registry
+from cases.methods import qual
+from cases.pages import cross_case as cc
 
 CASES = registry.list_cases()
 THEME_OF = {

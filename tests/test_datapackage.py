@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cases.errors import DataValidationError
-from cases.paths import DATA
-from cases.public_data import DATAPACKAGE, update_hashes, verify_package
+from cases.core.errors import DataValidationError
+from cases.core.paths import DATA
+from cases.data.public_data import DATAPACKAGE, update_hashes, verify_package
 
 PUBLIC_TABLES = {
     "national_rural_poverty",
@@ -245,7 +245,8 @@ def test_runs_stop_on_a_changed_public_table_but_not_on_an_edited_project_file(
 ) -> None:
     # Authors edit registry and parameter files between runs (the tests check those hashes);
     # a transcribed public table must never change silently.
-    from cases import paths, pipeline
+    from cases.core import paths
+    from cases.run import pipeline
 
     monkeypatch.setattr(paths, "DATA", package_copy.parent)
     case = package_copy.parent / "cases" / "h_county.yaml"

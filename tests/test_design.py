@@ -33,7 +33,7 @@ from cases.design import (
     simulate,
     tidy_estimate,
 )
-from cases.panel import bacon_decomposition, staggered_did, twfe
+from cases.methods.panel import bacon_decomposition, staggered_did, twfe
 
 Z3 = 3.0  # tolerance in Monte Carlo standard errors
 

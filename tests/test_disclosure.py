@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from cases import report
-from cases.disclosure import (
+from cases.present import report
+from cases.present.disclosure import (
     SuppressionInputError,
     load_deny_list,
     recoverable_cells,

@@ -7,7 +7,7 @@ import tomllib
 
 import yaml
 
-from cases import paths
+from cases.core import paths
 
 
 def _name(requirement: str) -> str:

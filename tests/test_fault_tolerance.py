@@ -21,7 +21,7 @@ import psutil
 import pytest
 from conftest import run_cli
 
-from cases.pipeline import error_outputs
+from cases.run.pipeline import error_outputs
 
 # All tests here work on copies of the one small built project (tests/conftest.py).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("small")]
@@ -52,7 +52,7 @@ def test_sigkill_mid_notebook_keeps_previous_outputs_and_next_run_recovers(
     env.pop("CASES_MANIFEST", None)
     log = (tmp_path / "run.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cases.cli", "run", "w_town", "--force", "--jobs", "1"],
+        [sys.executable, "-m", "cases.run.cli", "run", "w_town", "--force", "--jobs", "1"],
         cwd=root,
         env=env,
         stdout=log,

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import pytest
 from fontTools.ttLib import TTCollection
 
-from cases import fonts, report
+from cases.present import fonts, report
 
 # Place names and policy terms the book prints in characters (glossary, figures).
 CHINESE_LABELS = ["六盘水", "平凉", "精准扶贫", "甘肃省", "贵州", "三变改革", "返贫"]

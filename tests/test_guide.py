@@ -13,11 +13,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cases import guide, paths, pipeline
-from cases.errors import DataValidationError
-from cases.io import read_survey
-from cases.survey import cronbach_alpha, load_instrument
-from cases.synth import TABLE_SCHEMAS
+from cases.core import paths
+from cases.core.errors import DataValidationError
+from cases.data.io import read_survey
+from cases.methods.survey import cronbach_alpha, load_instrument
+from cases.pages import guide
+from cases.run import pipeline
+from cases.simulate.synth import TABLE_SCHEMAS
 
 SAMPLES = paths.DATA / "samples"
 GOOD = SAMPLES / "governance_survey_gbk.csv"

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cases.errors import ParameterError
+from cases.core.errors import ParameterError
+from cases.core.paths import ROOT
 from cases.methods.honest import (
     breakdown_mbar,
     event_study_sensitivity,
@@ -15,7 +16,6 @@ from cases.methods.honest import (
     sensitivity,
     staggered_sensitivity,
 )
-from cases.paths import ROOT
 
 # ------------------------------------------------------------------------------------------
 # Published example: HonestDiD README, "Example usage - Medicaid expansions"
@@ -176,7 +176,7 @@ def test_bad_inputs_are_refused(kwargs: dict, message: str) -> None:
 def test_ehec_file_reproduces_the_regression_inputs() -> None:
     # the betahat above are the TWFE event-study coefficients on the shipped file (the project's
     # own event_study gives the same point estimates)
-    from cases.panel import event_study
+    from cases.methods.panel import event_study
 
     df = pd.read_csv(ROOT / "data" / "external" / "ehec_data.csv", float_precision="round_trip")
     df = df[(df["year"] < 2016) & (df["yexp2"].isna() | (df["yexp2"] != 2015))].copy()
@@ -197,7 +197,7 @@ def _ehec_nonstaggered() -> pd.DataFrame:
 
 
 def test_event_study_wrapper_reproduces_the_published_sensitivity() -> None:
-    from cases.panel import event_study
+    from cases.methods.panel import event_study
 
     es = event_study(_ehec_nonstaggered(), "dins", "stfips", "year", "g", window=(-6, 1))
     res = event_study_sensitivity(es, mbars=(1.0, 2.0), mbar_tol=0.05)
@@ -213,7 +213,7 @@ def test_event_study_wrapper_reproduces_the_published_sensitivity() -> None:
 
 
 def test_staggered_wrappers_need_a_universal_base_period() -> None:
-    from cases.panel import staggered_did
+    from cases.methods.panel import staggered_did
 
     df = _ehec_nonstaggered()
     cs_varying = staggered_did(df, "dins", "stfips", "year", "g")
@@ -235,7 +235,7 @@ def test_staggered_wrappers_need_a_universal_base_period() -> None:
 
 
 def test_wrapper_refuses_other_reference_periods() -> None:
-    from cases.panel import event_study
+    from cases.methods.panel import event_study
 
     es = event_study(_ehec_nonstaggered(), "dins", "stfips", "year", "g", window=(-6, 1), ref=-2)
     with pytest.raises(ParameterError, match="reference period must be -1"):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cases.errors import ParameterError
+from cases.core.errors import ParameterError
 from cases.methods.inference import bh_adjust, bh_table
 
 

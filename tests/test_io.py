@@ -1,4 +1,4 @@
-"""Tests for cases.io: reading survey exports, validation, identifier guard, checksums.
+"""Tests for cases.data.io: reading survey exports, validation, identifier guard, checksums.
 
 Every fixture file is generated in ``tmp_path``; nothing under ``data/`` is written.
 """
@@ -19,8 +19,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cases.errors import DataValidationError, ParameterError
-from cases.io import (
+from cases.core.errors import DataValidationError, ParameterError
+from cases.data.io import (
     hash_identifier,
     is_valid_prc_id,
     is_valid_prc_mobile,
@@ -30,7 +30,7 @@ from cases.io import (
     sha256_file,
     verify_checksums,
 )
-from cases.survey import load_instrument
+from cases.methods.survey import load_instrument
 
 # GB 11643-1999 gives 11010519491231002X as its worked example of a citizen identity number
 # (address code 110105, born 1949-12-31, sequence 002, check character X).

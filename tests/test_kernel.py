@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from cases import kernel
+from cases.run import kernel
 
 WARNING_LINE = (
     b"[IPKernelApp] WARNING | Kernel is running over TCP without encryption. All communication "

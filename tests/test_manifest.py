@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cases import manifest
+from cases.core import manifest
 
 CHOICES = {"cluster": ["village", "household"], "seed": [1, 2]}
 

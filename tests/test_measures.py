@@ -1,4 +1,5 @@
-"""Tests for cases.measures: published and hand-computed examples, properties, simulations."""
+"""Tests for cases.methods.measures: published and hand-computed examples, properties,
+simulations."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from cases import measures as m
+from cases.methods import measures as m
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

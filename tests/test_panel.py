@@ -1,4 +1,5 @@
-"""Tests for cases.panel: published examples, planted effects, properties and input errors."""
+"""Tests for cases.methods.panel: published examples, planted effects, properties and input
+errors."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from linearmodels.datasets import wage_panel
 
-from cases.errors import DataValidationError, ParameterError
-from cases.panel import bacon_decomposition, event_study, staggered_did, twfe
-from cases.paths import ROOT
+from cases.core.errors import DataValidationError, ParameterError
+from cases.core.paths import ROOT
+from cases.methods.panel import bacon_decomposition, event_study, staggered_did, twfe
 
 MPDTA = ROOT / "data" / "external" / "mpdta.csv"
 
@@ -440,7 +441,7 @@ def test_plot_event_study_marks_reference(mpdta: pd.DataFrame) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from cases.panel_plots import plot_event_study
+    from cases.present.panel_plots import plot_event_study
 
     es = event_study(mpdta, "lemp", "countyreal", "year", "first.treat", window=(-3, 3))
     ax = plot_event_study(es.table)

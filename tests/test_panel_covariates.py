@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cases.errors import DataValidationError, ParameterError
-from cases.panel import staggered_did
-from cases.paths import ROOT
+from cases.core.errors import DataValidationError, ParameterError
+from cases.core.paths import ROOT
+from cases.methods.panel import staggered_did
 
 MPDTA = ROOT / "data" / "external" / "mpdta.csv"
 

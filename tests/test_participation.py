@@ -1,4 +1,4 @@
-"""Tests for cases.participation: a hand-drawn network, coverage shares, planted effects."""
+"""Tests for cases.pages.participation: a hand-drawn network, coverage shares, planted effects."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cases import participation, paths, synth
-from cases.errors import DataValidationError, ParameterError
-from cases.participation import (
+from cases.core import paths
+from cases.core.errors import DataValidationError, ParameterError
+from cases.pages import participation
+from cases.pages.participation import (
     assistance_rate_ratio,
     better_off_logit,
     build_network,
@@ -23,6 +24,7 @@ from cases.participation import (
     share_by_group,
     tie_rates,
 )
+from cases.simulate import synth
 
 
 def tiny_network():

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from conftest import git, run_cli
 
-from cases import pipeline
+from cases.run import pipeline
 
 
 def _outputs_text(notebook: Path) -> str:
@@ -59,7 +59,7 @@ def test_malformed_override_exits_2(project_copy):
 
 
 def test_library_run_refuses_zero_workers():
-    from cases.errors import ParameterError
+    from cases.core.errors import ParameterError
 
     with pytest.raises(ParameterError, match="n_jobs"):
         pipeline.run([], n_jobs=0)
@@ -106,7 +106,7 @@ def test_failing_notebook_names_cell_and_keeps_previous_output(small_project):
 
 
 def test_build_refuses_notebook_with_error_output(project_copy):
-    from cases import pipeline
+    from cases.run import pipeline
 
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("1/0")
@@ -181,7 +181,8 @@ def _fake_papermill(monkeypatch, failures: list[Exception]):
 
 
 def test_a_kernel_that_dies_while_starting_is_started_again(project_copy, monkeypatch):
-    from cases import paths, pipeline
+    from cases.core import paths
+    from cases.run import pipeline
 
     monkeypatch.setattr(paths, "CACHE", project_copy / ".cache" / "cases")
     monkeypatch.setattr(paths, "BOOK", project_copy / "book")

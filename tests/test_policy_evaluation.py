@@ -1,4 +1,5 @@
-"""Tests of cases.policy_evaluation: hand-checked helpers, planted-effect recovery, smoke run."""
+"""Tests of cases.pages.policy_evaluation: hand-checked helpers, planted-effect recovery, smoke
+run."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cases import panel, paths, synth
-from cases import policy_evaluation as pe
-from cases.errors import DataValidationError, ParameterError
-from cases.methods import honest
+from cases.core import paths
+from cases.core.errors import DataValidationError, ParameterError
+from cases.methods import honest, panel
+from cases.pages import policy_evaluation as pe
+from cases.simulate import synth
 
 ROLE = re.compile(r"\{glue:text\}`([a-z0-9_]+)")
 

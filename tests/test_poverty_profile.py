@@ -1,4 +1,4 @@
-"""Tests of cases.poverty_profile: hand-computed toy profiles, planted-effect recovery on the
+"""Tests of cases.pages.poverty_profile: hand-computed toy profiles, planted-effect recovery on the
 simulated cases, the simulation page, and a papermill smoke run of both templates."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cases import paths, synth
-from cases import poverty_profile as pp
-from cases.errors import DataValidationError, ParameterError
+from cases.core import paths
+from cases.core.errors import DataValidationError, ParameterError
+from cases.pages import poverty_profile as pp
+from cases.simulate import synth
 
 ROLE = re.compile(r"\{glue:text\}`poverty_([a-z0-9_]+)(?::[^`]*)?`")
 
@@ -225,7 +226,7 @@ def test_absolute_line_rule(monkeypatch):
         pp.absolute_line(2014, case="liupanshui", simulated=True, poverty_line=-1.0)
     # Without a verified national figure, simulated data fall back on the generator's own
     # poverty_line_2014 parameter (2800 in data/synth/liupanshui.yaml); field data do not.
-    from cases import public_data
+    from cases.data import public_data
 
     real = public_data.load_table("national_rural_poverty")
     unverified = real.assign(poverty_line_status="not_verified")

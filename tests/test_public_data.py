@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cases.errors import DataValidationError
-from cases.paths import DATA
-from cases.public_data import (
+from cases.core.errors import DataValidationError
+from cases.core.paths import DATA
+from cases.data.public_data import (
     DATAPACKAGE,
     UnknownTableError,
     load_table,

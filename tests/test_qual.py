@@ -1,4 +1,5 @@
-"""Tests for cases.qual: codebook, coded segments, matrices, agreement, and the shipped corpus."""
+"""Tests for cases.methods.qual: codebook, coded segments, matrices, agreement, and the shipped
+corpus."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cases import paths
-from cases.errors import DataValidationError, ParameterError
-from cases.qual import (
+from cases.core import paths
+from cases.core.errors import DataValidationError, ParameterError
+from cases.methods.qual import (
     CASE_SLUGS,
     CONSENSUS,
     NO_CODE,
@@ -364,7 +365,7 @@ def test_consensus_rows_follow_from_the_resolutions(corpus):
 
 
 def test_analyses_read_the_consensus_coding():
-    from cases import qual
+    from cases.methods import qual
 
     assert qual.ANALYSIS_CODER == CONSENSUS
 
@@ -372,7 +373,7 @@ def test_analyses_read_the_consensus_coding():
 def test_shipped_qdc_is_the_current_export(corpus):
     shipped = (QUAL / "codebook.qdc").read_text(encoding="utf-8")
     assert shipped == to_qdc(corpus.codebook, corpus.segments, coder=CONSENSUS), (
-        "data/qual/codebook.qdc is stale: run cases.qual.write_qdc() and update_hashes()"
+        "data/qual/codebook.qdc is stale: run cases.methods.qual.write_qdc() and update_hashes()"
     )
     root = check_qdc(shipped)
     codes = [c for f in root.find(f"{_QDC}Codes") for c in f.findall(f"{_QDC}Code")]
@@ -383,7 +384,7 @@ def test_shipped_qdc_is_the_current_export(corpus):
 def test_case_profiles_agree_with_the_coded_corpus(corpus):
     # For every case and every code family: each code of the case profile (data/cases) appears
     # among the codes of that case's coded segments, and vice versa.
-    from cases import registry
+    from cases.data import registry
 
     agreement = profile_agreement(registry.list_cases(), corpus)
     assert set(agreement["case"]) == set(CASE_SLUGS)
@@ -392,7 +393,7 @@ def test_case_profiles_agree_with_the_coded_corpus(corpus):
 
 
 def test_profile_agreement_reports_a_missing_code(corpus):
-    from cases import registry
+    from cases.data import registry
 
     cases = registry.list_cases()
     seg = corpus.segments[corpus.segments["code"] != "problem_formalism"]

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cases import paths, registry
-from cases.errors import RegistryError
+from cases.core import paths
+from cases.core.errors import RegistryError
+from cases.data import registry
 
 SLUGS = {"liupanshui", "shandong_a_town", "w_town", "h_county", "pingliang"}
 
@@ -125,7 +126,7 @@ def test_uncoded_cause_is_refused(tmp_path):
 
 
 def test_vocabulary_comes_from_the_one_codebook():
-    from cases.qual import load_codebook
+    from cases.methods.qual import load_codebook
 
     book = load_codebook()
     vocabulary = registry.load_vocabulary()

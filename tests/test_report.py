@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from cases import report
+from cases.present import report
 
 
 def _texts(fig):

@@ -10,8 +10,9 @@ from conftest import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cases import registry, scaffold
-from cases.pipeline import toc_files
+from cases.data import registry
+from cases.run import scaffold
+from cases.run.pipeline import toc_files
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_new_case_writes_a_valid_registry_file_params_chapter_toc_and_bib(scaffo
     assert {p.name for p in made.created} == {"sixth_case.yaml", "index.md"}
     assert len(made.created) == 3 and len(made.modified) == 3
     # The registry file joins the data package with its hash, so verification passes.
-    from cases.public_data import verify_package
+    from cases.data.public_data import verify_package
 
     assert "case_sixth_case" in verify_package(root / "data" / "datapackage.json")
 
@@ -54,7 +55,7 @@ def test_new_case_writes_a_valid_registry_file_params_chapter_toc_and_bib(scaffo
 def test_toc_comments_and_other_entries_are_kept(scaffolded):
     root, _ = scaffolded
     after = (root / "book" / "_toc.yml").read_text(encoding="utf-8")
-    from cases import paths
+    from cases.core import paths
 
     before = (paths.BOOK / "_toc.yml").read_text(encoding="utf-8")
     diff = list(difflib.ndiff(before.splitlines(), after.splitlines()))

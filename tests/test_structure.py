@@ -10,7 +10,9 @@ import nbformat
 import pytest
 import yaml
 
-from cases import paths, pipeline, registry
+from cases.core import paths
+from cases.data import registry
+from cases.run import pipeline
 
 TEMPLATES = sorted(paths.NOTEBOOKS.glob("*.ipynb"))
 GLUE_CALL = re.compile(r"""report\.glue(?:_figure)?\(\s*f?["']([a-z0-9_{}]+)["']""")

@@ -1,4 +1,5 @@
-"""Tests for cases.survey: instruments, reliability, scores, group comparisons, ordered logit."""
+"""Tests for cases.methods.survey: instruments, reliability, scores, group comparisons, ordered
+logit."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from cases.errors import DataValidationError, ParameterError
-from cases.survey import (
+from cases.core.errors import DataValidationError, ParameterError
+from cases.methods.survey import (
     compare_groups,
     corrected_item_total,
     cronbach_alpha,

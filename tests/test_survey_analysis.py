@@ -1,4 +1,5 @@
-"""Tests for cases.survey_analysis: hand-checked building blocks, planted effects, a smoke run."""
+"""Tests for cases.pages.survey_analysis: hand-checked building blocks, planted effects, a smoke
+run."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cases import paths, survey_analysis, synth
-from cases.errors import DataValidationError, ParameterError
-from cases.survey_analysis import annual_log_growth, group_gap, group_means, ols_table
+from cases.core import paths
+from cases.core.errors import DataValidationError, ParameterError
+from cases.pages import survey_analysis
+from cases.pages.survey_analysis import annual_log_growth, group_gap, group_means, ols_table
+from cases.simulate import synth
 
 # --------------------------------------------------------------------------- building blocks
 

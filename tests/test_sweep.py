@@ -15,13 +15,13 @@ import pytest
 import yaml
 from conftest import run_cli
 
-from cases import sweep
-from cases.errors import ParameterError, RegistryError
+from cases.core.errors import ParameterError, RegistryError
+from cases.run import sweep
 
 TINY_SOURCE = """import numpy as np
 from myst_nb import glue
 
-from cases import manifest
+from cases.core import manifest
 
 rng = np.random.default_rng(seed)
 value = float(x * rng.normal())

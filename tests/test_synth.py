@@ -1,4 +1,5 @@
-"""Simulated field data (cases.synth): planted effects are recovered by the library, data are
+"""Simulated field data (cases.simulate.synth): planted effects are recovered by the library, data
+are
 labelled simulated, output is byte-deterministic, and bad parameters fail clearly.
 
 Expected values come from the YAML parameters (the planted sizes) and closed-form consequences
@@ -22,10 +23,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from cases import measures, panel, survey, synth
-from cases.errors import DataValidationError, ParameterError
-from cases.paths import SYNTH
-from cases.public_data import load_table
+from cases.core.errors import DataValidationError, ParameterError
+from cases.core.paths import SYNTH
+from cases.data.public_data import load_table
+from cases.methods import measures, panel, survey
+from cases.simulate import synth
 
 #: Tolerance in standard errors for estimates that report one (about 1 in 15,000 two-sided
 #: under normality, so a failure means a real discrepancy, not bad luck of the seed).

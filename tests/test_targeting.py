@@ -1,4 +1,4 @@
-"""Tests of cases.targeting: hand-checked helpers, planted errors and drivers, smoke run."""
+"""Tests of cases.pages.targeting: hand-checked helpers, planted errors and drivers, smoke run."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cases import paths, synth
-from cases import targeting as tg
-from cases.errors import DataValidationError, ParameterError
+from cases.core import paths
+from cases.core.errors import DataValidationError, ParameterError
+from cases.pages import targeting as tg
+from cases.simulate import synth
 
 ROLE = re.compile(r"\{glue:text\}`([a-z0-9_]+)")
 
@@ -199,7 +200,7 @@ def test_mpi_sensitivity_by_hand():
             "drinking_water_unsafe": [1, 1, 1, 1, 1],
         }
     )
-    from cases import measures
+    from cases.methods import measures
 
     spec = measures.exit_standard(tg.INDICATOR_YEAR["h_county"])
     out = tg.mpi_sensitivity(hh, "registered_poor", spec, [0.2, 1 / 3])

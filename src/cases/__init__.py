@@ -1,26 +1,21 @@
 """Reproducible compendium of five case studies of rural poverty-alleviation governance in China.
 
-Modules, one concern each:
+Data flow one way, and the folders are the layers, each importing only those above it in
+this list (import-linter contracts in ``pyproject.toml`` check it in ``make test``):
 
-- :mod:`cases.paths` — every project path, anchored on the package (never the working directory).
-- :mod:`cases.errors` — the exception types the library raises.
-- :mod:`cases.registry` — the five-case registry (``list_cases``, ``load_case``).
-- :mod:`cases.measures` — poverty and inequality measures.
-- :mod:`cases.survey` — Likert instruments and reliability.
-- :mod:`cases.qual` — qualitative coding.
-- :mod:`cases.panel` — panel data and policy evaluation.
-- :mod:`cases.design` — research designs declared and diagnosed by simulation (contract; the
-  code is in :mod:`cases.methods.design`).
-- :mod:`cases.methods` — statistical methods: census indicators, design diagnosis,
-  sensitivity of event studies (HonestDiD), multiple-testing adjustments.
-- :mod:`cases.present` — the text renderer, the shared page result type, maps.
-- :mod:`cases.pages` — one page builder per analysis in the new shape (facts in Python,
-  words in ``text/``).
-- :mod:`cases.io` — reading and validating field data.
-- :mod:`cases.synth` — seeded simulated field data.
-- :mod:`cases.report` — figures, tables, labels and glue helpers.
-- :mod:`cases.pipeline` — papermill runner and book build.
-- :mod:`cases.cli` — the ``cases`` command.
+- :mod:`cases.core` — paths, errors, atomic writes, the results manifest.
+- :mod:`cases.data` — the case registry, public tables, the one field-data reader.
+- :mod:`cases.methods` — measures, survey reliability, panel estimators, qualitative coding,
+  census indicators, design diagnosis, inference helpers.
+- :mod:`cases.simulate` — seeded simulated field data, one world per case.
+- :mod:`cases.present` — figures, tables, the text renderer and its named formats, fonts,
+  disclosure control, the shared page result type.
+- :mod:`cases.pages` — one module per analysis template: numbers, facts, tables and figures;
+  the words are in ``text/``.
+- :mod:`cases.run` — runner, cache, sweeps, verify, publish, scaffold, the ``cases`` command.
+
+Contract names kept importable as thin re-exports: :mod:`cases.registry`, :mod:`cases.io`,
+:mod:`cases.measures`, :mod:`cases.survey`, :mod:`cases.panel`, :mod:`cases.design`.
 """
 
 __version__ = "0.1.0"

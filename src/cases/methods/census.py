@@ -29,8 +29,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from cases.errors import DataValidationError
-from cases.public_data import DATAPACKAGE, indicator_definitions, load_table
+from cases.core.errors import DataValidationError
+from cases.data.public_data import DATAPACKAGE, indicator_definitions, load_table
 
 __all__ = [
     "CENSUS_TABLE",
@@ -223,7 +223,7 @@ def load_census(datapackage_path: str = str(DATAPACKAGE)) -> pd.DataFrame:
 
     Identifiers (``unit_id``, ``code``, ``prefecture_code``, ``province_code``) stay strings, so
     6-digit codes keep their form; counts are nullable integers (``Int64``), published averages
-    ``Float64``. Raises :class:`~cases.errors.DataValidationError` naming
+    ``Float64``. Raises :class:`~cases.core.errors.DataValidationError` naming
     ``data/raw/county_census.csv`` if a needed column is missing or a cell does not parse.
     """
     frame = load_table(CENSUS_TABLE, datapackage_path)
@@ -285,7 +285,7 @@ def compute_indicators(frame: pd.DataFrame, names: Iterable[str] | None = None) 
 
     Returns ``frame``'s non-count columns joined with one column per indicator. A ratio with a
     zero or blank denominator is missing (never 0). Raises :class:`KeyError` for an unknown
-    indicator name and :class:`~cases.errors.DataValidationError` for a missing column.
+    indicator name and :class:`~cases.core.errors.DataValidationError` for a missing column.
     """
     chosen = _indicators(names)
     _require(frame, sorted({c for i in chosen for c in i.columns}), "census frame")
@@ -323,7 +323,8 @@ def group_counts(census: pd.DataFrame, crosswalk: pd.DataFrame) -> pd.DataFrame:
     """Counts summed over the crosswalk groups: one row per ``group_id`` and year.
 
     Every unit belongs to exactly one group in its year, so no resident is counted twice.
-    Raises :class:`~cases.errors.DataValidationError` if a census unit has no crosswalk row or a
+    Raises :class:`~cases.core.errors.DataValidationError` if a census unit has no crosswalk row or
+    a
     unit appears twice.
     """
     keys = ["year", "unit_id"]

@@ -28,7 +28,7 @@ the data strategy's generators (``numpy.random.default_rng``). No stream depends
 worker runs a simulation or on how simulations are chunked, so the simulations table is
 identical for ``jobs=1``, any ``jobs`` and a Dask cluster. The answer strategy gets no
 generator: it must be a deterministic function of the sample (a bootstrap inside it uses a fixed
-seed, as :func:`cases.panel.staggered_did` does).
+seed, as :func:`cases.methods.panel.staggered_did` does).
 
 Parallel runs send the design to other processes by pickling it, so its four callables must be
 module-level functions (or :func:`functools.partial` of them, or instances of module-level
@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cases.errors import CasesError
+from cases.core.errors import CasesError
 
 __all__ = [
     "ANSWER_COLUMNS",

@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cases.errors import ParameterError
+from cases.core.errors import ParameterError
 
 __all__ = [
     "HonestResult",
@@ -616,7 +616,8 @@ def event_study_sensitivity(
     alpha: float = 0.05,
     **kwargs: Any,
 ) -> HonestResult:
-    """Relative-magnitudes sensitivity of a TWFE event study (:func:`cases.panel.event_study`).
+    """Relative-magnitudes sensitivity of a TWFE event study
+    (:func:`cases.methods.panel.event_study`).
 
     Uses every estimated coefficient of the window (event time -1 must be the reference) and
     their clustered covariance. ``target`` is ``"first"`` (event time 0), ``"average"`` (mean
@@ -655,7 +656,7 @@ def staggered_sensitivity(
 ) -> HonestResult:
     """Relative-magnitudes sensitivity of the event-time effects of a staggered DiD.
 
-    For a :class:`cases.panel.StaggeredResult` of :func:`cases.panel.staggered_did`.
+    For a :class:`cases.methods.panel.StaggeredResult` of :func:`cases.methods.panel.staggered_did`.
 
     Uses ``result.dynamic`` (effects by event time) and ``result.dynamic_cov``. For
     Callaway-Sant'Anna the pre-period estimates must share the base period g-1

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from cases.errors import ParameterError
+from cases.core.errors import ParameterError
 
 __all__ = ["bh_adjust", "bh_table"]
 

@@ -25,12 +25,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from cases import paths, report
+from cases.core import paths
+from cases.data.public_data import load_table
 from cases.methods import census
+from cases.present import report
 from cases.present.maps import choropleth
 from cases.present.page import Page
 from cases.present.text import FORMATS
-from cases.public_data import load_table
 
 __all__ = ["CASE_OF_PREFECTURE", "KEY_INDICATORS", "SOURCE", "build", "standing"]
 

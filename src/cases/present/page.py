@@ -49,7 +49,7 @@ def show(page: Page, template: str, prefix: str, folder: Path | None = None) -> 
     """
     from IPython.display import Markdown
 
-    from cases import report
+    from cases.present import report
 
     passages = page.render(template, folder)
     for name, value in page.numbers.items():

@@ -26,8 +26,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cases import paths
-from cases.errors import CasesError
+from cases.core import paths
+from cases.core.errors import CasesError
 
 MINUS = "−"  # U+2212: a typographic minus for printed numbers
 

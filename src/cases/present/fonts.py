@@ -19,7 +19,7 @@ from pathlib import Path
 import matplotlib as mpl
 from matplotlib import font_manager
 
-from cases.errors import CasesError
+from cases.core.errors import CasesError
 
 #: The face of the Noto Sans CJK collection drawn for Chinese text (simplified-Chinese forms).
 CJK_FAMILY = "Noto Sans CJK SC"

@@ -15,7 +15,7 @@ def project_root() -> Path:
     env = os.environ.get("CASES_ROOT")
     if env:
         return Path(env).resolve()
-    return Path(__file__).resolve().parents[2]
+    return Path(__file__).resolve().parents[3]
 
 
 ROOT = project_root()

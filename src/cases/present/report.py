@@ -34,12 +34,12 @@ def set_theme() -> None:
     """Apply the compendium's plotting theme (seaborn ``whitegrid``, Okabe–Ito palette).
 
     Figure metadata carry no creation date, so re-running gives identical image files.
-    Chinese characters in labels fall back to Noto Sans CJK SC (:mod:`cases.fonts`).
+    Chinese characters in labels fall back to Noto Sans CJK SC (:mod:`cases.present.fonts`).
 
     Raises:
-        cases.fonts.FontNotFoundError: no CJK font is installed.
+        cases.present.fonts.FontNotFoundError: no CJK font is installed.
     """
-    from cases.fonts import use_cjk_font
+    from cases.present.fonts import use_cjk_font
 
     sns.set_theme(style="whitegrid", context="notebook", palette=PALETTE)
     use_cjk_font()
@@ -287,13 +287,13 @@ def glue(key: str, value: Any, display: bool = False, tolerance: float | None = 
     """Glue ``value`` under ``key`` for the book's prose (myst-nb), record it, and return it.
 
     Raw values are glued; formatting happens in the ``{glue:text}`` role (``key:.1f``). The
-    same call records the value in the results manifest (:mod:`cases.manifest`), with the
+    same call records the value in the results manifest (:mod:`cases.core.manifest`), with the
     stated ``tolerance`` for floats (relative to ``max(1, |value|)``), so the book's numbers and
     the manifest cannot drift apart.
     """
     from myst_nb import glue as _glue
 
-    from cases import manifest
+    from cases.core import manifest
 
     _glue(check_glue_key(key), value, display=display)
     manifest.record(key, value, tolerance)
@@ -355,7 +355,8 @@ def crosstab(
 
     Counts come from :func:`pandas.crosstab`; every cell (totals included) with fewer than
     ``k`` respondents, and the complementary cells that protect it, show "…" instead of a
-    number (:func:`cases.disclosure.suppress_small_cells`; Hundepool et al. 2012, *Statistical
+    number (:func:`cases.present.disclosure.suppress_small_cells`; Hundepool et al. 2012,
+    *Statistical
     Disclosure Control*, Wiley, ch. 4-5). The footer says how many cells were hidden and why.
 
     Raises:
@@ -364,7 +365,7 @@ def crosstab(
     """
     from dataclasses import replace
 
-    from cases.disclosure import suppress_small_cells
+    from cases.present.disclosure import suppress_small_cells
 
     for name in (row, col):
         if name not in df.columns:

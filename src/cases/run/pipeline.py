@@ -8,7 +8,7 @@ book-level notebooks). Outputs land in the book's source tree:
 Rules the runner keeps:
 
 - parameters are checked against the template's ``parameters`` cell before anything runs
-  (unknown name or wrong type: :class:`~cases.errors.ParameterError`, listing the valid ones);
+  (unknown name or wrong type: :class:`~cases.core.errors.ParameterError`, listing the valid ones);
 - a notebook is executed into a temporary file and moved into place only on success, so a
   failure or a kill never replaces the previous good output;
 - a job whose inputs (template, parameters, library code, data, locked dependencies) hash to
@@ -37,10 +37,10 @@ from typing import Any
 import nbformat
 import yaml
 
-from cases import manifest, paths
-from cases.atomic import write_atomic
-from cases.errors import CasesError, NotebookExecutionError, ParameterError, RegistryError
-from cases.registry import slugs as registered_slugs
+from cases.core import manifest, paths
+from cases.core.atomic import write_atomic
+from cases.core.errors import CasesError, NotebookExecutionError, ParameterError, RegistryError
+from cases.data.registry import slugs as registered_slugs
 
 BOOK_PARAMS = "_book"
 KERNEL = "python3"
@@ -439,7 +439,7 @@ def execute(job: Job, parameters: Mapping[str, Any], progress_bar: bool = False)
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from cases.kernel import QuietKernelManager, drain
+    from cases.run.kernel import QuietKernelManager, drain
 
     job.output.parent.mkdir(parents=True, exist_ok=True)
     tmp_dir = paths.CACHE / "tmp"
@@ -644,7 +644,7 @@ def run(
     inputs are unchanged since their last success are reported as ``cached``. One failing job
     does not stop the others (``keep_going=True``, the default); with ``keep_going=False`` no
     job starts after the first failure (the rest are reported ``not run``). A non-empty
-    ``data_dir`` parameter must name an existing folder (:func:`cases.io.check_data_dir`); a
+    ``data_dir`` parameter must name an existing folder (:func:`cases.data.io.check_data_dir`); a
     relative one is resolved against the current directory before the notebook runs.
     Partial files left by a killed earlier run are removed first (:func:`sweep_partial_files`),
     unless another run of the same project is active (:func:`_hold_run_lock`).
@@ -658,7 +658,7 @@ def run(
         ParameterError: unknown parameter name or wrong type, an unknown executor, ``n_jobs``
             below 1, or a ``data_dir`` that is not a folder, before anything runs.
     """
-    from cases.io import check_data_dir
+    from cases.data.io import check_data_dir
 
     if executor not in EXECUTORS:
         raise ParameterError(f"executor must be one of {EXECUTORS}, got {executor!r}")
@@ -783,7 +783,7 @@ def verify_data_package() -> None:
     Raises:
         DataValidationError: naming every mismatching or missing file.
     """
-    from cases.io import verify_checksums
+    from cases.data.io import verify_checksums
 
     package = paths.DATA / "datapackage.json"
     if package.is_file():
@@ -965,7 +965,7 @@ def _book_state(builder: str) -> str:
     size and modification time of every file the build left in ``_build/<builder>``, so a
     touched or deleted output also forces a rebuild.
     """
-    from cases.disclosure import DENY_LIST_NAME
+    from cases.present.disclosure import DENY_LIST_NAME
 
     digest = hashlib.sha256(f"cases-book-v1\0{builder}\0".encode())
     sources = []
@@ -1001,7 +1001,8 @@ def build_book(builder: str = "html", allow_stale: bool = False) -> Path:
 
     A stale or failed chapter (:func:`stale_jobs`) stops the build unless ``allow_stale``; then
     each such chapter gets an "Out of date" warning banner (:func:`mark_stale`). After the
-    build every page and download is scanned with :func:`cases.disclosure.scan_build` for PRC
+    build every page and download is scanned with :func:`cases.present.disclosure.scan_build` for
+    PRC
     resident ID numbers, mobile numbers and the names in ``deny-list.txt`` (project root,
     optional, never committed). When nothing either step reads has changed since they last
     passed (:func:`_book_state`, recorded under ``.cache/cases``), both are skipped.
@@ -1012,7 +1013,7 @@ def build_book(builder: str = "html", allow_stale: bool = False) -> Path:
             output is shown); or the built book contains an identifier (page and masked match
             listed; do not publish that build).
     """
-    from cases.disclosure import DENY_LIST_NAME, scan_build
+    from cases.present.disclosure import DENY_LIST_NAME, scan_build
 
     write_provenance_page()
     stale = stale_jobs()

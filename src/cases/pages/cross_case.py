@@ -19,10 +19,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import yaml
 
-from cases import paths
-from cases.errors import DataValidationError
-from cases.qual import ANALYSIS_CODER
-from cases.registry import POLICY_STAGE_LABELS, Case
+from cases.core import paths
+from cases.core.errors import DataValidationError
+from cases.data.registry import POLICY_STAGE_LABELS, Case
+from cases.methods.qual import ANALYSIS_CODER
 
 #: NBS's three economic regions, for the provinces of the cases.
 REGION_OF_PROVINCE = {"Guizhou": "West", "Gansu": "West", "Henan": "Central", "Shandong": "East"}
@@ -87,7 +87,7 @@ def theme_matrix(
     coder: str = ANALYSIS_CODER,
 ) -> pd.DataFrame:
     """Segments per code (rows) and case (columns) for one codebook family, in the coding of
-    ``coder`` (default: the coding the analyses read, :data:`cases.qual.ANALYSIS_CODER`).
+    ``coder`` (default: the coding the analyses read, :data:`cases.methods.qual.ANALYSIS_CODER`).
 
     ``codebook_codes`` maps each code to its family (``{c.id: c.family}``).
 
@@ -179,13 +179,13 @@ def _year_span(period: str) -> tuple[int, int]:
 
 def case_area_counties(counties: pd.DataFrame) -> pd.DataFrame:
     """Rows of ``counties`` (``case_area_counties`` table) that lie in a case's own area:
-    the county codes of the cases whose place is named (:data:`cases.context.CASE_AREAS`,
+    the county codes of the cases whose place is named (:data:`cases.pages.context.CASE_AREAS`,
     scope ``named``); benchmark counties a thesis compares with are left out.
 
     Raises:
         DataValidationError: ``counties`` has no ``code_2020`` column.
     """
-    from cases.context import CASE_AREAS
+    from cases.pages.context import CASE_AREAS
 
     if "code_2020" not in counties.columns:
         raise DataValidationError("case_area_counties", ["column 'code_2020' not found"])
@@ -277,7 +277,7 @@ def load_headlines(path: Path | None = None, listed_only: bool = True) -> list[H
     if problems:
         raise DataValidationError(str(path), problems)
     if listed_only:
-        from cases import pipeline
+        from cases.run import pipeline
 
         chapters: dict[str, set[str]] = {}
         for h in out:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from cases import pipeline
-from cases.errors import CasesError, ParameterError, RegistryError
+from cases.core.errors import CasesError, ParameterError, RegistryError
+from cases.run import pipeline
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -41,7 +41,7 @@ def _console() -> Console:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from cases.registry import list_cases
+    from cases.data.registry import list_cases
 
     for case in list_cases():
         print(f"{case.slug}\t{case.title}")
@@ -120,7 +120,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from cases import manifest
+    from cases.core import manifest
 
     console = _console()
     mismatches = manifest.verify(n_jobs=args.jobs, console=console, sweeps=not args.skip_sweeps)
@@ -128,7 +128,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from cases import manifest
+    from cases.core import manifest
 
     console = _console()
     report = manifest.publish()
@@ -145,7 +145,8 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from cases import paths, scaffold
+    from cases.core import paths
+    from cases.run import scaffold
 
     made = scaffold.new_case(args.slug, title=args.title, province=args.province, place=args.place)
     for path in made.created:
@@ -160,7 +161,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from cases import sweep
+    from cases.run import sweep
 
     console = _console()
 

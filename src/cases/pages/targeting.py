@@ -4,13 +4,14 @@ Used by ``notebooks/targeting.ipynb`` for:
 
 - ``h_county``: the 2016 poor-household register (建档立卡) against households that are
   income-poor (below the national line) and poor by the Alkire-Foster "two assurances, three
-  guarantees" index (:func:`cases.measures.mpi`);
+  guarantees" index (:func:`cases.methods.measures.mpi`);
 - ``w_town``: the return-to-poverty monitoring list after 2020 against households vulnerable to
   poverty, estimated as expected poverty (Chaudhuri, Jalan and Suryahadi 2002,
-  :func:`cases.measures.vulnerability`).
+  :func:`cases.methods.measures.vulnerability`).
 
-For each list and need measure: inclusion and exclusion errors (:func:`cases.measures.
-targeting_errors`) with village-cluster bootstrap intervals (:func:`cases.measures.bootstrap`),
+For each list and need measure: inclusion and exclusion errors (:func:`cases.methods.measures.
+targeting_errors`) with village-cluster bootstrap intervals
+(:func:`cases.methods.measures.bootstrap`),
 errors by village, logits of being wrongly included and wrongly excluded on household
 covariates (statsmodels, village-clustered errors), and the profile of each targeting cell.
 
@@ -32,12 +33,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from cases import measures, registry, report, synth
-from cases.errors import DataValidationError, ParameterError
+from cases.core.errors import DataValidationError, ParameterError
+from cases.data import registry
+from cases.methods import measures
 from cases.methods.inference import bh_adjust
-from cases.policy_evaluation import Prose, data_format_markdown
-from cases.poverty_profile import SCHEME_LABELS, mpi_k_grid
+from cases.pages.policy_evaluation import Prose, data_format_markdown
+from cases.pages.poverty_profile import SCHEME_LABELS, mpi_k_grid
+from cases.present import report
 from cases.present.text import pvalue
+from cases.simulate import synth
 
 __all__ = [
     "DESIGNS",
@@ -180,8 +184,8 @@ DESIGNS: dict[str, TargetingDesign] = {
 }
 
 #: Year in which each case's deprivation indicators were recorded (h_county: the 2016
-#: identification year, see ``cases.synth``); it sets the exit standard of the MPI
-#: (:func:`cases.measures.exit_standard`: no drinking water before 2019).
+#: identification year, see ``cases.simulate.synth``); it sets the exit standard of the MPI
+#: (:func:`cases.methods.measures.exit_standard`: no drinking water before 2019).
 INDICATOR_YEAR: dict[str, int] = {"h_county": 2016}
 
 _VULN_COVARIATES = ("head_education_years", "labour_share", "chronic_illness", "has_migrant_worker")
@@ -213,21 +217,23 @@ def need_flags(
 
     Rules: h_county ``income_poor = income_below_line``; ``mpi_poor`` = poor by the
     Alkire-Foster dual cutoff ``k = mpi_k`` on the exit standard of the indicator year
-    (:data:`INDICATOR_YEAR`, :func:`cases.measures.exit_standard`: income, food and clothing
+    (:data:`INDICATOR_YEAR`, :func:`cases.methods.measures.exit_standard`: income, food and clothing
     and the three guarantees; drinking water only from 2019) with the weight vector
-    ``mpi_weights`` of :func:`cases.measures.weight_schemes` (default equal across dimensions)
+    ``mpi_weights`` of :func:`cases.methods.measures.weight_schemes` (default equal across
+    dimensions)
     (Alkire and Foster 2011). The ``drinking_water_unsafe`` column is still required (a logit
     covariate).
     w_town ``vulnerable`` = probability of consumption below ``vulnerability_line`` (yuan per
     person per year) of at least 0.5, by the three-step FGLS of Chaudhuri, Jalan and Suryahadi
     (2002) on schooling of the head, labour share, chronic illness and migrant work; the column
     ``vulnerability`` holds the probability. Returns ``(households, extra)`` with ``extra`` the
-    :class:`~cases.measures.MPIResult` or :class:`~cases.measures.VulnerabilityResult`.
+    :class:`~cases.methods.measures.MPIResult` or
+    :class:`~cases.methods.measures.VulnerabilityResult`.
 
     Raises:
         ParameterError: unknown case or ``mpi_weights``.
         DataValidationError: missing table or column.
-        cases.measures.MeasureInputError: invalid values (as the measures).
+        cases.methods.measures.MeasureInputError: invalid values (as the measures).
     """
     design = _design(case)
     source = f"targeting.need_flags({case})"
@@ -264,16 +270,16 @@ def mpi_sensitivity(
     hh: pd.DataFrame, register: str, spec: measures.IndicatorSpec, ks: Sequence[float]
 ) -> pd.DataFrame:
     """Targeting errors of ``register`` against the MPI-poor for every weight vector of
-    :func:`cases.measures.weight_schemes` (``spec``) and cutoff in ``ks`` (the grid of the
-    poverty profile, :func:`cases.poverty_profile.mpi_k_grid`).
+    :func:`cases.methods.measures.weight_schemes` (``spec``) and cutoff in ``ks`` (the grid of the
+    poverty profile, :func:`cases.pages.poverty_profile.mpi_k_grid`).
 
     For each specification ``(w, k)``: MPI-poor ``P_i = 1[sum_j w_j g_ij >= k]``
-    (:func:`cases.measures.mpi`), its share (%), and the inclusion error
+    (:func:`cases.methods.measures.mpi`), its share (%), and the inclusion error
     ``N(R and not P) / N(R)`` and exclusion error ``N(P and not R) / N(P)``
-    (:func:`cases.measures.targeting_errors`; NaN when nobody is MPI-poor). Point estimates.
+    (:func:`cases.methods.measures.targeting_errors`; NaN when nobody is MPI-poor). Point estimates.
 
     Raises:
-        cases.measures.MeasureInputError: as the measures.
+        cases.methods.measures.MeasureInputError: as the measures.
     """
     rows = []
     for name, weights in measures.weight_schemes(spec).items():
@@ -306,15 +312,16 @@ def error_intervals(
 ) -> pd.DataFrame:
     """Inclusion and exclusion errors with bootstrap standard errors and 95% intervals.
 
-    Point estimates: :func:`cases.measures.targeting_errors` (inclusion = share of the listed
+    Point estimates: :func:`cases.methods.measures.targeting_errors` (inclusion = share of the
+    listed
     who are not in need; exclusion = share of those in need who are not listed; Coady, Grosh
     and Hoddinott 2004). Intervals: percentile intervals of a seeded bootstrap that resamples
-    ``cluster`` units (villages; rows when ``None``), :func:`cases.measures.bootstrap`
+    ``cluster`` units (villages; rows when ``None``), :func:`cases.methods.measures.bootstrap`
     (Efron and Tibshirani 1993). Returns a frame indexed ``inclusion``/``exclusion`` with
     columns ``error``, ``se``, ``ci_low``, ``ci_high``.
 
     Raises:
-        cases.measures.MeasureInputError: as the measures (flags not 0/1, n_boot < 2, ...).
+        cases.methods.measures.MeasureInputError: as the measures (flags not 0/1, n_boot < 2, ...).
     """
     rows = {}
     for kind in ("inclusion", "exclusion"):
@@ -824,12 +831,12 @@ def analyse(
     table; :func:`errors_by_village` and the logits of :func:`mistargeting_logit` for the first
     need measure; :func:`profile_table`; the claim-evidence table; for h_county,
     :func:`mpi_sensitivity` over the weight vectors and the k grid of the poverty profile
-    (:func:`cases.poverty_profile.mpi_k_grid`); Markdown whose numbers are
+    (:func:`cases.pages.poverty_profile.mpi_k_grid`); Markdown whose numbers are
     glue roles (``targeting_text_*`` in ``numbers``) or keys the notebook glues itself
     (``targeting_<need>_<inclusion|exclusion>_{error,se,ci_low,ci_high}``).
 
     Raises:
-        ParameterError, DataValidationError, cases.measures.MeasureInputError: as the steps.
+        ParameterError, DataValidationError, cases.methods.measures.MeasureInputError: as the steps.
     """
     design = _design(case)
     simulated = bool(data.meta.get("simulated", True))

@@ -2,7 +2,7 @@
 
 Two folders hold manifests, and only one of them is tracked:
 
-- **run results** (``.cache/cases/results/``, untracked): :func:`cases.report.glue` calls
+- **run results** (``.cache/cases/results/``, untracked): :func:`cases.present.report.glue` calls
   :func:`record` for each glued value; while the runner executes a notebook it points the
   ``CASES_MANIFEST`` environment variable at a scratch file, and after a successful run it
   writes the collected values, sorted by key, to ``<run results>/<slug>/<analysis>.json``
@@ -45,8 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cases import paths
-from cases.atomic import write_atomic
+from cases.core import paths
+from cases.core.atomic import write_atomic
 
 MANIFEST_ENV = "CASES_MANIFEST"
 DEFAULT_FLOAT_TOLERANCE = 1e-9
@@ -161,7 +161,7 @@ def load(path: Path) -> dict[str, dict[str, Any]]:
     Raises:
         CasesError: the file is not valid JSON, or a sweep row lacks one of its choices.
     """
-    from cases.errors import CasesError
+    from cases.core.errors import CasesError
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -180,7 +180,7 @@ def flatten(data: Mapping[str, Any], source: str = "manifest") -> dict[str, dict
     Raises:
         CasesError: a sweep row lacks one of its choices (``source`` and row named).
     """
-    from cases.errors import CasesError
+    from cases.core.errors import CasesError
 
     if "specifications" not in data:
         return dict(data)
@@ -349,8 +349,8 @@ def publish(run_dir: Path | None = None, results: Path | None = None) -> Publish
         CasesError: a notebook has no current run result (each named, with why), or a run
             result is not valid JSON. Nothing is written then.
     """
-    from cases import pipeline
-    from cases.errors import CasesError
+    from cases.core.errors import CasesError
+    from cases.run import pipeline
 
     run_dir = run_dir or paths.RUN_RESULTS
     results = results or paths.RESULTS
@@ -433,7 +433,7 @@ def verify(n_jobs: int = 1, console: Any = None, sweeps: bool = True) -> list[Mi
         commands.append(["run", "--all"])
         for command in commands:
             completed = subprocess.run(
-                [sys.executable, "-m", "cases.cli", *command, "--force", "--jobs", str(n_jobs)],
+                [sys.executable, "-m", "cases.run.cli", *command, "--force", "--jobs", str(n_jobs)],
                 env=env,
                 cwd=copy,
             )

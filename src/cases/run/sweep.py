@@ -42,9 +42,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from cases import manifest, paths, pipeline
-from cases.atomic import write_atomic
-from cases.errors import ParameterError, RegistryError
+from cases.core import manifest, paths
+from cases.core.atomic import write_atomic
+from cases.core.errors import ParameterError, RegistryError
+from cases.run import pipeline
 
 if TYPE_CHECKING:
     from IPython.display import Markdown

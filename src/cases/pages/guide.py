@@ -12,13 +12,13 @@ generated here, so the page cannot drift from the code:
 - :func:`parameter_table` lists every parameter of every template (papermill's inspection of
   the ``parameters`` cells); :func:`error_catalogue` triggers each kind of survey-validation
   error on variants of the sample and records the message the library gives;
-  :func:`field_data_schema` renders :data:`cases.synth.TABLE_SCHEMAS` for one case;
+  :func:`field_data_schema` renders :data:`cases.simulate.synth.TABLE_SCHEMAS` for one case;
   :func:`scaffold_preview` runs ``cases new`` in a scratch folder; :func:`citation` renders
   ``CITATION.cff``.
 
 The sample is simulated data: no respondent exists. Its phone numbers are generated from the
 seed in an obviously artificial pattern (``1`` + a digit 3–9 + ``0000`` + five digits) so that
-the identifier guard of :func:`cases.io.read_survey` has something to detect; they are not
+the identifier guard of :func:`cases.data.io.read_survey` has something to detect; they are not
 taken from anyone.
 """
 
@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from cases import paths
-from cases.errors import CasesError, DataValidationError, ParameterError, RegistryError
+from cases.core import paths
+from cases.core.errors import CasesError, DataValidationError, ParameterError, RegistryError
 
 __all__ = [
     "BROKEN_PLANTS",
@@ -133,7 +133,7 @@ BROKEN_PLANTS: tuple[PlantedProblem, ...] = (
 
 
 def _instrument():
-    from cases.survey import load_instrument
+    from cases.methods.survey import load_instrument
 
     return load_instrument(INSTRUMENT)
 
@@ -270,11 +270,12 @@ class SampleFiles:
             )
         if self.reproduced:
             return (
-                f"Regenerating the files with `cases.guide.write_samples()` (seed {self.seed}) "
+                f"Regenerating the files with `cases.pages.guide.write_samples()` (seed"
+                f" {self.seed}) "
                 "gives the shipped files byte for byte, so they were not edited by hand."
             )
         return (
-            f"**Warning:** the shipped files differ from what `cases.guide.write_samples()` "
+            f"**Warning:** the shipped files differ from what `cases.pages.guide.write_samples()` "
             f"(seed {self.seed}) generates; regenerate them instead of editing them by hand."
         )
 
@@ -309,7 +310,7 @@ def read_sample(
     path: str | os.PathLike[str],
     identifiers: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Read a sample export with :func:`cases.io.read_survey` as the guide does.
+    """Read a sample export with :func:`cases.data.io.read_survey` as the guide does.
 
     Instrument ``good_governance``; ``identifiers`` defaults to :data:`SAMPLE_IDENTIFIERS`
     (the phone column dropped); the Chinese village and gender columns are declared extra.
@@ -317,7 +318,7 @@ def read_sample(
     Raises:
         DataValidationError: every problem of the file, with row and column.
     """
-    from cases.io import read_survey
+    from cases.data.io import read_survey
 
     return read_survey(
         path,
@@ -350,15 +351,16 @@ def id_key(value: str | None, env_var: str = "CASES_ID_KEY") -> Iterator[None]:
 def alpha_by_dimension(frame: pd.DataFrame) -> pd.DataFrame:
     """Cronbach's alpha of each multi-item dimension of the good-governance instrument.
 
-    Reverse-keyed items are recoded ``min + max - x`` (:func:`cases.survey.reverse_code`) and
+    Reverse-keyed items are recoded ``min + max - x`` (:func:`cases.methods.survey.reverse_code`)
+    and
     respondents with a missing answer on the dimension are left out (listwise), then
-    :func:`cases.survey.cronbach_alpha` (Cronbach, 1951) is applied. Columns: ``dimension``,
+    :func:`cases.methods.survey.cronbach_alpha` (Cronbach, 1951) is applied. Columns: ``dimension``,
     ``维度``, ``items``, ``n_complete``, ``alpha``.
 
     Raises:
         ParameterError: fewer than 3 complete respondents on a dimension.
     """
-    from cases.survey import cronbach_alpha, reverse_code
+    from cases.methods.survey import cronbach_alpha, reverse_code
 
     inst = _instrument()
     rows = []
@@ -429,7 +431,7 @@ def worked_example(files: SampleFiles, demo_key: str = "demo key, not secret") -
         DataValidationError: the good file does not validate.
         CasesError: the broken file validates (its planted problems went undetected).
     """
-    from cases.io import read_table
+    from cases.data.io import read_table
 
     inst = _instrument()
     survey = read_sample(files.good)
@@ -497,8 +499,8 @@ def worked_example(files: SampleFiles, demo_key: str = "demo key, not secret") -
 
 def _runs_for() -> dict[str, list[str]]:
     """Template name -> the case slugs (and ``book``) whose parameter files list it."""
-    from cases import pipeline
-    from cases.registry import slugs
+    from cases.data.registry import slugs
+    from cases.run import pipeline
 
     found: dict[str, list[str]] = {}
     for slug in [*slugs(), pipeline.BOOK_PARAMS]:
@@ -511,7 +513,7 @@ def parameter_table(notebooks: str | os.PathLike[str] | None = None) -> pd.DataF
     """Every parameter of every template in ``notebooks`` (default ``notebooks/``).
 
     One row per (template, parameter), in file and cell order, from
-    :func:`cases.pipeline.notebook_parameters` (papermill's inspection of the cell tagged
+    :func:`cases.run.pipeline.notebook_parameters` (papermill's inspection of the cell tagged
     ``parameters``). Columns: ``notebook``, ``parameter``, ``type``, ``default`` (as written),
     ``meaning`` (the line comment), ``runs for`` (the cases whose ``params/<case>.yaml`` list the
     template, ``book`` for ``params/_book.yaml``; ``case`` is set by the runner from the file).
@@ -520,7 +522,7 @@ def parameter_table(notebooks: str | os.PathLike[str] | None = None) -> pd.DataF
         ParameterError: a template has no parameters cell.
         RegistryError: a malformed parameter file.
     """
-    from cases.pipeline import notebook_parameters
+    from cases.run.pipeline import notebook_parameters
 
     folder = Path(notebooks) if notebooks is not None else paths.NOTEBOOKS
     runs = _runs_for()
@@ -645,14 +647,14 @@ def error_catalogue(scratch: str | os.PathLike[str] | None = None) -> pd.DataFra
 
     Each kind is triggered for real on a variant of the good sample (:func:`sample_bytes` with
     :data:`SAMPLE_SEED`) written into ``scratch`` (a temporary folder by default) and read with
-    :func:`cases.io.read_table` / :func:`cases.io.read_survey`; the message is the first
+    :func:`cases.data.io.read_table` / :func:`cases.data.io.read_survey`; the message is the first
     problem of the :class:`DataValidationError` raised. Columns: ``problem``, ``message``
     (as raised, without the file path), ``what it means``.
 
     Raises:
         CasesError: a variant was read without error (the catalogue would be wrong).
     """
-    from cases.io import read_table
+    from cases.data.io import read_table
 
     folder = Path(scratch) if scratch is not None else Path(tempfile.mkdtemp(prefix="errors-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -723,7 +725,7 @@ def _read_with_hash_unset(path: Path) -> pd.DataFrame:
 
 
 def _read_without_extras(path: Path) -> pd.DataFrame:
-    from cases.io import read_survey
+    from cases.data.io import read_survey
 
     return read_survey(path, INSTRUMENT, identifiers=SAMPLE_IDENTIFIERS)
 
@@ -736,14 +738,15 @@ def _read_without_extras(path: Path) -> pd.DataFrame:
 def field_data_schema(case: str) -> pd.DataFrame:
     """The folder format a case's notebooks read with ``-p data_dir=...``, one row per column.
 
-    From :data:`cases.synth.TABLE_SCHEMAS`: ``file`` (``<table>.csv``), ``column``, ``type``
+    From :data:`cases.simulate.synth.TABLE_SCHEMAS`: ``file`` (``<table>.csv``), ``column``,
+    ``type``
     (``int``, ``int?`` = integer that may be empty, ``float``, ``str``), ``unit``, ``meaning``
-    and ``needed`` (:func:`cases.synth.requirement`: required, or which optional part).
+    and ``needed`` (:func:`cases.simulate.synth.requirement`: required, or which optional part).
 
     Raises:
         RegistryError: ``case`` has no table schema (the message lists the valid cases).
     """
-    from cases.synth import TABLE_SCHEMAS, requirement
+    from cases.simulate.synth import TABLE_SCHEMAS, requirement
 
     if case not in TABLE_SCHEMAS:
         raise RegistryError(
@@ -769,7 +772,7 @@ def scaffold_preview(
 ) -> pd.DataFrame:
     """What ``cases new SLUG --title ... --province ...`` writes, found by running it.
 
-    :func:`cases.scaffold.new_case` runs in a scratch copy of the files it reads and edits
+    :func:`cases.run.scaffold.new_case` runs in a scratch copy of the files it reads and edits
     (``book/_toc.yml``, ``book/references.bib``, ``data/qual/codebook.yaml``,
     ``data/datapackage.json``), so the project is
     not touched. Columns: ``file`` (relative path), ``action`` (``created``/``updated``),
@@ -778,7 +781,7 @@ def scaffold_preview(
     Raises:
         ScaffoldError: an invalid or reserved slug, or an empty option.
     """
-    from cases.scaffold import new_case
+    from cases.run.scaffold import new_case
 
     scratch = Path(tempfile.mkdtemp(prefix="scaffold-"))
     try:

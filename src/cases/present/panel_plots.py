@@ -1,4 +1,4 @@
-"""Figures for :mod:`cases.panel` (to be re-exported from :mod:`cases.report`)."""
+"""Figures for :mod:`cases.methods.panel` (to be re-exported from :mod:`cases.present.report`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from cases.errors import ParameterError
+from cases.core.errors import ParameterError
 
 __all__ = ["plot_event_study"]
 
@@ -27,9 +27,10 @@ def plot_event_study(
 ) -> Any:
     """Plot event-study coefficients with confidence intervals; mark the reference period.
 
-    Accepts the ``table`` of :func:`cases.panel.event_study` (columns ``event_time``, ``coef``,
+    Accepts the ``table`` of :func:`cases.methods.panel.event_study` (columns ``event_time``,
+    ``coef``,
     ``ci_low``, ``ci_high``, ``reference``) or the ``dynamic`` table of
-    :func:`cases.panel.staggered_did` (``att`` instead of ``coef``; its ``"overall"`` row is
+    :func:`cases.methods.panel.staggered_did` (``att`` instead of ``coef``; its ``"overall"`` row is
     skipped). Points are the estimates, vertical bars the pointwise intervals; the reference
     period (coefficient normalised to 0) is drawn as a hollow marker with a dotted vertical line,
     and a dashed line at 0 is the null of no effect. Returns the matplotlib ``Axes``.

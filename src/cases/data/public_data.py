@@ -12,7 +12,7 @@ generator parameters, sample exports), most of them YAML files described as ``ty
 
 Developers who change a table run :func:`update_hashes` once, then re-run the tests::
 
-    python -c "from cases.public_data import update_hashes; update_hashes()"
+    python -c "from cases.data.public_data import update_hashes; update_hashes()"
 
 Public API: :func:`table_names`, :func:`load_table`, :func:`source_line`,
 :func:`verify_package`, :func:`update_hashes`, :func:`add_file_resource`.
@@ -29,8 +29,8 @@ from typing import Any
 
 import pandas as pd
 
-from cases.errors import CasesError, DataValidationError
-from cases.paths import DATA
+from cases.core.errors import CasesError, DataValidationError
+from cases.core.paths import DATA
 
 __all__ = [
     "DATAPACKAGE",
@@ -94,7 +94,7 @@ def table_names(datapackage_path: str | os.PathLike[str] = DATAPACKAGE) -> list[
     """Return the names of the package's tables (resources with a Table Schema, which
     :func:`load_table` reads), in package order; file resources such as YAML are left out.
 
-    Raises :class:`~cases.errors.DataValidationError` if the descriptor is missing or invalid.
+    Raises :class:`~cases.core.errors.DataValidationError` if the descriptor is missing or invalid.
     """
     descriptor = _read_descriptor(datapackage_path)
     return [r["name"] for r in descriptor.get("resources", []) if "schema" in r]
@@ -143,7 +143,7 @@ def load_table(name: str, datapackage_path: str | os.PathLike[str] = DATAPACKAGE
 
     Raises :class:`UnknownTableError` (a ``KeyError`` and ``ValueError``) naming the unknown
     table and listing the known ones, and
-    :class:`~cases.errors.DataValidationError` naming the file, line and column of any cell
+    :class:`~cases.core.errors.DataValidationError` naming the file, line and column of any cell
     that does not parse or a header that does not match the schema.
     """
     descriptor = _read_descriptor(datapackage_path)
@@ -189,12 +189,12 @@ def source_line(name: str, datapackage_path: str | os.PathLike[str] = DATAPACKAG
 def verify_package(datapackage_path: str | os.PathLike[str] = DATAPACKAGE) -> dict[str, str]:
     """Recompute each resource file's SHA-256 and compare it with the resource's ``hash``.
 
-    The check itself is :func:`cases.io.verify_checksums` (one implementation for every data
+    The check itself is :func:`cases.data.io.verify_checksums` (one implementation for every data
     package); this returns its digests keyed by resource name. Raises
-    :class:`~cases.errors.DataValidationError` naming every missing file, missing or malformed
+    :class:`~cases.core.errors.DataValidationError` naming every missing file, missing or malformed
     hash, and mismatching file.
     """
-    from cases.io import verify_checksums
+    from cases.data.io import verify_checksums
 
     by_path = verify_checksums(datapackage_path)
     descriptor = _read_descriptor(datapackage_path)
@@ -207,7 +207,7 @@ def update_hashes(datapackage_path: str | os.PathLike[str] = DATAPACKAGE) -> dic
     For developers after editing a table in ``data/raw/``; the rest of the hand-maintained
     descriptor is kept as is (key order preserved, 2-space indent, UTF-8, non-ASCII kept).
     Returns ``{resource name: hex digest}``. Raises
-    :class:`~cases.errors.DataValidationError` naming any resource whose file is missing.
+    :class:`~cases.core.errors.DataValidationError` naming any resource whose file is missing.
     """
     path = Path(datapackage_path)
     descriptor = _read_descriptor(path)
@@ -243,7 +243,7 @@ def add_file_resource(
     Raises:
         DataValidationError: the file is missing, or a resource already has that name or path.
     """
-    from cases.atomic import write_atomic
+    from cases.core.atomic import write_atomic
 
     package = Path(datapackage_path)
     descriptor = _read_descriptor(package)

@@ -8,7 +8,7 @@ Two safeguards stand between field data and the published book:
   subtracting the visible cells of its row or column from the row or column total.
 - :func:`scan_build` reads every text page and downloadable file of the built HTML book and
   reports PRC resident ID numbers, mainland mobile numbers and names from a local deny-list
-  (``deny-list.txt`` at the project root, never committed). :func:`cases.pipeline.build_book`
+  (``deny-list.txt`` at the project root, never committed). :func:`cases.run.pipeline.build_book`
   runs it after each build and fails if anything is found.
 
 Reference: Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Schulte Nordholt,
@@ -31,8 +31,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from cases.errors import CasesError
-from cases.io import _mask, is_valid_prc_id, is_valid_prc_mobile
+from cases.core.errors import CasesError
+from cases.data.io import _mask, is_valid_prc_id, is_valid_prc_mobile
 
 __all__ = [
     "DEFAULT_K",
@@ -273,7 +273,7 @@ def suppress_small_cells(
 
 # Candidates are found with strict boundaries (no letter or digit on either side, so digits
 # inside hashes, base64 and identifiers such as ``id-1a2b3c`` do not match) and then confirmed
-# with the validators of :mod:`cases.io` (check character and birth date for ID numbers).
+# with the validators of :mod:`cases.data.io` (check character and birth date for ID numbers).
 _ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[\dXx](?![0-9A-Za-z])")
 _MOBILE_CANDIDATE = re.compile(r"(?<![0-9A-Za-z+])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9A-Za-z])")
 # Parts of an HTML page that are not text a reader sees or downloads: scripts, styles and
@@ -338,9 +338,9 @@ def scan_text(text: str, deny_list: Iterable[str] = ()) -> list[tuple[str, str, 
     """Identifiers in one text: ``(kind, masked match, offset)``, in text order.
 
     Rules: an 18-character string bounded by non-alphanumerics that passes
-    :func:`cases.io.is_valid_prc_id` (GB 11643-1999 check character and a real birth date);
+    :func:`cases.data.io.is_valid_prc_id` (GB 11643-1999 check character and a real birth date);
     an 11-digit mainland mobile number (``1[3-9]`` + 9 digits, optional ``+86``) bounded by
-    non-alphanumerics and passing :func:`cases.io.is_valid_prc_mobile`; any deny-list entry
+    non-alphanumerics and passing :func:`cases.data.io.is_valid_prc_mobile`; any deny-list entry
     as a case-insensitive substring. Matched values are masked (middle characters starred).
     """
     found: list[tuple[str, str, int]] = []

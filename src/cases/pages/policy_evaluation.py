@@ -10,8 +10,9 @@ villages or households adopted in different years:
 
 For each outcome the page sets the two-way fixed-effects (TWFE) coefficient beside the
 Callaway and Sant'Anna (2021) and Sun and Abraham (2021) estimators of
-:func:`cases.panel.staggered_did`, shows their dynamic effects, and decomposes the TWFE
-coefficient into its 2x2 comparisons (Goodman-Bacon 2021, :func:`cases.panel.bacon_decomposition`)
+:func:`cases.methods.panel.staggered_did`, shows their dynamic effects, and decomposes the TWFE
+coefficient into its 2x2 comparisons (Goodman-Bacon 2021,
+:func:`cases.methods.panel.bacon_decomposition`)
 to show where TWFE goes wrong when effects grow with exposure. On simulated data every table
 carries the planted effect (``data/synth/<case>.yaml``), labelled as planted.
 
@@ -41,12 +42,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from cases import panel as panel_mod
-from cases import registry, report, synth
-from cases.errors import DataValidationError, ParameterError
+from cases.core.errors import DataValidationError, ParameterError
+from cases.data import registry
 from cases.methods import honest as honest_mod
-from cases.panel_plots import plot_event_study
+from cases.methods import panel as panel_mod
+from cases.present import report
 from cases.present.page import Page
+from cases.present.panel_plots import plot_event_study
+from cases.simulate import synth
 
 __all__ = [
     "DESIGNS",
@@ -361,13 +364,14 @@ def estimate_outcome(
 ) -> OutcomeEstimates:
     """TWFE, Callaway-Sant'Anna and Sun-Abraham estimates of one outcome's ATT.
 
-    TWFE: :func:`cases.panel.twfe` of the outcome on the treatment flag with household and year
-    effects. Robust estimators: :func:`cases.panel.staggered_did` with ``control`` ("never":
+    TWFE: :func:`cases.methods.panel.twfe` of the outcome on the treatment flag with household and
+    year
+    effects. Robust estimators: :func:`cases.methods.panel.staggered_did` with ``control`` ("never":
     never-treated; "notyet": also not-yet-treated), simple aggregation; Callaway-Sant'Anna with
     the universal base period (every pre-period estimate measured from event time -1, as for
     Sun-Abraham and as the sensitivity analysis needs; post-period cells and the joint pre-trend
     test are those of the varying base). ``event``: the TWFE event study
-    (:func:`cases.panel.event_study`, reference -1) over every event time of the data, so no
+    (:func:`cases.methods.panel.event_study`, reference -1) over every event time of the data, so no
     end point is binned. All have standard errors clustered by ``cluster`` ("village": the
     village column, the level at which the reform was assigned; "household": the entity).
     Each row carries the planted ATT over the cells that estimator used (:func:`planted_att`;
@@ -451,7 +455,7 @@ def comparison_table(
     "Planted ATT (simulated, hypothesis)". ``estimates`` is a sequence of
     :class:`OutcomeEstimates` or a mapping ``outcome label -> summary frame`` (index
     ``twfe``/``cs``/``sa``, columns ``att``, ``se``, ``ci_low``, ``ci_high`` and ``planted``).
-    Values are not rounded (rounding happens in :func:`cases.report.table`).
+    Values are not rounded (rounding happens in :func:`cases.present.report.table`).
 
     Raises:
         DataValidationError: a summary frame without the required columns or an unknown
@@ -674,7 +678,7 @@ def _interval(prefix: str, fmt: str) -> str:
 def data_format_markdown(case: str, tables: Sequence[str]) -> str:
     """A Markdown list of the tables and columns a researcher's ``data_dir`` needs.
 
-    Taken from :data:`cases.synth.TABLE_SCHEMAS` (column, type, unit, meaning).
+    Taken from :data:`cases.simulate.synth.TABLE_SCHEMAS` (column, type, unit, meaning).
 
     Raises:
         ParameterError: an unknown case or table.

@@ -6,7 +6,8 @@ relative poverty at 40/50/60 % of the median, the Gini coefficient, the Alkire�
 multidimensional index on the "two assurances, three guarantees" indicators where the data
 have them, a decomposition by village group or household type, and seeded (village-clustered)
 bootstrap intervals for every estimate. ``notebooks/simulation.ipynb`` renders
-:func:`cases.synth.describe` with the sizes of the generated tables and the planted effects.
+:func:`cases.simulate.synth.describe` with the sizes of the generated tables and the planted
+effects.
 
 Rules
 -----
@@ -19,18 +20,21 @@ Rules
   the generator's own ``poverty_line_<year>`` parameter (said to be a simulation parameter,
   not a verified figure); otherwise none — then a simulated data set's own relative-line
   parameter (``relative_line_share``, W Town after 2020) becomes the headline line.
-- **Relative lines** are 40, 50 and 60 % of the median (:func:`cases.measures.relative_line`).
+- **Relative lines** are 40, 50 and 60 % of the median
+  (:func:`cases.methods.measures.relative_line`).
   Their bootstrap re-estimates the median in every replicate, so an interval includes the
   uncertainty of the line itself.
-- **Intervals**: percentile bootstrap (:func:`cases.measures.fgt_ci`, :func:`cases.measures.mpi_ci`,
-  :func:`cases.measures.bootstrap`) resampling villages with replacement, all from one seed.
+- **Intervals**: percentile bootstrap (:func:`cases.methods.measures.fgt_ci`,
+  :func:`cases.methods.measures.mpi_ci`,
+  :func:`cases.methods.measures.bootstrap`) resampling villages with replacement, all from one seed.
 - **MPI** only when the profile frame holds all six indicator columns of
-  :data:`cases.measures.TWO_ASSURANCES_THREE_GUARANTEES`; nothing is imputed or invented. The
+  :data:`cases.methods.measures.TWO_ASSURANCES_THREE_GUARANTEES`; nothing is imputed or invented.
+  The
   index follows the exit standard of the layout's ``indicator_year``
-  (:func:`cases.measures.exit_standard`): income, food and clothing and the three guarantees
+  (:func:`cases.methods.measures.exit_standard`): income, food and clothing and the three guarantees
   as dimensions, of equal weight unless ``mpi_weights`` says otherwise, and drinking water
   only from 2019 (its column is then ignored for earlier years). Its robustness to k and to
-  the weight vectors of :func:`cases.measures.weight_schemes` is in
+  the weight vectors of :func:`cases.methods.measures.weight_schemes` is in
   :func:`mpi_robustness_table`.
 - **FGT table**: P0, P1 and P2 on one scale, all in percent (x 100).
 
@@ -52,8 +56,11 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from cases import measures, public_data, registry, report, synth
-from cases.errors import DataValidationError, ParameterError
+from cases.core.errors import DataValidationError, ParameterError
+from cases.data import public_data, registry
+from cases.methods import measures
+from cases.present import report
+from cases.simulate import synth
 
 __all__ = [
     "ALPHAS",
@@ -268,7 +275,8 @@ def profile_frame(data: synth.SimulatedData, case: str, year: int) -> pd.DataFra
     """One row per household for ``year``: ``household_id``, ``village_id``,
     ``household_size``, ``income`` (yuan per person per year), ``group`` (label of the village
     group or household type, see :data:`LAYOUTS`) and, where the case's indicator table has
-    them, the six indicator columns of :data:`cases.measures.TWO_ASSURANCES_THREE_GUARANTEES`
+    them, the six indicator columns of
+    :data:`cases.methods.measures.TWO_ASSURANCES_THREE_GUARANTEES`
     (recorded in the layout's ``indicator_year``, whatever ``year`` is).
 
     Raises:
@@ -349,7 +357,7 @@ def absolute_line(
 
     ``poverty_line > 0`` is used as given (yuan per person per year). The national line is the
     2010 rural standard (2,300 yuan at 2010 prices) in current prices, read with
-    :func:`cases.public_data.load_table`; only rows whose ``poverty_line_status`` is
+    :func:`cases.data.public_data.load_table`; only rows whose ``poverty_line_status`` is
     ``published`` count. For simulated data only, ``poverty_line_<year>`` of
     ``data/synth/<case>.yaml`` is the fallback.
 
@@ -415,14 +423,15 @@ def fgt_table(
 
     ``P_alpha = sum_i w_i ((z - y_i)/z)^alpha 1[y_i < z] / sum_i w_i`` (Foster, Greer and
     Thorbecke 1984) on ``frame["income"]`` (yuan per person per year). Absolute lines are fixed
-    and bootstrapped with :func:`cases.measures.fgt_ci`; relative lines are recomputed as
-    ``share x median`` inside each replicate (:func:`cases.measures.bootstrap`). Villages are
+    and bootstrapped with :func:`cases.methods.measures.fgt_ci`; relative lines are recomputed as
+    ``share x median`` inside each replicate (:func:`cases.methods.measures.bootstrap`). Villages
+    are
     the resampling units. Returns one row per line and alpha: ``line``, ``label``, ``kind``,
     ``basis``, ``line_value``, ``alpha``, ``estimate``, ``se``, ``ci_low``, ``ci_high``
     (shares in [0, 1]).
 
     Raises:
-        cases.measures.MeasureInputError: invalid incomes, weights or bootstrap settings.
+        cases.methods.measures.MeasureInputError: invalid incomes, weights or bootstrap settings.
     """
     w = _weights(frame, weight_by_persons)
     income = frame["income"].to_numpy(dtype=float)
@@ -475,12 +484,12 @@ def decomposition(
     frame: pd.DataFrame, line: PovertyLine, *, weight_by_persons: bool = False
 ) -> pd.DataFrame:
     """P0 and P1 at ``line`` by ``frame["group"]`` with population shares and each group's
-    share of the total headcount (:func:`cases.measures.fgt_by`; contributions sum to 1).
+    share of the total headcount (:func:`cases.methods.measures.fgt_by`; contributions sum to 1).
 
     Columns: ``group``, ``households``, ``pop_share``, ``p0``, ``p1``, ``p0_contribution_share``.
 
     Raises:
-        cases.measures.MeasureInputError: as :func:`cases.measures.fgt_by`.
+        cases.methods.measures.MeasureInputError: as :func:`cases.methods.measures.fgt_by`.
     """
     weights = "household_size" if weight_by_persons else None
     p0 = measures.fgt_by(frame, "income", line.value, "group", 0, weights)
@@ -501,7 +510,7 @@ def decomposition(
 @dataclass(frozen=True)
 class MPIProfile:
     """Alkire–Foster results of a profile: the indicator specification of the indicator year
-    (:func:`cases.measures.exit_standard`), the main result at ``k``, its bootstrap, the
+    (:func:`cases.methods.measures.exit_standard`), the main result at ``k``, its bootstrap, the
     union-rule headcount, the decomposition by group, and the robustness grid over k and
     weight vectors by group (``robustness``) and by village (``village_robustness``)."""
 
@@ -592,7 +601,7 @@ def mpi_tables(profile: PovertyProfile) -> tuple[pd.DataFrame, pd.DataFrame]:
     return indicators, groups
 
 
-#: Display labels of the weight vectors of :func:`cases.measures.weight_schemes`.
+#: Display labels of the weight vectors of :func:`cases.methods.measures.weight_schemes`.
 SCHEME_LABELS: dict[str, str] = {
     "equal_dimensions": "Equal by dimension",
     "equal_indicators": "Equal by indicator",
@@ -606,7 +615,7 @@ def mpi_robustness_table(profile: PovertyProfile) -> pd.DataFrame:
     M0 of each group of the profile, and, for the ranking of villages by M0 against the
     page's specification (its ``mpi_weights`` at its k), the share of village
     pairs that keep their order (%) and Kendall's tau-b
-    (:func:`cases.measures.mpi_robustness`).
+    (:func:`cases.methods.measures.mpi_robustness`).
 
     Raises:
         ValueError: the profile has no MPI.
@@ -748,10 +757,12 @@ def poverty_profile(
     """Compute the poverty profile of ``case`` in ``year`` (0 = the case's default year).
 
     Steps: :func:`profile_frame`; lines by :func:`absolute_line` and 40/50/60 % of the median;
-    :func:`fgt_table`; Gini (:func:`cases.measures.gini`, Lerman–Yitzhaki form) with a village
+    :func:`fgt_table`; Gini (:func:`cases.methods.measures.gini`, Lerman–Yitzhaki form) with a
+    village
     bootstrap; :func:`decomposition` at the headline line; Alkire–Foster M0 at cutoff ``mpi_k``
     on the exit standard of the indicator year with the weight vector ``mpi_weights`` (a name
-    of :func:`cases.measures.weight_schemes`; default equal across dimensions), the union-rule
+    of :func:`cases.methods.measures.weight_schemes`; default equal across dimensions), the
+    union-rule
     headcount and the robustness grid (:class:`MPIProfile`) when the indicator columns are
     present; :func:`trend_table`.
     Then the glue numbers and case prose (``numbers``, ``markdown``).
@@ -1504,7 +1515,7 @@ def comparison_table(profile: PovertyProfile) -> pd.DataFrame:
 
 def own_data_markdown(case: str) -> str:
     """Markdown list of the tables and columns the profile reads from a ``data_dir`` folder
-    (from :data:`cases.synth.TABLE_SCHEMAS`)."""
+    (from :data:`cases.simulate.synth.TABLE_SCHEMAS`)."""
     lay = _layout(case)
     schema = synth.TABLE_SCHEMAS[case]
     tables = dict.fromkeys([lay.income_table, lay.household_table])
@@ -1574,7 +1585,7 @@ class SimulationPage:
 
 
 def _describe_sections(case: str) -> dict[str, str]:
-    """Split :func:`cases.synth.describe` into its sections (title line dropped).
+    """Split :func:`cases.simulate.synth.describe` into its sections (title line dropped).
 
     Raises:
         ValueError: an expected section heading is missing.
@@ -1599,14 +1610,15 @@ def simulation_page(
 ) -> SimulationPage:
     """Assemble the simulation page of ``case`` for the data the analyses of this run use.
 
-    Simulated data: the generator's description (:func:`cases.synth.describe`), the sizes of
+    Simulated data: the generator's description (:func:`cases.simulate.synth.describe`), the sizes
+    of
     the generated tables and the planted effects of ``data/synth/<case>.yaml``, each stated as
     a hypothesis. The researcher's own data (``data_dir``): the page says so and lists their
     table sizes; the description and planted effects are shown as what the simulated version
     would use.
 
     Raises:
-        as :func:`cases.synth.load_params`; ValueError if describe() changes its sections.
+        as :func:`cases.simulate.synth.load_params`; ValueError if describe() changes its sections.
     """
     simulated = bool(data.meta.get("simulated", True))
     p = _Prose("simulation_")
@@ -1629,7 +1641,8 @@ def simulation_page(
     total_rows = int(sizes["Rows"].sum())
     if simulated:
         md["intro"] = (
-            f"The field data of this chapter are simulated. The generator `cases.synth` makes "
+            f"The field data of this chapter are simulated. The generator `cases.simulate.synth`"
+            " makes "
             f"{p.num('n_tables', len(sizes))} tables for this case from the parameters in "
             f"`data/synth/{case}.yaml`: the title of the set is *{params['title']}*. Every "
             "table and figure made from them carries a 'Simulated data' stamp. Where a "
@@ -1650,7 +1663,8 @@ def simulation_page(
             "something else."
         )
         md["description_intro"] = (
-            "The rest of this page is the generator's own documentation (`cases.synth.describe`)."
+            "The rest of this page is the generator's own documentation"
+            " (`cases.simulate.synth.describe`)."
         )
     else:
         md["intro"] = (

@@ -7,7 +7,7 @@ national line against the World Bank's international lines, and rural income in 
 years, its 2010→2020 census change against its province, the published local figures, and,
 where a thesis's claim meets a public figure, the two side by side.
 
-Every value comes from ``data/raw/`` through :func:`cases.public_data.load_table`, which keeps
+Every value comes from ``data/raw/`` through :func:`cases.data.public_data.load_table`, which keeps
 the status flags of the data package: ``published`` (quoted on a page read), ``derived``
 (arithmetic from published figures) and ``not_verified`` (left empty). Derived values are
 drawn with hollow markers, unverified ones are never drawn or filled in, and tables carry a
@@ -37,8 +37,9 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from cases import public_data, report
-from cases.errors import DataValidationError
+from cases.core.errors import DataValidationError
+from cases.data import public_data
+from cases.present import report
 
 __all__ = [
     "CASE_AREAS",

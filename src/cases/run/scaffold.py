@@ -19,11 +19,11 @@ from pathlib import Path
 
 import yaml
 
-from cases import paths
-from cases.atomic import write_atomic
-from cases.errors import RegistryError
-from cases.public_data import add_file_resource
-from cases.registry import load_vocabulary, parse_case_file
+from cases.core import paths
+from cases.core.atomic import write_atomic
+from cases.core.errors import RegistryError
+from cases.data.public_data import add_file_resource
+from cases.data.registry import load_vocabulary, parse_case_file
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 #: Names the runner or the book already use for something else.
@@ -319,8 +319,8 @@ def new_case(
                 name=f"case_{slug}",
                 title=f"Case registry entry: {slug}",
                 description="Design, informants, actors, problems and recommendations of one "
-                "thesis, in the project's own words (read by cases.registry). After editing, "
-                "record the new hash with cases.public_data.update_hashes().",
+                "thesis, in the project's own words (read by cases.data.registry). After editing, "
+                "record the new hash with cases.data.public_data.update_hashes().",
             )
             modified.append(package_path)
         _write_new(root / "params" / f"{slug}.yaml", params_yaml(slug), created)

@@ -25,10 +25,10 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from cases import paths
-from cases.errors import DataValidationError, ParameterError
-from cases.paths import DATA, ROOT
-from cases.registry import slugs as registry_slugs
+from cases.core import paths
+from cases.core.errors import DataValidationError, ParameterError
+from cases.core.paths import DATA, ROOT
+from cases.data.registry import slugs as registry_slugs
 
 __all__ = [
     "ANALYSIS_CODER",
@@ -886,7 +886,7 @@ def to_qdc(
     segments: pd.DataFrame | None = None,
     *,
     coder: str = CONSENSUS,
-    origin: str = "cases compendium (cases.qual.to_qdc)",
+    origin: str = "cases compendium (cases.methods.qual.to_qdc)",
 ) -> str:
     """The codebook in the REFI-QDA codebook exchange format (``.qdc``, XML, UTF-8).
 
@@ -982,7 +982,7 @@ def write_qdc(
 ) -> Path:
     """Write :func:`to_qdc` of the shipped codebook and its :data:`ANALYSIS_CODER` coding to
     ``path`` (default ``data/qual/codebook.qdc``, a resource of the data package: run
-    :func:`cases.public_data.update_hashes` afterwards).  Returns the path."""
+    :func:`cases.data.public_data.update_hashes` afterwards).  Returns the path."""
     corpus = corpus or load_coded_corpus()
     out = Path(path)
     text = to_qdc(corpus.codebook, corpus.segments, coder=ANALYSIS_CODER)
