@@ -2,7 +2,7 @@
 sweep (jobs 1 vs 2 vs a Dask LocalCluster).
 
 Each measurement runs the real CLI (`python -m cases.run.cli`) in a fresh temporary copy of the
-project (`cases.core.manifest.copy_project`), so the first build starts with no executed notebook,
+project (`cases.run.verify.copy_project`), so the first build starts with no executed notebook,
 no cache and no Sphinx output. The three build timings come from one copy, in this order:
 
 1. cold: `cases build --jobs N` in the fresh copy;
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from cases.core.manifest import copy_project
+from cases.run.verify import copy_project
 
 SWEEP_GRID = {
     "case": "liupanshui",

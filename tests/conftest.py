@@ -25,7 +25,7 @@ import nbformat
 import pytest
 
 from cases.core import paths
-from cases.core.manifest import copy_project
+from cases.run.verify import copy_project
 
 
 @pytest.fixture

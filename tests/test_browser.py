@@ -317,7 +317,7 @@ def interactive_page(tmp_path_factory: pytest.TempPathFactory, chromium_paths) -
     nb.cells = [
         nbformat.v4.new_code_cell(
             "import pandas as pd\n"
-            "from cases import report\n"
+            "from cases.present import report\n"
             "frame = pd.DataFrame({'village': [f'Village {i:02d}' for i in range(1, 41)],\n"
             "                      'households': [(i * 37) % 101 for i in range(1, 41)]})\n"
             "report.interactive_table(frame, simulated=True, caption='Forty villages')"

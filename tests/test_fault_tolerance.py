@@ -147,7 +147,7 @@ def test_build_refuses_failed_chapter_unless_allow_stale_then_marks_it(small_bui
     env = dict(os.environ, CASES_ROOT=str(root), COLUMNS="400")
     env.pop("CASES_MANIFEST", None)
     library = subprocess.run(
-        [sys.executable, "-c", "from cases import pipeline; pipeline.build_book()"],
+        [sys.executable, "-c", "from cases.run import pipeline; pipeline.build_book()"],
         cwd=root,
         env=env,
         capture_output=True,

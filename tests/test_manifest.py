@@ -128,11 +128,11 @@ def test_publish_keeps_published_text_for_numbers_that_reproduce(tmp_path):
     run.write_text(
         manifest.dumps({"k": {"value": 0.3836099160266, "tolerance": 1e-9}, "n": {"value": 3}})
     )
-    manifest._publish_one("case/a", run, report, results)
+    manifest.publish_one("case/a", run, report, results)
     assert report.unchanged == ["case/a"] and report.changes == []
     assert (results / "case" / "a.json").read_text(encoding="utf-8") == old_text
     # A real change is written and reported by key.
     run.write_text(manifest.dumps({"k": {"value": 0.4, "tolerance": 1e-9}, "n": {"value": 3}}))
-    manifest._publish_one("case/a", run, report, results)
+    manifest.publish_one("case/a", run, report, results)
     assert report.written == ["case/a"]
     assert [(m.key, m.expected, m.got) for m in report.changes] == [("k", 0.383609916026613, 0.4)]

@@ -264,7 +264,7 @@ def test_codebook_code_without_rules_names_field(tmp_path):
     del doc["codes"][5]["exclude"]
     path = tmp_path / "cb.yaml"
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(DataValidationError, match=r"field codes\.5\.exclude: Field required"):
+    with pytest.raises(DataValidationError, match=r"codes\[5\]\.exclude: Field required"):
         load_codebook(path)
 
 

@@ -157,7 +157,7 @@ def test_build_leaves_tracked_files_alone_publish_records_and_verify_compares_by
 def test_provenance_page_lists_every_chapter(small_built_copy):
     project_copy = small_built_copy
     env_root = project_copy
-    code = "from cases import pipeline; print(pipeline.write_provenance_page())"
+    code = "from cases.run import pipeline; print(pipeline.write_provenance_page())"
     import os
 
     done = subprocess.run(

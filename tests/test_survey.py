@@ -129,10 +129,10 @@ def test_scale_item_undefined_is_an_error(tmp_path):
 @pytest.mark.parametrize(
     ("mutate", "field"),
     [
-        (lambda d: d.pop("provenance"), "field provenance"),
-        (lambda d: d["items"][1].pop("zh"), "field items.1.zh"),
-        (lambda d: d["response"].update(max=1), "field response"),
-        (lambda d: d.update(colour="red"), "field colour"),
+        (lambda d: d.pop("provenance"), "provenance: Field required"),
+        (lambda d: d["items"][1].pop("zh"), r"items\[1\].zh"),
+        (lambda d: d["response"].update(max=1), "response"),
+        (lambda d: d.update(colour="red"), "colour: Extra inputs"),
         (lambda d: d.update(missing_codes=[3]), "missing_codes: 3 is a valid answer"),
     ],
 )

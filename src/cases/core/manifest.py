@@ -36,10 +36,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -299,7 +295,7 @@ def _merge_within_tolerance(old: Mapping[str, Any], new: Mapping[str, Any]) -> d
     return merged
 
 
-def _publish_one(name: str, source: Path, report: PublishReport, results: Path) -> None:
+def publish_one(name: str, source: Path, report: PublishReport, results: Path) -> None:
     target = published_path(name, results)
     new = json.loads(source.read_text(encoding="utf-8"))
     if target.is_file():
@@ -334,129 +330,6 @@ def _publish_one(name: str, source: Path, report: PublishReport, results: Path) 
         report.changes.append(Mismatch(name, "<file>", "<missing>", "new", None))
     write_atomic(target, text)
     report.written.append(name)
-
-
-def publish(run_dir: Path | None = None, results: Path | None = None) -> PublishReport:
-    """Record the current run's numbers in ``results/`` and say which keys changed.
-
-    Every chapter and book-level notebook of the book (``params/``) must have a current run
-    result: made by its last successful run from the current code, data and the parameters in
-    ``params/`` (no command-line overrides, no own data). Sweep results in the run folder are
-    published when their grid is still in ``params/sweeps/``; sweeps not re-run keep their
-    published record (listed in ``kept``).
-
-    Raises:
-        CasesError: a notebook has no current run result (each named, with why), or a run
-            result is not valid JSON. Nothing is written then.
-    """
-    from cases.core.errors import CasesError
-    from cases.run import pipeline
-
-    run_dir = run_dir or paths.RUN_RESULTS
-    results = results or paths.RESULTS
-    jobs = pipeline.plan()
-    stale = pipeline.stale_jobs(jobs)
-    missing = {
-        job.name: "it has no run result"
-        for job in jobs
-        if job.name not in stale and not run_results_path(job.name, run_dir).is_file()
-    }
-    problems = {**stale, **missing}
-    if problems:
-        listed = "\n  - ".join(f"{name}: {why}" for name, why in sorted(problems.items()))
-        raise CasesError(
-            "nothing published: these notebooks have no current run result (run "
-            f"`cases run --all` without -p overrides first):\n  - {listed}"
-        )
-    report = PublishReport()
-    for job in jobs:
-        _publish_one(job.name, run_results_path(job.name, run_dir), report, results)
-    grids = {p.stem for p in (paths.PARAMS / SWEEPS).glob("*.yaml")}
-    for grid in sorted(grids):
-        name = f"{SWEEPS}/{grid}"
-        source = run_results_path(name, run_dir)
-        if source.is_file():
-            _publish_one(name, source, report, results)
-        elif published_path(name, results).is_file():
-            report.kept.append(name)
-    return report
-
-
-# --------------------------------------------------------------------------- verify
-
-
-def copy_project(target: Path) -> None:
-    """Copy the sources a run needs (no caches, no executed notebooks, no venv)."""
-    ignore = shutil.ignore_patterns(
-        ".venv", ".git", ".cache", "_build", "__pycache__", "*.pyc", ".pytest_cache"
-    )
-    sources = ("src", "notebooks", "text", "params", "data", "book")
-    for name in (*sources, "requirements.lock", "CITATION.cff"):
-        source = paths.ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=ignore)
-        elif source.is_file():
-            shutil.copy2(source, target / name)
-    # Executed notebooks are outputs: remove any that the copy picked up.
-    for executed in (target / "book").rglob("*.ipynb"):
-        executed.unlink()
-    # Published sweep tables are inputs of the book's specification-curve page (made by
-    # `cases sweep` and `cases publish`, never by a build), so a copy that builds needs them.
-    sweeps = paths.RESULTS / SWEEPS
-    if sweeps.is_dir():
-        shutil.copytree(sweeps, target / "results" / SWEEPS)
-
-
-def verify(n_jobs: int = 1, console: Any = None, sweeps: bool = True) -> list[Mismatch]:
-    """Re-execute everything in a clean temporary copy and compare with ``results/``.
-
-    First every sweep in ``params/sweeps/`` (unless ``sweeps`` is False: then the published
-    sweep records are not compared), then every notebook, all with ``--force``. Prints each
-    mismatch (manifest, key, expected, got, tolerance) and returns them.
-    """
-    from rich.console import Console
-    from rich.table import Table
-
-    console = console or Console(stderr=True)
-    with tempfile.TemporaryDirectory(prefix="cases-verify-") as tmp:
-        copy = Path(tmp)
-        copy_project(copy)
-        env = dict(os.environ, CASES_ROOT=str(copy))
-        env.pop(MANIFEST_ENV, None)
-        commands = []
-        if sweeps:
-            import yaml
-
-            for grid in sorted((copy / "params" / SWEEPS).glob("*.yaml")):
-                case = yaml.safe_load(grid.read_text(encoding="utf-8"))["case"]
-                commands.append(["sweep", case, "--grid", str(grid)])
-        commands.append(["run", "--all"])
-        for command in commands:
-            completed = subprocess.run(
-                [sys.executable, "-m", "cases.run.cli", *command, "--force", "--jobs", str(n_jobs)],
-                env=env,
-                cwd=copy,
-            )
-            if completed.returncode != 0:
-                break
-        if completed.returncode != 0:
-            console.print("verify: the clean re-execution failed (see above)", style="red")
-            return [Mismatch("<run>", "<exit status>", 0, completed.returncode, None)]
-        skip = () if sweeps else (f"{SWEEPS}/",)  # str.startswith accepts a tuple
-        mismatches = compare_dirs(paths.RESULTS, copy / ".cache" / "cases" / "results", skip)
-    if mismatches:
-        table = Table(title="Published numbers that did not reproduce")
-        for column in ("manifest", "key", "expected", "got", "tolerance"):
-            table.add_column(column, overflow="fold")
-        for m in mismatches:
-            table.add_row(m.notebook, m.key, repr(m.expected), repr(m.got), repr(m.tolerance))
-        console.print(table)
-        console.print(f"verify: {len(mismatches)} published number(s) did not reproduce")
-    else:
-        compared = [n for n in manifest_names(paths.RESULTS) if not n.startswith(skip)]
-        n = len(compared)
-        console.print(f"verify: all published numbers in {n} manifest(s) reproduced", style="green")
-    return mismatches
 
 
 def collect_file(results_file: Path) -> dict[str, dict[str, Any]]:

@@ -38,9 +38,10 @@ import numpy as np
 import pandas as pd
 
 from cases.core.errors import DataValidationError, ParameterError
+from cases.core.files import sha256_file
 
 if TYPE_CHECKING:  # pragma: no cover - import only for type hints (avoids an import cycle)
-    from cases.methods.survey import Instrument
+    from cases.data.instruments import Instrument
 
 __all__ = [
     "ID_KEY_ENV",
@@ -596,7 +597,7 @@ def _as_number(value: object) -> float | None:
 
 
 def _resolve_instrument(instrument: Instrument | str | os.PathLike[str]) -> Instrument:
-    from cases.methods.survey import Instrument, load_instrument
+    from cases.data.instruments import Instrument, load_instrument
 
     if isinstance(instrument, Instrument):
         return instrument
@@ -823,15 +824,6 @@ def check_data_dir(path: str | os.PathLike[str], parameter: str = "data_dir") ->
 # --------------------------------------------------------------------------------------------
 # Checksums
 # --------------------------------------------------------------------------------------------
-
-
-def sha256_file(path: str | os.PathLike[str], chunk_size: int = 1 << 20) -> str:
-    """Return the SHA-256 hex digest of a file's bytes (FIPS 180-4), read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(chunk_size), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _iter_resource_paths(resource: Mapping[str, object]) -> Iterable[str]:

@@ -20,7 +20,6 @@ Public API: :func:`table_names`, :func:`load_table`, :func:`source_line`,
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -30,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from cases.core.errors import CasesError, DataValidationError
+from cases.core.files import sha256_file
 from cases.core.paths import DATA
 
 __all__ = [
@@ -80,14 +80,6 @@ def _resource(descriptor: Mapping[str, Any], name: str, source: str) -> dict[str
             return resource
     known = ", ".join(sorted(r.get("name", "?") for r in descriptor.get("resources", [])))
     raise UnknownTableError(f"unknown table {name!r} in {source}; known tables: {known}")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def table_names(datapackage_path: str | os.PathLike[str] = DATAPACKAGE) -> list[str]:
@@ -218,7 +210,7 @@ def update_hashes(datapackage_path: str | os.PathLike[str] = DATAPACKAGE) -> dic
         if not file.is_file():
             missing.append(f"{resource['path']} (resource {resource.get('name', '?')}): not found")
             continue
-        digests[resource["name"]] = _sha256(file)
+        digests[resource["name"]] = sha256_file(file)
         resource["hash"] = f"sha256:{digests[resource['name']]}"
         resource["bytes"] = file.stat().st_size
     if missing:
@@ -279,7 +271,7 @@ def add_file_resource(
             }
         ],
         "bytes": file.stat().st_size,
-        "hash": f"sha256:{_sha256(file)}",
+        "hash": f"sha256:{sha256_file(file)}",
     }
     descriptor.setdefault("resources", []).append(resource)
     text = json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"

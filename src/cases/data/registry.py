@@ -153,7 +153,7 @@ def load_vocabulary(path: Path | None = None) -> dict[str, dict[str, str]]:
             (the message names the file).
     """
     from cases.core.errors import DataValidationError
-    from cases.methods.qual import load_codebook
+    from cases.data.codebook import load_codebook
 
     path = Path(path) if path is not None else codebook_path()
     try:

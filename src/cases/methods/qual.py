@@ -22,12 +22,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.core.paths import DATA, ROOT
+from cases.data.codebook import Code, Codebook, Coder, Family, Source, load_codebook  # noqa: F401
 from cases.data.registry import slugs as registry_slugs
 
 __all__ = [
@@ -92,113 +91,6 @@ NO_CODE = "none"
 RESOLUTIONS = ("kept", "dropped", "code added")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Family(_Strict):
-    """A code family (actors, mechanisms, problems, ...) and the registry field it codes."""
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    registry_field: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    label: str
-    definition: str
-
-
-class Code(_Strict):
-    """One code: id, family, label, definition, inclusion and exclusion rules, and an invented
-    example (never a quotation)."""
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    family: str
-    label: str = Field(min_length=3)
-    definition: str = Field(min_length=10)
-    include: str = Field(min_length=10)
-    exclude: str = Field(min_length=10)
-    example: str = Field(min_length=5)
-
-
-class Coder(_Strict):
-    """Who coded, when, and how independent the pass was."""
-
-    id: str
-    description: str
-
-
-class Source(_Strict):
-    """A coded source text: its file name, length in characters and SHA-256 of its bytes."""
-
-    case: str
-    file: str
-    chars: int = Field(gt=0)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-
-
-class Codebook(_Strict):
-    """The one codebook: families, codes (each in one family), coders and coded sources.
-
-    Every code id begins with its family id and an underscore (``problem_formalism``), so a
-    code names its family wherever it appears.
-    """
-
-    title: str
-    version: int = Field(ge=1)
-    segmentation_rule: str
-    families: list[Family] = Field(min_length=1)
-    codes: list[Code] = Field(min_length=1)
-    coders: list[Coder] = Field(min_length=1)
-    sources: dict[str, Source] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _check(self) -> Codebook:
-        families = {f.id for f in self.families}
-        fields = [f.registry_field for f in self.families]
-        if len(set(fields)) != len(fields):
-            raise ValueError("families: two families code the same registry_field")
-        ids = [c.id for c in self.codes]
-        dupes = sorted({c for c in ids if ids.count(c) > 1})
-        if dupes:
-            raise ValueError(f"codes: duplicate code(s) {dupes}")
-        for i, c in enumerate(self.codes):
-            if c.family not in families:
-                raise ValueError(f"codes.{i} ({c.id}): unknown family {c.family!r}")
-            if not c.id.startswith(c.family + "_"):
-                raise ValueError(
-                    f"codes.{i} ({c.id}): the id must begin with its family {c.family + '_'!r}"
-                )
-        return self
-
-    @property
-    def code_ids(self) -> list[str]:
-        """Code ids in codebook order."""
-        return [c.id for c in self.codes]
-
-    def family_of(self, code: str) -> str:
-        """Family of a code; KeyError naming it if unknown."""
-        for c in self.codes:
-            if c.id == code:
-                return c.family
-        raise KeyError(f"unknown code {code!r}")
-
-    def label_of(self, code: str) -> str:
-        """Label of a code; KeyError naming it if unknown."""
-        for c in self.codes:
-            if c.id == code:
-                return c.label
-        raise KeyError(f"unknown code {code!r}")
-
-    def codes_of(self, family: str) -> dict[str, str]:
-        """``{code: label}`` of one family, in codebook order (empty if the family is unknown)."""
-        return {c.id: c.label for c in self.codes if c.family == family}
-
-    def family_for_field(self, registry_field: str) -> str:
-        """The family id that codes a registry field (``problems`` -> ``problem``)."""
-        for f in self.families:
-            if f.registry_field == registry_field:
-                return f.id
-        raise KeyError(f"no family codes the registry field {registry_field!r}")
-
-
 @dataclass(frozen=True)
 class CodedCorpus:
     """A validated codebook and its coded segments (long format, :data:`SEGMENT_COLUMNS`)."""
@@ -261,30 +153,6 @@ def shared_ngrams(paraphrase: str, source: str, n: int = 5) -> list[str]:
 
     source_grams = set(grams(source))
     return [g for g in grams(paraphrase) if g in source_grams]
-
-
-def load_codebook(path: str | os.PathLike[str] = QUAL / "codebook.yaml") -> Codebook:
-    """Load and validate a codebook YAML file.
-
-    Raises:
-        DataValidationError: file missing, not YAML, or a field fails validation (the message
-            names the file and the field, e.g. ``codes.3.family``).
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise DataValidationError(str(p), ["codebook file not found"])
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise DataValidationError(str(p), [f"not valid YAML: {exc}"]) from None
-    try:
-        return Codebook.model_validate(raw)
-    except ValidationError as exc:
-        problems = [
-            f"field {'.'.join(str(x) for x in e['loc']) or '(top level)'}: {e['msg']}"
-            for e in exc.errors()
-        ]
-        raise DataValidationError(str(p), problems) from None
 
 
 def load_segments(

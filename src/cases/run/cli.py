@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cases.core.errors import CasesError, ParameterError, RegistryError
-from cases.run import pipeline
+from cases.run import pipeline, publish, verify
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -120,18 +120,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from cases.core import manifest
-
     console = _console()
-    mismatches = manifest.verify(n_jobs=args.jobs, console=console, sweeps=not args.skip_sweeps)
+    mismatches = verify.verify(n_jobs=args.jobs, console=console, sweeps=not args.skip_sweeps)
     return EXIT_FAILED if mismatches else EXIT_OK
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from cases.core import manifest
-
     console = _console()
-    report = manifest.publish()
+    report = publish.publish()
     for change in report.changes:
         console.print(f"changed  {change.describe()}", markup=False)
     for name in report.kept:

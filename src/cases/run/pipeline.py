@@ -28,8 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,151 +39,19 @@ import yaml
 
 from cases.core import manifest, paths
 from cases.core.atomic import write_atomic
-from cases.core.errors import CasesError, NotebookExecutionError, ParameterError, RegistryError
-from cases.data.registry import slugs as registered_slugs
+from cases.core.errors import CasesError, NotebookExecutionError, ParameterError
+from cases.core.files import sha256_file
+from cases.data.plan import (  # noqa: F401  (re-exported: the runner's callers use them)
+    BOOK_PARAMS,
+    Job,
+    book_jobs,
+    jobs_for,
+    notebook_parameters,
+    plan,
+)
 
-BOOK_PARAMS = "_book"
 KERNEL = "python3"
 _TYPE_NAMES = {"int": int, "float": float, "str": str, "bool": bool}
-
-
-# --------------------------------------------------------------------------- jobs and params
-
-
-@dataclass(frozen=True)
-class Job:
-    """One notebook execution: an analysis template run for a case (or for the whole book)."""
-
-    analysis: str
-    slug: str | None
-    parameters: Mapping[str, Any] = field(default_factory=dict)
-    inputs: tuple[str, ...] = ()
-    #: A sweep run's own name, relative to ``.cache/cases/sweeps`` (``<grid>/<run id>``); its
-    #: notebook and manifest go there instead of into ``book/`` and ``results/``.
-    sweep_run: str | None = None
-
-    @property
-    def name(self) -> str:
-        if self.sweep_run:
-            return f"sweep/{self.sweep_run}"
-        return f"{self.slug}/{self.analysis}" if self.slug else self.analysis
-
-    @property
-    def template(self) -> Path:
-        return paths.NOTEBOOKS / f"{self.analysis}.ipynb"
-
-    @property
-    def output(self) -> Path:
-        if self.sweep_run:
-            return paths.CACHE / "sweeps" / f"{self.sweep_run}.ipynb"
-        if self.slug:
-            return paths.BOOK / "cases" / self.slug / f"{self.analysis}.ipynb"
-        return paths.BOOK / f"{self.analysis}.ipynb"
-
-    @property
-    def results_file(self) -> Path:
-        """Where the run's manifest of glued values is written (untracked: the committed
-        ``results/`` changes only through ``cases publish``)."""
-        if self.sweep_run:
-            return paths.CACHE / "sweeps" / f"{self.sweep_run}.json"
-        return manifest.run_results_path(self.name)
-
-
-def _read_params_file(path: Path) -> dict:
-    if not path.is_file():
-        raise RegistryError(f"{path}: parameter file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("analyses"), list):
-        raise RegistryError(f"{path}: expected a mapping with a list under 'analyses'")
-    return data
-
-
-def jobs_for(slug: str) -> list[Job]:
-    """The jobs of one case's chapter (``params/<slug>.yaml``), in chapter order.
-
-    Each entry of ``analyses`` is ``{name: <template>, parameters: {...}, inputs: [...]}``;
-    ``case`` is always set to the slug. ``inputs`` lists data files (relative to the project
-    root) whose content decides whether the job is stale.
-
-    Raises:
-        RegistryError: unknown slug, or a malformed parameter file (named).
-    """
-    if slug != BOOK_PARAMS and slug not in registered_slugs():
-        valid = ", ".join(registered_slugs())
-        raise RegistryError(f"unknown case slug {slug!r}; valid slugs: {valid}")
-    path = paths.PARAMS / f"{slug}.yaml"
-    data = _read_params_file(path)
-    jobs = []
-    for i, entry in enumerate(data["analyses"]):
-        if not isinstance(entry, dict) or "name" not in entry:
-            raise RegistryError(f"{path}: analyses[{i}] needs a 'name'")
-        extra = set(entry) - {"name", "parameters", "inputs"}
-        if extra:
-            raise RegistryError(f"{path}: analyses[{i}] has unknown key(s) {sorted(extra)}")
-        params = dict(entry.get("parameters") or {})
-        if slug != BOOK_PARAMS:
-            params["case"] = slug
-        jobs.append(
-            Job(
-                analysis=entry["name"],
-                slug=None if slug == BOOK_PARAMS else slug,
-                parameters=params,
-                inputs=tuple(entry.get("inputs") or ()),
-            )
-        )
-    return jobs
-
-
-def book_jobs() -> list[Job]:
-    """Book-level notebooks (``params/_book.yaml``), run after every case notebook."""
-    return jobs_for(BOOK_PARAMS)
-
-
-def plan(selected: Sequence[str] | None = None, include_book: bool | None = None) -> list[Job]:
-    """Jobs for the selected slugs (all cases when ``None``), then the book-level jobs.
-
-    Book-level jobs are included when every case is selected, unless ``include_book`` says.
-    """
-    all_slugs = registered_slugs()
-    chosen = list(all_slugs) if not selected else list(dict.fromkeys(selected))
-    unknown = [s for s in chosen if s not in all_slugs]
-    if unknown:
-        raise RegistryError(
-            f"unknown case slug(s) {', '.join(map(repr, unknown))}; "
-            f"valid slugs: {', '.join(all_slugs)}"
-        )
-    jobs = [job for slug in chosen for job in jobs_for(slug)]
-    if include_book if include_book is not None else not selected:
-        jobs.extend(book_jobs())
-    return jobs
-
-
-def notebook_parameters(template: Path) -> dict[str, dict[str, Any]]:
-    """The parameters declared in a template's ``parameters`` cell (papermill's inspection).
-
-    Returns ``{name: {"type": "int"|"str"|..., "default": <source text>, "help": <comment>}}``.
-
-    Raises:
-        ParameterError: the template has no cell tagged ``parameters``.
-    """
-    import papermill
-
-    if not template.is_file():
-        raise ParameterError(f"notebook template not found: {template}")
-    found = papermill.inspect_notebook(str(template))
-    if not found:
-        raise ParameterError(f"{template}: no cell tagged 'parameters'")
-    return {
-        name: {
-            "type": spec["inferred_type_name"],
-            "default": spec["default"],
-            "help": spec["help"],
-        }
-        for name, spec in found.items()
-    }
 
 
 def parse_override(text: str) -> tuple[str, str]:
@@ -259,14 +127,6 @@ def resolve_parameters(job: Job, overrides: Mapping[str, str] | None = None) -> 
 # --------------------------------------------------------------------------- content hashing
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _library_files() -> list[Path]:
     return sorted((paths.ROOT / "src" / "cases").rglob("*.py"))
 
@@ -340,10 +200,10 @@ def input_fingerprint(job: Job, parameters: Mapping[str, Any]) -> str:
         if not path.is_file():
             raise CasesError(f"{job.name}: input {path} does not exist")
         digest.update(str(path.relative_to(paths.ROOT)).encode() + b"\0")
-        digest.update(_sha256_file(path).encode())
+        digest.update(sha256_file(path).encode())
     for name, path in data_dir_files(parameters).items():
         digest.update(b"data_dir/" + name.encode() + b"\0")
-        digest.update(_sha256_file(path).encode())
+        digest.update(sha256_file(path).encode())
     return digest.hexdigest()
 
 
@@ -368,7 +228,7 @@ def is_fresh(job: Job, fingerprint: str) -> bool:
         return False
     try:
         record = json.loads(stamp.read_text(encoding="utf-8"))
-        return record["fingerprint"] == fingerprint and record["output_sha256"] == _sha256_file(
+        return record["fingerprint"] == fingerprint and record["output_sha256"] == sha256_file(
             job.output
         )
     except (OSError, ValueError, KeyError, TypeError):
@@ -531,18 +391,18 @@ def _run_one(
         "job": job.name,
         "template": str(job.template.relative_to(paths.ROOT)),
         "fingerprint": fingerprint,
-        "output_sha256": _sha256_file(output),
+        "output_sha256": sha256_file(output),
         "parameters": parameters,
         "inputs": {
             **{
-                str(p.relative_to(paths.ROOT)): _sha256_file(p)
+                str(p.relative_to(paths.ROOT)): sha256_file(p)
                 for p in input_files(job)
                 if p not in library
             },
-            **{f"data_dir/{n}": _sha256_file(p) for n, p in data_dir_files(parameters).items()},
+            **{f"data_dir/{n}": sha256_file(p) for n, p in data_dir_files(parameters).items()},
         },
         "library_sha256": hashlib.sha256(
-            "".join(_sha256_file(p) for p in library).encode()
+            "".join(sha256_file(p) for p in library).encode()
         ).hexdigest(),
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - start, 1),
@@ -977,7 +837,7 @@ def _book_state(builder: str) -> str:
     extra = [*_library_files(), paths.ROOT / "requirements.lock", paths.ROOT / DENY_LIST_NAME]
     for path in [*sources, *extra]:
         digest.update(str(path.relative_to(paths.ROOT)).encode() + b"\0")
-        digest.update(_sha256_file(path).encode() if path.is_file() else b"absent")
+        digest.update(sha256_file(path).encode() if path.is_file() else b"absent")
     out = paths.BOOK / "_build" / builder
     for path in sorted(out.rglob("*")) if out.is_dir() else []:
         info = path.stat()
