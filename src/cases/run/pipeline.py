@@ -18,7 +18,9 @@ Rules the runner keeps:
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures as cf
+import functools
 import glob
 import hashlib
 import json
@@ -128,14 +130,95 @@ def resolve_parameters(job: Job, overrides: Mapping[str, str] | None = None) -> 
 
 
 def _library_files() -> list[Path]:
+    """Every module of ``src/cases`` (the book build and the run record use the whole set)."""
     return sorted((paths.ROOT / "src" / "cases").rglob("*.py"))
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of a ``cases`` module or package, or ``None`` if there is none."""
+    base = paths.ROOT / "src" / Path(*name.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported_modules(source: str, package: str) -> set[str]:
+    """Names of the ``cases`` modules a piece of Python source imports, anywhere in it
+    (function-level imports included), with ``from X import Y`` counted as ``X.Y`` when Y is a
+    module. Relative imports are resolved against ``package``."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "cases")
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                module = ".".join([*parts, module] if module else parts)
+            if module.split(".")[0] != "cases":
+                continue
+            found.add(module)
+            found.update(f"{module}.{a.name}" for a in node.names)
+    return {name for name in found if _module_file(name) is not None}
+
+
+@functools.lru_cache(maxsize=512)
+def _file_imports(path: Path, package: str, stamp: tuple[int, int]) -> frozenset[str]:
+    """:func:`_imported_modules` of one module file; ``stamp`` (mtime, size) keys the cache."""
+    return frozenset(_imported_modules(path.read_text(encoding="utf-8"), package))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def library_files(template: Path) -> list[Path]:
+    """The ``src/cases`` files a notebook template can execute: the modules its code cells
+    import, every module those import in turn (to the end of the chain), and the
+    ``__init__.py`` of each package on the way. Editing a module outside this set does not make
+    the template's jobs stale.
+
+    Rule: static analysis of ``import`` statements (:mod:`ast`); a module imported by name
+    through ``importlib`` would be missed, and the library has none.
+    """
+    cells = nbformat.read(template, as_version=4).cells
+    source = "\n".join(c.source for c in cells if c.cell_type == "code")
+    # IPython magics are not Python: drop them before parsing.
+    source = "\n".join(
+        line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))
+    )
+    pending = _imported_modules(source, "cases")
+    seen: set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        parts = name.split(".")
+        pending.update(".".join(parts[:i]) for i in range(1, len(parts)))  # parent packages
+        path = _module_file(name)
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        pending.update(_file_imports(path, package, _stamp(path)) - seen)
+    return sorted({_module_file(name) for name in seen})
+
+
+def settings_files(job: Job) -> list[Path]:
+    """Per-case settings a job's code reads: ``data/settings/<name>.yaml`` for its analysis and
+    for every page module its template imports (a page module reads the file named after it)."""
+    names = {job.analysis} | {
+        p.stem for p in library_files(job.template) if p.parent.name == "pages"
+    }
+    return sorted(p for n in names if (p := paths.DATA / "settings" / f"{n}.yaml").is_file())
 
 
 def input_files(job: Job) -> list[Path]:
     """Every file that decides a job's output, in a fixed order.
 
-    The template, its text template (``text/<analysis>.md``, if any), every ``src/cases``
-    module, the codebook (``data/qual/codebook.yaml``), the indicator definitions
+    The template, its text template (``text/<analysis>.md``, if any), the ``src/cases``
+    modules it imports (:func:`library_files`), its per-case settings (:func:`settings_files`),
+    the codebook (``data/qual/codebook.yaml``), the indicator definitions
     (``data/indicators.yaml``), the registry file of the job's
     case, the files the job declares under ``inputs`` (glob patterns allowed, relative to the
     project root; a book-level job that reads every case declares ``data/cases/*.yaml``), and
@@ -144,7 +227,8 @@ def input_files(job: Job) -> list[Path]:
     Raises:
         CasesError: a declared input path (not a pattern) does not exist.
     """
-    files = [job.template, *_library_files(), paths.QUAL / "codebook.yaml"]
+    files = [job.template, *library_files(job.template), *settings_files(job)]
+    files.append(paths.QUAL / "codebook.yaml")
     files.append(paths.DATA / "indicators.yaml")  # indicator definitions the library reads
     text = paths.TEXT / f"{job.analysis}.md"  # the analysis's sentences, if it has a template
     if text.is_file():
