@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import yaml
 
 from cases.core import manifest, paths
@@ -141,7 +142,8 @@ def plan(selected: Sequence[str] | None = None, include_book: bool | None = None
 def notebook_parameters(template: Path) -> dict[str, dict[str, Any]]:
     """The parameters declared in a template's ``parameters`` cell (papermill's inspection).
 
-    Returns ``{name: {"type": "int"|"str"|..., "default": <source text>, "help": <comment>}}``.
+    Returns ``{name: {"type": "int"|"str"|..., "default": <source text>, "help": <comment>}}``;
+    ``{}`` when the tagged cell declares nothing.
 
     Raises:
         ParameterError: the template has no cell tagged ``parameters``.
@@ -150,9 +152,11 @@ def notebook_parameters(template: Path) -> dict[str, dict[str, Any]]:
 
     if not template.is_file():
         raise ParameterError(f"notebook template not found: {template}")
-    found = papermill.inspect_notebook(str(template))
-    if not found:
+    cells = nbformat.read(template, as_version=4).cells
+    if not any("parameters" in c.metadata.get("tags", []) for c in cells):
         raise ParameterError(f"{template}: no cell tagged 'parameters'")
+    # A page that reads only committed tables declares nothing (its cell holds a comment).
+    found = papermill.inspect_notebook(str(template))
     return {
         name: {
             "type": spec["inferred_type_name"],
