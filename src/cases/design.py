@@ -5,36 +5,5 @@ answer_strategy)``, ``diagnose(design, sims, seed, jobs=1)``, ``redesign`` and h
 module for the formulas, seeding and references.
 """
 
-from cases.methods.design import (
-    ANSWER_COLUMNS,
-    DIAGNOSANDS,
-    Design,
-    DesignError,
-    Diagnosis,
-    Draw,
-    diagnosands,
-    diagnose,
-    draw,
-    minimum_for_power,
-    redesign,
-    sims_for_mcse,
-    simulate,
-    tidy_estimate,
-)
-
-__all__ = [
-    "ANSWER_COLUMNS",
-    "DIAGNOSANDS",
-    "Design",
-    "DesignError",
-    "Diagnosis",
-    "Draw",
-    "diagnosands",
-    "diagnose",
-    "draw",
-    "minimum_for_power",
-    "redesign",
-    "sims_for_mcse",
-    "simulate",
-    "tidy_estimate",
-]
+from cases.methods.design import *  # noqa: F403
+from cases.methods.design import __all__  # noqa: F401

@@ -4,28 +4,5 @@ Kept importable as ``cases.panel`` for scripts and outside checks; see the layer
 formulas, rules and references.
 """
 
-from cases.methods.panel import (
-    AUTO_LINEARMODELS_MAX_ROWS,
-    PS_TRIM_LEVEL,
-    BaconResult,
-    EventStudyResult,
-    StaggeredResult,
-    TwfeResult,
-    bacon_decomposition,
-    event_study,
-    staggered_did,
-    twfe,
-)
-
-__all__ = [
-    "AUTO_LINEARMODELS_MAX_ROWS",
-    "PS_TRIM_LEVEL",
-    "BaconResult",
-    "EventStudyResult",
-    "StaggeredResult",
-    "TwfeResult",
-    "bacon_decomposition",
-    "event_study",
-    "staggered_did",
-    "twfe",
-]
+from cases.methods.panel import *  # noqa: F403
+from cases.methods.panel import __all__  # noqa: F401

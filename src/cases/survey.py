@@ -4,40 +4,5 @@ Kept importable as ``cases.survey`` for scripts and outside checks; see the laye
 formulas, rules and references.
 """
 
-from cases.methods.survey import (
-    Instrument,
-    Item,
-    ResponseRange,
-    Scale,
-    compare_groups,
-    corrected_item_total,
-    cronbach_alpha,
-    item_analysis,
-    list_instruments,
-    load_instrument,
-    mcdonald_omega,
-    one_factor_ml,
-    ordered_logit,
-    reliability_table,
-    reverse_code,
-    scale_scores,
-)
-
-__all__ = [
-    "Instrument",
-    "Item",
-    "ResponseRange",
-    "Scale",
-    "compare_groups",
-    "corrected_item_total",
-    "cronbach_alpha",
-    "item_analysis",
-    "list_instruments",
-    "load_instrument",
-    "mcdonald_omega",
-    "one_factor_ml",
-    "ordered_logit",
-    "reliability_table",
-    "reverse_code",
-    "scale_scores",
-]
+from cases.methods.survey import *  # noqa: F403
+from cases.methods.survey import __all__  # noqa: F401

@@ -43,6 +43,29 @@ CODED_FIELDS: tuple[str, ...] = (
     "recommendations",
 )
 
+__all__ = [
+    "CODED_FIELDS",
+    "POLICY_STAGE_LABELS",
+    "Actor",
+    "Benchmark",
+    "Case",
+    "CodedItem",
+    "DescribedItem",
+    "Mechanism",
+    "Place",
+    "PolicyStage",
+    "Source",
+    "Study",
+    "case_files",
+    "codebook_path",
+    "list_cases",
+    "load_case",
+    "load_vocabulary",
+    "parse_case_file",
+    "profile_tables",
+    "slugs",
+]
+
 
 class _Model(BaseModel):
     # Unknown keys are typos until proven otherwise: refuse them.

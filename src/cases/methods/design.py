@@ -54,6 +54,7 @@ import pandas as pd
 from scipy import stats
 
 from cases.core.errors import CasesError
+from cases.core.parallel import dask_client
 
 __all__ = [
     "ANSWER_COLUMNS",
@@ -338,23 +339,9 @@ def _run_tasks(
 ) -> list[pd.DataFrame]:
     """Run every ``(design, root, sims)`` task and return the results in task order."""
     if executor == "dask":
-        from dask.distributed import Client, LocalCluster
-
-        cluster = None
-        if scheduler:
-            client = Client(scheduler)
-        else:
-            cluster = LocalCluster(
-                n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            client = Client(cluster)
-        try:
+        with dask_client(jobs, scheduler) as client:
             futures = [client.submit(_run_chunk, *task, pure=False) for task in tasks]
             return client.gather(futures)
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
     if jobs <= 1 or len(tasks) <= 1:
         return [_run_chunk(*task) for task in tasks]
     with cf.ProcessPoolExecutor(max_workers=jobs) as pool:

@@ -43,6 +43,7 @@ from cases.core import manifest, paths
 from cases.core.atomic import write_atomic
 from cases.core.errors import CasesError, NotebookExecutionError, ParameterError
 from cases.core.files import sha256_file
+from cases.core.parallel import dask_client
 from cases.data.plan import (  # noqa: F401  (re-exported: the runner's callers use them)
     BOOK_PARAMS,
     Job,
@@ -518,18 +519,9 @@ def _execute_stage(
         return JobResult(job, "not run", message="not started: --fail-fast after a failure")
 
     if executor == "dask":
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import as_completed
 
-        cluster = None
-        if scheduler:
-            client = Client(scheduler)
-        else:
-            # One single-threaded worker process per job slot: kernels are separate processes.
-            cluster = LocalCluster(
-                n_workers=n_jobs, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            client = Client(cluster)
-        try:
+        with dask_client(n_jobs, scheduler) as client:
             futures = {client.submit(_run_one, *item, pure=False): item[0] for item in todo}
             for future in as_completed(list(futures)):
                 if future.cancelled():
@@ -541,10 +533,6 @@ def _execute_stage(
                     failed = True
                     if not keep_going:
                         client.cancel([f for f in futures if not f.done()])
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
     elif n_jobs <= 1 or len(todo) <= 1:
         for item in todo:
             if failed and not keep_going:
