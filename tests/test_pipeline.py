@@ -43,7 +43,7 @@ def test_unknown_slug_exits_2_and_lists_valid(project_copy):
 def test_unknown_parameter_exits_2_and_lists_valid(project_copy):
     done = run_cli(project_copy, "run", "h_county", "-p", "sede=3")
     assert done.returncode == 2
-    assert "'sede'" in done.stderr and "seed" in done.stderr and "data_dir" in done.stderr
+    assert "'sede'" in done.stderr and "seed" in done.stderr and "bootstrap_reps" in done.stderr
 
 
 def test_mistyped_parameter_exits_2(project_copy):
@@ -65,8 +65,29 @@ def test_library_run_refuses_zero_workers():
         pipeline.run([], n_jobs=0)
 
 
+def _plant_parameter(project, declaration: str) -> None:
+    """Give the profile template a parameter that a code cell uses (the shipped template reads
+    only the registry and declares only ``case``)."""
+    template = project / "notebooks" / "case_profile.ipynb"
+    nb = nbformat.read(template, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    cell.source += f"\n{declaration}  # planted by the test"
+    name = declaration.split(":")[0]
+    nb.cells.append(nbformat.v4.new_code_cell(f"planted = {name}"))
+    nbformat.write(nb, template)
+
+
+def test_override_of_a_parameter_no_selected_template_declares_exits_2(small_project):
+    # The case profile reads only the registry, so it declares no seed; an override nothing
+    # uses would otherwise re-run notebooks whose output cannot change.
+    done = run_cli(small_project, "run", "w_town", "-p", "seed=4242", "--jobs", "1")
+    assert done.returncode == 2
+    assert "unknown parameter(s) 'seed' for the selected notebooks" in done.stderr
+
+
 def test_override_reaches_the_notebook_and_is_cached(small_project):
     project_copy = small_project
+    _plant_parameter(project_copy, "seed: int = 1")
     done = run_cli(project_copy, "run", "w_town", "-p", "seed=4242", "--jobs", "1")
     assert done.returncode == 0, done.stderr
     output = project_copy / "book" / "cases" / "w_town" / "case_profile.ipynb"
@@ -147,6 +168,7 @@ def test_relative_data_dir_reaches_the_notebook_and_its_files_are_in_the_cache_k
     own = small_project / "my_field_data"
     own.mkdir()
     (own / "households.csv").write_text("household_id,income\nH1,2800\n", encoding="utf-8")
+    _plant_parameter(small_project, 'data_dir: str = ""')
     args = ("run", "h_county", "-p", "data_dir=my_field_data", "--jobs", "1")
     done = run_cli(small_project, *args)
     assert done.returncode == 0, done.stderr
