@@ -30,6 +30,7 @@ from cases.pages.participation import (
     share_by_group,
     tie_rates,
 )
+from cases.present.text import FORMATS
 from cases.simulate import synth
 
 
@@ -342,6 +343,13 @@ def test_a_network_page_prints_its_numbers():
     assert f"is {n['density']:.3f};" in text["actors_text"]
     assert f"({n['gov_share_of_household_ties']:.1f}%)" in text["actors_text"]
     assert f"{n['coverage_registered_no_labour']:.1f}% are covered" in text["reach_text"]
+
+
+def test_counts_print_without_separators_as_before():
+    """The page prints counts as the glue roles (":d") did: 5903, not 5,903."""
+    assert FORMATS["int_plain"](5903) == "5903"
+    assert FORMATS["int_plain"](-12) == "−12"
+    assert FORMATS["int_plain"](float("nan")) == "n/a"
 
 
 def test_unknown_case():
