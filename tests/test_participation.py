@@ -1,17 +1,23 @@
-"""Tests for cases.pages.participation: a hand-drawn network, coverage shares, planted effects."""
+"""Tests for cases.pages.participation: a hand-drawn network, coverage shares, planted effects,
+the settings file and the text template."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from dataclasses import replace
 
+import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
+from cases.core.files import read_yaml
 from cases.pages import participation
 from cases.pages.participation import (
     assistance_rate_ratio,
@@ -24,6 +30,7 @@ from cases.pages.participation import (
     share_by_group,
     tie_rates,
 )
+from cases.present.text import FORMATS
 from cases.simulate import synth
 
 
@@ -149,41 +156,66 @@ def test_rate_ratio_by_hand():
 # --------------------------------------------------------------------------- planted effects
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Every page carries its figures; close them after each test."""
+    yield
+    plt.close("all")
+
+
 @pytest.fixture(scope="module")
 def pingliang():
     data = synth.generate("pingliang", seed=8, n=4000)
-    return data, participation.run("pingliang", data)
+    page = participation.build("pingliang", data)
+    plt.close("all")
+    return data, page
 
 
 def test_network_recovers_planted_structure(pingliang):
-    data, res = pingliang
+    data, page = pingliang
     planted = data.meta["planted_effects"]["tie_probability"]
-    rates = tie_rates(res.graph).set_index("pair")
+    rates = tie_rates(build_network(data["actors"], data["interactions"])).set_index("pair")
     for pair in (
         "government--poor_household",
         "village_committee--poor_household",
         "enterprise--poor_household",
     ):
         assert rates.loc[pair, "rate"] == pytest.approx(planted[pair], abs=0.05), pair
+        key = f"tie_rate_{pair.replace('--', '_to_')}"
+        assert page.numbers[key] == pytest.approx(rates.loc[pair, "rate"], rel=1e-12)
     # Ordering planted by the tie probabilities: the government is the most central type.
     types = ("government", "enterprise", "social_organisation", "village_committee")
-    degree = {t: res.numbers[f"mean_degree_centrality_{t}"] for t in types}
-    between = {t: res.numbers[f"mean_betweenness_{t}"] for t in types}
+    degree = {t: page.numbers[f"mean_degree_centrality_{t}"] for t in types}
+    between = {t: page.numbers[f"mean_betweenness_{t}"] for t in types}
     assert max(degree, key=degree.get) == "government"
     assert max(between, key=between.get) == "government"
-    assert res.numbers["gov_degree_rank"] == 1
+    assert page.facts["top_degree_type"] == "government"
+    assert page.numbers["gov_degree_rank"] == 1
     # Expected government share of household ties: 0.35 / (0.35 + 0.7 + 4*0.04 + 2*0.02)
     # = 0.35 / 1.25 = 0.28 (every household's village has one committee).
-    assert res.numbers["gov_share_of_household_ties"] / 100 == pytest.approx(0.28, abs=0.04)
+    assert page.numbers["gov_share_of_household_ties"] / 100 == pytest.approx(0.28, abs=0.04)
+    # Printed percentages are the recorded rates times 100.
+    assert page.numbers["tie_pct_enterprise_household"] == pytest.approx(
+        100 * page.numbers["tie_rate_enterprise_to_poor_household"]
+    )
+    assert page.facts["tie_rates_known"] is True
 
 
 def test_social_security_coverage_recovers_planted_share(pingliang):
-    data, res = pingliang
+    data, page = pingliang
     planted = data.meta["planted_effects"]["social_security_coverage"]
-    got = res.numbers["coverage_share_registered_no_labour"]
+    got = page.numbers["coverage_share_registered_no_labour"]
     assert got == pytest.approx(planted["registered_no_labour"], abs=0.06)
-    lo, hi = (res.numbers[f"coverage_share_registered_no_labour_ci_{s}"] for s in ("low", "high"))
+    lo, hi = (page.numbers[f"coverage_share_registered_no_labour_ci_{s}"] for s in ("low", "high"))
     assert lo < got < hi
+    assert page.numbers["coverage_registered_no_labour"] == pytest.approx(100 * got)
+    n, uncovered = (
+        page.numbers[k] for k in ("n_registered_no_labour", "uncovered_registered_no_labour")
+    )
+    assert uncovered == round(n * (1 - got))
+    assert page.numbers["planted_coverage_registered_no_labour"] == pytest.approx(
+        100 * planted["registered_no_labour"]
+    )
 
 
 def test_help_the_better_off_recovered():
@@ -196,29 +228,134 @@ def test_help_the_better_off_recovered():
     share = 1 / (1 + np.exp(-fit.loc["const", "estimate"]))
     assert share == pytest.approx(e["non_government_share_at_median_income"], abs=0.03)
     # No record: Poisson(3) gives exp(-3) = 0.0498 households without any record.
-    res = participation.run("shandong_a_town", data)
-    assert res.numbers["no_record_pct"] / 100 == pytest.approx(math.exp(-3), abs=0.015)
+    page = participation.build("shandong_a_town", data)
+    assert page.numbers["no_record_pct"] / 100 == pytest.approx(math.exp(-3), abs=0.015)
+    assert page.numbers["better_off_slope"] == fit.loc["log_income_centred", "estimate"]
+    assert page.numbers["nongov_pct_at_median"] == pytest.approx(100 * share)
+    assert page.facts["nongov_share_of_records"] == pytest.approx(
+        100 - page.numbers["gov_share_of_records"]
+    )
+    counts = data["assistance"]["actor_type"].value_counts()
+    assert page.numbers["n_records"] == len(data["assistance"]) == counts.sum()
+    assert page.numbers["records_enterprise"] == counts["enterprise"]
+    assert set(page.tables) == {"reach", "gaps", "records"}
 
 
 def test_monitored_rate_ratio_recovered():
     data = synth.generate("w_town", seed=4, n=5000)
-    res = participation.run("w_town", data)
-    assert res.numbers["rate_ratio_monitored"] == pytest.approx(
+    page = participation.build("w_town", data)
+    assert page.numbers["rate_ratio_monitored"] == pytest.approx(
         data.meta["planted_effects"]["assistance_rate_ratio_monitored"], abs=0.3
     )
     # Monitored households get Poisson(0.8 x 2.5 = 2) records: exp(-2) = 0.135 have none.
-    assert res.numbers["no_record_share_monitored"] == pytest.approx(math.exp(-2), abs=0.05)
+    assert page.numbers["no_record_share_monitored"] == pytest.approx(math.exp(-2), abs=0.05)
+    assert page.numbers["no_record_pct_monitored"] == pytest.approx(
+        100 * page.numbers["no_record_share_monitored"]
+    )
+    assert set(page.tables) == {"gaps", "records"}
 
 
-def test_glue_keys_and_unknown_case():
+def test_numbers_are_plain_and_floats_carry_the_page_tolerance():
     data = synth.generate("w_town", seed=1, n=800)
-    res = participation.run("w_town", data)
-    used = set()
-    for text in res.markdown.values():
-        used |= set(re.findall(r"\{glue:text\}`participation_([a-z0-9_]+)", text))
-    assert used <= set(res.numbers), used - set(res.numbers)
+    page = participation.build("w_town", data)
+    for key, value in page.numbers.items():
+        assert type(value) in (int, float), key
+        assert page.tolerances.get(key) == (1e-6 if isinstance(value, float) else None), key
+
+
+# --------------------------------------------------------------------------- settings and text
+
+
+def _cases_of_the_notebook() -> list[tuple[str, dict]]:
+    """(case, parameters) of every params/<case>.yaml that lists the participation notebook."""
+    out = []
+    for path in sorted(paths.PARAMS.glob("*.yaml")):
+        for analysis in yaml.safe_load(path.read_text(encoding="utf-8"))["analyses"]:
+            if analysis["name"] == "participation":
+                out.append((path.stem, analysis.get("parameters") or {}))
+    return out
+
+
+def test_settings_cover_exactly_the_cases_that_run_the_notebook():
+    assert set(participation.settings().cases) == {c for c, _ in _cases_of_the_notebook()}
+
+
+def test_a_wrong_settings_field_names_the_file_and_the_field(tmp_path, monkeypatch):
+    data = read_yaml(participation.settings_path())
+    data["cases"]["w_town"].pop("reach")
+    data["cases"]["pingliang"]["kind"] = "survey"
+    bad = tmp_path / "participation.yaml"
+    bad.write_text(yaml.safe_dump(data), encoding="utf-8")
+    monkeypatch.setattr(participation, "settings_path", lambda: bad)
+    with pytest.raises(DataValidationError) as info:
+        participation.settings()
+    message = str(info.value)
+    assert "participation.yaml" in message
+    assert "cases.pingliang.kind" in message and "cases.w_town" in message
+
+
+@pytest.mark.parametrize("simulated", [True, False], ids=["simulated", "own-data"])
+def test_text_template_renders_for_every_case(simulated):
+    """Every placeholder of text/participation.md resolves for every case, simulated or not;
+    the notebook's glued passages and figures are all produced; no number is left as a role."""
+    notebook = json.loads((paths.NOTEBOOKS / "participation.ipynb").read_text(encoding="utf-8"))
+    markdown = "".join("".join(c["source"]) for c in notebook["cells"])
+    wanted = set(re.findall(r"glue:md\}`?\s*participation_([a-z0-9_]+)", markdown))
+    assert wanted == {
+        "intro",
+        "actors_text",
+        "actors_block",
+        "reach_text",
+        "reach_block",
+        "data_text",
+    }
+    for case, params in _cases_of_the_notebook():
+        data = synth.generate(case, seed=params.get("seed", 1), n=800)
+        if not simulated:
+            data = replace(data, meta={**data.meta, "simulated": False})
+        page = participation.build(case, data, source=None if simulated else "field data")
+        passages = page.render("participation")
+        assert wanted <= set(passages), case
+        for key, text in passages.items():
+            assert text.strip(), (case, key)
+            assert "{glue:text}" not in text, (case, key)
+            assert not re.search(r"\bnan\b|n/a", text), (case, key)
+        figures = set(
+            re.findall(r"glue:figure\} participation_([a-z0-9_]+)", "".join(passages.values()))
+        )
+        assert figures == set(page.figures) == {"actors_fig", "reach_fig"}, case
+        assert f"fig-participation-reach-{case}" in passages["reach_block"]
+        claims = participation.claims_table(passages)
+        assert claims.shape == (2, 3) and claims.notna().all().all()
+        shows = claims.iloc[:, 1]
+        planted_note = shows.str.contains("planted as a hypothesis").any()
+        assert planted_note == simulated, case
+        assert ("simulated" in passages["intro"]) == simulated, case
+
+
+def test_a_network_page_prints_its_numbers():
+    """The sentences show the page's numbers in the page's formats."""
+    data = synth.generate("pingliang", seed=3, n=800)
+    page = participation.build("pingliang", data)
+    text = page.render("participation")
+    n = page.numbers
+    assert f"{n['n_actors']} actors joined by {n['n_ties']} ties" in text["intro"]
+    assert f"is {n['density']:.3f};" in text["actors_text"]
+    assert f"({n['gov_share_of_household_ties']:.1f}%)" in text["actors_text"]
+    assert f"{n['coverage_registered_no_labour']:.1f}% are covered" in text["reach_text"]
+
+
+def test_counts_print_without_separators_as_before():
+    """The page prints counts as the glue roles (":d") did: 5903, not 5,903."""
+    assert FORMATS["int_plain"](5903) == "5903"
+    assert FORMATS["int_plain"](-12) == "−12"
+    assert FORMATS["int_plain"](float("nan")) == "n/a"
+
+
+def test_unknown_case():
+    data = synth.generate("w_town", seed=1, n=800)
     with pytest.raises(ParameterError, match="no participation data"):
-        participation.run("h_county", data)
+        participation.build("h_county", data)
 
 
 @pytest.mark.slow

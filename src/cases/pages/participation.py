@@ -1,6 +1,9 @@
-"""Participation analysis of a case: who takes part, how the actors are tied, and who is reached.
+"""Participation page of a case: who takes part, how the actors are tied, and who is reached.
 
-One entry point, :func:`run`, adapts to the data the case has (``ParticipationResults.kind``):
+Facts only, no sentences: :func:`build` returns the page's numbers, facts, tables and figures
+(:class:`cases.present.page.Page`); the words are in ``text/participation.md`` and the per-case
+design and the labels in ``data/settings/participation.yaml`` (:func:`settings`). The design
+of a case (``kind``) follows the data it has:
 
 - ``network`` (``pingliang``): the five subjects (government, enterprises, social organisations,
   village committees, poor households) as a network built with networkx from the interaction
@@ -9,10 +12,9 @@ One entry point, :func:`run`, adapts to the data the case has (``ParticipationRe
   without labour capacity.
 - ``assistance`` (``shandong_a_town``, ``w_town``): which actors delivered which kinds of
   assistance (an actor x kind table under small-cell suppression,
-  :func:`cases.present.report.crosstab`)
-  and to whom; coverage gaps (households with no assistance record); for A Town the
-  "helping the better-off" pattern by income quintile, for W Town the focus on monitored
-  households.
+  :func:`cases.present.report.crosstab`) and to whom; coverage gaps (households with no
+  assistance record); who is reached by income quintile (the "helping the better-off"
+  pattern) or by return-to-poverty monitoring status (``reach``).
 
 The building blocks are public and tested on hand-checkable data.
 """
@@ -20,38 +22,49 @@ The building blocks are public and tested on hand-checkable data.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, model_validator
 
+from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
-from cases.pages.survey_analysis import _figure_block, _join, _Prose
+from cases.core.files import load_yaml
 from cases.present import report
+from cases.present.page import Page
+from cases.present.text import FORMATS
 from cases.simulate import synth
 
 __all__ = [
     "ACTOR_TYPES",
-    "ParticipationResults",
+    "MIN_CELL",
+    "Settings",
     "assistance_rate_ratio",
     "better_off_logit",
+    "build",
     "build_network",
     "centrality_by_type",
     "centrality_table",
+    "claims_table",
     "government_role",
+    "kind_mix_figure",
+    "network_figure",
     "no_record_share",
     "proportion_ci",
-    "run",
+    "settings",
     "share_by_group",
+    "share_figure",
     "tie_rates",
 ]
 
-#: The five subjects of the Pingliang thesis, in the order used for layout and tables.
+#: The five subjects of the Pingliang thesis, in the order used for layout and tables; the
+#: first three also deliver assistance in the assistance records.
 ACTOR_TYPES = (
     "government",
     "enterprise",
@@ -59,18 +72,6 @@ ACTOR_TYPES = (
     "village_committee",
     "poor_household",
 )
-_TYPE_LABELS = {
-    "government": "Government",
-    "enterprise": "Enterprises",
-    "social_organisation": "Social organisations",
-    "village_committee": "Village committees",
-    "poor_household": "Poor households",
-}
-_ACTOR3_LABELS = {
-    "government": "Government",
-    "enterprise": "Enterprises",
-    "social_organisation": "Social organisations",
-}
 #: Minimum number of households behind a published share (as report.crosstab's k).
 MIN_CELL = 5
 
@@ -480,64 +481,251 @@ def assistance_rate_ratio(
 
 
 # --------------------------------------------------------------------------------------------
-# Results
+# Settings
 # --------------------------------------------------------------------------------------------
-@dataclass
-class ParticipationResults:
-    """Everything the ``participation`` page of one case shows (see :func:`run`).
+class CaseSettings(BaseModel):
+    """What one case's data hold and which question of reach they answer.
 
-    ``numbers`` are glued as ``participation_<key>``; ``markdown`` values are Markdown strings
-    glued as ``participation_<key>``. ``tables`` maps a name to ``(frame, caption)`` for
-    :func:`cases.present.report.table`; ``records`` (assistance cases) is the record table for the
-    small-cell-safe actor x kind cross-tab.
+    Rules: ``kind`` is ``network`` (actors and ties) or ``assistance`` (records of assistance);
+    an ``assistance`` case names its ``reach`` (``income_quintile`` or ``monitoring``) and the
+    ``population`` its records cover (``registered_poor`` or ``all``); a ``network`` case names
+    neither.
     """
 
-    case: str
-    kind: str
-    simulated: bool
-    numbers: dict[str, Any]
-    markdown: dict[str, str]
-    tables: dict[str, tuple[pd.DataFrame, str]]
-    claims: pd.DataFrame
-    records: pd.DataFrame | None = None
-    graph: nx.Graph | None = None
-    figures: dict[str, Callable[[], mpl.figure.Figure]] = field(default_factory=dict)
-    source: str | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["network", "assistance"]
+    reach: Literal["income_quintile", "monitoring"] | None = None
+    population: Literal["registered_poor", "all"] | None = None
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> CaseSettings:
+        assistance = self.kind == "assistance"
+        for name in ("reach", "population"):
+            if assistance and getattr(self, name) is None:
+                raise ValueError(f"an assistance case needs {name!r}")
+            if not assistance and getattr(self, name) is not None:
+                raise ValueError(f"a network case takes no {name!r}")
+        return self
 
 
-def run(
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ActorLabels(_Strict):
+    government: str
+    enterprise: str
+    social_organisation: str
+    village_committee: str
+    poor_household: str
+
+
+class CoverageLabels(_Strict):
+    registered_no_labour: str
+    registered_labour: str
+    other_no_labour: str
+    other_labour: str
+
+
+class MonitoringLabels(_Strict):
+    monitored: str
+    formerly_registered: str
+    other: str
+
+
+class QuintileLabels(_Strict):
+    Q1: str
+    Q2: str
+    Q3: str
+    Q4: str
+    Q5: str
+
+
+class CentralityColumns(_Strict):
+    actor_type: str
+    n: str
+    mean_degree: str
+    mean_degree_centrality: str
+    max_degree_centrality: str
+    mean_betweenness: str
+    max_betweenness: str
+
+
+class TieRateColumns(_Strict):
+    pair: str
+    possible: str
+    ties: str
+    rate: str
+
+
+class ShareColumns(_Strict):
+    group: str
+    share: str
+    interval: str
+
+
+class ShareCounts(_Strict):
+    """Per share table: the label of its ``n`` column and of its ``count`` column."""
+
+    coverage: tuple[str, str]
+    reach: tuple[str, str]
+    gaps: tuple[str, str]
+
+
+class AxisLabels(_Strict):
+    coverage: str
+    reach: str
+    gaps: str
+    kind_mix: str
+
+
+class Labels(_Strict):
+    """Short labels of table columns, table rows and figure axes (row order = field order)."""
+
+    actor_types: ActorLabels
+    coverage_groups: CoverageLabels
+    monitoring_groups: MonitoringLabels
+    quintiles: QuintileLabels
+    centrality_columns: CentralityColumns
+    tie_rate_columns: TieRateColumns
+    share_columns: ShareColumns
+    share_counts: ShareCounts
+    claim_columns: tuple[str, str, str]
+    axes: AxisLabels
+
+
+class Settings(_Strict):
+    """``data/settings/participation.yaml``: the cases that run the analysis and the labels."""
+
+    cases: dict[str, CaseSettings]
+    labels: Labels
+
+
+def settings_path() -> Path:
+    """``data/settings/participation.yaml`` of the project."""
+    return paths.DATA / "settings" / "participation.yaml"
+
+
+def settings() -> Settings:
+    """The validated settings file (:func:`settings_path`).
+
+    Raises:
+        DataValidationError: the file is missing or a field is wrong (file and field named).
+    """
+    return load_yaml(Settings, settings_path())
+
+
+def _labels() -> Labels:
+    return settings().labels
+
+
+# --------------------------------------------------------------------------------------------
+# The page
+# --------------------------------------------------------------------------------------------
+#: Planted effects whose thesis claim heads a row of the claims table, by design.
+_CLAIMS = {
+    "network": ("tie_probability", "social_security_coverage"),
+    "income_quintile": ("help_the_better_off_slope", "non_government_share_at_median_income"),
+    "monitoring": ("assistance_rate_ratio_monitored",),
+}
+#: Tables of field data each kind reads, in the order the page lists them.
+_TABLES = {
+    "network": ("actors", "interactions", "households"),
+    "assistance": ("households", "assistance"),
+}
+#: A share and its interval as recorded: (key suffix, column of :func:`share_by_group`).
+_SHARE_PARTS = (("", "share"), ("_ci_low", "ci_low"), ("_ci_high", "ci_high"))
+#: Tie rates recorded in the results, by pair of actor types.
+_RECORDED_PAIRS = (
+    "enterprise--poor_household",
+    "social_organisation--poor_household",
+    "village_committee--poor_household",
+    "government--poor_household",
+)
+
+
+def build(
     case: str,
     data: synth.SimulatedData,
     *,
     conf_level: float = 0.95,
     source: str | None = None,
-) -> ParticipationResults:
-    """Run the participation analysis of ``case`` on ``data`` (simulated or a researcher's own).
+) -> Page:
+    """The participation page of ``case`` on ``data`` (simulated or a researcher's own).
 
-    ``pingliang``: network analysis (:func:`build_network`, :func:`centrality_table`,
-    :func:`tie_rates`, :func:`government_role`) and social-security coverage by registration and
-    labour capacity (:func:`share_by_group`, Wilson intervals). ``shandong_a_town`` and
-    ``w_town``: assistance records by actor and kind, households without any record, and who
-    receives (:func:`better_off_logit` by income; :func:`assistance_rate_ratio` for monitored
-    households). ``source`` names the field data for provenance lines (None when simulated).
+    The case's design comes from ``data/settings/participation.yaml``. ``network`` cases:
+    the actor network (:func:`build_network`, :func:`centrality_table`, :func:`tie_rates`,
+    :func:`government_role`) and social-security coverage by registration and labour capacity
+    (:func:`share_by_group`, Wilson intervals). ``assistance`` cases: records by actor and
+    kind, households without any record, and who is reached (:func:`better_off_logit` by
+    income quintile, or :func:`assistance_rate_ratio` for monitored households).
+
+    Numbers (glued as ``participation_<key>``, tolerance 1e-6 for floats) keep the units of
+    their names: ``*_pct*`` and ``coverage_<group>`` in percent, ``*_share_*`` as proportions,
+    slopes in log-odds per log point of income. Facts choose the sentences of
+    ``text/participation.md``. Tables are ready to show (labels from the settings);
+    ``records`` (assistance) is the record table for the small-cell-safe actor x kind
+    cross-tab. Figures: ``actors_fig`` and ``reach_fig``. ``source`` names the field data for
+    provenance lines (None when simulated).
 
     Raises:
         ParameterError: ``case`` does not run this analysis.
-        DataValidationError: a table or column missing or inconsistent.
+        DataValidationError: a table or column missing or inconsistent, or a settings field
+            wrong.
+        ValueError: a number of the page is not finite.
     """
-    if case not in ("pingliang", "shandong_a_town", "w_town"):
+    config = settings()
+    if case not in config.cases:
         raise ParameterError(
             f"participation: case {case!r} has no participation data; known: "
-            "pingliang, shandong_a_town, w_town"
+            + ", ".join(config.cases)
         )
+    design = config.cases[case]
     simulated = bool(data.meta.get("simulated", True))
-    if case == "pingliang":
-        return _run_network(case, data, simulated, conf_level, source)
-    return _run_assistance(case, data, simulated, conf_level, source)
+    page = Page()
+    page.facts.update(
+        case=case,
+        kind=design.kind,
+        reach=design.reach,
+        population=design.population,
+        simulated=simulated,
+        min_cell=MIN_CELL,
+    )
+    if design.kind == "network":
+        _network_page(page, data, config.labels, conf_level, source)
+        claims = _CLAIMS["network"]
+        page.facts["actor_codes"] = list(ACTOR_TYPES)
+    else:
+        _assistance_page(page, data, design, config.labels, conf_level, source)
+        claims = _CLAIMS[str(design.reach)]
+        page.facts["actor_codes"] = list(ACTOR_TYPES[:3])
+    page.facts["thesis_claims"] = {name: _claim(case, name) for name in claims}
+    schema = synth.TABLE_SCHEMAS[case]
+    page.facts["data_tables"] = [
+        {"name": t, "columns": [c for c, *_ in schema[t]]} for t in _TABLES[design.kind]
+    ]
+    page.tolerances = {k: 1e-6 for k, v in page.numbers.items() if isinstance(v, float)}
+    return page
 
 
-def _where(simulated: bool) -> str:
-    return "In the simulated data" if simulated else "In these data"
+def claims_table(passages: Mapping[str, str]) -> pd.DataFrame:
+    """The claims table from the rendered passages ``claim<i>_reported``, ``claim<i>_shows``
+    and ``claim<i>_needed`` (i = 1, 2), with the column labels of the settings."""
+    columns = list(_labels().claim_columns)
+    rows = [
+        [passages[f"claim{i}_{part}"] for part in ("reported", "shows", "needed")] for i in (1, 2)
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _number(page: Page, key: str, value: Any) -> None:
+    """Put one number on the page as a plain Python value; a non-finite float is an error."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"number {key!r} of the participation page is not finite: {value!r}")
+    page.numbers[key] = value
 
 
 def _planted(meta: Mapping[str, Any], name: str) -> Any:
@@ -549,17 +737,15 @@ def _claim(case: str, name: str) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-_CLAIM_COLUMNS = [
-    "What the thesis reported",
-    "What this analysis shows",
-    "What would be needed to test it with field data",
-]
-_PLANTED_NOTE = " (planted as a hypothesis, so this checks the method, not the claim)"
-
-
-def _run_network(
-    case: str, data: synth.SimulatedData, simulated: bool, conf_level: float, source: str | None
-) -> ParticipationResults:
+def _network_page(
+    page: Page,
+    data: synth.SimulatedData,
+    labels: Labels,
+    conf_level: float,
+    source: str | None,
+) -> None:
+    simulated = page.facts["simulated"]
+    type_labels = labels.actor_types.model_dump()
     g = build_network(data["actors"], data["interactions"])
     cent = centrality_table(g)
     by_type = centrality_by_type(cent)
@@ -570,257 +756,115 @@ def _run_network(
     groups = pd.Series(groups, index=hh.index) + np.where(
         hh["labour_capacity"] == 1, "_labour", "_no_labour"
     )
-    cov_frame = hh.assign(group=groups)
-    cov_labels = {
-        "registered_no_labour": "Registered poor, no labour capacity",
-        "registered_labour": "Registered poor, with labour capacity",
-        "other_no_labour": "Other households, no labour capacity",
-        "other_labour": "Other households, with labour capacity",
-    }
+    cov_labels = labels.coverage_groups.model_dump()
     coverage = share_by_group(
-        cov_frame,
+        hh.assign(group=groups),
         "social_security",
         "group",
         order=list(cov_labels),
         labels=cov_labels,
         conf_level=conf_level,
     )
-    p = _Prose("participation_")
-    md: dict[str, str] = {}
+
     n_by = by_type.set_index("actor_type")["n"]
-    counts = [
-        f"{p.num(f'n_{t}', int(n_by[t]), 'd')} {_TYPE_LABELS[t].lower()}"
-        if t != "government"
-        else f"{p.num('n_government', int(n_by[t]), 'd')} township government"
-        for t in ACTOR_TYPES
-        if t in n_by.index
-    ]
-    data_phrase = (
-        "the simulated interaction records (generated by `cases.simulate.synth`; the thesis's own "
-        "records are not public)"
-        if simulated
-        else "the interaction records supplied for this run"
-    )
-    md["intro"] = (
-        f"This page analyses {data_phrase}. The network has {_join(counts)}: "
-        f"{p.num('n_actors', g.number_of_nodes(), 'd')} actors joined by "
-        f"{p.num('n_ties', g.number_of_edges(), 'd')} ties, a tie meaning at least one contact "
-        "in the year."
-    )
-    bt = by_type.set_index("actor_type")
-    top_deg = bt["mean_degree_centrality"].idxmax()
-    fig = f"{{numref}}`fig-participation-actors-{case}`"
-    gov_rank = gov["gov_degree_rank"]
-    gov_pct = 100 * gov["gov_share_of_household_ties"]
-    isolated = gov["households_isolated"]
-    md["actors_text"] = (
-        f"The network's density, the share of all possible ties that exist, is "
-        f"{p.num('density', nx.density(g), '.3f')}; it is low mainly because households are "
-        f"many and tied to few others ({fig}). The government's degree centrality is "
-        f"{p.num('gov_degree_centrality', gov['gov_degree_centrality'], '.3f')} (it is tied to "
-        f"that share of all other actors; rank {p.num('gov_degree_rank', gov_rank, 'd')}"
-        f" of {p.num('n_actors', g.number_of_nodes(), 'd')}) and its betweenness centrality "
-        f"{p.num('gov_betweenness', gov['gov_betweenness'], '.3f')} (rank "
-        f"{p.num('gov_betweenness_rank', gov['gov_betweenness_rank'], 'd')}). By actor type the "
-        f"highest mean degree centrality belongs to {_TYPE_LABELS[top_deg].lower()}. "
-        f"Of the {p.num('household_ties', gov['household_ties'], 'd')} ties of poor households, "
-        f"{p.num('gov_household_ties', gov['gov_household_ties'], 'd')} "
-        f"({p.num('gov_share_of_household_ties', gov_pct, '.1f')}%) "
-        f"are with the government, and {p.num('households_isolated', isolated, 'd')}"
-        f" of {p.num('n_households', gov['n_households'], 'd')} poor households have no tie at all."
-    )
+    present = [t for t in ACTOR_TYPES if t in n_by.index]
+    for t in present:
+        _number(page, f"n_{t}", int(n_by[t]))
+    page.facts["actor_counts"] = [{"type": t, "n": int(n_by[t])} for t in present]
+    _number(page, "n_actors", g.number_of_nodes())
+    _number(page, "n_ties", g.number_of_edges())
+    _number(page, "density", nx.density(g))
+    for key in ("gov_degree_centrality", "gov_degree_rank", "gov_betweenness"):
+        _number(page, key, gov[key])
+    for key in ("gov_betweenness_rank", "household_ties", "gov_household_ties"):
+        _number(page, key, gov[key])
+    _number(page, "gov_share_of_household_ties", 100 * gov["gov_share_of_household_ties"])
+    _number(page, "households_isolated", gov["households_isolated"])
+    _number(page, "n_households", gov["n_households"])
+    page.facts["top_degree_type"] = by_type.set_index("actor_type")[
+        "mean_degree_centrality"
+    ].idxmax()
+
     r = rates.set_index("pair")
-    for pair in (
-        "enterprise--poor_household",
-        "social_organisation--poor_household",
-        "village_committee--poor_household",
-        "government--poor_household",
-    ):
+    for pair in _RECORDED_PAIRS:
         if pair in r.index and pd.notna(r.loc[pair, "rate"]):
-            p.record(f"tie_rate_{pair.replace('--', '_to_')}", float(r.loc[pair, "rate"]))
-    ent = (
-        r.loc["enterprise--poor_household", "rate"]
-        if "enterprise--poor_household" in r.index
-        else math.nan
-    )
-    org = (
-        r.loc["social_organisation--poor_household", "rate"]
-        if "social_organisation--poor_household" in r.index
-        else math.nan
-    )
-    if math.isfinite(ent) and math.isfinite(org):
-        md["actors_text"] += (
-            f" An enterprise is tied to {p.num('tie_pct_enterprise_household', 100 * ent, '.1f')}% "
-            "of poor households and a social organisation to "
-            f"{p.num('tie_pct_organisation_household', 100 * org, '.1f')}%."
-        )
+            _number(page, f"tie_rate_{pair.replace('--', '_to_')}", float(r.loc[pair, "rate"]))
+
+    def rate(pair: str) -> float:
+        return float(r.loc[pair, "rate"]) if pair in r.index else math.nan
+
+    ent = rate("enterprise--poor_household")
+    org = rate("social_organisation--poor_household")
+    page.facts["tie_pct"] = {"enterprise": 100 * ent, "organisation": 100 * org}
+    page.facts["tie_rates_known"] = math.isfinite(ent) and math.isfinite(org)
+    if page.facts["tie_rates_known"]:
+        _number(page, "tie_pct_enterprise_household", 100 * ent)
+        _number(page, "tie_pct_organisation_household", 100 * org)
     if simulated:
         planted = _planted(data.meta, "tie_probability") or {}
-        md["actors_text"] += (
-            " The simulation planted these tie probabilities (for example "
-            f"{p.num('planted_gov_household', planted.get('government--poor_household', math.nan))}"
-            " between the government and a poor household, "
-            f"{p.num('planted_ent_household', planted.get('enterprise--poor_household', math.nan))}"
-            " between an enterprise and a poor household), so the pattern is a hypothesis built "
-            "into the data, not a finding."
-        )
+        pairs = (("gov", "government"), ("ent", "enterprise"))
+        for short, actor in pairs:
+            value = planted.get(f"{actor}--poor_household", math.nan)
+            _number(page, f"planted_{short}_household", value)
+
     cov = coverage.set_index("group")
     rn = cov.loc["registered_no_labour"]
     if pd.isna(rn["share"]):
         raise DataValidationError(
             "households", [f"fewer than {MIN_CELL} registered households without labour capacity"]
         )
-    md["reach_text"] = (
-        "The thesis proposes that social security (minimum living allowance, *dibao*, or support "
-        "for the extremely poor, *tekun*) be the floor for households that cannot work. Among "
-        f"the {p.num('n_registered_no_labour', int(rn['n']), 'd')} registered poor households "
-        "without labour capacity, "
-        f"{p.num('coverage_registered_no_labour', 100 * rn['share'], '.1f')}% are covered (95% "
-        f"interval {p.num('coverage_registered_no_labour_ci_low', 100 * rn['ci_low'], '.1f')} to "
-        f"{p.num('coverage_registered_no_labour_ci_high', 100 * rn['ci_high'], '.1f')}%), so "
-        f"{p.num('uncovered_registered_no_labour', int(rn['n'] - rn['count']), 'd')} of them "
-        f"are not ({{numref}}`fig-participation-reach-{case}`)."
-    )
+    _number(page, "n_registered_no_labour", int(rn["n"]))
+    for suffix, col in _SHARE_PARTS:
+        _number(page, f"coverage_registered_no_labour{suffix}", 100 * rn[col])
+    _number(page, "uncovered_registered_no_labour", int(rn["n"] - rn["count"]))
     on = cov.loc["other_no_labour"]
-    if pd.notna(on["share"]):
-        md["reach_text"] += (
-            " Among other households without labour capacity coverage is "
-            f"{p.num('coverage_other_no_labour', 100 * on['share'], '.1f')}% (95% interval "
-            f"{p.num('coverage_other_no_labour_ci_low', 100 * on['ci_low'], '.1f')} to "
-            f"{p.num('coverage_other_no_labour_ci_high', 100 * on['ci_high'], '.1f')}%)."
-        )
+    page.facts["other_no_labour_known"] = bool(pd.notna(on["share"]))
+    if page.facts["other_no_labour_known"]:
+        for suffix, col in _SHARE_PARTS:
+            _number(page, f"coverage_other_no_labour{suffix}", 100 * on[col])
     if simulated:
         planted = _planted(data.meta, "social_security_coverage") or {}
-        planted_pct = 100 * planted["registered_no_labour"]
-        md["reach_text"] += (
-            " The simulation planted coverage of "
-            f"{p.num('planted_coverage_registered_no_labour', planted_pct, '.0f')}"
-            "% for registered households without labour capacity: a hypothesis, not a result of "
-            "the thesis."
-        )
+        value = 100 * planted["registered_no_labour"]
+        _number(page, "planted_coverage_registered_no_labour", value)
     for g_ in cov.index:
         if pd.notna(cov.loc[g_, "share"]):
-            p.record(f"coverage_share_{g_}", float(cov.loc[g_, "share"]))
-            p.record(f"coverage_share_{g_}_ci_low", float(cov.loc[g_, "ci_low"]))
-            p.record(f"coverage_share_{g_}_ci_high", float(cov.loc[g_, "ci_high"]))
+            for suffix, col in _SHARE_PARTS:
+                _number(page, f"coverage_share_{g_}{suffix}", float(cov.loc[g_, col]))
     for _, row in by_type.iterrows():
-        p.record(
-            f"mean_degree_centrality_{row['actor_type']}", float(row["mean_degree_centrality"])
-        )
-        p.record(f"mean_betweenness_{row['actor_type']}", float(row["mean_betweenness"]))
+        t = row["actor_type"]
+        _number(page, f"mean_degree_centrality_{t}", float(row["mean_degree_centrality"]))
+        _number(page, f"mean_betweenness_{t}", float(row["mean_betweenness"]))
 
-    where = _where(simulated)
-    note = _PLANTED_NOTE if simulated else ""
-    claims = pd.DataFrame(
-        [
-            (
-                _claim(case, "tie_probability"),
-                f"{where}, the government ranks {gov['gov_degree_rank']} of "
-                f"{g.number_of_nodes()} actors by degree centrality "
-                f"({gov['gov_degree_centrality']:.3f}); enterprises are tied to "
-                f"{100 * ent:.1f}% and social organisations to {100 * org:.1f}% of poor "
-                f"households{note}.",
-                "Records of who met whom (meeting minutes, assistance ledgers, a roster survey "
-                "of actors) over a stated period, so that ties are observed rather than recalled.",
-            ),
-            (
-                _claim(case, "social_security_coverage"),
-                f"{where}, {100 * rn['share']:.1f}% of registered households without labour "
-                f"capacity are covered (95% interval {100 * rn['ci_low']:.1f} to "
-                f"{100 * rn['ci_high']:.1f}%){note}.",
-                "The town's dibao and tekun rolls linked to the poverty register and to an "
-                "assessment of each household's labour capacity.",
-            ),
-        ],
-        columns=_CLAIM_COLUMNS,
+    page.tables["centrality"] = by_type.assign(
+        actor_type=by_type["actor_type"].map(type_labels)
+    ).rename(columns=labels.centrality_columns.model_dump())
+    pairs_shown = [
+        f"{type_labels[a]} – {type_labels[b]}"
+        for a, b in zip(rates["type_a"], rates["type_b"], strict=True)
+    ]
+    page.tables["tie_rates"] = rates.assign(pair=pairs_shown)[
+        ["pair", "possible", "ties", "rate"]
+    ].rename(columns=labels.tie_rate_columns.model_dump())
+    page.tables["coverage"] = _share_display(coverage, labels, "coverage")
+    page.figures["actors_fig"] = network_figure(g, simulated=simulated, source=source)
+    page.figures["reach_fig"] = share_figure(
+        coverage, xlabel=labels.axes.coverage, simulated=simulated, source=source
     )
-    cent_show = by_type.assign(actor_type=by_type["actor_type"].map(_TYPE_LABELS)).rename(
-        columns={
-            "actor_type": "Actor type",
-            "n": "Actors",
-            "mean_degree": "Mean ties",
-            "mean_degree_centrality": "Mean degree centrality",
-            "max_degree_centrality": "Max degree centrality",
-            "mean_betweenness": "Mean betweenness",
-            "max_betweenness": "Max betweenness",
-        }
-    )
-    rate_show = rates.assign(
-        pair=[
-            f"{_TYPE_LABELS[a]} – {_TYPE_LABELS[b]}"
-            for a, b in zip(rates["type_a"], rates["type_b"], strict=True)
-        ]
-    )[["pair", "possible", "ties", "rate"]].rename(
-        columns={
-            "pair": "Pair of actor types",
-            "possible": "Possible pairs",
-            "ties": "Ties",
-            "rate": "Tie rate",
-        }
-    )
-    cov_show = _share_display(coverage, "Households", "Covered")
-    tables = {
-        "centrality": (cent_show, "Degree and betweenness centrality by actor type"),
-        "tie_rates": (
-            rate_show,
-            "Ties by pair of actor types (committee–household pairs within the same village only)",
-        ),
-        "coverage": (
-            cov_show,
-            "Social-security (dibao/tekun) coverage by registration and "
-            "labour capacity, with 95% Wilson intervals",
-        ),
-    }
-    md["actors_block"] = _figure_block(
-        "participation_actors_fig",
-        f"fig-participation-actors-{case}",
-        "Network of the five kinds of actor: government at the centre, enterprises and social "
-        "organisations, village committees and poor households on outer rings",
-        "The five subjects as a network. Rings from the centre: government; enterprises and "
-        "social organisations; village committees; poor households (grouped by village). "
-        "Marker size grows with the number of ties.",
-    )
-    md["reach_block"] = _figure_block(
-        "participation_reach_fig",
-        f"fig-participation-reach-{case}",
-        "Share of households covered by social security by registration and labour capacity, "
-        "with 95% intervals",
-        "Social-security (dibao/tekun) coverage by registration and labour capacity, with 95% "
-        "Wilson intervals.",
-    )
-    md["data_text"] = _data_text(case, ["actors", "interactions", "households"])
-    res = ParticipationResults(
-        case=case,
-        kind="network",
-        simulated=simulated,
-        numbers=p.numbers,
-        markdown=md,
-        tables=tables,
-        claims=claims,
-        graph=g,
-        source=source,
-    )
-    res.figures = {
-        "actors_fig": lambda: network_figure(g, simulated=simulated, source=source),
-        "reach_fig": lambda: share_figure(
-            coverage,
-            xlabel="Covered by social security (%, 95% interval)",
-            simulated=simulated,
-            source=source,
-        ),
-    }
-    return res
 
 
-def _share_display(shares: pd.DataFrame, n_label: str, count_label: str) -> pd.DataFrame:
+def _share_display(shares: pd.DataFrame, labels: Labels, table: str) -> pd.DataFrame:
+    """A share table as shown: group label, n, count, share and interval in percent."""
+    n_label, count_label = getattr(labels.share_counts, table)
+    columns = labels.share_columns
+    dec1 = FORMATS["dec1"]
     return pd.DataFrame(
         {
-            "Group": shares["label"],
+            columns.group: shares["label"],
             n_label: shares["n"],
             count_label: shares["count"],
-            "Share (%)": 100 * shares["share"],
-            "95% interval (%)": [
-                "—" if pd.isna(a) else f"{100 * a:.1f} to {100 * b:.1f}"
+            columns.share: 100 * shares["share"],
+            columns.interval: [
+                "—" if pd.isna(a) else f"{dec1(100 * a)} to {dec1(100 * b)}"
                 for a, b in zip(shares["ci_low"], shares["ci_high"], strict=True)
             ],
         }
@@ -832,291 +876,149 @@ def _quintile(income: pd.Series) -> pd.Series:
     return pd.qcut(income.rank(method="first"), 5, labels=labels).astype(str)
 
 
-def _run_assistance(
-    case: str, data: synth.SimulatedData, simulated: bool, conf_level: float, source: str | None
-) -> ParticipationResults:
+def _assistance_page(
+    page: Page,
+    data: synth.SimulatedData,
+    design: CaseSettings,
+    labels: Labels,
+    conf_level: float,
+    source: str | None,
+) -> None:
+    simulated = page.facts["simulated"]
+    actor_labels = {a: getattr(labels.actor_types, a) for a in ACTOR_TYPES[:3]}
     hh = data["households"]
     rec = data["assistance"]
     none = no_record_share(hh, rec)
-    p = _Prose("participation_")
-    md: dict[str, str] = {}
-    where = _where(simulated)
-    note = _PLANTED_NOTE if simulated else ""
-    data_phrase = (
-        "the simulated assistance records (generated by `cases.simulate.synth`; the thesis's own "
-        "records are not public)"
-        if simulated
-        else "the assistance records supplied for this run"
-    )
     by_actor = rec["actor_type"].value_counts()
-    parts = [
-        f"{p.num(f'records_{a}', int(by_actor.get(a, 0)), 'd')} from "
-        f"{_ACTOR3_LABELS[a].lower() if a != 'government' else 'the government'}"
-        for a in _ACTOR3_LABELS
-    ]
-    who = "registered poor households" if case == "shandong_a_town" else "households"
-    md["intro"] = (
-        f"This page analyses {data_phrase}: {p.num('n_records', len(rec), 'd')} records of "
-        f"assistance to {p.num('n_households', len(hh), 'd')} {who} ({_join(parts)}). A record "
-        "is one delivery of one kind of assistance by one actor to one household."
-    )
+    for a in actor_labels:
+        _number(page, f"records_{a}", int(by_actor.get(a, 0)))
+    _number(page, "n_records", len(rec))
+    _number(page, "n_households", len(hh))
     gov_share = float((rec["actor_type"] == "government").mean())
+    _number(page, "gov_share_of_records", 100 * gov_share)
+    page.facts["nongov_share_of_records"] = 100 * (1 - gov_share)
     kinds = rec.groupby("actor_type")["kind"].agg(lambda s: s.value_counts().idxmax())
-    md["actors_text"] = (
-        f"The government delivered {p.num('gov_share_of_records', 100 * gov_share, '.1f')}% of "
-        "the records. "
-        + " ".join(
-            f"The most frequent kind from {_actor_phrase(a)} was {_kind_label(kinds[a])}."
-            for a in _ACTOR3_LABELS
-            if a in kinds.index
-        )
-        + " The table below counts records by actor and kind; "
-        + f"{{numref}}`fig-participation-actors-{case}` "
-        "shows each actor's mix of kinds."
-    )
-    tables: dict[str, tuple[pd.DataFrame, str]] = {}
+    page.facts["most_frequent_kinds"] = [
+        {"actor": a, "kind": _kind_label(kinds[a])} for a in actor_labels if a in kinds.index
+    ]
     frame = pd.DataFrame(
         {"household_id": hh["household_id"].to_numpy(), "no_record": none.to_numpy()}
     )
-    claims = []
-    if case == "shandong_a_town":
-        frame["group"] = _quintile(hh["income_per_capita"].reset_index(drop=True))
-        labels = {
-            f"Q{i}": f"Income quintile {i}"
-            + (" (poorest)" if i == 1 else " (best-off)" if i == 5 else "")
-            for i in range(1, 6)
-        }
-        gaps = share_by_group(
-            frame, "no_record", "group", order=list(labels), labels=labels, conf_level=conf_level
-        )
-        q = pd.Series(
-            _quintile(hh["income_per_capita"]).to_numpy(), index=hh["household_id"].to_numpy()
-        )
-        rq = rec.assign(
-            group=rec["household_id"].map(q).to_numpy(),
-            nongov=(rec["actor_type"] != "government").astype(int).to_numpy(),
-        )
-        reach = share_by_group(
-            rq, "nongov", "group", order=list(labels), labels=labels, conf_level=conf_level
-        )
-        fit = better_off_logit(hh, rec, conf_level=conf_level).set_index("term")
-        b = fit.loc["log_income_centred"]
-        a = fit.loc["const"]
-        q1, q5 = reach.iloc[0], reach.iloc[-1]
-        md["reach_text"] = (
-            f"Of the registered poor households, {p.num('no_record_n', int(none.sum()), 'd')} "
-            f"({p.num('no_record_pct', 100 * none.mean(), '.1f')}%) have no assistance record at "
-            "all. Who gets assistance from enterprises and social organisations depends on "
-            f"income ({{numref}}`fig-participation-reach-{case}`): their share of records is "
-            f"{p.num('nongov_pct_q1', 100 * q1['share'], '.1f')}% in the poorest income quintile "
-            f"and {p.num('nongov_pct_q5', 100 * q5['share'], '.1f')}% in the best-off. In a logit "
-            "of a record coming from a non-government actor on the household's log income "
-            "(centred at the median; standard errors clustered by household) the slope is "
-            f"{p.num('better_off_slope', float(b['estimate']))} log-odds per log point of income "
-            f"(95% interval {p.num('better_off_slope_ci_low', float(b['ci_low']))} to "
-            f"{p.num('better_off_slope_ci_high', float(b['ci_high']))}): a positive slope is the "
-            '"helping the better-off" pattern. At the median income the non-government share is '
-            f"{p.num('nongov_pct_at_median', 100 * _expit(float(a['estimate'])), '.1f')}%."
-        )
-        p.record("better_off_slope_se", float(b["se"]))
-        p.record("better_off_intercept", float(a["estimate"]))
-        p.record("better_off_intercept_se", float(a["se"]))
-        if simulated:
-            planted_slope = _planted(data.meta, "help_the_better_off_slope")
-            planted_share = 100 * _planted(data.meta, "non_government_share_at_median_income")
-            md["reach_text"] += (
-                " The simulation planted a slope of "
-                f"{p.num('planted_better_off_slope', planted_slope)}"
-                " and a share of "
-                f"{p.num('planted_nongov_pct_at_median', planted_share, '.0f')}"
-                "% at the median: hypotheses built into the data, not results of the thesis."
-            )
-        claims.append(
-            (
-                _claim(case, "help_the_better_off_slope"),
-                f"{where}, the log-odds of non-government assistance rise by "
-                f"{b['estimate']:.2f} per log point of income (95% interval {b['ci_low']:.2f} to "
-                f"{b['ci_high']:.2f}){note}.",
-                "Assistance ledgers of the township, the enterprises and the social organisations, "
-                "linked to household incomes measured before the assistance.",
-            )
-        )
-        claims.append(
-            (
-                _claim(case, "non_government_share_at_median_income"),
-                f"{where}, enterprises and social organisations delivered "
-                f"{100 * (1 - gov_share):.1f}% of the records{note}.",
-                "Complete ledgers from every actor, including assistance given outside the "
-                "official teams, valued in the same way.",
-            )
-        )
-        reach_show = _share_display(reach, "Records", "From enterprises or social organisations")
-        gaps_show = _share_display(gaps, "Households", "Without any record")
-        tables["reach"] = (
-            reach_show,
-            "Share of assistance records from enterprises and social "
-            "organisations by household income quintile (95% Wilson intervals; "
-            "records of one household are not independent, so these intervals "
-            "are narrower than they should be — the logit in the text clusters "
-            "by household)",
-        )
-        tables["gaps"] = (
-            gaps_show,
-            "Households without any assistance record by income quintile (95% Wilson intervals)",
-        )
-        fig_shares = reach
-        xlabel = "Records from enterprises or social organisations (%, 95% interval)"
-        reach_caption = (
-            "Share of assistance records from enterprises and social organisations "
-            "by household income quintile, with 95% Wilson intervals."
-        )
+    if design.reach == "income_quintile":
+        gaps = _income_reach(page, data, frame, none, labels, conf_level, source)
     else:
-        monitored = hh["monitored"].to_numpy()
-        formerly = hh["formerly_registered_poor"].to_numpy()
-        grp = np.where(
-            monitored == 1, "monitored", np.where(formerly == 1, "formerly_registered", "other")
-        )
-        frame["group"] = grp
-        labels = {
-            "monitored": "On the return-to-poverty monitoring list",
-            "formerly_registered": "Formerly registered poor, not monitored",
-            "other": "Other households",
-        }
-        gaps = share_by_group(
-            frame, "no_record", "group", order=list(labels), labels=labels, conf_level=conf_level
-        )
-        rr = assistance_rate_ratio(hh, rec, "monitored", conf_level=conf_level)
-        gm = gaps.set_index("group").loc["monitored"]
-        md["reach_text"] = (
-            f"Monitored households, those on the return-to-poverty monitoring list, receive "
-            f"{p.num('rate_ratio_monitored', rr['ratio'])} times as many records per household "
-            f"as others (95% interval {p.num('rate_ratio_monitored_ci_low', rr['ci_low'])} to "
-            f"{p.num('rate_ratio_monitored_ci_high', rr['ci_high'])}; Poisson regression with "
-            "robust standard errors). Yet "
-            f"{p.num('no_record_pct_monitored', 100 * gm['share'], '.1f')}% of monitored "
-            "households (95% interval "
-            f"{p.num('no_record_pct_monitored_ci_low', 100 * gm['ci_low'], '.1f')}"
-            f" to {p.num('no_record_pct_monitored_ci_high', 100 * gm['ci_high'], '.1f')}%) have no "
-            "assistance record in 2021-2023, and of all households "
-            f"{p.num('no_record_pct', 100 * none.mean(), '.1f')}% have none "
-            f"({{numref}}`fig-participation-reach-{case}`)."
-        )
-        p.record("rate_ratio_monitored_log_se", rr["se"])
-        if simulated:
-            planted_ratio = _planted(data.meta, "assistance_rate_ratio_monitored")
-            md["reach_text"] += (
-                " The simulation planted a rate ratio of "
-                f"{p.num('planted_rate_ratio_monitored', planted_ratio)}"
-                ": a hypothesis built into the data, not a result of the thesis. Whether a "
-                "household is vulnerable but left off the list is the subject of the "
-                "targeting analysis."
-            )
-        claims.append(
-            (
-                _claim(case, "assistance_rate_ratio_monitored"),
-                f"{where}, monitored households receive {rr['ratio']:.2f} times as many records "
-                f"(95% interval {rr['ci_low']:.2f} to {rr['ci_high']:.2f}), but "
-                f"{100 * gm['share']:.1f}% of them have none{note}.",
-                "The monitoring list and the assistance ledgers of all actors for the same "
-                "households and years.",
-            )
-        )
-        claims.append(
-            (
-                "Enterprises and social organisations take too small a part, and coordination "
-                "among the actors is weak (problems named in the thesis).",
-                f"{where}, the government delivered {100 * gov_share:.1f}% of the records"
-                + (
-                    " (actor shares were set as assumptions, not planted effects)."
-                    if simulated
-                    else "."
-                ),
-                "Ledgers from every actor and a record of joint work (shared projects, meetings), "
-                "which the assistance records alone do not show.",
-            )
-        )
-        fig_shares = gaps
-        xlabel = "Households without any assistance record (%, 95% interval)"
-        reach_caption = (
-            "Share of households without any assistance record in 2021-2023 by "
-            "monitoring status, with 95% Wilson intervals."
-        )
-        tables["gaps"] = (
-            _share_display(gaps, "Households", "Without any record"),
-            "Households without any assistance record by monitoring status (95% Wilson intervals)",
-        )
+        gaps = _monitoring_reach(page, data, frame, none, labels, conf_level, source)
     for _, row in gaps.iterrows():
         if pd.notna(row["share"]):
-            p.record(f"no_record_share_{row['group'].lower()}", float(row["share"]))
-            p.record(f"no_record_share_{row['group'].lower()}_ci_low", float(row["ci_low"]))
-            p.record(f"no_record_share_{row['group'].lower()}_ci_high", float(row["ci_high"]))
-
-    md["actors_block"] = _figure_block(
-        "participation_actors_fig",
-        f"fig-participation-actors-{case}",
-        "Stacked bars: each actor's assistance records split by kind",
-        "Kinds of assistance delivered by each actor (share of the actor's records; "
-        f"combinations with fewer than {MIN_CELL} records are left out).",
+            for suffix, col in _SHARE_PARTS:
+                _number(page, f"no_record_share_{row['group'].lower()}{suffix}", float(row[col]))
+    page.tables["gaps"] = _share_display(gaps, labels, "gaps")
+    page.tables["records"] = rec.assign(
+        actor=rec["actor_type"].map(actor_labels).fillna(rec["actor_type"]),
+        kind_label=rec["kind"].map(_kind_label),
     )
-    md["reach_block"] = _figure_block(
-        "participation_reach_fig", f"fig-participation-reach-{case}", reach_caption, reach_caption
-    )
-    md["data_text"] = _data_text(case, ["households", "assistance"])
-    res = ParticipationResults(
-        case=case,
-        kind="assistance",
-        simulated=simulated,
-        numbers=p.numbers,
-        markdown=md,
-        tables=tables,
-        claims=pd.DataFrame(claims, columns=_CLAIM_COLUMNS),
-        records=rec.assign(
-            actor=rec["actor_type"].map(_ACTOR3_LABELS).fillna(rec["actor_type"]),
-            kind_label=rec["kind"].map(_kind_label),
-        ),
-        source=source,
-    )
-    res.figures = {
-        "actors_fig": lambda: kind_mix_figure(rec, simulated=simulated, source=source),
-        "reach_fig": lambda: share_figure(
-            fig_shares, xlabel=xlabel, simulated=simulated, source=source
-        ),
-    }
-    return res
+    page.figures["actors_fig"] = kind_mix_figure(rec, simulated=simulated, source=source)
 
 
-def _actor_phrase(actor: str) -> str:
-    return "the government" if actor == "government" else _ACTOR3_LABELS[actor].lower()
+def _income_reach(
+    page: Page,
+    data: synth.SimulatedData,
+    frame: pd.DataFrame,
+    none: pd.Series,
+    labels: Labels,
+    conf_level: float,
+    source: str | None,
+) -> pd.DataFrame:
+    """Reach by income quintile: the non-government share of records and the better-off
+    logit; returns the no-record shares by quintile."""
+    hh, rec = data["households"], data["assistance"]
+    quintiles = labels.quintiles.model_dump()
+    frame["group"] = _quintile(hh["income_per_capita"].reset_index(drop=True))
+    gaps = share_by_group(
+        frame, "no_record", "group", order=list(quintiles), labels=quintiles, conf_level=conf_level
+    )
+    q = pd.Series(
+        _quintile(hh["income_per_capita"]).to_numpy(), index=hh["household_id"].to_numpy()
+    )
+    rq = rec.assign(
+        group=rec["household_id"].map(q).to_numpy(),
+        nongov=(rec["actor_type"] != "government").astype(int).to_numpy(),
+    )
+    reach = share_by_group(
+        rq, "nongov", "group", order=list(quintiles), labels=quintiles, conf_level=conf_level
+    )
+    fit = better_off_logit(hh, rec, conf_level=conf_level).set_index("term")
+    b = fit.loc["log_income_centred"]
+    a = fit.loc["const"]
+    _number(page, "no_record_n", int(none.sum()))
+    _number(page, "no_record_pct", 100 * none.mean())
+    _number(page, "nongov_pct_q1", 100 * reach.iloc[0]["share"])
+    _number(page, "nongov_pct_q5", 100 * reach.iloc[-1]["share"])
+    _number(page, "better_off_slope", float(b["estimate"]))
+    _number(page, "better_off_slope_ci_low", float(b["ci_low"]))
+    _number(page, "better_off_slope_ci_high", float(b["ci_high"]))
+    _number(page, "nongov_pct_at_median", 100 * _expit(float(a["estimate"])))
+    _number(page, "better_off_slope_se", float(b["se"]))
+    _number(page, "better_off_intercept", float(a["estimate"]))
+    _number(page, "better_off_intercept_se", float(a["se"]))
+    if page.facts["simulated"]:
+        slope = _planted(data.meta, "help_the_better_off_slope")
+        share = 100 * _planted(data.meta, "non_government_share_at_median_income")
+        _number(page, "planted_better_off_slope", slope)
+        _number(page, "planted_nongov_pct_at_median", share)
+    page.tables["reach"] = _share_display(reach, labels, "reach")
+    page.figures["reach_fig"] = share_figure(
+        reach, xlabel=labels.axes.reach, simulated=page.facts["simulated"], source=source
+    )
+    return gaps
+
+
+def _monitoring_reach(
+    page: Page,
+    data: synth.SimulatedData,
+    frame: pd.DataFrame,
+    none: pd.Series,
+    labels: Labels,
+    conf_level: float,
+    source: str | None,
+) -> pd.DataFrame:
+    """Reach by monitoring status: the rate ratio of records for monitored households;
+    returns the no-record shares by status."""
+    hh, rec = data["households"], data["assistance"]
+    monitored = hh["monitored"].to_numpy()
+    formerly = hh["formerly_registered_poor"].to_numpy()
+    frame["group"] = np.where(
+        monitored == 1, "monitored", np.where(formerly == 1, "formerly_registered", "other")
+    )
+    status = labels.monitoring_groups.model_dump()
+    gaps = share_by_group(
+        frame, "no_record", "group", order=list(status), labels=status, conf_level=conf_level
+    )
+    rr = assistance_rate_ratio(hh, rec, "monitored", conf_level=conf_level)
+    gm = gaps.set_index("group").loc["monitored"]
+    _number(page, "rate_ratio_monitored", rr["ratio"])
+    _number(page, "rate_ratio_monitored_ci_low", rr["ci_low"])
+    _number(page, "rate_ratio_monitored_ci_high", rr["ci_high"])
+    for suffix, col in _SHARE_PARTS:
+        _number(page, f"no_record_pct_monitored{suffix}", 100 * gm[col])
+    _number(page, "no_record_pct", 100 * none.mean())
+    _number(page, "rate_ratio_monitored_log_se", rr["se"])
+    if page.facts["simulated"]:
+        ratio = _planted(data.meta, "assistance_rate_ratio_monitored")
+        _number(page, "planted_rate_ratio_monitored", ratio)
+    page.figures["reach_fig"] = share_figure(
+        gaps, xlabel=labels.axes.gaps, simulated=page.facts["simulated"], source=source
+    )
+    return gaps
 
 
 def _kind_label(kind: str) -> str:
+    """A kind code as a label: ``in_kind_goods`` -> ``in-kind goods``."""
     return kind.replace("in_kind", "in-kind").replace("_", " ")
 
 
 def _expit(x: float) -> float:
     return 1 / (1 + math.exp(-x))
-
-
-def _data_text(case: str, tables: Sequence[str]) -> str:
-    schema = synth.TABLE_SCHEMAS[case]
-    lines = [f"- `{t}.csv`: " + ", ".join(f"`{c}`" for c, *_ in schema[t]) for t in tables]
-    return (
-        f'Point `data_dir` at a folder with `metadata.json` (`{{"case": "{case}", '
-        '"simulated": false}`) and the tables of the case\'s format documented in'
-        " `cases.simulate.synth` "
-        "(UTF-8 CSV). This analysis reads:\n\n" + "\n".join(lines) + "\n\nActor types must be "
-        "spelled as in the simulated data ("
-        + ", ".join(
-            f"`{t}`" for t in (ACTOR_TYPES if case == "pingliang" else tuple(_ACTOR3_LABELS))
-        )
-        + (
-            "); an unknown household or actor, a self-tie or a duplicated tie stops the run "
-            "with the row named."
-            if case == "pingliang"
-            else "); a record naming a household that is not in the households table stops "
-            "the run, with the household named."
-        )
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1143,6 +1045,7 @@ def network_layout(g: nx.Graph) -> dict[Any, np.ndarray]:
 def network_figure(g: nx.Graph, *, simulated: bool, source: str | None = None) -> mpl.figure.Figure:
     """The actor network in :func:`network_layout`; colour by actor type, size by degree."""
     pos = network_layout(g)
+    type_labels = _labels().actor_types.model_dump()
     fig, ax = plt.subplots(figsize=(7.5, 7.5))
     nx.draw_networkx_edges(g, pos, ax=ax, width=0.3, alpha=0.25, edge_color="#555555")
     for t, colour in zip(ACTOR_TYPES, report.PALETTE, strict=False):
@@ -1159,11 +1062,11 @@ def network_figure(g: nx.Graph, *, simulated: bool, source: str | None = None) -
             node_size=sizes,
             node_color=colour,
             ax=ax,
-            label=f"{_TYPE_LABELS[t]} ({len(nodes)})",
+            label=f"{type_labels[t]} ({len(nodes)})",
             linewidths=0,
         )
     handles = [
-        mpl.lines.Line2D([], [], marker="o", ls="", color=c, label=_TYPE_LABELS[t])
+        mpl.lines.Line2D([], [], marker="o", ls="", color=c, label=type_labels[t])
         for t, c in zip(ACTOR_TYPES, report.PALETTE, strict=False)
     ]
     ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=True)
@@ -1200,9 +1103,11 @@ def kind_mix_figure(
 ) -> mpl.figure.Figure:
     """Stacked horizontal bars: each actor's records split by kind (shares of the actor's
     records); actor x kind cells with fewer than ``min_cell`` records are left out."""
+    labels = _labels()
+    actor_labels = {a: getattr(labels.actor_types, a) for a in ACTOR_TYPES[:3]}
     counts = pd.crosstab(records["actor_type"], records["kind"])
     counts = counts.where(counts >= min_cell, 0)
-    order = [a for a in _ACTOR3_LABELS if a in counts.index]
+    order = [a for a in actor_labels if a in counts.index]
     counts = counts.loc[order]
     shares = counts.div(counts.sum(axis=1).replace(0, np.nan), axis=0).fillna(0)
     fig, ax = plt.subplots(figsize=(7.5, 1.8 + 0.5 * len(order)))
@@ -1218,10 +1123,8 @@ def kind_mix_figure(
             height=0.6,
         )
         left += shares[kind].to_numpy()
-    ax.set_yticks(
-        y, [f"{_ACTOR3_LABELS.get(a, a)} (n = {int(counts.loc[a].sum())})" for a in order]
-    )
-    ax.set_xlabel("Share of the actor's records (%)")
+    ax.set_yticks(y, [f"{actor_labels.get(a, a)} (n = {int(counts.loc[a].sum())})" for a in order])
+    ax.set_xlabel(labels.axes.kind_mix)
     ax.set_xlim(0, 100)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, fontsize=8, frameon=False)
     report.label_figure(fig, simulated=simulated, source=source)

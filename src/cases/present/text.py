@@ -104,6 +104,8 @@ FORMATS: dict[str, Callable[..., str]] = {
     "dec3": lambda v: _fixed(v, 3),
     "signed": signed,
     "pvalue": pvalue,
+    # A count without thousands separators (5903), as counts glued with ":d" were printed.
+    "int_plain": lambda v: _fixed(v, 0).replace(",", ""),
 }
 
 
