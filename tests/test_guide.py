@@ -181,7 +181,7 @@ def test_parameter_table_covers_every_parameter_of_every_template():
         nb = nbformat.read(template, as_version=4)
         cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
         for line in cell.source.splitlines():
-            if line.strip():
+            if line.strip() and not line.startswith("#"):  # a comment: no parameters
                 name, kind, default, meaning = PARAM_LINE.match(line).groups()
                 expected.add((template.stem, name, kind, default, meaning))
     table = guide.parameter_table()
@@ -191,12 +191,15 @@ def test_parameter_table_covers_every_parameter_of_every_template():
     runs = dict(zip(table["notebook"], table["runs for"], strict=False))
     assert runs["authors_guide"] == "book"
     assert "h_county" in runs["poverty_profile"]
-    numbers = guide.parameter_numbers(table)
+    numbers = guide.parameter_numbers(table, n_templates=len(templates))
     assert numbers["n_templates"] == len(templates)
     assert numbers["n_parameters"] == len(expected)
-    # Every template declares data_dir and seed (tests/test_structure.py); seed's default is the
-    # compendium's seed in most of them.
-    assert {"data_dir", "seed"} <= set(numbers["shared_parameters"])
+    declaring = {t for t, *_ in expected}
+    assert guide.parameter_numbers(table)["n_templates"] == len(declaring)
+    # A template declares only what it uses (tests/test_structure.py), so few or no parameters
+    # are shared; seed's default is the compendium's seed wherever it is declared.
+    declared = [{n for t, n, *_ in expected if t == template.stem} for template in templates]
+    assert set(numbers["shared_parameters"]) == set.intersection(*declared)
     assert numbers["seed_default"] == str(guide.SAMPLE_SEED)
     assert 0 < numbers["seed_count"] <= numbers["n_templates"]
 
@@ -263,6 +266,7 @@ def test_build_collects_the_numbers_the_guide_quotes(page):
     assert numbers["sample_n_respondents"] == 40 and numbers["broken_n_planted"] == 3
     assert numbers["broken_n_problems"] == 4 and numbers["broken_dup_first_row"] == 8
     assert numbers["errors_n_kinds"] == len(guide.ERROR_KINDS)
+    assert numbers["n_templates"] == len(list(paths.NOTEBOOKS.glob("*.ipynb")))
     assert numbers["schema_case"] == guide.SCHEMA_CASE
     schema = TABLE_SCHEMAS[guide.SCHEMA_CASE]
     assert numbers["schema_n_tables"] == len(schema)

@@ -297,12 +297,12 @@ def load_headlines(path: Path | None = None, listed_only: bool = True) -> list[H
     if problems:
         raise DataValidationError(str(path), problems)
     if listed_only:
-        from cases.run import pipeline
+        from cases.data import plan
 
         chapters: dict[str, set[str]] = {}
         for h in out:
             if h.case not in chapters:
-                chapters[h.case] = {job.analysis for job in pipeline.jobs_for(h.case)}
+                chapters[h.case] = {job.analysis for job in plan.jobs_for(h.case)}
         out = [h for h in out if h.analysis in chapters[h.case]]
     return out
 

@@ -489,12 +489,12 @@ def worked_example(files: SampleFiles, demo_key: str = "demo key, not secret") -
 
 def _runs_for() -> dict[str, list[str]]:
     """Template name -> the case slugs (and ``book``) whose parameter files list it."""
+    from cases.data import plan
     from cases.data.registry import slugs
-    from cases.run import pipeline
 
     found: dict[str, list[str]] = {}
-    for slug in [*slugs(), pipeline.BOOK_PARAMS]:
-        for job in pipeline.jobs_for(slug):
+    for slug in [*slugs(), plan.BOOK_PARAMS]:
+        for job in plan.jobs_for(slug):
             found.setdefault(job.analysis, []).append(job.slug or "book")
     return found
 
@@ -503,7 +503,7 @@ def parameter_table(notebooks: str | os.PathLike[str] | None = None) -> pd.DataF
     """Every parameter of every template in ``notebooks`` (default ``notebooks/``).
 
     One row per (template, parameter), in file and cell order, from
-    :func:`cases.run.pipeline.notebook_parameters` (papermill's inspection of the cell tagged
+    :func:`cases.data.plan.notebook_parameters` (papermill's inspection of the cell tagged
     ``parameters``). Columns: ``notebook``, ``parameter``, ``type``, ``default`` (as written),
     ``meaning`` (the line comment), ``runs for`` (the cases whose ``params/<case>.yaml`` list the
     template, ``book`` for ``params/_book.yaml``; ``case`` is set by the runner from the file).
@@ -512,7 +512,7 @@ def parameter_table(notebooks: str | os.PathLike[str] | None = None) -> pd.DataF
         ParameterError: a template has no parameters cell.
         RegistryError: a malformed parameter file.
     """
-    from cases.run.pipeline import notebook_parameters
+    from cases.data.plan import notebook_parameters
 
     folder = Path(notebooks) if notebooks is not None else paths.NOTEBOOKS
     runs = _runs_for()
@@ -535,19 +535,25 @@ def parameter_table(notebooks: str | os.PathLike[str] | None = None) -> pd.DataF
     )
 
 
-def parameter_numbers(table: pd.DataFrame) -> dict[str, object]:
+def parameter_numbers(table: pd.DataFrame, n_templates: int | None = None) -> dict[str, object]:
     """Counts and facts the guide quotes about a :func:`parameter_table`.
 
-    ``n_templates``, ``n_parameters``, ``shared_parameters`` (the names every template
-    declares, in table order), ``seed_default`` (the most common default of ``seed``, as
-    written) and ``seed_count`` (in how many templates it is the default).
+    ``n_templates`` (given, or else the templates in the table: a template that declares no
+    parameter has no row), ``n_parameters``, ``shared_parameters`` (the names every template
+    declares, in table order; none when a template declares nothing), ``seed_default`` (the
+    most common default of ``seed``, as written) and ``seed_count`` (in how many templates it
+    is the default).
 
     Raises:
-        ParameterError: the table is empty or no template declares ``seed``.
+        ParameterError: the table is empty, no template declares ``seed``, or ``n_templates``
+            is smaller than the number of templates in the table.
     """
     if table.empty:
         raise ParameterError("parameter table is empty: no templates found")
     templates = list(dict.fromkeys(table["notebook"]))
+    total = len(templates) if n_templates is None else n_templates
+    if total < len(templates):
+        raise ParameterError(f"n_templates={total} but the table lists {len(templates)} templates")
     per_template = table.groupby("notebook", sort=False)["parameter"].apply(set)
     shared = [p for p in table["parameter"].drop_duplicates() if all(p in s for s in per_template)]
     seeds = table.loc[table["parameter"] == "seed", "default"]
@@ -555,9 +561,9 @@ def parameter_numbers(table: pd.DataFrame) -> dict[str, object]:
         raise ParameterError("no template declares a seed parameter")
     common = seeds.value_counts()
     return {
-        "n_templates": len(templates),
+        "n_templates": total,
         "n_parameters": len(table),
-        "shared_parameters": shared,
+        "shared_parameters": shared if total == len(templates) else [],
         "seed_default": str(common.index[0]),
         "seed_count": int(common.iloc[0]),
     }
@@ -841,7 +847,7 @@ def build(seed: int = SAMPLE_SEED, schema_case: str = SCHEMA_CASE) -> Page:
     )
 
     parameters = parameter_table()
-    counts = parameter_numbers(parameters)
+    counts = parameter_numbers(parameters, n_templates=len(list(paths.NOTEBOOKS.glob("*.ipynb"))))
     page.numbers.update(n_templates=counts["n_templates"], n_parameters=counts["n_parameters"])
     page.facts.update({k: counts[k] for k in ("shared_parameters", "seed_default", "seed_count")})
     page.tables["parameters"] = parameters
