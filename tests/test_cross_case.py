@@ -149,3 +149,28 @@ def test_case_area_counties_leave_out_the_benchmark_counties():
     assert set(own["prefecture_en"]) == {"Liupanshui", "Pingliang"}
     assert 410225 not in set(own["code_2020"].astype(int))
     assert len(own) == len(counties[counties["prefecture_en"].isin(["Liupanshui", "Pingliang"])])
+
+
+def test_the_timeline_is_labelled_from_the_text_template():
+    import matplotlib.pyplot as plt
+
+    from cases.present.text import render_blocks
+
+    texts = render_blocks("cross_case", {})  # no placeholders: renders for every build
+    assert set(cc.TIMELINE_TEXTS) <= set(texts) and all(texts.values())
+    counties = cc.case_area_counties(public_data.load_table("case_area_counties"))
+    national = public_data.load_table("national_rural_poverty")
+    fig = cc.timeline_figure(CASES, national, counties, texts)
+    top, middle, bottom = fig.axes
+    drawn = {
+        top.get_title(loc="left"),
+        top.get_ylabel(),
+        middle.get_ylabel(),
+        bottom.get_xlabel(),
+        *(t.get_text() for t in top.texts),
+    }
+    plt.close(fig)
+    assert {texts[name] for name in cc.TIMELINE_TEXTS} <= drawn
+    with pytest.raises(DataValidationError, match="timeline_xlabel"):
+        partial = {k: v for k, v in texts.items() if k != "timeline_xlabel"}
+        cc.timeline_figure(CASES, national, counties, partial)

@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cases.core import paths
-from cases.core.errors import DataValidationError
+from cases.core.errors import CasesError, DataValidationError
 from cases.data.io import read_survey
 from cases.methods.survey import cronbach_alpha, load_instrument
 from cases.pages import guide
+from cases.present.text import render_blocks
 from cases.run import pipeline
 from cases.simulate.synth import TABLE_SCHEMAS
 
@@ -180,7 +181,7 @@ def test_parameter_table_covers_every_parameter_of_every_template():
         nb = nbformat.read(template, as_version=4)
         cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
         for line in cell.source.splitlines():
-            if line.strip():
+            if line.strip() and not line.startswith("#"):  # a comment: no parameters
                 name, kind, default, meaning = PARAM_LINE.match(line).groups()
                 expected.add((template.stem, name, kind, default, meaning))
     table = guide.parameter_table()
@@ -190,13 +191,23 @@ def test_parameter_table_covers_every_parameter_of_every_template():
     runs = dict(zip(table["notebook"], table["runs for"], strict=False))
     assert runs["authors_guide"] == "book"
     assert "h_county" in runs["poverty_profile"]
-    numbers = guide.parameter_numbers(table)
+    numbers = guide.parameter_numbers(table, n_templates=len(templates))
     assert numbers["n_templates"] == len(templates)
+    assert numbers["n_parameters"] == len(expected)
+    declaring = {t for t, *_ in expected}
+    assert guide.parameter_numbers(table)["n_templates"] == len(declaring)
+    # A template declares only what it uses (tests/test_structure.py), so few or no parameters
+    # are shared; seed's default is the compendium's seed wherever it is declared.
+    declared = [{n for t, n, *_ in expected if t == template.stem} for template in templates]
+    assert set(numbers["shared_parameters"]) == set.intersection(*declared)
+    assert numbers["seed_default"] == str(guide.SAMPLE_SEED)
+    assert 0 < numbers["seed_count"] <= numbers["n_templates"]
 
 
 def test_error_catalogue_triggers_every_kind_and_never_shows_a_phone_number(tmp_path):
     table = guide.error_catalogue(tmp_path)
     assert table["problem"].is_unique and len(table) >= 14
+    assert tuple(table["problem"]) == guide.ERROR_KINDS
     messages = dict(zip(table["problem"], table["message"], strict=True))
     assert "gb18030" in messages["wrong encoding"]
     assert "delimiter=';'" in messages["wrong delimiter"]
@@ -223,30 +234,11 @@ def test_field_data_schema_lists_every_column_of_the_case():
         guide.field_data_schema("atlantis")
 
 
-def test_scaffold_preview_reports_the_new_files_and_leaves_the_project_alone():
-    toc_before = (paths.BOOK / "_toc.yml").read_bytes()
-    table = guide.scaffold_preview("my_town", title="My Town", province="Yunnan")
-    assert (paths.BOOK / "_toc.yml").read_bytes() == toc_before
-    assert not (paths.PARAMS / "my_town.yaml").exists()
-    assert not (paths.DATA / "cases" / "my_town.yaml").exists()
-    assert dict(zip(table["file"], table["action"], strict=True)) == {
-        "data/cases/my_town.yaml": "created",
-        "params/my_town.yaml": "created",
-        "book/cases/my_town/index.md": "created",
-        "book/_toc.yml": "updated",
-        "book/references.bib": "updated",
-        "data/datapackage.json": "updated",
-    }
-    package_before = (paths.DATA / "datapackage.json").read_bytes()
-    guide.scaffold_preview("my_town", title="My Town", province="Yunnan")
-    assert (paths.DATA / "datapackage.json").read_bytes() == package_before
-
-
 def test_citation_is_rendered_from_citation_cff():
     cff = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
     cite = guide.citation()
     assert cite.title == cff["title"] and cite.version == cff["version"]
-    assert cff["title"] in cite.markdown() and f"Version {cff['version']}" in cite.text
+    assert cff["title"] in cite.text and f"Version {cff['version']}" in cite.text
     assert cite.n_references == len(cff["references"])
     assert cite.bibtex.startswith("@software{") and cite.bibtex.count("{") == cite.bibtex.count("}")
 
@@ -262,6 +254,58 @@ def test_id_key_sets_the_key_only_inside_the_block(monkeypatch):
 
 
 # ------------------------------------------------------------------------------ the page
+
+
+@pytest.fixture(scope="module")
+def page():
+    return guide.build()
+
+
+def test_build_collects_the_numbers_the_guide_quotes(page):
+    numbers = page.numbers
+    assert numbers["sample_n_respondents"] == 40 and numbers["broken_n_planted"] == 3
+    assert numbers["broken_n_problems"] == 4 and numbers["broken_dup_first_row"] == 8
+    assert numbers["errors_n_kinds"] == len(guide.ERROR_KINDS)
+    assert numbers["n_templates"] == len(list(paths.NOTEBOOKS.glob("*.ipynb")))
+    assert numbers["schema_case"] == guide.SCHEMA_CASE
+    schema = TABLE_SCHEMAS[guide.SCHEMA_CASE]
+    assert numbers["schema_n_tables"] == len(schema)
+    assert numbers["schema_n_columns"] == sum(len(cols) for cols in schema.values())
+    assert page.facts["schema_files"] == [f"{t}.csv" for t in schema]
+    assert page.facts["sample_shipped"] and page.facts["sample_reproduced"]
+    assert set(page.tolerances) == {k for k, v in numbers.items() if isinstance(v, float)}
+    assert set(page.tolerances) == {"alpha_min", "alpha_max"}
+
+
+def test_the_text_template_renders_every_passage_the_notebook_quotes(page):
+    # Every placeholder resolves, for the book's run and for the other states of the sample.
+    for shipped, reproduced in [(True, True), (True, False), (False, True)]:
+        context = dict(page.context(), sample_shipped=shipped, sample_reproduced=reproduced)
+        passages = render_blocks("authors_guide", context)
+        assert all(passages.values())
+        assert str(page.facts["sample_seed"]) in passages["sample_sentence"]
+    passages = page.render("authors_guide")
+    # Each kind of error has its meaning; the citation block holds the citation file's fields.
+    errors = guide.with_meanings(page.tables["errors"], passages)
+    assert errors["what it means"].str.len().gt(0).all()
+    assert page.numbers["cite_title"] in passages["cite_block"]
+    assert all(f"`{f}`" in passages["schema_files"] for f in page.facts["schema_files"])
+    # Every guide_ key the notebook's Markdown uses is glued: by show() (numbers and passages)
+    # or by the notebook's own glue calls (the run layer's exit codes and scaffold preview).
+    nb = nbformat.read(GUIDE, as_version=4)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    used = set(re.findall(r"guide_[a-z0-9_]+", prose))
+    glued = {f"guide_{k}" for k in [*page.numbers, *passages]}
+    glued |= set(re.findall(r"report\.glue\(\"(guide_[a-z0-9_]+)\"", code))
+    assert used and used <= glued, used - glued
+
+
+def test_a_kind_of_error_without_a_meaning_is_an_error(page):
+    passages = page.render("authors_guide")
+    del passages[guide.meaning_block("wrong delimiter")]
+    with pytest.raises(CasesError, match="meaning_wrong_delimiter"):
+        guide.with_meanings(page.tables["errors"], passages)
 
 
 def test_the_guides_worked_example_runs_as_a_test(tmp_path, monkeypatch):

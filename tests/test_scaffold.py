@@ -10,6 +10,7 @@ from conftest import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cases.core import paths
 from cases.data import registry
 from cases.run import scaffold
 from cases.run.pipeline import toc_files
@@ -145,3 +146,65 @@ def test_new_case_then_build_publishes_the_sixth_chapter(small_project):
     assert "Q Town, Gansu: a sixth case" in (html / "index.html").read_text(encoding="utf-8")
     profile = (html / "case_profile.html").read_text(encoding="utf-8")
     assert "Research design" in profile and "TODO" in profile
+
+
+def test_the_written_files_come_from_the_text_templates(tmp_path, monkeypatch):
+    # Words live in text/scaffold/: an edited sentence there is what `cases new` writes.
+    import shutil
+
+    folder = tmp_path / "scaffold"
+    shutil.copytree(scaffold.TEMPLATES, folder)
+    chapter = folder / "chapter.md"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8").replace("two or three sentences", "a few sentences"),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(scaffold, "TEMPLATES", folder)
+    assert "TODO: a few sentences introducing" in scaffold.chapter_md("q_town", "Q Town")
+
+
+def test_every_template_renders_into_a_file_ending_in_one_newline():
+    texts = {
+        "case": scaffold.case_yaml("q_town", "Q Town", "Gansu", "Q"),
+        "params": scaffold.params_yaml("q_town"),
+        "chapter": scaffold.chapter_md("q_town", "Q Town"),
+        "bib": scaffold.bib_entry("q_town", "Q {Town}", "Q", "Gansu"),
+    }
+    for name, text in texts.items():
+        assert text.endswith("\n") and not text.endswith("\n\n"), name
+        assert "{{" not in text.replace("title = {{Q (Town)}}", ""), name  # no placeholder left
+    case = yaml.safe_load(texts["case"])
+    assert case["slug"] == "q_town" and case["source"]["bibkey"] == "thesis_q_town"
+    assert set(scaffold.PLACEHOLDER_CODES.values()) <= {
+        item["code"] for field in scaffold.PLACEHOLDER_CODES for item in case[field]
+    }
+    params = yaml.safe_load(texts["params"])
+    assert params["analyses"] == [
+        {"name": scaffold.FIRST_ANALYSIS, "parameters": {"seed": scaffold.DEFAULT_SEED}}
+    ]
+    bib = texts["bib"]
+    assert bib.startswith("\n@misc{thesis_q_town,") and bib.count("{") == bib.count("}")
+    assert "title = {{Q (Town)}}" in bib and "Case: Q, Gansu}" in bib
+
+
+def test_preview_reports_the_new_files_and_leaves_the_project_alone():
+    toc_before = (paths.BOOK / "_toc.yml").read_bytes()
+    package_before = (paths.DATA / "datapackage.json").read_bytes()
+    table = scaffold.preview("my_town", title="My Town", province="Yunnan")
+    assert (paths.BOOK / "_toc.yml").read_bytes() == toc_before
+    assert (paths.DATA / "datapackage.json").read_bytes() == package_before
+    assert not (paths.PARAMS / "my_town.yaml").exists()
+    assert not (paths.DATA / "cases" / "my_town.yaml").exists()
+    assert dict(zip(table["file"], table["action"], strict=True)) == {
+        "data/cases/my_town.yaml": "created",
+        "params/my_town.yaml": "created",
+        "book/cases/my_town/index.md": "created",
+        "book/_toc.yml": "updated",
+        "book/references.bib": "updated",
+        "data/datapackage.json": "updated",
+    }
+    lines = dict(zip(table["file"], table["lines"], strict=True))
+    assert lines["book/_toc.yml"] == 3  # the chapter and its case-profile section
+    assert lines["params/my_town.yaml"] == len(scaffold.params_yaml("my_town").splitlines())
+    with pytest.raises(scaffold.ScaffoldError):
+        scaffold.preview("Bad-Slug", title="x", province="y")

@@ -10,7 +10,7 @@ the table built from it says so.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,23 +193,43 @@ def case_area_counties(counties: pd.DataFrame) -> pd.DataFrame:
     return counties[counties["code_2020"].astype(int).isin(codes)]
 
 
+#: Passages of ``text/cross_case.md`` that label the timeline figure.
+TIMELINE_TEXTS: tuple[str, ...] = (
+    "timeline_title",
+    "timeline_incidence",
+    "timeline_exits",
+    "timeline_campaign_end",
+    "timeline_xlabel",
+)
+
+
 def timeline_figure(
-    cases: Sequence[Case], national: pd.DataFrame, counties: pd.DataFrame
+    cases: Sequence[Case],
+    national: pd.DataFrame,
+    counties: pd.DataFrame,
+    texts: Mapping[str, str],
 ) -> mpl.figure.Figure:
     """Rural poverty incidence 2010–2020 (NBS/WDI), the exit years of the case-area poverty
     counties by prefecture (one dot per county, count beside it), and the cases' study periods
     (bars, inferred from the abstracts), on one time axis.
 
     ``national`` needs ``year`` and ``incidence_pct``; ``counties`` needs ``prefecture_en``,
-    ``on_national_list`` and ``exit_year``.
+    ``on_national_list`` and ``exit_year``. ``texts`` holds the labels, the passages
+    :data:`TIMELINE_TEXTS` of ``text/cross_case.md`` (``render_blocks("cross_case", {})``).
+
+    Raises:
+        DataValidationError: a label is missing from ``texts`` (named).
     """
+    missing = [name for name in TIMELINE_TEXTS if name not in texts]
+    if missing:
+        raise DataValidationError("text/cross_case.md", [f"no block {name!r}" for name in missing])
     fig, (top, middle, bottom) = plt.subplots(
         3, 1, figsize=(8.0, 6.4), sharex=True, height_ratios=[1.2, 0.7, 1.0]
     )
     series = national.dropna(subset=["incidence_pct"]).sort_values("year")
     top.plot(series["year"], series["incidence_pct"], marker="o", color="#0072B2")
-    top.set_ylabel("Rural poverty\nincidence (%)")
-    top.set_title("The cases against the national campaign", loc="left")
+    top.set_ylabel(texts["timeline_incidence"])
+    top.set_title(texts["timeline_title"], loc="left")
 
     listed = counties[counties["on_national_list"].astype(bool) & counties["exit_year"].notna()]
     groups = sorted(listed["prefecture_en"].unique())
@@ -227,7 +247,7 @@ def timeline_figure(
     middle.set_yticks(range(len(groups)), groups)
     middle.set_ylim(-0.6, len(groups) - 0.4)
     middle.invert_yaxis()
-    middle.set_ylabel("Poverty counties\nleaving the list")
+    middle.set_ylabel(texts["timeline_exits"])
 
     for row, case in enumerate(cases):
         start, end = _year_span(case.study.period)
@@ -237,8 +257,8 @@ def timeline_figure(
     bottom.invert_yaxis()
     for ax in (top, middle, bottom):
         ax.axvline(2020.5, color="#000000", lw=1)
-    top.text(2020.6, top.get_ylim()[1] * 0.9, "end of the\ncampaign", fontsize=7, va="top")
-    bottom.set_xlabel("Year (study periods inferred from the abstracts)")
+    top.text(2020.6, top.get_ylim()[1] * 0.9, texts["timeline_campaign_end"], fontsize=7, va="top")
+    bottom.set_xlabel(texts["timeline_xlabel"])
     bottom.set_xlim(2009.5, 2024.5)
     return fig
 
@@ -277,12 +297,12 @@ def load_headlines(path: Path | None = None, listed_only: bool = True) -> list[H
     if problems:
         raise DataValidationError(str(path), problems)
     if listed_only:
-        from cases.run import pipeline
+        from cases.data import plan
 
         chapters: dict[str, set[str]] = {}
         for h in out:
             if h.case not in chapters:
-                chapters[h.case] = {job.analysis for job in pipeline.jobs_for(h.case)}
+                chapters[h.case] = {job.analysis for job in plan.jobs_for(h.case)}
         out = [h for h in out if h.analysis in chapters[h.case]]
     return out
 
@@ -301,17 +321,19 @@ def headline_table(
     """
     results_dir = results_dir or paths.RUN_RESULTS
     short = {c.slug: c.short_title for c in cases}
-    rows, problems = [], []
+    rows: list[dict[str, object]] = []
+    unread: list[tuple[Path, str]] = []  # (manifest, case) that could not be read
+    keyless: list[tuple[Path, list[str]]] = []  # (manifest, keys) it lacks
     for h in headlines:
         path = results_dir / h.case / f"{h.analysis}.json"
         try:
             manifest = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            problems.append(f"{path}: missing or unreadable (run `cases run {h.case}`)")
+            unread.append((path, h.case))
             continue
         missing = [k for k in (h.key, h.se_key, h.planted_key) if k and k not in manifest]
         if missing:
-            problems.append(f"{path}: no key {', '.join(map(repr, missing))}")
+            keyless.append((path, missing))
             continue
         planted = manifest[h.planted_key]["value"] if h.planted_key else h.planted
         rows.append(
@@ -324,6 +346,10 @@ def headline_table(
                 "Planted value": planted if planted is not None else float("nan"),
             }
         )
-    if problems:
-        raise DataValidationError("cross-case headline estimates", problems)
+    if unread or keyless:
+        raise DataValidationError(
+            "cross-case headline estimates",
+            [f"{path}: missing or unreadable (run `cases run {case}`)" for path, case in unread]
+            + [f"{path}: no key {', '.join(map(repr, keys))}" for path, keys in keyless],
+        )
     return pd.DataFrame(rows)

@@ -1,8 +1,9 @@
 """The authors' guide: the shipped sample survey export and the tables the guide page shows.
 
 The guide (``notebooks/authors_guide.ipynb``) teaches authors to re-run notebooks, bring their
-own survey exports and field data, add a case and cite the compendium. Everything it shows is
-generated here, so the page cannot drift from the code:
+own survey exports and field data, add a case and cite the compendium. :func:`build` returns the
+numbers, facts and tables it shows; its generated sentences are in ``text/authors_guide.md``.
+Everything is generated here, so the page cannot drift from the code:
 
 - :func:`sample_bytes` is the seeded generator of the two files in ``data/samples/``: a
   *simulated* export of the good-governance survey (GBK-encoded CSV, as Excel and Chinese
@@ -13,8 +14,9 @@ generated here, so the page cannot drift from the code:
   the ``parameters`` cells); :func:`error_catalogue` triggers each kind of survey-validation
   error on variants of the sample and records the message the library gives;
   :func:`field_data_schema` renders :data:`cases.simulate.synth.TABLE_SCHEMAS` for one case;
-  :func:`scaffold_preview` runs ``cases new`` in a scratch folder; :func:`citation` renders
-  ``CITATION.cff``.
+  :func:`citation` reads ``CITATION.cff``. (What ``cases new`` writes is shown by
+  :func:`cases.run.scaffold.preview`, which the notebook calls itself: a page does not import
+  the run layer.)
 
 The sample is simulated data: no respondent exists. Its phone numbers are generated from the
 seed in an obviously artificial pattern (``1`` + a digit 3–9 + ``0000`` + five digits) so that
@@ -29,7 +31,6 @@ import csv
 import io as _stdio
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,9 +42,11 @@ import yaml
 
 from cases.core import paths
 from cases.core.errors import CasesError, DataValidationError, ParameterError, RegistryError
+from cases.present.page import Page
 
 __all__ = [
     "BROKEN_PLANTS",
+    "ERROR_KINDS",
     "EXTRA_COLUMNS",
     "INSTRUMENT",
     "PHONE_COLUMN",
@@ -51,16 +54,18 @@ __all__ = [
     "SAMPLE_ENCODING",
     "SAMPLE_IDENTIFIERS",
     "SAMPLE_SEED",
+    "SCHEMA_CASE",
     "Citation",
     "PlantedProblem",
     "SampleFiles",
     "WorkedExample",
     "alpha_by_dimension",
+    "build",
     "citation",
     "error_catalogue",
     "field_data_schema",
     "id_key",
-    "join_words",
+    "meaning_block",
     "parameter_numbers",
     "parameter_table",
     "problem_locations",
@@ -69,13 +74,15 @@ __all__ = [
     "sample_bytes",
     "sample_files",
     "sample_paths",
-    "scaffold_preview",
+    "with_meanings",
     "worked_example",
     "write_samples",
 ]
 
 #: Seed of the shipped sample files (the compendium's default seed).
 SAMPLE_SEED = 20201123
+#: The case whose field-data folder format the guide shows.
+SCHEMA_CASE = "h_county"
 #: Instrument the sample follows (``data/instruments/good_governance.yaml``).
 INSTRUMENT = "good_governance"
 #: Encoding of the sample files: GBK, the default of Excel on Chinese-language Windows.
@@ -253,31 +260,14 @@ def write_samples(
 
 @dataclass(frozen=True)
 class SampleFiles:
-    """The sample files a run of the guide reads, and whether they are the shipped ones."""
+    """The sample files a run of the guide reads, and whether they are the shipped ones
+    (``shipped``) and equal to what the generator gives for ``seed`` (``reproduced``)."""
 
     good: Path
     broken: Path
     seed: int
     shipped: bool
     reproduced: bool
-
-    def sentence(self) -> str:
-        """One Markdown sentence saying where the files come from (for the guide's prose)."""
-        if not self.shipped:
-            return (
-                f"This run of the guide used `seed` {self.seed}, so it generated a fresh pair of "
-                "simulated files in a temporary folder instead of reading the shipped ones."
-            )
-        if self.reproduced:
-            return (
-                f"Regenerating the files with `cases.pages.guide.write_samples()` (seed"
-                f" {self.seed}) "
-                "gives the shipped files byte for byte, so they were not edited by hand."
-            )
-        return (
-            f"**Warning:** the shipped files differ from what `cases.pages.guide.write_samples()` "
-            f"(seed {self.seed}) generates; regenerate them instead of editing them by hand."
-        )
 
 
 def sample_files(seed: int = SAMPLE_SEED, scratch: str | os.PathLike[str] | None = None):
@@ -499,12 +489,12 @@ def worked_example(files: SampleFiles, demo_key: str = "demo key, not secret") -
 
 def _runs_for() -> dict[str, list[str]]:
     """Template name -> the case slugs (and ``book``) whose parameter files list it."""
+    from cases.data import plan
     from cases.data.registry import slugs
-    from cases.run import pipeline
 
     found: dict[str, list[str]] = {}
-    for slug in [*slugs(), pipeline.BOOK_PARAMS]:
-        for job in pipeline.jobs_for(slug):
+    for slug in [*slugs(), plan.BOOK_PARAMS]:
+        for job in plan.jobs_for(slug):
             found.setdefault(job.analysis, []).append(job.slug or "book")
     return found
 
@@ -513,7 +503,7 @@ def parameter_table(notebooks: str | os.PathLike[str] | None = None) -> pd.DataF
     """Every parameter of every template in ``notebooks`` (default ``notebooks/``).
 
     One row per (template, parameter), in file and cell order, from
-    :func:`cases.run.pipeline.notebook_parameters` (papermill's inspection of the cell tagged
+    :func:`cases.data.plan.notebook_parameters` (papermill's inspection of the cell tagged
     ``parameters``). Columns: ``notebook``, ``parameter``, ``type``, ``default`` (as written),
     ``meaning`` (the line comment), ``runs for`` (the cases whose ``params/<case>.yaml`` list the
     template, ``book`` for ``params/_book.yaml``; ``case`` is set by the runner from the file).
@@ -522,7 +512,7 @@ def parameter_table(notebooks: str | os.PathLike[str] | None = None) -> pd.DataF
         ParameterError: a template has no parameters cell.
         RegistryError: a malformed parameter file.
     """
-    from cases.run.pipeline import notebook_parameters
+    from cases.data.plan import notebook_parameters
 
     folder = Path(notebooks) if notebooks is not None else paths.NOTEBOOKS
     runs = _runs_for()
@@ -545,47 +535,37 @@ def parameter_table(notebooks: str | os.PathLike[str] | None = None) -> pd.DataF
     )
 
 
-def join_words(words: Sequence[str]) -> str:
-    """``"a"``, ``"a and b"``, ``"a, b and c"``: words joined for a sentence.
+def parameter_numbers(table: pd.DataFrame, n_templates: int | None = None) -> dict[str, object]:
+    """Counts and facts the guide quotes about a :func:`parameter_table`.
+
+    ``n_templates`` (given, or else the templates in the table: a template that declares no
+    parameter has no row), ``n_parameters``, ``shared_parameters`` (the names every template
+    declares, in table order; none when a template declares nothing), ``seed_default`` (the
+    most common default of ``seed``, as written) and ``seed_count`` (in how many templates it
+    is the default).
 
     Raises:
-        ValueError: no words.
-    """
-    words = list(words)
-    if not words:
-        raise ValueError("join_words needs at least one word")
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def parameter_numbers(table: pd.DataFrame) -> dict[str, object]:
-    """Counts the guide quotes about a :func:`parameter_table`.
-
-    ``n_templates``, ``n_parameters``, ``shared_parameters`` (the names every template
-    declares, as Markdown code, joined with "and") and ``seed_sentence`` (Markdown: the
-    default of ``seed`` and in how many templates it holds).
-
-    Raises:
-        ParameterError: the table is empty or no template declares ``seed``.
+        ParameterError: the table is empty, no template declares ``seed``, or ``n_templates``
+            is smaller than the number of templates in the table.
     """
     if table.empty:
         raise ParameterError("parameter table is empty: no templates found")
     templates = list(dict.fromkeys(table["notebook"]))
+    total = len(templates) if n_templates is None else n_templates
+    if total < len(templates):
+        raise ParameterError(f"n_templates={total} but the table lists {len(templates)} templates")
     per_template = table.groupby("notebook", sort=False)["parameter"].apply(set)
     shared = [p for p in table["parameter"].drop_duplicates() if all(p in s for s in per_template)]
     seeds = table.loc[table["parameter"] == "seed", "default"]
     if seeds.empty:
         raise ParameterError("no template declares a seed parameter")
     common = seeds.value_counts()
-    default, count = str(common.index[0]), int(common.iloc[0])
-    if count == len(templates):
-        sentence = f"`seed` defaults to {default} in every template"
-    else:
-        sentence = f"`seed` defaults to {default} in {count} of the {len(templates)} templates"
     return {
-        "n_templates": len(templates),
+        "n_templates": total,
         "n_parameters": len(table),
-        "shared_parameters": join_words([f"`{p}`" for p in shared]) if shared else "no parameter",
-        "seed_sentence": sentence,
+        "shared_parameters": shared if total == len(templates) else [],
+        "seed_default": str(common.index[0]),
+        "seed_count": int(common.iloc[0]),
     }
 
 
@@ -593,45 +573,45 @@ def parameter_numbers(table: pd.DataFrame) -> dict[str, object]:
 # Validation errors, by kind
 # --------------------------------------------------------------------------------------------
 
-_MEANINGS = {
-    "wrong encoding": (
-        "The bytes are not in the encoding you named. Leave encoding= unset: UTF-8 (with or "
-        "without BOM) and GBK/GB18030 are detected."
-    ),
-    "wrong delimiter": "The file uses another separator; pass delimiter=';' (or '\\t').",
-    "truncated row": (
-        "A row has fewer fields than the header, often a file cut off during copying; export again."
-    ),
-    "duplicate header": "Two columns have the same name; rename one in the export.",
-    "undeclared identifier": (
-        "A column looks like names, ID numbers, phone numbers or addresses. Declare it with "
-        "identifiers={'col': 'hash'} or 'drop'; its values are never shown."
-    ),
-    "identifier under another header": (
-        "The values look like phone or ID numbers whatever the header says; the message "
-        "masks them. Declare the column as above."
-    ),
-    "hash key not set": (
-        "A column is declared 'hash' but CASES_ID_KEY is unset. Set a secret key in the "
-        "shell before running."
-    ),
-    "missing item column": (
-        "The file lacks an item of the instrument; check the header against the YAML "
-        "(column names must equal item ids)."
-    ),
-    "unexpected column": (
-        "A column is neither an item nor declared; list it in extra_columns= if it belongs."
-    ),
-    "non-numeric answer": "An item cell holds text; export codes, not labels.",
-    "Likert code out of range": (
-        "A code outside the response scale (and not a declared missing code): a typing "
-        "error or a different coding."
-    ),
-    "duplicate respondent id": "Two rows share an id: a duplicated interview or a typing error.",
-    "missing respondent id": "A row has no respondent id.",
-    "unknown respondent role": "The role is not one of the instrument's roles; recode it.",
-    "unsupported file type": "Use .csv, .xlsx, .sav or .dta.",
-}
+#: The kinds of survey-validation error the guide triggers, in the order of its table.
+ERROR_KINDS: tuple[str, ...] = (
+    "wrong encoding",
+    "wrong delimiter",
+    "truncated row",
+    "duplicate header",
+    "undeclared identifier",
+    "identifier under another header",
+    "hash key not set",
+    "missing item column",
+    "unexpected column",
+    "non-numeric answer",
+    "Likert code out of range",
+    "duplicate respondent id",
+    "missing respondent id",
+    "unknown respondent role",
+    "unsupported file type",
+)
+
+
+def meaning_block(kind: str) -> str:
+    """The passage of ``text/authors_guide.md`` that says what an error ``kind`` means:
+    ``meaning_`` + the kind in lower case with runs of other characters as ``_``."""
+    return "meaning_" + re.sub(r"[^a-z0-9]+", "_", kind.lower()).strip("_")
+
+
+def with_meanings(errors: pd.DataFrame, passages: Mapping[str, str]) -> pd.DataFrame:
+    """The :func:`error_catalogue` table with the column ``what it means``: for each kind, the
+    passage :func:`meaning_block` of the rendered text template (``passages``).
+
+    Raises:
+        CasesError: a kind has no passage in the template (the block is named).
+    """
+    missing = [meaning_block(k) for k in errors["problem"] if meaning_block(k) not in passages]
+    if missing:
+        raise CasesError(f"text/authors_guide.md has no block {', '.join(missing)}")
+    out = errors.copy()
+    out["what it means"] = [passages[meaning_block(k)] for k in errors["problem"]]
+    return out
 
 
 def _first_problem(action) -> str:
@@ -648,8 +628,9 @@ def error_catalogue(scratch: str | os.PathLike[str] | None = None) -> pd.DataFra
     Each kind is triggered for real on a variant of the good sample (:func:`sample_bytes` with
     :data:`SAMPLE_SEED`) written into ``scratch`` (a temporary folder by default) and read with
     :func:`cases.data.io.read_table` / :func:`cases.data.io.read_survey`; the message is the first
-    problem of the :class:`DataValidationError` raised. Columns: ``problem``, ``message``
-    (as raised, without the file path), ``what it means``.
+    problem of the :class:`DataValidationError` raised. Columns: ``problem`` (the kinds of
+    :data:`ERROR_KINDS`, in that order) and ``message`` (as raised, without the file path); what
+    each kind means is a passage of the text template (:func:`with_meanings`).
 
     Raises:
         CasesError: a variant was read without error (the catalogue would be wrong).
@@ -711,12 +692,10 @@ def error_catalogue(scratch: str | os.PathLike[str] | None = None) -> pd.DataFra
         ),
         "unsupported file type": lambda: read_table(variant("export", b"{}", ".json")),
     }
-    out = []
-    for kind, action in by_kind.items():
-        out.append(
-            {"problem": kind, "message": _first_problem(action), "what it means": _MEANINGS[kind]}
-        )
-    return pd.DataFrame(out)
+    if tuple(by_kind) != ERROR_KINDS:
+        raise CasesError("error_catalogue does not trigger exactly the kinds of ERROR_KINDS")
+    out = [{"problem": kind, "message": _first_problem(action)} for kind, action in by_kind.items()]
+    return pd.DataFrame(out, columns=["problem", "message"])
 
 
 def _read_with_hash_unset(path: Path) -> pd.DataFrame:
@@ -767,50 +746,6 @@ def field_data_schema(case: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def scaffold_preview(
-    slug: str, title: str, province: str, place: str | None = None
-) -> pd.DataFrame:
-    """What ``cases new SLUG --title ... --province ...`` writes, found by running it.
-
-    :func:`cases.run.scaffold.new_case` runs in a scratch copy of the files it reads and edits
-    (``book/_toc.yml``, ``book/references.bib``, ``data/qual/codebook.yaml``,
-    ``data/datapackage.json``), so the project is
-    not touched. Columns: ``file`` (relative path), ``action`` (``created``/``updated``),
-    ``lines`` (lines in the new file, or lines added).
-
-    Raises:
-        ScaffoldError: an invalid or reserved slug, or an empty option.
-    """
-    from cases.run.scaffold import new_case
-
-    scratch = Path(tempfile.mkdtemp(prefix="scaffold-"))
-    try:
-        before: dict[str, int] = {}
-        for rel in (
-            "book/_toc.yml",
-            "book/references.bib",
-            "data/qual/codebook.yaml",
-            "data/datapackage.json",
-        ):
-            source = paths.ROOT / rel
-            target = scratch / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if source.is_file():
-                shutil.copyfile(source, target)
-                before[rel] = len(target.read_text(encoding="utf-8").splitlines())
-        (scratch / "data" / "cases").mkdir(parents=True, exist_ok=True)
-        made = new_case(slug, title=title, province=province, place=place, root=scratch)
-        rows = []
-        for action, files in (("created", made.created), ("updated", made.modified)):
-            for path in files:
-                rel = path.relative_to(scratch).as_posix()
-                n = len(path.read_text(encoding="utf-8").splitlines())
-                rows.append({"file": rel, "action": action, "lines": n - before.get(rel, 0)})
-        return pd.DataFrame(rows)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
 @dataclass(frozen=True)
 class Citation:
     """The compendium's citation, from ``CITATION.cff``."""
@@ -823,10 +758,6 @@ class Citation:
     n_references: int
     text: str
     bibtex: str
-
-    def markdown(self) -> str:
-        """The citation as Markdown: the reference line, then a BibTeX block."""
-        return f"{self.text}\n\n```bibtex\n{self.bibtex}\n```"
 
 
 def _cff_author(entry: Mapping[str, object]) -> str:
@@ -877,3 +808,69 @@ def citation(path: str | os.PathLike[str] | None = None) -> Citation:
         text=text,
         bibtex=bibtex,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The page
+# --------------------------------------------------------------------------------------------
+
+
+def build(seed: int = SAMPLE_SEED, schema_case: str = SCHEMA_CASE) -> Page:
+    """The guide's numbers, facts and tables (its sentences: ``text/authors_guide.md``).
+
+    - numbers: the :func:`worked_example` numbers of the sample files for ``seed``
+      (:func:`sample_files`), ``n_templates`` and ``n_parameters`` (:func:`parameter_numbers`),
+      ``errors_n_kinds``, ``schema_case``, ``schema_n_tables``, ``schema_n_columns`` and
+      ``cite_title``, ``cite_version``, ``cite_year``, ``cite_n_references``; floats have a
+      verify tolerance of 1e-9;
+    - facts: ``sample_seed``, ``sample_shipped``, ``sample_reproduced``, ``sample_good`` and
+      ``sample_broken`` (the two files), ``shared_parameters``, ``seed_default``,
+      ``seed_count``, ``schema_files`` (in table order), ``cite_text``, ``cite_bibtex``;
+    - tables: ``parameters`` (:func:`parameter_table`), ``errors`` (:func:`error_catalogue`,
+      without the meanings) and ``schema`` (:func:`field_data_schema` of ``schema_case``).
+
+    Raises:
+        ParameterError: ``seed`` is not an integer.
+        DataValidationError: the shipped sample files are missing or do not validate.
+        RegistryError: ``schema_case`` has no field-data format.
+    """
+    page = Page()
+    sample = sample_files(seed)
+    example = worked_example(sample)
+    page.numbers.update(example.numbers)
+    page.facts.update(
+        sample_seed=sample.seed,
+        sample_shipped=sample.shipped,
+        sample_reproduced=sample.reproduced,
+        sample_good=sample.good,
+        sample_broken=sample.broken,
+    )
+
+    parameters = parameter_table()
+    counts = parameter_numbers(parameters, n_templates=len(list(paths.NOTEBOOKS.glob("*.ipynb"))))
+    page.numbers.update(n_templates=counts["n_templates"], n_parameters=counts["n_parameters"])
+    page.facts.update({k: counts[k] for k in ("shared_parameters", "seed_default", "seed_count")})
+    page.tables["parameters"] = parameters
+
+    errors = error_catalogue()
+    page.numbers["errors_n_kinds"] = len(errors)
+    page.tables["errors"] = errors
+
+    schema = field_data_schema(schema_case)
+    files = list(dict.fromkeys(schema["file"]))
+    page.numbers.update(
+        schema_case=schema_case, schema_n_tables=len(files), schema_n_columns=len(schema)
+    )
+    page.facts["schema_files"] = files
+    page.tables["schema"] = schema
+
+    cite = citation()
+    page.numbers.update(
+        cite_title=cite.title,
+        cite_version=cite.version,
+        cite_year=cite.year,
+        cite_n_references=cite.n_references,
+    )
+    page.facts.update(cite_text=cite.text, cite_bibtex=cite.bibtex)
+    page.tolerances = {k: 1e-9 for k, v in page.numbers.items() if isinstance(v, float)}
+    return page

@@ -2,9 +2,10 @@
 
 A case is data, not code (see the design): a registry file, a parameter file listing the
 analyses of its chapter, a chapter page, a table-of-contents entry and a bibliography entry.
-:func:`new_case` writes all five from templates whose placeholders are marked ``TODO`` and which
-already pass the registry's validation, so ``cases build`` works straight away and the author
-replaces the placeholders one by one.
+:func:`new_case` writes all five from the text templates in ``text/scaffold/`` (one passage per
+file, rendered by :func:`cases.present.text.render_blocks`), whose placeholders are marked
+``TODO`` and which already pass the registry's validation, so ``cases build`` works straight
+away and the author replaces the placeholders one by one.
 
 Nothing is written unless every check passes first, and a failure half-way removes what was
 written, so a refused or failed scaffold leaves the project as it was.
@@ -14,9 +15,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from cases.core import paths
@@ -24,6 +28,7 @@ from cases.core.atomic import write_atomic
 from cases.core.errors import RegistryError
 from cases.data.public_data import add_file_resource
 from cases.data.registry import load_vocabulary, parse_case_file
+from cases.present.text import render_blocks
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 #: Names the runner or the book already use for something else.
@@ -31,7 +36,8 @@ RESERVED_SLUGS = frozenset({"_book", "cases", "index", "intro", "cross_case", "n
 CASES_PART = "Cases"
 FIRST_ANALYSIS = "case_profile"
 DEFAULT_SEED = 20201123
-TODO = "TODO"
+#: Text templates of the files a new case starts with, one passage per file.
+TEMPLATES = paths.TEXT / "scaffold"
 
 # Codes used by the placeholder entries: the most generic code of each codebook family
 # (data/qual/codebook.yaml). Until the author replaces them they are marked TODO in their note,
@@ -98,110 +104,64 @@ def check_slug(slug: str, root: Path | None = None) -> str:
     return slug
 
 
+def _file(template: str, **context: object) -> str:
+    """The one passage of ``text/scaffold/<template>.md`` rendered with ``context``, as the text
+    of a file: the renderer strips the passage, so the file gets its final newline here."""
+    (text,) = render_blocks(template, context, TEMPLATES).values()
+    return text + "\n"
+
+
 def case_yaml(slug: str, title: str, province: str, place: str) -> str:
-    """The registry file of a new case: every field present, placeholders marked TODO."""
-    c = PLACEHOLDER_CODES
-    return f"""\
-# Case registry entry for {slug}, written by `cases new`. Replace every TODO with the thesis's
-# content in your own words (no quotation from the abstract), using codes from the one
-# codebook, data/qual/codebook.yaml, for every coded item (each field takes the codes of its
-# family). Code the thesis abstract's segments with the same codebook (data/qual/CODING.md).
-# Check with `cases list`; the book shows this file on the chapter's case-profile page.
-slug: {slug}
-title: {_q(title)}
-short_title: {_q(title if len(title) <= 30 else slug.replace("_", " ").title())}
-place:
-  name: {_q(place)}
-  name_zh: "{TODO}: 地名"
-  province: {_q(province)}
-  province_zh: "{TODO}: 省份"
-  admin_level: "{TODO}: township, county or city"
-  anonymised: false
-study:
-  period: 2017–2019  # {TODO}: the study years, written YYYY–YYYY
-  period_basis: "{TODO}: how the study period was inferred from the thesis"
-  policy_stage: targeted_poverty_alleviation  # or consolidation_relative_poverty (after 2020)
-  research_question: "{TODO}: the thesis's research question, in your own words"
-theories:
-  - code: {c["theories"]}
-    note: "{TODO}: the theories the thesis draws on"
-methods:
-  - code: {c["methods"]}
-    note: "{TODO}: the methods the thesis uses"
-informants:
-  - "{TODO}: who was interviewed or surveyed"
-actors:
-  - code: {c["actors"]}
-    role: "{TODO}: the actors and the role the thesis gives each"
-mechanisms:
-  - code: {c["mechanisms"]}
-    name: "{TODO}: mechanism"
-    description: "{TODO}: how it works"
-achievements:
-  - code: {c["achievements"]}
-    description: "{TODO}: what the thesis reports as achieved"
-problems:
-  - code: {c["problems"]}
-    description: "{TODO}: the problems the thesis identifies"
-causes:
-  - code: {c["causes"]}
-    description: "{TODO}: the causes the thesis gives"
-recommendations:
-  - code: {c["recommendations"]}
-    description: "{TODO}: the thesis's recommendations"
-benchmarks: []
-source:
-  bibkey: thesis_{slug}
-  seed_file: {slug}.txt
-"""
+    """The registry file of a new case: every field present, placeholders marked TODO.
+
+    Text: ``text/scaffold/case_yaml.md``. The short title is the title when it has at most 30
+    characters, else the slug in title case; texts are written as JSON strings (valid YAML).
+    """
+    short_title = title if len(title) <= 30 else slug.replace("_", " ").title()
+    return _file(
+        "case_yaml",
+        slug=slug,
+        title=_q(title),
+        short_title=_q(short_title),
+        place=_q(place),
+        province=_q(province),
+        codes=PLACEHOLDER_CODES,
+    )
 
 
 def params_yaml(slug: str) -> str:
-    """The parameter file of a new case: its chapter opens with (and so far is) the profile."""
-    return f"""\
-# Analyses of the {slug} chapter, in chapter order, with their parameters (written by
-# `cases new`). Each is a template in notebooks/<name>.ipynb; `case` is set from the file name.
-# Add analyses here and the matching sections under the chapter in book/_toc.yml.
-analyses:
-  - name: {FIRST_ANALYSIS}
-    parameters:
-      seed: {DEFAULT_SEED}
-"""
+    """The parameter file of a new case: its chapter opens with (and so far is) the profile.
+
+    Text: ``text/scaffold/params_yaml.md``.
+    """
+    return _file("params_yaml", slug=slug, analysis=FIRST_ANALYSIS, seed=DEFAULT_SEED)
 
 
 def chapter_md(slug: str, title: str) -> str:
-    """The chapter's opening page."""
-    return f"""\
-# {title}
-
-{TODO}: two or three sentences introducing the place and what the thesis studies.
-
-This chapter is based on the thesis {{cite}}`thesis_{slug}`; only its abstract was available to
-this compendium. Its sections are the analyses listed in `params/{slug}.yaml`:
-
-```{{tableofcontents}}
-```
-"""
+    """The chapter's opening page. Text: ``text/scaffold/chapter.md``."""
+    return _file("chapter", slug=slug, title=title)
 
 
 def bib_entry(slug: str, title: str, place: str, province: str) -> str:
     """A bibliography entry for the thesis, to be completed from where it is published.
 
-    No author field until the candidate's name is found (a citation then shows the title, not a
-    placeholder name); a field that cannot be found is written "not stated", never guessed.
+    Text: ``text/scaffold/bib_entry.md``, preceded by a blank line. No author field until the
+    candidate's name is found (a citation then shows the title, not a placeholder name); a
+    field that cannot be found is written "not stated", never guessed.
 
     Braces in the texts become parentheses: an unbalanced brace would break the .bib file.
     """
     unbraced = str.maketrans("{}", "()")
     title, place, province = (t.translate(unbraced) for t in (title, place, province))
-    return f"""
-@misc{{thesis_{slug},
-  title = {{{{{title}}}}},
-  howpublished = {{{TODO}: where the thesis or its abstract is published; add its address as url}},
-  note = {{Candidate, degree, year: {TODO} (as published, or "not stated").
-    Case: {place}, {province}}}
-}}
-"""
+    return "\n" + _file("bib_entry", slug=slug, title=title, place=place, province=province)
+
+
+def _short_texts(slug: str) -> dict[str, str]:
+    """The short texts of ``text/scaffold/new_case.md`` for ``slug``: the placeholders of unset
+    options and the data-package title and description (one line: line breaks become spaces).
+    """
+    texts = render_blocks("new_case", {"slug": slug}, TEMPLATES)
+    return {name: " ".join(text.split()) for name, text in texts.items()}
 
 
 def add_chapter_to_toc(toc_text: str, slug: str) -> str:
@@ -291,9 +251,10 @@ def new_case(
     for name, value in values.items():
         if value is not None and not value.strip():
             raise ScaffoldError(f"--{name} must not be empty")
-    title = (title or f"{TODO}: title of the {slug} case").strip()
-    province = (province or f"{TODO}: province").strip()
-    place = (place or f"{TODO}: place name").strip()
+    texts = _short_texts(slug)
+    title = (title or texts["default_title"]).strip()
+    province = (province or texts["default_province"]).strip()
+    place = (place or texts["default_place"]).strip()
 
     toc_path = root / "book" / "_toc.yml"
     bib_path = root / "book" / "references.bib"
@@ -317,10 +278,8 @@ def new_case(
                 package_path,
                 f"cases/{slug}.yaml",
                 name=f"case_{slug}",
-                title=f"Case registry entry: {slug}",
-                description="Design, informants, actors, problems and recommendations of one "
-                "thesis, in the project's own words (read by cases.data.registry). After editing, "
-                "record the new hash with cases.data.public_data.update_hashes().",
+                title=texts["resource_title"],
+                description=texts["resource_description"],
             )
             modified.append(package_path)
         _write_new(root / "params" / f"{slug}.yaml", params_yaml(slug), created)
@@ -344,3 +303,54 @@ def new_case(
             write_atomic(package_path, package_before)
         raise
     return NewCase(slug=slug, created=tuple(created), modified=tuple(modified))
+
+
+#: The project files :func:`new_case` reads or edits, copied into the scratch folder of
+#: :func:`preview`.
+PREVIEW_INPUTS: tuple[str, ...] = (
+    "book/_toc.yml",
+    "book/references.bib",
+    "data/qual/codebook.yaml",
+    "data/datapackage.json",
+)
+
+
+def preview(
+    slug: str,
+    title: str,
+    province: str,
+    place: str | None = None,
+    root: Path | None = None,
+) -> pd.DataFrame:
+    """What ``cases new SLUG --title ... --province ...`` writes, found by running it.
+
+    :func:`new_case` runs in a scratch copy of the files of ``root`` (default: the project) that
+    it reads and edits (:data:`PREVIEW_INPUTS`), so the project is not touched; the scratch
+    folder is removed afterwards. Columns: ``file`` (relative path), ``action`` (``created`` or
+    ``updated``), ``lines`` (lines in the new file, or lines added), in the order written.
+
+    Raises:
+        ScaffoldError: an invalid or reserved slug, or an empty option.
+    """
+    source_root = root or paths.ROOT
+    scratch = Path(tempfile.mkdtemp(prefix="scaffold-"))
+    try:
+        before: dict[str, int] = {}
+        for rel in PREVIEW_INPUTS:
+            source = source_root / rel
+            target = scratch / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_file():
+                shutil.copyfile(source, target)
+                before[rel] = len(target.read_text(encoding="utf-8").splitlines())
+        (scratch / "data" / "cases").mkdir(parents=True, exist_ok=True)
+        made = new_case(slug, title=title, province=province, place=place, root=scratch)
+        rows = []
+        for action, files in (("created", made.created), ("updated", made.modified)):
+            for path in files:
+                rel = path.relative_to(scratch).as_posix()
+                n = len(path.read_text(encoding="utf-8").splitlines())
+                rows.append({"file": rel, "action": action, "lines": n - before.get(rel, 0)})
+        return pd.DataFrame(rows, columns=["file", "action", "lines"])
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
