@@ -25,6 +25,8 @@ RAW = DATA / "raw"
 INSTRUMENTS = DATA / "instruments"
 SYNTH = DATA / "synth"
 QUAL = DATA / "qual"
+#: Per-case settings of each analysis (``<analysis>.yaml``), validated by its page module.
+SETTINGS = DATA / "settings"
 NOTEBOOKS = ROOT / "notebooks"
 #: One text template per analysis: the sentences of its pages (Markdown with Jinja2).
 TEXT = ROOT / "text"

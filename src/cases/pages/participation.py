@@ -604,7 +604,7 @@ class Settings(_Strict):
 
 def settings_path() -> Path:
     """``data/settings/participation.yaml`` of the project."""
-    return paths.DATA / "settings" / "participation.yaml"
+    return paths.SETTINGS / "participation.yaml"
 
 
 def settings() -> Settings:

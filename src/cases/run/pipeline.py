@@ -211,7 +211,7 @@ def settings_files(job: Job) -> list[Path]:
     names = {job.analysis} | {
         p.stem for p in library_files(job.template) if p.parent.name == "pages"
     }
-    return sorted(p for n in names if (p := paths.DATA / "settings" / f"{n}.yaml").is_file())
+    return sorted(p for n in names if (p := paths.SETTINGS / f"{n}.yaml").is_file())
 
 
 def input_files(job: Job) -> list[Path]:
