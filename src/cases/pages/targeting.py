@@ -113,7 +113,7 @@ class ClaimSource(_Strict):
 
 
 class TargetingDesign(_Strict):
-    """A list (``register`` column of the ``households`` table) and the need measures it is
+    """A list (``list_column`` column of the ``households`` table) and the need measures it is
     checked against; ``covariates`` (column -> label) enter the mis-targeting logits. Field
     meanings: the comment at the top of ``data/settings/targeting.yaml``. Rule: an ``mpi``
     design needs its ``indicator_year``."""
@@ -204,8 +204,8 @@ def need_flags(
     dimensions)
     (Alkire and Foster 2011). The ``drinking_water_unsafe`` column is still required (a logit
     covariate).
-    A design with ``need: vulnerability`` (w_town) adds ``vulnerable`` = probability of consumption below ``vulnerability_line`` (yuan per
-    person per year) of at least 0.5, by the three-step FGLS of Chaudhuri, Jalan and Suryahadi
+    A design with ``need: vulnerability`` (w_town) adds ``vulnerable`` = probability of
+    consumption below ``vulnerability_line`` (yuan per person per year) of at least 0.5, by the three-step FGLS of Chaudhuri, Jalan and Suryahadi
     (2002) on schooling of the head, labour share, chronic illness and migrant work; the column
     ``vulnerability`` holds the probability. Returns ``(households, extra)`` with ``extra`` the
     :class:`~cases.methods.measures.MPIResult` or
@@ -373,9 +373,7 @@ def errors_table(
                 "95% CI high": float(row["ci_high"]),
             }
             if planted is not None:
-                entry[PLANTED] = (
-                    float(planted[kind]) if i == 0 and kind in planted else math.nan
-                )
+                entry[PLANTED] = float(planted[kind]) if i == 0 and kind in planted else math.nan
             rows.append(entry)
     return pd.DataFrame(rows)
 
@@ -692,8 +690,9 @@ def thesis_claim(case: str) -> str:
 
 def claims_table(page: Page, passages: Mapping[str, str]) -> pd.DataFrame:
     """The claim-evidence table of a built page: the thesis's claim (``facts["claim"]``), what
-    the page shows (the passage ``claims`` of ``text/targeting.md``, on one line) and what field data would
-    test it (``facts["needed"]``), under the column labels ``facts["claim_columns"]``.
+    the page shows (the passage ``claims`` of ``text/targeting.md``, on one line) and what
+    field data would test it (``facts["needed"]``), under the column labels
+    ``facts["claim_columns"]``.
 
     Raises:
         KeyError: ``passages`` lacks the ``claims`` passage.
@@ -794,13 +793,14 @@ def build(
     for ref in d.references:
         frame = error_intervals(hh, d.list_column, ref.key, n_boot=bootstrap_reps, seed=seed)
         intervals[ref.label] = frame
-        counts[ref.label] = {"listed": float(hh[d.list_column].sum()), "in_need": float(hh[ref.key].sum())}
+        counts[ref.label] = {
+            "listed": float(hh[d.list_column].sum()),
+            "in_need": float(hh[ref.key].sum()),
+        }
         for kind, row in frame.iterrows():
             for stat in ("error", "se", "ci_low", "ci_high"):
                 n[f"{ref.key}_{kind}_{stat}"] = float(row[stat])
-    planted_err = (
-        {k: float(planted[v]) for k, v in d.planted_errors.items()} if planted else None
-    )
+    planted_err = {k: float(planted[v]) for k, v in d.planted_errors.items()} if planted else None
     if planted_err is not None and d.implied_inclusion:
         planted_err["inclusion"] = implied_inclusion_error(
             float(data.meta["derived"]["true_vulnerable_share"]),
