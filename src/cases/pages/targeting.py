@@ -204,11 +204,11 @@ def need_flags(
     dimensions)
     (Alkire and Foster 2011). The ``drinking_water_unsafe`` column is still required (a logit
     covariate).
-    A design with ``need: vulnerability`` (w_town) adds ``vulnerable`` = probability of
-    consumption below ``vulnerability_line`` (yuan per person per year) of at least 0.5, by the three-step FGLS of Chaudhuri, Jalan and Suryahadi
-    (2002) on schooling of the head, labour share, chronic illness and migrant work; the column
-    ``vulnerability`` holds the probability. Returns ``(households, extra)`` with ``extra`` the
-    :class:`~cases.methods.measures.MPIResult` or
+    A design with ``need: vulnerability`` (w_town) adds ``vulnerable`` = probability of consumption
+    below ``vulnerability_line`` (yuan per person per year) of at least 0.5, by the three-step FGLS
+    of Chaudhuri, Jalan and Suryahadi (2002) on schooling of the head, labour share, chronic illness
+    and migrant work; the column ``vulnerability`` holds the probability. Returns ``(households,
+    extra)`` with ``extra`` the :class:`~cases.methods.measures.MPIResult` or
     :class:`~cases.methods.measures.VulnerabilityResult`.
 
     Raises:
