@@ -20,6 +20,15 @@ from cases.simulate import synth
 ROLE = re.compile(r"\{glue:text\}`([a-z0-9_]+)")
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    # build() draws the page's figures; the tests do not show them.
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 def test_planted_att_by_hand():
     # Post cells (e >= 0): e=0 n=10, e=1 n=10, e=0 n=30; tau(e) = 0.05 + 0.03 e.
     # (10*0.05 + 10*0.08 + 30*0.05) / 50 = (0.5 + 0.8 + 1.5) / 50 = 0.056; e=-1 is ignored.
@@ -297,3 +306,14 @@ def test_sensitivity_numbers_are_finite_and_facts_say_when_cs_equals_sa():
     assert set(rows) == {f"{k}_{t}" for k in ("twfe", "cs", "sa") for t in ("first", "average")}
     passages = page.render("policy_evaluation")
     assert {"honest_sensitivity", "honest_coincide"} <= set(passages)
+
+
+def test_estimates_and_counts_print_as_the_page_always_printed_them():
+    # fixed2/fixed3 print like Python's ".2f"/".3f" (ASCII hyphen, no thousands separator);
+    # plain prints whole numbers and years without separators.
+    from cases.present.text import FORMATS
+
+    assert FORMATS["fixed3"](-0.0094) == "-0.009" == format(-0.0094, ".3f")
+    assert FORMATS["fixed2"](1234.567) == "1234.57"
+    assert FORMATS["fixed3"](float("nan")) == "n/a"
+    assert FORMATS["plain"](2012) == "2012" and FORMATS["plain"](np.int64(6000)) == "6000"

@@ -18,6 +18,15 @@ from cases.simulate import synth
 ROLE = re.compile(r"\{glue:text\}`([a-z0-9_]+)")
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    # build() draws the page's figures; the tests do not show them.
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 def test_errors_by_village_by_hand():
     # Village 1: listed {a, b}, in need {a, c}: b wrongly in (1/2), c wrongly out (1/2).
     # Village 2: both listed and in need: no errors. Village 3: nobody listed or in need: NaN.

@@ -195,9 +195,6 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-_design = design
-
-
 # --------------------------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------------------------
@@ -214,18 +211,18 @@ def analysis_panel(data: synth.SimulatedData, case: str) -> pd.DataFrame:
             the households table, a non-positive value in a logged column (row named), or an
             empty sample.
     """
-    design = _design(case)
+    d = design(case)
     source = f"policy_evaluation.analysis_panel({case})"
-    missing_tables = [t for t in design.tables if t not in data.tables]
+    missing_tables = [t for t in d.tables if t not in data.tables]
     if missing_tables:
         raise DataValidationError(source, [f"table {t!r} not found" for t in missing_tables])
     df = data["panel"].copy()
-    needed = {"household_id", "village_id", "year", "first_treated", design.treat}
-    needed |= {o.column for o in design.outcomes}
+    needed = {"household_id", "village_id", "year", "first_treated", d.treat}
+    needed |= {o.column for o in d.outcomes}
     missing = sorted(needed - set(df.columns))
     if missing:
         raise DataValidationError(source, [f"panel: column {c!r} not found" for c in missing])
-    if design.sample == "registered":
+    if d.sample == "registered":
         hh = data["households"]
         if "registered_poor" not in hh.columns:
             raise DataValidationError(source, ["households: column 'registered_poor' not found"])
@@ -239,7 +236,7 @@ def analysis_panel(data: synth.SimulatedData, case: str) -> pd.DataFrame:
         df = df.loc[reg.to_numpy() == 1]
     if df.empty:
         raise DataValidationError(source, ["no households left in the analysis sample"])
-    for o in design.outcomes:
+    for o in d.outcomes:
         values = df[o.column].astype(float)
         if o.log:
             bad = ~(values > 0)
@@ -369,8 +366,8 @@ def estimate_outcome(
         DataValidationError: as the panel estimators.
     """
     _check_options(control, cluster)
-    design = _design(case)
-    by_key = {o.key: o for o in design.outcomes}
+    d = design(case)
+    by_key = {o.key: o for o in d.outcomes}
     if outcome not in by_key:
         raise ParameterError(f"outcome must be one of {sorted(by_key)}, got {outcome!r}")
     args = {"entity": "household_id", "time": "year"}
@@ -378,7 +375,7 @@ def estimate_outcome(
         # Singleton or always-treated households are reported by the estimators' own counts.
         warnings.simplefilter("ignore", UserWarning)
         tw = panel_mod.twfe(
-            df, outcome, design.treat, cluster=_CLUSTERS[cluster], backend="within", **args
+            df, outcome, d.treat, cluster=_CLUSTERS[cluster], backend="within", **args
         )
         cs = panel_mod.staggered_did(
             df,
@@ -484,7 +481,7 @@ def cohort_table(df: pd.DataFrame, case: str) -> pd.DataFrame:
     Raises:
         ParameterError: unknown case.
     """
-    design = _design(case)
+    d = design(case)
     per_hh = df.groupby("household_id").agg(
         first_treated=("first_treated", "first"), village_id=("village_id", "first")
     )
@@ -496,7 +493,7 @@ def cohort_table(df: pd.DataFrame, case: str) -> pd.DataFrame:
     out["Adoption year"] = [
         "never (comparison)" if g == 0 else str(int(g)) for g in out["first_treated"]
     ]
-    who = design.cohort_column
+    who = d.cohort_column
     return out.rename(columns={"villages": who, "households": "Households"})[
         ["Adoption year", who, "Households"]
     ]

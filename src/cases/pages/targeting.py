@@ -145,6 +145,7 @@ class TargetingDesign(_Strict):
 
 class _Settings(_Strict):
     claim_columns: tuple[str, str, str]
+    figure_labels: dict[str, str]
     designs: dict[str, TargetingDesign]
 
 
@@ -160,6 +161,18 @@ def designs(path: Path | None = None) -> dict[str, TargetingDesign]:
         DataValidationError: the file is missing or a field is wrong (file and field named).
     """
     return _load(path or SETTINGS).designs
+
+
+def _figure_label(name: str) -> str:
+    """An axis label or panel title of the page's figures (``figure_labels`` in the settings).
+
+    Raises:
+        DataValidationError: the settings have no label ``name``.
+    """
+    labels = _load(SETTINGS).figure_labels
+    if name not in labels:
+        raise DataValidationError(str(SETTINGS), [f"figure_labels.{name}: not found"])
+    return labels[name]
 
 
 def design(case: str) -> TargetingDesign:
@@ -435,13 +448,13 @@ def village_figure(
             "inclusion",
             "inclusion_error",
             "listed",
-            "Inclusion error\n(share of the listed not in need)",
+            _figure_label("village_inclusion"),
         ),
         (
             "exclusion",
             "exclusion_error",
             "in_need",
-            "Exclusion error\n(share of those in need not listed)",
+            _figure_label("village_exclusion"),
         ),
     )
     for ax, (kind, col, den, title) in zip(axes, specs, strict=True):
@@ -619,7 +632,7 @@ def vulnerability_figure(
         )
     ax.set_yscale("log")
     ax.axvline(threshold, color="0.2", linestyle=":", label=f"threshold ({threshold:g})")
-    ax.set_xlabel("Estimated probability of consumption below the line next period")
+    ax.set_xlabel(_figure_label("vulnerability_axis"))
     ax.set_ylabel("Households (log scale)")
     ax.legend(frameon=False)
     return fig
@@ -646,7 +659,7 @@ def registration_figure(
             color=report.PALETTE[colour],
             label=label,
         )
-    ax.set_xlabel("Deprivation score (two assurances, three guarantees; 0-1)")
+    ax.set_xlabel(_figure_label("deprivation_axis"))
     ax.set_ylabel("Share registered")
     ax.set_ylim(-0.03, 1.03)
     ax.legend(frameon=False)
