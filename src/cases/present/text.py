@@ -90,6 +90,24 @@ def signed(value: Any, digits: int = 2) -> str:
     return text if text.startswith(MINUS) or float(text.replace(",", "")) == 0 else "+" + text
 
 
+def plain(value: Any) -> str:
+    """A number as Python prints it, without thousands separators: ``2012``, ``6000``, ``0.5``
+    (years, and counts in passages that always printed them this way); a whole float prints
+    as a whole number (``5903.0`` -> ``5903``)."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def fixed(value: Any, digits: int) -> str:
+    """Fixed decimals as Python's ``.<digits>f`` prints them: an ASCII hyphen for a negative
+    number and no thousands separator (``-0.009``), the form of the book's ``{glue:text}``
+    roles; for estimates whose printed form must not change."""
+    number = _number(value)
+    return "n/a" if number is None else f"{number:.{digits}f}"
+
+
 #: The named formats, usable as Jinja2 filters: ``{{ share | pct1 }}``.
 FORMATS: dict[str, Callable[..., str]] = {
     "pct": pct,
@@ -104,8 +122,9 @@ FORMATS: dict[str, Callable[..., str]] = {
     "dec3": lambda v: _fixed(v, 3),
     "signed": signed,
     "pvalue": pvalue,
-    # A count without thousands separators (5903), as counts glued with ":d" were printed.
-    "int_plain": lambda v: _fixed(v, 0).replace(",", ""),
+    "plain": plain,
+    "fixed2": lambda v: fixed(v, 2),
+    "fixed3": lambda v: fixed(v, 3),
 }
 
 
