@@ -90,6 +90,14 @@ def signed(value: Any, digits: int = 2) -> str:
     return text if text.startswith(MINUS) or float(text.replace(",", "")) == 0 else "+" + text
 
 
+def hyphen_signed(value: Any, digits: int = 1) -> str:
+    """A number with its sign always shown and an ASCII hyphen-minus, as Python's ``+.1f``
+    prints it: ``+6.3``, ``-21.5``, ``+0.0``. Only for pages whose printed text predates the
+    typographic minus of :func:`signed` (the area-context page's percentage changes)."""
+    number = _number(value)
+    return "n/a" if number is None else format(number, f"+.{digits}f")
+
+
 #: The named formats, usable as Jinja2 filters: ``{{ share | pct1 }}``.
 FORMATS: dict[str, Callable[..., str]] = {
     "pct": pct,
@@ -106,6 +114,7 @@ FORMATS: dict[str, Callable[..., str]] = {
     "pvalue": pvalue,
     # A count without thousands separators (5903), as counts glued with ":d" were printed.
     "int_plain": lambda v: _fixed(v, 0).replace(",", ""),
+    "hyphen_signed1": hyphen_signed,
 }
 
 
