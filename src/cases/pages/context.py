@@ -1246,6 +1246,8 @@ def _exit_exhibit(
 def _international(
     page: Page, line: float, national: pd.DataFrame, international: pd.DataFrame
 ) -> None:
+    """The 2020 national rural incidence and the World Bank headcounts at ``line`` (USD a day,
+    2021 PPP) in 2020 and 2021; the glue keys keep their names (``wdi_830_<year>``)."""
     rows = international[np.isclose(international["line_usd_2021ppp"].astype(float), line)]
     _put(page, "incidence_2020", _value(national, 2020, "incidence_pct", "incidence_status"))
     _put(page, "wdi_line_usd", float(rows["line_usd_2021ppp"].iloc[0]))
