@@ -108,6 +108,14 @@ def fixed(value: Any, digits: int) -> str:
     return "n/a" if number is None else f"{number:.{digits}f}"
 
 
+def hyphen_signed(value: Any, digits: int = 1) -> str:
+    """A number with its sign always shown and an ASCII hyphen-minus, as Python's ``+.1f``
+    prints it: ``+6.3``, ``-21.5``, ``+0.0``. Only for pages whose printed text predates the
+    typographic minus of :func:`signed` (the area-context page's percentage changes)."""
+    number = _number(value)
+    return "n/a" if number is None else format(number, f"+.{digits}f")
+
+
 #: The named formats, usable as Jinja2 filters: ``{{ share | pct1 }}``.
 FORMATS: dict[str, Callable[..., str]] = {
     "pct": pct,
@@ -125,6 +133,7 @@ FORMATS: dict[str, Callable[..., str]] = {
     "plain": plain,
     "fixed2": lambda v: fixed(v, 2),
     "fixed3": lambda v: fixed(v, 3),
+    "hyphen_signed1": hyphen_signed,
 }
 
 
