@@ -95,6 +95,8 @@ def plain(value: Any) -> str:
     (years, and counts in passages that always printed them this way); a whole float prints
     as a whole number (``5903.0`` -> ``5903``)."""
     value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return "n/a"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value)
