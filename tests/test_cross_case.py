@@ -155,7 +155,6 @@ def test_case_area_counties_leave_out_the_benchmark_counties():
 def test_the_timeline_is_labelled_from_the_text_template():
     import matplotlib.pyplot as plt
 
-
     texts = _synthesis().render("cross_case")
     assert set(cc.TIMELINE_TEXTS) <= set(texts) and all(texts.values())
     counties = cc.case_area_counties(public_data.load_table("case_area_counties"))
