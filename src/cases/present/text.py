@@ -102,6 +102,13 @@ def plain(value: Any) -> str:
     return str(value)
 
 
+def pct_plain(value: Any) -> str:
+    """A share as Python's ``.0%`` prints it, without a space: ``34%`` (probabilities the
+    survey page always printed this way)."""
+    number = _number(value)
+    return "n/a" if number is None else f"{number:.0%}"
+
+
 def fixed(value: Any, digits: int) -> str:
     """Fixed decimals as Python's ``.<digits>f`` prints them: an ASCII hyphen for a negative
     number and no thousands separator (``-0.009``), the form of the book's ``{glue:text}``
@@ -136,6 +143,9 @@ FORMATS: dict[str, Callable[..., str]] = {
     "fixed2": lambda v: fixed(v, 2),
     "fixed3": lambda v: fixed(v, 3),
     "hyphen_signed1": hyphen_signed,
+    "hyphen_signed2": lambda v: hyphen_signed(v, 2),
+    "hyphen_signed3": lambda v: hyphen_signed(v, 3),
+    "pct0_plain": pct_plain,
 }
 
 
