@@ -512,3 +512,18 @@ def test_mpi_weights_parameter_by_hand():
     assert mpi.robustness.reference == ("income_half", pytest.approx(1 / 3))
     with pytest.raises(ParameterError, match="mpi_weights"):
         toy_profile(mpi_weights="income_only")
+
+
+@pytest.mark.parametrize("value", [0.0, 0.12, 0.12345, 0.0005, 0.99951, 1 / 3, 0.125, 2 / 3])
+def test_tight_formats_print_as_the_old_format_specs(value):
+    # The page printed its numbers with Python format specs (glue roles ``key:.1%``); the
+    # named formats it now uses must print the same text.
+    from cases.present.text import FORMATS
+
+    assert FORMATS["pct0_tight"](value) == format(value, ".0%")
+    assert FORMATS["pct1_tight"](value) == format(value, ".1%")
+    assert FORMATS["pct2_tight"](value) == format(value, ".2%")
+    assert FORMATS["general"](value) == format(value, "g")
+    assert FORMATS["dec3"](value) == format(value, ".3f")
+    assert FORMATS["plain"](2016) == "2016" and FORMATS["int"](12600) == format(12600, ",")
+    assert FORMATS["dec0"](2951.6) == format(2951.6, ",.0f")
