@@ -1042,7 +1042,6 @@ def _numbers_and_facts(
         num.put("nat_line", abs_line.value)
         if abs_line.basis == "national":
             num.put("standard_2010", _standard_2010())
-        facts["nat"] = [_interval(num, f"nat_p{a}", prof.estimate("nat", a)) for a in ALPHAS]
     else:
         if prof.year > 2020:
             num.put("last_line_year", _last_line_year())
@@ -1124,7 +1123,6 @@ def _numbers_and_facts(
     facts["thesis"] = _thesis_items(prof.case, text.thesis_items)
     head_row = prof.estimate(head.key, 0) if head is not None else None
     facts["headline_p0"] = float(head_row["estimate"]) if head_row is not None else None
-    facts["has_absolute"] = abs_line is not None
 
     prof.numbers = dict(num)
     prof.facts = facts
