@@ -116,7 +116,7 @@ RELATIVE_SHARES: tuple[float, ...] = (0.4, 0.5, 0.6)
 #: Indicator columns of the "two assurances, three guarantees" specification.
 INDICATORS: tuple[str, ...] = synth.INDICATOR_COLUMNS
 #: The per-case settings file.
-SETTINGS_PATH = paths.DATA / "settings" / "poverty_profile.yaml"
+SETTINGS_PATH = paths.SETTINGS / "poverty_profile.yaml"
 #: Tolerance of every float glued on the poverty page (results manifest).
 FLOAT_TOLERANCE = 1e-6
 #: Rows of the thesis comparison table the text template can fill (blocks ``claim<i>_<col>``).
