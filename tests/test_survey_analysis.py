@@ -348,7 +348,7 @@ def test_every_name_the_text_prints_comes_from_some_page(pages):
         ("hyphen_signed1", -0.4, "-0.4"),
         ("hyphen_signed2", 0.0001, "+0.00"),
         ("hyphen_signed3", 0.0312, "+0.031"),
-        ("pct0_plain", 0.3366, "34%"),
+        ("pct0_tight", 0.3366, "34%"),
     ],
 )
 def test_formats_keep_the_numbers_as_printed_before(name, value, text):

@@ -102,13 +102,6 @@ def plain(value: Any) -> str:
     return str(value)
 
 
-def pct_plain(value: Any) -> str:
-    """A share as Python's ``.0%`` prints it, without a space: ``34%`` (probabilities the
-    survey page always printed this way)."""
-    number = _number(value)
-    return "n/a" if number is None else f"{number:.0%}"
-
-
 def fixed(value: Any, digits: int) -> str:
     """Fixed decimals as Python's ``.<digits>f`` prints them: an ASCII hyphen for a negative
     number and no thousands separator (``-0.009``), the form of the book's ``{glue:text}``
@@ -123,6 +116,21 @@ def hyphen_signed(value: Any, digits: int = 1) -> str:
     typographic minus of :func:`signed` (the area-context page's percentage changes)."""
     number = _number(value)
     return "n/a" if number is None else format(number, f"+.{digits}f")
+
+
+def tight_pct(value: Any, digits: int = 1) -> str:
+    """A share as Python's ``.<digits>%`` prints it, the percent sign close to the number:
+    ``12.3%`` (:func:`pct` prints ``12.3 %``). Only for pages whose printed text predates the
+    house style (the poverty profile)."""
+    number = _number(value)
+    return "n/a" if number is None else format(number, f".{digits}%")
+
+
+def general(value: Any) -> str:
+    """A number in Python's general ``g`` form, six significant digits: ``0.333333``, ``0.5``
+    (a cutoff k in a table caption)."""
+    number = _number(value)
+    return "n/a" if number is None else format(number, "g")
 
 
 #: The named formats, usable as Jinja2 filters: ``{{ share | pct1 }}``.
@@ -145,7 +153,10 @@ FORMATS: dict[str, Callable[..., str]] = {
     "hyphen_signed1": hyphen_signed,
     "hyphen_signed2": lambda v: hyphen_signed(v, 2),
     "hyphen_signed3": lambda v: hyphen_signed(v, 3),
-    "pct0_plain": pct_plain,
+    "pct0_tight": lambda v: tight_pct(v, 0),
+    "pct1_tight": lambda v: tight_pct(v, 1),
+    "pct2_tight": lambda v: tight_pct(v, 2),
+    "general": general,
 }
 
 
