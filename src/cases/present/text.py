@@ -118,6 +118,21 @@ def hyphen_signed(value: Any, digits: int = 1) -> str:
     return "n/a" if number is None else format(number, f"+.{digits}f")
 
 
+def tight_pct(value: Any, digits: int = 1) -> str:
+    """A share as Python's ``.<digits>%`` prints it, the percent sign close to the number:
+    ``12.3%`` (:func:`pct` prints ``12.3 %``). Only for pages whose printed text predates the
+    house style (the poverty profile)."""
+    number = _number(value)
+    return "n/a" if number is None else format(number, f".{digits}%")
+
+
+def general(value: Any) -> str:
+    """A number in Python's general ``g`` form, six significant digits: ``0.333333``, ``0.5``
+    (a cutoff k in a table caption)."""
+    number = _number(value)
+    return "n/a" if number is None else format(number, "g")
+
+
 #: The named formats, usable as Jinja2 filters: ``{{ share | pct1 }}``.
 FORMATS: dict[str, Callable[..., str]] = {
     "pct": pct,
@@ -136,6 +151,12 @@ FORMATS: dict[str, Callable[..., str]] = {
     "fixed2": lambda v: fixed(v, 2),
     "fixed3": lambda v: fixed(v, 3),
     "hyphen_signed1": hyphen_signed,
+    "hyphen_signed2": lambda v: hyphen_signed(v, 2),
+    "hyphen_signed3": lambda v: hyphen_signed(v, 3),
+    "pct0_tight": lambda v: tight_pct(v, 0),
+    "pct1_tight": lambda v: tight_pct(v, 1),
+    "pct2_tight": lambda v: tight_pct(v, 2),
+    "general": general,
 }
 
 
