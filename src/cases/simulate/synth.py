@@ -75,15 +75,17 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import yaml
+from pydantic import BaseModel, ConfigDict
 from scipy import optimize, special, stats
 
 from cases.core.atomic import write_atomic
 from cases.core.errors import DataValidationError, ParameterError
+from cases.core.files import load_yaml
 from cases.core.paths import INSTRUMENTS, SYNTH
 from cases.methods.measures import TWO_ASSURANCES_THREE_GUARANTEES
 
@@ -127,18 +129,12 @@ class SimulatedData:
 
 
 # --------------------------------------------------------------------------------------------
-# Table schemas: (column, kind, unit, description); kind int | int? (nullable) | float | str
+# Table schemas: (column, kind, unit, meaning), read from data/synth/schemas.yaml
 # --------------------------------------------------------------------------------------------
-_ID = "identifier"
-_Y = "calendar year"
-_F = "0/1 flag"
-_YUAN = "yuan per person per year (current prices)"
-_LIKERT = "code 1-5 (agreement)"
-_FREQ = "code 0-4 (frequency)"
+SCHEMAS_FILE = SYNTH / "schemas.yaml"
 
-
-def _items(ids: list[str], unit: str, what: str) -> list[tuple[str, str, str, str]]:
-    return [(i, "int", unit, what) for i in ids]
+Kind = Literal["int", "int?", "float", "str"]
+Column = tuple[str, Kind, str, str]
 
 
 def _instrument(name: str) -> dict[str, Any]:
@@ -164,26 +160,6 @@ def _item_ids(name: str) -> list[str]:
     return [it["id"] for it in _instrument(name)["items"]]
 
 
-def _motivation_columns() -> list[tuple[str, str, str, str]]:
-    return [
-        ("respondent_id", "int", _ID, "respondent"),
-        ("household_id", "int", _ID, "household (links to households)"),
-        ("role", "str", "category", "instrument role (endogenous_motivation.yaml roles)"),
-        *_items(_item_ids("endogenous_motivation"), _LIKERT, "endogenous_motivation item"),
-    ]
-
-
-def _assistance_columns() -> list[tuple[str, str, str, str]]:
-    return [
-        ("record_id", "int", _ID, "assistance record"),
-        ("household_id", "int", _ID, "receiving household"),
-        ("year", "int", _Y, "year delivered"),
-        ("actor_type", "str", "category", "government | enterprise | social_organisation"),
-        ("kind", "str", "category", "kind of assistance (see parameters)"),
-        ("value_yuan", "float", "yuan (2 decimals)", "value of the assistance"),
-    ]
-
-
 #: The six indicator columns of the exit standard 一达标、两不愁、三保障 plus drinking water (names
 #: as in :data:`cases.methods.measures.TWO_ASSURANCES_THREE_GUARANTEES`), income first. Every table
 #: has all six; the index uses ``drinking_water_unsafe`` only for indicators recorded in 2019 or
@@ -192,151 +168,87 @@ INDICATOR_COLUMNS: tuple[str, ...] = tuple(TWO_ASSURANCES_THREE_GUARANTEES)
 _DEPRIVATIONS = list(INDICATOR_COLUMNS[1:])
 
 
-def _indicator_columns(year: str, line: str) -> list[tuple[str, str, str, str]]:
-    """Schema rows of the six indicators recorded in ``year``; ``line`` names the income line."""
-    return [
-        (
-            c,
-            "int",
-            _F,
-            f"two assurances three guarantees indicator, {year}; 1 = deprived"
-            + (f" (income below {line})" if c == "income_below_line" else ""),
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Items(_Strict):
+    """One int column per item of ``data/instruments/<items>.yaml``; ``unit_by_prefix`` gives
+    the unit of the items whose id starts with ``<prefix>_``."""
+
+    items: str
+    unit: str
+    meaning: str
+    unit_by_prefix: dict[str, str] = {}
+
+
+class _Indicators(_Strict):
+    """The six indicator columns recorded in year ``indicators`` at the income line ``line``."""
+
+    indicators: str
+    line: str
+
+
+class _IndicatorText(_Strict):
+    """Kind, unit and meaning pattern (``{year}``; ``{line}`` for income) of the indicators."""
+
+    kind: Kind
+    unit: str
+    meaning: str
+    income_meaning: str
+
+
+class _SchemaFile(_Strict):
+    """``data/synth/schemas.yaml``: ``cases`` (case -> table -> entries); ``shared`` holds the
+    YAML anchors of repeated columns and is not read otherwise."""
+
+    indicator: _IndicatorText
+    shared: dict[str, Any] = {}
+    cases: dict[str, dict[str, list[Column | _Items | _Indicators]]]
+
+
+def _columns(entry: Column | _Items | _Indicators, text: _IndicatorText) -> list[Column]:
+    """The schema rows of one entry of ``schemas.yaml`` (a column, an instrument's items or the
+    indicator block)."""
+    if isinstance(entry, _Items):
+        return [
+            (i, "int", entry.unit_by_prefix.get(i.split("_")[0], entry.unit), entry.meaning)
+            for i in _item_ids(entry.items)
+        ]
+    if isinstance(entry, _Indicators):
+        meaning = text.meaning.format(year=entry.indicators)
+        income = text.income_meaning.format(line=entry.line)
+        return [
+            (c, text.kind, text.unit, meaning + (income if c == "income_below_line" else ""))
+            for c in INDICATOR_COLUMNS
+        ]
+    return [entry]
+
+
+def _schemas(path: Path = SCHEMAS_FILE) -> dict[str, dict[str, list[Column]]]:
+    """``TABLE_SCHEMAS`` from ``path``, every case of :data:`SLUGS` in that order.
+
+    Raises:
+        DataValidationError: the file is missing or malformed, or its cases are not
+            :data:`SLUGS` (file and field named).
+    """
+    spec = load_yaml(_SchemaFile, path)
+    if set(spec.cases) != set(SLUGS):
+        raise DataValidationError(
+            str(path), [f"cases: expected {', '.join(SLUGS)}; got {', '.join(spec.cases)}"]
         )
-        for c in INDICATOR_COLUMNS
-    ]
-
-
-def _schemas() -> dict[str, dict[str, list[tuple[str, str, str, str]]]]:
-    hh = ("household_id", "int", _ID, "household")
-    vil = ("village_id", "int", _ID, "village")
     return {
-        "liupanshui": {
-            "villages": [
-                vil,
-                ("county_code", "int", "GB/T 2260 code (2020)", "county-level unit"),
-                ("county_name", "str", "name", "county-level unit (English)"),
-                ("county_exit_year", "int?", _Y, "year the county left the national list"),
-                ("first_treated", "int", _Y, "first year of the three-changes reform; 0 never"),
-            ],
-            "households": [hh, *_indicator_columns("2014", "the national line of 2014")],
-            "panel": [
-                hh,
-                vil,
-                ("year", "int", _Y, "2012-2019"),
-                ("household_size", "int", "persons", "household members"),
-                ("first_treated", "int", _Y, "village adoption year; 0 = never adopted"),
-                ("treated", "int", _F, "1 from the adoption year on"),
-                ("income_per_capita", "float", _YUAN + ", 2 decimals", "disposable income"),
-                ("returned_migrant", "int", _F, "a migrant member came back to work that year"),
-            ],
-            "survey": [
-                ("respondent_id", "int", _ID, "respondent"),
-                hh,
-                vil,
-                ("role", "str", "category", "poor_household | non_poor_villager"),
-                *[
-                    (
-                        i,
-                        "int",
-                        _FREQ if i.split("_")[0] in {"prop", "proj", "net", "party"} else _LIKERT,
-                        "gov_people_interaction item",
-                    )
-                    for i in _item_ids("gov_people_interaction")
-                ],
-            ],
-        },
-        "shandong_a_town": {
-            "households": [
-                hh,
-                vil,
-                ("household_size", "int", "persons", "household members"),
-                ("income_per_capita", "float", _YUAN + ", 2016, 2 decimals", "disposable income"),
-                *_indicator_columns("2016", "the national line of 2016"),
-            ],
-            "survey": [
-                ("respondent_id", "int", _ID, "respondent"),
-                ("household_id", "int?", _ID, "poor-household respondents only"),
-                vil,
-                ("role", "str", "category", "good_governance.yaml roles"),
-                *_items(_item_ids("good_governance"), _LIKERT, "good_governance item"),
-            ],
-            "assistance": [*_assistance_columns()[:2], vil, *_assistance_columns()[2:]],
-        },
-        "w_town": {
-            "households": [
-                hh,
-                vil,
-                ("household_size", "int", "persons", "household members"),
-                ("labour_share", "float", "share 0-1 (2 decimals)", "members able to work"),
-                ("head_education_years", "int", "years", "schooling of the household head"),
-                ("chronic_illness", "int", _F, "a member has a chronic illness"),
-                ("has_migrant_worker", "int", _F, "a member works away from home"),
-                ("formerly_registered_poor", "int", _F, "on the pre-2020 poor register"),
-                ("monitored", "int", _F, "on the return-to-poverty monitoring list"),
-                ("consumption_per_capita", "float", _YUAN + ", 2023, 2 decimals", "consumption"),
-                *_indicator_columns("2021", "the return-to-poverty monitoring line"),
-            ],
-            "incomes": [
-                hh,
-                ("year", "int", _Y, "2021-2023"),
-                ("income_per_capita", "float", _YUAN + ", 2 decimals", "income"),
-            ],
-            "motivation": _motivation_columns(),
-            "assistance": _assistance_columns(),
-        },
-        "h_county": {
-            "households": [
-                hh,
-                vil,
-                ("household_size", "int", "persons", "household members"),
-                ("official_connection", "int", _F, "kin or close tie to a village official"),
-                ("registered_poor", "int", _F, "on the 2016 poor register"),
-                *_indicator_columns("2016", "the national line of 2016"),
-            ],
-            "panel": [
-                hh,
-                vil,
-                ("year", "int", _Y, "2015-2019"),
-                ("first_treated", "int", _Y, "first year in an industrial project; 0 never"),
-                ("project_participant", "int", _F, "takes part in an industrial project"),
-                ("income_per_capita", "float", _YUAN + ", 2 decimals", "disposable income"),
-            ],
-            "motivation": _motivation_columns(),
-        },
-        "pingliang": {
-            "villages": [vil, ("poor_village", "int", _F, "registered poor village")],
-            "households": [
-                hh,
-                vil,
-                ("household_size", "int", "persons", "household members"),
-                ("registered_poor", "int", _F, "registered poor at end-2014"),
-                ("exit_year", "int?", _Y, "year the household left the register (empty: not)"),
-                ("labour_capacity", "int", _F, "at least one member able to work"),
-                ("disability", "int", _F, "a member has a certified disability"),
-                ("social_security", "int", _F, "covered by dibao / tekun (minimum living)"),
-                ("income_2014", "float", _YUAN + ", 2 decimals", "income in 2014"),
-                ("income_2019", "float", _YUAN + ", 2 decimals", "income in 2019"),
-                *_indicator_columns("2014", "the national line of 2014"),
-            ],
-            "actors": [
-                ("actor_id", "str", _ID, "actor (households: hh_<household_id>)"),
-                ("actor_type", "str", "category", "one of the five subjects"),
-                ("village_id", "int?", _ID, "village of committees and households"),
-            ],
-            "interactions": [
-                ("source_id", "str", _ID, "actor_id"),
-                ("source_type", "str", "category", "actor type"),
-                ("target_id", "str", _ID, "actor_id"),
-                ("target_type", "str", "category", "actor type"),
-                ("contacts_per_year", "int", "contacts per year", "undirected tie weight"),
-            ],
-            "motivation": _motivation_columns(),
-        },
+        slug: {
+            table: [col for entry in entries for col in _columns(entry, spec.indicator)]
+            for table, entries in spec.cases[slug].items()
+        }
+        for slug in SLUGS
     }
 
 
-#: slug -> table -> [(column, kind, unit, description)]; kind: int, int? (nullable), float, str
-TABLE_SCHEMAS: dict[str, dict[str, list[tuple[str, str, str, str]]]] = _schemas()
+#: slug -> table -> [(column, kind, unit, meaning)]; kind: int, int? (nullable), float, str.
+#: Read once from ``data/synth/schemas.yaml``.
+TABLE_SCHEMAS: dict[str, dict[str, list[Column]]] = _schemas()
 
 #: Column groups a researcher's own data may leave out, all together or not at all:
 #: slug -> table -> group. Generated data always have them; the poverty profile skips its
