@@ -226,10 +226,10 @@ def input_files(job: Job) -> list[Path]:
     The template, its text template (``text/<analysis>.md``, if any), the ``src/cases``
     modules it imports (:func:`library_files`), its per-case settings (:func:`settings_files`),
     the codebook (``data/qual/codebook.yaml``), the indicator definitions
-    (``data/indicators.yaml``), the table formats (``data/synth/schemas.yaml``), the registry file of the job's
-    case, the files the job declares under ``inputs`` (glob patterns allowed, relative to the
-    project root; a book-level job that reads every case declares ``data/cases/*.yaml``), and
-    ``requirements.lock``.
+    (``data/indicators.yaml``), the table formats (``data/synth/schemas.yaml``), the
+    registry file of the job's case, the files the job declares under ``inputs`` (glob
+    patterns allowed, relative to the project root; a book-level job that reads every case
+    declares ``data/cases/*.yaml``), and ``requirements.lock``.
 
     Raises:
         CasesError: a declared input path (not a pattern) does not exist.
