@@ -201,6 +201,20 @@ def reverse_code(values: pd.Series | np.ndarray, low: int, high: int) -> pd.Seri
     return low + high - values
 
 
+def recoded_items(data: pd.DataFrame, instrument: Instrument, scale: Scale) -> pd.DataFrame:
+    """The item columns of ``scale`` as floats, reverse-keyed items recoded (:func:`reverse_code`).
+
+    The frame keeps ``data``'s index and has one column per item, in scale order; missing
+    answers stay missing.
+    """
+    block = pd.DataFrame(index=data.index)
+    for item in scale.items:
+        lo, hi = instrument.item_range(item)
+        col = pd.to_numeric(data[item]).astype(float)
+        block[item] = reverse_code(col, lo, hi) if item in scale.reverse else col
+    return block
+
+
 def scale_scores(
     data: pd.DataFrame,
     instrument: Instrument,
@@ -248,11 +262,7 @@ def scale_scores(
         raise DataValidationError("scale_scores", problems)
     out = {}
     for s in chosen:
-        block = pd.DataFrame(index=data.index)
-        for item in s.items:
-            lo, hi = instrument.item_range(item)
-            col = pd.to_numeric(data[item]).astype(float)
-            block[item] = reverse_code(col, lo, hi) if item in s.reverse else col
+        block = recoded_items(data, instrument, s)
         answered = block.notna().sum(axis=1)
         score = block.mean(axis=1, skipna=True)
         out[s.id] = score.where(answered >= min_share_answered * len(s.items))
@@ -269,12 +279,7 @@ def reliability_table(data: pd.DataFrame, instrument: Instrument) -> pd.DataFram
     for s in instrument.scales:
         if len(s.items) < 2:
             continue
-        block = pd.DataFrame(index=data.index)
-        for item in s.items:
-            lo, hi = instrument.item_range(item)
-            col = pd.to_numeric(data[item]).astype(float)
-            block[item] = reverse_code(col, lo, hi) if item in s.reverse else col
-        complete = block.dropna()
+        complete = recoded_items(data, instrument, s).dropna()
         rows.append(
             {
                 "scale": s.id,
