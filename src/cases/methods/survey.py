@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -409,6 +409,27 @@ def compare_groups(
 # --------------------------------------------------------------------------------------------
 
 
+def coefficient_table(res: Any, *, conf_level: float, statistic: str) -> pd.DataFrame:
+    """The coefficients of a fitted statsmodels model as a tidy table, one row per parameter.
+
+    Columns ``term, estimate, se, ci_low, ci_high, <statistic>, p``: the parameters in the
+    model's order, their standard errors, the ``conf_level`` interval of ``res.conf_int``, the
+    test statistic (``res.tvalues``, named ``statistic``: ``"z"`` or ``"t"``) and its p-value.
+    """
+    ci = res.conf_int(alpha=1 - conf_level)
+    return pd.DataFrame(
+        {
+            "term": res.params.index,
+            "estimate": res.params.to_numpy(),
+            "se": res.bse.to_numpy(),
+            "ci_low": ci.iloc[:, 0].to_numpy(),
+            "ci_high": ci.iloc[:, 1].to_numpy(),
+            statistic: res.tvalues.to_numpy(),
+            "p": res.pvalues.to_numpy(),
+        }
+    )
+
+
 def ordered_logit(
     data: pd.DataFrame,
     outcome: str,
@@ -455,18 +476,7 @@ def ordered_logit(
     )
     model = OrderedModel(endog, exog, distr="logit")
     res = model.fit(method="bfgs", disp=False, maxiter=1000)
-    ci = res.conf_int(alpha=1 - conf_level)
-    table = pd.DataFrame(
-        {
-            "term": res.params.index,
-            "estimate": res.params.to_numpy(),
-            "se": res.bse.to_numpy(),
-            "ci_low": ci.iloc[:, 0].to_numpy(),
-            "ci_high": ci.iloc[:, 1].to_numpy(),
-            "z": res.tvalues.to_numpy(),
-            "p": res.pvalues.to_numpy(),
-        }
-    )
+    table = coefficient_table(res, conf_level=conf_level, statistic="z")
     slopes = table["term"].isin(exog.columns)
     table["odds_ratio"] = np.where(slopes, np.exp(table["estimate"]), np.nan)
     table.attrs.update(
