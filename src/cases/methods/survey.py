@@ -269,28 +269,31 @@ def scale_scores(
     return pd.DataFrame(out, index=data.index)
 
 
-def reliability_table(data: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+def reliability_table(
+    data: pd.DataFrame, instrument: Instrument, *, omega: bool = True
+) -> pd.DataFrame:
     """Alpha and omega for every multi-item scale of an instrument (after reverse-coding).
 
-    Columns: ``scale, label_en, label_zh, k, n_complete, alpha, omega``.  Omega is NaN for
-    scales with fewer than 3 items (one-factor model not identified).
+    Columns: ``scale, label_en, label_zh, k, n_complete, alpha, omega``, on the complete cases
+    of each scale (listwise).  Omega is NaN for scales with fewer than 3 items (one-factor
+    model not identified); with ``omega=False`` it is not computed and the column is left out.
     """
     rows = []
     for s in instrument.scales:
         if len(s.items) < 2:
             continue
         complete = recoded_items(data, instrument, s).dropna()
-        rows.append(
-            {
-                "scale": s.id,
-                "label_en": s.label_en,
-                "label_zh": s.label_zh,
-                "k": len(s.items),
-                "n_complete": len(complete),
-                "alpha": cronbach_alpha(complete),
-                "omega": mcdonald_omega(complete) if len(s.items) >= 3 else np.nan,
-            }
-        )
+        row = {
+            "scale": s.id,
+            "label_en": s.label_en,
+            "label_zh": s.label_zh,
+            "k": len(s.items),
+            "n_complete": len(complete),
+            "alpha": cronbach_alpha(complete),
+        }
+        if omega:
+            row["omega"] = mcdonald_omega(complete) if len(s.items) >= 3 else np.nan
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
