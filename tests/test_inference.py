@@ -259,3 +259,21 @@ def test_cluster_bootstrap_reuses_measures_bootstrap() -> None:
     a = inf.cluster_bootstrap(lambda d: d["y"].mean(), df, "cluster", seed=3)
     b = measures.bootstrap(lambda d: d["y"].mean(), df, n_boot=999, seed=3, cluster="cluster")
     assert a.n_boot == 999 and a.ci_low == b.ci_low and a.ci_high == b.ci_high
+
+
+def test_domain_share_counts_every_cluster_of_the_design() -> None:
+    # A group present in 6 of 12 villages: its share is a domain estimate over all 12 (G - 1 =
+    # 11 degrees of freedom), and by hand the variance is G/(G-1) sum_g (y_g - p n_g)^2 / n^2.
+    village = np.repeat(np.arange(12), 5)
+    group = (village < 6).astype(int)
+    flag = (np.arange(60) % 3 == 0).astype(int)
+    r = inf.cluster_proportion(flag, village, domain=group)
+    y, d = flag * group, group
+    p = y.sum() / d.sum()
+    yg = np.bincount(village, weights=y)
+    ng = np.bincount(village, weights=d)
+    var = 12 / 11 * np.sum((yg - p * ng) ** 2) / d.sum() ** 2
+    assert r["share"] == pytest.approx(p) and r["n"] == 30 and r["n_clusters"] == 12
+    assert r["std_error"] == pytest.approx(np.sqrt(var), rel=1e-12)
+    with pytest.raises(ParameterError, match="domain"):
+        inf.cluster_proportion(flag, village, domain=np.zeros(3))

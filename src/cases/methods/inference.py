@@ -565,6 +565,7 @@ def cluster_proportion(
     flag: Any,
     clusters: Any,
     *,
+    domain: Any = None,
     conf_level: float = 0.95,
 ) -> dict[str, Any]:
     """Share of records with ``flag == 1`` and its design-based interval for clustered records.
@@ -576,6 +577,12 @@ def cluster_proportion(
     PSUs), which equals the CR1 variance of the intercept in an OLS of the flag on a constant.
     Interval ``p +- t_{G-1} sqrt(v)``, clipped to [0, 1]. With one record per cluster it
     reduces to ``p (1 - p) / (N - 1)``. Units: proportion (0..1).
+
+    ``domain`` (optional 0/1 or boolean mask, same length): the share is estimated for the
+    records of the domain (a group such as an income quintile) as a domain (subpopulation)
+    estimate of the whole design: ``y_g`` and ``n_g`` count only domain records, but every
+    cluster of the design counts in G, including clusters without domain records (Cochran 1977,
+    sec. 2.13; Stata's ``svy, subpop()``). Without it the whole table is the domain.
 
     Returns:
         ``share, std_error, ci_low, ci_high, n, count, n_clusters, method``.
@@ -592,10 +599,16 @@ def cluster_proportion(
         raise ParameterError("proportion: the flag must be 0/1")
     codes, g = _codes(clusters, y.size)
     cluster_rule(g, linear=False)
-    n = y.size
-    p = float(y.mean())
+    d = np.ones(y.size) if domain is None else np.asarray(domain, dtype=float).ravel()
+    if d.shape != y.shape or not np.isin(d, (0.0, 1.0)).all():
+        raise ParameterError("proportion: domain must be a 0/1 mask as long as the flag")
+    n = int(d.sum())
+    if n == 0:
+        raise ParameterError("proportion: no records in the domain")
+    y = y * d
+    p = float(y.sum() / n)
     yg = np.bincount(codes, weights=y, minlength=g)
-    ng = np.bincount(codes, minlength=g).astype(float)
+    ng = np.bincount(codes, weights=d, minlength=g)
     var = g / (g - 1) * float(np.sum((yg - p * ng) ** 2)) / n**2
     se = float(np.sqrt(var))
     half = float(stats.t.ppf(1 - (1 - conf_level) / 2, g - 1)) * se
@@ -604,7 +617,7 @@ def cluster_proportion(
         "std_error": se,
         "ci_low": max(0.0, p - half),
         "ci_high": min(1.0, p + half),
-        "n": int(n),
+        "n": n,
         "count": int(y.sum()),
         "n_clusters": g,
         "method": f"design-based (ratio estimator, clusters as PSUs), t({g - 1})",
