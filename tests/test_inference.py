@@ -277,3 +277,25 @@ def test_domain_share_counts_every_cluster_of_the_design() -> None:
     assert r["std_error"] == pytest.approx(np.sqrt(var), rel=1e-12)
     with pytest.raises(ParameterError, match="domain"):
         inf.cluster_proportion(flag, village, domain=np.zeros(3))
+
+
+def test_share_bootstrap_equals_the_generic_cluster_bootstrap() -> None:
+    # Same clusters, same seed: the vectorised share bootstrap draws the same villages as
+    # measures.bootstrap (through cluster_bootstrap) with a Python statistic.
+    rng = np.random.default_rng(12)
+    df = pd.DataFrame(
+        {
+            "v": np.repeat(np.arange(15), 20),
+            "listed": rng.integers(0, 2, 300),
+            "need": rng.integers(0, 2, 300),
+        }
+    )
+
+    def inclusion(d: pd.DataFrame) -> float:
+        return float(((d["listed"] == 1) & (d["need"] == 0)).sum() / (d["listed"] == 1).sum())
+
+    a = inf.cluster_bootstrap(inclusion, df, "v", seed=4)
+    b = inf.cluster_share_bootstrap(1 - df["need"], df["listed"], df["v"], seed=4)
+    assert a.estimate == pytest.approx(b.estimate)
+    np.testing.assert_allclose(np.sort(a.replicates), np.sort(b.replicates), rtol=1e-12)
+    assert (a.ci_low, a.ci_high) == pytest.approx((b.ci_low, b.ci_high))

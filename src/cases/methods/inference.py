@@ -70,6 +70,7 @@ __all__ = [
     "cluster_inference",
     "cluster_proportion",
     "cluster_rule",
+    "cluster_share_bootstrap",
     "clustered_ols",
     "cr1_vcov",
     "n_clusters",
@@ -654,4 +655,39 @@ def cluster_bootstrap(
     cluster_rule(n_clusters(data[cluster]), linear=False)
     return measures.bootstrap(
         stat_fn, data, n_boot=n_boot, seed=seed, ci=conf_level, cluster=cluster, strata=strata
+    )
+
+
+def cluster_share_bootstrap(
+    flag: Any,
+    weight: Any,
+    clusters: Any,
+    *,
+    n_boot: int = MIN_BOOT,
+    seed: int,
+    conf_level: float = 0.95,
+) -> Any:
+    """Cluster bootstrap of a share ``sum(w * flag) / sum(w)``, vectorised.
+
+    The same resampling of whole clusters as :func:`cluster_bootstrap` and the same draws for
+    the same seed, computed from per-cluster totals: the share is the weighted headcount of
+    :func:`cases.methods.measures.fgt_ci` with "income" ``1 - flag`` below the line 0.5
+    (``alpha = 0``), so it reuses that vectorised bootstrap instead of a second one. Use it for
+    targeting errors (inclusion: ``flag`` = not in need, ``weight`` = listed; exclusion:
+    ``flag`` = not listed, ``weight`` = in need). Units: proportion (0..1). Returns the
+    :class:`~cases.methods.measures.BootstrapResult`.
+
+    Raises:
+        ParameterError: fewer than :data:`MIN_CLUSTERS` clusters (G named), ``n_boot < 999``
+            or a non-integer seed. MeasureInputError: flags or weights invalid.
+    """
+    from cases.methods import measures
+
+    _check_conf(conf_level)
+    _check_boot(n_boot, seed)
+    f = np.asarray(flag, dtype=float).ravel()
+    cl = np.asarray(clusters, dtype=object).ravel()
+    cluster_rule(n_clusters(cl), linear=False)
+    return measures.fgt_ci(
+        1.0 - f, 0.5, 0, weights=weight, n_boot=n_boot, seed=seed, ci=conf_level, cluster=cl
     )
