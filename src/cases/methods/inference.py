@@ -238,8 +238,8 @@ def cr1_vcov(
     if g < 2 or n <= k:
         raise ParameterError(f"CR1 needs G >= 2 and N > K, got G = {g}, N = {n}, K = {k}")
     bread = np.linalg.pinv(x.T @ x)
-    scores = np.zeros((g, kx))
-    np.add.at(scores, codes, x * u[:, None])
+    xu = x * u[:, None]
+    scores = np.column_stack([np.bincount(codes, weights=xu[:, j], minlength=g) for j in range(kx)])
     meat = scores.T @ scores
     factor = g / (g - 1) * (n - 1) / (n - k)
     v = factor * bread @ meat @ bread

@@ -42,6 +42,7 @@ import pandas as pd
 from scipy import stats
 
 from cases.core.errors import DataValidationError, ParameterError
+from cases.methods import inference
 
 __all__ = [
     "BaconResult",
@@ -87,6 +88,8 @@ class TwfeResult:
     backend: str
     n_singletons_dropped: int = 0
     model_result: Any = None
+    n_clusters: int | None = None
+    warning: str = ""
 
 
 @dataclass
@@ -108,6 +111,8 @@ class EventStudyResult:
     window: tuple[int, int]
     cov: pd.DataFrame
     n_singletons_dropped: int = 0
+    n_clusters: int | None = None
+    warning: str = ""
     model_result: Any = None
 
 
@@ -328,11 +333,6 @@ def _cluster_sums(scores: np.ndarray, clusters: np.ndarray, n_clusters: int) -> 
     return sums
 
 
-def _cluster_meat(scores: np.ndarray, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
-    sums = _cluster_sums(scores, clusters, n_clusters)
-    return sums.T @ sums
-
-
 def _fe_ols(
     y: np.ndarray,
     x: np.ndarray,
@@ -367,9 +367,9 @@ def _fe_ols(
     n_cl = int(cl_idx.max()) + 1
     if n_cl < 2:
         raise DataValidationError("panel", ["clustered errors need at least 2 clusters"])
-    meat = _cluster_meat(xd * resid[:, None], cl_idx, n_cl)
-    cov = xtx_inv @ meat @ xtx_inv * ((n - 1) / (n - k)) * (n_cl / (n_cl - 1))
-    return params, (cov + cov.T) / 2, "clustered"
+    # CR1 of the one inference helper; K = the slope columns (effects swept out, not counted).
+    cov = inference.cr1_vcov(xd, resid, cl_idx, k=k)
+    return params, cov, "clustered"
 
 
 def _cluster_values(df: pd.DataFrame, cluster: str | None, entity: str, time: str) -> Any:
@@ -386,6 +386,32 @@ def _cluster_values(df: pd.DataFrame, cluster: str | None, entity: str, time: st
     if df[cluster].isna().any():
         raise DataValidationError("cluster", [f"cluster column {cluster!r} has missing values"])
     return df[cluster].to_numpy()
+
+
+def _reference(
+    df: pd.DataFrame, cluster: str | None, entity: str, time: str
+) -> tuple[Any, int | None, str]:
+    """Reference distribution of the t ratios, the number of clusters and the rule's warning.
+
+    Clustered fits follow :mod:`cases.methods.inference`: ``t(G - 1)`` (as Stata's ``xtreg, fe
+    vce(cluster)`` and fixest), refusal below 10 clusters, and a warning below 30 (the wild
+    cluster bootstrap of the rule is not run on the within-transformed panel here); classical
+    fits use the normal.
+
+    Raises:
+        ParameterError: fewer than 10 clusters (the number named).
+    """
+    values = _cluster_values(df, cluster, entity, time)
+    if values is None:
+        return stats.norm, None, ""
+    g = inference.n_clusters(values)
+    inference.cluster_rule(g, linear=False)
+    warning = ""
+    if g < inference.WILD_BELOW:
+        warning = (
+            f"only {g} clusters: cluster-robust intervals of this regression may be too narrow"
+        )
+    return stats.t(g - 1), g, warning
 
 
 def _fit(
@@ -458,7 +484,10 @@ def twfe(
     or a column name gives the one-way cluster-robust (Liang-Zeger) covariance with the
     (n-1)/(n-k) * G/(G-1) small-sample factor of Stata's ``xtreg, fe vce(cluster)``; ``None`` gives
     the classical homoskedastic covariance with the effects counted in the degrees of freedom.
-    Confidence intervals and p-values use the normal approximation. Units of ``coef`` are those
+    Clustered fits follow the rule of :mod:`cases.methods.inference` (CR1 from
+    :func:`cases.methods.inference.cr1_vcov`; intervals and p-values from ``t(G - 1)``; fewer than
+    10 clusters raise :class:`ParameterError`; fewer than 30 set ``warning``); unclustered fits
+    use the normal approximation. Units of ``coef`` are those
     of ``y`` per unit of ``treat``.
 
     Under staggered adoption with effects that vary over time or cohorts, ``coef`` is a
@@ -489,15 +518,16 @@ def twfe(
             [f"treatment {treat!r} never varies within any {entity}: TWFE cannot identify it"],
         )
     xcols = [treat, *controls]
+    dist, n_cl, warning = _reference(work, cluster, entity, time)
     params, cov, cov_type, used, res = _fit(work, y, xcols, entity, time, cluster, backend)
     coef, se = float(params[0]), float(np.sqrt(cov[0, 0]))
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = dist.ppf(1 - alpha / 2)
     return TwfeResult(
         coef=coef,
         se=se,
         ci_low=coef - z * se,
         ci_high=coef + z * se,
-        pvalue=float(2 * stats.norm.sf(abs(coef / se))),
+        pvalue=float(2 * dist.sf(abs(coef / se))),
         nobs=len(work),
         n_entities=int(work[entity].nunique()),
         n_periods=int(work[time].nunique()),
@@ -507,6 +537,8 @@ def twfe(
         backend=used,
         n_singletons_dropped=n_single,
         model_result=res,
+        n_clusters=n_cl,
+        warning=warning,
     )
 
 
@@ -582,10 +614,11 @@ def event_study(
     work, n_single = _drop_singletons(work, entity, source)
     present = [n for n in names if work[n].any()]
     absent = [k for k, n in zip(ks, names, strict=True) if n not in present]
+    dist, n_cl, warning = _reference(work, cluster, entity, time)
     params, cov, _, _, res = _fit(work, y, present, entity, time, cluster, backend)
     est = dict(zip(present, params, strict=True))
     ses = dict(zip(present, np.sqrt(np.diag(cov)), strict=True))
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = dist.ppf(1 - alpha / 2)
     rows = []
     counts = pd.Series(rel_binned[treated]).value_counts()
     for k in range(lo, hi + 1):
@@ -601,7 +634,7 @@ def event_study(
                 "se": s,
                 "ci_low": b - z * s if k != ref else float("nan"),
                 "ci_high": b + z * s if k != ref else float("nan"),
-                "pvalue": float(2 * stats.norm.sf(abs(b / s))) if s > 0 else float("nan"),
+                "pvalue": float(2 * dist.sf(abs(b / s))) if s > 0 else float("nan"),
                 "nobs_treated": int(counts.get(float(k), 0)),
                 "reference": k == ref,
             }
@@ -628,6 +661,8 @@ def event_study(
         cov=pd.DataFrame(cov, index=present, columns=present),
         n_singletons_dropped=n_single,
         model_result=res,
+        n_clusters=n_cl,
+        warning=warning,
     )
 
 

@@ -983,11 +983,12 @@ def build(
     pre-trend test and, on simulated data, the effects in the adoption year and the last year
     against the planted ones; the decomposition's shares); ``honest_*`` (the sensitivity
     analysis, see :func:`_honest`). Facts: the design's phrases, ``simulated``, ``control``,
-    ``cluster``, ``outcomes`` (estimates, direction of TWFE against Callaway-Sant'Anna, event
-    effects and sensitivity rows of each outcome), ``bacon``, ``never``/``balanced``/
-    ``covariates`` (when Callaway-Sant'Anna and Sun-Abraham must coincide) and what the claim
-    table needs. Tables: ``cohorts``, ``comparison``, ``sensitivity``, ``bacon``. Figures:
-    ``event`` and ``bacon`` (not stamped).
+    ``cluster``, ``n_clusters`` and ``inference_warnings`` (the rule of
+    :mod:`cases.methods.inference`: sentences readers must see), ``outcomes`` (estimates,
+    direction of TWFE against Callaway-Sant'Anna, event effects and sensitivity rows of each
+    outcome), ``bacon``, ``never``/``balanced``/ ``covariates`` (when Callaway-Sant'Anna and
+    Sun-Abraham must coincide) and what the claim table needs. Tables: ``cohorts``,
+    ``comparison``, ``sensitivity``, ``bacon``. Figures: ``event`` and ``bacon`` (not stamped).
 
     Raises:
         ParameterError, DataValidationError: as :func:`analyse`.
@@ -1026,6 +1027,15 @@ def build(
             "registered_only": d.sample == "registered",
             "control": control,
             "cluster": cluster,
+            "n_clusters": analysis.estimates[0].twfe.n_clusters,
+            "inference_warnings": sorted(
+                {
+                    w
+                    for est in analysis.estimates
+                    for w in (est.twfe.warning, est.event.warning if est.event else "")
+                    if w
+                }
+            ),
             "outcomes": outcomes,
             "bacon": bacon,
             "never": control == "never",
