@@ -323,3 +323,42 @@ def test_ordered_logit_clusters_through_the_helper() -> None:
     assert clus.loc["x", "ci_high"] - clus.loc["x", "estimate"] == pytest.approx(half, rel=1e-6)
     with pytest.raises(ParameterError, match="got 5"):
         survey.ordered_logit(df.assign(v=df["v"] % 5), "y", ["x"], cluster="v")
+
+
+def test_twfe_below_30_clusters_uses_the_wild_bootstrap_on_the_demeaned_data() -> None:
+    # 16 villages x 6 households x 6 years; half the villages adopt in year 3. The TWFE
+    # p-value equals wildboottest's on the two-way demeaned data (FWL), and se stays CR1.
+    from wildboottest.wildboottest import wildboottest
+
+    from cases.methods import panel
+
+    rng = np.random.default_rng(21)
+    rows = []
+    for v in range(16):
+        u_v = rng.normal()
+        for h in range(6):
+            a_h = rng.normal()
+            for t in range(6):
+                d = int(v % 2 == 0 and t >= 3)
+                y = a_h + 0.1 * t + 0.3 * d + u_v * (t >= 3) + rng.normal()
+                rows.append({"hh": v * 10 + h, "village": v, "year": t, "d": d, "y": y})
+    df = pd.DataFrame(rows)
+    res = panel.twfe(df, "y", "d", "hh", "year", cluster="village", backend="within")
+    assert res.n_clusters == 16 and res.warning == ""
+    ent = pd.factorize(df["hh"])[0]
+    tim = pd.factorize(df["year"])[0]
+    both = panel._demean_two_way(
+        df[["y", "d"]].to_numpy(float), ent, tim, ent.max() + 1, tim.max() + 1
+    )
+    ref = wildboottest(
+        sm.OLS(both[:, 0], pd.DataFrame({"d": both[:, 1]})),
+        B=9999,
+        cluster=df["village"].to_numpy(),
+        param="d",
+        weights_type="webb",
+        seed=20190101,
+        show=False,
+        parallel=False,
+    )
+    assert res.pvalue == pytest.approx(float(ref["p-value"].iloc[0]), abs=1e-12)
+    assert res.ci_low < res.coef < res.ci_high

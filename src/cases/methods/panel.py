@@ -486,9 +486,10 @@ def twfe(
     the classical homoskedastic covariance with the effects counted in the degrees of freedom.
     Clustered fits follow the rule of :mod:`cases.methods.inference` (CR1 from
     :func:`cases.methods.inference.cr1_vcov`; intervals and p-values from ``t(G - 1)``; fewer than
-    10 clusters raise :class:`ParameterError`; fewer than 30 set ``warning``); unclustered fits
-    use the normal approximation. Units of ``coef`` are those
-    of ``y`` per unit of ``treat``.
+    10 clusters raise :class:`ParameterError`; from 10 to 29 clusters the p-value and interval
+    of ``treat`` come from the wild cluster bootstrap on the demeaned data, :func:`_wild_twfe`,
+    while ``se`` stays CR1); unclustered fits use the normal approximation. Units of ``coef``
+    are those of ``y`` per unit of ``treat``.
 
     Under staggered adoption with effects that vary over time or cohorts, ``coef`` is a
     variance-weighted average with possibly negative weights (Goodman-Bacon 2021, "Difference-
@@ -522,12 +523,17 @@ def twfe(
     params, cov, cov_type, used, res = _fit(work, y, xcols, entity, time, cluster, backend)
     coef, se = float(params[0]), float(np.sqrt(cov[0, 0]))
     z = dist.ppf(1 - alpha / 2)
+    ci_low, ci_high = coef - z * se, coef + z * se
+    pvalue = float(2 * dist.sf(abs(coef / se)))
+    if n_cl is not None and n_cl < inference.WILD_BELOW:
+        pvalue, ci_low, ci_high = _wild_twfe(work, y, xcols, entity, time, cluster, alpha)
+        warning = ""
     return TwfeResult(
         coef=coef,
         se=se,
-        ci_low=coef - z * se,
-        ci_high=coef + z * se,
-        pvalue=float(2 * dist.sf(abs(coef / se))),
+        ci_low=ci_low,
+        ci_high=ci_high,
+        pvalue=pvalue,
         nobs=len(work),
         n_entities=int(work[entity].nunique()),
         n_periods=int(work[time].nunique()),
@@ -540,6 +546,37 @@ def twfe(
         n_clusters=n_cl,
         warning=warning,
     )
+
+
+def _wild_twfe(
+    work: pd.DataFrame,
+    y: str,
+    xcols: list[str],
+    entity: str,
+    time: str,
+    cluster: str | None,
+    alpha: float,
+) -> tuple[float, float, float]:
+    """Wild cluster bootstrap p-value and interval of the treatment coefficient of a TWFE fit
+    with fewer than 30 clusters (the rule of :mod:`cases.methods.inference`).
+
+    By Frisch-Waugh-Lovell the coefficient is the OLS slope of the two-way demeaned outcome on
+    the demeaned regressors, so the restricted wild cluster bootstrap (WCR, Webb weights,
+    9,999 replications, :func:`cases.methods.inference.wild_cluster_test` and
+    :func:`~cases.methods.inference.wild_cluster_ci`) runs on the demeaned data; its CR1 factor
+    counts the slopes only, as the clustered covariance of :func:`twfe` does (Roodman,
+    MacKinnon, Nielsen and Webb 2019, sec. 3.6, on absorbed fixed effects).
+    """
+    ent_codes, ent_idx = np.unique(work[entity].to_numpy(), return_inverse=True)
+    tim_codes, tim_idx = np.unique(work[time].to_numpy(), return_inverse=True)
+    both = _demean_two_way(
+        work[[y, *xcols]].to_numpy(float), ent_idx, tim_idx, len(ent_codes), len(tim_codes)
+    )
+    yd, xd = both[:, 0], both[:, 1:]
+    clusters = _cluster_values(work, cluster, entity, time)
+    test = inference.wild_cluster_test(xd, yd, clusters, 0)
+    lo, hi = inference.wild_cluster_ci(xd, yd, clusters, 0, conf_level=1 - alpha)
+    return test["p_value"], lo, hi
 
 
 # --------------------------------------------------------------------------------------------
