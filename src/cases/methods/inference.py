@@ -8,7 +8,7 @@ The rule (:func:`cluster_rule`), by the number of clusters G:
 
 - **G < 10** (:data:`MIN_CLUSTERS`): no clustered inference; the helpers raise
   :class:`~cases.core.errors.ParameterError` naming G. With so few clusters neither the
-  cluster-robust variance nor the wild cluster bootstrap has reliable size (Webb 2013 finds
+  cluster-robust variance nor the wild cluster bootstrap has reliable size (Webb 2014 finds
   problems below about eleven clusters even for the bootstrap), and a published interval that
   is known to be too narrow is worse than none.
 - **10 <= G < 30** (:data:`WILD_BELOW`): regression coefficients of linear models get the
@@ -29,17 +29,23 @@ The rule (:func:`cluster_rule`), by the number of clusters G:
   :func:`cluster_proportion` (linearised variance between clusters, ``t(G - 1)``), never the
   Wilson interval, which assumes independent records.
 
-References (located and recorded in ``book/references.bib``):
+References (each located; addresses where it was read):
 Cameron, A. C., Gelbach, J. B. and Miller, D. L. (2008), "Bootstrap-based improvements for
 inference with clustered errors", *Review of Economics and Statistics* 90(3), 414-427,
-https://direct.mit.edu/rest/article-abstract/90/3/414/57731/;
-Webb, M. D. (2013/2014), "Reworking wild bootstrap based inference for clustered errors",
-Queen's Economics Department Working Paper 1315 (the six-point distribution);
+https://direct.mit.edu/rest/article-abstract/90/3/414/57731/ (NBER Technical Working Paper 344,
+http://www.nber.org/papers/t0344): cluster-robust t tests over-reject with 5 to 30 clusters, the
+wild cluster bootstrap-t corrects it;
+Webb, M. D. (2014), "Reworking wild bootstrap based inference for clustered errors", Queen's
+Economics Department Working Paper 1315 (the six-point weights; problems below eleven clusters);
 MacKinnon, J. G. and Webb, M. D. (2017), "Wild bootstrap inference for wildly different cluster
-sizes", *Journal of Applied Econometrics* 32(2), 233-254;
-Roodman, D., MacKinnon, J. G., Nielsen, M. O. and Webb, M. D. (2019), "Fast and wild: bootstrap
-inference in Stata using boottest", *Stata Journal* 19(1), 4-60 (the algebra used here;
-working-paper version: Queen's Economics Department Working Paper 1406).
+sizes", *Journal of Applied Econometrics* 32(2), 233-254,
+http://qed.econ.queensu.ca/jae/datasets/mackinnon005/readme.mw.txt (unbalanced clusters, few
+treated clusters);
+Roodman, D., MacKinnon, J. G., Nielsen, M. O. and Webb, M. D. (2018), "Fast and wild: bootstrap
+inference in Stata using boottest", Queen's Economics Department Working Paper 1406 (the
+algebra of the wild cluster bootstrap used here; Stata's ``boottest``,
+http://fmwww.bc.edu/repec/bocode/b/boottest.sthlp).
+None is cited by a book page yet, so none is in ``book/references.bib``.
 
 Multiple testing: a page that scans many predictors or outcomes reports, beside each unadjusted
 p-value, the Benjamini-Hochberg adjusted p-value (the smallest false discovery rate at which that
@@ -217,8 +223,9 @@ def cr1_vcov(
     """Cluster-robust (CR1) covariance of OLS coefficients.
 
     Formula: ``V = c (X'X)^-1 [sum_g X_g' u_g u_g' X_g] (X'X)^-1`` with residuals ``u`` and the
-    small-sample factor ``c = G/(G-1) * (N-1)/(N-K)`` (Liang and Zeger 1986; Cameron, Gelbach
-    and Miller 2008, eq. 2 and the factor of Stata's ``regress, vce(cluster)``). ``k`` is the
+    small-sample factor ``c = G/(G-1) * (N-1)/(N-K)`` (the cluster-robust variance of Cameron,
+    Gelbach and Miller 2008, with the factor of Stata's ``regress, vce(cluster)``, R's
+    ``sandwich::vcovCL`` default and statsmodels' ``cov_type="cluster"``). ``k`` is the
     number of estimated coefficients K (default: the columns of ``x``; give it when fixed
     effects were swept out). Units: squared units of the coefficients.
 
@@ -262,7 +269,7 @@ def webb_weights(g: int, n_boot: int, seed: int) -> np.ndarray:
 
 class _WildSetup:
     """Quantities of the restricted wild cluster bootstrap that do not depend on the null value
-    (Roodman, MacKinnon, Nielsen and Webb 2019, sec. 3-4: everything is a function of the
+    (Roodman, MacKinnon, Nielsen and Webb 2018: everything is a function of the
     cluster-level scores, so each replication costs O(G^2) whatever N)."""
 
     def __init__(self, x: np.ndarray, y: np.ndarray, codes: np.ndarray, g: int, j: int):
@@ -344,7 +351,7 @@ def wild_cluster_test(
     each replication's t statistic uses the CR1 standard error (factor
     ``G/(G-1) (N-1)/(N-K)``). The two-sided p-value is the share of replications with
     ``|t*| > |t|`` (strict, as ``wildboottest``). Algebra of Roodman, MacKinnon, Nielsen and
-    Webb (2019); weights of Webb (2013); the method of Cameron, Gelbach and Miller (2008).
+    Webb (2018); weights of Webb (2014); the method of Cameron, Gelbach and Miller (2008).
     Validated against ``wildboottest.wildboottest`` (0.3.2, ``bootstrap_type="11"``,
     ``weights_type="webb"``, ``impose_null=True``): identical p-values for the same seed
     (``tests/test_inference.py``). ``x`` includes the constant; ``term`` is a column index or
@@ -386,7 +393,7 @@ def wild_cluster_ci(
     The interval is the set of null values ``b`` that the test of :func:`wild_cluster_test`
     (same weights for every ``b``) does not reject at ``1 - conf_level``; its two ends are found
     by bisection between the estimate and a bracket widened from ``estimate +- 2 t(G-1) se``
-    (Roodman, MacKinnon, Nielsen and Webb 2019, sec. 3.5). Units of the coefficient.
+    (as ``boottest`` does, Roodman, MacKinnon, Nielsen and Webb 2018). Units of the coefficient.
 
     Raises:
         ParameterError: as :func:`wild_cluster_test`, or ``conf_level`` outside (0, 1).
@@ -573,17 +580,18 @@ def cluster_proportion(
 
     Ratio estimator ``p = sum_g y_g / sum_g n_g`` (``y_g``: flagged records of cluster g, ``n_g``:
     its records) with the linearised between-cluster variance of a with-replacement sample of
-    clusters, ``v(p) = G/(G-1) * sum_g (y_g - p n_g)^2 / N^2`` (Cochran 1977, *Sampling
-    Techniques*, sec. 6.8; the variance Stata's ``svy: proportion`` uses with clusters as
-    PSUs), which equals the CR1 variance of the intercept in an OLS of the flag on a constant.
+    clusters (no finite-population correction), ``v(p) = G/(G-1) * sum_g (y_g - p n_g)^2 / N^2``:
+    exactly the CR1 variance (:func:`cr1_vcov`, K = 1) of the intercept in an OLS of the flag
+    on a constant, so the same rule and references apply (checked in tests).
     Interval ``p +- t_{G-1} sqrt(v)``, clipped to [0, 1]. With one record per cluster it
     reduces to ``p (1 - p) / (N - 1)``. Units: proportion (0..1).
 
     ``domain`` (optional 0/1 or boolean mask, same length): the share is estimated for the
     records of the domain (a group such as an income quintile) as a domain (subpopulation)
     estimate of the whole design: ``y_g`` and ``n_g`` count only domain records, but every
-    cluster of the design counts in G, including clusters without domain records (Cochran 1977,
-    sec. 2.13; Stata's ``svy, subpop()``). Without it the whole table is the domain.
+    cluster of the design counts in G, including clusters without domain records (the usual
+    subpopulation estimate of survey practice; a group present in few villages then does not
+    lose the design's degrees of freedom). Without it the whole table is the domain.
 
     Returns:
         ``share, std_error, ci_low, ci_high, n, count, n_clusters, method``.

@@ -565,7 +565,7 @@ def _wild_twfe(
     9,999 replications, :func:`cases.methods.inference.wild_cluster_test` and
     :func:`~cases.methods.inference.wild_cluster_ci`) runs on the demeaned data; its CR1 factor
     counts the slopes only, as the clustered covariance of :func:`twfe` does (Roodman,
-    MacKinnon, Nielsen and Webb 2019, sec. 3.6, on absorbed fixed effects).
+    MacKinnon, Nielsen and Webb 2018, on absorbed fixed effects).
     """
     ent_codes, ent_idx = np.unique(work[entity].to_numpy(), return_inverse=True)
     tim_codes, tim_idx = np.unique(work[time].to_numpy(), return_inverse=True)
