@@ -118,6 +118,35 @@ def hyphen_signed(value: Any, digits: int = 1) -> str:
     return "n/a" if number is None else format(number, f"+.{digits}f")
 
 
+def tight_pct(value: Any, digits: int = 1) -> str:
+    """A share as Python's ``.<digits>%`` prints it, the percent sign close to the number:
+    ``12.3%`` (:func:`pct` prints ``12.3 %``). Only for pages whose printed text predates the
+    house style (the poverty profile)."""
+    number = _number(value)
+    return "n/a" if number is None else format(number, f".{digits}%")
+
+
+def general(value: Any) -> str:
+    """A number in Python's general ``g`` form, six significant digits: ``0.333333``, ``0.5``
+    (a cutoff k in a table caption)."""
+    number = _number(value)
+    return "n/a" if number is None else format(number, "g")
+
+
+_NUMBER_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve",
+)  # fmt: skip
+
+
+def words(value: Any) -> str:
+    """A whole number from zero to twelve in words (``10`` -> ``ten``), as prose spells small
+    counts; any other value as :func:`plain` prints it."""
+    value = value.item() if hasattr(value, "item") else value
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    return _NUMBER_WORDS[value] if whole and 0 <= value < len(_NUMBER_WORDS) else plain(value)
+
+
 #: The named formats, usable as Jinja2 filters: ``{{ share | pct1 }}``.
 FORMATS: dict[str, Callable[..., str]] = {
     "pct": pct,
@@ -136,6 +165,13 @@ FORMATS: dict[str, Callable[..., str]] = {
     "fixed2": lambda v: fixed(v, 2),
     "fixed3": lambda v: fixed(v, 3),
     "hyphen_signed1": hyphen_signed,
+    "hyphen_signed2": lambda v: hyphen_signed(v, 2),
+    "hyphen_signed3": lambda v: hyphen_signed(v, 3),
+    "pct0_tight": lambda v: tight_pct(v, 0),
+    "pct1_tight": lambda v: tight_pct(v, 1),
+    "pct2_tight": lambda v: tight_pct(v, 2),
+    "general": general,
+    "words": words,
 }
 
 
