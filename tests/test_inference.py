@@ -362,3 +362,11 @@ def test_twfe_below_30_clusters_uses_the_wild_bootstrap_on_the_demeaned_data() -
     )
     assert res.pvalue == pytest.approx(float(ref["p-value"].iloc[0]), abs=1e-12)
     assert res.ci_low < res.coef < res.ci_high
+
+
+def test_require_cluster_bootstrap() -> None:
+    assert inf.require_cluster_bootstrap(np.repeat(np.arange(12), 3), 999, 1) == 12
+    with pytest.raises(ParameterError, match="999"):
+        inf.require_cluster_bootstrap(np.arange(40), 199, 1)
+    with pytest.raises(ParameterError, match="got 4"):
+        inf.require_cluster_bootstrap(np.arange(40) % 4, 999, 1)

@@ -80,6 +80,7 @@ __all__ = [
     "clustered_ols",
     "cr1_vcov",
     "n_clusters",
+    "require_cluster_bootstrap",
     "webb_weights",
     "wild_cluster_ci",
     "wild_cluster_test",
@@ -699,3 +700,21 @@ def cluster_share_bootstrap(
     return measures.fgt_ci(
         1.0 - f, 0.5, 0, weights=weight, n_boot=n_boot, seed=seed, ci=conf_level, cluster=cl
     )
+
+
+def require_cluster_bootstrap(clusters: Any, n_boot: int, seed: int) -> int:
+    """Check a village bootstrap against the rule before running it, and return G.
+
+    For callers of the vectorised bootstraps of :mod:`cases.methods.measures`
+    (:func:`~cases.methods.measures.fgt_ci`, :func:`~cases.methods.measures.mpi_ci`) that
+    resample the clusters themselves: at least :data:`MIN_BOOT` replicates, an integer seed and
+    at least :data:`MIN_CLUSTERS` clusters.
+
+    Raises:
+        ParameterError: ``n_boot < 999``, a non-integer seed, a missing cluster label or fewer
+            than 10 clusters (the number named).
+    """
+    _check_boot(n_boot, seed)
+    g = n_clusters(clusters)
+    cluster_rule(g, linear=False)
+    return g
