@@ -439,6 +439,7 @@ def ordered_logit(
     predictors: Sequence[str],
     *,
     conf_level: float = 0.95,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """Proportional-odds (ordered) logit of an ordinal outcome on predictors.
 
@@ -447,6 +448,10 @@ def ordered_logit(
     ``OrderedModel(distr="logit")`` (BFGS).  Outcome categories are the sorted distinct values.
     Categorical (object/category/bool) predictors are dummy-coded, first level as reference.
     Rows with any missing value in the used columns are excluded (count in ``attrs["n_dropped"]``).
+    ``cluster`` (a column, e.g. ``village_id``): inference clustered by it through
+    :func:`cases.methods.inference.cluster_inference` (CR1, ``t(G - 1)``; fewer than 10
+    clusters raise, fewer than 30 set ``attrs["warning"]``); ``None`` keeps the inverse-Hessian
+    errors, for unclustered records only.
 
     Returns:
         Tidy table with columns ``term, estimate, se, ci_low, ci_high, z, p, odds_ratio`` —
@@ -455,16 +460,18 @@ def ordered_logit(
         ``attrs`` holds ``n``, ``n_dropped``, ``loglik``, ``converged``.
 
     Raises:
-        ParameterError: unknown column; fewer than 3 outcome categories; too few rows.
+        ParameterError: unknown column; fewer than 3 outcome categories; too few rows; fewer
+            than 10 clusters.
     """
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-    missing = [c for c in [outcome, *predictors] if c not in data.columns]
+    used = [outcome, *predictors] + ([cluster] if cluster else [])
+    missing = [c for c in used if c not in data.columns]
     if missing:
         raise ParameterError(f"columns {missing} not in data")
     if not predictors:
         raise ParameterError("predictors: at least one predictor is required")
-    sub = data[[outcome, *predictors]].dropna()
+    sub = data[used].dropna()
     n_dropped = len(data) - len(sub)
     levels = sorted(sub[outcome].unique())
     if len(levels) < 3:
@@ -478,7 +485,18 @@ def ordered_logit(
         pd.Categorical(sub[outcome], categories=levels, ordered=True), index=sub.index
     )
     model = OrderedModel(endog, exog, distr="logit")
-    res = model.fit(method="bfgs", disp=False, maxiter=1000)
+    fit_kwargs = {"method": "bfgs", "disp": False, "maxiter": 1000}
+    warning = ""
+    if cluster:
+        from cases.methods import inference
+
+        tidy = inference.cluster_inference(
+            model, sub[cluster].to_numpy(), conf_level=conf_level, fit_kwargs=fit_kwargs
+        )
+        res = tidy.attrs["fit"]
+        warning = str(tidy["warning"].iloc[0])
+    else:
+        res = model.fit(**fit_kwargs)
     table = coefficient_table(res, conf_level=conf_level, statistic="z")
     slopes = table["term"].isin(exog.columns)
     table["odds_ratio"] = np.where(slopes, np.exp(table["estimate"]), np.nan)
@@ -487,5 +505,6 @@ def ordered_logit(
         n_dropped=n_dropped,
         loglik=float(res.llf),
         converged=bool(res.mle_retvals.get("converged", True)),
+        warning=warning,
     )
     return table
