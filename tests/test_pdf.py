@@ -46,3 +46,15 @@ def test_check_log_passes_a_clean_log_and_refuses_a_missing_one(tmp_path):
 def test_describe_lists_only_the_first_distinct_characters():
     text = pdf.describe([chr(0x4E00 + i) for i in range(12)], shown=3)
     assert text.count("U+") == 3 and text.endswith("and 9 more distinct")
+
+
+def test_sphinx_hook_swaps_the_class_and_keeps_the_contents_name():
+    # sphinx-jupyterbook-latex's class needs texlive-fonts-extra and its preamble needs babel;
+    # the hook (run after that extension's) replaces both with what Sphinx's own class has.
+    preamble = r"\addto\captionsenglish{\renewcommand{\contentsname}{Contents}}"
+    config = {"latex_theme": "jupyterBook", "latex_elements": {"preamble": preamble}}
+    pdf._sphinx_manual_class(None, config)
+    assert config["latex_theme"] == "manual"
+    new = config["latex_elements"]["preamble"]
+    assert r"\addto" not in new and r"\renewcommand{\contentsname}{Contents}" in new
+    assert r"\newenvironment{sphinxVerbatimOutput}" in new
