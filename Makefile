@@ -56,7 +56,7 @@ TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra \
 tex:
 	@if command -v xelatex >/dev/null 2>&1 && command -v latexmk >/dev/null 2>&1 \
 		&& kpsewhich fncychap.sty >/dev/null 2>&1 \
-		&& fc-list 'Noto Serif CJK SC' | grep -q .; then :; \
+		&& [ -e /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "Installing $(TEX_PACKAGES) for the PDF edition"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
