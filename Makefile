@@ -13,10 +13,11 @@ STAMP := $(VENV)/.installed
 # `make PIP_QUIET=--quiet venv` shows the warnings again.
 PIP_QUIET ?= --quiet --quiet
 
-.PHONY: help venv book run test verify bench lint lock clean distclean browser
+.PHONY: help venv book pdf run test verify bench lint lock clean distclean browser tex
 
 help:
 	@echo "make book    set up .venv, run every notebook with papermill, build the HTML book"
+	@echo "make pdf     the book as a PDF (XeLaTeX, Noto CJK fonts; installs TeX Live if root)"
 	@echo "make test    set up .venv and run the pytest suite"
 	@echo "make verify  re-execute everything from a clean copy and compare with results/"
 	@echo "make bench   run the benchmarks (prints timings and memory)"
@@ -38,6 +39,33 @@ $(STAMP): pyproject.toml requirements.lock
 book: $(STAMP)
 	$(BIN)/cases build --jobs $(JOBS)
 	@echo "The book is at: $(CURDIR)/book/_build/html/index.html"
+
+# The PDF edition: run every notebook (cached), then build book/_build/latex/book.pdf with
+# XeLaTeX and fail on any "Missing character" in its log (python -m cases.run.pdf).
+pdf: $(STAMP) tex
+	$(BIN)/cases run --all --jobs $(JOBS)
+	$(BIN)/python -m cases.run.pdf
+
+# TeX Live for the PDF edition, from Debian's packages, installed only when missing and only as
+# root with apt-get (like the browser target). The minimal set for Sphinx's LaTeX with XeLaTeX:
+# xelatex and fontspec, the LaTeX packages Sphinx loads (fncychap, titlesec, tabulary, capt-of,
+# needspace, wrapfig... are in texlive-latex-extra), latexmk, and the Noto CJK fonts that set
+# every character (book/_config.yml). Without root the PDF build stops with the list.
+TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra \
+	texlive-fonts-recommended latexmk fonts-noto-cjk
+tex:
+	@if command -v xelatex >/dev/null 2>&1 && command -v latexmk >/dev/null 2>&1 \
+		&& kpsewhich fncychap.sty >/dev/null 2>&1 \
+		&& [ -e /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing $(TEX_PACKAGES) for the PDF edition"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends $(TEX_PACKAGES) >/dev/null; \
+	else \
+		echo "make pdf needs TeX Live and the Noto CJK fonts: as root, apt-get install" \
+			"--no-install-recommends $(TEX_PACKAGES)"; \
+		exit 1; \
+	fi
 
 run: $(STAMP)
 	$(BIN)/cases run --all --jobs $(JOBS)
