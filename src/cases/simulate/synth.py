@@ -84,6 +84,8 @@ from scipy import optimize, special, stats
 from cases.core.atomic import write_atomic
 from cases.core.errors import DataValidationError, ParameterError
 from cases.core.paths import INSTRUMENTS, SYNTH
+from cases.data import fielddata
+from cases.data.instruments import load_instrument
 from cases.methods.measures import TWO_ASSURANCES_THREE_GUARANTEES
 
 __all__ = [
@@ -2034,7 +2036,69 @@ def field_data(
     """
     if not str(data_dir).strip():
         return generate(case, seed=seed, n=n)
-    folder = Path(data_dir).expanduser()
-    if not folder.is_dir():
-        raise ParameterError(f"data_dir {str(data_dir)!r} is not an existing folder")
-    return read(folder, case=case)
+    _check_slug(case)
+    meta, tables = fielddata.open_folder(data_dir, folder_spec(case))
+    return SimulatedData(tables=tables, meta=meta)  # type: ignore[arg-type]
+
+
+#: Tables whose items are a questionnaire's (the instrument in ``data/instruments``).
+_TABLE_INSTRUMENTS: dict[str, dict[str, str]] = {
+    "liupanshui": {"survey": "gov_people_interaction"},
+    "shandong_a_town": {"survey": "good_governance"},
+    "w_town": {"motivation": "endogenous_motivation"},
+    "h_county": {"motivation": "endogenous_motivation"},
+    "pingliang": {"motivation": "endogenous_motivation"},
+}
+_TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "villages": ("village_id",),
+    "households": ("household_id",),
+    "survey": ("respondent_id",),
+    "motivation": ("respondent_id",),
+    "assistance": ("record_id",),
+    "actors": ("actor_id",),
+    "panel": ("household_id", "year"),
+    "incomes": ("household_id", "year"),
+}
+
+
+def folder_spec(
+    case: str, instrument: str | os.PathLike[str] | None = None
+) -> fielddata.FolderSpec:
+    """What an own-data folder of ``case`` holds (tables, kinds, categories, instruments), for
+    the one reader :mod:`cases.data.fielddata`. ``instrument`` replaces the case's
+    questionnaire (a path to an instrument YAML)."""
+    _check_slug(case)
+    instruments = dict(_TABLE_INSTRUMENTS[case])
+    tables = {t: list(cols) for t, cols in TABLE_SCHEMAS[case].items()}
+    categories: dict[str, dict[str, list[str]]] = {}
+    for table, name in list(instruments.items()):
+        if instrument is not None:
+            name = instruments[table] = str(instrument)
+        inst = load_instrument(name)
+        items = set(_item_ids("endogenous_motivation") + _item_ids("good_governance"))
+        items |= set(_item_ids("gov_people_interaction"))
+        tables[table] = [c for c in tables[table] if c[0] not in items] + [
+            (i, "int", f"code {inst.item_range(i)[0]}-{inst.item_range(i)[1]}", f"{inst.id} item")
+            for i in inst.item_ids
+        ]
+        if inst.roles:
+            categories.setdefault(table, {})["role"] = list(inst.roles)
+    for table, cols in tables.items():
+        for col, *_ in cols:
+            if col == "actor_type" and table == "assistance":
+                categories.setdefault(table, {})[col] = list(_ACTORS3)
+            elif col.endswith("_type") and case == "pingliang":
+                categories.setdefault(table, {})[col] = list(_PL_TYPES)
+    clusters = {
+        t: "village_id" for t, cols in tables.items() if any(c[0] == "village_id" for c in cols)
+    }
+    return fielddata.FolderSpec(
+        case=case,
+        tables=tables,
+        optional_tables=OPTIONAL_TABLES.get(case, ()),
+        optional_columns=OPTIONAL_COLUMNS.get(case, {}),
+        categories=categories,
+        instruments=instruments,
+        keys={t: k for t, k in _TABLE_KEYS.items() if t in tables},
+        clusters={t: c for t, c in clusters.items() if t in ("households", "panel")},
+    )
