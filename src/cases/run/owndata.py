@@ -1,0 +1,345 @@
+"""A researcher's own data: check a folder, import raw exports, and report on them.
+
+- :func:`check` — ``cases check-data SLUG DIR``: every problem of the folder at once (the one
+  reader, :mod:`cases.data.fielddata`) plus statistical warnings (negative alpha or item–rest
+  correlation: an item reverse-coded twice?; few clusters).
+- :func:`import_folder` — ``cases import SLUG RAW_DIR --mapping MAP.yaml --out DIR``.
+- :func:`build_report` — ``cases report SLUG DIR --out OUT``: the case's analyses on the folder,
+  run by the ordinary runner into ``OUT`` (never ``book/`` or ``results/``), and one standalone
+  offline HTML page there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from cases.core.atomic import write_atomic
+from cases.core.errors import DataValidationError, ParameterError
+from cases.core.files import load_yaml
+from cases.data import fielddata, io
+from cases.data.instruments import load_instrument
+from cases.methods.survey import corrected_item_total, cronbach_alpha, reverse_code
+from cases.simulate import synth
+
+__all__ = ["Mapping_", "check", "import_folder"]
+
+
+# ------------------------------------------------------------------------------ check-data
+
+
+def _reliability_warnings(chk: fielddata.FolderCheck, spec: fielddata.FolderSpec) -> None:
+    for table, name in spec.instruments.items():
+        frame = chk.tables.get(table)
+        if frame is None:
+            continue
+        inst = load_instrument(name)
+        file = fielddata.table_file(chk.folder, table)[0]
+        for scale in inst.scales:
+            if scale.kind != "scale" or len(scale.items) < 2:
+                continue
+            block = pd.DataFrame(
+                {
+                    i: reverse_code(frame[i], *inst.item_range(i))
+                    if i in scale.reverse
+                    else frame[i]
+                    for i in scale.items
+                }
+            )
+            try:
+                alpha = cronbach_alpha(block)
+                rest = corrected_item_total(block)
+            except (ParameterError, DataValidationError):
+                continue
+            reverse = ", ".join(scale.reverse) or "none"
+            if alpha < 0:
+                chk.findings.append(
+                    fielddata.Finding(
+                        "warning",
+                        file.name if file else table,
+                        f"scale {scale.id}: Cronbach's alpha is {alpha:.2f} (negative) after "
+                        f"reverse-coding {reverse}; were reverse-keyed items reverse-coded twice "
+                        "(already reversed in the export)? Declare reverse_applied in the import "
+                        "mapping, or check the instrument's reverse list",
+                    )
+                )
+            for item, r in rest.items():
+                if np.isfinite(r) and r < 0:
+                    chk.findings.append(
+                        fielddata.Finding(
+                            "warning",
+                            file.name if file else table,
+                            f"scale {scale.id}: negative item–rest correlation {r:.2f}; "
+                            + (
+                                "it is reverse-keyed: reverse-coded twice?"
+                                if item in scale.reverse
+                                else "a reverse-worded item not declared reverse-keyed?"
+                            ),
+                            column=str(item),
+                        )
+                    )
+
+
+def check(
+    slug: str,
+    folder: str | os.PathLike[str],
+    instrument: str | os.PathLike[str] | None = None,
+) -> fielddata.FolderCheck:
+    """Read and validate ``folder`` as own data of case ``slug``; every finding at once.
+
+    Raises:
+        RegistryError/ParameterError: unknown slug, a folder that does not exist (usage).
+    """
+    from cases.data.registry import load_case
+
+    load_case(slug)  # an unknown slug is a usage error naming the valid ones
+    if instrument is not None and not Path(instrument).is_file():
+        raise ParameterError(f"instrument: file {str(instrument)!r} not found")
+    spec = synth.folder_spec(slug, instrument)
+    chk = fielddata.check_folder(folder, spec)
+    _reliability_warnings(chk, spec)
+    return chk
+
+
+def findings_table(chk: fielddata.FolderCheck) -> pd.DataFrame:
+    """One row per finding: level, file, row, line, column, value (masked), message."""
+    rows = [
+        {
+            "level": f.level,
+            "file": f.file,
+            "row": f.row,
+            "line": f.line,
+            "column": f.column,
+            "value": f.value,
+            "message": f.message,
+        }
+        for f in chk.findings
+    ]
+    return pd.DataFrame(
+        rows, columns=["level", "file", "row", "line", "column", "value", "message"]
+    )
+
+
+# ------------------------------------------------------------------------------ import
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FileMapping(_Strict):
+    """How one raw export becomes one table of the folder."""
+
+    table: str
+    sheet: str | int = 0
+    header_row: int | None = Field(default=None, ge=1)
+    encoding: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, dict[str | int | float, str | int | float]] = Field(default_factory=dict)
+    missing_codes: dict[str, list[int | float | str]] = Field(default_factory=dict)
+    identifiers: dict[str, str] = Field(default_factory=dict)
+    reverse_applied: list[str] = Field(default_factory=list)
+    keep_extra: bool = False
+
+
+class Mapping_(_Strict):
+    """A mapping file (``cases import --mapping``): metadata and one entry per raw file."""
+
+    case: str
+    title: str | None = None
+    place: str | None = None
+    year: int | None = None
+    instrument: str | None = None
+    files: dict[str, FileMapping] = Field(min_length=1)
+
+
+def _norm(text: object) -> str:
+    return unicodedata.normalize("NFKC", str(text)).strip()
+
+
+def import_folder(
+    slug: str,
+    raw_dir: str | os.PathLike[str],
+    mapping_path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+) -> Path:
+    """Turn raw exports into a valid own-data folder, as a mapping file says.
+
+    For each ``files`` entry: the raw file is read by :func:`cases.data.io.read_table`
+    (encodings, XLSX with the header row found or ``header_row``, SAV/DTA); columns are renamed
+    (``columns: {raw header: code}``); declared identifier columns are dropped or replaced by
+    their keyed hash (``identifiers: {column: drop | hash}``, key from ``CASES_ID_KEY``);
+    labels are mapped (``values: {column: {label: code}}``, a label not listed is an error
+    naming row and value); answers of ``reverse_applied`` items are reverse-coded back to the
+    raw answer the instrument expects; ``missing_codes`` go to ``metadata.json``. Columns not
+    renamed and not in the schema are an error unless ``keep_extra``. The folder is written
+    only when every file converted without a problem (each file atomically, ``metadata.json``
+    last), and then must pass :func:`check`.
+
+    Raises:
+        ParameterError: unknown slug, missing raw folder or mapping file (usage).
+        DataValidationError: every problem of every file, at once.
+    """
+    raw = Path(raw_dir).expanduser()
+    if not raw.is_dir():
+        raise ParameterError(f"raw folder {str(raw_dir)!r} is not an existing folder")
+    if not Path(mapping_path).is_file():
+        raise ParameterError(f"--mapping: file {str(mapping_path)!r} not found")
+    mapping = load_yaml(Mapping_, mapping_path)
+    if mapping.case != slug:
+        raise ParameterError(f"{mapping_path}: case is {mapping.case!r}, but SLUG is {slug!r}")
+    instrument = None
+    if mapping.instrument:
+        instrument = Path(mapping.instrument)
+        if not instrument.is_absolute():
+            instrument = Path(mapping_path).parent / instrument
+    spec = synth.folder_spec(slug, instrument)
+    out = Path(out_dir).expanduser()
+    problems: list[str] = []
+    written: dict[str, pd.DataFrame] = {}
+    missing: dict[str, list[int | float | str]] = {}
+    header_rows: dict[str, int] = {}
+    for name, fm in mapping.files.items():
+        src = raw / name
+        if fm.table not in spec.tables:
+            problems.append(
+                f"{mapping_path}: files.{name}.table {fm.table!r} is not a table of {slug} "
+                f"(tables: {', '.join(spec.tables)})"
+            )
+            continue
+        try:
+            frame = _read_raw(src, fm)
+        except DataValidationError as exc:
+            problems.extend(f"{name}: {p}" for p in exc.problems)
+            continue
+        frame.columns = [_norm(c) for c in frame.columns]
+        renames = {_norm(k): v for k, v in fm.columns.items()}
+        unknown = [k for k in list(renames) + list(fm.identifiers) if _norm(k) not in frame.columns]
+        problems.extend(
+            f"{name}: column {k!r} named in the mapping is not in the file (columns: "
+            f"{', '.join(frame.columns)})"
+            for k in unknown
+        )
+        if unknown:
+            continue
+        # Identifiers first: nothing below may look at (or echo) their values.
+        for col, action in fm.identifiers.items():
+            col = _norm(col)
+            if action == "drop":
+                frame = frame.drop(columns=[col])
+            elif action == "hash":
+                key = io._id_key(name, io.ID_KEY_ENV)
+                frame[col] = [io.hash_identifier(v, key) for v in frame[col].tolist()]
+            else:
+                problems.append(f"{name}: identifiers.{col} must be 'drop' or 'hash'")
+        frame = frame.rename(columns=renames)
+        guard = [
+            f
+            for f in io.scan_identifiers(frame)
+            if f.column not in {renames.get(_norm(c), c) for c in fm.identifiers}
+        ]
+        if guard:
+            problems.extend(
+                f"{name}: {f.describe()}: declare it under identifiers (drop or hash)"
+                for f in guard
+            )
+            continue
+        schema_cols = [c for c, *_ in spec.tables[fm.table]]
+        extra = [c for c in frame.columns if c not in schema_cols and c not in fm.identifiers]
+        if extra and not fm.keep_extra:
+            problems.append(
+                f"{name}: column(s) {', '.join(map(repr, extra))} are not in the {fm.table} table "
+                "of the case; rename them under columns:, or set keep_extra: true"
+            )
+        for col, table in fm.values.items():  # noqa: PD011 - the mapping's value maps
+            if col not in frame.columns:
+                problems.append(f"{name}: values.{col}: no such column after renaming")
+                continue
+            labels = {_norm(k): v for k, v in table.items()}
+            mapped = []
+            for row, value in enumerate(frame[col].tolist(), start=1):
+                text = io._cell_text(value)
+                if text is None or _norm(text) == "":
+                    mapped.append(None)
+                elif _norm(text) in labels:
+                    mapped.append(labels[_norm(text)])
+                elif _norm(text) in {_norm(v) for v in labels.values()}:
+                    mapped.append(_norm(text))
+                else:
+                    problems.append(
+                        f"{name}: row {row}, column {col!r}: label {_norm(text)!r} is not in the "
+                        f"value map (mapped: {', '.join(labels)})"
+                    )
+                    mapped.append(None)
+            frame[col] = mapped
+        if fm.reverse_applied:
+            inst = (
+                load_instrument(spec.instruments[fm.table])
+                if fm.table in spec.instruments
+                else None
+            )
+            for item in fm.reverse_applied:
+                if inst is None or item not in inst.item_ids or item not in frame.columns:
+                    problems.append(f"{name}: reverse_applied {item!r} is not an item in the file")
+                    continue
+                lo, hi = inst.item_range(item)
+                codes = {float(c) for c in inst.missing_codes} | {
+                    float(c) for c in fm.missing_codes.get(item, []) if not isinstance(c, str)
+                }
+                back = []
+                for value in frame[item].tolist():
+                    try:
+                        number = io._as_number(value)
+                    except (ValueError, TypeError):
+                        back.append(value)  # check-data names it
+                        continue
+                    in_range = number is not None and number not in codes and lo <= number <= hi
+                    back.append(reverse_code(number, lo, hi) if in_range else value)
+                frame[item] = back
+        for col, codes in fm.missing_codes.items():
+            target = renames.get(_norm(col), col)
+            missing[f"{fm.table}.{target}"] = list(codes)
+        written[fm.table] = frame
+        if fm.header_row:
+            header_rows[fm.table] = 1  # the folder's copy starts with its header
+    if problems:
+        raise DataValidationError(str(mapping_path), problems)
+    meta: dict[str, Any] = {"case": slug, "simulated": False}
+    for key in ("title", "place", "year"):
+        if getattr(mapping, key) is not None:
+            meta[key] = getattr(mapping, key)
+    meta["missing_codes"] = missing
+    meta["imported_from"] = {"mapping": Path(mapping_path).name, "files": sorted(mapping.files)}
+    out.mkdir(parents=True, exist_ok=True)
+    for table, frame in written.items():
+        text = frame.to_csv(index=False, lineterminator="\n")
+        write_atomic(out / f"{table}.csv", text.encode("utf-8"))
+    body = json.dumps(meta, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(out / fielddata.METADATA_FILE, body)
+    return out
+
+
+def _read_raw(path: Path, fm: FileMapping) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataValidationError(path.name, ["file not found"])
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        frame, _ = fielddata._read_with_header(path, fm.header_row)
+        return frame
+    frame = io.read_table(path, encoding=fm.encoding, sheet=fm.sheet)
+    if fm.header_row and fm.header_row > 1:
+        frame, _ = fielddata._read_with_header(path, fm.header_row)
+    return frame
+
+
+def mapping_example() -> Mapping[str, Any]:  # pragma: no cover - documentation helper
+    """The keys a mapping file may use (see :class:`Mapping_` and :class:`FileMapping`)."""
+    return Mapping_.model_json_schema()
