@@ -218,6 +218,35 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return EXIT_FAILED if chk.problems else EXIT_OK
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from cases.run import owndata
+
+    console = _console()
+
+    def on_result(result: pipeline.JobResult) -> None:
+        console.print(f"{result.job.name} ({result.status}, {result.seconds:.1f} s)", markup=False)
+        if result.message:
+            console.print(f"  {result.message}", style="red", markup=False)
+
+    page, chk, _results = owndata.build_report(
+        args.slug,
+        _existing_dir(args.dir, "DIR"),
+        args.out,
+        n_jobs=args.jobs,
+        force=args.force,
+        on_result=on_result,
+    )
+    _print_findings(chk, console)
+    if chk.problems:
+        console.print("Not running: fix the problems above (nothing was written).", style="red")
+        return EXIT_FAILED
+    if page is None:
+        console.print("Not writing the report: an analysis failed (see above).", style="red")
+        return EXIT_FAILED
+    print(page)
+    return EXIT_OK
+
+
 def _existing_dir(path: str, what: str) -> str:
     if not os.path.isdir(os.path.expanduser(path)):
         raise ParameterError(f"{what}: {path!r} is not an existing folder")
@@ -425,6 +454,25 @@ def build_parser() -> argparse.ArgumentParser:
     p_import.add_argument("--mapping", required=True, metavar="MAP.yaml", help="mapping file")
     p_import.add_argument("--out", required=True, metavar="DIR", help="folder to write")
     p_import.set_defaults(func=_cmd_import)
+
+    p_report = sub.add_parser(
+        "report",
+        help="the case's analyses on an own-data folder, as a standalone HTML report in OUT",
+        description=(
+            "Check DIR as `cases check-data` does, run the case's analyses that read field data "
+            "on it into OUT (never book/ or results/), and write OUT/report.html: one offline "
+            "page titled from DIR/metadata.json, with the checks and file checksums in an "
+            "appendix. Exit 0 written, 1 data problems or a failed analysis, 2 usage."
+        ),
+    )
+    p_report.add_argument("slug", metavar="SLUG", help="case slug, see `cases list`")
+    p_report.add_argument("dir", metavar="DIR", help="the own-data folder")
+    p_report.add_argument("--out", required=True, metavar="OUT", help="output folder")
+    p_report.add_argument(
+        "--jobs", type=positive_int, default=1, metavar="N", help="analyses in parallel"
+    )
+    p_report.add_argument("--force", action="store_true", help="re-run even if nothing changed")
+    p_report.set_defaults(func=_cmd_report)
 
     p_new = sub.add_parser(
         "new",

@@ -343,3 +343,176 @@ def _read_raw(path: Path, fm: FileMapping) -> pd.DataFrame:
 def mapping_example() -> Mapping[str, Any]:  # pragma: no cover - documentation helper
     """The keys a mapping file may use (see :class:`Mapping_` and :class:`FileMapping`)."""
     return Mapping_.model_json_schema()
+
+
+# ------------------------------------------------------------------------------ report
+
+#: Analyses a report leaves out: their pages are about the thesis's place, the thesis itself or
+#: the simulation design, not about the researcher's data.
+REPORT_EXCLUDES: tuple[str, ...] = ("area_context", "case_profile", "simulation")
+#: Code cells whose source names one of these show the thesis's claims: not in a report.
+THESIS_ONLY_MARKERS: tuple[str, ...] = ("claims", "comparison_table", "planted")
+REPORT_FILE = "report.html"
+
+_HTML = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}}
+table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:2px 6px}}
+img{{max-width:100%}}</style></head><body>
+{body}
+</body></html>
+"""
+
+
+def report_jobs(slug: str, exclude: tuple[str, ...] = REPORT_EXCLUDES) -> list:
+    """The case's analyses that read own data (their template declares ``data_dir``)."""
+    from cases.data.plan import jobs_for, notebook_parameters
+
+    return [
+        j
+        for j in jobs_for(slug)
+        if j.analysis not in exclude and "data_dir" in notebook_parameters(j.template)
+    ]
+
+
+def _markdown(text: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").render(text)
+
+
+def _notebook_exhibits(notebook: Path) -> list[str]:
+    """HTML of the tables and figures a notebook shows (glued figures included), leaving out
+    thesis-only cells and glued numbers or text."""
+    import html as _html
+
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    parts: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or any(m in cell.source for m in THESIS_ONLY_MARKERS):
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            glued = "scrapbook" in output.get("metadata", {})
+            png = data.get("image/png") or data.get("application/papermill.record/image/png")
+            if png:
+                parts.append(f'<figure><img alt="" src="data:image/png;base64,{png}"></figure>')
+            elif "text/html" in data and not glued:
+                parts.append(data["text/html"])
+            elif "text/plain" in data and not glued and output.get("output_type") != "stream":
+                parts.append(f"<pre>{_html.escape(data['text/plain'])}</pre>")
+    return parts
+
+
+def _frame_html(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, na_rep="", escape=True, border=0)
+
+
+def build_report(
+    slug: str,
+    folder: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    n_jobs: int = 1,
+    force: bool = False,
+    on_result=None,
+) -> tuple[Path | None, fielddata.FolderCheck, list]:
+    """Check ``folder``, run the case's own-data analyses into ``out`` with the ordinary runner,
+    and write ``out/report.html``: standalone (no external resource), titled and placed from
+    ``metadata.json``, naming the folder (never its absolute path), without thesis-claims
+    tables; appendix: the check-data findings and every file's SHA-256.
+
+    Returns ``(report path or None, check, job results)``; None when the folder has problems
+    (nothing is run or written) or an analysis failed (no report is written).
+
+    Raises:
+        ParameterError: unknown slug, missing folder, ``out`` inside ``book/`` or ``results/``.
+        DataValidationError: the finished report would show an identifier (nothing written).
+    """
+    import datetime as _dt
+    import html as _html
+
+    from cases.core import manifest
+    from cases.present.text import render_blocks
+    from cases.run import pipeline
+
+    chk = check(slug, folder)
+    target = pipeline.own_output_dir(out)
+    if chk.problems:
+        return None, chk, []
+    jobs = report_jobs(slug)
+    if not jobs:
+        raise ParameterError(f"case {slug!r} has no analysis that reads own data")
+    root = chk.folder.resolve()
+    results = pipeline.run(
+        jobs,
+        overrides={"data_dir": str(root)},
+        n_jobs=n_jobs,
+        force=force,
+        on_result=on_result,
+        out_dir=target,
+    )
+    if any(r.status != "ran" and r.status != "cached" for r in results):
+        return None, chk, results
+    meta = chk.meta
+    hashes = fielddata.file_hashes(root)
+    context = {
+        "title": meta.get("title") or root.name,
+        "place": meta.get("place"),
+        "year": meta.get("year"),
+        "folder": root.name,
+        "case": slug,
+        "problems": len(chk.problems),
+        "warnings": len(chk.warnings),
+        "files": len(hashes),
+        "generated": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M"),
+        "commit": pipeline._git_commit(),
+    }
+    words = render_blocks("own_report", context)
+    body = [f"<h1>{_html.escape(words['title'])}</h1>", _markdown(words["intro"])]
+    for result in results:
+        job = result.job
+        label = words.get(f"analysis_{job.analysis}", job.analysis)
+        body.append(f"<h2>{_html.escape(label)}</h2>")
+        body.extend(_notebook_exhibits(job.output))
+        entries = manifest.load(job.results_file) if job.results_file.is_file() else {}
+        if entries:
+            numbers = pd.DataFrame(
+                [{"key": k, "value": v.get("value")} for k, v in sorted(entries.items())]
+            )
+            body.append(
+                f"<details><summary>{_html.escape(words['numbers_heading'])}</summary>"
+                f"{_markdown(words['numbers_intro'])}{_frame_html(numbers)}</details>"
+            )
+    body.append(f"<h2>{_html.escape(words['appendix_heading'])}</h2>")
+    body.append(f"<h3>{words['checks_heading'].replace('`', '')}</h3>")
+    found = findings_table(chk)
+    body.append(_frame_html(found) if len(found) else _markdown(words["checks_none"]))
+    body.append(f"<h3>{_html.escape(words['hashes_heading'])}</h3>")
+    body.append(_frame_html(pd.DataFrame({"file": list(hashes), "sha256": list(hashes.values())})))
+    body.append(_markdown(words["provenance"]))
+    page = _HTML.format(title=_html.escape(words["title"]), body="\n".join(body))
+    page = page.replace(str(root), root.name)
+    for parent in (str(Path(folder).expanduser()), os.path.abspath(folder)):
+        page = page.replace(parent, root.name)
+    _refuse_unsafe(page, target / REPORT_FILE)
+    return write_atomic(target / REPORT_FILE, page), chk, results
+
+
+def _refuse_unsafe(page: str, where: Path) -> None:
+    """The same checks as the book's: no identifier, no error output, nothing loaded from the
+    network (the report must open offline)."""
+    import re
+
+    text = re.sub(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", "", page)
+    problems = [f.describe() for f in io.scan_identifiers(text)]
+    problems += [
+        f"loads {m.group(0)!r} from the network"
+        for m in re.finditer(r'(?:src|href)="https?://[^"]+', text)
+    ]
+    if "Traceback (most recent call last)" in text:
+        problems.append("contains an error output")
+    if problems:
+        raise DataValidationError(str(where), problems)
