@@ -540,8 +540,12 @@ def read_table_checked(
                     seen[key] = row
     if any(f.level == "problem" for f in findings):
         return None, findings
+    dropped_keys: list[object] = []
     if incomplete:
         rows = sorted(incomplete)
+        if spec.keys.get(table):
+            key_col = spec.keys[table][0]
+            dropped_keys = [out[key_col].iloc[r - 1] for r in rows]
         keep = np.ones(len(out), dtype=bool)
         keep[np.asarray(rows) - 1] = False
         out = out.loc[keep].reset_index(drop=True)
@@ -550,7 +554,13 @@ def read_table_checked(
     for col, kind, unit, _ in schema:
         if col in out.columns:
             out[col] = _typed(out[col].tolist(), kind, unit, kind == "int?" or col in items)
-    out.attrs = {"source": name, "case": spec.case, "simulated": False, "header_line": header_line}
+    out.attrs = {
+        "source": name,
+        "case": spec.case,
+        "simulated": False,
+        "header_line": header_line,
+        "dropped_keys": dropped_keys,
+    }
     if "value_labels" in frame.attrs:
         out.attrs["value_labels"] = frame.attrs["value_labels"]
     return out, findings
@@ -601,6 +611,7 @@ def check_folder(
         findings.extend(found)
         if frame is not None:
             out[table] = frame
+    _cascade(out, spec, findings, root)
     for table, column in spec.clusters.items():
         if table in out and column in out[table].columns:
             k = out[table][column].nunique()
@@ -615,6 +626,40 @@ def check_folder(
                     )
                 )
     return FolderCheck(root, meta, out, findings)
+
+
+#: A table whose dropped rows (``drop_incomplete_rows``) take the rows that refer to them along.
+_PARENT = ("households", "household_id")
+
+
+def _cascade(
+    frames: dict[str, pd.DataFrame], spec: FolderSpec, findings: list[Finding], root: Path
+) -> None:
+    """Rows of other tables that refer to a household dropped for lacking a required value are
+    dropped too (and listed), so no table keeps a household its parent table lost."""
+    parent, key = _PARENT
+    if parent not in frames or not frames[parent].attrs.get("dropped_keys"):
+        return
+    gone = set(frames[parent].attrs["dropped_keys"])
+    for table, frame in list(frames.items()):
+        if table == parent or key not in frame.columns:
+            continue
+        hit = frame[key].isin(gone).to_numpy()
+        if hit.any():
+            rows = (np.flatnonzero(hit) + 1).tolist()
+            frames[table] = frame.loc[~hit].reset_index(drop=True)
+            frames[table].attrs = dict(frame.attrs)
+            file = table_file(root, table)[0]
+            shown = ", ".join(map(str, rows[:20])) + (" ..." if len(rows) > 20 else "")
+            findings.append(
+                Finding(
+                    "warning",
+                    file.name if file else table,
+                    f"{len(rows)} row(s) refer to households dropped from {parent} (lacking a "
+                    f"required value) and are dropped too (rows {shown})",
+                    column=key,
+                )
+            )
 
 
 class LazyTables(Mapping[str, pd.DataFrame]):
@@ -647,6 +692,11 @@ class LazyTables(Mapping[str, pd.DataFrame]):
                 raise KeyError(name)
             if problems:
                 raise DataValidationError(self._folder.name, problems)
+            parent = _PARENT[0]
+            if name != parent and parent in self and _PARENT[1] in frame.columns:  # type: ignore[union-attr]
+                frames = {parent: self[parent], name: frame}
+                _cascade(frames, self._spec, [], self._folder)  # type: ignore[arg-type]
+                frame = frames[name]
             self._cache[name] = frame  # type: ignore[assignment]
         return self._cache[name]
 

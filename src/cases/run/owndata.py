@@ -158,6 +158,7 @@ class Mapping_(_Strict):
     place: str | None = None
     year: int | None = None
     instrument: str | None = None
+    drop_incomplete_rows: bool = False
     files: dict[str, FileMapping] = Field(min_length=1)
 
 
@@ -317,6 +318,8 @@ def import_folder(
         if getattr(mapping, key) is not None:
             meta[key] = getattr(mapping, key)
     meta["missing_codes"] = missing
+    if mapping.drop_incomplete_rows:
+        meta["drop_incomplete_rows"] = True
     meta["imported_from"] = {"mapping": Path(mapping_path).name, "files": sorted(mapping.files)}
     out.mkdir(parents=True, exist_ok=True)
     for table, frame in written.items():
@@ -516,3 +519,120 @@ def _refuse_unsafe(page: str, where: Path) -> None:
         problems.append("contains an error output")
     if problems:
         raise DataValidationError(str(where), problems)
+
+
+# ------------------------------------------------------------------------------ worked example
+
+#: Raw headers of the worked example (as a township's Excel and SPSS exports name them).
+EXAMPLE_HOUSEHOLD_HEADERS = {
+    "household_id": "户编号",
+    "village_id": "村编号",
+    "household_size": "家庭人口",
+    "official_connection": "与村干部有亲属关系",
+    "registered_poor": "贫困户类型",
+    "income_below_line": "收入未达标",
+    "food_clothing_insecure": "吃穿未达标",
+    "education_not_guaranteed": "义务教育未保障",
+    "medical_not_guaranteed": "基本医疗未保障",
+    "housing_unsafe": "住房不安全",
+    "drinking_water_unsafe": "饮水不安全",
+}
+EXAMPLE_PANEL_HEADERS = {
+    "household_id": "户编号",
+    "village_id": "村编号",
+    "year": "年份",
+    "first_treated": "首次参与产业项目年份",
+    "project_participant": "是否参与产业项目",
+    "income_per_capita": "人均可支配收入",
+}
+EXAMPLE_ROLES = {
+    1: "poor_household",
+    2: "relieved_household",
+    3: "low_income_household",
+    4: "non_poor_villager",
+}
+EXAMPLE_ROLE_LABELS = {1: "贫困户", 2: "脱贫户", 3: "低收入户", 4: "一般农户"}
+
+
+def _fake_prc_id(rng: np.random.Generator) -> str:
+    """An 18-character number that passes the GB 11643 check but belongs to no one: its
+    address code starts with 99, which is no province."""
+    body = "99" + "".join(str(d) for d in rng.integers(0, 10, 4)) + "19"
+    body += f"{rng.integers(40, 99):02d}{rng.integers(1, 13):02d}{rng.integers(1, 29):02d}"
+    body += "".join(str(d) for d in rng.integers(0, 10, 3))
+    total = sum(int(c) * w for c, w in zip(body, io._PRC_ID_WEIGHTS, strict=True))
+    return body + io._PRC_ID_CHECK[total % 11]
+
+
+def write_import_example(folder: str | os.PathLike[str], seed: int = 20201123) -> Path:
+    """Write the worked example of ``cases import`` (all made up) into ``folder``.
+
+    From the seeded H County generator (:func:`cases.simulate.synth.generate`, 600 households):
+
+    - ``households_gbk.csv``: GBK, CRLF, Chinese headers, household ids as text (``HH0001``),
+      a made-up household-head name and resident ID (address code 99: no province), household
+      size 99 for "unknown" in 3 rows, the register as 贫困户/一般户;
+    - ``income_panel.xlsx``: a title row above the header, -9 for missing income in 4 rows;
+    - ``motivation.sav``: SPSS, role as codes with Chinese value labels, answers 9 = 说不清
+      (declared missing by the instrument), the reverse-worded item ``will_4`` already
+      reversed in the export;
+    - ``mapping.yaml`` is written by hand (see ``data/samples/own_data/README.md``).
+    """
+    import pyreadstat
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    data = synth.generate("h_county", seed=seed, n=600)
+    rng = np.random.default_rng(seed)
+    hh = data["households"].copy()
+    ids = {h: f"HH{i:04d}" for i, h in enumerate(hh["household_id"], start=1)}
+    hh["household_id"] = hh["household_id"].map(ids)
+    hh["registered_poor"] = hh["registered_poor"].map({1: "贫困户", 0: "一般户"})
+    hh.loc[rng.choice(len(hh), 3, replace=False), "household_size"] = 99
+    hh = hh.rename(columns=EXAMPLE_HOUSEHOLD_HEADERS)
+    surnames = list("王李张刘陈杨赵黄周吴")
+    hh.insert(2, "户主姓名", [f"{surnames[i % 10]}某{i}" for i in range(len(hh))])
+    hh.insert(3, "身份证号", [_fake_prc_id(rng) for _ in range(len(hh))])
+    text = hh.to_csv(index=False, lineterminator="\r\n")
+    write_atomic(out / "households_gbk.csv", text.encode("gbk"))
+
+    panel = data["panel"].copy()
+    panel["household_id"] = panel["household_id"].map(ids)
+    panel.loc[rng.choice(len(panel), 4, replace=False), "income_per_capita"] = -9
+    panel = panel.rename(columns=EXAMPLE_PANEL_HEADERS)
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["H县产业项目农户收入面板（示例数据，全部虚构）"])
+    sheet.append(list(panel.columns))
+    for row in panel.itertuples(index=False):
+        sheet.append([v.item() if hasattr(v, "item") else v for v in row])
+    tmp = out / ".income_panel.xlsx.tmp"
+    book.save(tmp)
+    os.replace(tmp, out / "income_panel.xlsx")
+
+    mot = data["motivation"].copy()
+    mot["household_id"] = mot["household_id"].map(ids)
+    codes = {v: k for k, v in EXAMPLE_ROLES.items()}
+    mot["role"] = mot["role"].map(codes)
+    inst = load_instrument("endogenous_motivation")
+    items = inst.item_ids
+    mot[items] = mot[items].astype(float)
+    for item in items:
+        mot.loc[rng.choice(len(mot), 2, replace=False), item] = 9
+    lo, hi = inst.item_range("will_4")
+    mot["will_4"] = mot["will_4"].where(mot["will_4"] == 9, lo + hi - mot["will_4"])
+    labels = {
+        i: {**{c: inst.response.labels_zh.get(c, str(c)) for c in range(lo, hi + 1)}, 9: "说不清"}
+        for i in items
+    }
+    tmp = out / ".motivation.sav.tmp"
+    pyreadstat.write_sav(
+        mot,
+        str(tmp),
+        variable_value_labels={"role": EXAMPLE_ROLE_LABELS, **labels},
+        missing_ranges={i: [9] for i in items},
+    )
+    os.replace(tmp, out / "motivation.sav")
+    return out
