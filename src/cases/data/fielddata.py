@@ -179,7 +179,7 @@ def _shown(column: str, value: object) -> str:
         return "(blank)"
     if io._header_kind(str(column)) is not None or io._scan_text(text):
         return io._mask(text)
-    return repr(text) if not isinstance(value, int | float | np.integer | np.floating) else text
+    return text if not _is_text(value) else repr(text)
 
 
 def table_file(folder: Path, table: str) -> tuple[Path | None, list[Path]]:
