@@ -441,8 +441,8 @@ def build_report(
     from cases.present.text import render_blocks
     from cases.run import pipeline
 
-    chk = check(slug, folder)
     target = pipeline.own_output_dir(out)
+    chk = check(slug, folder)
     if chk.problems:
         return None, chk, []
     jobs = report_jobs(slug)
