@@ -359,3 +359,53 @@ def test_own_data_never_run_into_the_book(tmp_path):
 def test_masking_helper_never_echoes_an_identifier():
     assert EXAMPLE_ID not in fielddata._shown("household_id", EXAMPLE_ID)
     assert io._mask(EXAMPLE_ID) == fielddata._shown("household_id", EXAMPLE_ID)
+
+
+# ------------------------------------------------------------------------------ instrument
+
+OWN_INSTRUMENT = """\
+id: township_motivation
+title_en: Township motivation questionnaire (made up for a test)
+title_zh: 乡镇内生动力问卷（测试用，虚构）
+cases: [h_county]
+provenance: written for tests/test_own_data.py
+roles: [poor_household, relieved_household, low_income_household, non_poor_villager]
+missing_codes: [8]
+response: {min: 1, max: 5}
+items:
+  - {id: q1, zh: 我想靠自己的劳动改善生活。, en: I want to better my life by my own work.}
+  - {id: q2, zh: 有机会我愿意外出务工。, en: I would work away from home if I could.}
+  - {id: q3, zh: 有帮扶就够了。, en: Assistance is enough for me.}
+  - {id: q4, zh: 我有挣钱的技能。, en: I have skills to earn money.}
+  - {id: q5, zh: 培训对我有用。, en: Training is useful to me.}
+scales:
+  - {id: drive, label_en: Drive, label_zh: 动力, items: [q1, q2, q3], reverse: [q3]}
+  - {id: skill, label_en: Skill, label_zh: 技能, items: [q4, q5]}
+"""
+
+
+def test_a_custom_instrument_runs_through_the_survey_analysis(tmp_path):
+    from cases.pages import survey_analysis
+
+    folder = own_folder(tmp_path / "own", n=600)
+    motivation = pd.read_csv(folder / "motivation.csv")
+    own = motivation[["respondent_id", "household_id", "role"]].assign(
+        q1=motivation["will_1"],
+        q2=motivation["will_3"],
+        q3=motivation["will_4"],
+        q4=motivation["eff_1"],
+        q5=motivation["eff_2"],
+    )
+    own.loc[0, "q2"] = 8  # the instrument's own missing code
+    own.to_csv(folder / "motivation.csv", index=False)
+    path = tmp_path / "township_motivation.yaml"
+    path.write_text(OWN_INSTRUMENT, encoding="utf-8")
+    assert owndata.check("h_county", folder, instrument=path).problems == []
+    # Without the instrument, the folder is refused: its items are not the case's.
+    assert any("will_1" in str(f.column) for f in owndata.check("h_county", folder).problems)
+    data = synth.field_data("h_county", folder, instrument=path)
+    assert np.isnan(data["motivation"].loc[0, "q2"])
+    res = survey_analysis.run("h_county", data, source="field data in own", instrument=str(path))
+    assert list(res.reliability["scale"]) == ["drive", "skill"]
+    assert set(res.gap["scale"]) == {"drive", "skill"}
+    assert set(res.model["term"]) >= {"drive", "skill"}

@@ -19,6 +19,7 @@ ordered logit come from :mod:`cases.methods.survey`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -527,6 +528,7 @@ def run(
     *,
     conf_level: float = 0.95,
     source: str | None = None,
+    instrument: str | None = None,
 ) -> SurveyResults:
     """Run the survey analysis of ``case`` on ``data`` (simulated or a researcher's own).
 
@@ -538,7 +540,9 @@ def run(
     scores (:func:`cases.methods.survey.ordered_logit`, log-odds per score point) or OLS of yearly
     log-income growth on the three motivation facets with role dummies as controls
     (:func:`ols_table`, log points per year per score point). ``source`` names the field data
-    for provenance lines (None for simulated data).
+    for provenance lines (None for simulated data). ``instrument`` (a path to an instrument
+    YAML) replaces the case's questionnaire: its ``scale`` scales are scored and compared, its
+    ``outcome`` items modelled (the case's outcomes when it declares none).
 
     Raises:
         ParameterError: ``case`` does not run this analysis (known cases listed).
@@ -549,6 +553,16 @@ def run(
             f"survey_analysis: case {case!r} has no survey design; known: {sorted(CASE_DESIGNS)}"
         )
     design = CASE_DESIGNS[case]
+    own = None
+    if instrument:
+        own = survey.load_instrument(instrument)
+        outcomes = tuple(i for s in own.scales if s.kind == "outcome" for i in s.items)
+        design = dataclasses.replace(
+            design,
+            instrument=str(instrument),
+            scales=tuple(s.id for s in own.scales if s.kind == "scale"),
+            outcomes=outcomes or design.outcomes,
+        )
     simulated = bool(data.meta.get("simulated", True))
     if design.table not in data.tables:
         raise DataValidationError(case, [f"table {design.table!r} not found"])
@@ -568,7 +582,9 @@ def run(
         growth = annual_log_growth(_incomes_long(case, data))
         frame = scores.merge(growth, on="household_id", how="left", validate="many_to_one")
         controls = ["group"] if len(frame["group"].unique()) > 1 else []
-        model = ols_table(frame, "growth", list(_FACETS), controls=controls, conf_level=conf_level)
+        model = ols_table(
+            frame, "growth", list(design.scales), controls=controls, conf_level=conf_level
+        )
         model.insert(0, "outcome", "growth")
         model["n"] = model.attrs["n"]
         model_frame = frame
@@ -586,13 +602,19 @@ def run(
 
     p = _Prose("survey_")
     md: dict[str, str] = {}
-    md["intro"] = _intro(p, case, design, instrument, scores, simulated, data)
     md["reliability_text"] = _reliability_text(p, reliability)
-    md["groups_text"] = _groups_text(p, case, design, instrument, gap, simulated, data.meta)
-    md["model_text"] = _model_text(p, case, design, instrument, model, simulated, data.meta)
-    md["data_text"] = _data_text(case, design)
+    if own is None:
+        md["intro"] = _intro(p, case, design, instrument, scores, simulated, data)
+        md["groups_text"] = _groups_text(p, case, design, instrument, gap, simulated, data.meta)
+        md["model_text"] = _model_text(p, case, design, instrument, model, simulated, data.meta)
+        md["data_text"] = _data_text(case, design)
+        claims = _claims(case, design, instrument, gap, model, simulated, data.meta)
+    else:
+        # An author's own questionnaire: the case's sentences name the case's scales, so only
+        # the tables, figures and numbers are shown (no thesis claims either).
+        md.update(intro="", groups_text="", model_text="", data_text="")
+        claims = pd.DataFrame()
     _record_all(p, design, reliability, gap, model)
-    claims = _claims(case, design, instrument, gap, model, simulated, data.meta)
 
     res = SurveyResults(
         case=case,

@@ -421,11 +421,14 @@ def build_report(
     n_jobs: int = 1,
     force: bool = False,
     on_result=None,
+    instrument: str | os.PathLike[str] | None = None,
 ) -> tuple[Path | None, fielddata.FolderCheck, list]:
     """Check ``folder``, run the case's own-data analyses into ``out`` with the ordinary runner,
     and write ``out/report.html``: standalone (no external resource), titled and placed from
     ``metadata.json``, naming the folder (never its absolute path), without thesis-claims
-    tables; appendix: the check-data findings and every file's SHA-256.
+    tables; appendix: the check-data findings and every file's SHA-256. ``instrument`` (a path
+    to an instrument YAML) replaces the case's questionnaire in the check and the survey
+    analysis.
 
     Returns ``(report path or None, check, job results)``; None when the folder has problems
     (nothing is run or written) or an analysis failed (no report is written).
@@ -442,7 +445,7 @@ def build_report(
     from cases.run import pipeline
 
     target = pipeline.own_output_dir(out)
-    chk = check(slug, folder)
+    chk = check(slug, folder, instrument)
     if chk.problems:
         return None, chk, []
     jobs = report_jobs(slug)
@@ -451,7 +454,8 @@ def build_report(
     root = chk.folder.resolve()
     results = pipeline.run(
         jobs,
-        overrides={"data_dir": str(root)},
+        overrides={"data_dir": str(root)}
+        | ({"instrument": str(Path(instrument).resolve())} if instrument else {}),
         n_jobs=n_jobs,
         force=force,
         on_result=on_result,

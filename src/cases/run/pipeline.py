@@ -290,6 +290,9 @@ def input_fingerprint(job: Job, parameters: Mapping[str, Any]) -> str:
     for name, path in data_dir_files(parameters).items():
         digest.update(b"data_dir/" + name.encode() + b"\0")
         digest.update(sha256_file(path).encode())
+    instrument = str(parameters.get("instrument") or "")
+    if instrument and Path(instrument).is_file():  # an author's own questionnaire
+        digest.update(b"instrument\0" + sha256_file(instrument).encode())
     return digest.hexdigest()
 
 
@@ -628,6 +631,12 @@ def run(
             check_data_dir(params["data_dir"], parameter=f"{job.name}: data_dir")
             # The notebook runs in its output folder: pass the folder the user meant.
             params["data_dir"] = str(Path(params["data_dir"]).expanduser().resolve())
+            if params.get("instrument"):
+                if not Path(params["instrument"]).expanduser().is_file():
+                    raise ParameterError(
+                        f"{job.name}: instrument: file {params['instrument']!r} not found"
+                    )
+                params["instrument"] = str(Path(params["instrument"]).expanduser().resolve())
             if job.out_dir is None:
                 raise ParameterError(
                     f"{job.name}: data_dir={params['data_dir']!r}: own data are never run into "

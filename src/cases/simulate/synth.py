@@ -2021,7 +2021,11 @@ __doc__ = (
 
 
 def field_data(
-    case: str, data_dir: str | os.PathLike[str] = "", seed: int | None = None, n: int | None = None
+    case: str,
+    data_dir: str | os.PathLike[str] = "",
+    seed: int | None = None,
+    n: int | None = None,
+    instrument: str | os.PathLike[str] | None = None,
 ) -> SimulatedData:
     """The field data an analysis template runs on: a researcher's folder, or simulated data.
 
@@ -2037,7 +2041,7 @@ def field_data(
     if not str(data_dir).strip():
         return generate(case, seed=seed, n=n)
     _check_slug(case)
-    meta, tables = fielddata.open_folder(data_dir, folder_spec(case))
+    meta, tables = fielddata.open_folder(data_dir, folder_spec(case, instrument or None))
     return SimulatedData(tables=tables, meta=meta)  # type: ignore[arg-type]
 
 
