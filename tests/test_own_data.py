@@ -409,3 +409,5 @@ def test_a_custom_instrument_runs_through_the_survey_analysis(tmp_path):
     assert list(res.reliability["scale"]) == ["drive", "skill"]
     assert set(res.gap["scale"]) == {"drive", "skill"}
     assert set(res.model["term"]) >= {"drive", "skill"}
+    figures = {key: make() for key, make in res.figures.items()}
+    assert set(figures) == {"groups_fig", "model_fig"}

@@ -635,7 +635,7 @@ def run(
         "groups_fig": lambda: groups_figure(res, instrument),
         "model_fig": lambda: (
             growth_figure(model_frame, model, simulated=simulated, source=source)
-            if design.kind == "motivation"
+            if design.kind == "motivation" and own is None
             else coefficient_figure(res, instrument)
         ),
     }

@@ -241,10 +241,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if chk.problems:
         console.print("Not running: fix the problems above (nothing was written).", style="red")
         return EXIT_FAILED
-    if page is None:
-        console.print("Not writing the report: an analysis failed (see above).", style="red")
-        return EXIT_FAILED
     print(page)
+    failed = [r.job.analysis for r in _results if r.status not in ("ran", "cached")]
+    if failed:
+        console.print(
+            f"The report shows no numbers of {', '.join(failed)}: it failed (see above).",
+            style="red",
+            markup=False,
+        )
+        return EXIT_FAILED
     return EXIT_OK
 
 

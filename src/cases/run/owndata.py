@@ -431,7 +431,8 @@ def build_report(
     analysis.
 
     Returns ``(report path or None, check, job results)``; None when the folder has problems
-    (nothing is run or written) or an analysis failed (no report is written).
+    (nothing is run or written). An analysis that failed is named in the report with its
+    error, in place of its tables (the command then exits 1).
 
     Raises:
         ParameterError: unknown slug, missing folder, ``out`` inside ``book/`` or ``results/``.
@@ -461,8 +462,6 @@ def build_report(
         on_result=on_result,
         out_dir=target,
     )
-    if any(r.status != "ran" and r.status != "cached" for r in results):
-        return None, chk, results
     meta = chk.meta
     hashes = fielddata.file_hashes(root)
     context = {
@@ -476,6 +475,7 @@ def build_report(
         "files": len(hashes),
         "generated": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M"),
         "commit": pipeline._git_commit(),
+        "message": "",
     }
     words = render_blocks("own_report", context)
     body = [f"<h1>{_html.escape(words['title'])}</h1>", _markdown(words["intro"])]
@@ -483,6 +483,10 @@ def build_report(
         job = result.job
         label = words.get(f"analysis_{job.analysis}", job.analysis)
         body.append(f"<h2>{_html.escape(label)}</h2>")
+        if result.status not in ("ran", "cached"):
+            failed = render_blocks("own_report", {**context, "message": result.message})
+            body.append(_markdown(failed["analysis_failed"]))
+            continue
         body.extend(_notebook_exhibits(job.output))
         entries = manifest.load(job.results_file) if job.results_file.is_file() else {}
         if entries:
