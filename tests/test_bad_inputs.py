@@ -269,7 +269,7 @@ LIBRARY_CASES = [
             )
         ),
         DataValidationError,
-        r"nofield\.yaml.*field provenance: Field required",
+        r"nofield\.yaml.*provenance: Field required",
     ),
     # ---- case registry (cases.data.registry) ----------------------------------------------------
     Bad(
@@ -630,7 +630,7 @@ CLI_CASES = [
         _edit("params/h_county.yaml", "seed: 20201123", "seed: twenty"),
         ["run", "h_county"],
         2,
-        r"case_profile\.ipynb: parameter 'seed' expects int, got 'twenty'",
+        r"poverty_profile\.ipynb: parameter 'seed' expects int, got 'twenty'",
     ),
     (
         "cli-params-unknown-template",

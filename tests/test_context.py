@@ -7,6 +7,7 @@ comments), never by the code under test.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import matplotlib
 
@@ -16,16 +17,28 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from matplotlib.patches import Rectangle
 
 from cases.core.errors import DataValidationError
+from cases.core.files import read_yaml
 from cases.data import public_data
 from cases.pages import context
+from cases.present.page import Page
 
-ROLE = re.compile(r"\{glue:text\}`context_([a-z0-9_]+)(?::[^`]*)?`")
 FIG_NAME = re.compile(r":name: (\S+)")
+AREA_BLOCKS = {
+    "intro",
+    "exit_text",
+    "census_text",
+    "census_figure",
+    "claim_text",
+    "claim_figure",
+    "facts_text",
+    "census_standing",
+}
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +47,13 @@ def tables() -> dict[str, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def areas() -> dict[str, context.AreaContext]:
-    return {slug: context.area_context(slug) for slug in context.CASE_AREAS}
+def areas() -> dict[str, Page]:
+    return {slug: context.build(slug) for slug in context.CASE_AREAS}
+
+
+@pytest.fixture(scope="module")
+def passages(areas) -> dict[str, dict[str, str]]:
+    return {slug: page.render("area_context") for slug, page in areas.items()}
 
 
 @pytest.fixture(autouse=True)
@@ -128,7 +146,7 @@ def test_census_change_rejects_unknown_code(tables):
 
 
 def test_census_figure_is_stamped_with_its_source(areas):
-    fig = areas["pingliang"].figures["census"]()
+    fig = areas["pingliang"].figures["census"]
     texts = [t.get_text() for t in fig.texts]
     assert any(t.startswith("Source: Dong, Du & Liu (2022)") for t in texts)
     assert not any("Simulated" in t for t in texts)
@@ -314,78 +332,100 @@ def test_every_case_has_an_area():
 
 def test_area_context_rejects_unknown_case():
     with pytest.raises(ValueError, match="unknown case 'atlantis'"):
-        context.area_context("atlantis")
+        context.build("atlantis")
 
 
 @pytest.mark.parametrize("slug", sorted(context.CASE_AREAS))
-def test_area_markdown_numbers_are_all_glued(areas, slug):
-    area = areas[slug]
-    used = {key for text in area.markdown.values() for key in ROLE.findall(text)}
-    assert used <= set(area.numbers), f"roles without a glued value: {used - set(area.numbers)}"
-    assert not set(area.numbers) & set(area.markdown), "number and Markdown keys must differ"
-    assert set(area.markdown) == {
-        "intro",
-        "exit_text",
-        "census_text",
-        "census_figure",
-        "claim_text",
-        "claim_figure",
-        "facts_text",
-    }
-    for text in area.markdown.values():
-        # No bare digits outside glue roles, figure directives, and labels such as
-        # "2010 and 2020 censuses" or "2014–2019" (years as names, not quantities).
-        prose = ROLE.sub("", text)
-        prose = re.sub(r"```.*?```", "", prose, flags=re.S)
-        prose = re.sub(r"\{numref\}`[^`]*`", "", prose)
-        stray = [
-            n for n in re.findall(r"\d+(?:[.,]\d+)*", prose) if not re.fullmatch(r"20[12]\d", n)
-        ]
-        assert stray == [], f"unglued numbers in {slug}: {stray}"
+def test_area_text_renders_for_every_case(passages, areas, slug):
+    # Every placeholder of text/area_context.md resolves for every case (an unknown one
+    # raises TextTemplateError), and the page has the passages the notebook glues.
+    assert set(passages[slug]) == AREA_BLOCKS
+    for block in AREA_BLOCKS - {"claim_figure"}:
+        assert passages[slug][block], f"{slug}: empty passage {block}"
+    # Numbers are printed by the renderer, not left as roles for the book to fill in.
+    assert not any("{glue:text}" in text for text in passages[slug].values())
+    assert all(isinstance(v, int | float | str) for v in areas[slug].numbers.values())
 
 
-def test_area_figure_names_are_unique_across_cases(areas):
+def test_area_figure_names_are_unique_across_cases(passages):
     names = [
         name
-        for area in areas.values()
-        for text in area.markdown.values()
+        for texts in passages.values()
+        for text in texts.values()
         for name in FIG_NAME.findall(text)
     ]
     assert len(names) == len(set(names))
-    for slug, area in areas.items():
-        for name in FIG_NAME.findall(
-            area.markdown["census_figure"] + area.markdown["claim_figure"]
-        ):
+    for slug, texts in passages.items():
+        for name in FIG_NAME.findall(texts["census_figure"] + texts["claim_figure"]):
             assert name.endswith(slug)
 
 
-def test_claims_meet_the_census_where_the_thesis_makes_them(areas):
+def test_stated_census_changes_are_glued(areas):
+    # Each stated unit's three changes are numbers of the page (Pingliang: -10.610 % total,
+    # hand-checked above; Gansu rural 16,384,078 -> 11,952,499 = -27.048 %).
+    page = areas["pingliang"]
+    assert page.facts["stated"] == ["pingliang", "gansu"]
+    assert page.numbers["pingliang_total_change_pct"] == pytest.approx(-10.610, abs=1e-3)
+    assert page.numbers["gansu_rural_change_pct"] == pytest.approx(-27.048, abs=1e-3)
+    assert page.facts["pattern"]["shrinking"] == page.facts["shown"]  # every unit lost residents
+    h_county = areas["h_county"]
+    # Yishui alone lost residents (-3.081 %); rural residents fell and urban rose everywhere.
+    assert h_county.facts["pattern"]["shrinking"] == ["Yishui"]
+    assert h_county.facts["pattern"]["rural_up"] == h_county.facts["pattern"]["urban_down"] == []
+
+
+def test_claims_meet_the_census_where_the_thesis_makes_them(areas, passages):
     liupanshui = areas["liupanshui"]
     # Liupanshui rural residents: -23.820 % (hand: -484,682 / 2,034,729).
+    assert liupanshui.facts["claim"] == "liupanshui"
     assert liupanshui.numbers["liupanshui_rural_change_pct"] == pytest.approx(-23.820, abs=1e-3)
-    assert "migrant workers" in liupanshui.markdown["claim_text"]
-    assert "does not show" in liupanshui.markdown["claim_text"]
+    assert liupanshui.numbers["liupanshui_pop_2010"] == 2851332
     assert "claim" in liupanshui.figures
     shandong = areas["shandong_a_town"]
+    assert shandong.facts["claim"] == "shandong"
     assert shandong.numbers["shandong_rural_change_pct"] == pytest.approx(-22.127, abs=1e-3)
-    assert "young rural labourers" in shandong.markdown["claim_text"]
-    assert "does not measure outflow" in shandong.markdown["claim_text"]
+    assert shandong.numbers["shandong_urban_2020"] == 64014254
     for slug in ("pingliang", "h_county", "w_town"):
-        assert areas[slug].markdown["claim_figure"] == ""
+        assert areas[slug].facts["claim"] is None
+        assert passages[slug]["claim_figure"] == ""
         assert "claim" not in areas[slug].figures
+
+
+def test_exit_waves_of_pingliang(areas):
+    page = areas["pingliang"]
+    # case_area_counties.csv: 7 units, 5 listed; Kongtong 2017 (approved 2018-10-10); Jingchuan
+    # and Lingtai 2018 on the third-party list only; Zhuanglang and Jingning 2019 (2020-03-03).
+    assert (page.numbers["n_units"], page.numbers["n_on_list"]) == (7, 5)
+    waves = {w["year"]: w for w in page.facts["exit_waves"]}
+    assert sorted(waves) == [2017, 2018, 2019]
+    assert waves[2018]["unverified"] and waves[2018]["approved"] is None
+    assert "exit_year_jingchuan_approved" not in page.numbers
+    assert page.numbers["exit_year_zhuanglang_approved"] == "2020-03-03"
+    assert page.facts["off_list"] == ["Chongxin", "Huating"]
 
 
 def test_liupanshui_uses_baseline_a(areas):
     area = areas["liupanshui"]
     assert area.numbers["baseline_a_poor_2014"] == 603700
     assert area.numbers["baseline_b_poor_2014"] == 509900
-    assert "uses baseline A" in area.markdown["facts_text"]
-    assert area.baselines is not None and len(area.baselines) == 6
+    baselines = area.tables["baselines"]
+    assert len(baselines) == 6
+    used = dict(zip(baselines["Value"], baselines["Used in the book"], strict=True))
+    assert (used["603,700"], used["509,900"]) == ("yes", "no (alternative)")
 
 
-@pytest.mark.parametrize("slug", ["shandong_a_town", "w_town", "h_county", "pingliang"])
-def test_anonymised_places_are_said_not_to_match(areas, slug):
-    assert "cannot be matched to public statistics" in areas[slug].markdown["intro"]
+@pytest.mark.parametrize(
+    ("slug", "scope"),
+    [
+        ("liupanshui", "named"),
+        ("pingliang", "named"),
+        ("h_county", "benchmarks"),
+        ("shandong_a_town", "province"),
+        ("w_town", "national"),
+    ],
+)
+def test_scope_of_each_case(areas, slug, scope):
+    assert areas[slug].facts["scope"] == scope
 
 
 def test_benchmarks_of_h_county(areas):
@@ -396,7 +436,7 @@ def test_benchmarks_of_h_county(areas):
     assert area.numbers["lankao_approved"] == "2017-02-27"
     # Boxing rural residents 245,152 -> 179,298: -65,854 / 245,152 = -26.863 %.
     assert area.numbers["boxing_rural_change_pct"] == pytest.approx(-26.863, abs=1e-3)
-    assert area.exit_table["On the national list"].tolist() == ["yes", "no", "no"]
+    assert area.tables["exits"]["On the national list"].tolist() == ["yes", "no", "no"]
 
 
 def test_w_town_rural_fall_range(areas):
@@ -405,11 +445,81 @@ def test_w_town_rural_fall_range(areas):
     # (57,810,172 -> 44,286,965), Gansu 27.048 % (16,384,078 -> 11,952,499).
     assert area.numbers["rural_change_min_abs"] == pytest.approx(21.489, abs=1e-3)
     assert area.numbers["rural_change_max_abs"] == pytest.approx(27.048, abs=1e-3)
+    # 2020 national rural incidence 0.0 %; WDI $8.30 headcount 29.5 % (2020), 21.0 % (2021).
+    assert area.numbers["incidence_2020"] == 0.0
+    assert (area.numbers["wdi_830_2020"], area.numbers["wdi_830_2021"]) == (29.5, 21.0)
+    assert area.tables["exits"]["Official count"].sum() == 832
+
+
+def test_area_pages_glue_the_census_standing(areas):
+    # The census chapter's numbers of the case's counties come with the page.
+    assert (
+        areas["liupanshui"].numbers["tap_2010_pct_min"]
+        <= areas["liupanshui"].numbers["tap_2010_pct_max"]
+    )
+    assert areas["w_town"].facts["placed"] is False
 
 
 def test_prose_guard_stops_on_contradicting_data():
     with pytest.raises(DataValidationError, match="assumes"):
         context._expect(False, "the Liupanshui claim text assumes total residents rose")
+
+
+def _settings_with(tmp_path, edit) -> context.AreaSettings:
+    data = read_yaml(context.settings_path("area_context"))
+    edit(data)
+    path = tmp_path / "area_context.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return context.area_settings(path)
+
+
+def test_claim_the_data_contradict_stops_the_page(tmp_path, monkeypatch):
+    # Liupanshui's total residents rose (+6.3 %): a claim text assuming a fall must not print.
+    settings = _settings_with(
+        tmp_path, lambda d: d["cases"]["liupanshui"].update(claim_assumes={"total": "fall"})
+    )
+    monkeypatch.setattr(context, "area_settings", lambda: settings)
+    with pytest.raises(DataValidationError, match="assumes total residents fall"):
+        context.build("liupanshui")
+
+
+def test_settings_errors_name_the_file_and_field(tmp_path):
+    with pytest.raises(
+        DataValidationError, match=r"(?s)area_context\.yaml.*cases\.pingliang: .*999999"
+    ):
+        _settings_with(tmp_path, lambda d: d["cases"]["pingliang"].update(stated_units=[999999]))
+    with pytest.raises(DataValidationError, match=r"cases\.w_town\.exit_numbers"):
+        _settings_with(tmp_path, lambda d: d["cases"]["w_town"].update(exit_numbers=["nowhere"]))
+
+
+def test_case_settings_keep_no_prose_switch_on_the_slug():
+    # The builder chooses nothing by the case's name: no branch on a slug in the module.
+    source = Path(context.__file__).read_text(encoding="utf-8")
+    for slug in context.CASE_AREAS:
+        assert f'"{slug}"' not in source
+
+
+# --------------------------------------------------------------------------- national page
+
+
+def test_national_page_numbers_and_text(tables):
+    page = context.build_national()
+    numbers = context.national_numbers(
+        tables["national_rural_poverty"],
+        tables["county_exit_counts"],
+        tables["international_poverty"],
+        tables["poor_area_rural_income"],
+    )
+    assert {k: v for k, v in page.numbers.items() if not k.startswith("post2020_")} == numbers
+    assert page.numbers["post2020_key_counties_total"] == 160
+    assert page.facts["poor_derived"] == [2013, 2015]
+    assert page.facts["poor_not_verified"] == [2010, 2020]
+    assert set(page.figures) == {"poverty", "exits", "lines", "income"}
+    assert set(page.tables) == {"exits", "line", "post2020"}
+    # Every placeholder of text/national_context.md resolves.
+    passages = page.render("national_context")
+    assert "decline" in passages and all(passages.values())
+    assert not any("{glue:text}" in text for text in passages.values())
 
 
 # --------------------------------------------------------------------------- after 2020
@@ -444,3 +554,13 @@ def test_post2020_table_links_every_row_and_marks_status(policy):
     assert status["key_counties_gansu"] == "not found"
     assert status["key_counties_guizhou"] == "not verified (project tally)"
     assert status["key_counties_total"] == "published"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(6.3223, "+6.3"), (-21.489, "-21.5"), (0.0, "+0.0"), (None, "n/a")]
+)
+def test_percentage_changes_print_as_the_page_always_printed_them(value, text):
+    # The area page's signed changes keep Python's "+.1f" (ASCII hyphen-minus).
+    from cases.present.text import FORMATS
+
+    assert FORMATS["hyphen_signed1"](value) == text

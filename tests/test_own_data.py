@@ -384,8 +384,8 @@ scales:
 """
 
 
-def test_a_custom_instrument_runs_through_the_survey_analysis(tmp_path):
-    from cases.pages import survey_analysis
+def test_a_custom_instrument_validates_and_scores_an_own_questionnaire(tmp_path):
+    from cases.methods import survey
 
     folder = own_folder(tmp_path / "own", n=600)
     motivation = pd.read_csv(folder / "motivation.csv")
@@ -405,9 +405,14 @@ def test_a_custom_instrument_runs_through_the_survey_analysis(tmp_path):
     assert any("will_1" in str(f.column) for f in owndata.check("h_county", folder).problems)
     data = synth.field_data("h_county", folder, instrument=path)
     assert np.isnan(data["motivation"].loc[0, "q2"])
-    res = survey_analysis.run("h_county", data, source="field data in own", instrument=str(path))
-    assert list(res.reliability["scale"]) == ["drive", "skill"]
-    assert set(res.gap["scale"]) == {"drive", "skill"}
-    assert set(res.model["term"]) >= {"drive", "skill"}
-    figures = {key: make() for key, make in res.figures.items()}
-    assert set(figures) == {"groups_fig", "model_fig"}
+    instrument = survey.load_instrument(path)
+    reliability = survey.reliability_table(data["motivation"], instrument)
+    assert list(reliability["scale"]) == ["drive", "skill"]
+    scores = survey.scale_scores(data["motivation"], instrument)
+    row = data["motivation"].iloc[1]
+    assert scores.loc[1, "drive"] == pytest.approx((row["q1"] + row["q2"] + 6 - row["q3"]) / 3)
+    # Reverse-coded twice in the file: the check says so.
+    own["q3"] = 6 - own["q3"]
+    own.to_csv(folder / "motivation.csv", index=False)
+    warned = owndata.check("h_county", folder, instrument=path).warnings
+    assert any("scale drive" in f.message and "reverse" in f.message for f in warned)

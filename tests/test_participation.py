@@ -347,9 +347,10 @@ def test_a_network_page_prints_its_numbers():
 
 def test_counts_print_without_separators_as_before():
     """The page prints counts as the glue roles (":d") did: 5903, not 5,903."""
-    assert FORMATS["int_plain"](5903) == "5903"
-    assert FORMATS["int_plain"](-12) == "−12"
-    assert FORMATS["int_plain"](float("nan")) == "n/a"
+    assert FORMATS["plain"](5903) == "5903"
+    assert FORMATS["plain"](5903.0) == "5903"
+    assert FORMATS["plain"](-12) == "-12"  # as Python prints it
+    assert FORMATS["plain"](float("nan")) == "n/a"
 
 
 def test_unknown_case():

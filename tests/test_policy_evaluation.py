@@ -14,9 +14,19 @@ from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.methods import honest, panel
 from cases.pages import policy_evaluation as pe
+from cases.present.page import Page
 from cases.simulate import synth
 
 ROLE = re.compile(r"\{glue:text\}`([a-z0-9_]+)")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    # build() draws the page's figures; the tests do not show them.
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 def test_planted_att_by_hand():
@@ -161,23 +171,64 @@ def test_bacon_panel_uses_households_when_balanced_else_villages():
         pe.bacon_panel(mixed, "d", "y")
 
 
-def test_analyse_builds_consistent_prose():
+def test_build_keeps_glue_keys_and_the_text_renders():
     data = synth.generate("liupanshui", seed=3, n=1500)
-    a = pe.analyse(data, "liupanshui")
-    assert a.bacon_level == "household"
-    weights = a.bacon.table["weight"]
-    assert math.isclose(weights.sum(), 1.0, rel_tol=1e-9)
-    nested = {k for text in a.markdown.values() for k in ROLE.findall(text)}
-    produced = {f"policy_text_{k}" for k in a.numbers}
-    produced |= {
-        f"policy_{e.outcome.key}_{name}_{stat}"
-        for e in a.estimates
-        for name in ("twfe", "cs", "sa")
-        for stat in ("att", "se", "ci_low", "ci_high")
-    }
-    assert nested <= produced
-    assert "simulated" in a.markdown["intro"]
-    assert len(a.claims) == 2
+    page = pe.build(data, "liupanshui")
+    assert isinstance(page, Page)
+    assert page.facts["bacon"]["level"] == "household"
+    assert math.isclose(page.tables["bacon"]["weight"].sum(), 1.0, rel_tol=1e-9)
+    for o in ("log_income", "returned_migrant"):
+        for name in ("twfe", "cs", "sa"):
+            for stat in ("att", "se", "ci_low", "ci_high"):
+                assert f"{o}_{name}_{stat}" in page.numbers
+        assert f"text_{o}_planted_att" in page.numbers
+        assert f"honest_{o}_pretrend_p" in page.numbers
+    comparison = page.tables["comparison"]
+    cs = comparison[comparison["Estimator"] == pe.ESTIMATOR_LABELS["cs"]]
+    assert page.numbers["log_income_cs_att"] == cs["Estimate"].iloc[0]
+    assert page.numbers["text_n_households"] == 1500
+    assert (
+        page.numbers["text_n_treated_households"] + page.numbers["text_n_never_households"] == 1500
+    )
+    assert all(math.isfinite(v) for v in page.numbers.values())
+    assert all(page.tolerances[k] == 1e-6 for k, v in page.numbers.items() if isinstance(v, float))
+    passages = page.render("policy_evaluation")
+    assert {"intro_md", "estimates_md", "event_text_md", "bacon_text_md", "claims"} <= set(passages)
+    assert page.facts["simulated"]
+    claims = pe.claims_table(page, passages)
+    assert len(claims) == 2 and not claims.iloc[:, 1].str.contains("\n").any()
+
+
+@pytest.mark.parametrize(
+    ("case", "options"),
+    [
+        ("liupanshui", {}),
+        ("h_county", {}),
+        ("liupanshui", {"control": "notyet", "cluster": "household"}),
+    ],
+)
+def test_text_template_renders_for_every_case(case, options):
+    # Every placeholder of text/policy_evaluation.md resolves for each case and option.
+    page = pe.build(synth.generate(case, seed=4, n=900), case, **options)
+    passages = page.render("policy_evaluation")
+    assert all(text.strip() for text in passages.values())
+    assert f"fig-policy-bacon-{case}" in passages["bacon_text_md"]
+    assert len(pe.claims_table(page, passages)) == len(pe.design(case).outcomes)
+
+
+def test_settings_errors_name_file_and_field(tmp_path):
+    import yaml
+
+    raw = yaml.safe_load(pe.SETTINGS.read_text(encoding="utf-8"))
+    raw["designs"]["h_county"]["sample"] = "everyone"
+    del raw["designs"]["liupanshui"]["outcomes"][1]["unit"]
+    bad = tmp_path / "policy_evaluation.yaml"
+    bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        pe.designs(bad)
+    message = str(info.value)
+    assert str(bad) in message and "designs.h_county.sample" in message
+    assert "designs.liupanshui.outcomes[1].unit" in message
 
 
 @pytest.mark.slow
@@ -204,7 +255,8 @@ def test_template_runs_with_papermill(tmp_path):
                 text = data.get("application/papermill.record/text/markdown", "")
                 nested |= set(ROLE.findall(text + data.get("text/markdown", "")))
     assert {"policy_log_income_cs_att", "policy_log_income_cs_se", "policy_event_fig"} <= names
-    assert nested and nested <= names
+    assert {"policy_intro_md", "policy_honest_sensitivity", "policy_text_n_households"} <= names
+    assert nested <= names
 
 
 def test_sensitivity_table_matches_the_honest_functions_and_cs_equals_sa():
@@ -240,12 +292,28 @@ def test_sensitivity_table_matches_the_honest_functions_and_cs_equals_sa():
     assert tab.loc[sig, "breakdown"].between(0, pe.SENSITIVITY_MBAR_MAX).all()
 
 
-def test_sensitivity_page_renders_with_only_finite_numbers():
+def test_sensitivity_numbers_are_finite_and_facts_say_when_cs_equals_sa():
     data = synth.generate("h_county", seed=7, n=3000)
-    a = pe.analyse(data, "h_county")
-    page = pe.sensitivity_page(a)
-    assert all(math.isfinite(v) for v in page.numbers.values())
-    assert page.facts["never"] and page.facts["balanced"]
+    page = pe.build(data, "h_county")
+    honest = {k: v for k, v in page.numbers.items() if k.startswith("honest_")}
+    assert honest["honest_mbar"] == pe.SENSITIVITY_MBAR
+    assert honest["honest_mbar_max"] == pe.SENSITIVITY_MBAR_MAX
+    assert all(math.isfinite(v) for v in honest.values())
+    assert page.facts["never"] and page.facts["balanced"] and not page.facts["covariates"]
+    # CS (universal base) and SA coincide here: the gap the text reports is ~0.
+    assert honest["honest_log_income_cs_sa_max_gap"] < 1e-8
+    rows = page.facts["outcomes"][0]["rows"]
+    assert set(rows) == {f"{k}_{t}" for k in ("twfe", "cs", "sa") for t in ("first", "average")}
     passages = page.render("policy_evaluation")
-    assert set(passages) == {"sensitivity", "coincide"}
-    assert "Mbar" in passages["sensitivity"]
+    assert {"honest_sensitivity", "honest_coincide"} <= set(passages)
+
+
+def test_estimates_and_counts_print_as_the_page_always_printed_them():
+    # fixed2/fixed3 print like Python's ".2f"/".3f" (ASCII hyphen, no thousands separator);
+    # plain prints whole numbers and years without separators.
+    from cases.present.text import FORMATS
+
+    assert FORMATS["fixed3"](-0.0094) == "-0.009" == format(-0.0094, ".3f")
+    assert FORMATS["fixed2"](1234.567) == "1234.57"
+    assert FORMATS["fixed3"](float("nan")) == "n/a"
+    assert FORMATS["plain"](2012) == "2012" and FORMATS["plain"](np.int64(6000)) == "6000"

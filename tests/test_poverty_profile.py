@@ -1,5 +1,7 @@
 """Tests of cases.pages.poverty_profile: hand-computed toy profiles, planted-effect recovery on the
-simulated cases, the simulation page, and a papermill smoke run of both templates."""
+simulated cases, the simulation page, the text templates (text/poverty_profile.md and
+text/simulation.md) rendered for every case, the settings file, and a papermill smoke run of
+both templates."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cases.core import paths
+from cases.core import files, paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.pages import poverty_profile as pp
 from cases.simulate import synth
@@ -101,7 +103,7 @@ def test_weighting_by_persons_by_hand():
     )
     # Persons below 2000: 4 + 3 + 1 = 8 of 12.
     assert prof.estimate("nat", 0)["estimate"] == pytest.approx(8 / 12)
-    assert "shares of persons" in prof.markdown["intro"]
+    assert prof.facts["weight_by_persons"] is True
 
 
 def test_decomposition_by_registration_by_hand():
@@ -175,8 +177,14 @@ def test_mpi_skipped_without_indicator_columns():
     data.tables["households"] = data["households"].drop(columns=list(pp.INDICATORS))
     prof = pp.poverty_profile(data, "shandong_a_town", seed=3, n_boot=10)
     assert prof.mpi is None
-    assert "no deprivation indicators" in prof.markdown["mpi_text"]
-    assert "`households.csv`" in prof.markdown["mpi_text"]
+    assert prof.facts["has_mpi"] is False
+    assert prof.facts["missing_indicators"] == list(pp.INDICATORS)
+    assert prof.facts["indicator_table"] == "households"
+    page = pp.build(data, "shandong_a_town", seed=3, n_boot=10)
+    assert all(math.isnan(page.numbers[k]) for k in pp.MPI_NUMBER_KEYS)
+    assert not set(pp.MPI_NUMBER_KEYS) & set(page.tolerances)
+    assert "mpi_indicators" not in page.tables and "mpi_robustness" not in page.tables
+    assert "`households.csv`" in page.render("poverty_profile")["mpi_text"]
     with pytest.raises(ValueError, match="no MPI"):
         pp.mpi_tables(prof)
     lps = synth.generate("liupanshui", seed=3, n=300)
@@ -200,7 +208,7 @@ def test_every_case_has_an_mpi_section_with_its_indicator_year(case):
     data = synth.generate(case, seed=4, n=600)
     prof = pp.poverty_profile(data, case, seed=4, n_boot=10)
     assert prof.mpi is not None
-    assert "{glue:text}`poverty_mpi_m0" in prof.markdown["mpi_text"]
+    assert prof.numbers["mpi_m0"] == pytest.approx(prof.mpi.result.M0)
     indicators, groups = pp.mpi_tables(prof)
     # Drinking water is an indicator only from 2019 (measures.WATER_CHECK_FIRST_YEAR).
     water = prof.layout.indicator_year >= 2019
@@ -209,7 +217,8 @@ def test_every_case_has_an_mpi_section_with_its_indicator_year(case):
     assert prof.numbers["mpi_n_dimensions"] == (6 if water else 5)
     # Equal dimension weights (1/5 or 1/6) are below the default k = 1/3, so the page must say
     # that one deprivation alone, income poverty included, is not enough.
-    assert "below k, so either deprivation alone does not make" in prof.markdown["mpi_text"]
+    assert prof.facts["below_k"] == list(prof.mpi.spec)
+    assert "income_below_line" in prof.facts["below_k"]
     assert set(pp.MPI_NUMBER_KEYS) <= set(prof.numbers)
 
 
@@ -284,7 +293,10 @@ def test_w_town_relative_poverty_target_is_recovered():
     assert prof.year == 2021 and prof.headline.key == "rel40"
     row = prof.estimate("rel40", 0)
     assert abs(row["estimate"] - 0.12) < max(3 * row["se"], 0.01)
-    assert "No absolute national line applies" in prof.markdown["absolute_text"]
+    # No absolute line after 2020: the generator's own relative line (40 %) is the headline.
+    assert prof.facts["absolute_basis"] is None and prof.facts["after_2020"]
+    assert prof.facts["own_relative_line"] and prof.numbers["own_share"] == 0.4
+    assert prof.numbers["last_line_year"] == 2016  # national_rural_poverty.csv: 2017+ unverified
 
 
 def test_h_county_union_headcount_matches_the_dgp():
@@ -300,28 +312,95 @@ def test_h_county_union_headcount_matches_the_dgp():
 
 
 @pytest.mark.parametrize("case", synth.SLUGS)
-def test_every_glued_role_has_a_number(case):
+def test_every_case_renders_its_text_template(case):
+    # Every placeholder of text/poverty_profile.md resolves (the renderer's StrictUndefined
+    # raises otherwise), numbers are glue-safe, and the page's exhibits exist.
     data = synth.generate(case, seed=2, n=400)
-    prof = pp.poverty_profile(data, case, seed=2, n_boot=10)
-    used = {key for text in prof.markdown.values() for key in ROLE.findall(text)}
-    assert used, "the prose glues numbers"
-    assert used <= set(prof.numbers), sorted(used - set(prof.numbers))
-    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", k) for k in prof.numbers)
-    assert f"fig-poverty-income-{case}" in prof.markdown["income_text"]
-    table = pp.comparison_table(prof)
-    assert list(table.columns) == [
-        "What the thesis reported",
-        "What this analysis shows",
-        "What would be needed to test it with field data",
-    ]
-    assert len(table) >= 1
-    display = pp.fgt_display(prof)
-    assert len(display) == len(prof.lines)
-    fig = pp.income_figure(prof)
+    page = pp.build(data, case, seed=2, n_boot=10)
+    passages = page.render("poverty_profile")
+    assert {"intro", "income_text", "absolute_text", "relative_text", "fgt_caption"} <= set(
+        passages
+    )
+    assert {"decomposition_text", "mpi_text", "trend_text", "own_data"} <= set(passages)
+    assert all(passages[k] for k in ("intro", "income_text", "mpi_text", "income_fig_block"))
+    assert not any(ROLE.search(text) for text in passages.values())
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", k) for k in page.numbers)
+    assert f"fig-poverty-income-{case}" in passages["income_text"]
+    assert f":name: fig-poverty-income-{case}" in passages["income_fig_block"]
+    assert all(isinstance(v, float) for k, v in page.numbers.items() if k in page.tolerances)
+    table = pp.claims_table(passages)
+    labels = pp.settings().labels
+    assert list(table.columns) == [labels[f"claims_{c}"] for c in ("reported", "shows", "needed")]
+    assert 1 <= len(table) <= pp.CLAIM_ROWS
+    assert all(cell and "\n" not in cell for cell in table.to_numpy().ravel())
+    has_absolute = page.facts["absolute_basis"] is not None
+    assert len(page.tables["fgt"]) == len(pp.RELATIVE_SHARES) + has_absolute
+    fig = page.figures["income"]
     assert any("SIMULATED DATA" in t.get_text() for t in fig.texts)
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"weight_by_persons": True},
+        {"poverty_line": 2500.0},
+        {"year": 2019},
+        {"mpi_weights": "income_half", "mpi_k": 0.5},
+    ],
+)
+def test_text_template_renders_every_branch_on_own_data(kwargs):
+    # Own (not simulated) data, a given line, a year without a national line, other weights:
+    # each choice of the text renders without an unknown placeholder.
+    data = synth.generate("pingliang", seed=2, n=300)
+    own = synth.SimulatedData(data.tables, {"case": "pingliang", "simulated": False})
+    page = pp.build(
+        own, "pingliang", seed=2, n_boot=10, data_dir="/field", source="/field", **kwargs
+    )
+    passages = page.render("poverty_profile")
+    assert "`/field`" in passages["intro"]
+    assert page.facts["calibration"] is None and "calib_incidence" not in page.numbers
+    basis = page.facts["absolute_basis"]
+    assert basis == (
+        "given" if "poverty_line" in kwargs else None if kwargs.get("year") else "national"
+    )
+    assert pp.claims_table(passages).shape[0] == 1
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_fgt_table_and_numbers_agree():
+    prof = toy_profile()
+    display = pp.fgt_display(prof)
+    assert len(display) == len(prof.lines)
+    for _, row in prof.fgt.iterrows():
+        key = f"{row['line']}_p{row['alpha']}"
+        assert prof.numbers[key] == row["estimate"]
+        assert (prof.numbers[key + "_low"], prof.numbers[key + "_high"]) == (
+            row["ci_low"],
+            row["ci_high"],
+        )
+
+
+def test_settings_are_validated_and_cover_every_case(tmp_path):
+    s = pp.settings()
+    assert set(s.layouts) == set(synth.SLUGS) == set(s.text)
+    for case in synth.SLUGS:
+        assert pp.layouts()[case].case == case
+    bad = tmp_path / "poverty_profile.yaml"
+    bad.write_text("layouts:\n  h_county:\n    income_table: panel\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"poverty_profile\.yaml[\s\S]*household_table"):
+        files.load_yaml(pp.Settings, bad)
+
+
+def test_no_branch_on_the_case_slug():
+    import inspect
+
+    source = inspect.getsource(pp)
+    assert not re.search(r"\b(case|slug)\s*(==|in \()", source)
 
 
 @pytest.mark.parametrize("case", synth.SLUGS)
@@ -329,18 +408,34 @@ def test_simulation_page(case):
     data = synth.generate(case, seed=4, n=300)
     page = pp.simulation_page(data, case, seed=4, n=300)
     params = synth.load_params(case)
-    assert len(page.planted) == len(params["planted_effects"])
-    assert dict(zip(page.sizes["Table"], page.sizes["Rows"], strict=True)) == {
+    planted = page.tables["planted"]
+    assert len(planted) == len(params["planted_effects"]) == page.numbers["n_planted"]
+    sizes = page.tables["sizes"]
+    assert dict(zip(sizes["Table"], sizes["Rows"], strict=True)) == {
         name: len(df) for name, df in data.tables.items()
     }
     assert page.numbers["total_rows"] == sum(len(df) for df in data.tables.values())
-    assert "not findings" in page.markdown["planted_text"]
-    assert "Data-generating process" not in page.markdown["describe_dgp"]
-    assert page.markdown["describe_parameters"].startswith("| name | value |")
+    assert (page.numbers["seed"], page.numbers["n"]) == (4, 300)
+    assert page.facts["simulated"] is True
+    passages = page.render("simulation")
+    assert set(passages) == {
+        "intro",
+        "sizes_text",
+        "planted_text",
+        "description_intro",
+        "describe_dgp",
+        "describe_parameters",
+        "describe_tables",
+    }
+    for name in params["parameters"]:
+        assert f"| `{name}` |" in passages["describe_parameters"]
+    for table in synth.TABLE_SCHEMAS[case]:
+        assert f"``{case}/{table}.csv``" in passages["describe_tables"]
     own = synth.SimulatedData(data.tables, {"case": case, "simulated": False})
     own_page = pp.simulation_page(own, case, seed=4, n=300, data_dir="/field")
-    assert "researcher's own" in own_page.markdown["intro"]
-    assert "No effects were planted" in own_page.markdown["planted_text"]
+    assert own_page.facts["simulated"] is False
+    assert set(own_page.numbers) == {"n_tables", "total_rows", "n_planted"}
+    assert "`/field`" in own_page.render("simulation")["intro"]
 
 
 @pytest.mark.slow
@@ -349,7 +444,7 @@ def test_templates_run_with_papermill(tmp_path):
     import papermill
 
     names: set[str] = set()
-    nested: set[str] = set()
+    roles: set[str] = set()
     for template, params in (
         ("poverty_profile", {"case": "h_county", "n": 400, "bootstrap_reps": 20}),
         ("simulation", {"case": "h_county", "n": 400}),
@@ -365,16 +460,16 @@ def test_templates_run_with_papermill(tmp_path):
         )
         nb = nbformat.read(out, as_version=4)
         for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                roles |= {f"poverty_{k}" for k in ROLE.findall(cell.source)}
             for output in cell.get("outputs", []):
                 name = output.get("metadata", {}).get("scrapbook", {}).get("name")
                 if name:
                     names.add(name)
-                    data = output.get("data", {})
-                    text = data.get("application/papermill.record/text/markdown", "")
-                    nested |= {f"poverty_{k}" for k in ROLE.findall(text)}
     assert {"poverty_nat_p0", "poverty_mpi_m0", "poverty_income_fig"} <= names
-    assert {"simulation_intro", "simulation_describe_dgp"} <= names
-    assert nested and nested <= names
+    assert {"poverty_intro", "poverty_mpi_text", "poverty_income_fig_block"} <= names
+    assert {"simulation_intro", "simulation_describe_dgp", "simulation_total_rows"} <= names
+    assert roles and roles <= names
 
 
 def test_tied_top_contributors_are_named_together():
@@ -385,10 +480,12 @@ def test_tied_top_contributors_are_named_together():
     data.tables["households"] = hh.assign(
         food_clothing_insecure=hh["housing_unsafe"], income_below_line=0
     )
-    prof = pp.poverty_profile(data, "h_county", seed=4, n_boot=10)
-    text = prof.markdown["mpi_text"]
-    assert "The indicators 'food clothing insecure' and 'housing unsafe' contribute" in text
-    assert "the dimensions 'food clothing' and 'housing safety' contribute" in text
+    page = pp.build(data, "h_county", seed=4, n_boot=10)
+    assert page.facts["top_indicators"] == ["food_clothing_insecure", "housing_unsafe"]
+    assert page.facts["top_dimensions"] == ["food_clothing", "housing_safety"]
+    text = page.render("poverty_profile")["mpi_text"]
+    assert "'food clothing insecure' and 'housing unsafe'" in text
+    assert "'food clothing' and 'housing safety'" in text
 
 
 def test_notebook_markdown_glues_only_numbers_the_profile_makes():
@@ -398,9 +495,10 @@ def test_notebook_markdown_glues_only_numbers_the_profile_makes():
     md = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     used = set(ROLE.findall(md)) - {"income_fig_block", "own_data"}
     data = synth.generate("h_county", seed=2, n=400)
-    prof = pp.poverty_profile(data, "h_county", seed=2, n_boot=10)
+    page = pp.build(data, "h_county", seed=2, n_boot=10)
+    glued = set(page.numbers) | set(page.render("poverty_profile"))
     assert used, "the notebook's Markdown glues numbers"
-    assert used <= set(prof.numbers) | set(prof.markdown), sorted(used - set(prof.numbers))
+    assert used <= glued, sorted(used - glued)
 
 
 def test_mpi_weights_parameter_by_hand():
@@ -414,3 +512,18 @@ def test_mpi_weights_parameter_by_hand():
     assert mpi.robustness.reference == ("income_half", pytest.approx(1 / 3))
     with pytest.raises(ParameterError, match="mpi_weights"):
         toy_profile(mpi_weights="income_only")
+
+
+@pytest.mark.parametrize("value", [0.0, 0.12, 0.12345, 0.0005, 0.99951, 1 / 3, 0.125, 2 / 3])
+def test_tight_formats_print_as_the_old_format_specs(value):
+    # The page printed its numbers with Python format specs (glue roles ``key:.1%``); the
+    # named formats it now uses must print the same text.
+    from cases.present.text import FORMATS
+
+    assert FORMATS["pct0_tight"](value) == format(value, ".0%")
+    assert FORMATS["pct1_tight"](value) == format(value, ".1%")
+    assert FORMATS["pct2_tight"](value) == format(value, ".2%")
+    assert FORMATS["general"](value) == format(value, "g")
+    assert FORMATS["dec3"](value) == format(value, ".3f")
+    assert FORMATS["plain"](2016) == "2016" and FORMATS["int"](12600) == format(12600, ",")
+    assert FORMATS["dec0"](2951.6) == format(2951.6, ",.0f")

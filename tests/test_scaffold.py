@@ -179,9 +179,7 @@ def test_every_template_renders_into_a_file_ending_in_one_newline():
         item["code"] for field in scaffold.PLACEHOLDER_CODES for item in case[field]
     }
     params = yaml.safe_load(texts["params"])
-    assert params["analyses"] == [
-        {"name": scaffold.FIRST_ANALYSIS, "parameters": {"seed": scaffold.DEFAULT_SEED}}
-    ]
+    assert params["analyses"] == [{"name": scaffold.FIRST_ANALYSIS, "parameters": {}}]
     bib = texts["bib"]
     assert bib.startswith("\n@misc{thesis_q_town,") and bib.count("{") == bib.count("}")
     assert "title = {{Q (Town)}}" in bib and "Case: Q, Gansu}" in bib

@@ -1,10 +1,13 @@
-"""Tests for cases.pages.survey_analysis: hand-checked building blocks, planted effects, a smoke
-run."""
+"""Tests for cases.pages.survey_analysis: hand-checked building blocks, planted effects, the
+page's numbers and facts, its text template for every case, its settings file, a smoke run."""
 
 from __future__ import annotations
 
 import math
+import re
 
+import matplotlib.pyplot as plt
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,9 +16,13 @@ from hypothesis import strategies as st
 
 from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
+from cases.core.files import load_yaml, read_yaml, validate
 from cases.pages import survey_analysis
 from cases.pages.survey_analysis import annual_log_growth, group_gap, group_means, ols_table
+from cases.present.text import FORMATS, render_blocks
 from cases.simulate import synth
+
+NOTEBOOK = paths.NOTEBOOKS / "survey_analysis.ipynb"
 
 # --------------------------------------------------------------------------- building blocks
 
@@ -107,7 +114,7 @@ def test_ols_recovers_an_exact_line(a, b, n):
 @pytest.fixture(scope="module")
 def shandong():
     data = synth.generate("shandong_a_town", seed=11, n=3000)
-    return data, survey_analysis.run("shandong_a_town", data)
+    return data, survey_analysis.analyse("shandong_a_town", data)
 
 
 def test_role_gap_recovers_planted_shift(shandong):
@@ -135,7 +142,7 @@ def test_effectiveness_logit_recovers_planted_slopes(shandong):
 
 def test_interaction_logits_recover_planted_slopes():
     data = synth.generate("liupanshui", seed=5, n=4000)
-    res = survey_analysis.run("liupanshui", data)
+    res = survey_analysis.analyse("liupanshui", data)
     for outcome, name in (("sat_1", "satisfaction_logit"), ("conf_1", "confidence_logit")):
         est = res.model[res.model["outcome"] == outcome].set_index("term")["estimate"]
         for channel, beta in data.meta["planted_effects"][name].items():
@@ -144,7 +151,7 @@ def test_interaction_logits_recover_planted_slopes():
 
 def test_motivation_growth_recovers_planted_slope_and_nulls():
     data = synth.generate("w_town", seed=3, n=1500)
-    res = survey_analysis.run("w_town", data)
+    res = survey_analysis.analyse("w_town", data)
     m = res.model.set_index("term")
     kappa = data.meta["planted_effects"]["income_growth_per_willingness_point"]
     assert m.loc["willingness", "estimate"] == pytest.approx(kappa, abs=0.005)
@@ -153,7 +160,7 @@ def test_motivation_growth_recovers_planted_slope_and_nulls():
     assert abs(m.loc["dependence", "estimate"]) < 0.005
     # pingliang: no link planted; the dependence gap by social security is planted.
     data = synth.generate("pingliang", seed=3, n=6000)
-    res = survey_analysis.run("pingliang", data)
+    res = survey_analysis.analyse("pingliang", data)
     will = res.model.set_index("term").loc["willingness"]
     assert abs(will["estimate"]) < 0.01
     gap = res.gap.set_index("scale").loc["dependence", "gap"]
@@ -163,32 +170,225 @@ def test_motivation_growth_recovers_planted_slope_and_nulls():
     )
 
 
-def test_results_are_glue_ready(shandong):
-    _, res = shandong
-    for key, value in res.numbers.items():
+# --------------------------------------------------------------------------- the page
+
+
+@pytest.fixture(scope="module")
+def shandong_page(shandong):
+    data, _ = shandong
+    page = survey_analysis.build("shandong_a_town", data)
+    plt.close("all")
+    return page
+
+
+def test_page_numbers_are_glue_ready_and_verified_to_1e6(shandong_page):
+    page = shandong_page
+    for key, value in page.numbers.items():
         assert key == key.lower() and " " not in key
+        assert isinstance(value, bool | int | float), key  # plain Python numbers, no numpy
         assert not isinstance(value, float) or math.isfinite(value)
-    used = set()
-    import re
-
-    for text in res.markdown.values():
-        used |= set(re.findall(r"\{glue:text\}`survey_([a-z0-9_]+)", text))
-    assert used <= set(res.numbers), used - set(res.numbers)
-    assert list(res.claims.columns) == [
-        "What the thesis reported",
-        "What this analysis shows",
-        "What would be needed to test it with field data",
-    ]
+    floats = {k for k, v in page.numbers.items() if isinstance(v, float)}
+    assert floats and page.tolerances == dict.fromkeys(floats, 1e-6)
+    assert set(page.figures) == {"groups_fig", "model_fig"}
+    assert {"reliability", "means", "gap", "model"} <= set(page.tables)
 
 
-def test_unknown_case_and_field_data_wording(tmp_path):
+def test_page_numbers_are_the_estimates(shandong, shandong_page):
+    _, res = shandong
+    page = shandong_page
+    gap = res.gap.set_index("scale")
+    largest = gap["gap"].abs().idxmax()
+    assert page.numbers["gap_largest"] == gap.loc[largest, "gap"]
+    assert page.facts["gap_largest_scale"] == res.instrument.scale(largest).label_en
+    assert page.numbers["gap_n_scales"] == len(gap) == 8
+    assert page.numbers["gap_n_positive"] == int((gap["gap"] > 0).sum())
+    for scale in gap.index:
+        assert page.numbers[f"gap_{scale}_ci_low"] == gap.loc[scale, "ci_low"]
+    est = res.model.set_index("term")
+    top = est["estimate"].idxmax()
+    assert page.numbers["effectiveness_top"] == est.loc[top, "estimate"]
+    assert page.numbers["effectiveness_top_or"] == pytest.approx(math.exp(est.loc[top, "estimate"]))
+    assert page.numbers["coef_effectiveness_fairness"] == est.loc["fairness", "estimate"]
+    counts = res.scores["group"].value_counts()
+    assert page.numbers["n_respondents"] == len(res.scores) == counts.sum()
+    assert page.numbers["n_first_secretary"] == counts["first_secretary"]
+    rel = res.reliability
+    assert page.numbers["alpha_min"] == rel["alpha"].min()
+    assert page.numbers["n_scales"] == len(rel)
+
+
+def test_planted_numbers_follow_the_simulation(shandong, shandong_page):
+    data, _ = shandong
+    page, meta = shandong_page, data.meta
+    shift = meta["planted_effects"]["role_shift"]
+    assert page.numbers["planted_shift_township"] == shift["township_official"]
+    assert page.numbers["planted_shift_village"] == shift["village_official"]
+    w = meta["parameters"]["officials_per_poor_respondent"]
+    pooled = sum(shift[r] * w[r] for r in w) / sum(w.values())
+    lam = float(np.mean(meta["parameters"]["item_loadings"]))
+    assert page.numbers["planted_gap_expected"] == pytest.approx(lam * pooled)
+    planted = meta["planted_effects"]["effectiveness_logit"]
+    assert page.numbers["planted_effectiveness_logit_n"] == len(planted) == 8
+    assert page.numbers["planted_effectiveness_logit_max"] == max(planted.values())
+    outside = page.numbers["planted_effectiveness_logit_n_outside"]
+    (slopes,) = page.facts["planted_slopes"]
+    assert len(slopes["missed_scales"]) == outside
+    assert ("planted_effectiveness_logit_p_any_miss" in page.numbers) == (outside > 0)
+    assert page.facts["planted_gap"] == "role_shift" and page.facts["simulated"]
+
+
+def test_pingliang_planted_gap_uses_the_item_loading_of_the_settings():
+    data = synth.generate("pingliang", seed=4, n=800)
+    page = survey_analysis.build("pingliang", data)
+    plt.close("all")
+    shift = data.meta["planted_effects"]["social_security_dependence_shift"]
+    loading = survey_analysis.design("pingliang").planted_gap.loading
+    assert page.numbers["planted_shift_dependence"] == shift
+    assert page.numbers["planted_gap_expected"] == pytest.approx(loading * shift)
+    assert loading == 0.8
+    # no planted income link in pingliang: the growth fact says so and no number is made up
+    assert not page.facts["growth_planted"] and "planted_growth_per_point" not in page.numbers
+    # incomes come from the wide household table: 2014 and 2019
+    assert (page.facts["income_first_year"], page.facts["income_last_year"]) == (2014, 2019)
+
+
+def test_unknown_case_and_field_data_facts():
     data = synth.generate("h_county", seed=2, n=800)
     with pytest.raises(ParameterError, match="no survey design"):
-        survey_analysis.run("nowhere", data)
+        survey_analysis.build("nowhere", data)
     data.meta["simulated"] = False
-    res = survey_analysis.run("h_county", data, source="field data in /x")
-    assert "planted" not in " ".join(res.markdown.values())
-    assert "In these data" in res.claims.iloc[0, 1]
+    page = survey_analysis.build("h_county", data, source="field data in /x")
+    plt.close("all")
+    # Field data: nothing planted is reported, and every sentence takes the field-data branch.
+    assert not page.facts["simulated"]
+    assert not [k for k in page.numbers if k.startswith("planted_")]
+    assert not page.facts["growth_planted"]
+    passages = page.render("survey_analysis")
+    table = survey_analysis.claims_table(page, passages)
+    assert len(table) == 2  # growth, and the registered-motivation gap
+
+
+# --------------------------------------------------------------------------- the text
+
+
+@pytest.fixture(scope="module")
+def pages():
+    """The page of every case that runs this analysis, simulated and as field data, and one
+    with an unreliable scale."""
+    out = {}
+    for case in survey_analysis.settings().designs:
+        for simulated in (True, False):
+            data = synth.generate(case, seed=1, n=600)
+            data.meta["simulated"] = simulated
+            source = None if simulated else "field data in /x"
+            out[case, simulated] = survey_analysis.build(case, data, source=source)
+            plt.close("all")
+    # Willingness items shuffled across respondents: a scale with alpha below 0.7.
+    data = synth.generate("w_town", seed=1, n=600)
+    table = data["motivation"]
+    rng = np.random.default_rng(0)
+    for column in [c for c in table.columns if c.startswith("will_")]:
+        table[column] = rng.permutation(table[column].to_numpy())
+    out["w_town", "shuffled"] = page = survey_analysis.build("w_town", data)
+    plt.close("all")
+    assert page.facts["any_alpha_below_07"] and page.numbers["n_alpha_below_07"] >= 1
+    return out
+
+
+def test_text_renders_for_every_case_and_every_glued_key_is_produced(pages):
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    used = set(re.findall(r"\{glue:[a-z]+\}[` ](survey_[a-z0-9_]+)", prose))
+    assert {"survey_intro", "survey_model_block"} <= used
+    for (case, simulated), page in pages.items():
+        passages = page.render("survey_analysis")  # an unknown placeholder would raise
+        assert all("{{" not in t and "{%" not in t for t in passages.values())
+        produced = {f"survey_{k}" for k in [*page.numbers, *passages]}
+        produced |= {f"survey_{k}" for k in page.figures}
+        assert used <= produced, (case, sorted(used - produced))
+        for block in ("intro", "reliability_text", "groups_text", "model_text", "data_text"):
+            assert passages[block], (case, simulated, block)
+        # one row per claim of the settings file, no cell empty
+        table = survey_analysis.claims_table(page, passages)
+        assert len(table) == len(survey_analysis.design(case).claims)
+        assert table.map(bool).all().all(), case
+        cols = survey_analysis.settings().claims_columns
+        assert list(table.columns) == [cols.reported, cols.shows, cols.needs]
+
+
+def test_text_renders_under_the_other_branches(pages):
+    # Flip every boolean fact (except those whose numbers exist only when true): each sentence
+    # variant must still render.
+    needs_numbers = {"simulated", "has_omega", "any_alpha_below_07", "growth_planted"}
+    for (case, _), page in pages.items():
+        flipped = {
+            k: (not v) if isinstance(v, bool) and k not in needs_numbers else v
+            for k, v in page.facts.items()
+        }
+        passages = render_blocks("survey_analysis", {**page.numbers, **flipped})
+        assert set(passages) == set(page.render("survey_analysis")), case
+
+
+def test_every_name_the_text_prints_comes_from_some_page(pages):
+    # Names printed through a format are numbers or facts of at least one case's page (or
+    # loop variables of the template), so no passage depends on a name nothing produces.
+    text = (paths.TEXT / "survey_analysis.md").read_text(encoding="utf-8")
+    printed = set(re.findall(r"\{\{-?\s*([a-z0-9_]+)\s*\|", text))
+    loop_vars = set(re.findall(r"\{%-?\s*for ([a-z0-9_]+) in", text))
+    known = set().union(*(page.context() for page in pages.values()))
+    assert printed and printed - loop_vars <= known, sorted(printed - loop_vars - known)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "text"),
+    [
+        ("plain", 2000, "2000"),  # no thousands separator, as the page printed it
+        ("fixed2", -0.051, "-0.05"),  # hyphen-minus
+        ("fixed3", 0.03, "0.030"),
+        ("hyphen_signed1", -0.4, "-0.4"),
+        ("hyphen_signed2", 0.0001, "+0.00"),
+        ("hyphen_signed3", 0.0312, "+0.031"),
+        ("pct0_tight", 0.3366, "34%"),
+    ],
+)
+def test_formats_keep_the_numbers_as_printed_before(name, value, text):
+    assert FORMATS[name](value) == text
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def test_every_case_that_runs_the_notebook_has_a_design():
+    runs = set()
+    for path in paths.PARAMS.glob("*.yaml"):
+        analyses = read_yaml(path).get("analyses") or []
+        if any(a.get("name") == "survey_analysis" for a in analyses):
+            runs.add(path.stem)
+    assert runs == set(survey_analysis.settings().designs)
+    for case, plan in survey_analysis.settings().designs.items():
+        groups = plan.group_labels
+        assert set(plan.focal) | set(plan.reference) <= set(groups), case
+        restated = [row.claim for row in plan.claims if row.claim]
+        effects = synth.load_params(case)["planted_effects"]
+        assert all(c in effects for c in restated), case
+
+
+def test_a_broken_settings_file_names_the_file_and_the_field(tmp_path):
+    raw = read_yaml(survey_analysis.SETTINGS_FILE)
+    raw["designs"]["w_town"]["kind"] = "motivations"
+    with pytest.raises(DataValidationError, match=r"designs\.w_town\.kind"):
+        validate(survey_analysis.SurveySettings, raw, "survey_analysis.yaml")
+    raw = read_yaml(survey_analysis.SETTINGS_FILE)
+    raw["designs"]["h_county"]["focal"] = ["nobody"]
+    with pytest.raises(DataValidationError, match=r"designs\.h_county.*nobody"):
+        validate(survey_analysis.SurveySettings, raw, "survey_analysis.yaml")
+    raw = read_yaml(survey_analysis.SETTINGS_FILE)
+    del raw["designs"]["pingliang"]["planted_gap"]["loading"]
+    with pytest.raises(DataValidationError, match=r"designs\.pingliang\.planted_gap.*loading"):
+        validate(survey_analysis.SurveySettings, raw, "survey_analysis.yaml")
+    missing = tmp_path / "none.yaml"
+    with pytest.raises(DataValidationError, match=r"none\.yaml"):
+        load_yaml(survey_analysis.SurveySettings, missing)
 
 
 # --------------------------------------------------------------------------- smoke run

@@ -234,18 +234,25 @@ def test_calibrated_values_equal_the_real_tables(slug):
 
 
 @pytest.mark.parametrize("slug", synth.SLUGS)
-def test_describe_documents_dgp_parameters_and_planted_effects(slug):
-    md = synth.describe(slug)
-    assert md.startswith("## How the data were simulated")
-    assert "Simulated data" in md and "Data-generating process" in md
-    for name in [*params(slug), *planted(slug)]:
-        assert f"`{name}`" in md
-    for table in synth.TABLE_SCHEMAS[slug]:
-        assert f"{slug}/{table}.csv" in md
+def test_description_documents_dgp_parameters_and_planted_effects(slug):
+    facts = synth.description(slug)
+    assert facts["version"] == synth.GENERATOR_VERSION
+    assert [p["name"] for p in facts["parameters"]] == list(params(slug))
+    assert [e["name"] for e in facts["planted"]] == list(planted(slug))
+    assert {p["basis"] for p in facts["parameters"]} <= {"source", "assumed"}
+    cells = [v for row in facts["parameters"] + facts["planted"] for v in row.values()]
+    assert not any("\n" in str(v) or "|" in str(v).replace("\\|", "") for v in cells)
+    assert [t["file"] for t in facts["tables"]] == [
+        f"{slug}/{t}.csv" for t in synth.TABLE_SCHEMAS[slug]
+    ]
+    for table in facts["tables"]:
+        assert all(c["requirement"] for c in table["columns"])
     # The docstrings are reStructuredText; the book page is Markdown: no role or "::" leaks.
-    dgp = md.split("### Parameters")[0]
-    assert ":func:" not in dgp and ":data:" not in dgp
-    assert not [line for line in dgp.splitlines() if line.rstrip().endswith("::")]
+    docs = [facts["dgp"], facts["motivation_doc"] or "", facts["indicator_doc"] or ""]
+    assert facts["dgp"]
+    for doc in docs:
+        assert ":func:" not in doc and ":data:" not in doc
+        assert not [line for line in doc.splitlines() if line.rstrip().endswith("::")]
 
 
 @settings(max_examples=60, deadline=None)

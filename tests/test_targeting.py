@@ -12,9 +12,19 @@ import pytest
 from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.pages import targeting as tg
+from cases.present.page import Page
 from cases.simulate import synth
 
 ROLE = re.compile(r"\{glue:text\}`([a-z0-9_]+)")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    # build() draws the page's figures; the tests do not show them.
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 def test_errors_by_village_by_hand():
@@ -84,12 +94,12 @@ def test_h_county_errors_close_to_planted(h_county_large):
 
 
 def test_logits_recover_planted_drivers(h_county_large):
-    design = tg.DESIGNS["h_county"]
+    covariates = list(tg.design("h_county").covariates)
     inc = tg.mistargeting_logit(
-        h_county_large, "registered_poor", "income_poor", design.covariates, "inclusion"
+        h_county_large, "registered_poor", "income_poor", covariates, "inclusion"
     )
     exc = tg.mistargeting_logit(
-        h_county_large, "registered_poor", "income_poor", design.covariates, "exclusion"
+        h_county_large, "registered_poor", "income_poor", covariates, "exclusion"
     )
     # Planted (data/synth/h_county.yaml): connection +2.0 and unsafe housing +1.0 log-odds of
     # registration for the non-poor; safe housing +1.0 log-odds of exclusion for the poor.
@@ -133,22 +143,59 @@ def test_w_town_exclusion_of_vulnerable_close_to_planted():
     assert vres.share_vulnerable == pytest.approx(true_share, abs=0.03)
 
 
-def test_analyse_prose_uses_only_produced_keys():
+def test_build_numbers_keep_their_glue_keys_and_the_text_renders():
     data = synth.generate("w_town", seed=5, n=1500)
-    a = tg.analyse(data, "w_town", bootstrap_reps=10, seed=1)
-    nested = {k for text in a.markdown.values() for k in ROLE.findall(text)}
-    produced = {f"targeting_text_{k}" for k in a.numbers}
-    produced |= {
-        f"targeting_{r.key}_{kind}_{stat}"
-        for r in a.design.references
-        for kind in ("inclusion", "exclusion")
-        for stat in ("error", "se", "ci_low", "ci_high")
-    }
-    assert nested <= produced
-    assert "Planted (simulated, hypothesis)" in a.errors.columns
-    assert "Planted (simulated, hypothesis)" not in a.logits["inclusion"].columns
+    page = tg.build(data, "w_town", bootstrap_reps=10, seed=1)
+    assert isinstance(page, Page)
+    for kind in ("inclusion", "exclusion"):
+        for stat in ("error", "se", "ci_low", "ci_high"):
+            assert f"vulnerable_{kind}_{stat}" in page.numbers
+    errors = page.tables["errors"].set_index("Error")
+    assert page.numbers["vulnerable_exclusion_error"] == errors["Share"].iloc[1]
+    assert page.numbers["text_n_listed"] == int(errors["Denominator"].iloc[0])
+    assert page.numbers["text_bootstrap_reps"] == 10
+    # every float is recorded with the page's tolerance; no number is NaN
+    assert all(page.tolerances[k] == 1e-6 for k, v in page.numbers.items() if isinstance(v, float))
+    assert all(math.isfinite(v) for v in page.numbers.values())
+    passages = page.render("targeting")
+    assert {"intro_md", "errors_md", "village_md", "drivers_md", "claims"} <= set(passages)
+    assert "{{" not in "".join(passages.values())
+    assert tg.PLANTED in page.tables["errors"].columns
+    assert tg.PLANTED not in page.tables["logit_inclusion"].columns
+    claims = tg.claims_table(page, passages)
+    assert claims.shape == (1, 3) and "\n" not in claims.iloc[0, 1]
     with pytest.raises(ParameterError, match="no targeting analysis"):
-        tg.analyse(data, "liupanshui")
+        tg.build(data, "liupanshui")
+
+
+@pytest.mark.parametrize("case", ["h_county", "w_town"])
+def test_text_template_renders_for_every_case(case):
+    # Every placeholder of text/targeting.md resolves for each case with a targeting page.
+    page = tg.build(synth.generate(case, seed=3, n=1200), case, bootstrap_reps=5, seed=1)
+    passages = page.render("targeting")
+    assert all(text.strip() for name, text in passages.items())
+    assert f"fig-targeting-village-{case}" in passages["village_md"]
+
+
+def test_settings_errors_name_file_and_field(tmp_path):
+    import yaml
+
+    raw = yaml.safe_load(tg.SETTINGS.read_text(encoding="utf-8"))
+    raw["designs"]["h_county"]["need"] = "income"
+    del raw["designs"]["w_town"]["list_column"]
+    bad = tmp_path / "targeting.yaml"
+    bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        tg.designs(bad)
+    message = str(info.value)
+    assert str(bad) in message
+    assert "designs.h_county.need" in message and "designs.w_town.list_column" in message
+    raw["designs"]["w_town"]["list_column"] = "monitored"
+    raw["designs"]["h_county"]["need"] = "mpi"
+    del raw["designs"]["h_county"]["indicator_year"]
+    bad.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    with pytest.raises(DataValidationError, match="indicator_year"):
+        tg.designs(bad)
 
 
 @pytest.mark.slow
@@ -175,7 +222,8 @@ def test_template_runs_with_papermill(tmp_path):
                 text = data.get("application/papermill.record/text/markdown", "")
                 nested |= set(ROLE.findall(text + data.get("text/markdown", "")))
     assert {"targeting_vulnerable_exclusion_error", "targeting_vulnerable_exclusion_se"} <= names
-    assert nested and nested <= names
+    assert {"targeting_intro_md", "targeting_drivers_md", "targeting_text_n_listed"} <= names
+    assert nested <= names  # the notebook's own Markdown cites glued numbers only
 
 
 def test_mpi_sensitivity_by_hand():
@@ -202,7 +250,7 @@ def test_mpi_sensitivity_by_hand():
     )
     from cases.methods import measures
 
-    spec = measures.exit_standard(tg.INDICATOR_YEAR["h_county"])
+    spec = measures.exit_standard(tg.design("h_county").indicator_year)
     out = tg.mpi_sensitivity(hh, "registered_poor", spec, [0.2, 1 / 3])
     out = out.set_index(["Weights", "k"])
     row = out.loc[("Equal by dimension", 0.2)]
@@ -216,25 +264,27 @@ def test_mpi_sensitivity_by_hand():
 
 def test_h_county_analysis_has_an_mpi_sensitivity_table():
     data = synth.generate("h_county", seed=5, n=1500)
-    a = tg.analyse(data, "h_county", bootstrap_reps=10, seed=1)
-    table = a.mpi_sensitivity
+    page = tg.build(data, "h_county", bootstrap_reps=10, seed=1)
+    table = page.tables["mpi_sensitivity"]
     # k grid: the union cutoff 0.2, 1/3 (the default k) and 0.5, for three weight vectors.
-    assert len(table) == 9 == a.numbers["mpi_n_specs"]
-    assert a.numbers["mpi_n_indicators"] == 5
+    assert len(table) == 9 == page.numbers["text_mpi_n_specs"]
+    assert page.numbers["text_mpi_n_indicators"] == 5
     ref = table[(table["Weights"] == "Equal by dimension") & np.isclose(table["k"], 1 / 3)]
-    hh = a.households
+    hh, _ = tg.need_flags(data, "h_county")
     poor = hh["mpi_poor"] == 1
     expected = float(((hh["registered_poor"] == 0) & poor).sum() / poor.sum())
     assert ref["Exclusion error"].iloc[0] == pytest.approx(expected)
-    assert tg.analyse(synth.generate("w_town", seed=5, n=800), "w_town").mpi_sensitivity is None
+    assert page.numbers["mpi_poor_exclusion_error"] == pytest.approx(expected)
+    w_town = tg.build(synth.generate("w_town", seed=5, n=800), "w_town")
+    assert "mpi_sensitivity" not in w_town.tables
 
 
 def test_logit_tables_carry_bh_adjusted_pvalues_and_findings_use_them(h_county_large):
     from statsmodels.stats.multitest import multipletests
 
-    design = tg.DESIGNS["h_county"]
+    covariates = list(tg.design("h_county").covariates)
     inc = tg.mistargeting_logit(
-        h_county_large, "registered_poor", "income_poor", design.covariates, "inclusion"
+        h_county_large, "registered_poor", "income_poor", covariates, "inclusion"
     )
     expected = multipletests(inc["p"].to_numpy(), method="fdr_bh")[1]
     assert inc["p (BH)"].to_numpy() == pytest.approx(expected)
@@ -252,11 +302,16 @@ def test_logit_tables_carry_bh_adjusted_pvalues_and_findings_use_them(h_county_l
 def test_w_town_names_no_strongest_predictor_from_noise():
     # Nothing is planted on W Town's traits: no predictor may be named from unadjusted p-values.
     data = synth.generate("w_town", seed=20201123, n=6000)
-    a = tg.analyse(data, "w_town", bootstrap_reps=20)
-    assert all(tg.findings(tab).empty for tab in a.logits.values())
+    page = tg.build(data, "w_town", bootstrap_reps=20)
+    logits = [page.tables["logit_inclusion"], page.tables["logit_exclusion"]]
+    assert all(tg.findings(tab).empty for tab in logits)
     # ...although an unadjusted p-value falls below 0.05 (the noise the issue found).
-    assert min(tab["p"].min() for tab in a.logits.values()) < 0.05
-    shows = a.claims.iloc[0]["What this analysis shows"]
-    assert "Strongest predictor" not in shows
-    assert "false discovery rate" in shows
-    assert "false discovery rate" in a.markdown["drivers"]
+    assert min(tab["p"].min() for tab in logits) < 0.05
+    assert (
+        page.numbers["text_logit_inclusion_n_raw05"] + page.numbers["text_logit_exclusion_n_raw05"]
+        >= 1
+    )
+    # The text and the claim table name only findings (adjusted p), here none.
+    assert [m["findings"] for m in page.facts["logits"]] == [[], []]
+    assert page.numbers["text_logit_inclusion_n_bh05"] == 0
+    assert page.numbers["text_logit_exclusion_n_bh05"] == 0

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from cases.core.errors import DataValidationError
+from cases.core.errors import CasesError, DataValidationError
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -38,23 +38,31 @@ def field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
 
 
-def read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
+def read_yaml(
+    path: str | os.PathLike[str], *, error: type[CasesError] = DataValidationError
+) -> dict[str, Any]:
     """The mapping at the top of a YAML file (UTF-8).
 
     Raises:
-        DataValidationError: the file is missing, is not valid YAML, or its top level is not a
-            mapping (the message names the file).
+        DataValidationError: (or ``error``, e.g. :class:`~cases.core.errors.RegistryError` for
+            the registry and parameter files) the file is missing, is not valid YAML, or its top
+            level is not a mapping; the message names the file.
     """
     source = Path(path)
+
+    def fail(problem: str) -> CasesError:
+        if issubclass(error, DataValidationError):
+            return error(str(source), [problem])
+        return error(f"{source}: {problem}")
+
     if not source.is_file():
-        raise DataValidationError(str(source), ["file not found"])
+        raise fail("file not found")
     try:
         data = yaml.safe_load(source.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise DataValidationError(str(source), [f"not valid YAML: {exc}"]) from None
+        raise fail(f"not valid YAML: {exc}") from None
     if not isinstance(data, dict):
-        kind = type(data).__name__
-        raise DataValidationError(str(source), [f"expected a mapping at top level, got {kind}"])
+        raise fail(f"expected a mapping at top level, got {type(data).__name__}")
     return data
 
 

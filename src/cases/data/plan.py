@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import yaml
 
 from cases.core import manifest, paths
 from cases.core.errors import ParameterError, RegistryError
+from cases.core.files import read_yaml
 from cases.data.registry import slugs as registered_slugs
 
 BOOK_PARAMS = "_book"
@@ -75,13 +75,8 @@ class Job:
 
 
 def _read_params_file(path: Path) -> dict:
-    if not path.is_file():
-        raise RegistryError(f"{path}: parameter file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("analyses"), list):
+    data = read_yaml(path, error=RegistryError)
+    if not isinstance(data.get("analyses"), list):
         raise RegistryError(f"{path}: expected a mapping with a list under 'analyses'")
     return data
 

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cases.core import paths
 from cases.core.errors import RegistryError
+from cases.core.files import field_path, read_yaml
 
 PolicyStage = Literal["targeted_poverty_alleviation", "consolidation_relative_poverty"]
 
@@ -190,22 +190,6 @@ def load_vocabulary(path: Path | None = None) -> dict[str, dict[str, str]]:
     return {field: codebook.codes_of(families[field]) for field in CODED_FIELDS}
 
 
-def _read_yaml(path: Path) -> dict:
-    if not path.is_file():
-        raise RegistryError(f"{path}: file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise RegistryError(f"{path}: expected a mapping at top level, got {type(data).__name__}")
-    return data
-
-
-def _field_path(loc: tuple) -> str:
-    return ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
-
-
 def parse_case_file(path: Path, vocabulary: dict[str, dict[str, str]] | None = None) -> Case:
     """Read and validate one case file.
 
@@ -216,11 +200,11 @@ def parse_case_file(path: Path, vocabulary: dict[str, dict[str, str]] | None = N
         RegistryError: naming the file and the field (dotted path, e.g. ``study.policy_stage``).
     """
     path = Path(path)
-    data = _read_yaml(path)
+    data = read_yaml(path, error=RegistryError)
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"field '{_field_path(e['loc'])}': {e['msg']}" for e in exc.errors())
+        problems = "; ".join(f"field '{field_path(e['loc'])}': {e['msg']}" for e in exc.errors())
         raise RegistryError(f"{path}: {problems}") from None
     if case.slug != path.stem:
         raise RegistryError(f"{path}: field 'slug' is {case.slug!r} but the file is {path.name}")

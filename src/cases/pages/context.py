@@ -1,11 +1,16 @@
 """Real public statistics set around the cases: the national context and each case's area.
 
-Two notebooks use this module. ``national_context`` shows the national decline of rural
+Two notebooks use this module, each with its own builder; both return facts, not prose.
+:func:`build_national` (``notebooks/national_context``) gives the national decline of rural
 poverty under the 2010 standard, the waves of poverty counties leaving the national list, the
-national line against the World Bank's international lines, and rural income in poor areas.
-``area_context`` (one page per case) shows the case area's poverty counties and their exit
-years, its 2010→2020 census change against its province, the published local figures, and,
-where a thesis's claim meets a public figure, the two side by side.
+national line against the World Bank's international lines, rural income in poor areas and the
+facts of the years after 2020. :func:`build` (``notebooks/area_context``, one page per case)
+gives the case area's poverty counties and their exit years, its 2010→2020 census change
+against its province, the published local figures, and, where a thesis's claim meets a public
+figure, that figure. The sentences are in ``text/national_context.md`` and
+``text/area_context.md``; which statistics describe each case's area is in
+``data/settings/area_context.yaml`` (:class:`CaseSettings`), and the longer figure and table
+labels of the national chapter in ``data/settings/national_context.yaml``.
 
 Every value comes from ``data/raw/`` through :func:`cases.data.public_data.load_table`, which keeps
 the status flags of the data package: ``published`` (quoted on a page read), ``derived``
@@ -13,12 +18,13 @@ the status flags of the data package: ``published`` (quoted on a page read), ``d
 drawn with hollow markers, unverified ones are never drawn or filled in, and tables carry a
 status column. Figure text is English/pinyin only (the font setup has no CJK glyphs yet).
 
-Public API: :func:`percent_change`, :func:`census_change`, :func:`exit_table`,
-:func:`facts_table`, :func:`baselines_table`, :func:`national_numbers`,
-:func:`national_exit_table`, :func:`national_line_table`, the figure builders
+Public API: :func:`build`, :func:`build_national`, :func:`percent_change`,
+:func:`census_change`, :func:`exit_table`, :func:`facts_table`, :func:`baselines_table`,
+:func:`national_numbers`, :func:`national_exit_table`, :func:`national_line_table`,
+:func:`post2020_numbers`, :func:`post2020_table`, the figure builders
 (:func:`poverty_decline_figure`, :func:`exit_waves_figure`, :func:`international_lines_figure`,
 :func:`poor_area_income_figure`, :func:`census_change_figure`, :func:`residents_figure`),
-:data:`CASE_AREAS` and :func:`area_context`.
+:func:`area_settings` and :data:`CASE_AREAS` (slug -> :class:`CaseSettings`).
 """
 
 from __future__ import annotations
@@ -27,8 +33,9 @@ import html
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -36,18 +43,24 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cases.core import paths
 from cases.core.errors import DataValidationError
+from cases.core.files import load_yaml
 from cases.data import public_data
 from cases.present import report
+from cases.present.page import Page
 
 __all__ = [
-    "CASE_AREAS",
-    "AreaContext",
-    "CaseArea",
-    "Claim",
-    "area_context",
+    "CASE_AREAS",  # noqa: F822 (module __getattr__ reads it from the settings)
+    "AreaSettings",
+    "CaseSettings",
+    "FactNumber",
+    "area_settings",
     "baselines_table",
+    "build",
+    "build_national",
     "census_change",
     "census_change_figure",
     "census_display_table",
@@ -58,6 +71,7 @@ __all__ = [
     "national_exit_table",
     "national_line_table",
     "national_numbers",
+    "national_settings",
     "percent_change",
     "poor_area_income_figure",
     "post2020_numbers",
@@ -284,7 +298,7 @@ def census_change_figure(change: pd.DataFrame, *, title: str) -> mpl.figure.Figu
 
 def residents_figure(change: pd.DataFrame, code: int, *, title: str) -> mpl.figure.Figure:
     """Urban and rural residents (millions) of one unit in 2010 and 2020, side by side."""
-    row = _single(change, change["code"] == int(code), f"census code {code} in the change table")
+    row = _single(change, change["code"] == int(code), f"census code {code}")
     fig, ax = plt.subplots(figsize=(6.0, 3.6))
     years = np.array([0, 1])
     width = 0.36
@@ -311,13 +325,14 @@ def residents_figure(change: pd.DataFrame, code: int, *, title: str) -> mpl.figu
 
 
 def _status_of_county(on_list: Any, verified: Any) -> str:
+    labels = area_settings().labels.county_status
     if on_list is pd.NA or on_list is None:
-        return "list status unknown"
+        return labels.unknown
     if not bool(on_list):
-        return "not on the list (third-party list only; not checked against an official list)"
+        return labels.not_listed
     if verified is not pd.NA and bool(verified):
-        return "verified (provincial announcement)"
-    return "not verified (exit year from the third-party list only)"
+        return labels.verified
+    return labels.not_verified
 
 
 def exit_table(counties: pd.DataFrame, codes: Sequence[int]) -> pd.DataFrame:
@@ -595,6 +610,7 @@ def international_lines_figure(
             markersize=3.5,
             label=f"{label} (2021 PPP), whole population",
         )
+    labels = national_settings().labels
     nat = national.dropna(subset=["incidence_pct"]).sort_values("year")
     ax.plot(
         nat["year"].astype(int),
@@ -602,18 +618,15 @@ def international_lines_figure(
         "s--",
         color="black",
         markersize=3.5,
-        label="National rural line (2010 standard), rural residents only",
+        label=labels.lines_national_label,
     )
     ax.set_xlabel("Year")
     ax.set_ylabel("Population below the line (%)")
-    ax.set_title("China: poverty headcounts at international and national lines", loc="left")
+    ax.set_title(labels.lines_title, loc="left")
     ax.set_ylim(0, 102)
     ax.legend(fontsize=7, loc="upper right")
     # Both series are WDI (the national one is NBS's rural incidence as carried by WDI).
-    source = (
-        f"{public_data.source_line('international_poverty')} National rural line: WDI "
-        "SI.POV.NAHC (NBS rural incidence), CC BY 4.0."
-    )
+    source = f"{public_data.source_line('international_poverty')} {labels.lines_national_source}"
     report.label_figure(fig, simulated=False, source=source)
     return fig
 
@@ -632,7 +645,7 @@ def national_line_table(national: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Year": data["year"].map(_year_text),
-            "Line (current yuan per person per year)": data["poverty_line_yuan"],
+            national_settings().labels.line_table_column: data["poverty_line_yuan"],
             "Status": data["poverty_line_status"].map(STATUS_TEXT).astype(str),
         }
     )
@@ -679,8 +692,9 @@ def poor_area_income_figure(income: pd.DataFrame) -> mpl.figure.Figure:
         raise ValueError("poor_area_income_figure: every income value must be published")
     ax.set_xticks(everyone["year"].astype(int))
     ax.set_xlabel("Year")
-    ax.set_ylabel("Current yuan per person per year")
-    ax.set_title("Disposable income of rural residents in poor areas", loc="left")
+    labels = national_settings().labels
+    ax.set_ylabel(labels.income_axis)
+    ax.set_title(labels.income_title, loc="left")
     ax.set_ylim(0, float(income["income_yuan"].max()) * 1.18)
     ax.legend(fontsize=7, loc="upper left")
     ax.grid(axis="x", visible=False)
@@ -947,582 +961,155 @@ def post2020_table(policy: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-# --------------------------------------------------------------------------- case areas
+# --------------------------------------------------------------------------- settings
+
+#: Exit facts an area page may state (``exit_numbers`` in the settings).
+ExitNumber = Literal[
+    "case_counties", "last_case_exit", "first_wave", "national_total", "last_national_exit"
+]
+_CHANGES = ("total", "urban", "rural")
 
 
-@dataclass(frozen=True)
-class Claim:
-    """A thesis claim that meets a public figure, with what the figure does and does not show."""
+class FactNumber(BaseModel):
+    """One ``locality_facts`` row quoted by an area page: ``kind`` ``count`` is glued as a whole
+    number, ``value`` as a float, divided by ``divide_by`` (10k persons / 100 = millions)."""
 
-    text: str
-    census_code: int
-    shows: str
-    does_not_show: str
-
-
-@dataclass(frozen=True)
-class CaseArea:
-    """Which public statistics describe a case's area.
-
-    ``scope``: ``named`` (the place itself is named), ``benchmarks`` (only the thesis's
-    benchmark places are named), ``province`` (anonymised place in a named province) or
-    ``national`` (neither place nor province named).
-    """
-
-    slug: str
-    scope: str
-    census_codes: tuple[int, ...]
-    county_codes: tuple[int, ...]
-    fact_places: tuple[str, ...]
-    claim: Claim | None = None
+    model_config = ConfigDict(extra="forbid")
+    place: str
+    indicator: str
+    year: int | None
+    used: bool | None = None
+    kind: Literal["count", "value"]
+    divide_by: float = Field(default=1.0, gt=0)
 
 
-_LIUPANSHUI_CLAIM = Claim(
-    text="The thesis reports that migrant workers came back to work in the reform's industrial "
-    "projects (see the case profile).",
-    census_code=520200,
-    shows="more people lived in Liupanshui in 2020 than in 2010, so the city did not lose "
-    "residents overall. That is consistent with some workers coming back, or with fewer "
-    "leaving, but equally with births exceeding deaths. Its villages held far fewer residents, "
-    "so any return went mostly to towns, or was outweighed by departures and by villages "
-    "reclassified as urban",
-    does_not_show="the census counts residents where they usually live, not migrants or "
-    "returnees: a net change mixes births and deaths, departures and returns, and villages "
-    "reclassified as urban. It cannot say whether anyone came back, from where, or whether "
-    "those who came back work in the reform's projects",
-)
-_SHANDONG_CLAIM = Claim(
-    text="The thesis sets its study against the departure of many young rural labourers from "
-    "the countryside (a background statement of the abstract, not a finding about A Town).",
-    census_code=370000,
-    shows="a large fall in the number of people living in rural Shandong while its urban "
-    "population grew, which is consistent with an outflow from the countryside",
-    does_not_show="it does not measure outflow: rural areas reclassified as urban, deaths "
-    "exceeding births in an ageing countryside, and moves to the county town all lower the "
-    "rural count too. The census tables held here have no age breakdown, so they say nothing "
-    "about the young in particular, and nothing about A Town itself",
-)
+class CaseSettings(BaseModel):
+    """Which public statistics describe one case's area and which of them its page states
+    (the fields are described at the top of ``data/settings/area_context.yaml``)."""
 
-#: The public statistics that describe each case's area.
-CASE_AREAS: dict[str, CaseArea] = {
-    "liupanshui": CaseArea(
-        slug="liupanshui",
-        scope="named",
-        census_codes=(520000, 520200, 520201, 520203, 520204, 520281),
-        county_codes=(520201, 520203, 520204, 520281),
-        fact_places=(
-            "Liupanshui",
-            "Pan County",
-            "Liuzhi Special District",
-            "Shepeng village (Pugu township)",
-        ),
-        claim=_LIUPANSHUI_CLAIM,
-    ),
-    "pingliang": CaseArea(
-        slug="pingliang",
-        scope="named",
-        census_codes=(620000, 620800, 620802, 620821, 620822, 620823, 620881, 620825, 620826),
-        county_codes=(620802, 620821, 620822, 620823, 620881, 620825, 620826),
-        fact_places=("Zhuanglang County", "Gansu"),
-    ),
-    "h_county": CaseArea(
-        slug="h_county",
-        scope="benchmarks",
-        census_codes=(410000, 410200, 410225, 370000, 371300, 371323, 371600, 371625),
-        county_codes=(410225, 371323, 371625),
-        fact_places=("Lankao County", "Henan", "Linyi", "Wantou village (Boxing County)"),
-    ),
-    "shandong_a_town": CaseArea(
-        slug="shandong_a_town",
-        scope="province",
-        census_codes=(370000, 520000, 620000, 410000),
-        county_codes=(),
-        fact_places=("China", "China: eastern region", "Linyi"),
-        claim=_SHANDONG_CLAIM,
-    ),
-    "w_town": CaseArea(
-        slug="w_town",
-        scope="national",
-        census_codes=(520000, 620000, 370000, 410000),
-        county_codes=(),
-        fact_places=(
-            "China",
-            "China: eastern region",
-            "China: central region",
-            "China: western region",
-        ),
-    ),
-}
+    model_config = ConfigDict(extra="forbid")
+    scope: Literal["named", "benchmarks", "province", "national"]
+    census_codes: tuple[int, ...] = Field(min_length=1)
+    county_codes: tuple[int, ...] = ()
+    fact_places: tuple[str, ...] = Field(min_length=1)
+    stated_units: tuple[int, ...] = ()
+    pattern: bool = False
+    rural_range: bool = False
+    claim_unit: int | None = None
+    claim_assumes: dict[Literal["total", "urban", "rural"], Literal["rise", "fall"]] = {}
+    exit_table: Literal["counties", "national", "none"]
+    exit_numbers: tuple[ExitNumber, ...] = ()
+    first_wave_unit: int | None = None
+    international_line: float | None = None
+    baselines_place: str | None = None
+    fact_numbers: dict[str, FactNumber] = {}
+    constants: dict[str, int | float] = {}
+    exit_caption: str | None = None
+    census_title: str
+    claim_title: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CaseSettings:
+        census = set(self.census_codes)
+        if not set(self.stated_units) <= census:
+            raise ValueError(
+                f"stated_units {sorted(set(self.stated_units) - census)} not in census_codes"
+            )
+        if self.claim_unit is not None and self.claim_unit not in census:
+            raise ValueError(f"claim_unit {self.claim_unit} not in census_codes")
+        if (self.claim_unit is None) != (self.claim_title is None):
+            raise ValueError("claim_unit and claim_title go together")
+        if self.claim_assumes and self.claim_unit is None:
+            raise ValueError("claim_assumes needs a claim_unit")
+        if ("first_wave" in self.exit_numbers) != (self.first_wave_unit is not None):
+            raise ValueError("first_wave in exit_numbers and first_wave_unit go together")
+        if {"last_case_exit", "last_national_exit"} <= set(self.exit_numbers):
+            raise ValueError("last_case_exit and last_national_exit both give last_exit_year")
+        if self.exit_table == "counties" and not self.county_codes:
+            raise ValueError("exit_table counties needs county_codes")
+        if (self.exit_table == "none") != (self.exit_caption is None):
+            raise ValueError("an exit table needs an exit_caption, and only an exit table has one")
+        return self
 
 
-class _Prose:
-    """Builds case-specific Markdown whose numbers are glue roles, recording each number."""
+class CountyStatusLabels(BaseModel):
+    """The ``Status`` column of the exit table (:func:`exit_table`)."""
 
-    def __init__(self, prefix: str = "context_"):
-        self.prefix = prefix
-        self.numbers: dict[str, Any] = {}
-
-    def num(self, key: str, value: Any, fmt: str = "") -> str:
-        value = _py(value)
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"glued number {key!r} is not finite: {value!r}")
-        if key in self.numbers and self.numbers[key] != value:
-            raise ValueError(f"glue key {key!r} given two values: {self.numbers[key]!r}, {value!r}")
-        self.numbers[key] = value
-        spec = f":{fmt}" if fmt else ""
-        return f"{{glue:text}}`{self.prefix}{key}{spec}`"
+    model_config = ConfigDict(extra="forbid")
+    unknown: str
+    not_listed: str
+    verified: str
+    not_verified: str
 
 
-def _join(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+class AreaLabels(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    county_status: CountyStatusLabels
+
+
+class AreaSettings(BaseModel):
+    """``data/settings/area_context.yaml``: the settings of every case and the table labels."""
+
+    model_config = ConfigDict(extra="forbid")
+    cases: dict[str, CaseSettings] = Field(min_length=1)
+    labels: AreaLabels
+
+
+class NationalLabels(BaseModel):
+    """``data/settings/national_context.yaml``: labels of the national chapter's figures and
+    tables that are too long to sit in code."""
+
+    model_config = ConfigDict(extra="forbid")
+    lines_title: str
+    lines_national_label: str
+    lines_national_source: str
+    line_table_column: str
+    income_title: str
+    income_axis: str
+
+
+class NationalSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    labels: NationalLabels
+
+
+def settings_path(analysis: str) -> Path:
+    """``data/settings/<analysis>.yaml``."""
+    return paths.SETTINGS / f"{analysis}.yaml"
+
+
+@cache
+def area_settings(path: Path | None = None) -> AreaSettings:
+    """The validated area-context settings (:func:`cases.core.files.load_yaml`)."""
+    return load_yaml(AreaSettings, path or settings_path("area_context"))
+
+
+@cache
+def national_settings(path: Path | None = None) -> NationalSettings:
+    """The validated national-context settings (figure and table labels)."""
+    return load_yaml(NationalSettings, path or settings_path("national_context"))
+
+
+def __getattr__(name: str) -> Any:
+    # ``CASE_AREAS`` (slug -> CaseSettings) is read from the settings file on first use.
+    if name == "CASE_AREAS":
+        return area_settings().cases
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# --------------------------------------------------------------------------- area page
 
 
 def _short(name_en: str) -> str:
     """``"Liuzhi Special District"`` → ``"Liuzhi"``; ``"Panzhou (formerly Pan County)"`` →
-    ``"Panzhou"`` (for running prose)."""
+    ``"Panzhou"`` (the name a sentence uses)."""
     return re.match(r"[A-Za-z]+", name_en).group()  # type: ignore[union-attr]
 
 
-def _figure_block(key: str, name: str, alt: str, caption: str) -> str:
-    return f"```{{glue:figure}} {key}\n:name: {name}\n:alt: {alt}\n\n{caption}\n```"
-
-
-@dataclass
-class AreaContext:
-    """Everything the ``area_context`` page of one case shows (see :func:`area_context`)."""
-
-    case: str
-    area: CaseArea
-    numbers: dict[str, Any]
-    markdown: dict[str, str]
-    census: pd.DataFrame
-    exit_table: pd.DataFrame | None
-    exit_source: str | None
-    exit_caption: str | None
-    facts: pd.DataFrame
-    baselines: pd.DataFrame | None
-    figures: dict[str, Callable[[], mpl.figure.Figure]] = field(default_factory=dict)
-
-
-def _change_sentence(p: _Prose, row: pd.Series, label: str) -> str:
-    key = row["key"]
-    return (
-        f"{label}: total {p.num(f'{key}_total_change_pct', row['total_change_pct'], '+.1f')}%, "
-        f"urban {p.num(f'{key}_urban_change_pct', row['urban_change_pct'], '+.1f')}%, "
-        f"rural {p.num(f'{key}_rural_change_pct', row['rural_change_pct'], '+.1f')}%"
-    )
-
-
-def _exit_sentences(
-    p: _Prose, table: pd.DataFrame, counties: pd.DataFrame, codes: Sequence[int]
-) -> str:
-    """Which units were on the list, when each left it, and how sure the date is."""
-    sub = counties.set_index(counties["code_2020"].astype(int)).loc[list(codes)]
-    on = sub[sub["on_national_list"].astype(bool)]
-    off = sub[~sub["on_national_list"].astype(bool)]
-    parts = [
-        f"Of these {p.num('n_units', len(sub))} county-level units, "
-        f"{p.num('n_on_list', len(on))} were national poverty counties."
-    ]
-    for year, group in on.groupby(on["exit_year"].astype(int), sort=True):
-        names = [_short(n) for n in group["name_en"]]
-        verified = group["verified"].astype(bool)
-        key = f"exit_year_{_unit_key(names[0])}"
-        sentence = f"{_join(names)} left the list in the {p.num(key, year)} assessment"
-        dates = group.loc[verified, "approval_date"].dropna().unique()
-        if len(dates) == 1:
-            sentence += (
-                " (approved by the province on "
-                f"{p.num(key + '_approved', pd.Timestamp(dates[0]).strftime('%Y-%m-%d'))})"
-            )
-        if (~verified).all():
-            sentence += (
-                ", according to the third-party list only: no official announcement was "
-                "read, so the table marks "
-                f"{'this year' if len(group) == 1 else 'these years'} not verified"
-            )
-        parts.append(sentence + ".")
-    if len(off):
-        names = [_short(n) for n in off["name_en"]]
-        verb = "was" if len(names) == 1 else "were"
-        parts.append(
-            f"{_join(names)} {verb} not on the list (according to the third-party list, not "
-            "checked against an official one)."
-        )
-    return " ".join(parts)
-
-
-def area_context(case: str, datapackage_path: Any = public_data.DATAPACKAGE) -> AreaContext:
-    """Assemble the public statistics, prose and figures of one case's area-context page.
-
-    Rules: see :data:`CASE_AREAS` for the units of each case; percentage changes by
-    :func:`census_change`; exit years from ``case_area_counties`` with their verification
-    status; facts from ``locality_facts``. Every number in the returned Markdown is a
-    ``{glue:text}`context_<key>``` role whose value is in ``numbers`` (glue them all, with the
-    ``context_`` prefix). Figure ``:name:`` labels carry the case slug, so they stay unique
-    across the book's pages.
-
-    Raises:
-        ValueError: ``case`` has no entry in :data:`CASE_AREAS` (listing the known ones).
-    """
-    if case not in CASE_AREAS:
-        raise ValueError(f"area_context: unknown case {case!r}; known: {sorted(CASE_AREAS)}")
-    area = CASE_AREAS[case]
-    census = public_data.load_table("census_population", datapackage_path)
-    counties = public_data.load_table("case_area_counties", datapackage_path)
-    facts = public_data.load_table("locality_facts", datapackage_path)
-    exits = public_data.load_table("county_exit_counts", datapackage_path)
-    national = public_data.load_table("national_rural_poverty", datapackage_path)
-    international = public_data.load_table("international_poverty", datapackage_path)
-
-    change = census_change(census, area.census_codes)
-    rows = {int(r["code"]): r for _, r in change.iterrows()}
-    p = _Prose()
-    md: dict[str, str] = {}
-    census_fig_name = f"fig-context-census-{case}"
-    claim_fig_name = f"fig-context-claim-{case}"
-    figures: dict[str, Callable[[], mpl.figure.Figure]] = {}
-    exit_tab: pd.DataFrame | None = None
-    exit_source: str | None = None
-    exit_caption: str | None = None
-    baselines: pd.DataFrame | None = None
-
-    if case == "liupanshui":
-        exit_caption = "National-list status and exit of Liupanshui's county-level units"
-        city, guizhou = rows[520200], rows[520000]
-        _expect(
-            city["total_change_pct"] > 0 > city["rural_change_pct"],
-            "the Liupanshui claim text assumes total residents rose and rural residents fell",
-        )
-        md["intro"] = (
-            "The thesis names its place, Liupanshui City (六盘水市) in Guizhou, so the city and "
-            "its county-level units can be matched to public statistics: the national list of "
-            "poverty counties, the 2010 and 2020 censuses, and figures published about the city."
-        )
-        exit_tab = exit_table(counties, area.county_codes)
-        exit_source = public_data.source_line("case_area_counties")
-        listed = counties[counties["code_2020"].isin(area.county_codes)]
-        last_exit = int(listed["exit_year"].max())
-        md["exit_text"] = _exit_sentences(p, exit_tab, counties, area.county_codes) + (
-            f" After the {p.num('last_exit_year', last_exit)} batch every poor county of "
-            "Liupanshui had left the list, ahead of the national deadline at the end of 2020."
-        )
-        md["census_text"] = (
-            f"{{numref}}`{census_fig_name}` compares the city and its units with Guizhou. "
-            + _change_sentence(p, city, "Liupanshui")
-            + "; "
-            + _change_sentence(p, guizhou, "Guizhou")
-            + ". "
-            + _pattern_sentence(change)
-        )
-        md["census_figure"] = _figure_block(
-            "context_census_fig",
-            census_fig_name,
-            "Horizontal bars of the percentage change in total, urban and rural residents "
-            "2010-2020 for Guizhou, Liupanshui and its four county-level units.",
-            "Change in resident population between the 2010 and 2020 censuses: Guizhou, "
-            "Liupanshui and its county-level units (total, urban, rural). † renamed or recoded "
-            "unit (not boundary-adjusted).",
-        )
-        md["claim_text"] = _claim_text(
-            p,
-            area.claim,
-            rows[area.claim.census_code],
-            "Liupanshui",
-            claim_fig_name,
-            extra=(
-                f"Guizhou's rural residents changed by "
-                f"{p.num('guizhou_rural_change_pct', guizhou['rural_change_pct'], '+.1f')}% "
-                "over the same years."
-            ),
-        )
-        md["claim_figure"] = _figure_block(
-            "context_claim_fig",
-            claim_fig_name,
-            "Bars of Liupanshui's urban and rural residents in millions at the 2010 and 2020 "
-            "censuses.",
-            "Liupanshui's urban and rural residents at the 2010 and 2020 censuses (millions), "
-            "the public figure nearest to the thesis's report of returning migrant workers.",
-        )
-        figures["claim"] = lambda: residents_figure(
-            change, 520200, title="Liupanshui: urban and rural residents"
-        )
-        baselines = baselines_table(facts, "Liupanshui")
-        md["facts_text"] = _liupanshui_facts_text(p, facts)
-        census_title = "Liupanshui and Guizhou: population change 2010-2020"
-    elif case == "pingliang":
-        exit_caption = "National-list status and exit of Pingliang's county-level units"
-        city, gansu = rows[620800], rows[620000]
-        md["intro"] = (
-            "The thesis names the prefecture, Pingliang City (平凉市) in Gansu, but not the "
-            "township: W Town is anonymised and cannot be matched to public statistics. This "
-            "section therefore describes the prefecture, its county-level units and the "
-            "province, which frame the town without describing it."
-        )
-        exit_tab = exit_table(counties, area.county_codes)
-        exit_source = public_data.source_line("case_area_counties")
-        md["exit_text"] = _exit_sentences(p, exit_tab, counties, area.county_codes)
-        md["census_text"] = (
-            f"{{numref}}`{census_fig_name}` compares the prefecture and its units with Gansu. "
-            + _change_sentence(p, city, "Pingliang")
-            + "; "
-            + _change_sentence(p, gansu, "Gansu")
-            + ". "
-            + _pattern_sentence(change)
-        )
-        md["census_figure"] = _figure_block(
-            "context_census_fig",
-            census_fig_name,
-            "Horizontal bars of the percentage change in total, urban and rural residents "
-            "2010-2020 for Gansu, Pingliang and its seven county-level units.",
-            "Change in resident population between the 2010 and 2020 censuses: Gansu, "
-            "Pingliang and its county-level units (total, urban, rural). † renamed or recoded "
-            "unit (not boundary-adjusted).",
-        )
-        md["claim_text"] = (
-            "The abstract describes a deeply poor township in which six of ten administrative "
-            "villages were registered as poor. That is a township-level fact with no public "
-            "counterpart here, so no claim of the thesis is set against the statistics on this "
-            "page; they describe the prefecture around the town."
-        )
-        md["claim_figure"] = ""
-        md["facts_text"] = _pingliang_facts_text(p, facts)
-        census_title = "Pingliang and Gansu: population change 2010-2020"
-    elif case == "h_county":
-        exit_caption = "National-list status and exit of the benchmark counties"
-        lankao, yishui, boxing = rows[410225], rows[371323], rows[371625]
-        lankao_row = _single(counties, counties["code_2020"] == 410225, "Lankao")
-        lankao_date = pd.Timestamp(lankao_row["approval_date"]).strftime("%Y-%m-%d")
-        first_wave = _single(
-            exits, (exits["scope"] == "China") & (exits["exit_year"] == 2016), "China exits 2016"
-        )
-        md["intro"] = (
-            "H County is anonymised and the thesis does not name its province, so the county "
-            "cannot be matched to public statistics. The thesis does name the three counties it "
-            "learned from (Lankao in Henan, Yishui and Boxing in Shandong); this section "
-            "describes them. Their figures describe the benchmarks, not H County."
-        )
-        exit_tab = exit_table(counties, area.county_codes)
-        exit_source = public_data.source_line("case_area_counties")
-        md["exit_text"] = (
-            f"Lankao was among the first {p.num('first_wave_exits', first_wave['official_count'])} "
-            "national poverty counties to leave the list, in the "
-            f"{p.num('lankao_exit_year', lankao_row['exit_year'])} "
-            "assessment (approved by Henan on "
-            f"{p.num('lankao_approved', lankao_date)}). "
-            "Yishui and Boxing were never national poverty counties: according to the "
-            "third-party list, Shandong had none, and it ran a provincial poverty standard of "
-            "its own."
-        )
-        md["census_text"] = (
-            f"{{numref}}`{census_fig_name}` sets the three counties beside their prefectures "
-            "and provinces. "
-            + _change_sentence(p, lankao, "Lankao")
-            + "; "
-            + _change_sentence(p, yishui, "Yishui")
-            + "; "
-            + _change_sentence(p, boxing, "Boxing")
-            + ". "
-            + _pattern_sentence(change)
-        )
-        md["census_figure"] = _figure_block(
-            "context_census_fig",
-            census_fig_name,
-            "Horizontal bars of the percentage change in total, urban and rural residents "
-            "2010-2020 for Henan, Kaifeng, Lankao, Shandong, Linyi, Yishui, Binzhou and Boxing.",
-            "Change in resident population between the 2010 and 2020 censuses: the benchmark "
-            "counties Lankao, Yishui and Boxing, with their prefectures and provinces.",
-        )
-        md["claim_text"] = (
-            "Because H County cannot be identified, none of the thesis's claims about it can be "
-            "set against public statistics. The benchmarks' figures show what the places the "
-            "thesis learned from looked like; they are not evidence about H County."
-        )
-        md["claim_figure"] = ""
-        md["facts_text"] = _h_county_facts_text(p, facts)
-        census_title = "Benchmark counties: population change 2010-2020"
-    elif case == "shandong_a_town":
-        shandong = rows[370000]
-        _expect(
-            shandong["urban_change_pct"] > 0 > shandong["rural_change_pct"],
-            "the Shandong claim text assumes urban residents rose and rural residents fell",
-        )
-        n_national = int(exits.loc[exits["scope"] == "China", "official_count"].sum())
-        exit_caption = None
-        md["intro"] = (
-            "A Town is anonymised: the thesis names only its province, Shandong (山东省), so the "
-            "town cannot be matched to public statistics. This section gives the provincial "
-            "context, set beside the three other provinces of the book's named cases."
-        )
-        md["exit_text"] = (
-            "Shandong had no national poverty counties (according to the third-party list of the "
-            f"{p.num('n_national_counties', n_national)}); its poverty work ran under a provincial "
-            "standard, so A Town's county, whichever it is, was not on the national list."
-        )
-        md["census_text"] = (
-            f"{{numref}}`{census_fig_name}` compares Shandong with Guizhou, Gansu and Henan. "
-            + _change_sentence(p, shandong, "Shandong")
-            + "."
-        )
-        md["census_figure"] = _figure_block(
-            "context_census_fig",
-            census_fig_name,
-            "Horizontal bars of the percentage change in total, urban and rural residents "
-            "2010-2020 for Shandong, Guizhou, Gansu and Henan.",
-            "Change in resident population between the 2010 and 2020 censuses: Shandong, with "
-            "the provinces of the book's other named cases for comparison.",
-        )
-        md["claim_text"] = _claim_text(p, area.claim, shandong, "Shandong", claim_fig_name)
-        md["claim_figure"] = _figure_block(
-            "context_claim_fig",
-            claim_fig_name,
-            "Bars of Shandong's urban and rural residents in millions at the 2010 and 2020 "
-            "censuses.",
-            "Shandong's urban and rural residents at the 2010 and 2020 censuses (millions), "
-            "the public figure nearest to the thesis's statement that young rural labourers "
-            "were leaving.",
-        )
-        figures["claim"] = lambda: residents_figure(
-            change, 370000, title="Shandong: urban and rural residents"
-        )
-        md["facts_text"] = _regional_facts_text(p, facts, focus="eastern", shandong=True)
-        census_title = "Shandong and the other case provinces: population change 2010-2020"
-    else:  # w_town
-        md["intro"] = (
-            "W Town is anonymised and the thesis does not name its province, so the town cannot "
-            "be matched to public statistics. This section gives the national context of its "
-            "period, the years after absolute poverty was declared ended in 2020."
-        )
-        china = exits[exits["scope"] == "China"].sort_values("exit_year")
-        exit_tab = national_exit_table(china).drop(columns=["Scope"])
-        exit_caption = "National poverty counties leaving the list, China, by assessment year"
-        exit_source = public_data.source_line("county_exit_counts")
-        md["exit_text"] = (
-            "Whether W Town's county was a national poverty county is not known. All "
-            f"{p.num('n_national_counties', int(china['official_count'].sum()))} had left the "
-            f"list by the end of the {p.num('last_exit_year', int(china['exit_year'].max()))} "
-            "assessment; the waves are shown in the national chapter "
-            "({numref}`fig-national-exits`)."
-        )
-        smallest_fall = float(-change["rural_change_pct"].max())
-        largest_fall = float(-change["rural_change_pct"].min())
-        md["census_text"] = (
-            "With no province to compare, "
-            f"{{numref}}`{census_fig_name}` shows, for orientation only, the provinces of the "
-            "book's other cases; none of them is known to be W Town's. Rural residents fell "
-            f"in each, by between {p.num('rural_change_min_abs', smallest_fall, '.1f')}% "
-            f"and {p.num('rural_change_max_abs', largest_fall, '.1f')}%."
-        )
-        md["census_figure"] = _figure_block(
-            "context_census_fig",
-            census_fig_name,
-            "Horizontal bars of the percentage change in total, urban and rural residents "
-            "2010-2020 for Guizhou, Gansu, Shandong and Henan.",
-            "Change in resident population between the 2010 and 2020 censuses in the provinces "
-            "of the book's other cases (for orientation; W Town's province is not stated).",
-        )
-        wdi = international[np.isclose(international["line_usd_2021ppp"].astype(float), 8.3)]
-        wdi_line = float(wdi["line_usd_2021ppp"].iloc[0])
-        wdi_2020 = float(_single(wdi, wdi["year"] == 2020, "WDI 8.3 2020")["headcount_pct"])
-        wdi_2021 = float(_single(wdi, wdi["year"] == 2021, "WDI 8.3 2021")["headcount_pct"])
-        incidence_2020 = _value(national, 2020, "incidence_pct", "incidence_status")
-        md["claim_text"] = (
-            "The thesis studies relative poverty after 2020. No official relative-poverty line "
-            "exists in the public data held here, and the national rural incidence under the "
-            "2010 standard was "
-            f"{p.num('incidence_2020', incidence_2020, '.1f')}% "
-            "in 2020. The nearest public measure is the World Bank's upper-middle-income line: "
-            f"{p.num('wdi_830_2020', wdi_2020, '.1f')}% "
-            f"of China's population lived below \\${p.num('wdi_line_usd', wdi_line, '.2f')} "
-            "a day (2021 PPP) in 2020 and "
-            f"{p.num('wdi_830_2021', wdi_2021, '.1f')}% "
-            "in 2021 ({numref}`fig-national-lines`). This shows that a large share of the "
-            "population remained poor by a higher standard once absolute poverty had ended; "
-            "it does not show where W Town stands, and an international line is not the "
-            "relative-poverty line the thesis has in mind."
-        )
-        md["claim_figure"] = ""
-        md["facts_text"] = _regional_facts_text(p, facts, focus="all", shandong=False)
-        census_title = "Provinces of the book's cases: population change 2010-2020"
-
-    figures["census"] = lambda: census_change_figure(change, title=census_title)
-    fact_table = facts_table(facts, area.fact_places)
-    return AreaContext(
-        case=case,
-        area=area,
-        numbers=p.numbers,
-        markdown=md,
-        census=change,
-        exit_table=exit_tab,
-        exit_source=exit_source,
-        exit_caption=exit_caption,
-        facts=fact_table,
-        baselines=baselines,
-        figures=figures,
-    )
-
-
-def _pattern_sentence(change: pd.DataFrame) -> str:
-    """Which units lost residents overall, and whether rural residents fell and urban residents
-    rose everywhere, stated from the data (never assumed)."""
-    names = [_short(n) for n in change["name_en"]]
-    shrinking = [n for n, c in zip(names, change["total_change_pct"], strict=True) if c < 0]
-    rural_up = [n for n, c in zip(names, change["rural_change_pct"], strict=True) if c >= 0]
-    urban_down = [n for n, c in zip(names, change["urban_change_pct"], strict=True) if c <= 0]
-    parts = []
-    if rural_up:
-        parts.append(f"Rural residents fell everywhere except {_join(rural_up)}")
-    else:
-        parts.append("Rural residents fell in every unit shown")
-    if urban_down:
-        parts.append(f"urban residents rose everywhere except {_join(urban_down)}")
-    else:
-        parts.append("urban residents rose in every unit")
-    sentence = "; ".join(parts) + "."
-    if shrinking and len(shrinking) == len(names):
-        sentence += " Every unit shown lost residents overall."
-    elif shrinking:
-        sentence += f" {_join(shrinking)} lost residents overall."
-    else:
-        sentence += " No unit shown lost residents overall."
-    return sentence
-
-
 def _expect(condition: bool, what: str) -> None:
-    """Stop if the data no longer support a sentence of the prose (rather than print it)."""
+    """Stop if the data no longer support a sentence of the text (rather than print it)."""
     if not condition:
-        raise DataValidationError("context prose", [what])
-
-
-def _claim_text(
-    p: _Prose, claim: Claim | None, row: pd.Series, label: str, fig_name: str, extra: str = ""
-) -> str:
-    if claim is None:
-        raise ValueError(f"{label}: no claim recorded")
-    key = row["key"]
-    return (
-        f"{claim.text} The nearest public figure is the census ({{numref}}`{fig_name}`). "
-        f"Between 2010 and 2020 {label}'s residents went from "
-        f"{p.num(f'{key}_pop_2010', row['pop_2010'], ',d')} to "
-        f"{p.num(f'{key}_pop_2020', row['pop_2020'], ',d')} "
-        f"({p.num(f'{key}_total_change_pct', row['total_change_pct'], '+.1f')}%); urban residents "
-        f"from {p.num(f'{key}_urban_2010', row['urban_2010'], ',d')} to "
-        f"{p.num(f'{key}_urban_2020', row['urban_2020'], ',d')} "
-        f"({p.num(f'{key}_urban_change_pct', row['urban_change_pct'], '+.1f')}%), and rural "
-        f"residents from {p.num(f'{key}_rural_2010', row['rural_2010'], ',d')} to "
-        f"{p.num(f'{key}_rural_2020', row['rural_2020'], ',d')} "
-        f"({p.num(f'{key}_rural_change_pct', row['rural_change_pct'], '+.1f')}%). "
-        + (extra + " " if extra else "")
-        + f"\n\n**What the figure shows:** {claim.shows}.\n\n"
-        f"**What it does not show:** {claim.does_not_show}."
-    )
-
-
-def _fact(facts: pd.DataFrame, fact_id: int) -> pd.Series:
-    return _single(facts, facts["fact_id"] == fact_id, f"locality fact {fact_id}")
+        raise DataValidationError("context text", [what])
 
 
 def _fact_by(
@@ -1535,86 +1122,265 @@ def _fact_by(
     return _single(facts, mask, f"{place} {indicator} {year}")
 
 
-def _liupanshui_facts_text(p: _Prose, facts: pd.DataFrame) -> str:
-    a_pop = _fact_by(facts, "Liupanshui", "registered_poor_population", 2014, used=True)
-    b_pop = _fact_by(facts, "Liupanshui", "registered_poor_population", 2014, used=False)
-    a_inc = _fact_by(facts, "Liupanshui", "poverty_incidence", 2014, used=True)
-    b_inc = _fact_by(facts, "Liupanshui", "poverty_incidence", 2014, used=False)
-    end_pop = _fact_by(facts, "Liupanshui", "registered_poor_population", 2019)
-    end_inc = _fact_by(facts, "Liupanshui", "poverty_incidence", 2019)
-    return (
-        "Liupanshui's registered poor population for 2014 was published on two baselines that "
-        f"disagree: {p.num('baseline_a_poor_2014', int(a_pop['value']), ',d')} people and an "
-        f"incidence of {p.num('baseline_a_incidence_2014', float(a_inc['value']), '.2f')}% "
-        f"(baseline A) against {p.num('baseline_b_poor_2014', int(b_pop['value']), ',d')} people "
-        f"and {p.num('baseline_b_incidence_2014', float(b_inc['value']), '.2f')}% (baseline B). "
-        "**The book uses baseline A**, because the same article gives both ends of 2014–2019 on "
-        f"one basis: {p.num('poor_2019', int(end_pop['value']), ',d')} people and "
-        f"{p.num('incidence_2019', float(end_inc['value']), '.2f')}% in 2019. Baseline B is "
-        "shown as an alternative only. Both were read on reprint pages whose original publisher "
-        "is not identified, so neither is an official statistical release."
-    )
+def _put(page: Page, key: str, value: Any) -> None:
+    """Record a glued number; the same key may be set twice only to the same value."""
+    value = _py(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"glued number {key!r} is not finite: {value!r}")
+    if key in page.numbers and page.numbers[key] != value:
+        raise ValueError(f"glue key {key!r} given two values: {page.numbers[key]!r}, {value!r}")
+    page.numbers[key] = value
 
 
-def _pingliang_facts_text(p: _Prose, facts: pd.DataFrame) -> str:
-    start = _fact_by(facts, "Zhuanglang County", "poverty_incidence", 2014)
-    end = _fact_by(facts, "Zhuanglang County", "poverty_incidence", 2019)
-    registered = _fact_by(facts, "Gansu", "registered_poor_population", 2013)
-    return (
-        "Few local figures were found. In Zhuanglang, one of Pingliang's poverty counties (not "
-        "known to be W Town's), the published poverty incidence fell from "
-        f"{p.num('zhuanglang_incidence_2014', float(start['value']), '.2f')}% at the end of 2014 "
-        f"to {p.num('zhuanglang_incidence_2019', float(end['value']), '.2f')}% at the end of "
-        "2019. Gansu registered "
-        f"{p.num('gansu_registered_poor_2013', int(registered['value']), ',d')} poor people in "
-        "2013. Rows without a stated year are marked so."
-    )
+def _unit_facts(change: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per census unit (by key): its short name, counts and percentage changes."""
+    units = {}
+    for _, row in change.iterrows():
+        unit: dict[str, Any] = {"label": _short(str(row["name_en"])), "code": int(row["code"])}
+        for part in ("pop", "urban", "rural"):
+            for year in (2010, 2020):
+                unit[f"{part}_{year}"] = _py(row[f"{part}_{year}"])
+        for part in _CHANGES:
+            unit[part] = _py(row[f"{part}_change_pct"])
+        units[str(row["key"])] = unit
+    return units
 
 
-def _h_county_facts_text(p: _Prose, facts: pd.DataFrame) -> str:
-    lankao = _fact_by(facts, "Lankao County", "poverty_incidence", 2016)
-    linyi = _fact_by(facts, "Linyi", "poverty_incidence", 2015)
-    linyi_poor = _fact_by(facts, "Linyi", "poor_persons", 2015)
-    return (
-        "At the provincial check before its exit, Lankao's poverty incidence was "
-        f"{p.num('lankao_incidence_2016', float(lankao['value']), '.2f')}%. Linyi, Yishui's "
-        "prefecture, counted "
-        f"{p.num('linyi_poor_2015', int(linyi_poor['value']), ',d')} poor people "
-        f"({p.num('linyi_incidence_2015', float(linyi['value']), '.2f')}%) at the end of 2015 "
-        "under Shandong's provincial standard, which is not the national one, so the two "
-        "incidences are not comparable. Wantou village in Boxing, a Taobao village, is known "
-        "for e-commerce; its figures are approximate or lower bounds, as the table marks."
-    )
+def _pattern(change: pd.DataFrame) -> dict[str, Any]:
+    """Which units lost residents overall, where rural residents did not fall and where urban
+    residents did not rise (short names, in the order of the census table)."""
+    names = [_short(n) for n in change["name_en"]]
+
+    def where(column: str, test: Callable[[float], bool]) -> list[str]:
+        return [n for n, c in zip(names, change[column], strict=True) if test(c)]
+
+    return {
+        "n_shown": len(names),
+        "shrinking": where("total_change_pct", lambda c: c < 0),
+        "rural_up": where("rural_change_pct", lambda c: c >= 0),
+        "urban_down": where("urban_change_pct", lambda c: c <= 0),
+    }
 
 
-def _regional_facts_text(p: _Prose, facts: pd.DataFrame, *, focus: str, shandong: bool) -> str:
-    regions = ("eastern", "central", "western") if focus == "all" else ("eastern",)
-    parts = []
-    for region in regions:
-        place = f"China: {region} region"
-        start = _fact_by(facts, place, "rural_poor_10k", 2017)
-        end = _fact_by(facts, place, "rural_poor_10k", 2019)
-        parts.append(
-            f"the {region} region from "
-            f"{p.num(f'{region}_poor_2017_mn', start['value'] / 100, '.2f')} million to "
-            f"{p.num(f'{region}_poor_2019_mn', end['value'] / 100, '.2f')} million"
+def _exit_waves(page: Page, counties: pd.DataFrame, codes: Sequence[int]) -> None:
+    """Numbers and facts of the case's counties on the list: how many, and per exit year the
+    units that left, the province's approval date (when one date was read for the year) and
+    whether the year rests on the third-party list only."""
+    sub = counties.set_index(counties["code_2020"].astype(int)).loc[list(codes)]
+    on = sub[sub["on_national_list"].astype(bool)]
+    off = sub[~sub["on_national_list"].astype(bool)]
+    _put(page, "n_units", len(sub))
+    _put(page, "n_on_list", len(on))
+    waves = []
+    for year, group in on.groupby(on["exit_year"].astype(int), sort=True):
+        names = [_short(n) for n in group["name_en"]]
+        verified = group["verified"].astype(bool)
+        key = f"exit_year_{_unit_key(names[0])}"
+        _put(page, key, year)
+        dates = group.loc[verified, "approval_date"].dropna().unique()
+        approved = None
+        if len(dates) == 1:
+            approved = pd.Timestamp(dates[0]).strftime("%Y-%m-%d")
+            _put(page, f"{key}_approved", approved)
+        waves.append(
+            {
+                "names": names,
+                "year": int(year),
+                "approved": approved,
+                "unverified": bool((~verified).all()),
+            }
         )
-    provinces = _fact_by(facts, "China", "provinces_incidence_at_most_3pct", 2018)
-    text = (
-        "Between the end of 2017 and the end of 2019 the rural poor under the national standard "
-        f"fell in {_join(parts)}. In 2018, "
-        f"{p.num('provinces_at_most_3pct_2018', int(provinces['value']))} provinces had a rural "
-        f"poverty incidence of {p.num('incidence_threshold_pct', 3)}% or less"
-    )
-    if shandong:
-        linyi_poor = _fact_by(facts, "Linyi", "poor_persons", 2015)
-        linyi = _fact_by(facts, "Linyi", "poverty_incidence", 2015)
-        text += (
-            ", Shandong among them. Shandong is in the eastern region. Under its provincial "
-            "standard, Linyi (one Shandong prefecture, not known to be A Town's) counted "
-            f"{p.num('linyi_poor_2015', int(linyi_poor['value']), ',d')} poor people "
-            f"({p.num('linyi_incidence_2015', float(linyi['value']), '.2f')}%) at the end of 2015."
+    page.facts["exit_waves"] = waves
+    page.facts["off_list"] = [_short(n) for n in off["name_en"]]
+
+
+def _exit_numbers(
+    page: Page,
+    area: CaseSettings,
+    counties: pd.DataFrame,
+    exits: pd.DataFrame,
+) -> None:
+    china = exits[exits["scope"] == "China"]
+    for item in area.exit_numbers:
+        if item == "case_counties":
+            _exit_waves(page, counties, area.county_codes)
+        elif item == "last_case_exit":
+            listed = counties[counties["code_2020"].isin(area.county_codes)]
+            _put(page, "last_exit_year", int(listed["exit_year"].max()))
+        elif item == "first_wave":
+            row = _single(counties, counties["code_2020"] == area.first_wave_unit, "first wave")
+            key = _unit_key(str(row["name_en"]))
+            first_year = int(china["exit_year"].min())
+            if int(row["exit_year"]) != first_year:
+                raise DataValidationError(
+                    "context text",
+                    [f"the text says {row['name_en']} left in the first wave ({first_year})"],
+                )
+            wave = _single(china, china["exit_year"] == first_year, "the first national wave")
+            _put(page, "first_wave_exits", wave["official_count"])
+            _put(page, f"{key}_exit_year", row["exit_year"])
+            _put(page, f"{key}_approved", pd.Timestamp(row["approval_date"]).strftime("%Y-%m-%d"))
+        elif item == "national_total":
+            _put(page, "n_national_counties", int(china["official_count"].sum()))
+        elif item == "last_national_exit":
+            _put(page, "last_exit_year", int(china["exit_year"].max()))
+
+
+def _exit_exhibit(
+    area: CaseSettings, counties: pd.DataFrame, exits: pd.DataFrame
+) -> tuple[pd.DataFrame | None, str | None]:
+    """The exit table of the page and its source line (None, None without one)."""
+    if area.exit_table == "counties":
+        return exit_table(counties, area.county_codes), public_data.source_line(
+            "case_area_counties"
         )
-    else:
-        text += "."
-    return text
+    if area.exit_table == "national":
+        china = exits[exits["scope"] == "China"].sort_values("exit_year")
+        return (
+            national_exit_table(china).drop(columns=["Scope"]),
+            public_data.source_line("county_exit_counts"),
+        )
+    return None, None
+
+
+def _international(
+    page: Page, line: float, national: pd.DataFrame, international: pd.DataFrame
+) -> None:
+    """The 2020 national rural incidence and the World Bank headcounts at ``line`` (USD a day,
+    2021 PPP) in 2020 and 2021; the glue keys keep their names (``wdi_830_<year>``)."""
+    rows = international[np.isclose(international["line_usd_2021ppp"].astype(float), line)]
+    _put(page, "incidence_2020", _value(national, 2020, "incidence_pct", "incidence_status"))
+    _put(page, "wdi_line_usd", float(rows["line_usd_2021ppp"].iloc[0]))
+    for year in (2020, 2021):
+        row = _single(rows, rows["year"] == year, f"WDI {line} {year}")
+        _put(page, f"wdi_830_{year}", float(row["headcount_pct"]))
+
+
+def build(case: str, datapackage_path: Any = public_data.DATAPACKAGE) -> Page:
+    """The numbers, facts, tables and figures of one case's area-context page; the words are in
+    ``text/area_context.md`` and the case's choices in ``data/settings/area_context.yaml``.
+
+    Rules: percentage changes by :func:`census_change`; exit years from
+    ``case_area_counties`` with their verification status; facts from ``locality_facts``
+    (:class:`FactNumber`). Numbers: for each ``stated_units`` unit ``<key>_total_change_pct``,
+    ``_urban_`` and ``_rural_``; for the ``claim_unit`` also ``<key>_pop_2010`` …
+    ``<key>_rural_2020``; the exit numbers of ``exit_numbers``; ``rural_change_min_abs`` and
+    ``rural_change_max_abs`` (smallest and largest fall of rural residents, in percent, as
+    positive numbers); the international-line numbers; the fact numbers and the constants.
+    The page also carries :func:`cases.pages.county_census.standing` (its numbers and facts),
+    whose block the same template holds. Facts: ``case``, ``scope``, ``units`` (every census
+    unit by key), ``stated``, ``claim``, ``shown`` (short names of the census units),
+    ``pattern``, ``exit_waves``/``off_list``, ``exit_caption``, ``exit_source``. Tables:
+    ``census``, ``facts`` and, where the case has them, ``exits`` and ``baselines``. Figures:
+    ``census`` and, with a claim, ``claim``.
+
+    Raises:
+        ValueError: ``case`` has no settings (listing the known ones).
+        DataValidationError: the data contradict a sentence the text takes for granted.
+    """
+    from cases.pages import county_census
+
+    areas = area_settings().cases
+    if case not in areas:
+        raise ValueError(f"area_context: unknown case {case!r}; known: {sorted(areas)}")
+    area = areas[case]
+    census = public_data.load_table("census_population", datapackage_path)
+    counties = public_data.load_table("case_area_counties", datapackage_path)
+    facts = public_data.load_table("locality_facts", datapackage_path)
+    exits = public_data.load_table("county_exit_counts", datapackage_path)
+
+    change = census_change(census, area.census_codes)
+    units = _unit_facts(change)
+    key_of = {unit["code"]: key for key, unit in units.items()}
+    standing = county_census.standing(case)
+    page = Page(
+        numbers=dict(standing.numbers),
+        facts={**standing.facts, "scope": area.scope, "units": units},
+        tolerances=dict(standing.tolerances),
+    )
+    page.facts["shown"] = [unit["label"] for unit in units.values()]
+    page.facts["stated"] = [key_of[code] for code in area.stated_units]
+    for key in page.facts["stated"]:
+        for part in _CHANGES:
+            _put(page, f"{key}_{part}_change_pct", units[key][part])
+    page.facts["claim"] = None
+    if area.claim_unit is not None:
+        key = key_of[area.claim_unit]
+        claim = units[key]
+        for part, sign in area.claim_assumes.items():
+            _expect(
+                (claim[part] > 0) if sign == "rise" else (claim[part] < 0),
+                f"the {case} claim text assumes {part} residents {sign}",
+            )
+        for part in ("pop", "urban", "rural"):
+            for year in (2010, 2020):
+                _put(page, f"{key}_{part}_{year}", claim[f"{part}_{year}"])
+        for part in _CHANGES:
+            _put(page, f"{key}_{part}_change_pct", claim[part])
+        page.facts["claim"] = key
+        page.figures["claim"] = residents_figure(change, area.claim_unit, title=area.claim_title)
+    page.facts["pattern"] = _pattern(change) if area.pattern else None
+    if area.rural_range:
+        _put(page, "rural_change_min_abs", float(-change["rural_change_pct"].max()))
+        _put(page, "rural_change_max_abs", float(-change["rural_change_pct"].min()))
+
+    page.facts["exit_waves"], page.facts["off_list"] = [], []
+    _exit_numbers(page, area, counties, exits)
+    exit_tab, exit_source = _exit_exhibit(area, counties, exits)
+    page.facts["exit_caption"] = area.exit_caption
+    page.facts["exit_source"] = exit_source
+    if exit_tab is not None:
+        page.tables["exits"] = exit_tab
+
+    if area.international_line is not None:
+        national = public_data.load_table("national_rural_poverty", datapackage_path)
+        international = public_data.load_table("international_poverty", datapackage_path)
+        _international(page, area.international_line, national, international)
+    for key, spec in area.fact_numbers.items():
+        value = _fact_by(facts, spec.place, spec.indicator, spec.year, spec.used)["value"]
+        if spec.kind == "count":
+            _put(page, key, int(value))
+        else:
+            _put(page, key, float(value) / spec.divide_by if spec.divide_by != 1 else float(value))
+    for key, value in area.constants.items():
+        _put(page, key, value)
+
+    page.tables["census"] = census_display_table(change)
+    page.tables["facts"] = facts_table(facts, area.fact_places)
+    if area.baselines_place is not None:
+        page.tables["baselines"] = baselines_table(facts, area.baselines_place)
+    page.figures["census"] = census_change_figure(change, title=area.census_title)
+    return page
+
+
+# --------------------------------------------------------------------------- national page
+
+
+def build_national(datapackage_path: Any = public_data.DATAPACKAGE) -> Page:
+    """The numbers, tables and figures of the national chapter (``notebooks/national_context``);
+    the words are in ``text/national_context.md``.
+
+    Numbers: :func:`national_numbers` as they are, and :func:`post2020_numbers` under
+    ``post2020_<key>``. Facts: ``poor_derived``/``poor_not_verified`` (the years of the rural
+    poor counts flagged so, in order). Tables: ``exits``, ``line``, ``post2020``. Figures:
+    ``poverty``, ``exits``, ``lines``, ``income``.
+    """
+    national = public_data.load_table("national_rural_poverty", datapackage_path)
+    exits = public_data.load_table("county_exit_counts", datapackage_path)
+    international = public_data.load_table("international_poverty", datapackage_path)
+    income = public_data.load_table("poor_area_rural_income", datapackage_path)
+    policy = public_data.load_table("post2020_policy", datapackage_path)
+    page = Page(numbers=national_numbers(national, exits, international, income))
+    page.numbers.update({f"post2020_{k}": v for k, v in post2020_numbers(policy).items()})
+    statuses = national["rural_poor_status"]
+    for status in ("derived", "not_verified"):
+        years = national.loc[statuses == status, "year"]
+        page.facts[f"poor_{status}"] = [int(y) for y in years]
+    page.tables["exits"] = national_exit_table(exits)
+    page.tables["line"] = national_line_table(national)
+    page.tables["post2020"] = post2020_table(policy)
+    page.figures["poverty"] = poverty_decline_figure(national)
+    page.figures["exits"] = exit_waves_figure(exits)
+    page.figures["lines"] = international_lines_figure(international, national)
+    page.figures["income"] = poor_area_income_figure(income)
+    return page

@@ -1,7 +1,10 @@
-"""Policy evaluation template logic: staggered reforms, TWFE beside heterogeneity-robust DiD.
+"""Page "Policy evaluation" (``notebooks/policy_evaluation.ipynb``): staggered reforms, TWFE
+beside heterogeneity-robust DiD.
 
-Used by ``notebooks/policy_evaluation.ipynb`` for the cases whose thesis credits a reform that
-villages or households adopted in different years:
+Facts only, no sentences: :func:`build` returns a :class:`~cases.present.page.Page` whose numbers,
+facts, tables and figures the notebook shows; the words are in ``text/policy_evaluation.md`` and
+the per-case designs in ``data/settings/policy_evaluation.yaml`` (:func:`designs`). The cases are
+those whose thesis credits a reform that villages or households adopted in different years:
 
 - ``liupanshui``: the "three changes" reform (villages adopt 2014-2018) and household log
   income per capita and the return of migrant workers;
@@ -16,17 +19,16 @@ coefficient into its 2x2 comparisons (Goodman-Bacon 2021,
 to show where TWFE goes wrong when effects grow with exposure. On simulated data every table
 carries the planted effect (``data/synth/<case>.yaml``), labelled as planted.
 
-Public API: :data:`DESIGNS`, :class:`Outcome`, :class:`PolicyDesign`, :func:`analysis_panel`,
-:func:`planted_effect`, :func:`planted_att`, :func:`estimate_outcome`, :func:`comparison_table`,
-:func:`cohort_table`, :func:`bacon_panel`, :func:`bacon_figure`, :func:`event_study_figure`,
-:func:`claims_table`, :func:`data_format_markdown`, :func:`sensitivity_table`,
-:func:`sensitivity_display`, :func:`sensitivity_page`, :func:`analyse` and :class:`Prose`.
-
 Beside the joint pre-trend test the page reports the relative-magnitudes sensitivity of
 Rambachan and Roth (2023, :mod:`cases.methods.honest`): the breakdown value of Mbar for the
 effect in the adoption year and for the average post-adoption effect, for the TWFE event study,
-Callaway-Sant'Anna (universal base period) and Sun-Abraham. Its sentences live in the text
-template ``text/policy_evaluation.md``.
+Callaway-Sant'Anna (universal base period) and Sun-Abraham.
+
+Public API: :func:`designs`, :func:`design`, :class:`Outcome`, :class:`PolicyDesign`,
+:func:`analysis_panel`, :func:`planted_effect`, :func:`planted_att`, :func:`estimate_outcome`,
+:func:`comparison_table`, :func:`cohort_table`, :func:`bacon_panel`, :func:`bacon_figure`,
+:func:`event_study_figure`, :func:`claims_table`, :func:`data_format_markdown`,
+:func:`sensitivity_table`, :func:`sensitivity_display` and :func:`build`.
 """
 
 from __future__ import annotations
@@ -34,15 +36,20 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
+from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
+from cases.core.files import load_yaml
 from cases.data import registry
 from cases.methods import honest as honest_mod
 from cases.methods import panel as panel_mod
@@ -52,7 +59,6 @@ from cases.present.panel_plots import plot_event_study
 from cases.simulate import synth
 
 __all__ = [
-    "DESIGNS",
     "ESTIMATOR_LABELS",
     "SENSITIVITY_ESTIMATORS",
     "SENSITIVITY_MBAR",
@@ -62,21 +68,22 @@ __all__ = [
     "OutcomeEstimates",
     "PolicyAnalysis",
     "PolicyDesign",
-    "Prose",
     "analyse",
     "analysis_panel",
     "bacon_figure",
     "bacon_panel",
+    "build",
     "claims_table",
     "cohort_table",
     "comparison_table",
     "data_format_markdown",
+    "design",
+    "designs",
     "estimate_outcome",
     "event_study_figure",
     "planted_att",
     "planted_effect",
     "sensitivity_display",
-    "sensitivity_page",
     "sensitivity_table",
 ]
 
@@ -88,16 +95,39 @@ ESTIMATOR_LABELS: dict[str, str] = {
 }
 _CONTROLS = ("never", "notyet")
 _CLUSTERS = {"village": "village_id", "household": "entity"}
+#: The per-case designs (:func:`designs`) and the claim table's column labels.
+SETTINGS: Path = paths.DATA / "settings" / "policy_evaluation.yaml"
 
 
 # --------------------------------------------------------------------------------------------
 # Case designs
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Outcome:
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlantedPath(_Strict):
+    """Names in ``planted_effects`` of ``data/synth/<case>.yaml``: the effect at adoption
+    (``value``) and, for an effect that grows with exposure, its yearly ``growth``."""
+
+    value: str
+    growth: str | None = None
+
+
+class ClaimSource(_Strict):
+    """Where the thesis's claim is in the registry (``data/cases/<case>.yaml``): the first entry
+    of ``list`` (with ``code``, and containing ``contains``, when given)."""
+
+    list: Literal["achievements", "problems", "causes", "mechanisms"]
+    code: str | None = None
+    contains: str | None = None
+
+
+class Outcome(_Strict):
     """One outcome: ``key`` (glue-key part), display ``label``, a ``phrase`` for running prose,
-    ``unit``, the panel ``column``
-    it comes from and whether it is logged (``log=True``: ``ln(column)``, column must be > 0)."""
+    ``unit``, the panel ``column`` it comes from and whether it is logged (``log=True``:
+    ``ln(column)``, column must be > 0); ``planted`` (simulated data), ``claim`` and ``needed``
+    feed the planted effect and the claim-evidence table."""
 
     key: str
     label: str
@@ -105,109 +135,64 @@ class Outcome:
     unit: str
     column: str
     log: bool
-    claim: str
+    planted: PlantedPath
+    claim: ClaimSource
     needed: str
 
 
-@dataclass(frozen=True)
-class PolicyDesign:
+class PolicyDesign(_Strict):
     """What is evaluated in one case: the reform, its treatment flag and the outcomes.
 
     ``sample="registered"`` keeps only households with ``registered_poor == 1`` in the
     ``households`` table (so the comparison is with transfer-only registered households).
     """
 
-    case: str
     reform: str
-    adopter: str
     treat: str
-    outcomes: tuple[Outcome, ...]
+    outcomes: tuple[Outcome, ...] = Field(min_length=1)
     treated_group: str
     comparison_group: str
-    sample: str | None = None
+    cohort_column: str
+    sample: Literal["registered"] | None = None
     tables: tuple[str, ...] = ("panel",)
 
 
-DESIGNS: dict[str, PolicyDesign] = {
-    "liupanshui": PolicyDesign(
-        case="liupanshui",
-        reform='the "three changes" reform',
-        adopter="village",
-        treat="treated",
-        treated_group="households in villages that adopted the reform",
-        comparison_group="households in villages that had not (yet) adopted it",
-        outcomes=(
-            Outcome(
-                key="log_income",
-                label="Log income per capita",
-                phrase="log income per capita",
-                unit="log points",
-                column="income_per_capita",
-                log=True,
-                claim="income",
-                needed=(
-                    "Each village's reform start year from county records, and household "
-                    "incomes for several years before and after it (for example the yearly "
-                    "income checks of the poor-household register), including villages that "
-                    "started late or not at all."
-                ),
-            ),
-            Outcome(
-                key="returned_migrant",
-                label="Migrant worker returned (probability)",
-                phrase="the return of migrant workers",
-                unit="probability per household-year",
-                column="returned_migrant",
-                log=False,
-                claim="migrants",
-                needed=(
-                    "A yearly household roster recording members working away and their "
-                    "return, linked to the village's reform year, with reasons for return so "
-                    "that jobs in reform projects can be told apart from other causes."
-                ),
-            ),
-        ),
-    ),
-    "h_county": PolicyDesign(
-        case="h_county",
-        reform='industrial ("blood-making") projects',
-        adopter="household",
-        treat="project_participant",
-        treated_group="registered poor households that joined an industrial project",
-        comparison_group="registered poor households on transfer-only support (so far)",
-        sample="registered",
-        tables=("panel", "households"),
-        outcomes=(
-            Outcome(
-                key="log_income",
-                label="Log income per capita",
-                phrase="log income per capita",
-                unit="log points",
-                column="income_per_capita",
-                log=True,
-                claim="industry",
-                needed=(
-                    "The project roll-out by village and year, who took part, and the incomes "
-                    "of registered households before and after, for participants and for "
-                    "households that received transfers only."
-                ),
-            ),
-        ),
-    ),
-}
+class _Settings(_Strict):
+    claim_columns: tuple[str, str, str]
+    designs: dict[str, PolicyDesign]
+
+
+@cache
+def _load(path: Path) -> _Settings:
+    return load_yaml(_Settings, path)
+
+
+def designs(path: Path | None = None) -> dict[str, PolicyDesign]:
+    """Every case's policy-evaluation design, read from ``data/settings/policy_evaluation.yaml``.
+
+    Raises:
+        DataValidationError: the file is missing or a field is wrong (file and field named).
+    """
+    return _load(path or SETTINGS).designs
+
+
+def design(case: str) -> PolicyDesign:
+    """The policy-evaluation design of ``case``.
+
+    Raises:
+        ParameterError: the case has no policy evaluation.
+    """
+    found = designs()
+    if case not in found:
+        raise ParameterError(
+            f"case={case!r} has no policy evaluation; cases with one: {sorted(found)}"
+        )
+    return found[case]
 
 
 def _plain(value: Any) -> Any:
     """A plain Python scalar for messages (``2`` rather than ``np.int64(2)``)."""
     return value.item() if isinstance(value, np.generic) else value
-
-
-def _design(case: str) -> PolicyDesign:
-    if case not in DESIGNS:
-        raise ParameterError(
-            f"case={case!r} has no policy evaluation; cases with one: {sorted(DESIGNS)}"
-        )
-    return DESIGNS[case]
 
 
 # --------------------------------------------------------------------------------------------
@@ -226,18 +211,18 @@ def analysis_panel(data: synth.SimulatedData, case: str) -> pd.DataFrame:
             the households table, a non-positive value in a logged column (row named), or an
             empty sample.
     """
-    design = _design(case)
+    d = design(case)
     source = f"policy_evaluation.analysis_panel({case})"
-    missing_tables = [t for t in design.tables if t not in data.tables]
+    missing_tables = [t for t in d.tables if t not in data.tables]
     if missing_tables:
         raise DataValidationError(source, [f"table {t!r} not found" for t in missing_tables])
     df = data["panel"].copy()
-    needed = {"household_id", "village_id", "year", "first_treated", design.treat}
-    needed |= {o.column for o in design.outcomes}
+    needed = {"household_id", "village_id", "year", "first_treated", d.treat}
+    needed |= {o.column for o in d.outcomes}
     missing = sorted(needed - set(df.columns))
     if missing:
         raise DataValidationError(source, [f"panel: column {c!r} not found" for c in missing])
-    if design.sample == "registered":
+    if d.sample == "registered":
         hh = data["households"]
         if "registered_poor" not in hh.columns:
             raise DataValidationError(source, ["households: column 'registered_poor' not found"])
@@ -251,7 +236,7 @@ def analysis_panel(data: synth.SimulatedData, case: str) -> pd.DataFrame:
         df = df.loc[reg.to_numpy() == 1]
     if df.empty:
         raise DataValidationError(source, ["no households left in the analysis sample"])
-    for o in design.outcomes:
+    for o in d.outcomes:
         values = df[o.column].astype(float)
         if o.log:
             bad = ~(values > 0)
@@ -281,30 +266,29 @@ def planted_effect(
 ) -> Callable[[np.ndarray], np.ndarray] | None:
     """The planted effect of the simulated data as a function of event time e = t - G.
 
-    Rules (from ``data/synth/<case>.yaml`` ``planted_effects``; 0 before adoption):
-    liupanshui log income ``tau(e) = income_effect_at_adoption + income_effect_growth_per_year
-    * e``; liupanshui return migration ``return_migrant_effect``; h_county log income
-    ``project_income_effect``. Returns ``None`` when ``planted`` is ``None`` (field data).
+    Rule (names from the outcome's ``planted`` in ``data/settings/policy_evaluation.yaml``,
+    values from ``planted_effects`` of ``data/synth/<case>.yaml``; 0 before adoption):
+    ``tau(e) = value + growth * e`` when the outcome has a ``growth``, else ``tau(e) = value``
+    (liupanshui log income grows; liupanshui return migration and h_county log income are
+    constant). Returns ``None`` when ``planted`` is ``None`` (field data).
 
     Raises:
-        ParameterError: an outcome without a planted rule, or a planted value missing.
+        ParameterError: an unknown case or outcome, or a planted value missing.
     """
     if planted is None:
         return None
+    by_key = {o.key: o for o in design(case).outcomes}
+    if outcome not in by_key:
+        raise ParameterError(f"no planted effect is defined for {case}/{outcome}")
+    path = by_key[outcome].planted
     try:
-        if case == "liupanshui" and outcome == "log_income":
-            a = float(planted["income_effect_at_adoption"])
-            b = float(planted["income_effect_growth_per_year"])
-            return lambda e: np.where(np.asarray(e, float) >= 0, a + b * np.asarray(e, float), 0.0)
-        if case == "liupanshui" and outcome == "returned_migrant":
-            c = float(planted["return_migrant_effect"])
-        elif case == "h_county" and outcome == "log_income":
-            c = float(planted["project_income_effect"])
-        else:
-            raise ParameterError(f"no planted effect is defined for {case}/{outcome}")
+        a = float(planted[path.value])
+        b = None if path.growth is None else float(planted[path.growth])
     except KeyError as exc:
         raise ParameterError(f"planted_effects of {case} lack {exc.args[0]!r}") from None
-    return lambda e: np.where(np.asarray(e, float) >= 0, c, 0.0)
+    if b is not None:
+        return lambda e: np.where(np.asarray(e, float) >= 0, a + b * np.asarray(e, float), 0.0)
+    return lambda e: np.where(np.asarray(e, float) >= 0, a, 0.0)
 
 
 def planted_att(att_gt: pd.DataFrame, effect: Callable[[np.ndarray], np.ndarray]) -> float:
@@ -382,8 +366,8 @@ def estimate_outcome(
         DataValidationError: as the panel estimators.
     """
     _check_options(control, cluster)
-    design = _design(case)
-    by_key = {o.key: o for o in design.outcomes}
+    d = design(case)
+    by_key = {o.key: o for o in d.outcomes}
     if outcome not in by_key:
         raise ParameterError(f"outcome must be one of {sorted(by_key)}, got {outcome!r}")
     args = {"entity": "household_id", "time": "year"}
@@ -391,7 +375,7 @@ def estimate_outcome(
         # Singleton or always-treated households are reported by the estimators' own counts.
         warnings.simplefilter("ignore", UserWarning)
         tw = panel_mod.twfe(
-            df, outcome, design.treat, cluster=_CLUSTERS[cluster], backend="within", **args
+            df, outcome, d.treat, cluster=_CLUSTERS[cluster], backend="within", **args
         )
         cs = panel_mod.staggered_did(
             df,
@@ -497,7 +481,7 @@ def cohort_table(df: pd.DataFrame, case: str) -> pd.DataFrame:
     Raises:
         ParameterError: unknown case.
     """
-    design = _design(case)
+    d = design(case)
     per_hh = df.groupby("household_id").agg(
         first_treated=("first_treated", "first"), village_id=("village_id", "first")
     )
@@ -509,7 +493,7 @@ def cohort_table(df: pd.DataFrame, case: str) -> pd.DataFrame:
     out["Adoption year"] = [
         "never (comparison)" if g == 0 else str(int(g)) for g in out["first_treated"]
     ]
-    who = "Villages" if design.adopter == "village" else "Villages with participants"
+    who = d.cohort_column
     return out.rename(columns={"villages": who, "households": "Households"})[
         ["Adoption year", who, "Households"]
     ]
@@ -640,41 +624,8 @@ def event_study_figure(estimates: Sequence[OutcomeEstimates]) -> mpl.figure.Figu
 
 
 # --------------------------------------------------------------------------------------------
-# Prose helpers
+# Data format
 # --------------------------------------------------------------------------------------------
-@dataclass
-class Prose:
-    """Builds Markdown whose numbers are glue roles: ``num(key, value, fmt)`` records the value
-    under ``prefix + key`` and returns ``{glue:text}`prefix+key:fmt```.
-
-    Raises:
-        ValueError: a non-finite number, or one key given two different values.
-    """
-
-    prefix: str
-    numbers: dict[str, Any] = field(default_factory=dict)
-
-    def num(self, key: str, value: Any, fmt: str = "") -> str:
-        value = value.item() if isinstance(value, np.generic) else value
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"glued number {key!r} is not finite: {value!r}")
-        if key in self.numbers and self.numbers[key] != value:
-            raise ValueError(f"glue key {key!r} given two values: {self.numbers[key]!r}, {value!r}")
-        self.numbers[key] = value
-        return f"{{glue:text}}`{self.prefix}{key}{':' + fmt if fmt else ''}`"
-
-
-def _ref(key: str, fmt: str) -> str:
-    """A glue role for a key glued explicitly by the notebook."""
-    return f"{{glue:text}}`{key}:{fmt}`"
-
-
-def _interval(prefix: str, fmt: str) -> str:
-    return f"{_ref(prefix + '_att', fmt)} (95% CI {_ref(prefix + '_ci_low', fmt)} to " + (
-        f"{_ref(prefix + '_ci_high', fmt)})"
-    )
-
-
 def data_format_markdown(case: str, tables: Sequence[str]) -> str:
     """A Markdown list of the tables and columns a researcher's ``data_dir`` needs.
 
@@ -702,60 +653,52 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def _fmt(x: float, digits: int = 3) -> str:
-    return f"{x:.{digits}f}"
-
-
-def claims_table(
-    case: str, estimates: Sequence[OutcomeEstimates], *, simulated: bool
-) -> pd.DataFrame:
-    """The claim-evidence table: what the thesis reported, what this analysis shows, and what
-    would be needed to test it with field data.
-
-    "What the thesis reported" paraphrases the registry (``data/cases/<case>.yaml``); the
-    second column states the estimates (and, on simulated data, that the size was planted);
-    the third is the outcome's ``needed`` text.
+def thesis_claims(case: str) -> list[str]:
+    """What the thesis reported about each outcome of the case, from the registry
+    (``data/cases/<case>.yaml``): the description of the first entry of the outcome's
+    ``claim.list`` that has its ``claim.code`` and contains ``claim.contains`` (each when set),
+    with a capital first letter and one final full stop; "." when none matches.
 
     Raises:
         ParameterError: unknown case.
     """
-    _design(case)
     profile = registry.load_case(case)
-    achievements = [a.description for a in profile.achievements]
-    reported = {
-        "income": achievements[0] if achievements else "",
-        "migrants": next((a for a in achievements if "igrant" in a), ""),
-        "industry": next(
+    out = []
+    for o in design(case).outcomes:
+        src = o.claim
+        found = next(
             (
-                p.description
-                for p in profile.problems
-                if p.code == "problem_limited_effect" and "industr" in p.description
+                e.description
+                for e in getattr(profile, src.list)
+                if (src.code is None or e.code == src.code)
+                and (src.contains is None or src.contains in e.description)
             ),
             "",
-        ),
-    }
-    rows = []
-    for est in estimates:
-        o, s = est.outcome, est.summary
-        shows = (
-            f"Callaway–Sant'Anna ATT {_fmt(s.loc['cs', 'att'])} {o.unit} "
-            f"(95% CI {_fmt(s.loc['cs', 'ci_low'])} to {_fmt(s.loc['cs', 'ci_high'])}); "
-            f"Sun–Abraham {_fmt(s.loc['sa', 'att'])}; TWFE {_fmt(s.loc['twfe', 'att'])}."
         )
-        if simulated:
-            shows += (
-                f" The data are simulated with a planted effect (ATT {_fmt(s.loc['cs', 'planted'])}"
-                "), so this shows that the estimators recover a hypothesis, not that the "
-                "thesis's claim holds."
-            )
-        rows.append(
-            {
-                "What the thesis reported": _sentence(reported[o.claim]),
-                "What this analysis shows": shows,
-                "What would be needed to test it with field data": o.needed,
-            }
+        out.append(_sentence(found))
+    return out
+
+
+def claims_table(page: Page, passages: Mapping[str, str]) -> pd.DataFrame:
+    """The claim-evidence table of a built page, one row per outcome: what the thesis reported
+    (``facts["claims"]``), what the page shows (the paragraphs of the passage ``claims`` of
+    ``text/policy_evaluation.md``, one per outcome, each on one line) and what field data would
+    test it (``facts["needed"]``), under the column labels ``facts["claim_columns"]``.
+
+    Raises:
+        DataValidationError: the passage does not have one paragraph per outcome.
+    """
+    shows = [" ".join(par.split()) for par in passages["claims"].split("\n\n") if par.strip()]
+    reported, needed = page.facts["claims"], page.facts["needed"]
+    if len(shows) != len(reported):
+        raise DataValidationError(
+            "text/policy_evaluation.md",
+            [f"block 'claims': {len(shows)} paragraphs for {len(reported)} outcomes"],
         )
-    return pd.DataFrame(rows)
+    columns = page.facts["claim_columns"]
+    return pd.DataFrame(
+        [dict(zip(columns, row, strict=True)) for row in zip(reported, shows, needed, strict=True)]
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -856,20 +799,15 @@ def sensitivity_display(table: pd.DataFrame, estimates: Sequence[OutcomeEstimate
     )
 
 
-def sensitivity_page(analysis: PolicyAnalysis) -> Page:
-    """Facts and numbers of the sensitivity passage (``text/policy_evaluation.md``).
-
-    Numbers (glued with a prefix by :func:`cases.present.page.show`): per outcome ``o``,
-    estimator ``k`` and target ``t``, ``<o>_<k>_<t>_breakdown`` when finite; per outcome
-    ``<o>_pretrend_p`` and ``<o>_cs_sa_max_gap`` (largest absolute difference between the
-    Callaway-Sant'Anna and Sun-Abraham event-time estimates, units of the outcome); ``mbar``
-    and ``mbar_max``. Facts: ``outcomes`` (one dict per outcome with its rows), ``never``
-    (comparison with never-treated units only), ``balanced`` (every household observed every
-    year) and ``covariates`` (False: this page uses none).
-    """
+def _honest(analysis: PolicyAnalysis) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Numbers (without the ``honest_`` part of their glue keys) and per-outcome facts of the
+    sensitivity passage: per outcome ``o``, estimator ``k`` and target ``t``,
+    ``<o>_<k>_<t>_breakdown`` when finite; ``<o>_pretrend_p``, ``<o>_pretrend_df`` and
+    ``<o>_cs_sa_max_gap`` (largest absolute difference between the Callaway-Sant'Anna and
+    Sun-Abraham event-time estimates, units of the outcome); ``mbar`` and ``mbar_max``."""
     table = analysis.sensitivity
     numbers: dict[str, Any] = {"mbar": SENSITIVITY_MBAR, "mbar_max": SENSITIVITY_MBAR_MAX}
-    outcomes = []
+    facts = []
     for est in analysis.estimates:
         o = est.outcome.key
         sub = table[table["outcome"] == o]
@@ -886,25 +824,15 @@ def sensitivity_page(analysis: PolicyAnalysis) -> Page:
             if math.isfinite(r["breakdown"]):
                 numbers[name] = float(r["breakdown"])
             rows[f"{r['estimator']}_{r['target']}"] = r.to_dict()
-        outcomes.append(
+        facts.append(
             {
-                "key": o,
-                "phrase": est.outcome.phrase,
-                "unit": est.outcome.unit,
                 "pretrend_p": float(est.cs.pretrend_pvalue),
                 "pretrend_df": int(est.cs.pretrend_df),
                 "cs_sa_max_gap": gap,
                 "rows": rows,
             }
         )
-    per_hh = analysis.panel.groupby("household_id")["year"].nunique()
-    facts = {
-        "outcomes": outcomes,
-        "never": analysis.control == "never",
-        "balanced": bool((per_hh == analysis.panel["year"].nunique()).all()),
-        "covariates": False,
-    }
-    return Page(numbers=numbers, facts=facts, tolerances={k: 1e-6 for k in numbers})
+    return numbers, facts
 
 
 # --------------------------------------------------------------------------------------------
@@ -912,29 +840,18 @@ def sensitivity_page(analysis: PolicyAnalysis) -> Page:
 # --------------------------------------------------------------------------------------------
 @dataclass
 class PolicyAnalysis:
-    """Everything the policy-evaluation page shows for one case."""
+    """Every estimate the policy-evaluation page rests on, for one case."""
 
     case: str
     design: PolicyDesign
     panel: pd.DataFrame
     estimates: list[OutcomeEstimates]
-    comparison: pd.DataFrame
-    cohorts: pd.DataFrame
     bacon: panel_mod.BaconResult
     bacon_level: str
-    claims: pd.DataFrame
-    numbers: dict[str, Any]
-    markdown: dict[str, str]
     simulated: bool
-    sensitivity: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame
     control: str = "never"
-
-
-def _direction(twfe: float, robust: float, se: float) -> str:
-    gap = twfe - robust
-    if abs(gap) < se:
-        return "close to"
-    return "below" if gap < 0 else "above"
+    cluster: str = "village"
 
 
 def analyse(
@@ -944,181 +861,187 @@ def analyse(
     control: str = "never",
     cluster: str = "village",
 ) -> PolicyAnalysis:
-    """Run the whole policy evaluation of one case and build its page's prose.
+    """Every estimate of one case's policy evaluation.
 
-    Steps: :func:`analysis_panel`; :func:`estimate_outcome` for every outcome; the comparison
-    and cohort tables; the Goodman-Bacon decomposition of the first outcome on
-    :func:`bacon_panel`; the claim-evidence table; Markdown with glue roles for the numbers
-    (keys ``policy_text_*``, in ``numbers``) and for the estimates the notebook glues itself
-    (``policy_<outcome>_<estimator>_{att,se,ci_low,ci_high}``).
+    Steps: :func:`analysis_panel`; :func:`estimate_outcome` for every outcome; the
+    Goodman-Bacon decomposition of the first outcome on :func:`bacon_panel`;
+    :func:`sensitivity_table`.
 
     Raises:
         ParameterError, DataValidationError: as the steps.
     """
     _check_options(control, cluster)
-    design = _design(case)
+    d = design(case)
     simulated = bool(data.meta.get("simulated", True))
     planted = data.meta.get("planted_effects") if simulated else None
     df = analysis_panel(data, case)
     estimates = [
         estimate_outcome(df, case, o.key, control=control, cluster=cluster, planted=planted)
-        for o in design.outcomes
+        for o in d.outcomes
     ]
     first = estimates[0]
-    bdf, level, entity = bacon_panel(df, design.treat, first.outcome.key)
-    bacon = panel_mod.bacon_decomposition(bdf, first.outcome.key, design.treat, entity, "year")
-    p = Prose("policy_text_")
-    years = sorted(df["year"].unique())
-    per_hh = df.groupby("household_id")["first_treated"].first()
-    md: dict[str, str] = {}
-    data_phrase = "the simulated data" if simulated else "the field data"
-    md["intro"] = (
-        f"This page estimates the effect of {design.reform} in {data_phrase}. The comparison is "
-        f"between {design.treated_group} and {design.comparison_group}. The panel follows "
-        f"{p.num('n_households', int(df['household_id'].nunique()))} households in "
-        f"{p.num('n_villages', int(df['village_id'].nunique()))} villages from "
-        f"{p.num('first_year', int(years[0]))} to {p.num('last_year', int(years[-1]))}; "
-        f"{p.num('n_treated_households', int((per_hh > 0).sum()))} of them were treated at some "
-        f"point and {p.num('n_never_households', int((per_hh == 0).sum()))} never were."
-    )
-    if simulated:
-        md["intro"] += (
-            " The data are simulated: the size of every effect was planted as a hypothesis "
-            f"taken from the thesis (`data/synth/{case}.yaml`), so the page checks the methods, "
-            "not the thesis's claims."
-        )
-    if design.sample == "registered":
-        md["intro"] += (
-            " Only registered poor households are kept, so that project participants are "
-            "compared with registered households that received transfers only."
-        )
-    # Estimates of every outcome (keys glued by the notebook).
-    sentences = []
-    for est in estimates:
-        k = f"policy_{est.outcome.key}"
-        s = est.summary
-        sentence = (
-            f"For {est.outcome.phrase} ({est.outcome.unit}), Callaway–Sant'Anna gives "
-            f"{_interval(k + '_cs', '.3f')}, Sun–Abraham {_interval(k + '_sa', '.3f')} and TWFE "
-            f"{_interval(k + '_twfe', '.3f')}."
-        )
-        if est.effect is not None:
-            sentence += (
-                f" The planted average effect over the same cells is "
-                f"{p.num(est.outcome.key + '_planted_att', float(s.loc['cs', 'planted']), '.3f')}."
-            )
-        direction = _direction(s.loc["twfe", "att"], s.loc["cs", "att"], s.loc["cs", "se"])
-        gap = float(abs(s.loc["twfe", "att"] - s.loc["cs", "att"]))
-        gap_text = p.num(est.outcome.key + "_twfe_gap", gap, ".3f")
-        if direction == "close to":
-            sentence += (
-                f" TWFE differs from the Callaway–Sant'Anna estimate by {gap_text}, less than "
-                "one standard error of the latter."
-            )
-        else:
-            sentence += f" TWFE is {direction} the Callaway–Sant'Anna estimate by {gap_text}."
-        sentences.append(sentence)
-    md["estimates"] = " ".join(sentences)
-    comparison_units = "never-treated" if control == "never" else "never- and not-yet-treated"
-    md["estimates"] += (
-        f" The robust estimators use the {comparison_units} "
-        f"households as comparison (parameter `estimator_control`); the standard errors of "
-        f"all three estimators are clustered by {cluster} (parameter `cluster`)."
-    )
-    # Event study.
-    ev = []
-    for est in estimates:
-        # The pre-trend test is stated by the sensitivity passage (text/policy_evaluation.md),
-        # with the p-value in the book's format; its numbers keep their keys here.
-        p.num(est.outcome.key + "_pretrend_p", float(est.cs.pretrend_pvalue))
-        p.num(est.outcome.key + "_pretrend_df", int(est.cs.pretrend_df))
-        if est.effect is not None:
-            dyn = est.cs.dynamic[est.cs.dynamic["event_time"] != "overall"]
-            last = dyn.iloc[-1]
-            e_last = int(last["event_time"])
-            k = est.outcome.key
-            e0 = float(dyn.loc[dyn["event_time"] == 0, "att"].iloc[0])
-            planted_e0 = float(est.effect(np.array([0.0]))[0])
-            planted_last = float(est.effect(np.array([float(e_last)]))[0])
-            ev.append(
-                f"For {est.outcome.phrase}, the estimate in the adoption year is "
-                f"{p.num(k + '_cs_e0', e0, '.3f')} "
-                f"against a planted {p.num(k + '_planted_e0', planted_e0, '.3f')}; "
-                f"{p.num(k + '_last_e', e_last)} years after adoption it is "
-                f"{p.num(k + '_cs_elast', float(last['att']), '.3f')} against "
-                f"{p.num(k + '_planted_elast', planted_last, '.3f')}."
-            )
-    md["event_text"] = (
-        "{numref}`"
-        + f"fig-policy-event-{case}"
-        + "` shows the effects by years since adoption. "
-        + " ".join(ev)
-    )
-    # Bacon decomposition.
-    by = bacon.by_type.set_index("type")
-    forbidden = [t for t in by.index if t.startswith("Later vs")]
-    w_forb = float(by.loc[forbidden, "weight"].sum()) if forbidden else 0.0
-    level_text = (
-        "on the household panel, which is balanced"
-        if level == "household"
-        else "on village × year means, because the household panel is not balanced"
-    )
-    btxt = (
-        f"The decomposition of the TWFE coefficient for {first.outcome.phrase} is computed "
-        f"{level_text}; it reproduces the TWFE coefficient "
-        f"{p.num('bacon_twfe', float(bacon.twfe), '.3f')}. "
-    )
-    if forbidden:
-        est_forb = float(
-            (by.loc[forbidden, "weight"] * by.loc[forbidden, "estimate"]).sum() / w_forb
-        )
-        btxt += (
-            f"A share of {p.num('bacon_forbidden_weight', w_forb, '.2f')} of its weight comes "
-            'from comparisons that use already-treated units as controls ("later vs earlier '
-            'treated"), whose average estimate is '
-            f"{p.num('bacon_forbidden_estimate', est_forb, '.3f')}. "
-            "When effects grow with time since adoption, the already-treated controls are still "
-            "gaining, so these comparisons subtract part of the effect and pull TWFE below the "
-            "robust estimates. When the effect is constant, the same comparisons are harmless."
-        )
-        if first.effect is not None:
-            exposure = np.array([0.0, 3.0])
-            if np.allclose(first.effect(exposure), first.effect(exposure)[0]):
-                btxt += (
-                    " The planted effect of this case is constant, so a gap between TWFE and "
-                    "the robust estimates here comes from sampling variation and the different "
-                    "weights the estimators give to the cohorts, not from this bias."
-                )
-            else:
-                btxt += (
-                    " The planted effect of this case grows with exposure, so this is the "
-                    "bias to expect here."
-                )
-    if "Treated vs Never treated" in by.index:
-        never = by.loc["Treated vs Never treated"]
-        btxt += (
-            f" Comparisons with never-treated units carry "
-            f"{p.num('bacon_never_weight', float(never['weight']), '.2f')} "
-            f"of the weight, with average estimate "
-            f"{p.num('bacon_never_estimate', float(never['estimate']), '.3f')}."
-        )
-    btxt += " {numref}`" + f"fig-policy-bacon-{case}" + "` plots every comparison."
-    md["bacon_text"] = btxt
-    md["data_format"] = data_format_markdown(case, design.tables)
-    comparison = comparison_table(estimates, simulated=simulated)
+    bdf, level, entity = bacon_panel(df, d.treat, first.outcome.key)
+    bacon = panel_mod.bacon_decomposition(bdf, first.outcome.key, d.treat, entity, "year")
     return PolicyAnalysis(
         case=case,
-        design=design,
+        design=d,
         panel=df,
         estimates=estimates,
-        comparison=comparison,
-        cohorts=cohort_table(df, case),
         bacon=bacon,
         bacon_level=level,
-        claims=claims_table(case, estimates, simulated=simulated),
-        numbers=p.numbers,
-        markdown=md,
         simulated=simulated,
         sensitivity=sensitivity_table(estimates),
         control=control,
+        cluster=cluster,
     )
+
+
+def _direction(twfe: float, robust: float, se: float) -> str:
+    """``close to`` (within one standard error of the robust estimate), ``below`` or
+    ``above``."""
+    gap = twfe - robust
+    if abs(gap) < se:
+        return "close to"
+    return "below" if gap < 0 else "above"
+
+
+def _outcome_facts(est: OutcomeEstimates, n: dict[str, Any]) -> dict[str, Any]:
+    """The facts of one outcome's passages; records its ``text_*`` numbers in ``n``."""
+    k, s = est.outcome.key, est.summary
+    fact: dict[str, Any] = {
+        "key": k,
+        "phrase": est.outcome.phrase,
+        "unit": est.outcome.unit,
+        **{name: {c: float(s.loc[name, c]) for c in s.columns} for name in s.index},
+        "planted_att": None,
+        "event": None,
+    }
+    if est.effect is not None:
+        fact["planted_att"] = n[f"text_{k}_planted_att"] = float(s.loc["cs", "planted"])
+    fact["direction"] = _direction(s.loc["twfe", "att"], s.loc["cs", "att"], s.loc["cs", "se"])
+    fact["gap"] = n[f"text_{k}_twfe_gap"] = float(abs(s.loc["twfe", "att"] - s.loc["cs", "att"]))
+    n[f"text_{k}_pretrend_p"] = float(est.cs.pretrend_pvalue)
+    n[f"text_{k}_pretrend_df"] = int(est.cs.pretrend_df)
+    if est.effect is not None:
+        dyn = est.cs.dynamic[est.cs.dynamic["event_time"] != "overall"]
+        last = dyn.iloc[-1]
+        e_last = int(last["event_time"])
+        event = {
+            "cs_e0": float(dyn.loc[dyn["event_time"] == 0, "att"].iloc[0]),
+            "planted_e0": float(est.effect(np.array([0.0]))[0]),
+            "last_e": e_last,
+            "cs_elast": float(last["att"]),
+            "planted_elast": float(est.effect(np.array([float(e_last)]))[0]),
+        }
+        n.update({f"text_{k}_{name}": value for name, value in event.items()})
+        fact["event"] = event
+    return fact
+
+
+def _bacon_facts(analysis: PolicyAnalysis, n: dict[str, Any]) -> dict[str, Any]:
+    """Facts of the decomposition passage; records its ``text_bacon_*`` numbers in ``n``.
+
+    ``forbidden``: the weight and weighted mean estimate of the "Later vs ..." comparisons
+    (already-treated units as controls), or None; ``never``: those of "Treated vs Never
+    treated", or None; ``constant``: whether the planted effect of the first outcome is the
+    same at 0 and 3 years of exposure (None on field data)."""
+    by = analysis.bacon.by_type.set_index("type")
+    n["text_bacon_twfe"] = float(analysis.bacon.twfe)
+    first = analysis.estimates[0]
+    facts: dict[str, Any] = {"level": analysis.bacon_level, "forbidden": None, "never": None}
+    forbidden = [t for t in by.index if t.startswith("Later vs")]
+    if forbidden:
+        w = float(by.loc[forbidden, "weight"].sum())
+        est = float((by.loc[forbidden, "weight"] * by.loc[forbidden, "estimate"]).sum() / w)
+        n["text_bacon_forbidden_weight"], n["text_bacon_forbidden_estimate"] = w, est
+        facts["forbidden"] = {"weight": w, "estimate": est}
+    if "Treated vs Never treated" in by.index:
+        never = by.loc["Treated vs Never treated"]
+        w, est = float(never["weight"]), float(never["estimate"])
+        n["text_bacon_never_weight"], n["text_bacon_never_estimate"] = w, est
+        facts["never"] = {"weight": w, "estimate": est}
+    facts["constant"] = None
+    if first.effect is not None:
+        exposure = np.array([0.0, 3.0])
+        facts["constant"] = bool(np.allclose(first.effect(exposure), first.effect(exposure)[0]))
+    return facts
+
+
+def build(
+    data: synth.SimulatedData,
+    case: str,
+    *,
+    control: str = "never",
+    cluster: str = "village",
+) -> Page:
+    """The policy-evaluation page of one case: numbers, facts, tables and figures (no
+    sentences).
+
+    Numbers (glued by :func:`cases.present.page.show` with the prefix ``policy``; every float
+    with the verify tolerance 1e-6): ``<outcome>_<twfe|cs|sa>_{att,se,ci_low,ci_high}``;
+    ``text_*`` (the panel's size and years, per outcome the planted ATT, the TWFE gap, the
+    pre-trend test and, on simulated data, the effects in the adoption year and the last year
+    against the planted ones; the decomposition's shares); ``honest_*`` (the sensitivity
+    analysis, see :func:`_honest`). Facts: the design's phrases, ``simulated``, ``control``,
+    ``cluster``, ``outcomes`` (estimates, direction of TWFE against Callaway-Sant'Anna, event
+    effects and sensitivity rows of each outcome), ``bacon``, ``never``/``balanced``/
+    ``covariates`` (when Callaway-Sant'Anna and Sun-Abraham must coincide) and what the claim
+    table needs. Tables: ``cohorts``, ``comparison``, ``sensitivity``, ``bacon``. Figures:
+    ``event`` and ``bacon`` (not stamped).
+
+    Raises:
+        ParameterError, DataValidationError: as :func:`analyse`.
+    """
+    analysis = analyse(data, case, control=control, cluster=cluster)
+    d, df = analysis.design, analysis.panel
+    page = Page()
+    n = page.numbers
+    for est in analysis.estimates:
+        for name, row in est.summary.iterrows():
+            for stat in ("att", "se", "ci_low", "ci_high"):
+                n[f"{est.outcome.key}_{name}_{stat}"] = float(row[stat])
+    years = sorted(df["year"].unique())
+    per_hh = df.groupby("household_id")["first_treated"].first()
+    n["text_n_households"] = int(df["household_id"].nunique())
+    n["text_n_villages"] = int(df["village_id"].nunique())
+    n["text_first_year"] = int(years[0])
+    n["text_last_year"] = int(years[-1])
+    n["text_n_treated_households"] = int((per_hh > 0).sum())
+    n["text_n_never_households"] = int((per_hh == 0).sum())
+    outcomes = [_outcome_facts(est, n) for est in analysis.estimates]
+    bacon = _bacon_facts(analysis, n)
+    honest_numbers, honest_facts = _honest(analysis)
+    n.update({f"honest_{k}": v for k, v in honest_numbers.items()})
+    for fact, extra in zip(outcomes, honest_facts, strict=True):
+        fact.update(extra)
+    page.tolerances = {k: 1e-6 for k, v in n.items() if isinstance(v, float)}
+    per_year = analysis.panel.groupby("household_id")["year"].nunique()
+    page.facts.update(
+        {
+            "case": case,
+            "simulated": analysis.simulated,
+            "reform": d.reform,
+            "treated_group": d.treated_group,
+            "comparison_group": d.comparison_group,
+            "registered_only": d.sample == "registered",
+            "control": control,
+            "cluster": cluster,
+            "outcomes": outcomes,
+            "bacon": bacon,
+            "never": control == "never",
+            "balanced": bool((per_year == analysis.panel["year"].nunique()).all()),
+            "covariates": False,
+            "data_format": data_format_markdown(case, d.tables),
+            "claims": thesis_claims(case),
+            "needed": [o.needed for o in d.outcomes],
+            "claim_columns": list(_load(SETTINGS).claim_columns),
+        }
+    )
+    page.tables["cohorts"] = cohort_table(df, case)
+    page.tables["comparison"] = comparison_table(analysis.estimates, simulated=analysis.simulated)
+    page.tables["sensitivity"] = sensitivity_display(analysis.sensitivity, analysis.estimates)
+    page.tables["bacon"] = analysis.bacon.by_type
+    page.figures["event"] = event_study_figure(analysis.estimates)
+    first = analysis.estimates[0].outcome
+    page.figures["bacon"] = bacon_figure(analysis.bacon, outcome_label=first.label, unit=first.unit)
+    return page

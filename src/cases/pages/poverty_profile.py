@@ -1,13 +1,20 @@
-"""Poverty profile of one case, and the "How the data were simulated" page.
+"""Poverty profile of one case, and the "How the data were simulated" page: facts, no prose.
 
-Two templates use this module. ``notebooks/poverty_profile.ipynb`` (one page per case) shows
-the income distribution, Foster–Greer–Thorbecke P0/P1/P2 at the national line of the year,
-relative poverty at 40/50/60 % of the median, the Gini coefficient, the Alkire–Foster
-multidimensional index on the "two assurances, three guarantees" indicators where the data
-have them, a decomposition by village group or household type, and seeded (village-clustered)
-bootstrap intervals for every estimate. ``notebooks/simulation.ipynb`` renders
-:func:`cases.simulate.synth.describe` with the sizes of the generated tables and the planted
-effects.
+Two templates use this module, each with its own text template (the words):
+
+- ``notebooks/poverty_profile.ipynb`` calls :func:`build`, whose :class:`~cases.present.page.Page`
+  holds the income distribution, Foster–Greer–Thorbecke P0/P1/P2 at the national line of the
+  year, relative poverty at 40/50/60 % of the median, the Gini coefficient, the Alkire–Foster
+  multidimensional index on the "two assurances, three guarantees" indicators where the data
+  have them, a decomposition by village group or household type, and seeded
+  (village-clustered) bootstrap intervals for every estimate. Sentences:
+  ``text/poverty_profile.md``.
+- ``notebooks/simulation.ipynb`` calls :func:`simulation_page`: the sizes of the generated
+  tables, the planted effects and the generator's documentation as facts
+  (:func:`cases.simulate.synth.description`). Sentences: ``text/simulation.md``.
+
+Per-case choices (which tables hold the inputs, how households are grouped, which passages of
+the text apply) are in ``data/settings/poverty_profile.yaml``, validated by :class:`Settings`.
 
 Rules
 -----
@@ -37,6 +44,9 @@ Rules
   the weight vectors of :func:`cases.methods.measures.weight_schemes` is in
   :func:`mpi_robustness_table`.
 - **FGT table**: P0, P1 and P2 on one scale, all in percent (x 100).
+- **Glue keys**: every number of a page is glued as ``poverty_<name>`` (``simulation_<name>``),
+  floats with tolerance 1e-6 on the poverty page; a profile without an MPI glues NaN under
+  :data:`MPI_NUMBER_KEYS`, because the notebook's own Markdown names them.
 
 References: Foster, Greer and Thorbecke (1984), Econometrica 52(3); Alkire and Foster (2011),
 Journal of Public Economics 95(7-8); Haughton and Khandker (2009), Handbook on Poverty and
@@ -46,49 +56,54 @@ Inequality, World Bank; Efron and Tibshirani (1993), An Introduction to the Boot
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import Any, Literal
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from pydantic import BaseModel, ConfigDict, Field
 
+from cases.core import files, paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.data import public_data, registry
 from cases.methods import measures
 from cases.present import report
+from cases.present.page import Page
 from cases.simulate import synth
 
 __all__ = [
     "ALPHAS",
-    "LAYOUTS",
     "MPI_K_GRID",
     "MPI_NUMBER_KEYS",
     "RELATIVE_SHARES",
     "SCHEME_LABELS",
+    "SETTINGS_PATH",
     "CaseLayout",
     "MPIProfile",
     "PovertyLine",
     "PovertyProfile",
-    "SimulationPage",
+    "Settings",
     "absolute_line",
-    "comparison_table",
+    "build",
+    "claims_table",
     "decomposition",
     "decomposition_display",
     "fgt_display",
     "fgt_table",
-    "figure_caption",
     "income_figure",
+    "layouts",
     "mpi_k_grid",
     "mpi_robustness_table",
     "mpi_tables",
-    "own_data_markdown",
     "poverty_profile",
     "profile_frame",
     "profile_years",
+    "settings",
     "simulation_page",
     "table_sizes",
     "trend_table",
@@ -100,7 +115,89 @@ ALPHAS: tuple[int, ...] = (0, 1, 2)
 RELATIVE_SHARES: tuple[float, ...] = (0.4, 0.5, 0.6)
 #: Indicator columns of the "two assurances, three guarantees" specification.
 INDICATORS: tuple[str, ...] = synth.INDICATOR_COLUMNS
+#: The per-case settings file.
+SETTINGS_PATH = paths.SETTINGS / "poverty_profile.yaml"
+#: Tolerance of every float glued on the poverty page (results manifest).
+FLOAT_TOLERANCE = 1e-6
+#: Rows of the thesis comparison table the text template can fill (blocks ``claim<i>_<col>``).
+CLAIM_ROWS = 2
 _NATIONAL_TABLE = "national_rural_poverty"
+
+
+# --------------------------------------------------------------------------------------------
+# Settings: data/settings/poverty_profile.yaml
+# --------------------------------------------------------------------------------------------
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GroupBy(_Strict):
+    """How households are grouped: ``county`` (the village's ``county_name``),
+    ``household_size`` (labels ``one``, ``two``, ``more``), ``flag`` (a 0/1 ``column`` of the
+    household frame) or ``village_flag`` (a 0/1 ``column`` of the villages table); ``labels``
+    of a flag are ``flagged`` (value 1) and ``other``."""
+
+    kind: Literal["county", "household_size", "flag", "village_flag"]
+    column: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class LayoutSettings(_Strict):
+    """One case's entry under ``layouts`` (see :class:`CaseLayout`)."""
+
+    income_table: str
+    household_table: str
+    default_year: int
+    group_label: str
+    group_by: GroupBy
+    group_columns: tuple[str, ...] = ()
+    income_column: str = "income_per_capita"
+    year_column: str | None = "year"
+    wide_income: dict[int, str] = Field(default_factory=dict)
+    fixed_years: tuple[int, ...] = ()
+    indicator_table: str = "households"
+    indicator_year: int | None = None
+    indicator_line_parameter: str | None = None
+
+
+class ThesisItem(_Strict):
+    """A statement of ``data/cases/<case>.yaml``: the first item of ``section`` with ``code``
+    (if given) whose description contains ``contains`` (if given, case-insensitive)."""
+
+    section: Literal["achievements", "problems", "causes"]
+    code: str | None = None
+    contains: str | None = None
+
+
+class TextSettings(_Strict):
+    """One case's entry under ``text``: facts that choose passages of the text template."""
+
+    sample: Literal["all", "registered_poor"] = "all"
+    calibration: str
+    calibration_numbers: dict[str, str]
+    calibration_sample_share: str | None = None
+    relative_note: Literal["none", "post2020_question", "registered_median"] = "none"
+    claims: str
+    thesis_items: tuple[ThesisItem, ...] = ()
+
+
+class Settings(_Strict):
+    """``data/settings/poverty_profile.yaml``: ``layouts`` and ``text`` per case slug, and
+    ``labels``, the longer column labels and axis titles of the page's tables and figure."""
+
+    layouts: dict[str, LayoutSettings]
+    text: dict[str, TextSettings]
+    labels: dict[str, str]
+
+
+@cache
+def settings() -> Settings:
+    """The validated settings file (read once per process).
+
+    Raises:
+        DataValidationError: the file is missing or a field is invalid (file and field named).
+    """
+    return files.load_yaml(Settings, SETTINGS_PATH)
 
 
 # --------------------------------------------------------------------------------------------
@@ -108,12 +205,12 @@ _NATIONAL_TABLE = "national_rural_poverty"
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CaseLayout:
-    """Where a case's tables hold the profile's inputs.
+    """Where a case's tables hold the profile's inputs (from :func:`settings`).
 
     ``income_table`` holds ``income_column`` (long by ``year_column``) or one income column per
     year (``wide_income``: year -> column); ``household_table`` holds ``household_size``,
-    ``village_id`` and the grouping column; ``group_from`` builds the subgroup label of each
-    household (a village group or a household type) from the merged frame.
+    ``village_id`` and the grouping column; ``group_by`` says how the subgroup label of each
+    household (a village group or a household type) is built from the merged frame.
     ``indicator_table`` holds the six indicator columns (recorded in ``indicator_year``), one
     row per household; it may be the household table itself. ``indicator_line_parameter``
     names the generator parameter (``data/synth/<case>.yaml``) of the line behind
@@ -125,7 +222,7 @@ class CaseLayout:
     household_table: str
     default_year: int
     group_label: str
-    group_from: Callable[[pd.DataFrame, Any], pd.Series]
+    group_by: GroupBy
     group_columns: tuple[str, ...]
     income_column: str = "income_per_capita"
     year_column: str | None = "year"
@@ -135,104 +232,50 @@ class CaseLayout:
     indicator_year: int | None = None
     indicator_line_parameter: str | None = None
 
+    def group_from(self, frame: pd.DataFrame, data: Any) -> pd.Series:
+        """The group label of every household of ``frame`` (by :attr:`group_by`)."""
+        how = self.group_by
+        if how.kind == "county":
+            villages = data["villages"].set_index("village_id")["county_name"]
+            return frame["village_id"].map(villages)
+        if how.kind == "household_size":
+            size = frame["household_size"]
+            one, two, more = how.labels["one"], how.labels["two"], how.labels["more"]
+            return pd.Series(
+                np.where(size <= 1, one, np.where(size == 2, two, more)), index=frame.index
+            )
+        if how.kind == "flag":
+            flag = frame[how.column]
+        else:
+            flag = frame["village_id"].map(data["villages"].set_index("village_id")[how.column])
+        return pd.Series(
+            np.where(flag == 1, how.labels["flagged"], how.labels["other"]), index=frame.index
+        )
 
-def _county_group(frame: pd.DataFrame, data: Any) -> pd.Series:
-    villages = data["villages"].set_index("village_id")["county_name"]
-    return frame["village_id"].map(villages)
+    def village_columns(self) -> tuple[str, ...]:
+        """Columns of the villages table the grouping reads (none for household groupings)."""
+        if self.group_by.kind == "county":
+            return ("county_name",)
+        if self.group_by.kind == "village_flag":
+            return (str(self.group_by.column),)
+        return ()
 
 
-def _size_group(frame: pd.DataFrame, data: Any) -> pd.Series:
-    size = frame["household_size"]
-    return pd.Series(
-        np.where(size <= 1, "1 person", np.where(size == 2, "2 persons", "3 or more persons")),
-        index=frame.index,
-    )
-
-
-def _flag_group(column: str, yes: str, no: str) -> Callable[[pd.DataFrame, Any], pd.Series]:
-    def group(frame: pd.DataFrame, data: Any) -> pd.Series:
-        return pd.Series(np.where(frame[column] == 1, yes, no), index=frame.index)
-
-    return group
-
-
-def _poor_village_group(frame: pd.DataFrame, data: Any) -> pd.Series:
-    poor = data["villages"].set_index("village_id")["poor_village"]
-    flag = frame["village_id"].map(poor)
-    return pd.Series(np.where(flag == 1, "poor village", "other village"), index=frame.index)
-
-
-LAYOUTS: dict[str, CaseLayout] = {
-    "liupanshui": CaseLayout(
-        case="liupanshui",
-        income_table="panel",
-        household_table="panel",
-        default_year=2014,
-        group_label="county-level unit",
-        group_from=_county_group,
-        group_columns=(),
-        indicator_year=2014,
-        indicator_line_parameter="poverty_line_2014",
-    ),
-    "shandong_a_town": CaseLayout(
-        case="shandong_a_town",
-        income_table="households",
-        household_table="households",
-        default_year=2016,
-        group_label="household size",
-        group_from=_size_group,
-        group_columns=(),
-        year_column=None,
-        fixed_years=(2016,),
-        indicator_year=2016,
-        indicator_line_parameter="poverty_line_2016",
-    ),
-    "w_town": CaseLayout(
-        case="w_town",
-        income_table="incomes",
-        household_table="households",
-        default_year=2021,
-        group_label="registration before 2020",
-        group_from=_flag_group(
-            "formerly_registered_poor", "formerly registered poor", "never registered"
-        ),
-        group_columns=("formerly_registered_poor",),
-        indicator_year=2021,
-        indicator_line_parameter="monitoring_income_line_2021",
-    ),
-    "h_county": CaseLayout(
-        case="h_county",
-        income_table="panel",
-        household_table="households",
-        default_year=2016,
-        group_label="registration in 2016",
-        group_from=_flag_group("registered_poor", "registered poor", "not registered"),
-        group_columns=("registered_poor",),
-        indicator_year=2016,
-        indicator_line_parameter="poverty_line_2016",
-    ),
-    "pingliang": CaseLayout(
-        case="pingliang",
-        income_table="households",
-        household_table="households",
-        default_year=2014,
-        group_label="village type",
-        group_from=_poor_village_group,
-        group_columns=(),
-        year_column=None,
-        wide_income={2014: "income_2014", 2019: "income_2019"},
-        indicator_year=2014,
-        indicator_line_parameter="poverty_line_2014",
-    ),
-}
+def layouts() -> dict[str, CaseLayout]:
+    """Every case's layout, from :func:`settings`."""
+    return {
+        case: CaseLayout(
+            case=case, **entry.model_dump(exclude={"group_by"}), group_by=entry.group_by
+        )
+        for case, entry in settings().layouts.items()
+    }
 
 
 def _layout(case: str) -> CaseLayout:
-    if case not in LAYOUTS:
-        raise ParameterError(
-            f"case {case!r} has no poverty-profile layout; known: {sorted(LAYOUTS)}"
-        )
-    return LAYOUTS[case]
+    known = layouts()
+    if case not in known:
+        raise ParameterError(f"case {case!r} has no poverty-profile layout; known: {sorted(known)}")
+    return known[case]
 
 
 def profile_years(data: synth.SimulatedData, case: str) -> list[int]:
@@ -274,7 +317,7 @@ def _indicator_frame(data: synth.SimulatedData, lay: CaseLayout) -> pd.DataFrame
 def profile_frame(data: synth.SimulatedData, case: str, year: int) -> pd.DataFrame:
     """One row per household for ``year``: ``household_id``, ``village_id``,
     ``household_size``, ``income`` (yuan per person per year), ``group`` (label of the village
-    group or household type, see :data:`LAYOUTS`) and, where the case's indicator table has
+    group or household type, see :func:`layouts`) and, where the case's indicator table has
     them, the six indicator columns of
     :data:`cases.methods.measures.TWO_ASSURANCES_THREE_GUARANTEES`
     (recorded in the layout's ``indicator_year``, whatever ``year`` is).
@@ -635,7 +678,7 @@ def mpi_robustness_table(profile: PovertyProfile) -> pd.DataFrame:
         for group, value in rob.by_group[(scheme, k)].items():
             out[f"M0, {group}"] = value
         conc = vil.concordance.loc[(scheme, k)]
-        out["Village pairs in the same order (%)"] = 100 * conc["share_kept"]
+        out[settings().labels["village_pairs_kept"]] = 100 * conc["share_kept"]
         out["Kendall's tau (villages)"] = conc["kendall_tau"]
         rows.append(out)
     return pd.DataFrame(rows)
@@ -690,14 +733,14 @@ _BASIS_TEXT = {
 class PovertyProfile:
     """Everything the poverty-profile page of one case shows (see :func:`poverty_profile`).
 
-    ``numbers`` are the glue values (keys without the ``poverty_`` prefix) and ``markdown``
-    the case-specific prose whose numbers are ``{glue:text}`poverty_<key>``` roles.
+    ``numbers`` are the glue values (keys without the ``poverty_`` prefix) and ``facts`` what
+    ``text/poverty_profile.md`` needs besides them to choose and fill its sentences.
     """
 
     case: str
     year: int
     simulated: bool
-    data_label: str
+    data_dir: str
     layout: CaseLayout
     frame: pd.DataFrame
     lines: list[PovertyLine]
@@ -709,7 +752,7 @@ class PovertyProfile:
     trend: pd.DataFrame | None
     weight_by_persons: bool
     numbers: dict[str, Any] = field(default_factory=dict)
-    markdown: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
 
     def estimate(self, line: str, alpha: int) -> pd.Series:
         """The ``fgt`` row of ``line`` (e.g. "nat", "rel50") and ``alpha``.
@@ -723,22 +766,18 @@ class PovertyProfile:
         return sel.iloc[0]
 
 
-class _Prose:
-    """Markdown whose numbers are ``{glue:text}`` roles; records every number once."""
+class _Numbers(dict[str, Any]):
+    """Glue numbers: Python scalars, finite floats, one value per key."""
 
-    def __init__(self, prefix: str = "poverty_") -> None:
-        self.prefix = prefix
-        self.numbers: dict[str, Any] = {}
-
-    def num(self, key: str, value: Any, fmt: str = "") -> str:
+    def put(self, key: str, value: Any) -> Any:
         if isinstance(value, np.generic):
             value = value.item()
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"glued number {key!r} is not finite: {value!r}")
-        if key in self.numbers and self.numbers[key] != value:
-            raise ValueError(f"glue key {key!r} given two values: {self.numbers[key]!r}, {value!r}")
-        self.numbers[key] = value
-        return f"{{glue:text}}`{self.prefix}{key}{':' + fmt if fmt else ''}`"
+        if key in self and self[key] != value:
+            raise ValueError(f"glue key {key!r} given two values: {self[key]!r}, {value!r}")
+        self[key] = value
+        return value
 
 
 def poverty_profile(
@@ -765,12 +804,13 @@ def poverty_profile(
     union-rule
     headcount and the robustness grid (:class:`MPIProfile`) when the indicator columns are
     present; :func:`trend_table`.
-    Then the glue numbers and case prose (``numbers``, ``markdown``).
+    Then the glue numbers and the facts of the text template (``numbers``, ``facts``).
 
     Raises:
         ParameterError: unknown case or year, bad ``poverty_line``, ``n_boot < 2``,
             ``mpi_k`` outside (0, 1] or an unknown ``mpi_weights``.
-        DataValidationError: incomplete household rows (see :func:`profile_frame`).
+        DataValidationError: incomplete household rows (see :func:`profile_frame`), or the
+            settings file is invalid.
     """
     lay = _layout(case)
     if not isinstance(n_boot, int) or n_boot < 2:
@@ -814,12 +854,11 @@ def poverty_profile(
         else None
     )
     trend = trend_table(data, case, simulated=simulated, weight_by_persons=weight_by_persons)
-    label = "the simulated data" if simulated else f"the field data in `{data_dir}`"
     profile = PovertyProfile(
         case=case,
         year=year,
         simulated=simulated,
-        data_label=label,
+        data_dir=data_dir,
         layout=lay,
         frame=frame,
         lines=lines,
@@ -831,225 +870,68 @@ def poverty_profile(
         trend=trend,
         weight_by_persons=weight_by_persons,
     )
-    _write_prose(profile, own_share, mpi_k, data)
+    _numbers_and_facts(profile, own_share, mpi_k, data)
     return profile
 
 
-def _join(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def build(
+    data: synth.SimulatedData,
+    case: str,
+    *,
+    seed: int,
+    year: int = 0,
+    poverty_line: float = 0.0,
+    weight_by_persons: bool = False,
+    n_boot: int = 199,
+    mpi_k: float = 1 / 3,
+    mpi_weights: str = "equal_dimensions",
+    data_dir: str = "",
+    source: str | None = None,
+) -> Page:
+    """The poverty-profile page of ``case`` (see :func:`poverty_profile` for the arguments).
 
+    ``numbers`` are the glue values (floats with tolerance :data:`FLOAT_TOLERANCE`; NaN under
+    :data:`MPI_NUMBER_KEYS` when there is no MPI), ``facts`` those of the text template;
+    ``tables``: ``fgt``, and where they exist ``trend``, ``decomposition``,
+    ``mpi_indicators``, ``mpi_groups`` and ``mpi_robustness``; ``figures``: ``income``
+    (stamped with ``source``). The thesis comparison table needs the rendered passages:
+    :func:`claims_table`.
 
-def _pct(p: _Prose, key: str, value: float) -> str:
-    return p.num(key, float(value), ".1%")
-
-
-def _interval(p: _Prose, key: str, row: pd.Series, fmt: str) -> str:
-    return (
-        f"95% interval {p.num(key + '_low', float(row['ci_low']), fmt)} to "
-        f"{p.num(key + '_high', float(row['ci_high']), fmt)}"
+    Raises:
+        as :func:`poverty_profile`.
+    """
+    profile = poverty_profile(
+        data,
+        case,
+        seed=seed,
+        year=year,
+        poverty_line=poverty_line,
+        weight_by_persons=weight_by_persons,
+        n_boot=n_boot,
+        mpi_k=mpi_k,
+        mpi_weights=mpi_weights,
+        data_dir=data_dir,
     )
-
-
-def _write_prose(prof: PovertyProfile, own_share: float | None, mpi_k: float, data: Any) -> None:
-    p = _Prose()
-    yr = p.num("year", prof.year)
-    case = registry.load_case(prof.case)
-    frame = prof.frame
-    unit = "persons" if prof.weight_by_persons else "households"
-    md: dict[str, str] = {}
-
-    # Glue every cell of the FGT table (estimate, SE, bounds) for the results manifest.
-    for _, row in prof.fgt.iterrows():
-        key = f"{row['line']}_p{row['alpha']}"
-        p.num(f"{row['line']}_line", float(row["line_value"]))
-        p.num(key, float(row["estimate"]))
-        p.num(key + "_se", float(row["se"]))
-        p.num(key + "_low", float(row["ci_low"]))
-        p.num(key + "_high", float(row["ci_high"]))
-
-    # Intro
-    where = f"in {prof.data_label}"
-    intro = [
-        f"This page profiles income poverty in {case.short_title} in "
-        f"{p.num('year', prof.year)}, {where}: "
-        f"{p.num('n_households', len(frame))} households in "
-        f"{p.num('n_villages', int(frame['village_id'].nunique()))} villages. Income is "
-        "per-capita income in yuan per person per year, in current prices."
-    ]
-    intro.append(
-        "Shares are shares of persons (households weighted by their size)."
-        if prof.weight_by_persons
-        else "Each household counts once, so shares are shares of households. Published "
-        "incidences are shares of persons; the parameter `weight_by_persons` weights households "
-        "by their size to match them."
-    )
-    if prof.case == "shandong_a_town":
-        intro.append(
-            "The household table of this case holds registered poor households only, so every "
-            "share on this page is a share of registered poor households, not of the town."
-        )
-    if prof.simulated:
-        intro.append(_calibration_sentence(prof.case, p, data))
-    md["intro"] = " ".join(intro)
-
-    # Income distribution and Gini
-    y = frame["income"].to_numpy(dtype=float)
-    wts = _weights(frame, prof.weight_by_persons)
-    median = measures.relative_line(y, 1.0, wts)
-    mean = float(np.average(y, weights=wts))
-    md["income_text"] = (
-        f"Median income is {p.num('median_income', median, ',.0f')} yuan and mean income "
-        f"{p.num('mean_income', mean, ',.0f')} yuan. The Gini coefficient is "
-        f"{p.num('gini', prof.gini.estimate, '.3f')} (standard error "
-        f"{p.num('gini_se', prof.gini.std_error, '.3f')}; 95% interval "
-        f"{p.num('gini_low', prof.gini.ci_low, '.3f')} to "
-        f"{p.num('gini_high', prof.gini.ci_high, '.3f')}). "
-        f"{{numref}}`fig-poverty-income-{prof.case}` shows the distribution on a log scale "
-        "with the poverty lines."
-    )
-
-    # Absolute line
-    abs_line = next((ln for ln in prof.lines if ln.kind == "absolute"), None)
-    if abs_line is not None:
-        r0, r1, r2 = (prof.estimate("nat", a) for a in ALPHAS)
-        basis = {
-            "national": (
-                f"The national rural poverty line of {yr} is "
-                f"{p.num('nat_line', abs_line.value, ',.0f')} yuan: the 2010 standard of "
-                f"{p.num('standard_2010', _standard_2010(), ',.0f')} yuan a year at 2010 "
-                "prices, in current prices (published figure in "
-                "`data/raw/national_rural_poverty.csv`)."
-            ),
-            "given": (
-                f"The line is the one passed as the `poverty_line` parameter: "
-                f"{p.num('nat_line', abs_line.value, ',.0f')} yuan."
-            ),
-            "simulated_parameter": (
-                f"`data/raw/national_rural_poverty.csv` has no verified national line for "
-                f"{yr}. The line used, {p.num('nat_line', abs_line.value, ',.0f')} yuan, "
-                f"is the simulated data's own parameter `poverty_line_{prof.year}`, not a "
-                "verified figure."
-            ),
-        }[abs_line.basis]
-        md["absolute_text"] = (
-            f"{basis} In {prof.data_label}, {_pct(p, 'nat_p0', r0['estimate'])} of {unit} are "
-            f"below it ({_interval(p, 'nat_p0', r0, '.1%')}). The poverty gap index P1 is "
-            f"{p.num('nat_p1', float(r1['estimate']), '.2%')} "
-            f"({_interval(p, 'nat_p1', r1, '.2%')}): spread over everyone, the shortfall "
-            "below the line equals that share of the line per head. The squared gap P2, "
-            "which weighs the poorest most, is "
-            f"{p.num('nat_p2', float(r2['estimate']), '.2%')} "
-            f"({_interval(p, 'nat_p2', r2, '.2%')})."
-        )
-    else:
-        reason = (
-            f"No absolute national line applies to {yr}: absolute poverty was declared "
-            "eliminated at the end of 2020, and `data/raw/national_rural_poverty.csv` has no "
-            f"verified line for any year after {p.num('last_line_year', _last_line_year())}."
-            if prof.year > 2020
-            else f"`data/raw/national_rural_poverty.csv` has no verified national line for "
-            f"{yr}, and the data carry no line parameter for that year."
-        )
-        if own_share is not None and prof.headline is not None:
-            reason += (
-                " The question after 2020 is relative poverty. The simulated data's own line "
-                "parameter is a relative line at "
-                f"{p.num('own_share', own_share, '.0%')} of the median "
-                "(`relative_line_share`), so the headline measures below use it."
-            )
-        else:
-            reason += (
-                " No absolute measure is computed; the relative lines below are the only ones, "
-                "and groups are compared at half the median."
-            )
-        md["absolute_text"] = reason
-
-    # Relative lines
-    rel = [ln for ln in prof.lines if ln.kind == "relative"]
-    parts = [
-        f"{p.num(f'{ln.key}_share', ln.share, '.0%')} of the median is "
-        f"{p.num(f'{ln.key}_line', ln.value, ',.0f')} yuan, and "
-        f"{_pct(p, f'{ln.key}_p0', prof.estimate(ln.key, 0)['estimate'])} of {unit} are "
-        f"below it ({_interval(p, f'{ln.key}_p0', prof.estimate(ln.key, 0), '.1%')})"
-        for ln in rel
-    ]
-    rel_text = (
-        "Relative lines are set at shares of the median income: "
-        + "; ".join(parts)
-        + ". The bootstrap re-estimates the median in every replicate, so these intervals "
-        "include the uncertainty of the line itself."
-    )
-    if prof.case == "w_town":
-        rel_text += (
-            " This is the question the W Town thesis asks after 2020: who is poor relative to "
-            "the people around them, now that the absolute line is met."
-        )
-    if prof.case == "shandong_a_town":
-        rel_text += (
-            " Because only registered poor households are in the data, the median is theirs: "
-            "these lines show how unequal incomes are among the registered poor, not who is "
-            "relatively poor in the town."
-        )
-    md["relative_text"] = rel_text
-    md["fgt_caption"] = (
-        f"FGT poverty measures, {prof.year}: estimate (95% bootstrap interval, villages "
-        f"resampled, {int(prof.gini.n_boot)} replicates); P0, P1 and P2 in % (x 100), P0 of {unit}"
-    )
-
-    # Decomposition
-    if prof.decomposition is not None and prof.headline is not None:
-        dec = prof.decomposition
-        top = dec.sort_values("p0_contribution_share", ascending=False).iloc[0]
-        lo = dec.sort_values("p0", ascending=True).iloc[0]
-        hi = dec.sort_values("p0", ascending=False).iloc[0]
-        line_text = (
-            "the absolute line" if prof.headline.kind == "absolute" else f"{prof.headline.label}"
-        )
-        md["decomposition_text"] = (
-            f"Split by {prof.layout.group_label}, the headcount at {line_text} ranges from "
-            f"{_pct(p, 'group_p0_min', lo['p0'])} ({lo['group']}) to "
-            f"{_pct(p, 'group_p0_max', hi['p0'])} ({hi['group']}). The group "
-            f"'{top['group']}' holds {_pct(p, 'top_group_pop_share', top['pop_share'])} of "
-            f"{unit} and {_pct(p, 'top_group_contribution', top['p0_contribution_share'])} of "
-            "the poor: the FGT measures are additive over groups, so the contributions in the "
-            "table sum to 100%."
-        )
-    else:
-        md["decomposition_text"] = (
-            "With no headline line for this year there is no decomposition; the relative lines "
-            "above describe the whole sample only."
-        )
-
-    # MPI
-    md["mpi_text"] = _mpi_prose(prof, p, mpi_k, unit)
-
-    # Trend
-    if prof.trend is not None:
-        missing = prof.trend.loc[prof.trend["Absolute line (yuan)"].isna(), "Year"].tolist()
-        years = sorted(int(y) for y in prof.trend["Year"])
-        joiner = " and " if len(years) == 2 else " to "
-        text = (
-            f"The data hold incomes for {p.num('first_year', years[0])}{joiner}"
-            f"{p.num('last_year', years[-1])}. The table gives the headcount in each year "
-            "(point estimates)."
-        )
-        if missing:
-            years_text = p.num("years_without_line", _join([str(y) for y in missing]))
-            text += (
-                f" No verified national line exists for {years_text}, so only the relative "
-                f"headcount is shown for {'that year' if len(missing) == 1 else 'those years'}."
-            )
-        md["trend_text"] = text
-    else:
-        md["trend_text"] = (
-            f"The data of this case hold incomes for one year only "
-            f"({p.num('year', prof.year)}), so there is "
-            "no change over time to show."
-        )
-    md["own_data"] = own_data_markdown(prof.case)
-    prof.numbers = p.numbers
-    prof.markdown = md
+    numbers = dict(profile.numbers)
+    tolerances = {k: FLOAT_TOLERANCE for k, v in numbers.items() if isinstance(v, float)}
+    if profile.mpi is None:  # the notebook's own Markdown names these numbers
+        numbers.update(dict.fromkeys(MPI_NUMBER_KEYS, float("nan")))
+    tables: dict[str, Any] = {"fgt": fgt_display(profile)}
+    if profile.trend is not None:
+        tables["trend"] = profile.trend
+    shown = decomposition_display(profile)
+    if shown is not None:
+        tables["decomposition"] = shown
+    if profile.mpi is not None:
+        tables["mpi_indicators"], tables["mpi_groups"] = mpi_tables(profile)
+        tables["mpi_robustness"] = mpi_robustness_table(profile)
+    facts = {
+        **profile.facts,
+        "mpi_weights": mpi_weights,
+        "scheme_label": SCHEME_LABELS[mpi_weights],
+    }
+    figures = {"income": income_figure(profile, source=source)}
+    return Page(numbers, facts, tables, figures, tolerances)
 
 
 def _standard_2010() -> float:
@@ -1067,139 +949,233 @@ def _last_line_year() -> int:
     return int(national.loc[national["poverty_line_status"] == "published", "year"].max())
 
 
-def _calibration_sentence(case: str, p: _Prose, data: Any = None) -> str:
-    """How the simulated income distribution was set (from data/synth/<case>.yaml); ``data``
-    (the simulated tables) gives the realised sample shares where they differ by chance."""
-    par = {k: v["value"] for k, v in synth.load_params(case)["parameters"].items()}
-    head = "The income distribution was set by the simulation, not observed: "
-    tail = (
-        " So the poverty levels below follow from inputs of the simulation, up to sampling "
-        "variation in the simulated sample; they are not the thesis's findings (see the page "
-        "on how the data were simulated)."
-    )
-    if case == "liupanshui":
-        body = (
-            "its spread was chosen so that "
-            f"{_pct(p, 'calib_incidence', par['incidence_2014'])} of households fall below the "
-            f"2014 line of {p.num('calib_line', float(par['poverty_line_2014']), ',.0f')} yuan "
-            "(Liupanshui's published incidence of 2014, a share of persons, used here as a "
-            "share of households), with mean income "
-            f"{p.num('calib_mean', float(par['income_mean_2014']), ',.0f')} yuan; the reform's "
-            "planted income effect is added in the villages that adopted it."
-        )
-    elif case == "h_county":
-        body = (
-            "its spread was chosen so that "
-            f"{_pct(p, 'calib_incidence', par['incidence_2016'])} of households fall below the "
-            f"2016 line of {p.num('calib_line', float(par['poverty_line_2016']), ',.0f')} yuan, "
-            "an assumed county incidence, around the published poor-area mean income of "
-            f"{p.num('calib_mean', float(par['income_mean_2016']), ',.0f')} yuan; the planted "
-            "effect of industrial projects is added for participants."
-        )
-    elif case == "w_town":
-        body = (
-            "its spread was chosen so that "
-            f"{_pct(p, 'calib_incidence', par['relative_poverty_target'])} of households fall "
-            f"below {p.num('calib_share', float(par['relative_line_share']), '.0%')} of the "
-            "median in 2021, an assumed value (no official relative-poverty statistic exists)."
-        )
-    elif case == "shandong_a_town":
-        body = (
-            "registered households' incomes are lognormal with an assumed mean of "
-            f"{p.num('calib_mean', float(par['income_mean']), ',.0f')} yuan and log-SD "
-            f"{p.num('calib_log_sd', float(par['income_log_sd']), '.2f')}."
-        )
-    else:  # pingliang
-        share = float(data["households"]["registered_poor"].mean()) if data is not None else None
-        sample = (
-            f" (in this sample {_pct(p, 'registered_share', share)})" if share is not None else ""
-        )
-        body = (
-            f"households are registered poor at end-2014 with probability "
-            f"{_pct(p, 'calib_incidence', par['incidence_2014'])}{sample}, Zhuanglang County's "
-            "published incidence (a share of persons, used here as a share of households), "
-            "with a mean income of "
-            f"{p.num('calib_mean', float(par['poor_income_2014']), ',.2f')} yuan among them "
-            "(Zhuanglang's published figure); other households' mean income is set from the "
-            "published poor-area series."
-        )
-    return head + body + tail
+def _interval(num: _Numbers, key: str, row: pd.Series) -> dict[str, float]:
+    """Estimate and 95 % bounds of an FGT row, glued as ``key``, ``key_low``, ``key_high``."""
+    return {
+        "estimate": num.put(key, float(row["estimate"])),
+        "low": num.put(key + "_low", float(row["ci_low"])),
+        "high": num.put(key + "_high", float(row["ci_high"])),
+    }
 
 
-def _mpi_prose(prof: PovertyProfile, p: _Prose, k: float, unit: str) -> str:
-    table = prof.layout.indicator_table
+def _thesis_items(case: str, items: tuple[ThesisItem, ...]) -> list[str]:
+    """The descriptions of ``items`` in the case registry (first match of each)."""
+    entry = registry.load_case(case)
+    out = []
+    for item in items:
+        found = [
+            x.description
+            for x in getattr(entry, item.section)
+            if (item.code is None or x.code == item.code)
+            and (item.contains is None or item.contains.lower() in x.description.lower())
+        ]
+        if not found:
+            raise DataValidationError(
+                str(SETTINGS_PATH), [f"text.{case}.thesis_items: no match for {item!r}"]
+            )
+        out.append(found[0])
+    return out
+
+
+def _numbers_and_facts(
+    prof: PovertyProfile, own_share: float | None, mpi_k: float, data: Any
+) -> None:
+    """Fill ``prof.numbers`` (glue values) and ``prof.facts`` (for the text template).
+
+    Which numbers exist depends on the case as the text needs them: the calibration numbers
+    only for simulated data, the 2010 standard only at a verified national line, and so on.
+    """
+    num = _Numbers()
+    text = settings().text[prof.case]
+    frame = prof.frame
+    num.put("year", prof.year)
+
+    # Every cell of the FGT table (estimate, SE, bounds) for the results manifest.
+    for _, row in prof.fgt.iterrows():
+        key = f"{row['line']}_p{row['alpha']}"
+        num.put(f"{row['line']}_line", float(row["line_value"]))
+        num.put(key, float(row["estimate"]))
+        num.put(key + "_se", float(row["se"]))
+        num.put(key + "_low", float(row["ci_low"]))
+        num.put(key + "_high", float(row["ci_high"]))
+
+    facts: dict[str, Any] = {
+        "case": prof.case,
+        "short_title": registry.load_case(prof.case).short_title,
+        "simulated": prof.simulated,
+        "data_dir": prof.data_dir,
+        "weight_by_persons": prof.weight_by_persons,
+        "sample": text.sample,
+        "relative_note": text.relative_note,
+        "group_label": prof.layout.group_label,
+        "n_boot": int(prof.gini.n_boot),
+    }
+    num.put("n_households", len(frame))
+    num.put("n_villages", int(frame["village_id"].nunique()))
+
+    # How the simulated income distribution was set (data/synth/<case>.yaml).
+    facts["calibration"] = text.calibration if prof.simulated else None
+    if prof.simulated:
+        par = {k: v["value"] for k, v in synth.load_params(prof.case)["parameters"].items()}
+        for name, parameter in text.calibration_numbers.items():
+            num.put(name, float(par[parameter]))
+        if text.calibration_sample_share is not None:
+            share = float(data["households"][text.calibration_sample_share].mean())
+            num.put("registered_share", share)
+
+    # Income distribution and Gini.
+    y = frame["income"].to_numpy(dtype=float)
+    wts = _weights(frame, prof.weight_by_persons)
+    num.put("median_income", measures.relative_line(y, 1.0, wts))
+    num.put("mean_income", float(np.average(y, weights=wts)))
+    num.put("gini", prof.gini.estimate)
+    num.put("gini_se", prof.gini.std_error)
+    num.put("gini_low", prof.gini.ci_low)
+    num.put("gini_high", prof.gini.ci_high)
+
+    # Absolute line.
+    abs_line = next((ln for ln in prof.lines if ln.kind == "absolute"), None)
+    facts["absolute_basis"] = abs_line.basis if abs_line is not None else None
+    facts["after_2020"] = prof.year > 2020
+    facts["own_relative_line"] = own_share is not None and prof.headline is not None
+    if abs_line is not None:
+        num.put("nat_line", abs_line.value)
+        if abs_line.basis == "national":
+            num.put("standard_2010", _standard_2010())
+    else:
+        if prof.year > 2020:
+            num.put("last_line_year", _last_line_year())
+        if facts["own_relative_line"]:
+            num.put("own_share", own_share)
+
+    # Relative lines.
+    facts["relative"] = [
+        {
+            "share": num.put(f"{ln.key}_share", ln.share),
+            "line": num.put(f"{ln.key}_line", ln.value),
+            **_interval(num, f"{ln.key}_p0", prof.estimate(ln.key, 0)),
+        }
+        for ln in prof.lines
+        if ln.kind == "relative"
+    ]
+
+    # Decomposition at the headline line.
+    head = prof.headline
+    facts["headline_kind"] = head.kind if head is not None else None
+    facts["headline_basis"] = head.basis if head is not None else None
+    facts["headline_share"] = head.share if head is not None else None
+    facts["has_decomposition"] = prof.decomposition is not None and head is not None
+    if facts["has_decomposition"]:
+        dec = prof.decomposition
+        top = dec.sort_values("p0_contribution_share", ascending=False).iloc[0]
+        lo = dec.sort_values("p0", ascending=True).iloc[0]
+        hi = dec.sort_values("p0", ascending=False).iloc[0]
+        num.put("group_p0_min", float(lo["p0"]))
+        num.put("group_p0_max", float(hi["p0"]))
+        num.put("top_group_pop_share", float(top["pop_share"]))
+        num.put("top_group_contribution", float(top["p0_contribution_share"]))
+        facts.update(low_group=lo["group"], high_group=hi["group"], top_group=top["group"])
+        facts["groups"] = [
+            {"group": g, "p0": float(v)} for g, v in zip(dec["group"], dec["p0"], strict=True)
+        ]
+    else:
+        facts["groups"] = []
+
+    _mpi_numbers_and_facts(prof, num, facts, mpi_k)
+
+    # Trend over the years of the data.
+    facts["has_trend"] = prof.trend is not None
+    facts["years_without_line"] = []
+    if prof.trend is not None:
+        missing = prof.trend.loc[prof.trend["Absolute line (yuan)"].isna(), "Year"].tolist()
+        years = sorted(int(y) for y in prof.trend["Year"])
+        num.put("first_year", years[0])
+        num.put("last_year", years[-1])
+        facts["n_years"] = len(years)
+        facts["years_without_line"] = [int(y) for y in missing]
+        if missing:
+            # Recorded in the results manifest as one string, as the page has always glued it.
+            shown = [str(y) for y in missing]
+            joined = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+            num.put("years_without_line", joined)
+
+    # Tables and columns read from a data_dir folder (cases.simulate.synth.TABLE_SCHEMAS).
+    lay = prof.layout
+    schema = synth.TABLE_SCHEMAS[prof.case]
+    tables = dict.fromkeys([lay.income_table, lay.household_table])
+    used = {"household_id", "village_id", "household_size", "year", *lay.group_columns}
+    used |= {lay.income_column, *lay.wide_income.values(), *lay.village_columns()}
+    if lay.village_columns():
+        tables["villages"] = None
+    facts["own_tables"] = [
+        {
+            "name": t,
+            "columns": [{"column": c, "unit": u} for c, _k, u, _d in schema[t] if c in used],
+        }
+        for t in tables
+    ]
+    facts["indicator_columns"] = list(INDICATORS)
+    facts["indicator_table"] = lay.indicator_table
+    facts["indicator_year"] = lay.indicator_year
+
+    # The thesis comparison table.
+    facts["claims"] = text.claims
+    facts["thesis"] = _thesis_items(prof.case, text.thesis_items)
+    head_row = prof.estimate(head.key, 0) if head is not None else None
+    facts["headline_p0"] = float(head_row["estimate"]) if head_row is not None else None
+
+    prof.numbers = dict(num)
+    prof.facts = facts
+
+
+def _mpi_numbers_and_facts(
+    prof: PovertyProfile, num: _Numbers, facts: dict[str, Any], k: float
+) -> None:
+    """Numbers and facts of the multidimensional section (nothing but ``has_mpi`` and the
+    missing columns without an MPI)."""
+    facts["has_mpi"] = prof.mpi is not None
     if prof.mpi is None:
-        missing = [c for c in INDICATORS if c not in prof.frame.columns]
-        return (
-            f"The data of this case have no deprivation indicators of the 'two assurances, "
-            f"three guarantees' standard: the columns {', '.join(f'`{c}`' for c in missing)} "
-            f"are not in a `{table}` table. So this section is skipped; no indicator is "
-            f"invented. With these six 0/1 columns (1 = deprived) in `{table}.csv`, one row "
-            "per household, the section runs."
-        )
+        facts["missing_indicators"] = [c for c in INDICATORS if c not in prof.frame.columns]
+        facts["mpi_groups"] = []
+        return
     res, ci = prof.mpi.result, prof.mpi.interval
     contrib = res.contribution.sort_values(ascending=False, kind="stable")
     spec = prof.mpi.spec
     dims = {d: sum(res.contribution[n] for n in names) for d, names in spec.dimensions.items()}
     top_dims = [d for d, v in dims.items() if round(v, 4) == round(max(dims.values()), 4)]
-    top_dim = top_dims[0]
     # Indicators whose contributions tie with the largest (to 4 decimals) are named together.
-    tied = [n for n, v in contrib.items() if round(v, 4) == round(contrib.iloc[0], 4)]
-    top_names = _join([f"'{n.replace('_', ' ')}'" for n in tied])
-    top_share = _pct(p, "mpi_top_contribution", contrib.iloc[0])
-    dim_share = _pct(p, "mpi_top_dimension_contribution", dims[top_dim])
-    short = [n for n in spec if spec[n] < k]
-    _mpi_numbers(prof, p)
-    text = (
-        "A household is multidimensionally poor when its weighted "
-        f"deprivation score reaches k = {p.num('mpi_k', float(k), '.2f')}. Then the "
-        f"headcount H is {_pct(p, 'mpi_h', res.H)}, the average intensity A among the poor "
-        f"is {p.num('mpi_a', float(res.A), '.3f')}, and the adjusted headcount M0 = H x A is "
-        f"{p.num('mpi_m0', float(res.M0), '.3f')} (standard error "
-        f"{p.num('mpi_m0_se', ci.std_error, '.3f')}; 95% interval "
-        f"{p.num('mpi_m0_low', ci.ci_low, '.3f')} to {p.num('mpi_m0_high', ci.ci_high, '.3f')})."
-    )
-    if short:
-        names = _join([f"'{n.replace('_', ' ')}'" for n in short])
-        weights = "weights" if len(short) > 1 else "weight"
-        are, one = ("are", "either deprivation") if len(short) > 1 else ("is", "that deprivation")
-        text += (
-            f" The {weights} of {names} {are} below k, so {one} alone does not make a "
-            "household multidimensionally poor; it takes one more deprivation. This is the "
-            "difference from the official checks, which work like the union rule: a household "
-            "that fails any one requirement counts as poor."
-        )
-    else:
-        text += " The official checks work like the union rule: failing any one counts."
-    if len(tied) > 1:
-        leader = f"The indicators {top_names} contribute the most to M0 ({top_share} each)"
-    else:
-        leader = f"The indicator {top_names} contributes the most to M0 ({top_share})"
-    if len(top_dims) > 1:
-        dim_names = _join([f"'{d.replace('_', ' ')}'" for d in top_dims])
-        dim_text = f"the dimensions {dim_names} contribute {dim_share} each"
-    else:
-        dim_text = f"the dimension '{top_dim.replace('_', ' ')}' contributes {dim_share}"
-    text += (
-        f" By the union rule, {_pct(p, 'mpi_h_union', prof.mpi.union_headcount)} of {unit} "
-        f"are poor. {leader}, and {dim_text}."
-    )
+    facts["top_indicators"] = [
+        n for n, v in contrib.items() if round(v, 4) == round(contrib.iloc[0], 4)
+    ]
+    facts["top_dimensions"] = top_dims
+    num.put("mpi_top_contribution", float(contrib.iloc[0]))
+    num.put("mpi_top_dimension_contribution", float(dims[top_dims[0]]))
+    facts["below_k"] = [n for n in spec if spec[n] < k]
+    _mpi_numbers(prof, num)
+    num.put("mpi_k", float(k))
+    num.put("mpi_h", float(res.H))
+    num.put("mpi_a", float(res.A))
+    num.put("mpi_m0", float(res.M0))
+    num.put("mpi_m0_se", ci.std_error)
+    num.put("mpi_m0_low", ci.ci_low)
+    num.put("mpi_m0_high", ci.ci_high)
+    num.put("mpi_h_union", prof.mpi.union_headcount)
     param = prof.layout.indicator_line_parameter
-    if prof.simulated and param:
+    facts["mpi_line_parameter"] = param if prof.simulated and param else None
+    if facts["mpi_line_parameter"]:
         entry = synth.load_params(prof.case)["parameters"][param]
-        basis = "the national line" if "source" in entry else "an assumed line"
-        text += (
-            " In the simulated data the income indicator marks income below "
-            f"{p.num('mpi_income_line', float(entry['value']), ',.0f')} yuan per person a year "
-            f"({basis}; parameter `{param}`: {entry['meaning'].split(';')[0]}); the other "
-            "indicators are drawn with assumed rates that are higher for income-poor "
-            "households (see 'How the data were simulated')."
-        )
-    if prof.layout.indicator_year is not None and prof.layout.indicator_year != prof.year:
-        yr = p.num("year", prof.year)
-        recorded = p.num("indicator_year", prof.layout.indicator_year)
-        text += f" The indicators were recorded in {recorded}, not in {yr}."
-    return text
+        num.put("mpi_income_line", float(entry["value"]))
+        facts["mpi_line_sourced"] = "source" in entry
+        facts["mpi_line_meaning"] = entry["meaning"].split(";")[0]
+    recorded = prof.layout.indicator_year
+    facts["indicators_other_year"] = recorded is not None and recorded != prof.year
+    if facts["indicators_other_year"]:
+        num.put("indicator_year", recorded)
+    by = prof.mpi.by_group
+    facts["mpi_groups"] = [
+        {"group": g, "m0": float(v)} for g, v in zip(by.index.astype(str), by["M0"], strict=True)
+    ]
+    facts["mpi_k_value"] = float(res.k)
 
 
 #: Glue keys (without ``poverty_``) of :func:`_mpi_numbers`; the notebook glues NaN under
@@ -1222,7 +1198,7 @@ MPI_NUMBER_KEYS: tuple[str, ...] = (
 )
 
 
-def _mpi_numbers(prof: PovertyProfile, p: _Prose) -> None:
+def _mpi_numbers(prof: PovertyProfile, num: _Numbers) -> None:
     """Glue numbers of the MPI specification and its robustness grid (for the notebook's
     Markdown): dimensions and their weight in the indicator year, the range of M0 over the
     grid, and how village rankings hold up against the page's specification."""
@@ -1230,22 +1206,22 @@ def _mpi_numbers(prof: PovertyProfile, p: _Prose) -> None:
         return
     spec = prof.mpi.spec
     year = prof.layout.indicator_year
-    p.num("mpi_indicator_year", int(year) if year is not None else prof.year)
-    p.num("mpi_n_dimensions", len(spec.dimensions))
-    p.num("mpi_dimension_weight", 1.0 / len(spec.dimensions))
-    p.num("mpi_water_first_year", measures.WATER_CHECK_FIRST_YEAR)
+    num.put("mpi_indicator_year", int(year) if year is not None else prof.year)
+    num.put("mpi_n_dimensions", len(spec.dimensions))
+    num.put("mpi_dimension_weight", 1.0 / len(spec.dimensions))
+    num.put("mpi_water_first_year", measures.WATER_CHECK_FIRST_YEAR)
     rob, vil = prof.mpi.robustness, prof.mpi.village_robustness
-    p.num("mpi_grid_n_specs", len(rob.overall))
-    p.num("mpi_grid_m0_min", float(rob.overall["M0"].min()))
-    p.num("mpi_grid_m0_max", float(rob.overall["M0"].max()))
-    p.num("mpi_grid_h_min", float(rob.overall["H"].min()))
-    p.num("mpi_grid_h_max", float(rob.overall["H"].max()))
+    num.put("mpi_grid_n_specs", len(rob.overall))
+    num.put("mpi_grid_m0_min", float(rob.overall["M0"].min()))
+    num.put("mpi_grid_m0_max", float(rob.overall["M0"].max()))
+    num.put("mpi_grid_h_min", float(rob.overall["H"].min()))
+    num.put("mpi_grid_h_max", float(rob.overall["H"].max()))
     conc = vil.concordance
-    p.num("mpi_n_villages", len(vil.by_group))
-    p.num("mpi_village_pairs", int(conc["pairs"].iloc[0]))
-    p.num("mpi_village_share_kept_min", float(conc["share_kept"].min()))
-    p.num("mpi_village_tau_min", float(conc["kendall_tau"].min()))
-    p.num("mpi_village_robust_share", float(vil.robust_share))
+    num.put("mpi_n_villages", len(vil.by_group))
+    num.put("mpi_village_pairs", int(conc["pairs"].iloc[0]))
+    num.put("mpi_village_share_kept_min", float(conc["share_kept"].min()))
+    num.put("mpi_village_tau_min", float(conc["kendall_tau"].min()))
+    num.put("mpi_village_robust_share", float(vil.robust_share))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1296,18 +1272,6 @@ def decomposition_display(profile: PovertyProfile) -> pd.DataFrame | None:
     )
 
 
-def figure_caption(profile: PovertyProfile) -> str:
-    """Caption of :func:`income_figure`, naming only the lines it draws."""
-    parts = [
-        f"Per-capita income of households, {profile.year} (log scale), stacked by "
-        f"{profile.layout.group_label}."
-    ]
-    if any(ln.kind == "absolute" for ln in profile.lines):
-        parts.append(f"Solid line: the {_line_name(profile.lines[0])}.")
-    parts.append("Dashed lines: shares of the median.")
-    return " ".join(parts)
-
-
 def income_figure(profile: PovertyProfile, *, source: str | None = None) -> mpl.figure.Figure:
     """Histogram of per-capita income on a log axis, by group, with the lines marked
     (absolute: solid; relative: dashed), stamped with its provenance."""
@@ -1351,7 +1315,7 @@ def income_figure(profile: PovertyProfile, *, source: str | None = None) -> mpl.
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
         )
     ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
-    ax.set_xlabel("Per-capita income (yuan per person per year, log scale)")
+    ax.set_xlabel(settings().labels["income_axis"])
     ax.set_ylabel(f"Households (% of all, {profile.year})")
     ax.set_title(f"Income distribution, {profile.year}", loc="left")
     report.label_figure(fig, simulated=profile.simulated, source=source)
@@ -1359,199 +1323,32 @@ def income_figure(profile: PovertyProfile, *, source: str | None = None) -> mpl.
 
 
 # --------------------------------------------------------------------------------------------
-# Thesis comparison and own-data notes
+# Thesis comparison table (its cells are passages of the text template)
 # --------------------------------------------------------------------------------------------
-def _line_name(line: PovertyLine) -> str:
-    """Running-text name of a line: "national line", "40% of the median", ..."""
-    if line.kind == "relative":
-        return line.label
-    return {
-        "national": "national line",
-        "given": "given line",
-        "simulated_parameter": "simulation's line parameter",
-    }[line.basis]
+def claims_table(passages: Mapping[str, str]) -> pd.DataFrame:
+    """The table "what the thesis reported | what this analysis shows | what would be needed
+    to test it with field data" from the rendered passages ``claim<i>_reported``,
+    ``claim<i>_shows`` and ``claim<i>_needed`` (i = 1..:data:`CLAIM_ROWS`); a row whose
+    ``reported`` passage is empty does not apply to the case. A cell is one line: runs of
+    whitespace (the template's line breaks) become one space. Column labels from
+    :func:`settings`.
 
-
-def _fmt_pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
-def comparison_table(profile: PovertyProfile) -> pd.DataFrame:
-    """Rows of "What the thesis reported" | "What this analysis shows" | "What would be needed
-    to test it with field data", from the case registry and this profile (own words)."""
-    case = registry.load_case(profile.case)
-    data = "the simulated data" if profile.simulated else "the field data"
-    head = profile.headline
-    head_p0 = profile.estimate(head.key, 0)["estimate"] if head else None
-    dec = profile.decomposition
-    by_group = (
-        "; ".join(f"{g}: {_fmt_pct(v)}" for g, v in zip(dec["group"], dec["p0"], strict=True))
-        if dec is not None
-        else "no headline line"
-    )
-    planted = (
-        " The level was planted, so it reproduces an input, not a finding."
-        if profile.simulated
-        else ""
-    )
-    line_text = _line_name(head) if head else "no line"
-    rows: list[tuple[str, str, str]] = []
-    if profile.case == "liupanshui":
-        rows.append(
-            (
-                case.achievements[0].description,
-                f"In {data}, {_fmt_pct(head_p0)} of households are below the {line_text} in "
-                f"{profile.year}.{planted} One year cannot show a rise; the trend table and the "
-                "policy evaluation look at change.",
-                "Per-capita income of the same households before and after the reform, with "
-                "village identifiers and each village's reform year.",
-            )
-        )
-    elif profile.case == "shandong_a_town":
-        rows.append(
-            (
-                next(
-                    a.description
-                    for a in case.achievements
-                    if "living conditions" in a.description.lower()
-                ),
-                f"In {data}, {_fmt_pct(head_p0)} of registered poor households are below the "
-                f"{line_text} in {profile.year}; the income level is assumed, not observed.",
-                "Incomes of registered and non-registered households in at least two years.",
-            )
-        )
-        prob = next(x for x in case.problems if x.code == "problem_imprecise_identification")
-        rows.append(
-            (
-                prob.description.capitalize() + ".",
-                "This page sees only registered households, so it cannot say who was left out; "
-                "the participation analysis relates the assistance received to income.",
-                "Income and assistance received for all households of the town, registered or not.",
-            )
-        )
-    elif profile.case == "w_town":
-        rows.append(
-            (
-                "Households that left poverty are to be kept from falling back into it "
-                "(research question).",
-                f"Headcount at {line_text} by group in {data}: {by_group}."
-                + (
-                    " The formerly registered were simulated as the households with the lowest "
-                    "incomes, so the gap is built in; one year cannot show who stayed out of "
-                    "poverty."
-                    if profile.simulated
-                    else " One year cannot show who stayed out of poverty."
-                ),
-                "Incomes of the same households every year after 2020 and the monitoring list, "
-                "to count who fell back below a line.",
-            )
-        )
-        rows.append(
-            (
-                "After 2020 the task is relative poverty (research question).",
-                "P0 at 40%, 50% and 60% of the median: "
-                + ", ".join(
-                    _fmt_pct(profile.estimate(k, 0)["estimate"])
-                    for k in ("rel40", "rel50", "rel60")
-                )
-                + ".",
-                "An agreed relative line (none is official) and a representative income survey "
-                "of the town.",
-            )
-        )
-    elif profile.case == "h_county":
-        rows.append(
-            (
-                "The thesis examines how effective the county's targeted poverty alleviation "
-                "was (research question).",
-                f"In {data}, {_fmt_pct(head_p0)} of households are below the {line_text} in "
-                f"{profile.year}.{planted}",
-                "Household incomes across the study years from a county survey, not the register.",
-            )
-        )
-        # H County lists poor identification among the difficulties that hamper its work.
-        prob = next(
-            x
-            for x in case.causes
-            if x.code == "cause_weak_safeguards" and "identif" in x.description
-        )
-        mpi_part = ""
-        if profile.mpi is not None:
-            by = profile.mpi.by_group
-            mpi_part = (
-                " M0 by group: "
-                + "; ".join(
-                    f"{g}: {v:.3f}" for g, v in zip(by.index.astype(str), by["M0"], strict=True)
-                )
-                + "."
-            )
-        rows.append(
-            (
-                prob.description.capitalize() + ".",
-                f"Headcount by registration: {by_group}.{mpi_part} Registered households that "
-                "are not poor and poor ones that are not registered show up here; the targeting "
-                "analysis measures the errors.",
-                "The register and an independent measurement of income and of the two "
-                "assurances and three guarantees for the same households.",
-            )
-        )
-    else:  # pingliang
-        rows.append(
-            (
-                "Six of the town's ten villages were registered as poor (research question).",
-                f"Headcount at the {line_text} by village group in {data}: {by_group}.{planted}",
-                "Household incomes by village from the town's records or a survey.",
-            )
-        )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "What the thesis reported",
-            "What this analysis shows",
-            "What would be needed to test it with field data",
-        ],
-    )
-
-
-def own_data_markdown(case: str) -> str:
-    """Markdown list of the tables and columns the profile reads from a ``data_dir`` folder
-    (from :data:`cases.simulate.synth.TABLE_SCHEMAS`)."""
-    lay = _layout(case)
-    schema = synth.TABLE_SCHEMAS[case]
-    tables = dict.fromkeys([lay.income_table, lay.household_table])
-    used = {"household_id", "village_id", "household_size", "year", *lay.group_columns}
-    used |= {lay.income_column, *lay.wide_income.values()}
-    if lay.group_from is _county_group:
-        tables["villages"] = None
-        used |= {"county_name"}
-    if lay.group_from is _poor_village_group:
-        tables["villages"] = None
-        used |= {"poor_village"}
-    lines = []
-    for table in tables:
-        cols = [(c, k, u, d) for c, k, u, d in schema[table] if c in used]
-        lines.append(f"- `{table}.csv`: " + "; ".join(f"`{c}` ({u})" for c, _k, u, _d in cols))
-    optional = ", ".join(f"`{c}`" for c in INDICATORS)
-    year = f", recorded in {lay.indicator_year}" if lay.indicator_year else ""
-    note = (
-        f"The multidimensional section needs the six 0/1 indicator columns {optional} in "
-        f"`{lay.indicator_table}.csv` (1 = deprived, one row per household{year}); without "
-        "them the section is skipped."
-    )
-    return "\n".join(lines) + "\n\n" + note
+    Raises:
+        KeyError: a passage is missing from ``passages``.
+    """
+    labels = settings().labels
+    columns = ("reported", "shows", "needed")
+    rows = [
+        tuple(" ".join(passages[f"claim{i}_{col}"].split()) for col in columns)
+        for i in range(1, CLAIM_ROWS + 1)
+        if passages[f"claim{i}_reported"]
+    ]
+    return pd.DataFrame(rows, columns=[labels[f"claims_{col}"] for col in columns])
 
 
 # --------------------------------------------------------------------------------------------
 # "How the data were simulated"
 # --------------------------------------------------------------------------------------------
-_DESCRIBE_SECTIONS = {
-    "### Data-generating process": "dgp",
-    "### Parameters": "parameters",
-    "### Planted effects (hypotheses)": "planted",
-    "### Tables": "tables",
-}
-
-
 def _fmt_value(value: Any) -> str:
     """A planted value as text: mappings as ``key: value`` pairs, lists comma-separated."""
     if isinstance(value, dict):
@@ -1571,59 +1368,23 @@ def table_sizes(data: synth.SimulatedData) -> pd.DataFrame:
     )
 
 
-@dataclass
-class SimulationPage:
-    """Content of the "How the data were simulated" page: glue numbers, Markdown blocks and
-    the two tables (sizes, planted effects)."""
-
-    case: str
-    simulated: bool
-    sizes: pd.DataFrame
-    planted: pd.DataFrame
-    numbers: dict[str, Any]
-    markdown: dict[str, str]
-
-
-def _describe_sections(case: str) -> dict[str, str]:
-    """Split :func:`cases.simulate.synth.describe` into its sections (title line dropped).
-
-    Raises:
-        ValueError: an expected section heading is missing.
-    """
-    text = synth.describe(case)
-    found: dict[str, list[str]] = {}
-    current: str | None = None
-    for line in text.splitlines():
-        if line in _DESCRIBE_SECTIONS:
-            current = _DESCRIBE_SECTIONS[line]
-            found[current] = []
-        elif current is not None:
-            found[current].append(line)
-    missing = [h for h, k in _DESCRIBE_SECTIONS.items() if k not in found]
-    if missing:
-        raise ValueError(f"synth.describe({case!r}) lacks the section(s) {missing}")
-    return {k: "\n".join(v).strip() for k, v in found.items()}
-
-
 def simulation_page(
     data: synth.SimulatedData, case: str, *, seed: int, n: int, data_dir: str = ""
-) -> SimulationPage:
-    """Assemble the simulation page of ``case`` for the data the analyses of this run use.
+) -> Page:
+    """The simulation page of ``case`` for the data the analyses of this run use.
 
-    Simulated data: the generator's description (:func:`cases.simulate.synth.describe`), the sizes
-    of
-    the generated tables and the planted effects of ``data/synth/<case>.yaml``, each stated as
-    a hypothesis. The researcher's own data (``data_dir``): the page says so and lists their
-    table sizes; the description and planted effects are shown as what the simulated version
-    would use.
+    Simulated data: the generator's documentation (:func:`cases.simulate.synth.description`),
+    the sizes of the generated tables and the planted effects of ``data/synth/<case>.yaml``,
+    each stated as a hypothesis. The researcher's own data (``data_dir``): their table sizes;
+    the documentation and planted effects are those the simulated version would use.
+    ``numbers``: ``n_tables``, ``total_rows``, ``n_planted`` and, for simulated data, ``seed``
+    and ``n``; ``tables``: ``sizes`` and ``planted``; words in ``text/simulation.md``.
 
     Raises:
-        as :func:`cases.simulate.synth.load_params`; ValueError if describe() changes its sections.
+        as :func:`cases.simulate.synth.load_params`.
     """
     simulated = bool(data.meta.get("simulated", True))
-    p = _Prose("simulation_")
     params = synth.load_params(case)
-    sections = _describe_sections(case)
     sizes = table_sizes(data)
     planted = pd.DataFrame(
         [
@@ -1637,53 +1398,16 @@ def simulation_page(
             for name, ent in params["planted_effects"].items()
         ]
     )
-    md: dict[str, str] = {}
-    total_rows = int(sizes["Rows"].sum())
+    numbers: dict[str, Any] = {"n_tables": len(sizes)}
     if simulated:
-        md["intro"] = (
-            f"The field data of this chapter are simulated. The generator `cases.simulate.synth`"
-            " makes "
-            f"{p.num('n_tables', len(sizes))} tables for this case from the parameters in "
-            f"`data/synth/{case}.yaml`: the title of the set is *{params['title']}*. Every "
-            "table and figure made from them carries a 'Simulated data' stamp. Where a "
-            "parameter has a real published counterpart it is calibrated to it; the rest are "
-            "assumptions, each with its reason (table below)."
-        )
-        md["sizes_text"] = (
-            f"With seed {p.num('seed', int(seed))} and {p.num('n', int(n))} households the "
-            f"generator gives {p.num('total_rows', total_rows, ',')} rows in all. Each analysis "
-            "page generates its data again from its own `seed` and `n` parameters (shown at "
-            "the top of its notebook), so sizes can differ between pages."
-        )
-        md["planted_text"] = (
-            f"The generator plants {p.num('n_planted', len(planted))} effects. They encode the "
-            "thesis's claims as hypotheses of a stated size, chosen by this compendium: they "
-            "are not findings, and recovering them only shows that an analysis can detect an "
-            "effect of that size. The thesis's own data, which are not public, could show "
-            "something else."
-        )
-        md["description_intro"] = (
-            "The rest of this page is the generator's own documentation"
-            " (`cases.simulate.synth.describe`)."
-        )
-    else:
-        md["intro"] = (
-            f"The data of this chapter are the researcher's own, read from `{data_dir}` "
-            "(validated against the documented format). Nothing on the chapter's pages is "
-            "simulated in this run."
-        )
-        md["sizes_text"] = (
-            f"The folder holds {p.num('n_tables', len(sizes))} tables with "
-            f"{p.num('total_rows', total_rows, ',')} rows in all."
-        )
-        md["planted_text"] = (
-            f"No effects were planted in these data. The {p.num('n_planted', len(planted))} "
-            "effects below are the hypotheses that the book's simulated version encodes; they "
-            "are listed so that the results on your data can be set beside them."
-        )
-        md["description_intro"] = (
-            "The rest of this page documents the generator that the published book uses in "
-            "place of field data; this run did not use it."
-        )
-    md.update({f"describe_{k}": v for k, v in sections.items() if k != "planted"})
-    return SimulationPage(case, simulated, sizes, planted, p.numbers, md)
+        numbers.update(seed=int(seed), n=int(n))
+    numbers["total_rows"] = int(sizes["Rows"].sum())
+    numbers["n_planted"] = len(planted)
+    facts = {
+        "case": case,
+        "simulated": simulated,
+        "data_dir": data_dir,
+        "title": params["title"],
+        **synth.description(case),
+    }
+    return Page(numbers, facts, {"sizes": sizes, "planted": planted})

@@ -1,51 +1,65 @@
-"""Survey analysis of a case: reliability, scale scores by group, group gaps and outcome models.
+"""Page "Survey analysis" (``notebooks/survey_analysis``): reliability, scale scores by group,
+the gap between two sets of groups, and an outcome model, for one case.
 
-One entry point, :func:`run`, adapts to the case's questionnaire (``SurveyResults.kind``):
+Facts only, no sentences: :func:`build` returns a :class:`~cases.present.page.Page` whose
+numbers (glued as ``survey_<name>``), facts, tables and figures the words of
+``text/survey_analysis.md`` describe. Each case's questionnaire design (instrument, groups,
+outcomes, income table, planted effects the text tells about, rows of the claim-evidence
+table) is data in ``data/settings/survey_analysis.yaml`` (:class:`Design`). The design's
+``kind`` picks the outcome model:
 
-- ``governance`` (``shandong_a_town``): the eight good-governance dimensions rated by township
-  officials, first secretaries, village officials and poor households; the gap between
-  officials and poor households; an ordered logit of perceived effectiveness on the eight
-  dimension scores.
-- ``interaction`` (``liupanshui``): exposure to the four government-people interaction
-  channels; ordered logits of satisfaction (``sat_1``) and confidence (``conf_1``) on the four
-  channel scores.
-- ``motivation`` (``w_town``, ``h_county``, ``pingliang``): the endogenous-motivation scale and
-  an OLS regression of yearly log-income growth on its three facets.
+- ``governance``: ordered logit(s) of a rating on the good-governance dimension scores;
+- ``interaction``: ordered logits of satisfaction and confidence on the channel scores;
+- ``motivation``: OLS of yearly log-income growth on the three motivation facets.
 
 The building blocks (:func:`group_means`, :func:`group_gap`, :func:`annual_log_growth`,
-:func:`ols_table`) are public and tested on hand-checkable data. Scores, reliability and the
-ordered logit come from :mod:`cases.methods.survey`.
+:func:`ols_table`) are public and tested on hand-checkable data; :func:`analyse` returns the
+estimates without the page. Scores, reliability and the ordered logit come from
+:mod:`cases.methods.survey`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
 
+from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
+from cases.core.files import load_yaml
 from cases.methods import survey
 from cases.present import report
+from cases.present.page import Page
 from cases.simulate import synth
 
 __all__ = [
-    "CASE_DESIGNS",
+    "SETTINGS_FILE",
     "Design",
     "SurveyResults",
+    "SurveySettings",
+    "analyse",
     "annual_log_growth",
+    "build",
+    "claims_table",
+    "design",
+    "display_tables",
     "group_gap",
     "group_means",
     "ols_table",
-    "run",
+    "settings",
 ]
+
+#: Per-case survey designs, column headers of the claim table, labels (see the file's comment).
+SETTINGS_FILE = paths.SETTINGS / "survey_analysis.yaml"
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,828 +287,614 @@ def ols_table(
 
 
 # --------------------------------------------------------------------------------------------
-# Case designs
+# Case designs (data/settings/survey_analysis.yaml)
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Design:
-    """How a case's questionnaire is analysed.
+class _Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    ``group_col`` names the grouping of respondents (``role``, or ``social_security`` derived
-    from the household table); ``focal``/``reference`` the groups whose gap is estimated.
-    ``outcomes`` are ordinal items for ordered logits (``governance``/``interaction``).
+
+class Group(_Settings):
+    """A group of respondents: its code in the data and its label for readers."""
+
+    key: str
+    label: str
+
+
+class Outcome(_Settings):
+    """An outcome of the model: data column, glue stem of its numbers, label for readers, and
+    the planted effect of ``data/synth/<case>.yaml`` that holds its true slope(s), if any."""
+
+    column: str
+    key: str
+    label: str
+    planted: str | None = None
+
+
+class Income(_Settings):
+    """Incomes per capita of the motivation cases: a long table (``household_id, year,
+    income_per_capita``), or, with ``wide``, one column per year; ``years`` as the text names
+    them (first, last)."""
+
+    table: str
+    wide: dict[int, str] | None = None
+    years: tuple[int, int]
+
+
+class PlantedGap(_Settings):
+    """Which story the text tells about the planted group difference (simulated data only).
+
+    - ``role_shift``: latent shift by role (``effect``: role -> SD), pooled over the focal
+      roles with the simulation's weights, times the mean item loading;
+    - ``facet_shift``: latent shift of each motivation facet (``effect``: facet -> SD);
+    - ``dependence_shift``: a shift of dependence alone (``effect``: SD), times ``loading``;
+    - ``common_ability``: no planted gap, a shared ability factor; ``none``: nothing planted.
     """
 
-    kind: str
+    story: Literal["role_shift", "facet_shift", "dependence_shift", "common_ability", "none"]
+    effect: str | None = None
+    loading: float | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> PlantedGap:
+        if self.story in ("role_shift", "facet_shift", "dependence_shift") and not self.effect:
+            raise ValueError(f"story {self.story!r} needs the planted effect it reads (effect)")
+        if self.story == "dependence_shift" and self.loading is None:
+            raise ValueError("story 'dependence_shift' needs the item loading (loading)")
+        return self
+
+
+class ClaimRow(_Settings):
+    """A row of the claim-evidence table: its passages in the text template (``claim_<row>``,
+    ``claim_<row>_needs``) and the planted effect whose stated claim it restates (without one,
+    the template's ``claim_<row>_reported``)."""
+
+    row: Literal[
+        "role_gap", "effectiveness", "satisfaction", "confidence", "growth", "motivation_gap"
+    ]
+    claim: str | None = None
+
+
+class Design(_Settings):
+    """How a case's questionnaire is analysed.
+
+    ``group_col`` names the grouping of respondents (``role``, or ``social_security``: coverage
+    from the household table, 1 = covered); ``focal``/``reference`` the groups whose gap is
+    estimated. ``outcomes`` are ordinal items for ordered logits (``governance``,
+    ``interaction``) or the one growth outcome (``motivation``, with its ``income`` table).
+    """
+
+    kind: Literal["governance", "interaction", "motivation"]
     instrument: str
     table: str
-    scales: tuple[str, ...]
-    group_col: str
-    group_labels: tuple[tuple[str, str], ...]
-    focal: tuple[str, ...]
-    reference: tuple[str, ...]
+    scales: tuple[str, ...] = Field(min_length=1)
+    group_col: Literal["role", "social_security"]
+    groups: tuple[Group, ...] = Field(min_length=2)
+    focal: tuple[str, ...] = Field(min_length=1)
+    reference: tuple[str, ...] = Field(min_length=1)
     focal_label: str
     reference_label: str
-    outcomes: tuple[str, ...] = ()
+    outcomes: tuple[Outcome, ...] = Field(min_length=1)
+    income: Income | None = None
+    planted_gap: PlantedGap
+    claims: tuple[ClaimRow, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Design:
+        keys = [g.key for g in self.groups]
+        unknown = [g for g in (*self.focal, *self.reference) if g not in keys]
+        if unknown:
+            raise ValueError(f"focal/reference group(s) {unknown} not among groups {keys}")
+        if set(self.focal) & set(self.reference):
+            raise ValueError("focal and reference groups overlap")
+        if (self.kind == "motivation") != (self.income is not None):
+            raise ValueError("an income table is needed for, and only for, kind 'motivation'")
+        if self.kind == "motivation" and [o.key for o in self.outcomes] != ["growth"]:
+            raise ValueError("kind 'motivation' has the one outcome with key 'growth'")
+        return self
+
+    @property
+    def group_labels(self) -> dict[str, str]:
+        """Group code -> label, in display order."""
+        return {g.key: g.label for g in self.groups}
+
+    @property
+    def outcome_labels(self) -> dict[str, str]:
+        """Outcome column -> label."""
+        return {o.column: o.label for o in self.outcomes}
 
 
-_GG = (
-    "rule_of_law",
-    "fairness",
-    "transparency",
-    "responsiveness",
-    "participation",
-    "effectiveness",
-    "accountability",
-    "integrity",
-)
-_CHANNELS = (
-    "propaganda_communication",
-    "project_assistance",
-    "internet_interaction",
-    "party_group_organisation",
-)
-_FACETS = ("willingness", "self_efficacy", "dependence")
-_MOTIVATION_ROLES = (
-    ("poor_household", "Registered poor households"),
-    ("relieved_household", "Households lifted out of poverty"),
-    ("low_income_household", "Low-income households"),
-    ("non_poor_villager", "Other villagers"),
-)
+class ClaimsColumns(_Settings):
+    reported: str
+    shows: str
+    needs: str
 
-#: The survey design of every case that runs this analysis.
-CASE_DESIGNS: dict[str, Design] = {
-    "shandong_a_town": Design(
-        kind="governance",
-        instrument="good_governance",
-        table="survey",
-        scales=_GG,
-        group_col="role",
-        group_labels=(
-            ("township_official", "Township officials"),
-            ("first_secretary", "First secretaries"),
-            ("village_official", "Village officials"),
-            ("poor_household", "Poor households"),
-        ),
-        focal=("township_official", "first_secretary", "village_official"),
-        reference=("poor_household",),
-        focal_label="officials",
-        reference_label="poor households",
-        outcomes=("outcome_effectiveness",),
-    ),
-    "liupanshui": Design(
-        kind="interaction",
-        instrument="gov_people_interaction",
-        table="survey",
-        scales=_CHANNELS,
-        group_col="role",
-        group_labels=(
-            ("poor_household", "Poor households"),
-            ("non_poor_villager", "Other villagers"),
-        ),
-        focal=("poor_household",),
-        reference=("non_poor_villager",),
-        focal_label="poor households",
-        reference_label="other villagers",
-        outcomes=("sat_1", "conf_1"),
-    ),
-    "w_town": Design(
-        kind="motivation",
-        instrument="endogenous_motivation",
-        table="motivation",
-        scales=_FACETS,
-        group_col="role",
-        group_labels=_MOTIVATION_ROLES[1:],
-        focal=("relieved_household", "low_income_household"),
-        reference=("non_poor_villager",),
-        focal_label="relatively poor households (lifted out of poverty or low-income)",
-        reference_label="other villagers",
-    ),
-    "h_county": Design(
-        kind="motivation",
-        instrument="endogenous_motivation",
-        table="motivation",
-        scales=_FACETS,
-        group_col="role",
-        group_labels=(_MOTIVATION_ROLES[0], _MOTIVATION_ROLES[3]),
-        focal=("poor_household",),
-        reference=("non_poor_villager",),
-        focal_label="registered poor households",
-        reference_label="other villagers",
-    ),
-    "pingliang": Design(
-        kind="motivation",
-        instrument="endogenous_motivation",
-        table="motivation",
-        scales=_FACETS,
-        group_col="social_security",
-        group_labels=(
-            ("covered", "Covered by social security"),
-            ("not_covered", "Not covered"),
-        ),
-        focal=("covered",),
-        reference=("not_covered",),
-        focal_label="registered households covered by social security (dibao or tekun)",
-        reference_label="registered households not covered",
-    ),
-}
 
-#: Income source of the motivation cases: (table, long or wide, description).
-_INCOME_SOURCE = {
-    "w_town": "incomes",
-    "h_county": "panel",
-    "pingliang": "households",
-}
+class SurveySettings(_Settings):
+    """``data/settings/survey_analysis.yaml``: designs by case slug (``scale_sets`` and
+    ``growth`` are shared definitions the designs refer to by YAML anchor)."""
 
-_PLANTED_OUTCOME = {
-    "effectiveness_logit": "outcome_effectiveness",
-    "satisfaction_logit": "sat_1",
-    "confidence_logit": "conf_1",
-}
-_OUTCOME_LABELS = {
-    "outcome_effectiveness": "perceived effectiveness of poverty alleviation",
-    "sat_1": "satisfaction with the government's poverty-alleviation work",
-    "conf_1": "confidence in staying out of poverty",
-}
+    scale_sets: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    growth: Outcome | None = None
+    claims_columns: ClaimsColumns
+    designs: dict[str, Design]
+
+
+@cache
+def settings() -> SurveySettings:
+    """The validated settings file (read once).
+
+    Raises:
+        DataValidationError: the file is missing or a field is wrong (file and field named).
+    """
+    return load_yaml(SurveySettings, SETTINGS_FILE)
+
+
+def design(case: str) -> Design:
+    """The survey design of ``case``.
+
+    Raises:
+        ParameterError: ``case`` does not run this analysis (known cases listed).
+    """
+    designs = settings().designs
+    if case not in designs:
+        raise ParameterError(
+            f"survey_analysis: case {case!r} has no survey design; known: {sorted(designs)}"
+        )
+    return designs[case]
 
 
 # --------------------------------------------------------------------------------------------
-# Results
+# The analysis
 # --------------------------------------------------------------------------------------------
 @dataclass
 class SurveyResults:
-    """Everything the ``survey_analysis`` page of one case shows (see :func:`run`).
+    """The estimates of one case's survey analysis (see :func:`analyse`).
 
-    ``numbers`` are glued as ``survey_<key>``; ``markdown`` values are Markdown strings glued
-    as ``survey_<key>`` whose numbers are ``{glue:text}`` roles on keys in ``numbers``.
+    ``model`` has one row per term and outcome (column ``outcome``: the outcome's data column,
+    ``growth`` for the motivation cases); ``model_frame`` is the data it was fitted on;
+    ``shown_groups`` the groups with at least two respondents, in display order.
     """
 
     case: str
-    kind: str
-    simulated: bool
     design: Design
+    instrument: survey.Instrument
+    simulated: bool
     reliability: pd.DataFrame
     scores: pd.DataFrame
     means: pd.DataFrame
     gap: pd.DataFrame
     model: pd.DataFrame
-    claims: pd.DataFrame
-    numbers: dict[str, Any]
-    markdown: dict[str, str]
-    figures: dict[str, Callable[[], mpl.figure.Figure]] = field(default_factory=dict)
-    source: str | None = None
-
-
-class _Prose:
-    """Builds Markdown whose numbers are ``{glue:text}`` roles, recording each number."""
-
-    def __init__(self, prefix: str):
-        self.prefix = prefix
-        self.numbers: dict[str, Any] = {}
-
-    def num(self, key: str, value: Any, fmt: str = ".2f") -> str:
-        if isinstance(value, np.generic):
-            value = value.item()
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"glued number {key!r} is not finite: {value!r}")
-        if key in self.numbers and self.numbers[key] != value:
-            raise ValueError(f"glue key {key!r} given two values: {self.numbers[key]!r}, {value!r}")
-        self.numbers[key] = value
-        spec = f":{fmt}" if fmt else ""
-        return f"{{glue:text}}`{self.prefix}{key}{spec}`"
-
-    def record(self, key: str, value: Any) -> None:
-        """Record a number that is glued (and kept in the results manifest) but not in prose."""
-        self.num(key, value)
-
-
-def _join(items: Sequence[str]) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    model_frame: pd.DataFrame
+    shown_groups: list[str]
 
 
 def _label(instrument: survey.Instrument, scale: str) -> str:
     return instrument.scale(scale).label_en
 
 
-def _groups(case: str, design: Design, data: synth.SimulatedData) -> pd.Series:
-    """Group label of every respondent of the case's survey table."""
+def _groups(design: Design, data: synth.SimulatedData) -> pd.Series:
+    """Group code of every respondent of the design's survey table."""
     table = data[design.table]
     if design.group_col == "role":
         return table["role"].astype(object)
-    # pingliang: coverage by social security, from the household table
+    # social_security: coverage by dibao or tekun, from the household table
     hh = data["households"].set_index("household_id")["social_security"]
     unknown = ~table["household_id"].isin(hh.index)
     if unknown.any():
         first = table.loc[unknown, "household_id"].iloc[0]
         raise DataValidationError(
-            "motivation", [f"household_id {first!r} is not in the households table"]
+            design.table, [f"household_id {first!r} is not in the households table"]
         )
     covered = table["household_id"].map(hh)
     return pd.Series(np.where(covered == 1, "covered", "not_covered"), index=table.index)
 
 
-def _incomes_long(case: str, data: synth.SimulatedData) -> pd.DataFrame:
-    if case == "pingliang":
-        hh = data["households"]
-        return pd.concat(
-            [
-                pd.DataFrame(
-                    {"household_id": hh["household_id"], "year": year, "income_per_capita": hh[c]}
-                )
-                for year, c in ((2014, "income_2014"), (2019, "income_2019"))
-            ],
-            ignore_index=True,
-        )
-    table = data[_INCOME_SOURCE[case]]
-    return table[["household_id", "year", "income_per_capita"]]
+def _incomes_long(income: Income, data: synth.SimulatedData) -> pd.DataFrame:
+    """``household_id, year, income_per_capita`` from the design's income table."""
+    table = data[income.table]
+    if income.wide is None:
+        return table[["household_id", "year", "income_per_capita"]]
+    return pd.concat(
+        [
+            pd.DataFrame(
+                {"household_id": table["household_id"], "year": year, "income_per_capita": table[c]}
+            )
+            for year, c in income.wide.items()
+        ],
+        ignore_index=True,
+    )
 
 
-def _planted(meta: Mapping[str, Any], name: str) -> Any:
-    return (meta.get("planted_effects") or {}).get(name)
+def analyse(case: str, data: synth.SimulatedData, *, conf_level: float = 0.95) -> SurveyResults:
+    """The survey analysis of ``case`` on ``data`` (simulated or a researcher's own).
 
-
-def _claim_text(case: str, name: str) -> str:
-    raw = synth.load_params(case)["planted_effects"][name]
-    text = str(raw["claim"]).strip()
-    return text[0].upper() + text[1:] + "."
-
-
-# --------------------------------------------------------------------------------------------
-# The analysis
-# --------------------------------------------------------------------------------------------
-def run(
-    case: str,
-    data: synth.SimulatedData,
-    *,
-    conf_level: float = 0.95,
-    source: str | None = None,
-    instrument: str | None = None,
-) -> SurveyResults:
-    """Run the survey analysis of ``case`` on ``data`` (simulated or a researcher's own).
-
-    Steps: scale scores (:func:`cases.methods.survey.scale_scores`, half rule), reliability of every
-    multi-item scale (alpha and omega, :func:`cases.methods.survey.reliability_table`), mean scores
-    by
-    group (:func:`group_means`) and the focal-minus-reference gap (:func:`group_gap`), then the
-    outcome model of the case's kind: ordered logit(s) of the ordinal outcome(s) on the scale
-    scores (:func:`cases.methods.survey.ordered_logit`, log-odds per score point) or OLS of yearly
-    log-income growth on the three motivation facets with role dummies as controls
-    (:func:`ols_table`, log points per year per score point). ``source`` names the field data
-    for provenance lines (None for simulated data). ``instrument`` (a path to an instrument
-    YAML) replaces the case's questionnaire: its ``scale`` scales are scored and compared, its
-    ``outcome`` items modelled (the case's outcomes when it declares none).
+    Steps: scale scores (:func:`cases.methods.survey.scale_scores`, half rule), reliability of
+    every multi-item scale (alpha and omega, :func:`cases.methods.survey.reliability_table`),
+    mean scores by group (:func:`group_means`) and the focal-minus-reference gap
+    (:func:`group_gap`), then the outcome model of the design's kind: ordered logit(s) of the
+    ordinal outcome(s) on the scale scores (:func:`cases.methods.survey.ordered_logit`,
+    log-odds per score point) or OLS of yearly log-income growth on the three motivation facets
+    with group dummies as controls when there is more than one group (:func:`ols_table`, log
+    points per year per score point).
 
     Raises:
         ParameterError: ``case`` does not run this analysis (known cases listed).
         DataValidationError: a table or column missing, or codes outside their range.
     """
-    if case not in CASE_DESIGNS:
-        raise ParameterError(
-            f"survey_analysis: case {case!r} has no survey design; known: {sorted(CASE_DESIGNS)}"
-        )
-    design = CASE_DESIGNS[case]
-    own = None
-    if instrument:
-        own = survey.load_instrument(instrument)
-        outcomes = tuple(i for s in own.scales if s.kind == "outcome" for i in s.items)
-        design = dataclasses.replace(
-            design,
-            instrument=str(instrument),
-            scales=tuple(s.id for s in own.scales if s.kind == "scale"),
-            outcomes=outcomes or design.outcomes,
-        )
+    plan = design(case)
     simulated = bool(data.meta.get("simulated", True))
-    if design.table not in data.tables:
-        raise DataValidationError(case, [f"table {design.table!r} not found"])
-    instrument = survey.load_instrument(design.instrument)
-    table = data[design.table]
+    if plan.table not in data.tables:
+        raise DataValidationError(case, [f"table {plan.table!r} not found"])
+    instrument = survey.load_instrument(plan.instrument)
+    table = data[plan.table]
     scores = survey.scale_scores(table, instrument)
-    scores.insert(0, "group", _groups(case, design, data))
+    scores.insert(0, "group", _groups(plan, data))
     scores.insert(0, "household_id", table["household_id"])
     reliability = survey.reliability_table(table, instrument)
-    order = [g for g, _ in design.group_labels if (scores["group"] == g).sum() >= 2]
-    means = group_means(scores, design.scales, "group", conf_level=conf_level, order=order)
-    gap = group_gap(
-        scores, design.scales, "group", design.focal, design.reference, conf_level=conf_level
-    )
-
-    if design.kind == "motivation":
-        growth = annual_log_growth(_incomes_long(case, data))
+    shown = [g.key for g in plan.groups if (scores["group"] == g.key).sum() >= 2]
+    means = group_means(scores, plan.scales, "group", conf_level=conf_level, order=shown)
+    gap = group_gap(scores, plan.scales, "group", plan.focal, plan.reference, conf_level=conf_level)
+    if plan.income is not None:
+        growth = annual_log_growth(_incomes_long(plan.income, data))
         frame = scores.merge(growth, on="household_id", how="left", validate="many_to_one")
         controls = ["group"] if len(frame["group"].unique()) > 1 else []
-        model = ols_table(
-            frame, "growth", list(design.scales), controls=controls, conf_level=conf_level
-        )
+        facets = list(plan.scales)
+        model = ols_table(frame, "growth", facets, controls=controls, conf_level=conf_level)
         model.insert(0, "outcome", "growth")
         model["n"] = model.attrs["n"]
-        model_frame = frame
     else:
-        joined = pd.concat([scores, table[list(design.outcomes)]], axis=1)
+        frame = pd.concat([scores, table[[o.column for o in plan.outcomes]]], axis=1)
         parts = []
-        for outcome in design.outcomes:
-            fit = survey.ordered_logit(joined, outcome, list(design.scales), conf_level=conf_level)
-            fit = fit[fit["term"].isin(design.scales)].copy()
-            fit.insert(0, "outcome", outcome)
+        for outcome in plan.outcomes:
+            fit = survey.ordered_logit(
+                frame, outcome.column, list(plan.scales), conf_level=conf_level
+            )
+            fit = fit[fit["term"].isin(plan.scales)].copy()
+            fit.insert(0, "outcome", outcome.column)
             fit["n"] = fit.attrs["n"]
             parts.append(fit)
         model = pd.concat(parts, ignore_index=True)
-        model_frame = joined
-
-    p = _Prose("survey_")
-    md: dict[str, str] = {}
-    md["reliability_text"] = _reliability_text(p, reliability)
-    if own is None:
-        md["intro"] = _intro(p, case, design, instrument, scores, simulated, data)
-        md["groups_text"] = _groups_text(p, case, design, instrument, gap, simulated, data.meta)
-        md["model_text"] = _model_text(p, case, design, instrument, model, simulated, data.meta)
-        md["data_text"] = _data_text(case, design)
-        claims = _claims(case, design, instrument, gap, model, simulated, data.meta)
-    else:
-        # An author's own questionnaire: the case's sentences name the case's scales, so only
-        # the tables, figures and numbers are shown (no thesis claims either).
-        md.update(intro="", groups_text="", model_text="", data_text="")
-        claims = pd.DataFrame()
-    _record_all(p, design, reliability, gap, model)
-
-    res = SurveyResults(
+    return SurveyResults(
         case=case,
-        kind=design.kind,
+        design=plan,
+        instrument=instrument,
         simulated=simulated,
-        design=design,
         reliability=reliability,
         scores=scores,
         means=means,
         gap=gap,
         model=model,
-        claims=claims,
-        numbers=p.numbers,
-        markdown=md,
-        source=source,
-    )
-    res.figures = {
-        "groups_fig": lambda: groups_figure(res, instrument),
-        "model_fig": lambda: (
-            growth_figure(model_frame, model, simulated=simulated, source=source)
-            if design.kind == "motivation" and own is None
-            else coefficient_figure(res, instrument)
-        ),
-    }
-    n_groups = len(order)
-    md["groups_block"] = _figure_block(
-        "survey_groups_fig",
-        f"fig-survey-groups-{case}",
-        f"Mean score on each scale by group with 95% intervals, and the gap between "
-        f"{design.focal_label} and {design.reference_label}",
-        f"Left: mean score of each scale for the {n_groups} groups of respondents, with 95% "
-        f"intervals. Right: {design.focal_label} minus {design.reference_label}, with 95% "
-        "Welch intervals.",
-    )
-    md["model_block"] = _figure_block(
-        "survey_model_fig",
-        f"fig-survey-model-{case}",
-        "Estimated coefficients with 95% intervals"
-        if design.kind != "motivation"
-        else "Yearly income growth against the willingness score, with binned means",
-        "Ordered-logit coefficients (log-odds per score point) with 95% intervals."
-        if design.kind != "motivation"
-        else "Yearly log-income growth against the willingness score: households (dots), "
-        "means within willingness bins with 95% intervals, and the fitted OLS line.",
-    )
-    return res
-
-
-def _figure_block(key: str, name: str, alt: str, caption: str) -> str:
-    return f"```{{glue:figure}} {key}\n:name: {name}\n:alt: {alt}\n\n{caption}\n```"
-
-
-def _record_all(
-    p: _Prose, design: Design, reliability: pd.DataFrame, gap: pd.DataFrame, model: pd.DataFrame
-) -> None:
-    """Every main estimate with its SE and interval, for the results manifest."""
-    for _, r in reliability.iterrows():
-        p.record(f"alpha_{r['scale']}", float(r["alpha"]))
-        if pd.notna(r["omega"]):
-            p.record(f"omega_{r['scale']}", float(r["omega"]))
-    for _, r in gap.iterrows():
-        for col, suffix in (
-            ("gap", ""),
-            ("se", "_se"),
-            ("ci_low", "_ci_low"),
-            ("ci_high", "_ci_high"),
-        ):
-            p.record(f"gap_{r['scale']}{suffix}", float(r[col]))
-    for _, r in model.iterrows():
-        if r["term"] == "const":
-            continue
-        stem = f"{r['outcome']}_{r['term']}".replace("outcome_effectiveness_", "effectiveness_")
-        for col, suffix in (
-            ("estimate", ""),
-            ("se", "_se"),
-            ("ci_low", "_ci_low"),
-            ("ci_high", "_ci_high"),
-        ):
-            p.record(f"coef_{stem}{suffix}", float(r[col]))
-
-
-def _intro(
-    p: _Prose,
-    case: str,
-    design: Design,
-    instrument: survey.Instrument,
-    scores: pd.DataFrame,
-    simulated: bool,
-    data: synth.SimulatedData,
-) -> str:
-    n = p.num("n_respondents", len(scores), "d")
-    data_phrase = (
-        "the simulated questionnaire (generated by `cases.simulate.synth`; the thesis's own data"
-        " are not "
-        "public)"
-        if simulated
-        else "the questionnaire data supplied for this run"
-    )
-    counts = scores["group"].value_counts()
-    labels = dict(design.group_labels)
-    parts = [
-        f"{p.num(f'n_{g}', int(counts.get(g, 0)), 'd')} {labels[g].lower()}"
-        for g, _ in design.group_labels
-        if counts.get(g, 0) > 0
-    ]
-    what = {
-        "governance": "rated the eight dimensions of good governance (three items each) and the "
-        "overall effectiveness of poverty alleviation",
-        "interaction": "reported how often they met each of the four channels of "
-        "government-people interaction (three items each, 0 = never to 4 = very often) and "
-        "rated their satisfaction and confidence",
-        "motivation": "answered the endogenous-motivation scale: willingness to lift oneself "
-        "out of poverty, self-efficacy and dependence on assistance",
-    }[design.kind]
-    return (
-        f"This page analyses {data_phrase}: {n} respondents ({_join(parts)}) {what}. "
-        f"The items are those of the instrument *{instrument.title_en}* "
-        f"(`data/instruments/{design.instrument}.yaml`), written for this compendium."
+        model_frame=frame,
+        shown_groups=shown,
     )
 
 
-def _reliability_text(p: _Prose, reliability: pd.DataFrame) -> str:
-    lo = reliability.loc[reliability["alpha"].idxmin()]
-    hi = reliability.loc[reliability["alpha"].idxmax()]
-    omega = reliability["omega"].dropna()
-    below = int((reliability["alpha"] < 0.7).sum())
-    text = (
-        f"Cronbach's alpha of the {p.num('n_scales', len(reliability), 'd')} multi-item scales "
-        f"ranges from {p.num('alpha_min', float(lo['alpha']))} ({lo['label_en'].lower()}) to "
-        f"{p.num('alpha_max', float(hi['alpha']))} ({hi['label_en'].lower()})"
-    )
-    if len(omega):
-        text += (
-            f"; McDonald's omega from {p.num('omega_min', float(omega.min()))} to "
-            f"{p.num('omega_max', float(omega.max()))}"
-        )
-    text += ". "
-    if below:
-        text += (
-            f"{p.num('n_alpha_below_07', below, 'd')} of them fall below the conventional 0.7, "
-            "so their scores carry more measurement error and their associations are "
-            "attenuated."
-        )
-    else:
-        text += "None falls below the conventional 0.7."
-    return text
+# --------------------------------------------------------------------------------------------
+# The page: numbers and facts
+# --------------------------------------------------------------------------------------------
+def _put(page: Page, key: str, value: Any) -> Any:
+    """Record a number of the page (numpy scalars as Python numbers); returns it.
+
+    Raises:
+        ValueError: the value is not finite, or ``key`` already holds a different value.
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"number {key!r} is not finite: {value!r}")
+    if key in page.numbers and page.numbers[key] != value:
+        raise ValueError(f"number {key!r} given two values: {page.numbers[key]!r}, {value!r}")
+    page.numbers[key] = value
+    return value
 
 
-def _sig(r: pd.Series) -> bool:
+def _planted(meta: Mapping[str, Any], name: str | None) -> Any:
+    return (meta.get("planted_effects") or {}).get(name) if name else None
+
+
+def _excludes_zero(r: pd.Series) -> bool:
     return bool(r["ci_low"] > 0 or r["ci_high"] < 0)
 
 
-def _groups_text(
-    p: _Prose,
-    case: str,
-    design: Design,
-    instrument: survey.Instrument,
-    gap: pd.DataFrame,
-    simulated: bool,
-    meta: Mapping[str, Any],
-) -> str:
-    k = len(gap)
-    n_pos = int((gap["gap"] > 0).sum())
-    n_sig = int(gap.apply(_sig, axis=1).sum())
+def _sample(page: Page, res: SurveyResults) -> None:
+    """Respondents in all and by group (groups with nobody left out)."""
+    counts = res.scores["group"].value_counts()
+    _put(page, "n_respondents", len(res.scores))
+    groups = []
+    for g in res.design.groups:
+        n = int(counts.get(g.key, 0))
+        if n > 0:
+            groups.append({"label": g.label, "n": _put(page, f"n_{g.key}", n)})
+    page.facts["respondent_groups"] = groups
+    page.facts["instrument"] = res.design.instrument
+    page.facts["instrument_title"] = res.instrument.title_en
+
+
+def _reliability(page: Page, res: SurveyResults) -> None:
+    """Lowest and highest alpha (with their scales), omega range, scales below 0.7."""
+    rel = res.reliability
+    lo = rel.loc[rel["alpha"].idxmin()]
+    hi = rel.loc[rel["alpha"].idxmax()]
+    _put(page, "n_scales", len(rel))
+    _put(page, "alpha_min", float(lo["alpha"]))
+    _put(page, "alpha_max", float(hi["alpha"]))
+    page.facts["alpha_min_scale"] = lo["label_en"]
+    page.facts["alpha_max_scale"] = hi["label_en"]
+    omega = rel["omega"].dropna()
+    page.facts["has_omega"] = bool(len(omega))
+    if len(omega):
+        _put(page, "omega_min", float(omega.min()))
+        _put(page, "omega_max", float(omega.max()))
+    below = int((rel["alpha"] < 0.7).sum())
+    page.facts["any_alpha_below_07"] = below > 0
+    if below:
+        _put(page, "n_alpha_below_07", below)
+
+
+def _group_gap(page: Page, res: SurveyResults, meta: Mapping[str, Any]) -> None:
+    """Signs and intervals of the gaps, the largest one, and the planted difference."""
+    plan, gap = res.design, res.gap
     big = gap.loc[gap["gap"].abs().idxmax()]
-    fig = f"{{numref}}`fig-survey-groups-{case}`"
-    text = (
-        f"The point estimate is higher for {design.focal_label} than for "
-        f"{design.reference_label} on {p.num('gap_n_positive', n_pos, 'd')} of the "
-        f"{p.num('gap_n_scales', k, 'd')} scales, and the 95% interval of the difference "
-        f"excludes zero on {p.num('gap_n_excluding_zero', n_sig, 'd')} ({fig}); only those "
-        "differences are distinguishable from sampling noise. "
-        f"The largest difference is on {_label(instrument, big['scale']).lower()}: "
-        f"{p.num('gap_largest', float(big['gap']), '+.2f')} points on the item scale "
-        f"(95% interval {p.num('gap_largest_ci_low', float(big['ci_low']), '+.2f')} to "
-        f"{p.num('gap_largest_ci_high', float(big['ci_high']), '+.2f')})."
-    )
-    if not simulated:
-        return text
-    if design.kind == "governance":
-        shift = _planted(meta, "role_shift") or {}
-        lam = float(np.mean(meta["parameters"]["item_loadings"]))
-        officials = {
-            r: meta["parameters"]["officials_per_poor_respondent"][r] for r in design.focal
-        }
-        pooled = sum(shift[r] * w for r, w in officials.items()) / sum(officials.values())
-        expected = lam * (pooled - shift["poor_household"])
-        text += (
-            " The simulation planted a shift of officials' latent ratings above poor households' "
-            f"(township officials {p.num('planted_shift_township', shift['township_official'])}, "
-            f"first secretaries {p.num('planted_shift_secretary', shift['first_secretary'])}, "
-            f"village officials {p.num('planted_shift_village', shift['village_official'])} "
-            "latent SD). With the mean item loading this implies a gap of about "
-            f"{p.num('planted_gap_expected', expected)} points before rounding and clipping of "
-            "the answers, which pull the observed gap somewhat towards zero. This is a "
-            "hypothesis built into the data, not a result of the thesis."
-        )
-    elif case == "h_county":
-        shift = _planted(meta, "registered_motivation_shift") or {}
-        text += (
-            " The simulation planted lower willingness "
-            f"({p.num('planted_shift_willingness', shift['willingness'], '+.1f')} latent SD) and "
-            "self-efficacy "
-            f"({p.num('planted_shift_self_efficacy', shift['self_efficacy'], '+.1f')}) and higher "
-            f"dependence ({p.num('planted_shift_dependence', shift['dependence'], '+.1f')}) for "
-            "registered households: a hypothesis, not a result of the thesis."
-        )
-    elif case == "pingliang":
-        shift = _planted(meta, "social_security_dependence_shift")
-        text += (
-            " The simulation planted higher dependence on assistance for covered households "
-            f"({p.num('planted_shift_dependence', shift, '+.1f')} latent SD, about "
-            f"{p.num('planted_gap_expected', 0.8 * shift)} points given the item loading): a "
-            "hypothesis, not a result of the thesis. No other difference was planted."
-        )
-    elif case == "w_town":
-        text += (
-            " No difference between the groups was planted as such; in the simulation, "
-            "motivation and income share a common ability factor, so the relatively poor score "
-            "lower on willingness and self-efficacy by construction."
-        )
-    else:
-        text += (
-            " No difference between the groups was planted: channel exposure depends on whether "
-            "the village adopted the reform, not on a household's poverty, so differences near "
-            "zero are expected."
-        )
-    return text
+    _put(page, "gap_n_positive", int((gap["gap"] > 0).sum()))
+    _put(page, "gap_n_scales", len(gap))
+    _put(page, "gap_n_excluding_zero", int(gap.apply(_excludes_zero, axis=1).sum()))
+    _put(page, "gap_largest", float(big["gap"]))
+    _put(page, "gap_largest_ci_low", float(big["ci_low"]))
+    _put(page, "gap_largest_ci_high", float(big["ci_high"]))
+    page.facts["gap_largest_scale"] = _label(res.instrument, big["scale"])
+    page.facts["focal_label"] = plan.focal_label
+    page.facts["reference_label"] = plan.reference_label
+    page.facts["n_shown_groups"] = len(res.shown_groups)
+    page.facts["planted_gap"] = plan.planted_gap.story
+    if res.simulated:
+        _planted_gap(page, plan, meta)
 
 
-def _model_text(
-    p: _Prose,
-    case: str,
-    design: Design,
-    instrument: survey.Instrument,
-    model: pd.DataFrame,
-    simulated: bool,
-    meta: Mapping[str, Any],
-) -> str:
-    fig = f"{{numref}}`fig-survey-model-{case}`"
-    if design.kind == "motivation":
-        will = model[model["term"] == "willingness"].iloc[0]
-        years = {"w_town": "2021 to 2023", "h_county": "2015 to 2019", "pingliang": "2014 to 2019"}
-        text = (
-            f"Regressing yearly log-income growth ({years[case]}) on the three facet scores"
-            + (
-                " with the respondent's group as a control"
-                if (model["term"].str.startswith("group_")).any()
-                else ""
-            )
-            + f" ({p.num('model_n', int(will['n']), 'd')} "
-            f"households, {fig}), each point of willingness on the 1-5 scale goes with "
-            f"{p.num('coef_growth_willingness', float(will['estimate']), '+.3f')} log "
-            f"points of growth a year (95% interval "
-            f"{p.num('coef_growth_willingness_ci_low', float(will['ci_low']), '+.3f')} to "
-            f"{p.num('coef_growth_willingness_ci_high', float(will['ci_high']), '+.3f')}). "
-            "This is an association: motivation was measured once, at the end, and households "
-            "that grew faster may feel more able for that reason."
-        )
-        if simulated:
-            kappa = _planted(meta, "income_growth_per_willingness_point")
-            if kappa is not None:
-                text += (
-                    " The simulation planted "
-                    f"{p.num('planted_growth_per_point', kappa, '.3f')} log points a year per "
-                    "point of willingness, a hypothesis built into the data."
-                )
-            else:
-                text += (
-                    " No link between motivation and income growth was planted in this case's "
-                    "simulation, so an interval covering zero is the expected result."
-                )
-        return text
-    parts = []
-    for outcome in design.outcomes:
-        sub = model[model["outcome"] == outcome]
+#: Glue names of the planted role shifts (story ``role_shift``).
+_ROLE_SHIFT_KEYS = {
+    "township_official": "planted_shift_township",
+    "first_secretary": "planted_shift_secretary",
+    "village_official": "planted_shift_village",
+}
+
+
+def _planted_gap(page: Page, plan: Design, meta: Mapping[str, Any]) -> None:
+    """Numbers of the planted group difference, by the design's story.
+
+    - ``role_shift``: each official role's latent shift, and the expected gap in score points,
+      mean item loading x (focal shifts pooled with the simulation's respondents per poor
+      respondent - mean reference shift);
+    - ``facet_shift``: each facet's latent shift;
+    - ``dependence_shift``: the latent shift of dependence and loading x shift in points.
+    """
+    story = plan.planted_gap
+    shift = _planted(meta, story.effect)
+    if story.story == "role_shift":
+        shift = shift or {}
+        params = meta["parameters"]
+        lam = float(np.mean(params["item_loadings"]))
+        weights = {r: params["officials_per_poor_respondent"][r] for r in plan.focal}
+        pooled = sum(shift[r] * w for r, w in weights.items()) / sum(weights.values())
+        reference = sum(shift[r] for r in plan.reference) / len(plan.reference)
+        for role in plan.focal:
+            _put(page, _ROLE_SHIFT_KEYS[role], shift[role])
+        _put(page, "planted_gap_expected", lam * (pooled - reference))
+    elif story.story == "facet_shift":
+        for facet, value in (shift or {}).items():
+            _put(page, f"planted_shift_{facet}", value)
+    elif story.story == "dependence_shift":
+        _put(page, "planted_shift_dependence", shift)
+        _put(page, "planted_gap_expected", story.loading * shift)
+
+
+def _growth_model(page: Page, res: SurveyResults, meta: Mapping[str, Any]) -> None:
+    """The willingness slope of the growth regression, and the planted slope if any."""
+    model = res.model
+    will = model[model["term"] == "willingness"].iloc[0]
+    page.facts["growth_group_control"] = bool(model["term"].str.startswith("group_").any())
+    page.facts["income_first_year"], page.facts["income_last_year"] = res.design.income.years
+    _put(page, "model_n", int(will["n"]))
+    _put(page, "coef_growth_willingness", float(will["estimate"]))
+    _put(page, "coef_growth_willingness_ci_low", float(will["ci_low"]))
+    _put(page, "coef_growth_willingness_ci_high", float(will["ci_high"]))
+    kappa = _planted(meta, res.design.outcomes[0].planted) if res.simulated else None
+    page.facts["growth_planted"] = kappa is not None
+    if kappa is not None:
+        _put(page, "planted_growth_per_point", kappa)
+
+
+def _logit_models(page: Page, res: SurveyResults, meta: Mapping[str, Any]) -> None:
+    """Per ordered logit: the largest coefficient and how many intervals exclude zero; with
+    simulated data, the planted slopes and how many 95 % intervals miss them."""
+    model, instrument = res.model, res.instrument
+    fits, slopes = [], []
+    for outcome in res.design.outcomes:
+        sub = model[model["outcome"] == outcome.column]
         top = sub.loc[sub["estimate"].idxmax()]
-        n_sig = int(sub.apply(_sig, axis=1).sum())
-        o = "effectiveness" if outcome == "outcome_effectiveness" else outcome
-        parts.append(
-            f"In the ordered logit of {_OUTCOME_LABELS[outcome]} (`{outcome}`, 1-5) on the "
-            f"{len(sub)} scores, the largest coefficient is on "
-            f"{_label(instrument, top['term']).lower()}: "
-            f"{p.num(f'{o}_top', float(top['estimate']))} log-odds per point (95% interval "
-            f"{p.num(f'{o}_top_ci_low', float(top['ci_low']))} to "
-            f"{p.num(f'{o}_top_ci_high', float(top['ci_high']))}; odds ratio "
-            f"{p.num(f'{o}_top_or', float(np.exp(top['estimate'])))}). The intervals of "
-            f"{p.num(f'{o}_n_excluding_zero', n_sig, 'd')} coefficients exclude zero."
+        o = outcome.key
+        fits.append(
+            {
+                "column": outcome.column,
+                "label": outcome.label,
+                "n_terms": len(sub),
+                "top_scale": _label(instrument, top["term"]),
+                "top": _put(page, f"{o}_top", float(top["estimate"])),
+                "ci_low": _put(page, f"{o}_top_ci_low", float(top["ci_low"])),
+                "ci_high": _put(page, f"{o}_top_ci_high", float(top["ci_high"])),
+                "odds_ratio": _put(page, f"{o}_top_or", float(np.exp(top["estimate"]))),
+                "n_excluding_zero": _put(
+                    page, f"{o}_n_excluding_zero", int(sub.apply(_excludes_zero, axis=1).sum())
+                ),
+            }
         )
-    text = " ".join(parts) + f" {fig} shows every coefficient with its interval."
-    if simulated:
-        key = {
-            "governance": ("effectiveness_logit",),
-            "interaction": ("satisfaction_logit", "confidence_logit"),
+        planted = _planted(meta, outcome.planted) if res.simulated else None
+        if not planted:
+            continue
+        name = outcome.planted
+        terms = sub.set_index("term")
+        missed = [
+            t
+            for t, v in planted.items()
+            if t in terms.index and not terms.loc[t, "ci_low"] <= v <= terms.loc[t, "ci_high"]
+        ]
+        slope = {
+            "label": outcome.label,
+            "largest_scale": _label(instrument, max(planted, key=planted.get)),
+            "min": _put(page, f"planted_{name}_min", min(planted.values())),
+            "max": _put(page, f"planted_{name}_max", max(planted.values())),
+            "n_outside": _put(page, f"planted_{name}_n_outside", len(missed)),
+            "n": _put(page, f"planted_{name}_n", len(planted)),
+            "missed_scales": [_label(instrument, t) for t in missed],
         }
-        for name in key[design.kind]:
-            planted = _planted(meta, name) or {}
-            best = max(planted, key=planted.get)
-            text += (
-                " The simulation planted slopes of "
-                f"{p.num(f'planted_{name}_min', min(planted.values()))} to "
-                f"{p.num(f'planted_{name}_max', max(planted.values()))} log-odds per point for "
-                f"{_OUTCOME_LABELS[_PLANTED_OUTCOME[name]]}"
-                f", the largest on {_label(instrument, best).lower()}."
-            )
-            sub = model[model["outcome"] == _PLANTED_OUTCOME[name]].set_index("term")
-            missed = [
-                t
-                for t, v in planted.items()
-                if t in sub.index and not sub.loc[t, "ci_low"] <= v <= sub.loc[t, "ci_high"]
-            ]
-            n_missed = p.num(f"planted_{name}_n_outside", len(missed), "d")
-            text += (
-                f" The 95% interval misses the planted slope on {n_missed} of "
-                f"{p.num(f'planted_{name}_n', len(planted), 'd')} scores"
-                + (
-                    f" ({_join([_label(instrument, t).lower() for t in missed])}); with "
-                    f"{len(planted)} 95% intervals, were they independent, at least one would "
-                    "miss by chance with probability "
-                    f"{p.num(f'planted_{name}_p_any_miss', 1 - 0.95 ** len(planted), '.0%')}."
-                    if missed
-                    else "."
-                )
-            )
-        text += " These are hypotheses built into the data, not results of the thesis."
-    return text
+        if missed:
+            slope["p_any_miss"] = _put(page, f"planted_{name}_p_any_miss", 1 - 0.95 ** len(planted))
+        slopes.append(slope)
+    page.facts["logit_fits"] = fits
+    page.facts["planted_slopes"] = slopes
 
 
-def _data_text(case: str, design: Design) -> str:
+def _record_estimates(page: Page, res: SurveyResults) -> None:
+    """Every main estimate with its SE and interval, for the results manifest."""
+    for _, r in res.reliability.iterrows():
+        _put(page, f"alpha_{r['scale']}", float(r["alpha"]))
+        if pd.notna(r["omega"]):
+            _put(page, f"omega_{r['scale']}", float(r["omega"]))
+    columns = (("se", "_se"), ("ci_low", "_ci_low"), ("ci_high", "_ci_high"))
+    for _, r in res.gap.iterrows():
+        _put(page, f"gap_{r['scale']}", float(r["gap"]))
+        for col, suffix in columns:
+            _put(page, f"gap_{r['scale']}{suffix}", float(r[col]))
+    stems = {o.column: o.key for o in res.design.outcomes}
+    for _, r in res.model.iterrows():
+        if r["term"] == "const":
+            continue
+        stem = f"coef_{stems[r['outcome']]}_{r['term']}"
+        _put(page, stem, float(r["estimate"]))
+        for col, suffix in columns:
+            _put(page, f"{stem}{suffix}", float(r[col]))
+
+
+def _data_format(page: Page, case: str, plan: Design) -> None:
+    """The tables a researcher's folder needs: name, first six columns, how many more."""
     schema = synth.TABLE_SCHEMAS[case]
-    tables = [design.table]
-    if design.kind == "motivation":
-        tables += ["households"] if case == "pingliang" else [_INCOME_SOURCE[case]]
-    lines = []
-    for t in tables:
-        cols = [c for c, *_ in schema[t]]
-        shown = ", ".join(f"`{c}`" for c in cols[:6]) + (
-            f" and the {len(cols) - 6} item or detail columns" if len(cols) > 6 else ""
-        )
-        lines.append(f"- `{t}.csv`: {shown}")
-    return (
-        f'Point `data_dir` at a folder with `metadata.json` (`{{"case": "{case}", '
-        '"simulated": false}`) and these tables, in the format documented in'
-        " `cases.simulate.synth` "
-        "(UTF-8 CSV, one row per respondent or record; an unanswered item is an empty cell):\n\n"
-        + "\n".join(lines)
-        + f"\n\nItem columns are those of `data/instruments/{design.instrument}.yaml`; codes "
-        "outside an item's range stop the run with the column and row named. The other tables "
-        "of the case's format must be present too, since the folder is read as a whole."
-    )
+    names = [plan.table] + ([plan.income.table] if plan.income else [])
+    tables = []
+    for name in names:
+        columns = [c for c, *_ in schema[name]]
+        tables.append({"name": name, "columns": columns[:6], "n_more": max(len(columns) - 6, 0)})
+    page.facts["data_tables"] = tables
 
 
-def _fmt_ci(r: pd.Series, digits: int = 2) -> str:
-    est, lo, hi = (f"{r[c]:+.{digits}f}" for c in ("estimate", "ci_low", "ci_high"))
-    return f"{est} (95% CI {lo} to {hi})"
+def _restate(case: str, effect: str) -> str:
+    """The claim stated with a planted effect of ``data/synth/<case>.yaml``, as a sentence."""
+    text = str(synth.load_params(case)["planted_effects"][effect]["claim"]).strip()
+    return text[0].upper() + text[1:] + "."
 
 
-def _claims(
+def _claims(page: Page, res: SurveyResults) -> None:
+    """Rows of the claim-evidence table, the restated claims, and every gap for its cells."""
+    plan = res.design
+    page.facts["claim_rows"] = [row.row for row in plan.claims]
+    page.facts["claims_restated"] = {
+        row.row: _restate(res.case, row.claim) if row.claim else None for row in plan.claims
+    }
+    gap = res.gap.set_index("scale")
+    page.facts["gaps"] = [
+        {
+            "scale": _label(res.instrument, s),
+            "gap": float(gap.loc[s, "gap"]),
+            "ci_low": float(gap.loc[s, "ci_low"]),
+            "ci_high": float(gap.loc[s, "ci_high"]),
+        }
+        for s in plan.scales
+    ]
+
+
+def build(
     case: str,
-    design: Design,
-    instrument: survey.Instrument,
-    gap: pd.DataFrame,
-    model: pd.DataFrame,
-    simulated: bool,
-    meta: Mapping[str, Any],
-) -> pd.DataFrame:
-    """The claim-evidence table: thesis claim, what this analysis shows, what a test needs."""
-    where = "In the simulated data" if simulated else "In these data"
-    note = (
-        " (the size was planted as a hypothesis, so this checks the method, not the claim)"
-        if simulated
-        else ""
-    )
-    rows = []
-    g = gap.set_index("scale")
-    gap_text = "; ".join(
-        f"{_label(instrument, s).lower()} {g.loc[s, 'gap']:+.2f} "
-        f"({g.loc[s, 'ci_low']:+.2f} to {g.loc[s, 'ci_high']:+.2f})"
-        for s in design.scales
-    )
-    if design.kind == "governance":
-        rows.append(
-            (
-                _claim_text(case, "role_shift"),
-                f"{where}, officials minus poor households, points on the 1-5 scale (95% "
-                f"interval): {gap_text}{note}.",
-                "The thesis's questionnaire answers by respondent role, with the sampling of "
-                "each group described, so that a gap is not an artefact of who was asked.",
-            )
-        )
-        m = model.set_index("term")
-        rows.append(
-            (
-                _claim_text(case, "effectiveness_logit"),
-                f"{where}, ordered-logit slopes on perceived effectiveness: rule of law "
-                f"{_fmt_ci(m.loc['rule_of_law'])}, fairness {_fmt_ci(m.loc['fairness'])}"
-                f"{note}.",
-                "Ratings of the dimensions and of results from the same respondents, ideally "
-                "with results measured independently (e.g. exit records), since one "
-                "respondent's general impression drives all their ratings.",
-            )
-        )
-    elif design.kind == "interaction":
-        for outcome, name in (("sat_1", "satisfaction_logit"), ("conf_1", "confidence_logit")):
-            m = model[model["outcome"] == outcome].set_index("term")
-            rows.append(
-                (
-                    _claim_text(case, name),
-                    f"{where}, ordered-logit slopes on `{outcome}`: project-based assistance "
-                    f"{_fmt_ci(m.loc['project_assistance'])}, internet-based interaction "
-                    f"{_fmt_ci(m.loc['internet_interaction'])}{note}.",
-                    "Survey answers from reform and non-reform villages with the year each "
-                    "village adopted the reform, so that exposure is not confounded by village "
-                    "conditions; repeated waves would show change over time.",
-                )
-            )
+    data: synth.SimulatedData,
+    *,
+    conf_level: float = 0.95,
+    source: str | None = None,
+) -> Page:
+    """The survey-analysis page of ``case``: numbers, facts, tables and figures.
+
+    The estimates are those of :func:`analyse`. Numbers (glued as ``survey_<name>``; floats
+    verified to a relative tolerance of 1e-6): respondents by group, the alpha and omega range,
+    the gap summary, the outcome model's headline coefficients, planted values (simulated data
+    only) and every main estimate with its SE and interval (``alpha_<scale>``,
+    ``gap_<scale>[_se|_ci_low|_ci_high]``, ``coef_<outcome>_<term>[...]``). Facts: labels,
+    which passages apply (``kind``, ``simulated``, ``planted_gap``, ``claim_rows``...), and
+    per-outcome records for the text template. Tables: ``reliability``, ``means``, ``gap`` and
+    ``model`` for display (:func:`display_tables`); the claim-evidence table needs the rendered
+    text (:func:`claims_table`). ``source`` names field data in the figures' provenance line
+    (None for simulated data).
+
+    Raises:
+        ParameterError: ``case`` does not run this analysis (known cases listed).
+        DataValidationError: a table or column missing, or codes outside their range.
+    """
+    res = analyse(case, data, conf_level=conf_level)
+    page = Page()
+    page.facts.update(case=case, kind=res.design.kind, simulated=res.simulated)
+    _sample(page, res)
+    _reliability(page, res)
+    _group_gap(page, res, data.meta)
+    if res.design.kind == "motivation":
+        _growth_model(page, res, data.meta)
     else:
-        will = model[model["term"] == "willingness"].iloc[0]
-        growth_claim = (
-            _claim_text(case, "income_growth_per_willingness_point")
-            if case == "w_town"
-            else "Poor households' own drive matters for leaving poverty (the thesis names "
-            "a lack of it among the problems)."
-        )
-        rows.append(
-            (
-                growth_claim,
-                f"{where}, log-income growth per year per point of willingness: "
-                f"{_fmt_ci(will, 3)}"
-                + (
-                    note
-                    if case == "w_town"
-                    else " (no link was planted in this case's simulation)"
-                    if simulated
-                    else ""
-                )
-                + ".",
-                "Motivation measured before the income period, with incomes from records "
-                "rather than recall, so that the order of cause and effect is clear.",
-            )
-        )
-        if case in ("h_county", "pingliang"):
-            name = (
-                "registered_motivation_shift"
-                if case == "h_county"
-                else ("social_security_dependence_shift")
-            )
-            rows.append(
-                (
-                    _claim_text(case, name),
-                    f"{where}, {design.focal_label} minus {design.reference_label}, points "
-                    f"(95% interval): {gap_text}{note}.",
-                    "The motivation scale piloted and validated in the field, answered by "
-                    "registered and other households sampled in the same villages.",
-                )
-            )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "What the thesis reported",
-            "What this analysis shows",
-            "What would be needed to test it with field data",
-        ],
+        _logit_models(page, res, data.meta)
+    _record_estimates(page, res)
+    _data_format(page, case, res.design)
+    _claims(page, res)
+    page.tolerances = {k: 1e-6 for k, v in page.numbers.items() if isinstance(v, float)}
+    page.tables.update(display_tables(res))
+    page.figures["groups_fig"] = groups_figure(res, source=source)
+    page.figures["model_fig"] = (
+        growth_figure(res.model_frame, res.model, simulated=res.simulated, source=source)
+        if res.design.kind == "motivation"
+        else coefficient_figure(res, source=source)
     )
+    return page
+
+
+def claims_table(page: Page, passages: Mapping[str, str]) -> pd.DataFrame:
+    """The claim-evidence table of a built page, from its rendered text: one row per
+    ``page.facts["claim_rows"]``; the claim restated from the simulation's YAML (or the
+    template's ``claim_<row>_reported``), what this analysis shows (``claim_<row>``) and what
+    a test would need (``claim_<row>_needs``); headers from the settings file.
+
+    Raises:
+        KeyError: a passage of a listed row is missing from ``passages``.
+    """
+    columns = settings().claims_columns
+    rows = []
+    for row in page.facts["claim_rows"]:
+        restated = page.facts["claims_restated"][row]
+        rows.append(
+            {
+                columns.reported: restated or passages[f"claim_{row}_reported"],
+                columns.shows: passages[f"claim_{row}"],
+                columns.needs: passages[f"claim_{row}_needs"],
+            }
+        )
+    return pd.DataFrame(rows, columns=[columns.reported, columns.shows, columns.needs])
 
 
 # --------------------------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------------------------
-def groups_figure(res: SurveyResults, instrument: survey.Instrument) -> mpl.figure.Figure:
+def groups_figure(res: SurveyResults, *, source: str | None = None) -> mpl.figure.Figure:
     """Dot plot of mean scores by group (left) and the focal-minus-reference gap (right),
     both with 95% intervals; stamped with the provenance line."""
     design = res.design
-    labels = [_label(instrument, s) for s in design.scales]
+    labels = [_label(res.instrument, s) for s in design.scales]
     ypos = np.arange(len(design.scales))[::-1]
     fig, (ax1, ax2) = plt.subplots(
         1, 2, figsize=(9.0, 1.6 + 0.45 * len(labels)), sharey=True, width_ratios=[3, 2]
     )
     groups = list(dict.fromkeys(res.means["group"]))
-    names = dict(design.group_labels)
+    names = design.group_labels
     offsets = np.linspace(-0.25, 0.25, len(groups)) if len(groups) > 1 else [0.0]
     for (g, off), colour in zip(zip(groups, offsets, strict=True), report.PALETTE, strict=False):
         sub = res.means[res.means["group"] == g].set_index("scale").loc[list(design.scales)]
@@ -1129,21 +929,21 @@ def groups_figure(res: SurveyResults, instrument: survey.Instrument) -> mpl.figu
         pad=20,
     )
     ax1.set_title("Mean score by group", loc="left", fontsize=10, pad=20)
-    report.label_figure(fig, simulated=res.simulated, source=res.source)
+    report.label_figure(fig, simulated=res.simulated, source=source)
     return fig
 
 
-def coefficient_figure(res: SurveyResults, instrument: survey.Instrument) -> mpl.figure.Figure:
+def coefficient_figure(res: SurveyResults, *, source: str | None = None) -> mpl.figure.Figure:
     """Ordered-logit coefficients (log-odds per score point) with 95% intervals, one marker
     colour per outcome; stamped with the provenance line."""
     design = res.design
-    labels = [_label(instrument, s) for s in design.scales]
+    labels = [_label(res.instrument, s) for s in design.scales]
     ypos = np.arange(len(design.scales))[::-1]
     fig, ax = plt.subplots(figsize=(7.0, 1.6 + 0.4 * len(labels)))
     outcomes = list(design.outcomes)
     offsets = np.linspace(-0.15, 0.15, len(outcomes)) if len(outcomes) > 1 else [0.0]
     for outcome, off, colour in zip(outcomes, offsets, report.PALETTE, strict=False):
-        sub = res.model[res.model["outcome"] == outcome].set_index("term")
+        sub = res.model[res.model["outcome"] == outcome.column].set_index("term")
         sub = sub.loc[list(design.scales)]
         ax.errorbar(
             sub["estimate"],
@@ -1152,14 +952,14 @@ def coefficient_figure(res: SurveyResults, instrument: survey.Instrument) -> mpl
             fmt="o",
             ms=5,
             color=colour,
-            label=_OUTCOME_LABELS[outcome].capitalize(),
+            label=outcome.label.capitalize(),
         )
     ax.axvline(0, color="#888888", lw=1)
     ax.set_yticks(ypos, labels)
     ax.set_xlabel("Log-odds per score point (95% interval)")
     # Above the axes, so no coefficient is hidden behind it.
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=1, fontsize=8, frameon=False)
-    report.label_figure(fig, simulated=res.simulated, source=res.source)
+    report.label_figure(fig, simulated=res.simulated, source=source)
     return fig
 
 
@@ -1223,8 +1023,8 @@ def growth_figure(
 
 def display_tables(res: SurveyResults) -> dict[str, pd.DataFrame]:
     """Presentation frames: reliability, mean scores by group, gaps and the model (tidy)."""
-    instrument = survey.load_instrument(res.design.instrument)
-    names = dict(res.design.group_labels)
+    instrument = res.instrument
+    names = res.design.group_labels
     rel = res.reliability[["label_en", "label_zh", "k", "n_complete", "alpha", "omega"]].rename(
         columns={
             "label_en": "Scale",
@@ -1284,11 +1084,7 @@ def display_tables(res: SurveyResults) -> dict[str, pd.DataFrame]:
         for t in model["Term"]
     ]
     model["Term"] = model["Term"].replace({"const": "Intercept"})
-    model["Outcome"] = (
-        model["outcome"]
-        .map({**_OUTCOME_LABELS, "growth": "yearly log-income growth"})
-        .str.capitalize()
-    )
+    model["Outcome"] = model["outcome"].map(res.design.outcome_labels).str.capitalize()
     stat = "z" if "z" in model.columns else "t"
     model = model[["Outcome", "Term", "estimate", "se", "ci_low", "ci_high", stat, "p"]].rename(
         columns={

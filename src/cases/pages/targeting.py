@@ -1,6 +1,9 @@
-"""Targeting template logic: who is on a list, who is in need, and who is wrongly on or off it.
+"""Page "Targeting" (``notebooks/targeting.ipynb``): who is on a list, who is in need, and who
+is wrongly on or off it.
 
-Used by ``notebooks/targeting.ipynb`` for:
+Facts only, no sentences: :func:`build` returns a :class:`~cases.present.page.Page` whose numbers,
+facts, tables and figures the notebook shows; the words are in ``text/targeting.md`` and the
+per-case designs in ``data/settings/targeting.yaml`` (:func:`designs`). The cases:
 
 - ``h_county``: the 2016 poor-household register (建档立卡) against households that are
   income-poor (below the national line) and poor by the Alkire-Foster "two assurances, three
@@ -15,43 +18,46 @@ targeting_errors`) with village-cluster bootstrap intervals
 errors by village, logits of being wrongly included and wrongly excluded on household
 covariates (statsmodels, village-clustered errors), and the profile of each targeting cell.
 
-Public API: :data:`DESIGNS`, :class:`Reference`, :class:`TargetingDesign`, :func:`need_flags`,
-:func:`error_intervals`, :func:`errors_table`, :func:`errors_by_village`,
+Public API: :func:`designs`, :func:`design`, :class:`Reference`, :class:`TargetingDesign`,
+:func:`need_flags`, :func:`error_intervals`, :func:`errors_table`, :func:`errors_by_village`,
 :func:`village_figure`, :func:`mistargeting_logit`, :func:`profile_table`,
-:func:`vulnerability_figure`, :func:`claims_table`, :func:`analyse`.
+:func:`vulnerability_figure`, :func:`registration_figure`, :func:`claims_table`, :func:`build`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
+from cases.core.files import load_yaml
 from cases.data import registry
 from cases.methods import measures
 from cases.methods.inference import bh_adjust
-from cases.pages.policy_evaluation import Prose, data_format_markdown
+from cases.pages.policy_evaluation import data_format_markdown
 from cases.pages.poverty_profile import SCHEME_LABELS, mpi_k_grid
 from cases.present import report
-from cases.present.text import pvalue
+from cases.present.page import Page
 from cases.simulate import synth
 
 __all__ = [
-    "DESIGNS",
     "FDR",
-    "INDICATOR_YEAR",
     "Reference",
-    "TargetingAnalysis",
     "TargetingDesign",
-    "analyse",
+    "build",
     "claims_table",
+    "design",
+    "designs",
     "error_intervals",
     "errors_by_village",
     "errors_table",
@@ -66,140 +72,127 @@ __all__ = [
     "vulnerability_figure",
 ]
 
+#: The per-case designs (:func:`designs`) and the claim table's column labels.
+SETTINGS: Path = paths.DATA / "settings" / "targeting.yaml"
+#: Label of the planted values' column in the errors and logit tables.
+PLANTED = "Planted (simulated, hypothesis)"
 
-@dataclass(frozen=True)
-class Reference:
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Reference(_Strict):
     """A measure of need the list is checked against: ``key`` (glue-key part, and the column
-    added by :func:`need_flags`), ``label``, a ``phrase`` and a ``short`` adjective for prose."""
+    added by :func:`need_flags`), ``label`` (tables), ``short`` (adjective) and ``phrase``
+    (running text)."""
 
     key: str
     label: str
-    phrase: str
     short: str
+    phrase: str
 
 
-@dataclass(frozen=True)
-class TargetingDesign:
-    """A list (``register`` column of the ``households`` table) and the need measures it is
-    checked against; ``covariates`` enter the mis-targeting logits; ``planted_logit`` maps
-    ``(model, term)`` to the planted log-odds name in ``data/synth/<case>.yaml`` (and a sign)."""
+class PlantedTerm(_Strict):
+    """A logit term with a planted log-odds: ``planted`` names the value in ``planted_effects``
+    of ``data/synth/<case>.yaml``; the planted log-odds is ``sign`` times that value."""
 
-    case: str
-    register: str
+    model: Literal["inclusion", "exclusion"]
+    term: str
+    planted: str
+    sign: float = 1.0
+
+
+class ClaimSource(_Strict):
+    """Where the thesis's claim is in the registry (``data/cases/<case>.yaml``): the first entry
+    of ``list`` with ``code`` whose description contains ``contains`` (if given)."""
+
+    list: Literal["causes", "problems", "achievements", "mechanisms"]
+    code: str
+    contains: str | None = None
+
+
+class TargetingDesign(_Strict):
+    """A list (``list_column`` column of the ``households`` table) and the need measures it is
+    checked against; ``covariates`` (column -> label) enter the mis-targeting logits. Field
+    meanings: the comment at the top of ``data/settings/targeting.yaml``. Rule: an ``mpi``
+    design needs its ``indicator_year``."""
+
+    list_column: str
     register_label: str
     register_phrase: str
-    references: tuple[Reference, ...]
-    covariates: tuple[str, ...]
-    covariate_labels: Mapping[str, str]
+    need: Literal["mpi", "vulnerability"]
+    indicator_year: int | None = None
+    references: tuple[Reference, ...] = Field(min_length=1)
+    covariates: dict[str, str] = Field(min_length=1)
+    planted_logit: tuple[PlantedTerm, ...] = ()
+    planted_errors: dict[Literal["inclusion", "exclusion"], str] = Field(default_factory=dict)
+    implied_inclusion: bool = False
+    claim: ClaimSource
     needed: str
-    planted_logit: Mapping[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
-    planted_errors: Mapping[str, str] = field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _year_for_mpi(self) -> TargetingDesign:
+        if self.need == "mpi" and self.indicator_year is None:
+            raise ValueError("indicator_year is required when need is 'mpi'")
+        return self
+
+    @property
+    def covariate_labels(self) -> dict[str, str]:
+        """Column -> display label of every covariate."""
+        return dict(self.covariates)
 
 
-_H_DEPRIVATIONS = (
-    "food_clothing_insecure",
-    "education_not_guaranteed",
-    "medical_not_guaranteed",
-    "drinking_water_unsafe",
-)
+class _Settings(_Strict):
+    claim_columns: tuple[str, str, str]
+    figure_labels: dict[str, str]
+    designs: dict[str, TargetingDesign]
 
-DESIGNS: dict[str, TargetingDesign] = {
-    "h_county": TargetingDesign(
-        case="h_county",
-        register="registered_poor",
-        register_label="Registered poor (2016)",
-        register_phrase="the 2016 poor-household register",
-        references=(
-            Reference(
-                "income_poor",
-                "Income-poor",
-                "households below the national poverty line",
-                "income-poor",
-            ),
-            Reference(
-                "mpi_poor",
-                "MPI-poor",
-                'households poor by the "two assurances, three guarantees" index',
-                "MPI-poor",
-            ),
-        ),
-        covariates=("official_connection", "housing_unsafe", "household_size", *_H_DEPRIVATIONS),
-        covariate_labels={
-            "official_connection": "Tie to a village official",
-            "housing_unsafe": "Unsafe housing",
-            "household_size": "Household size (persons)",
-            "food_clothing_insecure": "Food or clothing insecure",
-            "education_not_guaranteed": "Schooling not guaranteed",
-            "medical_not_guaranteed": "Medical care not guaranteed",
-            "drinking_water_unsafe": "Drinking water unsafe",
-        },
-        needed=(
-            "The register for the identification year linked to an independent income and "
-            "deprivation survey of all households (registered or not) in a sample of villages, "
-            "with ties to village officials recorded."
-        ),
-        planted_logit={
-            ("inclusion", "official_connection"): ("connection_log_odds", 1.0),
-            ("inclusion", "housing_unsafe"): ("unsafe_housing_log_odds_inclusion", 1.0),
-            ("exclusion", "housing_unsafe"): ("safe_housing_log_odds_exclusion", -1.0),
-        },
-        planted_errors={"inclusion": "inclusion_error", "exclusion": "exclusion_error"},
-    ),
-    "w_town": TargetingDesign(
-        case="w_town",
-        register="monitored",
-        register_label="Monitored",
-        register_phrase="the return-to-poverty monitoring list",
-        references=(
-            Reference(
-                "vulnerable",
-                "Vulnerable",
-                "households vulnerable to poverty (expected poverty of at least one half)",
-                "vulnerable",
-            ),
-        ),
-        covariates=(
-            "head_education_years",
-            "labour_share",
-            "chronic_illness",
-            "has_migrant_worker",
-            "household_size",
-            "formerly_registered_poor",
-        ),
-        covariate_labels={
-            "head_education_years": "Schooling of head (years)",
-            "labour_share": "Share of members able to work",
-            "chronic_illness": "Chronic illness in household",
-            "has_migrant_worker": "Member works away",
-            "household_size": "Household size (persons)",
-            "formerly_registered_poor": "Formerly registered poor",
-        },
-        needed=(
-            "The monitoring list with the date each household was added, and a household "
-            "survey of consumption and its determinants for all households, repeated so that "
-            "predicted vulnerability can be checked against later falls into poverty."
-        ),
-        planted_errors={"exclusion": "monitoring_exclusion_rate"},
-    ),
-}
 
-#: Year in which each case's deprivation indicators were recorded (h_county: the 2016
-#: identification year, see ``cases.simulate.synth``); it sets the exit standard of the MPI
-#: (:func:`cases.methods.measures.exit_standard`: no drinking water before 2019).
-INDICATOR_YEAR: dict[str, int] = {"h_county": 2016}
+@cache
+def _load(path: Path) -> _Settings:
+    return load_yaml(_Settings, path)
+
+
+def designs(path: Path | None = None) -> dict[str, TargetingDesign]:
+    """Every case's targeting design, read from ``data/settings/targeting.yaml``.
+
+    Raises:
+        DataValidationError: the file is missing or a field is wrong (file and field named).
+    """
+    return _load(path or SETTINGS).designs
+
+
+def _figure_label(name: str) -> str:
+    """An axis label or panel title of the page's figures (``figure_labels`` in the settings).
+
+    Raises:
+        DataValidationError: the settings have no label ``name``.
+    """
+    labels = _load(SETTINGS).figure_labels
+    if name not in labels:
+        raise DataValidationError(str(SETTINGS), [f"figure_labels.{name}: not found"])
+    return labels[name]
+
+
+def design(case: str) -> TargetingDesign:
+    """The targeting design of ``case``.
+
+    Raises:
+        ParameterError: the case has no targeting analysis.
+    """
+    found = designs()
+    if case not in found:
+        raise ParameterError(f"case={case!r} has no targeting analysis; cases: {sorted(found)}")
+    return found[case]
+
 
 _VULN_COVARIATES = ("head_education_years", "labour_share", "chronic_illness", "has_migrant_worker")
 
 
 def _plain(value: Any) -> Any:
-    """A plain Python scalar for messages (``2`` rather than ``np.int64(2)``)."""
+    """A plain Python scalar for messages and glue (``2`` rather than ``np.int64(2)``)."""
     return value.item() if isinstance(value, np.generic) else value
-
-
-def _design(case: str) -> TargetingDesign:
-    if case not in DESIGNS:
-        raise ParameterError(f"case={case!r} has no targeting analysis; cases: {sorted(DESIGNS)}")
-    return DESIGNS[case]
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,19 +208,20 @@ def need_flags(
 ) -> tuple[pd.DataFrame, Any]:
     """The ``households`` table with a 0/1 column per need measure of the case.
 
-    Rules: h_county ``income_poor = income_below_line``; ``mpi_poor`` = poor by the
-    Alkire-Foster dual cutoff ``k = mpi_k`` on the exit standard of the indicator year
-    (:data:`INDICATOR_YEAR`, :func:`cases.methods.measures.exit_standard`: income, food and clothing
+    Rules: a design with ``need: mpi`` (h_county) adds ``income_poor = income_below_line`` and
+    ``mpi_poor`` = poor by the Alkire-Foster dual cutoff ``k = mpi_k`` on the exit standard of
+    the design's ``indicator_year``
+    (:func:`cases.methods.measures.exit_standard`: income, food and clothing
     and the three guarantees; drinking water only from 2019) with the weight vector
     ``mpi_weights`` of :func:`cases.methods.measures.weight_schemes` (default equal across
     dimensions)
     (Alkire and Foster 2011). The ``drinking_water_unsafe`` column is still required (a logit
     covariate).
-    w_town ``vulnerable`` = probability of consumption below ``vulnerability_line`` (yuan per
-    person per year) of at least 0.5, by the three-step FGLS of Chaudhuri, Jalan and Suryahadi
-    (2002) on schooling of the head, labour share, chronic illness and migrant work; the column
-    ``vulnerability`` holds the probability. Returns ``(households, extra)`` with ``extra`` the
-    :class:`~cases.methods.measures.MPIResult` or
+    A design with ``need: vulnerability`` (w_town) adds ``vulnerable`` = probability of consumption
+    below ``vulnerability_line`` (yuan per person per year) of at least 0.5, by the three-step FGLS
+    of Chaudhuri, Jalan and Suryahadi (2002) on schooling of the head, labour share, chronic illness
+    and migrant work; the column ``vulnerability`` holds the probability. Returns ``(households,
+    extra)`` with ``extra`` the :class:`~cases.methods.measures.MPIResult` or
     :class:`~cases.methods.measures.VulnerabilityResult`.
 
     Raises:
@@ -235,25 +229,26 @@ def need_flags(
         DataValidationError: missing table or column.
         cases.methods.measures.MeasureInputError: invalid values (as the measures).
     """
-    design = _design(case)
+    d = design(case)
     source = f"targeting.need_flags({case})"
     if "households" not in data.tables:
         raise DataValidationError(source, ["table 'households' not found"])
     hh = data["households"].copy()
-    if case == "h_county":
-        base = measures.exit_standard(INDICATOR_YEAR[case])
+    covariates = list(d.covariates)
+    if d.need == "mpi":
+        base = measures.exit_standard(int(d.indicator_year or 0))
         schemes = measures.weight_schemes(base)
         if mpi_weights not in schemes:
             raise ParameterError(f"mpi_weights must be one of {list(schemes)}; got {mpi_weights!r}")
         spec = base.reweighted(schemes[mpi_weights])
         ind = list(spec)
-        need = ["village_id", design.register, *ind, *design.covariates]
+        need = ["village_id", d.list_column, *ind, *covariates]
     else:
-        need = ["village_id", design.register, "consumption_per_capita", *design.covariates]
+        need = ["village_id", d.list_column, "consumption_per_capita", *covariates]
     missing = sorted(set(need) - set(hh.columns))
     if missing:
         raise DataValidationError(source, [f"households: column {c!r} not found" for c in missing])
-    if case == "h_county":
+    if d.need == "mpi":
         res = measures.mpi(hh[ind], spec, mpi_k)
         hh["income_poor"] = hh["income_below_line"].astype(int)
         hh["mpi_poor"] = res.is_poor.astype(int)
@@ -391,9 +386,7 @@ def errors_table(
                 "95% CI high": float(row["ci_high"]),
             }
             if planted is not None:
-                entry["Planted (simulated, hypothesis)"] = (
-                    float(planted[kind]) if i == 0 and kind in planted else math.nan
-                )
+                entry[PLANTED] = float(planted[kind]) if i == 0 and kind in planted else math.nan
             rows.append(entry)
     return pd.DataFrame(rows)
 
@@ -455,13 +448,13 @@ def village_figure(
             "inclusion",
             "inclusion_error",
             "listed",
-            "Inclusion error\n(share of the listed not in need)",
+            _figure_label("village_inclusion"),
         ),
         (
             "exclusion",
             "exclusion_error",
             "in_need",
-            "Exclusion error\n(share of those in need not listed)",
+            _figure_label("village_exclusion"),
         ),
     )
     for ax, (kind, col, den, title) in zip(axes, specs, strict=True):
@@ -639,7 +632,7 @@ def vulnerability_figure(
         )
     ax.set_yscale("log")
     ax.axvline(threshold, color="0.2", linestyle=":", label=f"threshold ({threshold:g})")
-    ax.set_xlabel("Estimated probability of consumption below the line next period")
+    ax.set_xlabel(_figure_label("vulnerability_axis"))
     ax.set_ylabel("Households (log scale)")
     ax.legend(frameon=False)
     return fig
@@ -666,7 +659,7 @@ def registration_figure(
             color=report.PALETTE[colour],
             label=label,
         )
-    ax.set_xlabel("Deprivation score (two assurances, three guarantees; 0-1)")
+    ax.set_xlabel(_figure_label("deprivation_axis"))
     ax.set_ylabel("Share registered")
     ax.set_ylim(-0.03, 1.03)
     ax.legend(frameon=False)
@@ -680,8 +673,6 @@ def registration_figure(
 #: within each model's family of coefficients).
 FDR = 0.05
 
-_NO_FINDING = " No household characteristic predicts {what} at a false discovery rate of 5 %."
-
 
 def findings(tab: pd.DataFrame, fdr: float = FDR) -> pd.DataFrame:
     """The rows of a logit table that survive the Benjamini-Hochberg adjustment at ``fdr``,
@@ -689,133 +680,89 @@ def findings(tab: pd.DataFrame, fdr: float = FDR) -> pd.DataFrame:
     return tab[tab["p (BH)"] <= fdr].sort_values("p (BH)")
 
 
-def claims_table(
-    case: str,
-    errors: pd.DataFrame,
-    logits: Mapping[str, pd.DataFrame],
-    *,
-    simulated: bool,
-) -> pd.DataFrame:
-    """The claim-evidence table (columns "What the thesis reported", "What this analysis
-    shows", "What would be needed to test it with field data").
-
-    The first column paraphrases the registry (``data/cases/<case>.yaml``); the second states
-    the first need measure's errors and the largest logit coefficient of each model; the
-    third is the design's ``needed`` text.
+def thesis_claim(case: str) -> str:
+    """The thesis's claim on targeting, from the registry (``data/cases/<case>.yaml``): the
+    description of the first entry of the design's ``claim.list`` with its ``claim.code`` (and
+    containing ``claim.contains``, when set), with a capital first letter and one final full
+    stop.
 
     Raises:
         ParameterError: unknown case.
+        DataValidationError: no registry entry matches.
     """
-    design = _design(case)
+    src = design(case).claim
     profile = registry.load_case(case)
-    # H County lists poor identification among the difficulties hampering its work (a cause);
-    # W Town reports fragmented government as a finding (a problem).
-    field, code = {
-        "h_county": ("causes", "cause_weak_safeguards"),
-        "w_town": ("problems", "problem_fragmented_government"),
-    }[case]
-    claim = next(
-        p.description
-        for p in getattr(profile, field)
-        if p.code == code and (case != "h_county" or "identif" in p.description)
-    )
-    claim = claim[:1].upper() + claim[1:].rstrip(".") + "."
-    first = errors[errors["Need measure"] == errors["Need measure"].iloc[0]]
-    inc, exc = first.iloc[0], first.iloc[1]
-    shows = (
-        f"Inclusion error {inc['Share']:.2f} (95% CI {inc['95% CI low']:.2f} to "
-        f"{inc['95% CI high']:.2f}) and exclusion error {exc['Share']:.2f} (95% CI "
-        f"{exc['95% CI low']:.2f} to {exc['95% CI high']:.2f}) against "
-        f"{design.references[0].short} households."
-    )
-    for kind, tab in logits.items():
-        found = findings(tab)
-        if found.empty:
-            shows += _NO_FINDING.format(what=kind)
-            continue
-        top = found.iloc[0]
-        direction = "raises" if top["Log-odds"] > 0 else "lowers"
-        shows += (
-            f" Strongest predictor of {kind}: {top['Term'].lower()}, which {direction} it "
-            f"(log-odds {top['Log-odds']:.2f}, {pvalue(float(top['p']))}; "
-            f"BH-adjusted {pvalue(float(top['p (BH)']))})."
-        )
-    if simulated and design.planted_logit:
-        shows += (
-            " The data are simulated with planted error rates and drivers, so this shows what "
-            "the method recovers, not that the thesis's claim holds."
-        )
-    elif simulated:
-        shows += (
-            " The data are simulated with planted error rates but no planted drivers: the "
-            "predictors act through the need measure, which is computed from the same traits; "
-            "this shows what the method measures, not that the thesis's claim holds."
-        )
-    return pd.DataFrame(
-        [
-            {
-                "What the thesis reported": claim,
-                "What this analysis shows": shows,
-                "What would be needed to test it with field data": design.needed,
-            }
-        ]
+    for entry in getattr(profile, src.list):
+        if entry.code == src.code and (src.contains is None or src.contains in entry.description):
+            text = entry.description
+            return text[:1].upper() + text[1:].rstrip(".") + "."
+    raise DataValidationError(
+        f"data/cases/{case}.yaml", [f"{src.list}: no entry {src.code!r} matches the claim"]
     )
 
 
-@dataclass
-class TargetingAnalysis:
-    """Everything the targeting page shows for one case."""
+def claims_table(page: Page, passages: Mapping[str, str]) -> pd.DataFrame:
+    """The claim-evidence table of a built page: the thesis's claim (``facts["claim"]``), what
+    the page shows (the passage ``claims`` of ``text/targeting.md``, on one line) and what
+    field data would test it (``facts["needed"]``), under the column labels
+    ``facts["claim_columns"]``.
 
-    case: str
-    design: TargetingDesign
-    households: pd.DataFrame
-    intervals: dict[str, pd.DataFrame]
-    errors: pd.DataFrame
-    by_village: pd.DataFrame
-    logits: dict[str, pd.DataFrame]
-    profile: pd.DataFrame
-    claims: pd.DataFrame
-    numbers: dict[str, Any]
-    markdown: dict[str, str]
-    simulated: bool
-    extra: Any = None
-    mpi_sensitivity: pd.DataFrame | None = None
-
-    @property
-    def need_caption(self) -> str:
-        """Caption of :meth:`need_figure` for this case."""
-        if self.case == "w_town":
-            return "Being on the monitoring list and estimated vulnerability, by list status."
-        return "Being on the register and need: share registered by deprivation score."
-
-    def need_figure(self) -> mpl.figure.Figure:
-        """The case's need figure: vulnerability by list status (w_town) or registration by
-        deprivation score (h_county)."""
-        if self.case == "w_town":
-            return vulnerability_figure(
-                self.households, self.design.register, threshold=self.extra.threshold
-            )
-        return registration_figure(
-            self.households, self.design.register, self.extra.deprivation_score
-        )
-
-
-def labels_of(design: TargetingDesign, columns: Sequence[str]) -> list[str]:
-    """Display labels (lower case) of covariate columns."""
-    return [design.covariate_labels.get(c, c).lower() for c in columns]
+    Raises:
+        KeyError: ``passages`` lacks the ``claims`` passage.
+    """
+    columns = page.facts["claim_columns"]
+    row = (page.facts["claim"], " ".join(passages["claims"].split()), page.facts["needed"])
+    return pd.DataFrame([dict(zip(columns, row, strict=True))])
 
 
 def _planted_logit_column(
-    design: TargetingDesign, kind: str, tab: pd.DataFrame, planted: Mapping[str, Any]
+    d: TargetingDesign, kind: str, tab: pd.DataFrame, planted: Mapping[str, Any]
 ) -> pd.DataFrame:
-    values = []
-    for term in tab.index:
-        spec = design.planted_logit.get((kind, term))
-        values.append(float(planted[spec[0]]) * spec[1] if spec else 0.0)
-    return tab.assign(**{"Planted (simulated, hypothesis)": values})
+    terms = {t.term: t for t in d.planted_logit if t.model == kind}
+    values = [
+        float(planted[terms[term].planted]) * terms[term].sign if term in terms else 0.0
+        for term in tab.index
+    ]
+    return tab.assign(**{PLANTED: values})
 
 
-def analyse(
+def _logit_facts(kind: str, tab: pd.DataFrame, d: TargetingDesign) -> tuple[dict, dict]:
+    """Numbers (glue suffixes) and the fact dict of one mis-targeting logit."""
+    key = f"text_logit_{kind}"
+    sig = findings(tab)
+    numbers: dict[str, Any] = {
+        f"{key}_n_terms": len(tab),
+        f"{key}_n_raw05": int((tab["p"] < 0.05).sum()),
+        f"{key}_n_bh05": len(sig),
+        f"{key}_min_p": float(tab["p"].min()),
+        f"{key}_min_p_bh": float(tab["p (BH)"].min()),
+        f"{key}_n": int(tab.attrs["n"]),
+        f"{key}_events": int(tab.attrs["events"]),
+    }
+    found = []
+    for term, row in sig.iterrows():
+        numbers[f"{key}_{term}_or"] = float(row["Odds ratio"])
+        found.append(
+            {
+                "label": str(row["Term"]).lower(),
+                "odds_ratio": float(row["Odds ratio"]),
+                "log_odds": float(row["Log-odds"]),
+                "p": float(row["p"]),
+                "p_bh": float(row["p (BH)"]),
+            }
+        )
+    labels = d.covariate_labels
+    fact = {
+        "kind": kind,
+        "n": int(tab.attrs["n"]),
+        "events": int(tab.attrs["events"]),
+        "separated": [labels.get(c, c).lower() for c in tab.attrs["separated"]],
+        "findings": found,
+    }
+    return numbers, fact
+
+
+def build(
     data: synth.SimulatedData,
     case: str,
     *,
@@ -824,222 +771,134 @@ def analyse(
     bootstrap_reps: int = 200,
     mpi_weights: str = "equal_dimensions",
     seed: int = 20201123,
-) -> TargetingAnalysis:
-    """Run the whole targeting analysis of one case and build its page's prose.
+) -> Page:
+    """The targeting page of one case: numbers, facts, tables and figures (no sentences).
 
     Steps: :func:`need_flags`; :func:`error_intervals` for every need measure; the errors
     table; :func:`errors_by_village` and the logits of :func:`mistargeting_logit` for the first
-    need measure; :func:`profile_table`; the claim-evidence table; for h_county,
-    :func:`mpi_sensitivity` over the weight vectors and the k grid of the poverty profile
-    (:func:`cases.pages.poverty_profile.mpi_k_grid`); Markdown whose numbers are
-    glue roles (``targeting_text_*`` in ``numbers``) or keys the notebook glues itself
-    (``targeting_<need>_<inclusion|exclusion>_{error,se,ci_low,ci_high}``).
+    need measure; :func:`profile_table`; for a design with ``need: mpi``, :func:`mpi_sensitivity`
+    over the weight vectors and the k grid of the poverty profile
+    (:func:`cases.pages.poverty_profile.mpi_k_grid`).
+
+    Numbers (glued by :func:`cases.present.page.show` with the prefix ``targeting``):
+    ``<need>_<inclusion|exclusion>_{error,se,ci_low,ci_high}`` for every need measure and
+    ``text_*`` (counts, the measure's settings, village ranges, logit counts and the odds ratio
+    of every finding, the planted errors on simulated data); every float has the verify
+    tolerance 1e-6. Facts: the case, the design's labels and phrases, ``need`` (mpi or
+    vulnerability), ``simulated``, ``planted_drivers`` (the plant includes logit drivers), the
+    ``logits`` (count, findings, separated covariates) and what the claim table needs. Tables:
+    ``errors``, ``logit_inclusion``, ``logit_exclusion``, ``profile``, and ``mpi_sensitivity``
+    for an ``mpi`` design. Figures: ``village`` and ``need`` (not stamped).
 
     Raises:
-        ParameterError, DataValidationError, cases.methods.measures.MeasureInputError: as the steps.
+        ParameterError, DataValidationError, cases.methods.measures.MeasureInputError: as the
+            steps.
     """
-    design = _design(case)
+    d = design(case)
     simulated = bool(data.meta.get("simulated", True))
     planted = data.meta.get("planted_effects") if simulated else None
     hh, extra = need_flags(
         data, case, mpi_k=mpi_k, vulnerability_line=vulnerability_line, mpi_weights=mpi_weights
     )
+    page = Page()
+    n = page.numbers
     intervals, counts = {}, {}
-    for ref in design.references:
-        intervals[ref.label] = error_intervals(
-            hh, design.register, ref.key, n_boot=bootstrap_reps, seed=seed
-        )
+    for ref in d.references:
+        frame = error_intervals(hh, d.list_column, ref.key, n_boot=bootstrap_reps, seed=seed)
+        intervals[ref.label] = frame
         counts[ref.label] = {
-            "listed": float(hh[design.register].sum()),
+            "listed": float(hh[d.list_column].sum()),
             "in_need": float(hh[ref.key].sum()),
         }
-    planted_err = (
-        {k: float(planted[v]) for k, v in design.planted_errors.items()} if planted else None
-    )
-    if planted_err is not None and case == "w_town":
+        for kind, row in frame.iterrows():
+            for stat in ("error", "se", "ci_low", "ci_high"):
+                n[f"{ref.key}_{kind}_{stat}"] = float(row[stat])
+    planted_err = {k: float(planted[v]) for k, v in d.planted_errors.items()} if planted else None
+    if planted_err is not None and d.implied_inclusion:
         planted_err["inclusion"] = implied_inclusion_error(
             float(data.meta["derived"]["true_vulnerable_share"]),
             float(planted["monitoring_exclusion_rate"]),
             float(planted["monitoring_rate_not_vulnerable"]),
         )
-    errors = errors_table(intervals, counts, planted_err)
-    main = design.references[0]
-    by_village = errors_by_village(hh, design.register, main.key)
-    logits = {}
+    main = d.references[0]
+    n["text_n_households"] = len(hh)
+    n["text_n_villages"] = int(hh["village_id"].nunique())
+    n["text_n_listed"] = int(hh[d.list_column].sum())
+    for ref in d.references:
+        n[f"text_n_{ref.key}"] = int(hh[ref.key].sum())
+    if d.need == "mpi":
+        n["text_mpi_k"] = float(mpi_k)
+        n["text_mpi_n_indicators"] = len(extra.dim_weights)
+        n["text_mpi_h"] = float(extra.H)
+    else:
+        n["text_vulnerability_line"] = float(vulnerability_line)
+        n["text_vulnerability_threshold"] = float(extra.threshold)
+        n["text_vulnerable_share"] = float(extra.share_vulnerable)
+    planted_kinds = [k for k in ("inclusion", "exclusion") if planted_err and k in planted_err]
+    for kind in planted_kinds:
+        n[f"text_planted_{kind}"] = _plain(planted_err[kind])
+    n["text_bootstrap_reps"] = int(bootstrap_reps)
+    by_village = errors_by_village(hh, d.list_column, main.key)
+    n["text_village_inclusion_min"] = float(by_village["inclusion_error"].min())
+    n["text_village_inclusion_max"] = float(by_village["inclusion_error"].max())
+    n["text_village_exclusion_min"] = float(by_village["exclusion_error"].min())
+    n["text_village_exclusion_max"] = float(by_village["exclusion_error"].max())
+    n["text_village_median_in_need"] = float(by_village["in_need"].median())
+    logit_facts = []
     for kind in ("inclusion", "exclusion"):
         tab = mistargeting_logit(
-            hh, design.register, main.key, design.covariates, kind, labels=design.covariate_labels
+            hh, d.list_column, main.key, list(d.covariates), kind, labels=d.covariate_labels
         )
-        if planted and design.planted_logit:
-            tab = _planted_logit_column(design, kind, tab, planted)
-        logits[kind] = tab
-    profile = profile_table(
-        hh,
-        design.register,
-        main.key,
-        design.covariates,
-        design.covariate_labels,
-        need_label=main.short,
+        if planted and d.planted_logit:
+            tab = _planted_logit_column(d, kind, tab, planted)
+        numbers, fact = _logit_facts(kind, tab, d)
+        n.update(numbers)
+        logit_facts.append(fact)
+        page.tables[f"logit_{kind}"] = tab
+    if d.need == "mpi":
+        spec = measures.exit_standard(int(d.indicator_year or 0))
+        sensitivity = mpi_sensitivity(hh, d.list_column, spec, mpi_k_grid(spec, mpi_k))
+        n["text_mpi_exclusion_min"] = float(sensitivity["Exclusion error"].min())
+        n["text_mpi_exclusion_max"] = float(sensitivity["Exclusion error"].max())
+        n["text_mpi_n_specs"] = len(sensitivity)
+        page.tables["mpi_sensitivity"] = sensitivity
+    page.tables["errors"] = errors_table(intervals, counts, planted_err)
+    page.tables["profile"] = profile_table(
+        hh, d.list_column, main.key, list(d.covariates), d.covariate_labels, need_label=main.short
     )
-    p = Prose("targeting_text_")
-    md: dict[str, str] = {}
-    data_phrase = "the simulated data" if simulated else "the field data"
-    intro = (
-        f"This page checks {design.register_phrase} against "
-        + " and against ".join(r.phrase for r in design.references)
-        + f" in {data_phrase}: {p.num('n_households', len(hh))} households in "
-        f"{p.num('n_villages', int(hh['village_id'].nunique()))} villages, of which "
-        f"{p.num('n_listed', int(hh[design.register].sum()))} are listed"
+    page.tolerances = {k: 1e-6 for k, v in n.items() if isinstance(v, float)}
+    first = intervals[main.label]
+    page.facts.update(
+        {
+            "case": case,
+            "simulated": simulated,
+            "need": d.need,
+            "register_phrase": d.register_phrase,
+            "references": [
+                {
+                    **r.model_dump(),
+                    "n": int(hh[r.key].sum()),
+                    **{k: dict(intervals[r.label].loc[k]) for k in ("inclusion", "exclusion")},
+                }
+                for r in d.references
+            ],
+            "main": main.model_dump(),
+            "planted_kinds": planted_kinds,
+            "planted": {k: planted_err[k] for k in planted_kinds} if planted_err else {},
+            "planted_drivers": bool(d.planted_logit),
+            "logits": logit_facts,
+            "main_errors": {k: dict(first.loc[k]) for k in ("inclusion", "exclusion")},
+            "data_format": data_format_markdown(case, ("households",)),
+            "claim": thesis_claim(case),
+            "needed": d.needed,
+            "claim_columns": list(_load(SETTINGS).claim_columns),
+        }
     )
-    intro += (
-        "".join(
-            f" and {p.num('n_' + r.key, int(hh[r.key].sum()))} are {r.short}"
-            for r in design.references
-        )
-        + "."
+    page.figures["village"] = village_figure(
+        by_village, first, register_label=d.register_label, need_label=main.label
     )
-    if case == "h_county":
-        intro += (
-            " MPI-poor means a deprivation score of at least "
-            f"{p.num('mpi_k', float(mpi_k), '.2f')} on the "
-            f"{p.num('mpi_n_indicators', len(extra.dim_weights))} indicators of the national exit "
-            "standard (parameter `mpi_k`); the "
-            f"MPI headcount is {p.num('mpi_h', float(extra.H), '.3f')}."
-        )
+    if d.need == "vulnerability":
+        page.figures["need"] = vulnerability_figure(hh, d.list_column, threshold=extra.threshold)
     else:
-        intro += (
-            " Vulnerability is the probability that consumption falls below "
-            f"{p.num('vulnerability_line', float(vulnerability_line), ',.0f')} yuan per person "
-            "next year (parameter `vulnerability_line`), estimated from schooling, labour, "
-            "illness and migrant work; households with a probability of at least "
-            f"{p.num('vulnerability_threshold', float(extra.threshold), '.1f')} count as "
-            f"vulnerable ({p.num('vulnerable_share', float(extra.share_vulnerable), '.3f')} of "
-            "households)."
-        )
-    if simulated and design.planted_logit:
-        intro += (
-            " The data are simulated: error rates and their drivers were planted as hypotheses "
-            f"taken from the thesis (`data/synth/{case}.yaml`), so the page checks the methods, "
-            "not the thesis's claims."
-        )
-    elif simulated:
-        intro += (
-            " The data are simulated: only the list's error rates were planted, the same for "
-            f"all households in need and for all others (`data/synth/{case}.yaml`), so the page "
-            "checks the methods, not the thesis's claims. The list depends on household traits "
-            "only through the need measure, which is itself computed from those traits; an "
-            "association of a trait with mis-targeting below comes from that, not from a "
-            "planted driver of the list."
-        )
-    md["intro"] = intro
-    parts = []
-    for ref in design.references:
-        k = f"targeting_{ref.key}"
-        parts.append(
-            f"Against {ref.phrase}, the inclusion error is "
-            f"{{glue:text}}`{k}_inclusion_error:.3f` "
-            f"(95% CI {{glue:text}}`{k}_inclusion_ci_low:.3f` "
-            f"to {{glue:text}}`{k}_inclusion_ci_high:.3f`) and the exclusion error "
-            f"{{glue:text}}`{k}_exclusion_error:.3f` "
-            f"(95% CI {{glue:text}}`{k}_exclusion_ci_low:.3f` "
-            f"to {{glue:text}}`{k}_exclusion_ci_high:.3f`)."
-        )
-    if planted_err:
-        parts.append(
-            f"The planted values against {design.references[0].phrase} are "
-            + " and ".join(
-                f"{p.num('planted_' + kind, planted_err[kind], '.2f')} ({kind})"
-                for kind in ("inclusion", "exclusion")
-                if kind in planted_err
-            )
-            + " (implied by the planted rates)."
-        )
-    parts.append(
-        f"Intervals come from {p.num('bootstrap_reps', int(bootstrap_reps))} bootstrap samples "
-        "of whole villages (parameter `bootstrap_reps`)."
-    )
-    md["errors"] = " ".join(parts)
-    inc_v, exc_v = by_village["inclusion_error"], by_village["exclusion_error"]
-    md["village"] = (
-        "{numref}`" + f"fig-targeting-village-{case}" + "` shows the errors of each village. "
-        "Village inclusion errors range from "
-        f"{p.num('village_inclusion_min', float(inc_v.min()), '.2f')} "
-        f"to {p.num('village_inclusion_max', float(inc_v.max()), '.2f')}, and exclusion "
-        f"errors from {p.num('village_exclusion_min', float(exc_v.min()), '.2f')} to "
-        f"{p.num('village_exclusion_max', float(exc_v.max()), '.2f')}. A village has "
-        "only "
-        f"{p.num('village_median_in_need', float(by_village['in_need'].median()), '.0f')} "
-        "households "
-        f"{main.short} at the median, so much of this spread is chance; the bootstrap "
-        "interval of the overall error is the figure to compare with other places."
-    )
-    sent = []
-    for kind, tab in logits.items():
-        who = f"households not {main.short}" if kind == "inclusion" else f"{main.short} households"
-        what = "are listed" if kind == "inclusion" else "are left off the list"
-        sig = findings(tab)
-        p.num(f"logit_{kind}_n_terms", len(tab))
-        p.num(f"logit_{kind}_n_raw05", int((tab["p"] < 0.05).sum()))
-        p.num(f"logit_{kind}_n_bh05", len(sig))
-        p.num(f"logit_{kind}_min_p", float(tab["p"].min()))
-        p.num(f"logit_{kind}_min_p_bh", float(tab["p (BH)"].min()))
-        s = (
-            f"Among {p.num(f'logit_{kind}_n', int(tab.attrs['n']))} {who}, "
-            f"{p.num(f'logit_{kind}_events', int(tab.attrs['events']))} {what}."
-        )
-        if tab.attrs["separated"]:
-            s += (
-                " Left out of the model because none (or all) of the households with them "
-                "fall in this group: " + ", ".join(labels_of(design, tab.attrs["separated"])) + "."
-            )
-        if sig.empty:
-            s += _NO_FINDING.format(what="this")
-        else:
-            s += (
-                " Characteristics that predict it at a false discovery rate of 5 %: "
-                + "; ".join(
-                    f"{row['Term'].lower()} (odds ratio "
-                    f"{p.num(f'logit_{kind}_{term}_or', float(row['Odds ratio']), '.2f')})"
-                    for term, row in sig.iterrows()
-                )
-                + "."
-            )
-        sent.append(s)
-    md["drivers"] = " ".join(sent)
-    if case == "w_town":
-        md["drivers"] += (
-            " {numref}`" + f"fig-targeting-need-{case}" + "` shows estimated "
-            "vulnerability by monitoring status."
-        )
-    else:
-        md["drivers"] += (
-            " {numref}`" + f"fig-targeting-need-{case}" + "` shows the share registered at each "
-            "deprivation score, for income-poor and other households: if registration followed "
-            "visible deprivations rather than income, the lower line would rise with the score."
-        )
-    sensitivity = None
-    if case == "h_county":
-        spec = measures.exit_standard(INDICATOR_YEAR[case])
-        sensitivity = mpi_sensitivity(hh, design.register, spec, mpi_k_grid(spec, mpi_k))
-        exc = sensitivity["Exclusion error"]
-        p.num("mpi_exclusion_min", float(exc.min()))
-        p.num("mpi_exclusion_max", float(exc.max()))
-        p.num("mpi_n_specs", len(sensitivity))
-    tables = ("households",)
-    md["data_format"] = data_format_markdown(case, tables)
-    return TargetingAnalysis(
-        case=case,
-        design=design,
-        households=hh,
-        intervals=intervals,
-        errors=errors,
-        by_village=by_village,
-        logits=logits,
-        profile=profile,
-        claims=claims_table(case, errors, logits, simulated=simulated),
-        numbers=p.numbers,
-        markdown=md,
-        simulated=simulated,
-        extra=extra,
-        mpi_sensitivity=sensitivity,
-    )
+        page.figures["need"] = registration_figure(hh, d.list_column, extra.deprivation_score)
+    return page

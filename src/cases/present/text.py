@@ -90,6 +90,49 @@ def signed(value: Any, digits: int = 2) -> str:
     return text if text.startswith(MINUS) or float(text.replace(",", "")) == 0 else "+" + text
 
 
+def plain(value: Any) -> str:
+    """A number as Python prints it, without thousands separators: ``2012``, ``6000``, ``0.5``
+    (years, and counts in passages that always printed them this way); a whole float prints
+    as a whole number (``5903.0`` -> ``5903``)."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return "n/a"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def fixed(value: Any, digits: int) -> str:
+    """Fixed decimals as Python's ``.<digits>f`` prints them: an ASCII hyphen for a negative
+    number and no thousands separator (``-0.009``), the form of the book's ``{glue:text}``
+    roles; for estimates whose printed form must not change."""
+    number = _number(value)
+    return "n/a" if number is None else f"{number:.{digits}f}"
+
+
+def hyphen_signed(value: Any, digits: int = 1) -> str:
+    """A number with its sign always shown and an ASCII hyphen-minus, as Python's ``+.1f``
+    prints it: ``+6.3``, ``-21.5``, ``+0.0``. Only for pages whose printed text predates the
+    typographic minus of :func:`signed` (the area-context page's percentage changes)."""
+    number = _number(value)
+    return "n/a" if number is None else format(number, f"+.{digits}f")
+
+
+def tight_pct(value: Any, digits: int = 1) -> str:
+    """A share as Python's ``.<digits>%`` prints it, the percent sign close to the number:
+    ``12.3%`` (:func:`pct` prints ``12.3 %``). Only for pages whose printed text predates the
+    house style (the poverty profile)."""
+    number = _number(value)
+    return "n/a" if number is None else format(number, f".{digits}%")
+
+
+def general(value: Any) -> str:
+    """A number in Python's general ``g`` form, six significant digits: ``0.333333``, ``0.5``
+    (a cutoff k in a table caption)."""
+    number = _number(value)
+    return "n/a" if number is None else format(number, "g")
+
+
 #: The named formats, usable as Jinja2 filters: ``{{ share | pct1 }}``.
 FORMATS: dict[str, Callable[..., str]] = {
     "pct": pct,
@@ -104,8 +147,16 @@ FORMATS: dict[str, Callable[..., str]] = {
     "dec3": lambda v: _fixed(v, 3),
     "signed": signed,
     "pvalue": pvalue,
-    # A count without thousands separators (5903), as counts glued with ":d" were printed.
-    "int_plain": lambda v: _fixed(v, 0).replace(",", ""),
+    "plain": plain,
+    "fixed2": lambda v: fixed(v, 2),
+    "fixed3": lambda v: fixed(v, 3),
+    "hyphen_signed1": hyphen_signed,
+    "hyphen_signed2": lambda v: hyphen_signed(v, 2),
+    "hyphen_signed3": lambda v: hyphen_signed(v, 3),
+    "pct0_tight": lambda v: tight_pct(v, 0),
+    "pct1_tight": lambda v: tight_pct(v, 1),
+    "pct2_tight": lambda v: tight_pct(v, 2),
+    "general": general,
 }
 
 

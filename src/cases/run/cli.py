@@ -235,7 +235,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
         n_jobs=args.jobs,
         force=args.force,
         on_result=on_result,
-        instrument=args.instrument,
     )
     _print_findings(chk, console)
     if chk.problems:
@@ -478,9 +477,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", type=positive_int, default=1, metavar="N", help="analyses in parallel"
     )
     p_report.add_argument("--force", action="store_true", help="re-run even if nothing changed")
-    p_report.add_argument(
-        "--instrument", metavar="FILE.yaml", default=None, help="your own questionnaire"
-    )
     p_report.set_defaults(func=_cmd_report)
 
     p_new = sub.add_parser(

@@ -421,14 +421,11 @@ def build_report(
     n_jobs: int = 1,
     force: bool = False,
     on_result=None,
-    instrument: str | os.PathLike[str] | None = None,
 ) -> tuple[Path | None, fielddata.FolderCheck, list]:
     """Check ``folder``, run the case's own-data analyses into ``out`` with the ordinary runner,
     and write ``out/report.html``: standalone (no external resource), titled and placed from
     ``metadata.json``, naming the folder (never its absolute path), without thesis-claims
-    tables; appendix: the check-data findings and every file's SHA-256. ``instrument`` (a path
-    to an instrument YAML) replaces the case's questionnaire in the check and the survey
-    analysis.
+    tables; appendix: the check-data findings and every file's SHA-256.
 
     Returns ``(report path or None, check, job results)``; None when the folder has problems
     (nothing is run or written). An analysis that failed is named in the report with its
@@ -446,7 +443,7 @@ def build_report(
     from cases.run import pipeline
 
     target = pipeline.own_output_dir(out)
-    chk = check(slug, folder, instrument)
+    chk = check(slug, folder)
     if chk.problems:
         return None, chk, []
     jobs = report_jobs(slug)
@@ -455,8 +452,7 @@ def build_report(
     root = chk.folder.resolve()
     results = pipeline.run(
         jobs,
-        overrides={"data_dir": str(root)}
-        | ({"instrument": str(Path(instrument).resolve())} if instrument else {}),
+        overrides={"data_dir": str(root)},
         n_jobs=n_jobs,
         force=force,
         on_result=on_result,

@@ -207,12 +207,18 @@ def library_files(template: Path) -> list[Path]:
 
 
 def settings_files(job: Job) -> list[Path]:
-    """Per-case settings a job's code reads: ``data/settings/<name>.yaml`` for its analysis and
-    for every page module its template imports (a page module reads the file named after it)."""
-    names = {job.analysis} | {
-        p.stem for p in library_files(job.template) if p.parent.name == "pages"
-    }
-    return sorted(p for n in names if (p := paths.SETTINGS / f"{n}.yaml").is_file())
+    """Per-case settings a job's code reads: ``data/settings/<analysis>.yaml`` of its own
+    analysis, and every settings file that a page module it imports names in its source (as
+    ``"<name>"`` or ``<name>.yaml``, e.g. the context module reads ``area_context`` and
+    ``national_context``)."""
+    available = {p.stem: p for p in sorted(paths.SETTINGS.glob("*.yaml"))}
+    found = {job.analysis} & set(available)
+    for module in library_files(job.template):
+        if module.parent.name != "pages":
+            continue
+        source = module.read_text(encoding="utf-8")
+        found |= {n for n in available if f'"{n}"' in source or f"{n}.yaml" in source}
+    return [available[n] for n in sorted(found)]
 
 
 def input_files(job: Job) -> list[Path]:

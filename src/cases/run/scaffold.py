@@ -35,7 +35,6 @@ SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 RESERVED_SLUGS = frozenset({"_book", "cases", "index", "intro", "cross_case", "national_context"})
 CASES_PART = "Cases"
 FIRST_ANALYSIS = "case_profile"
-DEFAULT_SEED = 20201123
 #: Text templates of the files a new case starts with, one passage per file.
 TEMPLATES = paths.TEXT / "scaffold"
 
@@ -134,7 +133,7 @@ def params_yaml(slug: str) -> str:
 
     Text: ``text/scaffold/params_yaml.md``.
     """
-    return _file("params_yaml", slug=slug, analysis=FIRST_ANALYSIS, seed=DEFAULT_SEED)
+    return _file("params_yaml", slug=slug, analysis=FIRST_ANALYSIS)
 
 
 def chapter_md(slug: str, title: str) -> str:

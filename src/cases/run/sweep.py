@@ -40,11 +40,11 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import yaml
 
 from cases.core import manifest, paths
 from cases.core.atomic import write_atomic
 from cases.core.errors import ParameterError, RegistryError
+from cases.core.files import read_yaml
 from cases.run import pipeline
 
 if TYPE_CHECKING:
@@ -90,14 +90,7 @@ def load_grid(path: str | Path, case: str | None = None) -> Grid:
         ParameterError: an unknown case or parameter, or a value of the wrong type.
     """
     path = Path(path)
-    if not path.is_file():
-        raise RegistryError(f"{path}: grid file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise RegistryError(f"{path}: expected a mapping")
+    data = read_yaml(path, error=RegistryError)
     if case is not None:
         if "case" in data and str(data["case"]) != case:
             raise ParameterError(f"{path}: grid is for case {data['case']!r}, not {case!r}")
