@@ -2102,7 +2102,7 @@ def folder_spec(
         for col, *_ in cols:
             if col == "actor_type" and table == "assistance":
                 categories.setdefault(table, {})[col] = list(_ACTORS3)
-            elif col.endswith("_type") and case == "pingliang":
+            elif col.endswith("_type") and table in ("actors", "interactions"):
                 categories.setdefault(table, {})[col] = list(_PL_TYPES)
     clusters = {
         t: "village_id" for t, cols in tables.items() if any(c[0] == "village_id" for c in cols)
