@@ -283,6 +283,9 @@ def test_import_of_the_shipped_example_passes_check_data(tmp_path, capsys, monke
         pd.read_csv(out / "motivation.csv")["will_4"][answered] == 6 - raw["will_4"][answered]
     ).all()
     assert not [f for f in chk.warnings if "reverse" in f.message]
+    # Panel rows of the dropped households go too, named by their rows in the file.
+    cascade = [f for f in chk.warnings if "refer to households dropped" in f.message]
+    assert [f.file for f in cascade] == ["panel.csv", "motivation.csv"]
     # No identifier was printed on the way.
     ids = pd.read_csv(SAMPLE / "households_gbk.csv", encoding="gbk", dtype=str)["身份证号"]
     assert not any(i in printed for i in ids)

@@ -541,6 +541,7 @@ def read_table_checked(
     if any(f.level == "problem" for f in findings):
         return None, findings
     dropped_keys: list[object] = []
+    file_rows = list(range(1, len(out) + 1))
     if incomplete:
         rows = sorted(incomplete)
         if spec.keys.get(table):
@@ -549,6 +550,7 @@ def read_table_checked(
         keep = np.ones(len(out), dtype=bool)
         keep[np.asarray(rows) - 1] = False
         out = out.loc[keep].reset_index(drop=True)
+        file_rows = [r for r, k in zip(file_rows, keep, strict=True) if k]
         shown = ", ".join(map(str, rows[:20])) + (" ..." if len(rows) > 20 else "")
         warning(f"{len(rows)} row(s) lacking a required value dropped (rows {shown})")
     for col, kind, unit, _ in schema:
@@ -560,6 +562,7 @@ def read_table_checked(
         "simulated": False,
         "header_line": header_line,
         "dropped_keys": dropped_keys,
+        "file_rows": file_rows,
     }
     if "value_labels" in frame.attrs:
         out.attrs["value_labels"] = frame.attrs["value_labels"]
@@ -646,9 +649,13 @@ def _cascade(
             continue
         hit = frame[key].isin(gone).to_numpy()
         if hit.any():
-            rows = (np.flatnonzero(hit) + 1).tolist()
+            numbers = frame.attrs.get("file_rows") or list(range(1, len(frame) + 1))
+            rows = [numbers[i] for i in np.flatnonzero(hit)]
             frames[table] = frame.loc[~hit].reset_index(drop=True)
-            frames[table].attrs = dict(frame.attrs)
+            frames[table].attrs = {
+                **frame.attrs,
+                "file_rows": [r for r, h in zip(numbers, hit, strict=True) if not h],
+            }
             file = table_file(root, table)[0]
             shown = ", ".join(map(str, rows[:20])) + (" ..." if len(rows) > 20 else "")
             findings.append(

@@ -2042,12 +2042,16 @@ def field_data(
 
     Rule: with an empty ``data_dir`` the case's generator runs with ``seed`` and ``n``
     (``meta["simulated"]`` is True and every exhibit is stamped "Simulated data"); otherwise the
-    folder is read with :func:`read` in the documented format (``meta["simulated"]`` is False
-    unless its ``metadata.json`` says otherwise).
+    folder is read by the one field-data reader, :mod:`cases.data.fielddata` (through
+    :mod:`cases.io`: encodings, XLSX/SAV/DTA, declared missing codes, identifier guard), each
+    table validated when an analysis first uses it. A folder whose ``metadata.json`` carries
+    simulation metadata is refused. ``instrument`` (a path to an instrument YAML) replaces the
+    case's questionnaire in the validation of its survey table.
 
     Raises:
         ParameterError: ``data_dir`` is given but is not an existing folder (named).
-        DataValidationError: the folder does not match the documented format.
+        DataValidationError: the metadata or a table read does not match the format (every
+            problem with file, row, column and masked value).
     """
     if not str(data_dir).strip():
         return generate(case, seed=seed, n=n)
