@@ -419,3 +419,30 @@ def test_a_custom_instrument_validates_and_scores_an_own_questionnaire(tmp_path)
     own.to_csv(folder / "motivation.csv", index=False)
     warned = owndata.check("h_county", folder, instrument=path).warnings
     assert any("scale drive" in f.message and "reverse" in f.message for f in warned)
+
+
+def test_an_empty_table_and_a_csv_title_row_are_named_not_raw_pandas_errors(tmp_path):
+    folder = own_folder(tmp_path / "own")
+    (folder / "motivation.csv").write_bytes(b"")
+    panel = (folder / "panel.csv").read_text(encoding="utf-8")
+    (folder / "panel.csv").write_bytes(("收入面板（虚构）\n" + panel).encode("gb18030"))
+    chk = owndata.check("h_county", folder)
+    messages = [f.describe() for f in chk.problems]
+    assert "motivation.csv: empty file: no header and no data rows" in messages
+    assert any(m.startswith("panel.csv: row 1: has extra fields") for m in messages)
+    assert (
+        'the first line looks like a title above the header: set "header_rows": {"panel": 2}'
+        in "\n".join(messages)
+    )
+    meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    meta["header_rows"] = {"panel": 2}
+    (folder / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+    chk = owndata.check("h_county", folder)
+    assert [f.file for f in chk.problems] == ["motivation.csv"]
+    assert len(chk.tables["panel"]) == len(pd.read_csv(io_text(panel)))
+
+
+def io_text(text: str):
+    import io as stdio
+
+    return stdio.StringIO(text)

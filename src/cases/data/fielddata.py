@@ -258,13 +258,18 @@ def _read_with_header(path: Path, header_row: int | None) -> tuple[pd.DataFrame,
         frame = pd.DataFrame(body, columns=header, dtype=object)
         io.read_table(path)  # the same readability checks as every other field-data file
         return frame, index + 1
-    frame = io.read_table(path)
     if header_row and header_row > 1 and path.suffix.lower() in {".csv", ".tsv", ".txt"}:
-        rows = [list(frame.columns), *frame.to_numpy().tolist()]
-        header = [str(c) for c in rows[header_row - 1]]
-        frame = pd.DataFrame(rows[header_row:], columns=header, dtype=object)
+        # Lines above the header (a title) are skipped before parsing, so they cannot make
+        # the rows look ragged; the encoding rule is cases.io's.
+        text, used = io._decode(path, path.read_bytes(), None)
+        lines = text.splitlines(keepends=True)
+        if header_row > len(lines):
+            raise DataValidationError(path.name, [f"header row {header_row} is past the end"])
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+        frame = io._read_csv_text(path.name, "".join(lines[header_row - 1 :]), delimiter)
+        frame.attrs["encoding"] = used
         return frame, header_row
-    return frame, 1
+    return io.read_table(path), 1
 
 
 # -------------------------------------------------------------------------------- metadata
@@ -363,7 +368,18 @@ def read_table_checked(
     try:
         frame, header_line = _read_with_header(path, header_rows.get(table))
     except DataValidationError as exc:
-        return None, [Finding("problem", name, p) for p in exc.problems]
+        found = [Finding("problem", name, p) for p in exc.problems]
+        if any(p.startswith("row 1: has extra fields") for p in exc.problems):
+            found.append(
+                Finding(
+                    "problem",
+                    name,
+                    "the first line looks like a title above the header: set "
+                    f'"header_rows": {{"{table}": 2}} in metadata.json (header_row: 2 in an '
+                    "import mapping)",
+                )
+            )
+        return None, found
     findings: list[Finding] = []
 
     def problem(message: str, row: int | None = None, column: str | None = None, value=None):

@@ -337,10 +337,10 @@ def _read_raw(path: Path, fm: FileMapping) -> pd.DataFrame:
     if suffix in {".xlsx", ".xlsm"}:
         frame, _ = fielddata._read_with_header(path, fm.header_row)
         return frame
-    frame = io.read_table(path, encoding=fm.encoding, sheet=fm.sheet)
     if fm.header_row and fm.header_row > 1:
         frame, _ = fielddata._read_with_header(path, fm.header_row)
-    return frame
+        return frame
+    return io.read_table(path, encoding=fm.encoding, sheet=fm.sheet)
 
 
 def mapping_example() -> Mapping[str, Any]:  # pragma: no cover - documentation helper
