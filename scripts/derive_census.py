@@ -149,6 +149,12 @@ UNRESOLVED_LIST_ROWS = {
 GROUP_ROWS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "全国"}
 
 
+LIST_PAGE = (
+    "https://github.com/Clebeech/ds_project/blob/bfc271efd6627b12a92f216a2a054183835e20ec/"
+    "data/poverty_county_list.csv"
+)
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -492,7 +498,8 @@ def build_poverty(
     out["exit_year"] = out["list_exit_year"]
     out["verified"] = False
     out["source_publisher"] = "Third-party 832 list only (马克数据网 compilation; no licence)"
-    out["source_page"] = ""
+    # Where the list itself was read (the repository file at the commit used).
+    out["source_page"] = LIST_PAGE
     out["note"] = census_notes
 
     def add_note(i: int, text: str) -> None:

@@ -32,6 +32,7 @@ FIG_NAME = re.compile(r":name: (\S+)")
 AREA_BLOCKS = {
     "intro",
     "exit_text",
+    "post2020_text",
     "census_text",
     "census_figure",
     "claim_text",
@@ -189,10 +190,17 @@ def test_national_exit_table_flags_discrepancy_and_unverified(tables):
     assert "list differs" in china.loc["2018", "Status"]
     assert "list differs" in china.loc["2019", "Status"]
     assert china.loc["2016", "Status"] == "published"
-    gansu = table[table["Scope"] == "Gansu"]
-    # Gansu: only 2020 (8 counties) is an official count; 2016-2019 are list tallies.
-    assert (gansu["Status"] == "not verified (list tally only)").sum() == 4
-    assert gansu["Official count"].isna().sum() == 4
+    gansu = table[table["Scope"] == "Gansu"].set_index("Exit (assessment year)")
+    # Gansu: 2019 (30 national counties named in the notice of 2020-02-19) and 2020 (8) are
+    # official counts; 2017's six counties are all named in the national office's second 2017
+    # batch (derived); 2016 and 2018 are list tallies.
+    assert (gansu["Status"] == "not verified (list tally only)").sum() == 2
+    assert gansu["Official count"].isna().sum() == 2
+    assert gansu.loc["2017", "Status"].startswith("derived")
+    assert gansu.loc["2019", "Official count"] == 30
+    # Every row names its publisher and links to where it was read.
+    assert table["Publisher"].notna().all()
+    assert table["Where read"].str.startswith('<a href="http').all()
 
 
 def test_exit_waves_figure_hatches_every_unverified_province_year(tables):
@@ -200,8 +208,9 @@ def test_exit_waves_figure_hatches_every_unverified_province_year(tables):
     fig = context.exit_waves_figure(exits)
     right = fig.axes[1]
     hatched = [p for p in right.patches if isinstance(p, Rectangle) and p.get_hatch()]
-    # 15 province-years, 4 with an official count (Guizhou 2018, 2019; Gansu 2020; Henan 2018).
-    assert len(hatched) == 15 - 4
+    # 15 province-years: 5 with an official count (Guizhou 2018, 2019; Gansu 2019, 2020;
+    # Henan 2018) and 1 derived from named batches (Gansu 2017) are not hatched.
+    assert len(hatched) == 15 - 5 - 1
     assert any(t.get_text().startswith("Source: Official national") for t in fig.texts)
 
 
@@ -340,7 +349,9 @@ def test_area_text_renders_for_every_case(passages, areas, slug):
     # Every placeholder of text/area_context.md resolves for every case (an unknown one
     # raises TextTemplateError), and the page has the passages the notebook glues.
     assert set(passages[slug]) == AREA_BLOCKS
-    for block in AREA_BLOCKS - {"claim_figure"}:
+    # claim_figure and post2020_text are empty for the cases without a claim or not set after
+    # 2020 (the post-2020 block is tested below).
+    for block in AREA_BLOCKS - {"claim_figure", "post2020_text"}:
         assert passages[slug][block], f"{slug}: empty passage {block}"
     # Numbers are printed by the renderer, not left as roles for the book to fill in.
     assert not any("{glue:text}" in text for text in passages[slug].values())
@@ -510,7 +521,18 @@ def test_national_page_numbers_and_text(tables):
         tables["international_poverty"],
         tables["poor_area_rural_income"],
     )
-    assert {k: v for k, v in page.numbers.items() if not k.startswith("post2020_")} == numbers
+    lists = {
+        "lists_national": 832,
+        "lists_key": 592,
+        "lists_contiguous": 680,
+        "gansu_poor_counties": 75,
+        "gansu_national_counties": 58,
+        "henan_poor_counties": 53,
+        "henan_national_counties": 38,
+    }
+    assert {k: page.numbers[k] for k in lists} == lists
+    rest = {k: v for k, v in page.numbers.items() if not k.startswith("post2020_")}
+    assert {k: v for k, v in rest.items() if k not in lists} == numbers
     assert page.numbers["post2020_key_counties_total"] == 160
     assert page.facts["poor_derived"] == [2013, 2015]
     assert page.facts["poor_not_verified"] == [2010, 2020]
@@ -564,3 +586,15 @@ def test_percentage_changes_print_as_the_page_always_printed_them(value, text):
     from cases.present.text import FORMATS
 
     assert FORMATS["hyphen_signed1"](value) == text
+
+
+def test_only_the_post2020_case_shows_the_post2020_facts():
+    """W Town (post-2020) carries the national post-2020 facts and table, with an address per
+    row; the other cases render the block empty."""
+    w_town = context.build("w_town")
+    assert w_town.facts["post2020"] and w_town.facts["post2020_key_counties_total"] == 160
+    assert w_town.tables["post2020"]["Where read"].str.startswith('<a href="http').all()
+    assert "6,000 yuan" in w_town.render("area_context")["post2020_text"]
+    other = context.build("liupanshui")
+    assert "post2020" not in other.tables
+    assert other.render("area_context")["post2020_text"] == ""

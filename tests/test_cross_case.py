@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 
+from cases.core import paths
 from cases.core.errors import DataValidationError
 from cases.data import public_data, registry
 from cases.methods import qual
@@ -154,9 +155,7 @@ def test_case_area_counties_leave_out_the_benchmark_counties():
 def test_the_timeline_is_labelled_from_the_text_template():
     import matplotlib.pyplot as plt
 
-    from cases.present.text import render_blocks
-
-    texts = render_blocks("cross_case", {})  # no placeholders: renders for every build
+    texts = _synthesis().render("cross_case")
     assert set(cc.TIMELINE_TEXTS) <= set(texts) and all(texts.values())
     counties = cc.case_area_counties(public_data.load_table("case_area_counties"))
     national = public_data.load_table("national_rural_poverty")
@@ -174,3 +173,80 @@ def test_the_timeline_is_labelled_from_the_text_template():
     with pytest.raises(DataValidationError, match="timeline_xlabel"):
         partial = {k: v for k, v in texts.items() if k != "timeline_xlabel"}
         cc.timeline_figure(CASES, national, counties, partial)
+
+
+# --------------------------------------------------------------------------- synthesis
+
+
+def _synthesis():
+    from cases.pages import county_census
+
+    corpus = qual.load_coded_corpus()
+    labels = {c.id: c.label for c in corpus.codebook.codes}
+    return cc.synthesis(
+        CASES, corpus.segments, labels, county_census.case_area_indicators(), ["h_county"]
+    )
+
+
+def _segments(rows):
+    return pd.DataFrame(
+        [
+            {"case": case, "segment_id": seg, "code": code, "coder": "consensus"}
+            for case, seg, code in rows
+        ]
+    )
+
+
+def test_lens_matrix_counts_a_segment_once_per_lens():
+    settings = cc.synthesis_settings()
+    lens = settings.lenses["collaborative"]
+    segs = _segments(
+        [
+            ("w_town", "w1", lens.codes[0]),
+            ("w_town", "w1", lens.codes[1]),  # same segment, same lens: counts once
+            ("w_town", "w2", lens.codes[1]),
+            ("pingliang", "p1", "problem_formalism"),
+        ]
+    )
+    matrix = cc.lens_matrix(segs, CASES, settings.lenses)
+    assert matrix.loc["collaborative", "w_town"] == 2
+    assert matrix.loc["campaign", "pingliang"] == 1
+    assert matrix.loc["collaborative"].drop("w_town").sum() == 0
+
+
+def test_synthesis_settings_refuse_a_code_in_two_lenses(tmp_path):
+    path = tmp_path / "cross_case.yaml"
+    text = (paths.SETTINGS / "cross_case.yaml").read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("codes: [problem_imprecise_identification,", "codes: [problem_formalism,"),
+        encoding="utf-8",
+    )
+    with pytest.raises(DataValidationError, match="problem_formalism"):
+        cc.synthesis_settings.__wrapped__(path)
+
+
+def test_every_lens_code_is_in_the_codebook():
+    known = {c.id for c in qual.load_coded_corpus().codebook.codes}
+    settings = cc.synthesis_settings()
+    for lens in settings.lenses.values():
+        assert set(lens.codes) <= known
+    assert set(settings.followed.values()) <= known
+
+
+def test_joint_display_places_census_beside_coded_problems():
+    page = _synthesis()
+    joint = page.tables["joint"].set_index(cc.synthesis_settings().columns.case)
+    cols = cc.synthesis_settings().columns
+    # Anonymised towns name no county; H County's row is its benchmark counties.
+    assert joint.loc["A Town (Shandong)", cols.counties] == cols.none_named
+    assert joint.loc["W Town (post-2020)", cols.tap] == "—"
+    assert joint.loc["H County", cols.counties].endswith(cols.benchmarks)
+    # Liupanshui: four county-level units, three on the national list (case_area_counties).
+    assert joint.loc["Liupanshui", cols.counties] == "4 (3)"
+    # Problems come from the coded corpus, with their segment counts.
+    assert "Formalism (1)" in joint.loc["H County", cols.problems]
+    # Every placeholder of the synthesis text resolves and every lens has a row.
+    passages = page.render("cross_case")
+    assert all(passages.values())
+    assert len(page.tables["lenses"]) == len(cc.synthesis_settings().lenses)
+    assert page.numbers["n_named_cases"] == 3

@@ -115,42 +115,61 @@ def test_build_network_rejects_bad_records():
         build_network(pd.concat([actors, actors.iloc[:1]]), inter)
 
 
-def test_wilson_interval_published_example():
-    # Newcombe, R. G. (1998), Statistics in Medicine 17, 857-872, Table I, example (a):
-    # 81 of 263, Wilson score interval 0.2553 to 0.3662.
-    share, lo, hi = proportion_ci(81, 263)
-    assert share == pytest.approx(81 / 263)
-    assert lo == pytest.approx(0.2553, abs=5e-5)
-    assert hi == pytest.approx(0.3662, abs=5e-5)
-    with pytest.raises(ParameterError):
-        proportion_ci(3, 2)
+def test_share_interval_is_design_based_and_clustered():
+    # 12 villages of 10 households; the interval is the ratio estimator's (inference module),
+    # not Wilson: with whole villages alike it is much wider than the Wilson interval.
+    from statsmodels.stats.proportion import proportion_confint
+
+    from cases.methods.inference import cluster_proportion
+
+    village = np.repeat(np.arange(12), 10)
+    flag = np.repeat([1, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 1], 10)
+    share, lo, hi = proportion_ci(flag, village)
+    ref = cluster_proportion(flag, village)
+    assert (share, lo, hi) == (ref["share"], ref["ci_low"], ref["ci_high"])
+    assert share == pytest.approx(0.5)
+    w_lo, w_hi = proportion_confint(60, 120, method="wilson")
+    assert hi - lo > 2 * (w_hi - w_lo)
+    with pytest.raises(ParameterError, match="got 3"):
+        proportion_ci([1, 0, 1], [1, 2, 3])
 
 
 def test_share_by_group_hides_small_groups():
-    frame = pd.DataFrame({"g": ["a"] * 6 + ["b"] * 3, "f": [1, 1, 1, 0, 0, 0, 1, 1, 0]})
-    out = share_by_group(frame, "f", "g").set_index("group")
-    assert out.loc["a", "share"] == 0.5 and out.loc["a", "n"] == 6
+    frame = pd.DataFrame(
+        {
+            "g": ["a"] * 12 + ["b"] * 3,
+            "f": [1, 1, 1, 0, 0, 0, 1, 0, 1, 0, 1, 0, 1, 1, 0],
+            "v": [*range(12), 0, 1, 2],
+        }
+    )
+    out = share_by_group(frame, "f", "g", cluster="v").set_index("group")
+    assert out.loc["a", "share"] == 0.5 and out.loc["a", "n"] == 12
+    assert out.loc["a", "n_clusters"] == 12
     assert math.isnan(out.loc["b", "share"]) and math.isnan(out.loc["b", "count"])
     with pytest.raises(DataValidationError, match="0/1"):
-        share_by_group(frame.assign(f=2), "f", "g")
+        share_by_group(frame.assign(f=2), "f", "g", cluster="v")
+    with pytest.raises(ParameterError, match=r"group 'a'.*got 4"):
+        share_by_group(frame.assign(v=frame["v"] % 4), "f", "g", cluster="v")
 
 
 def test_rate_ratio_by_hand():
-    # Flagged households have 2 and 4 records (mean 3), others 1 and 0 and 2 (mean 1):
-    # the Poisson MLE of the ratio is the ratio of means, 3.
-    hh = pd.DataFrame({"household_id": [1, 2, 3, 4, 5], "m": [1, 1, 0, 0, 0]})
-    rec = pd.DataFrame(
-        {
-            "household_id": [1, 1, 2, 2, 2, 2, 3, 5, 5],
-            "actor_type": ["government"] * 9,
-            "kind": ["x"] * 9,
-        }
+    # Twelve households in twelve villages. Flagged households have 2, 4, 2, 4, 2, 4 records
+    # (mean 3), others 1, 0, 2, 1, 0, 2 (mean 1): the Poisson MLE of the ratio is the ratio of
+    # means, 3.
+    hh = pd.DataFrame(
+        {"household_id": range(1, 13), "m": [1] * 6 + [0] * 6, "village_id": range(101, 113)}
     )
+    counts = [2, 4, 2, 4, 2, 4, 1, 0, 2, 1, 0, 2]
+    ids = [h for h, c in zip(range(1, 13), counts, strict=True) for _ in range(c)]
+    rec = pd.DataFrame({"household_id": ids, "actor_type": "government", "kind": "x"})
     rr = assistance_rate_ratio(hh, rec, "m")
     assert rr["ratio"] == pytest.approx(3.0)
     assert rr["ci_low"] < 3 < rr["ci_high"]
+    assert rr["n_clusters"] == 12 and "only 12 clusters" in rr["warning"]
     with pytest.raises(DataValidationError, match="not in the households"):
-        assistance_rate_ratio(hh, rec.assign(household_id=9), "m")
+        assistance_rate_ratio(hh, rec.assign(household_id=99), "m")
+    with pytest.raises(ParameterError, match="got 3"):
+        assistance_rate_ratio(hh.assign(village_id=hh["household_id"] % 3), rec, "m")
 
 
 # --------------------------------------------------------------------------- planted effects

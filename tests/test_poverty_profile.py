@@ -16,6 +16,7 @@ from scipy import stats
 from cases.core import files, paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.pages import poverty_profile as pp
+from cases.present.text import TextTemplateError, render_blocks
 from cases.simulate import synth
 
 ROLE = re.compile(r"\{glue:text\}`poverty_([a-z0-9_]+)(?::[^`]*)?`")
@@ -436,6 +437,27 @@ def test_simulation_page(case):
     assert own_page.facts["simulated"] is False
     assert set(own_page.numbers) == {"n_tables", "total_rows", "n_planted"}
     assert "`/field`" in own_page.render("simulation")["intro"]
+
+
+def test_every_generator_has_its_own_dgp_passage():
+    """text/simulation.md holds one DGP passage per generator, chosen by the fact ``dgp``;
+    every placeholder resolves for every case, and a generator without a passage is an error."""
+    passages = {}
+    others = {"simulated": True, "data_dir": "", "title": "t", "seed": 1, "n": 1}
+    others |= {"n_tables": 1, "total_rows": 1, "n_planted": 1}
+    for case in synth.SLUGS:
+        context = {**others, "case": case, **synth.description(case)}
+        dgp = render_blocks("simulation", context)["describe_dgp"]
+        assert dgp and ":func:" not in dgp and ":data:" not in dgp
+        assert not [line for line in dgp.splitlines() if line.rstrip().endswith("::")]
+        passages[case] = dgp
+    assert len(set(passages.values())) == len(synth.SLUGS)
+    context = {**others, "case": "h_county", **synth.description("h_county")}
+    context["dgp"] = "no_such_generator"
+    with pytest.raises(
+        TextTemplateError, match=r"simulation\.md, line \d+ \(block 'describe_dgp'\)"
+    ):
+        render_blocks("simulation", context)
 
 
 @pytest.mark.slow

@@ -343,3 +343,93 @@ def test_post2020_policy_rows_have_publisher_address_and_reasons() -> None:
     assert by_key["key_counties_total"] == 160
     assert by_key["transition_years"] == 5
     assert by_key["monitoring_range_floor_multiple"] == 1.5
+
+
+# ---------------------------------------------------------------- publisher and address per row
+
+#: Real-data tables whose rows each carry a publisher and an address: table -> (publisher
+#: column, address column). county_census and census_crosswalk are whole-table transcriptions
+#: of one compilation and name it once, in the resource's ``sources`` (tested below).
+ROW_SOURCES = {
+    "poor_area_rural_income": ("source", "source_page"),
+    "county_exit_counts": ("source", "source_page"),
+    "case_area_counties": ("source_publisher", "source_page"),
+    "census_population": ("source", "source_page"),
+    "poverty_counties": ("source_publisher", "source_page"),
+    "international_poverty": ("source", "source_page"),
+    "locality_facts": ("source_publisher", "source_page"),
+    "post2020_policy": ("source_publisher", "source_page"),
+}
+#: national_rural_poverty: each value column with its publisher and address columns.
+NATIONAL_SOURCES = {
+    "rural_poor_10k": ("count_source", "count_page"),
+    "annual_reduction_10k": ("reduction_source", "reduction_page"),
+    "incidence_pct": ("incidence_source", "incidence_page"),
+    "poverty_line_yuan": ("line_source", "line_page"),
+}
+ADDRESS = r"^https?://[^\s/]+\.[^\s]+$"
+
+
+@pytest.mark.parametrize("table", sorted(ROW_SOURCES))
+def test_every_real_data_row_names_a_publisher_and_an_address(table: str) -> None:
+    publisher, address = ROW_SOURCES[table]
+    frame = load_table(table)
+    assert frame[publisher].notna().all() and (frame[publisher].str.strip() != "").all(), table
+    bad = frame.loc[~frame[address].fillna("").str.match(ADDRESS), address]
+    assert bad.empty, f"{table}: rows without an address: {bad.index.tolist()[:10]}"
+
+
+def test_every_national_value_names_its_publisher_and_address(national: pd.DataFrame) -> None:
+    for value, (publisher, address) in NATIONAL_SOURCES.items():
+        given = national[national[value].notna()]
+        assert given[publisher].notna().all(), value
+        assert given[address].fillna("").str.match(ADDRESS).all(), value
+
+
+def test_unverified_national_values_say_why() -> None:
+    """Where a national value is left empty, the publisher column says why (issue 21 item 2)."""
+    national = load_table("national_rural_poverty")
+    empty_line = national[national["poverty_line_status"] == "not_verified"]
+    assert empty_line["line_source"].str.startswith("not verified:").all()
+    assert national.set_index("year").loc[2010, "count_source"].startswith("not verified:")
+
+
+def test_whole_table_transcriptions_name_their_source_in_the_package() -> None:
+    resources = {
+        r["name"]: r for r in json.loads(Path(DATAPACKAGE).read_text(encoding="utf-8"))["resources"]
+    }
+    for name in ("county_census", "census_crosswalk"):
+        sources = resources[name]["sources"]
+        upstream = [s for s in sources if s.get("path", "").startswith("http")]
+        assert upstream and all(s.get("title") for s in upstream), name
+
+
+def test_county_lists_are_kept_apart() -> None:
+    """832 national poverty counties = 592 key counties ∪ 680 contiguous-area counties (with
+    overlap); provincial counts of poor counties are labelled as national plus provincial."""
+    facts = load_table("locality_facts")
+    china = facts[facts["place"] == "China"].set_index("indicator")["value"].astype(float)
+    assert china["national_poverty_counties"] == 832 == len(load_table("poverty_counties"))
+    assert china["key_counties_poverty_alleviation"] == 592
+    assert china["contiguous_area_counties"] == 680
+    assert 832 < 592 + 680  # the two lists overlap
+    assert "poor_counties_total" not in set(facts["indicator"])
+    provincial = facts[facts["indicator"] == "poor_counties_national_and_provincial"]
+    assert set(provincial["place"]) == {"Gansu", "Henan"}
+
+
+def test_gansu_exits_are_consistent_across_tables() -> None:
+    """A Gansu province-year is published exactly when its counties are verified in the county
+    list by the same batch; the count equals the verified national counties of that year."""
+    exits = load_table("county_exit_counts")
+    counties = load_table("poverty_counties")
+    gansu = counties[counties["province_zh"] == "甘肃省"]
+    for _, row in exits[exits["scope"] == "Gansu"].iterrows():
+        year = int(row["exit_year"])
+        in_year = gansu[gansu["exit_year"] == year]
+        verified = bool(len(in_year)) and bool(in_year["verified"].astype(bool).all())
+        if row["official_status"] in ("published", "derived"):
+            assert verified, year
+            assert int(row["official_count"]) == len(in_year), year
+        else:
+            assert not verified, year

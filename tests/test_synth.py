@@ -247,12 +247,37 @@ def test_description_documents_dgp_parameters_and_planted_effects(slug):
     ]
     for table in facts["tables"]:
         assert all(c["requirement"] for c in table["columns"])
-    # The docstrings are reStructuredText; the book page is Markdown: no role or "::" leaks.
-    docs = [facts["dgp"], facts["motivation_doc"] or "", facts["indicator_doc"] or ""]
-    assert facts["dgp"]
-    for doc in docs:
-        assert ":func:" not in doc and ":data:" not in doc
-        assert not [line for line in doc.splitlines() if line.rstrip().endswith("::")]
+    # The DGP's words are in text/simulation.md; the facts choose the passage and fill it.
+    assert facts["dgp"] == slug
+    assert facts["param"] == params(slug)
+    assert facts["uses_motivation"] is ("motivation_item_loading" in facts["param"])
+    assert facts["uses_indicators"] is ("deprivation_if_poor" in facts["param"])
+
+
+def test_table_schemas_come_from_the_schema_file_with_their_python_shape():
+    kinds = {"int", "int?", "float", "str"}
+    assert list(synth.TABLE_SCHEMAS) == list(synth.SLUGS)
+    for tables in synth.TABLE_SCHEMAS.values():
+        for cols in tables.values():
+            assert all(isinstance(c, tuple) and len(c) == 4 for c in cols)
+            assert {c[1] for c in cols} <= kinds
+            assert all(c[2] and c[3] for c in cols)
+            assert len({c[0] for c in cols}) == len(cols)
+    hh = synth.TABLE_SCHEMAS["h_county"]["households"]
+    assert [c[0] for c in hh[-len(synth.INDICATOR_COLUMNS) :]] == list(synth.INDICATOR_COLUMNS)
+
+
+def test_a_malformed_schema_file_names_the_file_and_field(tmp_path):
+    text = synth.SCHEMAS_FILE.read_text(encoding="utf-8")
+    bad = tmp_path / "schemas.yaml"
+    bad.write_text(text.replace("[treated, int,", "[treated, integer,"), encoding="utf-8")
+    with pytest.raises(
+        DataValidationError, match=r"schemas\.yaml[\s\S]*cases\.liupanshui\.panel\[5\]"
+    ):
+        synth._schemas(bad)
+    bad.write_text(text.replace("\n  pingliang:\n", "\n  elsewhere:\n"), encoding="utf-8")
+    with pytest.raises(DataValidationError, match=r"schemas\.yaml[\s\S]*cases: expected"):
+        synth._schemas(bad)
 
 
 @settings(max_examples=60, deadline=None)

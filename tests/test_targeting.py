@@ -73,8 +73,8 @@ def test_profile_table_counts_and_means_by_hand():
 def test_error_intervals_are_seeded_and_contain_the_estimate():
     data = synth.generate("h_county", seed=2, n=2000)
     hh, _ = tg.need_flags(data, "h_county")
-    a = tg.error_intervals(hh, "registered_poor", "income_poor", n_boot=50, seed=9)
-    b = tg.error_intervals(hh, "registered_poor", "income_poor", n_boot=50, seed=9)
+    a = tg.error_intervals(hh, "registered_poor", "income_poor", n_boot=999, seed=9)
+    b = tg.error_intervals(hh, "registered_poor", "income_poor", n_boot=999, seed=9)
     pd.testing.assert_frame_equal(a, b)
     assert ((a["ci_low"] <= a["error"]) & (a["error"] <= a["ci_high"])).all()
 
@@ -88,7 +88,7 @@ def h_county_large():
 
 def test_h_county_errors_close_to_planted(h_county_large):
     hh = h_county_large
-    out = tg.error_intervals(hh, "registered_poor", "income_poor", n_boot=20, seed=1)
+    out = tg.error_intervals(hh, "registered_poor", "income_poor", n_boot=999, seed=1)
     assert out.loc["inclusion", "error"] == pytest.approx(0.20, abs=0.03)
     assert out.loc["exclusion", "error"] == pytest.approx(0.15, abs=0.03)
 
@@ -135,7 +135,7 @@ def test_logit_reports_perfectly_separated_covariates():
 def test_w_town_exclusion_of_vulnerable_close_to_planted():
     data = synth.generate("w_town", seed=4, n=20000)
     hh, vres = tg.need_flags(data, "w_town", vulnerability_line=6000.0)
-    out = tg.error_intervals(hh, "monitored", "vulnerable", n_boot=20, seed=1)
+    out = tg.error_intervals(hh, "monitored", "vulnerable", n_boot=999, seed=1)
     # Planted: 30% of truly vulnerable households are not monitored; the estimated
     # vulnerability misclassifies some households near the threshold, hence the tolerance.
     assert out.loc["exclusion", "error"] == pytest.approx(0.30, abs=0.05)
@@ -145,7 +145,7 @@ def test_w_town_exclusion_of_vulnerable_close_to_planted():
 
 def test_build_numbers_keep_their_glue_keys_and_the_text_renders():
     data = synth.generate("w_town", seed=5, n=1500)
-    page = tg.build(data, "w_town", bootstrap_reps=10, seed=1)
+    page = tg.build(data, "w_town", bootstrap_reps=999, seed=1)
     assert isinstance(page, Page)
     for kind in ("inclusion", "exclusion"):
         for stat in ("error", "se", "ci_low", "ci_high"):
@@ -153,7 +153,7 @@ def test_build_numbers_keep_their_glue_keys_and_the_text_renders():
     errors = page.tables["errors"].set_index("Error")
     assert page.numbers["vulnerable_exclusion_error"] == errors["Share"].iloc[1]
     assert page.numbers["text_n_listed"] == int(errors["Denominator"].iloc[0])
-    assert page.numbers["text_bootstrap_reps"] == 10
+    assert page.numbers["text_bootstrap_reps"] == 999
     # every float is recorded with the page's tolerance; no number is NaN
     assert all(page.tolerances[k] == 1e-6 for k, v in page.numbers.items() if isinstance(v, float))
     assert all(math.isfinite(v) for v in page.numbers.values())
@@ -171,7 +171,7 @@ def test_build_numbers_keep_their_glue_keys_and_the_text_renders():
 @pytest.mark.parametrize("case", ["h_county", "w_town"])
 def test_text_template_renders_for_every_case(case):
     # Every placeholder of text/targeting.md resolves for each case with a targeting page.
-    page = tg.build(synth.generate(case, seed=3, n=1200), case, bootstrap_reps=5, seed=1)
+    page = tg.build(synth.generate(case, seed=3, n=1200), case, bootstrap_reps=999, seed=1)
     passages = page.render("targeting")
     assert all(text.strip() for name, text in passages.items())
     assert f"fig-targeting-village-{case}" in passages["village_md"]
@@ -207,7 +207,7 @@ def test_template_runs_with_papermill(tmp_path):
     papermill.execute_notebook(
         str(paths.NOTEBOOKS / "targeting.ipynb"),
         str(out),
-        parameters={"case": "w_town", "n": 1500, "bootstrap_reps": 20},
+        parameters={"case": "w_town", "n": 1500, "bootstrap_reps": 999},
         kernel_name="python3",
         cwd=str(tmp_path),
         progress_bar=False,
@@ -264,7 +264,7 @@ def test_mpi_sensitivity_by_hand():
 
 def test_h_county_analysis_has_an_mpi_sensitivity_table():
     data = synth.generate("h_county", seed=5, n=1500)
-    page = tg.build(data, "h_county", bootstrap_reps=10, seed=1)
+    page = tg.build(data, "h_county", bootstrap_reps=999, seed=1)
     table = page.tables["mpi_sensitivity"]
     # k grid: the union cutoff 0.2, 1/3 (the default k) and 0.5, for three weight vectors.
     assert len(table) == 9 == page.numbers["text_mpi_n_specs"]
@@ -302,7 +302,7 @@ def test_logit_tables_carry_bh_adjusted_pvalues_and_findings_use_them(h_county_l
 def test_w_town_names_no_strongest_predictor_from_noise():
     # Nothing is planted on W Town's traits: no predictor may be named from unadjusted p-values.
     data = synth.generate("w_town", seed=20201123, n=6000)
-    page = tg.build(data, "w_town", bootstrap_reps=20)
+    page = tg.build(data, "w_town", bootstrap_reps=999)
     logits = [page.tables["logit_inclusion"], page.tables["logit_exclusion"]]
     assert all(tg.findings(tab).empty for tab in logits)
     # ...although an unadjusted p-value falls below 0.05 (the noise the issue found).

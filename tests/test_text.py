@@ -23,6 +23,10 @@ from cases.present.text import FORMATS, TextTemplateError, pvalue, render_blocks
         ("signed", -0.05, "−0.05"),
         ("signed", 0.0001, "0.00"),
         ("dec1", float("nan"), "n/a"),
+        ("words", 10, "ten"),
+        ("words", 0, "zero"),
+        ("words", 13, "13"),
+        ("words", 2.5, "2.5"),
     ],
 )
 def test_named_formats(name, value, text):

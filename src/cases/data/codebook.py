@@ -97,19 +97,20 @@ class Codebook(_Strict):
         """Code ids in codebook order."""
         return [c.id for c in self.codes]
 
-    def family_of(self, code: str) -> str:
-        """Family of a code; KeyError naming it if unknown."""
+    def code(self, code: str) -> Code:
+        """The code with this id; KeyError naming it if unknown."""
         for c in self.codes:
             if c.id == code:
-                return c.family
+                return c
         raise KeyError(f"unknown code {code!r}")
+
+    def family_of(self, code: str) -> str:
+        """Family of a code; KeyError naming it if unknown."""
+        return self.code(code).family
 
     def label_of(self, code: str) -> str:
         """Label of a code; KeyError naming it if unknown."""
-        for c in self.codes:
-            if c.id == code:
-                return c.label
-        raise KeyError(f"unknown code {code!r}")
+        return self.code(code).label
 
     def codes_of(self, family: str) -> dict[str, str]:
         """``{code: label}`` of one family, in codebook order (empty if the family is unknown)."""

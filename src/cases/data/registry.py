@@ -255,6 +255,15 @@ def load_case(slug: str, cases_dir: Path | None = None) -> Case:
     return parse_case_file(path)
 
 
+#: The profile tables of the described items: table key, case field, column names.
+_DESCRIBED_TABLES: tuple[tuple[str, str, list[str]], ...] = (
+    ("findings", "achievements", ["Code", "Reported achievement"]),
+    ("problems", "problems", ["Problem", "As described in the thesis"]),
+    ("causes", "causes", ["Cause", "As given in the thesis"]),
+    ("recommendations", "recommendations", ["Recommendation", "As proposed in the thesis"]),
+)
+
+
 def profile_tables(case: Case) -> dict[str, pd.DataFrame]:
     """The tables of a case profile, keyed by section: design, actors, mechanisms, findings,
     problems, causes, recommendations and (if any) benchmarks. Codes are shown as codebook
@@ -290,23 +299,12 @@ def profile_tables(case: Case) -> dict[str, pd.DataFrame]:
             [(vocab["mechanisms"][m.code], m.name, m.description) for m in case.mechanisms],
             columns=["Code", "Mechanism", "How it works"],
         ),
-        "findings": pd.DataFrame(
-            [(vocab["achievements"][a.code], a.description) for a in case.achievements],
-            columns=["Code", "Reported achievement"],
-        ),
-        "problems": pd.DataFrame(
-            [(vocab["problems"][p.code], p.description) for p in case.problems],
-            columns=["Problem", "As described in the thesis"],
-        ),
-        "causes": pd.DataFrame(
-            [(vocab["causes"][c.code], c.description) for c in case.causes],
-            columns=["Cause", "As given in the thesis"],
-        ),
-        "recommendations": pd.DataFrame(
-            [(vocab["recommendations"][r.code], r.description) for r in case.recommendations],
-            columns=["Recommendation", "As proposed in the thesis"],
-        ),
     }
+    for key, field, columns in _DESCRIBED_TABLES:
+        items: tuple[DescribedItem, ...] = getattr(case, field)
+        tables[key] = pd.DataFrame(
+            [(vocab[field][item.code], item.description) for item in items], columns=columns
+        )
     if case.benchmarks:
         tables["benchmarks"] = pd.DataFrame(
             [(f"{b.place} ({b.place_zh})", b.province, b.lesson) for b in case.benchmarks],

@@ -376,6 +376,18 @@ def group_poverty_status(crosswalk: pd.DataFrame, poverty: pd.DataFrame) -> pd.D
     return status.reset_index()
 
 
+def _levels_and_changes(out: pd.DataFrame, wide: pd.DataFrame, chosen: Sequence[Indicator]) -> None:
+    """Add to ``out`` (in place) ``pop_2010``, ``pop_2020`` and for each indicator
+    ``<name>_2010``, ``<name>_2020`` and ``<name>_change`` (2020 minus 2010), from ``wide``
+    (columns ``(variable, year)``)."""
+    out["pop_2010"] = wide[("pop_total", 2010)]
+    out["pop_2020"] = wide[("pop_total", 2020)]
+    for ind in chosen:
+        out[f"{ind.name}_2010"] = wide[(ind.name, 2010)]
+        out[f"{ind.name}_2020"] = wide[(ind.name, 2020)]
+        out[f"{ind.name}_change"] = out[f"{ind.name}_2020"] - out[f"{ind.name}_2010"]
+
+
 def long_differences(
     census: pd.DataFrame | None = None,
     crosswalk: pd.DataFrame | None = None,
@@ -410,12 +422,7 @@ def long_differences(
         members = crosswalk[crosswalk["year"] == year].groupby("group_id")
         out[f"name_{year}"] = members["name_zh"].agg("+".join).reindex(wide.index, level=0)
     out["province_zh"] = members["province_zh"].first().reindex(wide.index, level=0)
-    out["pop_2010"] = wide[("pop_total", 2010)]
-    out["pop_2020"] = wide[("pop_total", 2020)]
-    for ind in chosen:
-        out[f"{ind.name}_2010"] = wide[(ind.name, 2010)]
-        out[f"{ind.name}_2020"] = wide[(ind.name, 2020)]
-        out[f"{ind.name}_change"] = out[f"{ind.name}_2020"] - out[f"{ind.name}_2010"]
+    _levels_and_changes(out, wide, chosen)
     return out.reset_index()
 
 
@@ -720,12 +727,7 @@ def aggregate_groups(
     wide = values.unstack("year")  # noqa: PD010 (a MultiIndex of key and year)
     out = pd.DataFrame(index=wide.index)
     out["n_groups"] = keys.dropna().value_counts().reindex(out.index)
-    out["pop_2010"] = wide[("pop_total", 2010)]
-    out["pop_2020"] = wide[("pop_total", 2020)]
-    for ind in chosen:
-        out[f"{ind.name}_2010"] = wide[(ind.name, 2010)]
-        out[f"{ind.name}_2020"] = wide[(ind.name, 2020)]
-        out[f"{ind.name}_change"] = out[f"{ind.name}_2020"] - out[f"{ind.name}_2010"]
+    _levels_and_changes(out, wide, chosen)
     out.index.name = "key"
     return out.reset_index()
 

@@ -151,14 +151,16 @@ def _check_weights(w: np.ndarray, name: str = "weights") -> None:
         raise MeasureInputError(f"{name} are all zero (or empty); at least one must be positive")
 
 
-def _check_line(line: float, name: str = "line") -> float:
+def _positive_number(value: Any, name: str, *, expected: str = "a number") -> float:
+    """``value`` as a float; MeasureInputError naming ``name`` unless positive and finite
+    (``expected`` describes what a value that is no number at all should have been)."""
     try:
-        value = float(line)
+        number = float(value)
     except (TypeError, ValueError) as exc:
-        raise MeasureInputError(f"poverty {name} must be a number; got {line!r}") from exc
-    if not math.isfinite(value) or value <= 0:
-        raise MeasureInputError(f"poverty {name} must be a positive finite number; got {line!r}")
-    return value
+        raise MeasureInputError(f"{name} must be {expected}; got {value!r}") from exc
+    if not math.isfinite(number) or number <= 0:
+        raise MeasureInputError(f"{name} must be a positive finite number; got {value!r}")
+    return number
 
 
 def _prepare(
@@ -259,7 +261,7 @@ def fgt(
         MeasureInputError: mismatched lengths, negative or all-zero weights, NaN without
             ``dropna=True``, non-finite values, a non-positive line or a negative alpha.
     """
-    z = _check_line(line)
+    z = _positive_number(line, "poverty line")
     a = _check_alpha(alpha)
     arrays, w = _prepare({"income": income}, weights, dropna)
     return _weighted_mean(_fgt_terms(arrays["income"], z, a), w)
@@ -343,7 +345,7 @@ def fgt_by(
     """
     if not isinstance(df, pd.DataFrame):
         raise MeasureInputError(f"df must be a pandas DataFrame; got {type(df).__name__}")
-    z = _check_line(line)
+    z = _positive_number(line, "poverty line")
     a = _check_alpha(alpha)
     x_in = _resolve_column(df, income, "income")
     w_in = None if weights is None else _resolve_column(df, weights, "weights")
@@ -466,12 +468,7 @@ def relative_line(
         MeasureInputError: input problems as in :func:`fgt`; ``share`` not a positive finite
             number; a non-positive median (the line would be non-positive).
     """
-    try:
-        s = float(share)
-    except (TypeError, ValueError) as exc:
-        raise MeasureInputError(f"share must be a positive number; got {share!r}") from exc
-    if not math.isfinite(s) or s <= 0:
-        raise MeasureInputError(f"share must be a positive finite number; got {share!r}")
+    s = _positive_number(share, "share", expected="a positive number")
     arrays, w = _prepare({"income": income}, weights, dropna)
     median = _weighted_median(arrays["income"], w)
     if median <= 0:
@@ -1419,7 +1416,7 @@ def vulnerability(
     """
     import statsmodels.api as sm  # deferred: statsmodels is slow to import
 
-    z = _check_line(line)
+    z = _positive_number(line, "poverty line")
     t = float(threshold)
     if not (0 < t < 1):
         raise MeasureInputError(f"threshold must be in (0, 1); got {threshold!r}")
@@ -1688,7 +1685,7 @@ def fgt_ci(
         MeasureInputError: as :func:`fgt` and :func:`bootstrap`.
     """
     _check_boot_args(n_boot, seed, ci)
-    z = _check_line(line)
+    z = _positive_number(line, "poverty line")
     a = _check_alpha(alpha)
     arrays, w = _prepare({"income": income}, weights, dropna=False)
     x = arrays["income"]

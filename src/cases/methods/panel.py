@@ -42,6 +42,7 @@ import pandas as pd
 from scipy import stats
 
 from cases.core.errors import DataValidationError, ParameterError
+from cases.methods import inference
 
 __all__ = [
     "BaconResult",
@@ -87,6 +88,8 @@ class TwfeResult:
     backend: str
     n_singletons_dropped: int = 0
     model_result: Any = None
+    n_clusters: int | None = None
+    warning: str = ""
 
 
 @dataclass
@@ -108,6 +111,8 @@ class EventStudyResult:
     window: tuple[int, int]
     cov: pd.DataFrame
     n_singletons_dropped: int = 0
+    n_clusters: int | None = None
+    warning: str = ""
     model_result: Any = None
 
 
@@ -328,11 +333,6 @@ def _cluster_sums(scores: np.ndarray, clusters: np.ndarray, n_clusters: int) -> 
     return sums
 
 
-def _cluster_meat(scores: np.ndarray, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
-    sums = _cluster_sums(scores, clusters, n_clusters)
-    return sums.T @ sums
-
-
 def _fe_ols(
     y: np.ndarray,
     x: np.ndarray,
@@ -367,9 +367,9 @@ def _fe_ols(
     n_cl = int(cl_idx.max()) + 1
     if n_cl < 2:
         raise DataValidationError("panel", ["clustered errors need at least 2 clusters"])
-    meat = _cluster_meat(xd * resid[:, None], cl_idx, n_cl)
-    cov = xtx_inv @ meat @ xtx_inv * ((n - 1) / (n - k)) * (n_cl / (n_cl - 1))
-    return params, (cov + cov.T) / 2, "clustered"
+    # CR1 of the one inference helper; K = the slope columns (effects swept out, not counted).
+    cov = inference.cr1_vcov(xd, resid, cl_idx, k=k)
+    return params, cov, "clustered"
 
 
 def _cluster_values(df: pd.DataFrame, cluster: str | None, entity: str, time: str) -> Any:
@@ -386,6 +386,32 @@ def _cluster_values(df: pd.DataFrame, cluster: str | None, entity: str, time: st
     if df[cluster].isna().any():
         raise DataValidationError("cluster", [f"cluster column {cluster!r} has missing values"])
     return df[cluster].to_numpy()
+
+
+def _reference(
+    df: pd.DataFrame, cluster: str | None, entity: str, time: str
+) -> tuple[Any, int | None, str]:
+    """Reference distribution of the t ratios, the number of clusters and the rule's warning.
+
+    Clustered fits follow :mod:`cases.methods.inference`: ``t(G - 1)`` (as Stata's ``xtreg, fe
+    vce(cluster)`` and fixest), refusal below 10 clusters, and a warning below 30 (the wild
+    cluster bootstrap of the rule is not run on the within-transformed panel here); classical
+    fits use the normal.
+
+    Raises:
+        ParameterError: fewer than 10 clusters (the number named).
+    """
+    values = _cluster_values(df, cluster, entity, time)
+    if values is None:
+        return stats.norm, None, ""
+    g = inference.n_clusters(values)
+    inference.cluster_rule(g, linear=False)
+    warning = ""
+    if g < inference.WILD_BELOW:
+        warning = (
+            f"only {g} clusters: cluster-robust intervals of this regression may be too narrow"
+        )
+    return stats.t(g - 1), g, warning
 
 
 def _fit(
@@ -458,8 +484,12 @@ def twfe(
     or a column name gives the one-way cluster-robust (Liang-Zeger) covariance with the
     (n-1)/(n-k) * G/(G-1) small-sample factor of Stata's ``xtreg, fe vce(cluster)``; ``None`` gives
     the classical homoskedastic covariance with the effects counted in the degrees of freedom.
-    Confidence intervals and p-values use the normal approximation. Units of ``coef`` are those
-    of ``y`` per unit of ``treat``.
+    Clustered fits follow the rule of :mod:`cases.methods.inference` (CR1 from
+    :func:`cases.methods.inference.cr1_vcov`; intervals and p-values from ``t(G - 1)``; fewer than
+    10 clusters raise :class:`ParameterError`; from 10 to 29 clusters the p-value and interval
+    of ``treat`` come from the wild cluster bootstrap on the demeaned data, :func:`_wild_twfe`,
+    while ``se`` stays CR1); unclustered fits use the normal approximation. Units of ``coef``
+    are those of ``y`` per unit of ``treat``.
 
     Under staggered adoption with effects that vary over time or cohorts, ``coef`` is a
     variance-weighted average with possibly negative weights (Goodman-Bacon 2021, "Difference-
@@ -489,15 +519,21 @@ def twfe(
             [f"treatment {treat!r} never varies within any {entity}: TWFE cannot identify it"],
         )
     xcols = [treat, *controls]
+    dist, n_cl, warning = _reference(work, cluster, entity, time)
     params, cov, cov_type, used, res = _fit(work, y, xcols, entity, time, cluster, backend)
     coef, se = float(params[0]), float(np.sqrt(cov[0, 0]))
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = dist.ppf(1 - alpha / 2)
+    ci_low, ci_high = coef - z * se, coef + z * se
+    pvalue = float(2 * dist.sf(abs(coef / se)))
+    if n_cl is not None and n_cl < inference.WILD_BELOW:
+        pvalue, ci_low, ci_high = _wild_twfe(work, y, xcols, entity, time, cluster, alpha)
+        warning = ""
     return TwfeResult(
         coef=coef,
         se=se,
-        ci_low=coef - z * se,
-        ci_high=coef + z * se,
-        pvalue=float(2 * stats.norm.sf(abs(coef / se))),
+        ci_low=ci_low,
+        ci_high=ci_high,
+        pvalue=pvalue,
         nobs=len(work),
         n_entities=int(work[entity].nunique()),
         n_periods=int(work[time].nunique()),
@@ -507,7 +543,40 @@ def twfe(
         backend=used,
         n_singletons_dropped=n_single,
         model_result=res,
+        n_clusters=n_cl,
+        warning=warning,
     )
+
+
+def _wild_twfe(
+    work: pd.DataFrame,
+    y: str,
+    xcols: list[str],
+    entity: str,
+    time: str,
+    cluster: str | None,
+    alpha: float,
+) -> tuple[float, float, float]:
+    """Wild cluster bootstrap p-value and interval of the treatment coefficient of a TWFE fit
+    with fewer than 30 clusters (the rule of :mod:`cases.methods.inference`).
+
+    By Frisch-Waugh-Lovell the coefficient is the OLS slope of the two-way demeaned outcome on
+    the demeaned regressors, so the restricted wild cluster bootstrap (WCR, Webb weights,
+    9,999 replications, :func:`cases.methods.inference.wild_cluster_test` and
+    :func:`~cases.methods.inference.wild_cluster_ci`) runs on the demeaned data; its CR1 factor
+    counts the slopes only, as the clustered covariance of :func:`twfe` does (Roodman,
+    MacKinnon, Nielsen and Webb 2018, on absorbed fixed effects).
+    """
+    ent_codes, ent_idx = np.unique(work[entity].to_numpy(), return_inverse=True)
+    tim_codes, tim_idx = np.unique(work[time].to_numpy(), return_inverse=True)
+    both = _demean_two_way(
+        work[[y, *xcols]].to_numpy(float), ent_idx, tim_idx, len(ent_codes), len(tim_codes)
+    )
+    yd, xd = both[:, 0], both[:, 1:]
+    clusters = _cluster_values(work, cluster, entity, time)
+    test = inference.wild_cluster_test(xd, yd, clusters, 0)
+    lo, hi = inference.wild_cluster_ci(xd, yd, clusters, 0, conf_level=1 - alpha)
+    return test["p_value"], lo, hi
 
 
 # --------------------------------------------------------------------------------------------
@@ -582,10 +651,11 @@ def event_study(
     work, n_single = _drop_singletons(work, entity, source)
     present = [n for n in names if work[n].any()]
     absent = [k for k, n in zip(ks, names, strict=True) if n not in present]
+    dist, n_cl, warning = _reference(work, cluster, entity, time)
     params, cov, _, _, res = _fit(work, y, present, entity, time, cluster, backend)
     est = dict(zip(present, params, strict=True))
     ses = dict(zip(present, np.sqrt(np.diag(cov)), strict=True))
-    z = stats.norm.ppf(1 - alpha / 2)
+    z = dist.ppf(1 - alpha / 2)
     rows = []
     counts = pd.Series(rel_binned[treated]).value_counts()
     for k in range(lo, hi + 1):
@@ -601,7 +671,7 @@ def event_study(
                 "se": s,
                 "ci_low": b - z * s if k != ref else float("nan"),
                 "ci_high": b + z * s if k != ref else float("nan"),
-                "pvalue": float(2 * stats.norm.sf(abs(b / s))) if s > 0 else float("nan"),
+                "pvalue": float(2 * dist.sf(abs(b / s))) if s > 0 else float("nan"),
                 "nobs_treated": int(counts.get(float(k), 0)),
                 "reference": k == ref,
             }
@@ -628,6 +698,8 @@ def event_study(
         cov=pd.DataFrame(cov, index=present, columns=present),
         n_singletons_dropped=n_single,
         model_result=res,
+        n_clusters=n_cl,
+        warning=warning,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -201,6 +201,20 @@ def reverse_code(values: pd.Series | np.ndarray, low: int, high: int) -> pd.Seri
     return low + high - values
 
 
+def recoded_items(data: pd.DataFrame, instrument: Instrument, scale: Scale) -> pd.DataFrame:
+    """The item columns of ``scale`` as floats, reverse-keyed items recoded (:func:`reverse_code`).
+
+    The frame keeps ``data``'s index and has one column per item, in scale order; missing
+    answers stay missing.
+    """
+    block = pd.DataFrame(index=data.index)
+    for item in scale.items:
+        lo, hi = instrument.item_range(item)
+        col = pd.to_numeric(data[item]).astype(float)
+        block[item] = reverse_code(col, lo, hi) if item in scale.reverse else col
+    return block
+
+
 def scale_scores(
     data: pd.DataFrame,
     instrument: Instrument,
@@ -248,44 +262,38 @@ def scale_scores(
         raise DataValidationError("scale_scores", problems)
     out = {}
     for s in chosen:
-        block = pd.DataFrame(index=data.index)
-        for item in s.items:
-            lo, hi = instrument.item_range(item)
-            col = pd.to_numeric(data[item]).astype(float)
-            block[item] = reverse_code(col, lo, hi) if item in s.reverse else col
+        block = recoded_items(data, instrument, s)
         answered = block.notna().sum(axis=1)
         score = block.mean(axis=1, skipna=True)
         out[s.id] = score.where(answered >= min_share_answered * len(s.items))
     return pd.DataFrame(out, index=data.index)
 
 
-def reliability_table(data: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+def reliability_table(
+    data: pd.DataFrame, instrument: Instrument, *, omega: bool = True
+) -> pd.DataFrame:
     """Alpha and omega for every multi-item scale of an instrument (after reverse-coding).
 
-    Columns: ``scale, label_en, label_zh, k, n_complete, alpha, omega``.  Omega is NaN for
-    scales with fewer than 3 items (one-factor model not identified).
+    Columns: ``scale, label_en, label_zh, k, n_complete, alpha, omega``, on the complete cases
+    of each scale (listwise).  Omega is NaN for scales with fewer than 3 items (one-factor
+    model not identified); with ``omega=False`` it is not computed and the column is left out.
     """
     rows = []
     for s in instrument.scales:
         if len(s.items) < 2:
             continue
-        block = pd.DataFrame(index=data.index)
-        for item in s.items:
-            lo, hi = instrument.item_range(item)
-            col = pd.to_numeric(data[item]).astype(float)
-            block[item] = reverse_code(col, lo, hi) if item in s.reverse else col
-        complete = block.dropna()
-        rows.append(
-            {
-                "scale": s.id,
-                "label_en": s.label_en,
-                "label_zh": s.label_zh,
-                "k": len(s.items),
-                "n_complete": len(complete),
-                "alpha": cronbach_alpha(complete),
-                "omega": mcdonald_omega(complete) if len(s.items) >= 3 else np.nan,
-            }
-        )
+        complete = recoded_items(data, instrument, s).dropna()
+        row = {
+            "scale": s.id,
+            "label_en": s.label_en,
+            "label_zh": s.label_zh,
+            "k": len(s.items),
+            "n_complete": len(complete),
+            "alpha": cronbach_alpha(complete),
+        }
+        if omega:
+            row["omega"] = mcdonald_omega(complete) if len(s.items) >= 3 else np.nan
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -404,12 +412,34 @@ def compare_groups(
 # --------------------------------------------------------------------------------------------
 
 
+def coefficient_table(res: Any, *, conf_level: float, statistic: str) -> pd.DataFrame:
+    """The coefficients of a fitted statsmodels model as a tidy table, one row per parameter.
+
+    Columns ``term, estimate, se, ci_low, ci_high, <statistic>, p``: the parameters in the
+    model's order, their standard errors, the ``conf_level`` interval of ``res.conf_int``, the
+    test statistic (``res.tvalues``, named ``statistic``: ``"z"`` or ``"t"``) and its p-value.
+    """
+    ci = res.conf_int(alpha=1 - conf_level)
+    return pd.DataFrame(
+        {
+            "term": res.params.index,
+            "estimate": res.params.to_numpy(),
+            "se": res.bse.to_numpy(),
+            "ci_low": ci.iloc[:, 0].to_numpy(),
+            "ci_high": ci.iloc[:, 1].to_numpy(),
+            statistic: res.tvalues.to_numpy(),
+            "p": res.pvalues.to_numpy(),
+        }
+    )
+
+
 def ordered_logit(
     data: pd.DataFrame,
     outcome: str,
     predictors: Sequence[str],
     *,
     conf_level: float = 0.95,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """Proportional-odds (ordered) logit of an ordinal outcome on predictors.
 
@@ -418,6 +448,10 @@ def ordered_logit(
     ``OrderedModel(distr="logit")`` (BFGS).  Outcome categories are the sorted distinct values.
     Categorical (object/category/bool) predictors are dummy-coded, first level as reference.
     Rows with any missing value in the used columns are excluded (count in ``attrs["n_dropped"]``).
+    ``cluster`` (a column, e.g. ``village_id``): inference clustered by it through
+    :func:`cases.methods.inference.cluster_inference` (CR1, ``t(G - 1)``; fewer than 10
+    clusters raise, fewer than 30 set ``attrs["warning"]``); ``None`` keeps the inverse-Hessian
+    errors, for unclustered records only.
 
     Returns:
         Tidy table with columns ``term, estimate, se, ci_low, ci_high, z, p, odds_ratio`` —
@@ -426,16 +460,18 @@ def ordered_logit(
         ``attrs`` holds ``n``, ``n_dropped``, ``loglik``, ``converged``.
 
     Raises:
-        ParameterError: unknown column; fewer than 3 outcome categories; too few rows.
+        ParameterError: unknown column; fewer than 3 outcome categories; too few rows; fewer
+            than 10 clusters.
     """
     from statsmodels.miscmodels.ordinal_model import OrderedModel
 
-    missing = [c for c in [outcome, *predictors] if c not in data.columns]
+    used = [outcome, *predictors] + ([cluster] if cluster else [])
+    missing = [c for c in used if c not in data.columns]
     if missing:
         raise ParameterError(f"columns {missing} not in data")
     if not predictors:
         raise ParameterError("predictors: at least one predictor is required")
-    sub = data[[outcome, *predictors]].dropna()
+    sub = data[used].dropna()
     n_dropped = len(data) - len(sub)
     levels = sorted(sub[outcome].unique())
     if len(levels) < 3:
@@ -449,19 +485,19 @@ def ordered_logit(
         pd.Categorical(sub[outcome], categories=levels, ordered=True), index=sub.index
     )
     model = OrderedModel(endog, exog, distr="logit")
-    res = model.fit(method="bfgs", disp=False, maxiter=1000)
-    ci = res.conf_int(alpha=1 - conf_level)
-    table = pd.DataFrame(
-        {
-            "term": res.params.index,
-            "estimate": res.params.to_numpy(),
-            "se": res.bse.to_numpy(),
-            "ci_low": ci.iloc[:, 0].to_numpy(),
-            "ci_high": ci.iloc[:, 1].to_numpy(),
-            "z": res.tvalues.to_numpy(),
-            "p": res.pvalues.to_numpy(),
-        }
-    )
+    fit_kwargs = {"method": "bfgs", "disp": False, "maxiter": 1000}
+    warning = ""
+    if cluster:
+        from cases.methods import inference
+
+        tidy = inference.cluster_inference(
+            model, sub[cluster].to_numpy(), conf_level=conf_level, fit_kwargs=fit_kwargs
+        )
+        res = tidy.attrs["fit"]
+        warning = str(tidy["warning"].iloc[0])
+    else:
+        res = model.fit(**fit_kwargs)
+    table = coefficient_table(res, conf_level=conf_level, statistic="z")
     slopes = table["term"].isin(exog.columns)
     table["odds_ratio"] = np.where(slopes, np.exp(table["estimate"]), np.nan)
     table.attrs.update(
@@ -469,5 +505,6 @@ def ordered_logit(
         n_dropped=n_dropped,
         loglik=float(res.llf),
         converged=bool(res.mle_retvals.get("converged", True)),
+        warning=warning,
     )
     return table

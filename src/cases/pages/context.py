@@ -358,6 +358,8 @@ def exit_table(counties: pd.DataFrame, codes: Sequence[int]) -> pd.DataFrame:
             "exit_year",
             "approval_date",
             "verified",
+            "source_publisher",
+            "source_page",
         ],
         "case_area_counties",
     )
@@ -377,6 +379,8 @@ def exit_table(counties: pd.DataFrame, codes: Sequence[int]) -> pd.DataFrame:
                 "Exit (assessment year)": _year_text(row["exit_year"]),
                 "Approved": "—" if pd.isna(date) else pd.Timestamp(date).strftime("%Y-%m-%d"),
                 "Status": _status_of_county(row["on_national_list"], row["verified"]),
+                "Publisher": str(row["source_publisher"]),
+                "Where read": where_read([row["source_page"]])[0],
             }
         )
     table = pd.DataFrame(rows)
@@ -393,11 +397,24 @@ def national_exit_table(exits: pd.DataFrame) -> pd.DataFrame:
     """
     _require_columns(
         exits,
-        ["scope", "exit_year", "official_count", "official_status", "list_count", "flag"],
+        [
+            "scope",
+            "exit_year",
+            "official_count",
+            "official_status",
+            "list_count",
+            "flag",
+            "source",
+            "source_page",
+        ],
         "county_exit_counts",
     )
     status = exits["official_status"].map(
-        {"published": "published", "not_verified": "not verified (list tally only)"}
+        {
+            "published": "published",
+            "derived": "derived (counties named in official batches)",
+            "not_verified": "not verified (list tally only)",
+        }
     )
     if status.isna().any():
         bad = exits.loc[status.isna(), "official_status"].tolist()
@@ -414,6 +431,8 @@ def national_exit_table(exits: pd.DataFrame) -> pd.DataFrame:
             "Official count": exits["official_count"],
             "Third-party list": exits["list_count"],
             "Status": (status + flag_text).astype(str),
+            "Publisher": exits["source"],
+            "Where read": where_read(exits["source_page"]),
         }
     )
 
@@ -467,6 +486,17 @@ def exit_waves_figure(exits: pd.DataFrame) -> mpl.figure.Figure:
             if row["official_status"] == "published":
                 right.bar(x, float(row["official_count"]), width=width, color=colours[province])
                 value = int(row["official_count"])
+            elif row["official_status"] == "derived":
+                right.bar(
+                    x,
+                    float(row["official_count"]),
+                    width=width,
+                    color=colours[province],
+                    alpha=0.45,
+                    edgecolor=colours[province],
+                    linewidth=1.2,
+                )
+                value = int(row["official_count"])
             else:
                 right.bar(
                     x,
@@ -482,6 +512,7 @@ def exit_waves_figure(exits: pd.DataFrame) -> mpl.figure.Figure:
     handles = [Patch(color=colours[p], label=p) for p in provinces]
     handles += [
         Patch(facecolor="#777777", label="Official count (published)"),
+        Patch(facecolor="#777777", alpha=0.45, label="Counties named in official batches"),
         Patch(
             facecolor="white",
             edgecolor="#777777",
@@ -647,6 +678,8 @@ def national_line_table(national: pd.DataFrame) -> pd.DataFrame:
             "Year": data["year"].map(_year_text),
             national_settings().labels.line_table_column: data["poverty_line_yuan"],
             "Status": data["poverty_line_status"].map(STATUS_TEXT).astype(str),
+            "Publisher": data["line_source"],
+            "Where read": where_read(data["line_page"]),
         }
     )
 
@@ -766,6 +799,7 @@ def national_numbers(
     provinces = exits[exits["scope"] != "China"]
     out["n_province_years"] = len(provinces)
     out["n_province_years_published"] = int((provinces["official_status"] == "published").sum())
+    out["n_province_years_derived"] = int((provinces["official_status"] == "derived").sum())
 
     for line, tag in ((3.0, "300"), (4.2, "420"), (8.3, "830")):
         rows = international[np.isclose(international["line_usd_2021ppp"].astype(float), line)]
@@ -839,6 +873,7 @@ def facts_table(facts: pd.DataFrame, places: Sequence[str]) -> pd.DataFrame:
             "unit",
             "qualifier",
             "source_publisher",
+            "source_page",
             "used_in_book",
         ],
         "locality_facts",
@@ -858,6 +893,7 @@ def facts_table(facts: pd.DataFrame, places: Sequence[str]) -> pd.DataFrame:
             "Unit": rows["unit"],
             "Status": rows.apply(_fact_status, axis=1),
             "Publisher": rows["source_publisher"],
+            "Where read": where_read(rows["source_page"]),
         }
     ).reset_index(drop=True)
 
@@ -881,6 +917,7 @@ def baselines_table(facts: pd.DataFrame, place: str) -> pd.DataFrame:
             "Unit": rows["unit"],
             "Used in the book": rows["used_in_book"].map({True: "yes", False: "no (alternative)"}),
             "Publisher": rows["source_publisher"],
+            "Where read": where_read(rows["source_page"]),
         }
     ).reset_index(drop=True)
 
@@ -931,6 +968,22 @@ def _host(url: str) -> str:
     return match.group(1) if match else url
 
 
+def where_read(addresses: pd.Series | Sequence[Any]) -> list[str]:
+    """A short "where read" link per row: the page's host, linked to the full address.
+
+    Rule: one HTML anchor per address (host without ``www.``, escaped); an empty address
+    gives "—". The table renderer keeps the HTML, so the book shows a link per row.
+    """
+    out = []
+    for url in addresses:
+        if url is None or url is pd.NA or (isinstance(url, float) and pd.isna(url)) or not str(url):
+            out.append("—")
+            continue
+        text = str(url)
+        out.append(f'<a href="{html.escape(text, quote=True)}">{html.escape(_host(text))}</a>')
+    return out
+
+
 def _post2020_status(row: pd.Series) -> str:
     if pd.isna(row["value"]):
         return "not found"
@@ -941,10 +994,7 @@ def post2020_table(policy: pd.DataFrame) -> pd.DataFrame:
     """The post-2020 facts for display: fact, value, scope, status, publisher and a short
     "where read" link (the page's host, linked to the address)."""
     _require_columns(policy, _POST2020_COLUMNS, "post2020_policy")
-    where = [
-        f'<a href="{html.escape(url, quote=True)}">{html.escape(_host(url))}</a>'
-        for url in policy["source_page"].astype(str)
-    ]
+    where = where_read(policy["source_page"])
     return pd.DataFrame(
         {
             "Fact": policy["description"],
@@ -1005,6 +1055,7 @@ class CaseSettings(BaseModel):
     fact_numbers: dict[str, FactNumber] = {}
     constants: dict[str, int | float] = {}
     exit_caption: str | None = None
+    post2020: bool = False
     census_title: str
     claim_title: str | None = None
 
@@ -1271,7 +1322,8 @@ def build(case: str, datapackage_path: Any = public_data.DATAPACKAGE) -> Page:
     whose block the same template holds. Facts: ``case``, ``scope``, ``units`` (every census
     unit by key), ``stated``, ``claim``, ``shown`` (short names of the census units),
     ``pattern``, ``exit_waves``/``off_list``, ``exit_caption``, ``exit_source``. Tables:
-    ``census``, ``facts`` and, where the case has them, ``exits`` and ``baselines``. Figures:
+    ``census``, ``facts`` and, where the case has them, ``exits``, ``baselines`` and
+    ``post2020`` (with the ``post2020_<key>`` facts of :func:`post2020_numbers`). Figures:
     ``census`` and, with a claim, ``claim``.
 
     Raises:
@@ -1349,11 +1401,56 @@ def build(case: str, datapackage_path: Any = public_data.DATAPACKAGE) -> Page:
     page.tables["facts"] = facts_table(facts, area.fact_places)
     if area.baselines_place is not None:
         page.tables["baselines"] = baselines_table(facts, area.baselines_place)
+    page.facts["post2020"] = area.post2020
+    if area.post2020:
+        # The national facts after 2020, repeated for a case set in that period (facts, not
+        # numbers: the national chapter publishes them).
+        policy = public_data.load_table("post2020_policy", datapackage_path)
+        page.facts.update({f"post2020_{k}": v for k, v in post2020_numbers(policy).items()})
+        page.tables["post2020"] = post2020_table(policy)
     page.figures["census"] = census_change_figure(change, title=area.census_title)
     return page
 
 
 # --------------------------------------------------------------------------- national page
+
+#: ``locality_facts`` rows stating the size of each county list: (place, indicator) by key.
+_COUNTY_LISTS = {
+    "lists_national": ("China", "national_poverty_counties"),
+    "lists_key": ("China", "key_counties_poverty_alleviation"),
+    "lists_contiguous": ("China", "contiguous_area_counties"),
+    "gansu_poor_counties": ("Gansu", "poor_counties_national_and_provincial"),
+    "henan_poor_counties": ("Henan", "poor_counties_national_and_provincial"),
+}
+
+
+def county_list_numbers(facts: pd.DataFrame, listed: pd.DataFrame) -> dict[str, int]:
+    """The sizes of the three kinds of county list, kept apart: the national poverty counties
+    (832), the key counties for poverty alleviation (592) and the contiguous-area counties
+    (680), as published (``locality_facts``); provinces' own counts of their poor counties,
+    national and provincial together (Gansu, Henan); and each province's rows in the national
+    list (``poverty_counties``: ``gansu_national_counties``, ``henan_national_counties``).
+
+    Raises:
+        ValueError: a list size missing from ``locality_facts``, or a national list whose
+            length differs from the published size.
+    """
+    out: dict[str, int] = {}
+    for key, (place, indicator) in _COUNTY_LISTS.items():
+        row = _single(
+            facts,
+            (facts["place"] == place) & (facts["indicator"] == indicator),
+            f"{place} {indicator}",
+        )
+        out[key] = int(float(row["value"]))
+    if len(listed) != out["lists_national"]:
+        raise ValueError(
+            f"county_list_numbers: the national list has {len(listed)} rows, "
+            f"the published size is {out['lists_national']}"
+        )
+    for key, province in (("gansu", "甘肃省"), ("henan", "河南省")):
+        out[f"{key}_national_counties"] = int((listed["province_zh"] == province).sum())
+    return out
 
 
 def build_national(datapackage_path: Any = public_data.DATAPACKAGE) -> Page:
@@ -1376,6 +1473,9 @@ def build_national(datapackage_path: Any = public_data.DATAPACKAGE) -> Page:
     for status in ("derived", "not_verified"):
         years = national.loc[statuses == status, "year"]
         page.facts[f"poor_{status}"] = [int(y) for y in years]
+    facts = public_data.load_table("locality_facts", datapackage_path)
+    listed = public_data.load_table("poverty_counties", datapackage_path)
+    page.numbers.update(county_list_numbers(facts, listed))
     page.tables["exits"] = national_exit_table(exits)
     page.tables["line"] = national_line_table(national)
     page.tables["post2020"] = post2020_table(policy)

@@ -33,7 +33,14 @@ from cases.present.maps import choropleth
 from cases.present.page import Page
 from cases.present.text import FORMATS
 
-__all__ = ["CASE_OF_PREFECTURE", "KEY_INDICATORS", "SOURCE", "build", "standing"]
+__all__ = [
+    "CASE_OF_PREFECTURE",
+    "KEY_INDICATORS",
+    "SOURCE",
+    "build",
+    "case_area_indicators",
+    "standing",
+]
 
 #: The provenance line of every exhibit of the chapter.
 SOURCE = (
@@ -352,6 +359,41 @@ def standing(case: str) -> Page:
         page.numbers[f"tap_{year}_pct_min"] = float(pct.min())
         page.numbers[f"tap_{year}_pct_max"] = float(pct.max())
     return page
+
+
+def case_area_indicators(
+    indicators: Sequence[str] = ("tap_water_share", "mean_years_schooling"),
+) -> pd.DataFrame:
+    """The census standing of each case's named counties, for the cross-case joint display.
+
+    One row per case that has county-level units in ``case_area_counties`` (the anonymised
+    towns have none): ``case``, ``n_counties``, ``n_listed`` (on the national list of 832),
+    and for each indicator and census year the lowest and highest national percentile among
+    the case's counties (``<indicator>_<year>_pct_min`` / ``_pct_max``, mid-rank percentiles
+    of :func:`cases.methods.census.percentile_ranks`, 0-100) and the unweighted mean value
+    (``<indicator>_<year>_mean``; shares are proportions). Units are the crosswalk groups of
+    :func:`cases.methods.census.analysis_frame`.
+    """
+    counties = _case_counties()
+    frame = _frame()
+    ranks = _percentiles(frame, list(indicators))
+    ranked = pd.concat([frame, ranks], axis=1).set_index("group_id")
+    rows = []
+    for case, members in counties.groupby("case", sort=False):
+        group = ranked.loc[members["group_id"]]
+        row: dict[str, Any] = {
+            "case": case,
+            "n_counties": len(members),
+            "n_listed": int(members["on_national_list"].astype(bool).sum()),
+        }
+        for ind in indicators:
+            for year in census.YEARS:
+                pct = group[f"{ind}_{year}_pct_national"]
+                row[f"{ind}_{year}_pct_min"] = float(pct.min())
+                row[f"{ind}_{year}_pct_max"] = float(pct.max())
+                row[f"{ind}_{year}_mean"] = float(group[f"{ind}_{year}"].mean())
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- figures

@@ -12,17 +12,21 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cases.core import paths
 from cases.core.errors import DataValidationError
+from cases.core.files import load_yaml
 from cases.data.registry import POLICY_STAGE_LABELS, Case
 from cases.methods.qual import ANALYSIS_CODER
+from cases.present.page import Page
 
 #: NBS's three economic regions, for the provinces of the cases.
 REGION_OF_PROVINCE = {"Guizhou": "West", "Gansu": "West", "Henan": "Central", "Shandong": "East"}
@@ -353,3 +357,196 @@ def headline_table(
             + [f"{path}: no key {', '.join(map(repr, keys))}" for path, keys in keyless],
         )
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- synthesis
+
+
+class Lens(BaseModel):
+    """One analytical lens of the synthesis: its labels and the codes that signal it."""
+
+    model_config = ConfigDict(extra="forbid")
+    label: str
+    label_zh: str
+    codes: tuple[str, ...] = Field(min_length=1)
+
+
+class SynthesisColumns(BaseModel):
+    """Column labels of the joint display and the lens table."""
+
+    model_config = ConfigDict(extra="forbid")
+    case: str
+    lens: str
+    problems: str
+    lenses: str
+    counties: str
+    tap: str
+    school: str
+    none_named: str
+    benchmarks: str
+
+
+class SynthesisSettings(BaseModel):
+    """``data/settings/cross_case.yaml``: the lenses (each code in at most one) and labels."""
+
+    model_config = ConfigDict(extra="forbid")
+    lenses: dict[str, Lens] = Field(min_length=1)
+    followed: dict[str, str] = {}
+    columns: SynthesisColumns
+
+    @model_validator(mode="after")
+    def _one_lens_per_code(self) -> SynthesisSettings:
+        seen: dict[str, str] = {}
+        for name, lens in self.lenses.items():
+            for code in lens.codes:
+                if code in seen:
+                    raise ValueError(f"code {code!r} is in lenses {seen[code]!r} and {name!r}")
+                seen[code] = name
+        return self
+
+
+@cache
+def synthesis_settings(path: Path | None = None) -> SynthesisSettings:
+    """The validated synthesis settings (``data/settings/cross_case.yaml``)."""
+    return load_yaml(SynthesisSettings, path or paths.SETTINGS / "cross_case.yaml")
+
+
+def lens_matrix(
+    segments: pd.DataFrame,
+    cases: Sequence[Case],
+    lenses: Mapping[str, Lens],
+    *,
+    coder: str = ANALYSIS_CODER,
+) -> pd.DataFrame:
+    """Segments per lens (rows, in the order of ``lenses``) and case (columns, in case order).
+
+    Rule: a segment counts once for a lens when it carries at least one of the lens's codes in
+    the coding of ``coder``; a lens no abstract touches keeps its row of zeros.
+    """
+    coded = segments[segments["coder"] == coder]
+    rows = {}
+    for name, lens in lenses.items():
+        hits = coded[coded["code"].isin(lens.codes)].drop_duplicates("segment_id")
+        counts = hits.groupby("case")["segment_id"].nunique()
+        rows[name] = [int(counts.get(c.slug, 0)) for c in cases]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=[c.slug for c in cases])
+
+
+def _range(low: float, high: float) -> str:
+    return f"{low:.0f}–{high:.0f}"
+
+
+def joint_display(
+    cases: Sequence[Case],
+    segments: pd.DataFrame,
+    labels: Mapping[str, str],
+    census_rows: pd.DataFrame,
+    settings: SynthesisSettings,
+    benchmark_cases: Sequence[str] = (),
+    *,
+    coder: str = ANALYSIS_CODER,
+) -> pd.DataFrame:
+    """The joint display: per case, the problems its abstract reports (codebook labels, with
+    the number of coded segments), the lenses with most coded segments, and the census
+    standing of the county-level units named for its area (``census_rows`` from
+    :func:`cases.pages.county_census.case_area_indicators`).
+
+    Rules: problems are the ``problem_`` codes in the coding of ``coder``, most segments
+    first; the lenses listed are those tied for the largest count (:func:`lens_matrix`);
+    percentile ranges are the lowest and highest national percentile (0-100) of the case's
+    units in 2020. A case in ``benchmark_cases`` names counties only as benchmarks, which the
+    cell says; a case with no row in ``census_rows`` names none.
+    """
+    cols = settings.columns
+    coded = segments[(segments["coder"] == coder) & segments["code"].str.startswith("problem_")]
+    coded = coded.drop_duplicates(["segment_id", "code"])
+    lenses = lens_matrix(segments, cases, settings.lenses, coder=coder)
+    by_case = census_rows.set_index("case") if len(census_rows) else census_rows
+    rows = []
+    for case in cases:
+        problems = coded[coded["case"] == case.slug]["code"].value_counts()
+        problems = problems.sort_index().sort_values(ascending=False, kind="stable")
+        column = lenses[case.slug]
+        top = [settings.lenses[n].label for n in column.index if column[n] == column.max() > 0]
+        row = {
+            cols.case: case.short_title,
+            cols.problems: "; ".join(f"{labels.get(c, c)} ({n})" for c, n in problems.items()),
+            cols.lenses: "; ".join(top),
+        }
+        if case.slug in getattr(by_case, "index", []):
+            r = by_case.loc[case.slug]
+            suffix = cols.benchmarks if case.slug in benchmark_cases else ""
+            row[cols.counties] = f"{int(r['n_counties'])} ({int(r['n_listed'])}){suffix}"
+            row[cols.tap] = _range(
+                r["tap_water_share_2020_pct_min"], r["tap_water_share_2020_pct_max"]
+            )
+            row[cols.school] = _range(
+                r["mean_years_schooling_2020_pct_min"], r["mean_years_schooling_2020_pct_max"]
+            )
+        else:
+            row[cols.counties] = cols.none_named
+            row[cols.tap] = "—"
+            row[cols.school] = "—"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def synthesis(
+    cases: Sequence[Case],
+    segments: pd.DataFrame,
+    labels: Mapping[str, str],
+    census_rows: pd.DataFrame,
+    benchmark_cases: Sequence[str] = (),
+    settings: SynthesisSettings | None = None,
+) -> Page:
+    """The facts of the synthesis section (words in ``text/cross_case.md``).
+
+    Numbers: per lens ``<lens>`` of the settings, ``lens_<lens>_cases`` (cases whose abstract
+    has a segment of the lens) and ``lens_<lens>_segments``; per case with named units,
+    ``census_<case>_tap_2020_pct_max`` and ``census_<case>_school_2020_pct_min`` / ``_max``
+    (national percentiles, 0-100); ``n_named_cases``; ``n_cases``; per followed code
+    ``<key>``, ``followed_<key>_cases``. Facts: ``lens_<lens>_case_names`` and
+    ``followed_<key>_case_names`` (short titles, in case order), ``lens_labels`` and
+    ``tap_all_below_median`` (every named case's units below the national median of tap
+    water in 2020). Tables: ``lenses`` (segments per lens and case, labelled) and ``joint``
+    (:func:`joint_display`).
+    """
+    settings = settings or synthesis_settings()
+    page = Page()
+    matrix = lens_matrix(segments, cases, settings.lenses)
+    short = {c.slug: c.short_title for c in cases}
+    for name in matrix.index:
+        row = matrix.loc[name]
+        page.numbers[f"lens_{name}_cases"] = int((row > 0).sum())
+        page.numbers[f"lens_{name}_segments"] = int(row.sum())
+        page.facts[f"lens_{name}_case_names"] = [short[s] for s in row.index if row[s] > 0]
+    page.facts["lens_labels"] = {n: lens.label for n, lens in settings.lenses.items()}
+    analysed = segments[segments["coder"] == ANALYSIS_CODER]
+    page.numbers["n_cases"] = len(cases)
+    for key, code in settings.followed.items():
+        using = set(analysed.loc[analysed["code"] == code, "case"])
+        page.numbers[f"followed_{key}_cases"] = len(using)
+        page.facts[f"followed_{key}_case_names"] = [c.short_title for c in cases if c.slug in using]
+    named = census_rows.set_index("case") if len(census_rows) else census_rows
+    page.numbers["n_named_cases"] = len(census_rows)
+    for case, r in getattr(named, "iterrows", lambda: iter(()))():
+        page.numbers[f"census_{case}_tap_2020_pct_max"] = float(r["tap_water_share_2020_pct_max"])
+        page.numbers[f"census_{case}_school_2020_pct_min"] = float(
+            r["mean_years_schooling_2020_pct_min"]
+        )
+        page.numbers[f"census_{case}_school_2020_pct_max"] = float(
+            r["mean_years_schooling_2020_pct_max"]
+        )
+    page.facts["tap_all_below_median"] = bool(
+        len(census_rows) and (census_rows["tap_water_share_2020_pct_max"] < 50).all()
+    )
+    table = matrix.copy()
+    table.index = [
+        f"{settings.lenses[n].label} ({settings.lenses[n].label_zh})" for n in table.index
+    ]
+    table.columns = [short[s] for s in table.columns]
+    page.tables["lenses"] = table.rename_axis(settings.columns.lens).reset_index()
+    page.tables["joint"] = joint_display(
+        cases, segments, labels, census_rows, settings, benchmark_cases
+    )
+    return page

@@ -341,38 +341,20 @@ def id_key(value: str | None, env_var: str = "CASES_ID_KEY") -> Iterator[None]:
 def alpha_by_dimension(frame: pd.DataFrame) -> pd.DataFrame:
     """Cronbach's alpha of each multi-item dimension of the good-governance instrument.
 
-    Reverse-keyed items are recoded ``min + max - x`` (:func:`cases.methods.survey.reverse_code`)
-    and
-    respondents with a missing answer on the dimension are left out (listwise), then
-    :func:`cases.methods.survey.cronbach_alpha` (Cronbach, 1951) is applied. Columns: ``dimension``,
-    ``维度``, ``items``, ``n_complete``, ``alpha``.
+    The alpha of :func:`cases.methods.survey.reliability_table` (omega not computed):
+    reverse-keyed items are recoded ``min + max - x`` (:func:`cases.methods.survey.reverse_code`)
+    and respondents with a missing answer on the dimension are left out (listwise), then
+    :func:`cases.methods.survey.cronbach_alpha` (Cronbach, 1951) is applied. Columns:
+    ``dimension``, ``维度``, ``items``, ``n_complete``, ``alpha``.
 
     Raises:
         ParameterError: fewer than 3 complete respondents on a dimension.
     """
-    from cases.methods.survey import cronbach_alpha, reverse_code
+    from cases.methods.survey import reliability_table
 
-    inst = _instrument()
-    rows = []
-    for scale in inst.scales:
-        if len(scale.items) < 2:
-            continue
-        block = pd.DataFrame(index=frame.index)
-        for item in scale.items:
-            lo, hi = inst.item_range(item)
-            col = pd.to_numeric(frame[item]).astype(float)
-            block[item] = reverse_code(col, lo, hi) if item in scale.reverse else col
-        complete = block.dropna()
-        rows.append(
-            {
-                "dimension": scale.label_en,
-                "维度": scale.label_zh,
-                "items": len(scale.items),
-                "n_complete": len(complete),
-                "alpha": cronbach_alpha(complete),
-            }
-        )
-    return pd.DataFrame(rows)
+    table = reliability_table(frame, _instrument(), omega=False)
+    table = table.rename(columns={"label_en": "dimension", "label_zh": "维度", "k": "items"})
+    return table[["dimension", "维度", "items", "n_complete", "alpha"]]
 
 
 def problem_locations(error: DataValidationError) -> list[tuple[int, str]]:

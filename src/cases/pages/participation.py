@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.core.files import load_yaml
+from cases.methods import inference
 from cases.present import report
 from cases.present.page import Page
 from cases.present.text import FORMATS
@@ -79,24 +80,27 @@ MIN_CELL = 5
 # --------------------------------------------------------------------------------------------
 # Proportions
 # --------------------------------------------------------------------------------------------
-def proportion_ci(successes: int, n: int, conf_level: float = 0.95) -> tuple[float, float, float]:
-    """Share ``successes / n`` with its Wilson score interval.
+def proportion_ci(
+    flag: Sequence[int] | np.ndarray | pd.Series,
+    clusters: Sequence[Any] | np.ndarray | pd.Series,
+    conf_level: float = 0.95,
+    domain: Sequence[int] | np.ndarray | pd.Series | None = None,
+) -> tuple[float, float, float]:
+    """Share of records with ``flag == 1`` and its design-based interval for clustered records.
 
-    Rule: Wilson (1927) interval via ``statsmodels.stats.proportion.proportion_confint``
-    (``method="wilson"``); preferred to the Wald interval for shares near 0 or 1 (Brown, Cai &
-    DasGupta 2001, *Statistical Science* 16, 101-133). Returns ``(share, low, high)``.
+    Rule: the ratio estimator with the between-cluster (linearised) variance and ``t(G - 1)``,
+    :func:`cases.methods.inference.cluster_proportion`: households of one village, or records
+    of one household, are not independent draws, so an interval that treats them as such (Wilson,
+    Wald) is too narrow. ``domain`` (0/1 mask) restricts the share to a group, estimated as a
+    domain of the whole design (every cluster counts). Returns ``(share, low, high)`` as
+    proportions.
 
     Raises:
-        ParameterError: ``n <= 0``, ``successes`` outside ``0..n``, ``conf_level`` not in (0, 1).
+        ParameterError: fewer than 10 clusters (the number named), a flag not 0/1, mismatched
+            lengths or ``conf_level`` not in (0, 1).
     """
-    from statsmodels.stats.proportion import proportion_confint
-
-    if n <= 0 or not 0 <= successes <= n:
-        raise ParameterError(f"proportion: need 0 <= successes <= n and n > 0, got {successes}/{n}")
-    if not 0 < conf_level < 1:
-        raise ParameterError(f"conf_level must be in (0, 1), got {conf_level}")
-    lo, hi = proportion_confint(successes, n, alpha=1 - conf_level, method="wilson")
-    return successes / n, float(lo), float(hi)
+    r = inference.cluster_proportion(flag, clusters, domain=domain, conf_level=conf_level)
+    return r["share"], r["ci_low"], r["ci_high"]
 
 
 def share_by_group(
@@ -104,23 +108,28 @@ def share_by_group(
     flag: str,
     group: str,
     *,
+    cluster: str,
     order: Sequence[Any] | None = None,
     labels: Mapping[Any, str] | None = None,
     conf_level: float = 0.95,
     min_n: int = MIN_CELL,
 ) -> pd.DataFrame:
-    """Share of rows with ``flag == 1`` in each group, with Wilson intervals.
+    """Share of rows with ``flag == 1`` in each group, with design-based intervals clustered by
+    the column ``cluster`` (:func:`proportion_ci`).
 
-    Groups with fewer than ``min_n`` rows keep their ``n`` but show no share (NaN), so a
-    published share never rests on fewer than ``min_n`` households.
+    Each group's share is a domain estimate of the whole design (all clusters of ``frame``
+    count, as in survey practice). Groups with fewer than ``min_n`` rows keep their ``n`` but
+    show no share (NaN), so a published share never rests on fewer than ``min_n`` households.
 
     Returns:
-        Columns ``group, label, n, count, share, ci_low, ci_high``.
+        Columns ``group, label, n, count, share, ci_low, ci_high, n_clusters`` (clusters with
+        records of the group).
 
     Raises:
-        ParameterError: a column missing. DataValidationError: ``flag`` not 0/1 (row named).
+        ParameterError: a column missing, or fewer than 10 clusters in ``frame`` (group and
+            number named). DataValidationError: ``flag`` not 0/1 (row named).
     """
-    for col in (flag, group):
+    for col in (flag, group, cluster):
         if col not in frame.columns:
             raise ParameterError(f"column {col!r} not in the table")
     bad = frame.index[~frame[flag].isin([0, 1])]
@@ -131,11 +140,18 @@ def share_by_group(
     groups = list(order) if order is not None else sorted(frame[group].dropna().unique())
     rows = []
     for g in groups:
-        sub = frame.loc[frame[group] == g, flag]
+        rows_g = frame[group] == g
+        sub = frame.loc[rows_g, flag]
         n, k = int(sub.size), int(sub.sum())
         share = lo = hi = math.nan
+        n_cl = int(frame.loc[rows_g, cluster].nunique())
         if n >= min_n:
-            share, lo, hi = proportion_ci(k, n, conf_level)
+            try:
+                share, lo, hi = proportion_ci(
+                    frame[flag], frame[cluster], conf_level, domain=rows_g.astype(int)
+                )
+            except ParameterError as exc:
+                raise ParameterError(f"group {g!r}: {exc}") from exc
         rows.append(
             {
                 "group": g,
@@ -145,6 +161,7 @@ def share_by_group(
                 "share": share,
                 "ci_low": lo,
                 "ci_high": hi,
+                "n_clusters": n_cl,
             }
         )
     return pd.DataFrame(rows)
@@ -385,21 +402,26 @@ def better_off_logit(
     assistance: pd.DataFrame,
     income_col: str = "income_per_capita",
     conf_level: float = 0.95,
+    cluster: str = "village_id",
 ) -> pd.DataFrame:
     """Logit of "record from a non-government actor" on the household's centred log income.
 
     Model: ``P(non-government | record) = expit(a + b (ln y_h - median_h ln y_h))``, one row
-    per record, standard errors clustered by household (statsmodels ``Logit``,
-    ``cov_type="cluster"``). ``b > 0`` means better-off households get relatively more
-    assistance from enterprises and social organisations; ``expit(a)`` is the non-government
-    share at the median income. Units: log-odds per log point of income.
+    per record, inference clustered by the households' ``cluster`` column (the village: records
+    of one household and households of one village share their assistance teams) through
+    :func:`cases.methods.inference.cluster_inference` (CR1, ``t(G - 1)``; a ``warning`` below
+    30 clusters). ``b > 0`` means better-off households get relatively more assistance from
+    enterprises and social organisations; ``expit(a)`` is the non-government share at the median
+    income. Units: log-odds per log point of income.
 
     Returns:
         Tidy table: ``term`` (``const``, ``log_income_centred``), ``estimate, se, ci_low,
-        ci_high, z, p``; ``attrs``: ``n_records``, ``n_households``, ``median_log_income``.
+        ci_high, z, p, n_clusters, method, warning``; ``attrs``: ``n_records``,
+        ``n_households``, ``median_log_income``.
 
     Raises:
         DataValidationError: a non-positive income or unknown household.
+        ParameterError: ``cluster`` not a column of ``households``, or fewer than 10 clusters.
     """
     import statsmodels.api as sm
 
@@ -415,21 +437,11 @@ def better_off_logit(
     x = assistance["household_id"].map(log_y) - med
     y = (assistance["actor_type"] != "government").astype(float)
     exog = sm.add_constant(pd.DataFrame({"log_income_centred": x.to_numpy()}))
-    res = sm.Logit(y.to_numpy(), exog).fit(
-        disp=False, cov_type="cluster", cov_kwds={"groups": assistance["household_id"].to_numpy()}
+    groups = _record_clusters(households, assistance, cluster)
+    tidy = inference.cluster_inference(
+        sm.Logit(y.to_numpy(), exog), groups, conf_level=conf_level, fit_kwargs={"disp": False}
     )
-    ci = res.conf_int(alpha=1 - conf_level)
-    out = pd.DataFrame(
-        {
-            "term": res.params.index,
-            "estimate": res.params.to_numpy(),
-            "se": res.bse.to_numpy(),
-            "ci_low": np.asarray(ci)[:, 0],
-            "ci_high": np.asarray(ci)[:, 1],
-            "z": res.tvalues.to_numpy(),
-            "p": res.pvalues.to_numpy(),
-        }
-    )
+    out = _legacy_columns(tidy)
     out.attrs.update(
         n_records=len(assistance),
         n_households=int(assistance["household_id"].nunique()),
@@ -439,20 +451,27 @@ def better_off_logit(
 
 
 def assistance_rate_ratio(
-    households: pd.DataFrame, assistance: pd.DataFrame, flag: str, conf_level: float = 0.95
-) -> dict[str, float]:
+    households: pd.DataFrame,
+    assistance: pd.DataFrame,
+    flag: str,
+    conf_level: float = 0.95,
+    cluster: str = "village_id",
+) -> dict[str, Any]:
     """Ratio of mean assistance records per household, ``flag == 1`` versus ``flag == 0``.
 
     Model: Poisson regression of each household's record count on the flag (statsmodels
-    ``GLM``, log link) with robust (HC0) standard errors, so the interval holds under
-    over-dispersion; ``ratio = exp(b)`` (Cameron & Trivedi 2013, *Regression Analysis of Count
-    Data*, 2nd ed., sec. 3.2).
+    ``GLM``, log link); the Poisson pseudo-likelihood stays consistent under over-dispersion
+    (Cameron & Trivedi 2013, *Regression Analysis of Count Data*, 2nd ed., sec. 3.2), and
+    inference is clustered by the households' ``cluster`` column (the village) through
+    :func:`cases.methods.inference.cluster_inference` (CR1, ``t(G - 1)``); ``ratio = exp(b)``.
 
     Returns:
-        ``ratio, ci_low, ci_high, log_ratio, se, mean_flagged, mean_other``.
+        ``ratio, ci_low, ci_high, log_ratio, se, mean_flagged, mean_other, n_clusters,
+        warning``.
 
     Raises:
         DataValidationError: ``flag`` not 0/1 or a record naming an unknown household.
+        ParameterError: ``cluster`` not a column of ``households``, or fewer than 10 clusters.
     """
     import statsmodels.api as sm
 
@@ -462,22 +481,56 @@ def assistance_rate_ratio(
     counts = (
         assistance.groupby("household_id").size().reindex(households["household_id"], fill_value=0)
     )
+    if cluster not in households.columns:
+        raise ParameterError(f"cluster column {cluster!r} not in the households table")
     x = households[flag].to_numpy(dtype=float)
     exog = sm.add_constant(pd.DataFrame({flag: x}))
-    res = sm.GLM(counts.to_numpy(dtype=float), exog, family=sm.families.Poisson()).fit(
-        cov_type="HC0"
+    model = sm.GLM(counts.to_numpy(dtype=float), exog, family=sm.families.Poisson())
+    tidy = inference.cluster_inference(
+        model, households[cluster].to_numpy(), terms=[flag], conf_level=conf_level
     )
-    ci = np.asarray(res.conf_int(alpha=1 - conf_level))[1]
-    b, se = float(res.params.iloc[1]), float(res.bse.iloc[1])
+    row = tidy.iloc[0]
+    b, se = float(row["estimate"]), float(row["std_error"])
     return {
         "ratio": math.exp(b),
-        "ci_low": math.exp(ci[0]),
-        "ci_high": math.exp(ci[1]),
+        "ci_low": math.exp(row["conf_low"]),
+        "ci_high": math.exp(row["conf_high"]),
         "log_ratio": b,
         "se": se,
         "mean_flagged": float(counts.to_numpy()[x == 1].mean()),
         "mean_other": float(counts.to_numpy()[x == 0].mean()),
+        "n_clusters": int(row["n_clusters"]),
+        "warning": str(row["warning"]),
     }
+
+
+def _record_clusters(
+    households: pd.DataFrame, assistance: pd.DataFrame, cluster: str
+) -> np.ndarray:
+    """The cluster (village) of each assistance record, through its household."""
+    if cluster not in households.columns:
+        raise ParameterError(f"cluster column {cluster!r} not in the households table")
+    of = pd.Series(households[cluster].to_numpy(), index=households["household_id"].to_numpy())
+    return assistance["household_id"].map(of).to_numpy()
+
+
+def _legacy_columns(tidy: pd.DataFrame) -> pd.DataFrame:
+    """The tidy table of :func:`cases.methods.inference.cluster_inference` with this module's
+    column names (``se``, ``ci_low``, ``ci_high``, ``z`` = estimate / se, ``p``)."""
+    return pd.DataFrame(
+        {
+            "term": tidy["term"].to_numpy(),
+            "estimate": tidy["estimate"].to_numpy(),
+            "se": tidy["std_error"].to_numpy(),
+            "ci_low": tidy["conf_low"].to_numpy(),
+            "ci_high": tidy["conf_high"].to_numpy(),
+            "z": (tidy["estimate"] / tidy["std_error"]).to_numpy(),
+            "p": tidy["p_value"].to_numpy(),
+            "n_clusters": tidy["n_clusters"].to_numpy(),
+            "method": tidy["method"].to_numpy(),
+            "warning": tidy["warning"].to_numpy(),
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -596,9 +649,12 @@ class Labels(_Strict):
 
 
 class Settings(_Strict):
-    """``data/settings/participation.yaml``: the cases that run the analysis and the labels."""
+    """``data/settings/participation.yaml``: the cases that run the analysis, the column of the
+    households table that inference is clustered by (``cluster``, the village), and the
+    labels."""
 
     cases: dict[str, CaseSettings]
+    cluster: str
     labels: Labels
 
 
@@ -657,9 +713,12 @@ def build(
     The case's design comes from ``data/settings/participation.yaml``. ``network`` cases:
     the actor network (:func:`build_network`, :func:`centrality_table`, :func:`tie_rates`,
     :func:`government_role`) and social-security coverage by registration and labour capacity
-    (:func:`share_by_group`, Wilson intervals). ``assistance`` cases: records by actor and
-    kind, households without any record, and who is reached (:func:`better_off_logit` by
-    income quintile, or :func:`assistance_rate_ratio` for monitored households).
+    (:func:`share_by_group`, design-based intervals clustered by village). ``assistance``
+    cases: records by actor and kind, households without any record, and who is reached
+    (:func:`better_off_logit` by income quintile, or :func:`assistance_rate_ratio` for
+    monitored households). Every interval is clustered by the settings' ``cluster`` column
+    (:mod:`cases.methods.inference`); ``inference_warnings`` (fact) lists what readers must be
+    told about it.
 
     Numbers (glued as ``participation_<key>``, tolerance 1e-6 for floats) keep the units of
     their names: ``*_pct*`` and ``coverage_<group>`` in percent, ``*_share_*`` as proportions,
@@ -692,12 +751,14 @@ def build(
         simulated=simulated,
         min_cell=MIN_CELL,
     )
+    page.facts["inference_warnings"] = []
+    page.facts["cluster"] = config.cluster
     if design.kind == "network":
-        _network_page(page, data, config.labels, conf_level, source)
+        _network_page(page, data, config.labels, conf_level, source, config.cluster)
         claims = _CLAIMS["network"]
         page.facts["actor_codes"] = list(ACTOR_TYPES)
     else:
-        _assistance_page(page, data, design, config.labels, conf_level, source)
+        _assistance_page(page, data, design, config.labels, conf_level, source, config.cluster)
         claims = _CLAIMS[str(design.reach)]
         page.facts["actor_codes"] = list(ACTOR_TYPES[:3])
     page.facts["thesis_claims"] = {name: _claim(case, name) for name in claims}
@@ -743,6 +804,7 @@ def _network_page(
     labels: Labels,
     conf_level: float,
     source: str | None,
+    cluster: str,
 ) -> None:
     simulated = page.facts["simulated"]
     type_labels = labels.actor_types.model_dump()
@@ -761,10 +823,12 @@ def _network_page(
         hh.assign(group=groups),
         "social_security",
         "group",
+        cluster=cluster,
         order=list(cov_labels),
         labels=cov_labels,
         conf_level=conf_level,
     )
+    page.facts["n_clusters"] = int(hh[cluster].nunique())
 
     n_by = by_type.set_index("actor_type")["n"]
     present = [t for t in ACTOR_TYPES if t in n_by.index]
@@ -883,6 +947,7 @@ def _assistance_page(
     labels: Labels,
     conf_level: float,
     source: str | None,
+    cluster: str,
 ) -> None:
     simulated = page.facts["simulated"]
     actor_labels = {a: getattr(labels.actor_types, a) for a in ACTOR_TYPES[:3]}
@@ -901,13 +966,20 @@ def _assistance_page(
     page.facts["most_frequent_kinds"] = [
         {"actor": a, "kind": _kind_label(kinds[a])} for a in actor_labels if a in kinds.index
     ]
+    if cluster not in hh.columns:
+        raise DataValidationError("households", [f"column {cluster!r}: missing"])
     frame = pd.DataFrame(
-        {"household_id": hh["household_id"].to_numpy(), "no_record": none.to_numpy()}
+        {
+            "household_id": hh["household_id"].to_numpy(),
+            "no_record": none.to_numpy(),
+            cluster: hh[cluster].to_numpy(),
+        }
     )
+    page.facts["n_clusters"] = int(hh[cluster].nunique())
     if design.reach == "income_quintile":
-        gaps = _income_reach(page, data, frame, none, labels, conf_level, source)
+        gaps = _income_reach(page, data, frame, none, labels, conf_level, source, cluster)
     else:
-        gaps = _monitoring_reach(page, data, frame, none, labels, conf_level, source)
+        gaps = _monitoring_reach(page, data, frame, none, labels, conf_level, source, cluster)
     for _, row in gaps.iterrows():
         if pd.notna(row["share"]):
             for suffix, col in _SHARE_PARTS:
@@ -928,6 +1000,7 @@ def _income_reach(
     labels: Labels,
     conf_level: float,
     source: str | None,
+    cluster: str,
 ) -> pd.DataFrame:
     """Reach by income quintile: the non-government share of records and the better-off
     logit; returns the no-record shares by quintile."""
@@ -935,19 +1008,35 @@ def _income_reach(
     quintiles = labels.quintiles.model_dump()
     frame["group"] = _quintile(hh["income_per_capita"].reset_index(drop=True))
     gaps = share_by_group(
-        frame, "no_record", "group", order=list(quintiles), labels=quintiles, conf_level=conf_level
+        frame,
+        "no_record",
+        "group",
+        cluster=cluster,
+        order=list(quintiles),
+        labels=quintiles,
+        conf_level=conf_level,
     )
     q = pd.Series(
         _quintile(hh["income_per_capita"]).to_numpy(), index=hh["household_id"].to_numpy()
     )
-    rq = rec.assign(
-        group=rec["household_id"].map(q).to_numpy(),
-        nongov=(rec["actor_type"] != "government").astype(int).to_numpy(),
+    rq = pd.DataFrame(
+        {
+            "group": rec["household_id"].map(q).to_numpy(),
+            "nongov": (rec["actor_type"] != "government").astype(int).to_numpy(),
+            cluster: _record_clusters(hh, rec, cluster),
+        }
     )
     reach = share_by_group(
-        rq, "nongov", "group", order=list(quintiles), labels=quintiles, conf_level=conf_level
+        rq,
+        "nongov",
+        "group",
+        cluster=cluster,
+        order=list(quintiles),
+        labels=quintiles,
+        conf_level=conf_level,
     )
-    fit = better_off_logit(hh, rec, conf_level=conf_level).set_index("term")
+    fit = better_off_logit(hh, rec, conf_level=conf_level, cluster=cluster).set_index("term")
+    page.facts["inference_warnings"].extend(w for w in fit["warning"].unique() if w)
     b = fit.loc["log_income_centred"]
     a = fit.loc["const"]
     _number(page, "no_record_n", int(none.sum()))
@@ -981,6 +1070,7 @@ def _monitoring_reach(
     labels: Labels,
     conf_level: float,
     source: str | None,
+    cluster: str,
 ) -> pd.DataFrame:
     """Reach by monitoring status: the rate ratio of records for monitored households;
     returns the no-record shares by status."""
@@ -992,9 +1082,17 @@ def _monitoring_reach(
     )
     status = labels.monitoring_groups.model_dump()
     gaps = share_by_group(
-        frame, "no_record", "group", order=list(status), labels=status, conf_level=conf_level
+        frame,
+        "no_record",
+        "group",
+        cluster=cluster,
+        order=list(status),
+        labels=status,
+        conf_level=conf_level,
     )
-    rr = assistance_rate_ratio(hh, rec, "monitored", conf_level=conf_level)
+    rr = assistance_rate_ratio(hh, rec, "monitored", conf_level=conf_level, cluster=cluster)
+    if rr["warning"]:
+        page.facts["inference_warnings"].append(rr["warning"])
     gm = gaps.set_index("group").loc["monitored"]
     _number(page, "rate_ratio_monitored", rr["ratio"])
     _number(page, "rate_ratio_monitored_ci_low", rr["ci_low"])

@@ -52,6 +52,7 @@ from cases.core.errors import DataValidationError, ParameterError
 from cases.core.files import load_yaml
 from cases.data import registry
 from cases.methods import honest as honest_mod
+from cases.methods import inference
 from cases.methods import panel as panel_mod
 from cases.present import report
 from cases.present.page import Page
@@ -983,11 +984,13 @@ def build(
     pre-trend test and, on simulated data, the effects in the adoption year and the last year
     against the planted ones; the decomposition's shares); ``honest_*`` (the sensitivity
     analysis, see :func:`_honest`). Facts: the design's phrases, ``simulated``, ``control``,
-    ``cluster``, ``outcomes`` (estimates, direction of TWFE against Callaway-Sant'Anna, event
-    effects and sensitivity rows of each outcome), ``bacon``, ``never``/``balanced``/
-    ``covariates`` (when Callaway-Sant'Anna and Sun-Abraham must coincide) and what the claim
-    table needs. Tables: ``cohorts``, ``comparison``, ``sensitivity``, ``bacon``. Figures:
-    ``event`` and ``bacon`` (not stamped).
+    ``cluster``, ``n_clusters``, ``twfe_wild`` (fewer than 30 clusters: the TWFE interval is the
+    wild cluster bootstrap's) and ``inference_warnings`` (the rule of
+    :mod:`cases.methods.inference`: sentences readers must see), ``outcomes`` (estimates,
+    direction of TWFE against Callaway-Sant'Anna, event effects and sensitivity rows of each
+    outcome), ``bacon``, ``never``/``balanced``/ ``covariates`` (when Callaway-Sant'Anna and
+    Sun-Abraham must coincide) and what the claim table needs. Tables: ``cohorts``,
+    ``comparison``, ``sensitivity``, ``bacon``. Figures: ``event`` and ``bacon`` (not stamped).
 
     Raises:
         ParameterError, DataValidationError: as :func:`analyse`.
@@ -1026,6 +1029,16 @@ def build(
             "registered_only": d.sample == "registered",
             "control": control,
             "cluster": cluster,
+            "n_clusters": analysis.estimates[0].twfe.n_clusters,
+            "twfe_wild": (analysis.estimates[0].twfe.n_clusters or 10**9) < inference.WILD_BELOW,
+            "inference_warnings": sorted(
+                {
+                    w
+                    for est in analysis.estimates
+                    for w in (est.twfe.warning, est.event.warning if est.event else "")
+                    if w
+                }
+            ),
             "outcomes": outcomes,
             "bacon": bacon,
             "never": control == "never",

@@ -203,9 +203,8 @@ def settings() -> Settings:
 # --------------------------------------------------------------------------------------------
 # Case layouts: which table and columns give a household x year income frame
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CaseLayout:
-    """Where a case's tables hold the profile's inputs (from :func:`settings`).
+class CaseLayout(LayoutSettings):
+    """Where a case's tables hold the profile's inputs: its :class:`LayoutSettings` and ``case``.
 
     ``income_table`` holds ``income_column`` (long by ``year_column``) or one income column per
     year (``wide_income``: year -> column); ``household_table`` holds ``household_size``,
@@ -218,19 +217,6 @@ class CaseLayout:
     """
 
     case: str
-    income_table: str
-    household_table: str
-    default_year: int
-    group_label: str
-    group_by: GroupBy
-    group_columns: tuple[str, ...]
-    income_column: str = "income_per_capita"
-    year_column: str | None = "year"
-    wide_income: dict[int, str] = field(default_factory=dict)
-    fixed_years: tuple[int, ...] = ()
-    indicator_table: str = "households"
-    indicator_year: int | None = None
-    indicator_line_parameter: str | None = None
 
     def group_from(self, frame: pd.DataFrame, data: Any) -> pd.Series:
         """The group label of every household of ``frame`` (by :attr:`group_by`)."""

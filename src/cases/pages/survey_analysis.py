@@ -270,18 +270,7 @@ def ols_table(
     if len(sub) < exog.shape[1] + 3:
         raise ParameterError(f"too few complete rows ({len(sub)}) for {exog.shape[1]} terms")
     res = sm.OLS(sub[outcome].astype(float), exog).fit(cov_type="HC1")
-    ci = res.conf_int(alpha=1 - conf_level)
-    table = pd.DataFrame(
-        {
-            "term": res.params.index,
-            "estimate": res.params.to_numpy(),
-            "se": res.bse.to_numpy(),
-            "ci_low": ci.iloc[:, 0].to_numpy(),
-            "ci_high": ci.iloc[:, 1].to_numpy(),
-            "t": res.tvalues.to_numpy(),
-            "p": res.pvalues.to_numpy(),
-        }
-    )
+    table = survey.coefficient_table(res, conf_level=conf_level, statistic="t")
     table.attrs.update(n=len(sub), n_dropped=len(data) - len(sub), r2=float(res.rsquared))
     return table
 
@@ -884,6 +873,21 @@ def claims_table(page: Page, passages: Mapping[str, str]) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------------------------
+def _interval_dots(
+    ax: mpl.axes.Axes, frame: pd.DataFrame, column: str, ypos: Any, **style: Any
+) -> None:
+    """Estimates ``frame[column]`` at heights ``ypos``, each with its interval ``ci_low`` to
+    ``ci_high`` as a horizontal error bar (markers of size 5; ``style`` as for ``errorbar``)."""
+    estimate = frame[column]
+    ax.errorbar(
+        estimate,
+        ypos,
+        xerr=[estimate - frame["ci_low"], frame["ci_high"] - estimate],
+        ms=5,
+        **style,
+    )
+
+
 def groups_figure(res: SurveyResults, *, source: str | None = None) -> mpl.figure.Figure:
     """Dot plot of mean scores by group (left) and the focal-minus-reference gap (right),
     both with 95% intervals; stamped with the provenance line."""
@@ -898,12 +902,12 @@ def groups_figure(res: SurveyResults, *, source: str | None = None) -> mpl.figur
     offsets = np.linspace(-0.25, 0.25, len(groups)) if len(groups) > 1 else [0.0]
     for (g, off), colour in zip(zip(groups, offsets, strict=True), report.PALETTE, strict=False):
         sub = res.means[res.means["group"] == g].set_index("scale").loc[list(design.scales)]
-        ax1.errorbar(
-            sub["mean"],
+        _interval_dots(
+            ax1,
+            sub,
+            "mean",
             ypos + off,
-            xerr=[sub["mean"] - sub["ci_low"], sub["ci_high"] - sub["mean"]],
             fmt="o",
-            ms=5,
             color=colour,
             label=f"{names[g]} (n = {int(sub['n'].max())})",
         )
@@ -912,14 +916,7 @@ def groups_figure(res: SurveyResults, *, source: str | None = None) -> mpl.figur
     # Above the axes, under the title: below them it would cover the x-axis label.
     ax1.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=8, frameon=False)
     gap = res.gap.set_index("scale").loc[list(design.scales)]
-    ax2.errorbar(
-        gap["gap"],
-        ypos,
-        xerr=[gap["gap"] - gap["ci_low"], gap["ci_high"] - gap["gap"]],
-        fmt="s",
-        ms=5,
-        color="#000000",
-    )
+    _interval_dots(ax2, gap, "gap", ypos, fmt="s", color="#000000")
     ax2.axvline(0, color="#888888", lw=1)
     ax2.set_xlabel("Difference (points)")
     ax2.set_title(
@@ -945,12 +942,12 @@ def coefficient_figure(res: SurveyResults, *, source: str | None = None) -> mpl.
     for outcome, off, colour in zip(outcomes, offsets, report.PALETTE, strict=False):
         sub = res.model[res.model["outcome"] == outcome.column].set_index("term")
         sub = sub.loc[list(design.scales)]
-        ax.errorbar(
-            sub["estimate"],
+        _interval_dots(
+            ax,
+            sub,
+            "estimate",
             ypos + off,
-            xerr=[sub["estimate"] - sub["ci_low"], sub["ci_high"] - sub["estimate"]],
             fmt="o",
-            ms=5,
             color=colour,
             label=outcome.label.capitalize(),
         )

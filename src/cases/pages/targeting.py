@@ -42,7 +42,7 @@ from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.core.files import load_yaml
 from cases.data import registry
-from cases.methods import measures
+from cases.methods import inference, measures
 from cases.methods.inference import bh_adjust
 from cases.pages.policy_evaluation import data_format_markdown
 from cases.pages.poverty_profile import SCHEME_LABELS, mpi_k_grid
@@ -301,31 +301,42 @@ def error_intervals(
     register: str,
     need: str,
     *,
-    n_boot: int = 200,
+    n_boot: int = inference.MIN_BOOT,
     seed: int = 20201123,
-    cluster: str | None = "village_id",
+    cluster: str = "village_id",
 ) -> pd.DataFrame:
     """Inclusion and exclusion errors with bootstrap standard errors and 95% intervals.
 
     Point estimates: :func:`cases.methods.measures.targeting_errors` (inclusion = share of the
-    listed
-    who are not in need; exclusion = share of those in need who are not listed; Coady, Grosh
-    and Hoddinott 2004). Intervals: percentile intervals of a seeded bootstrap that resamples
-    ``cluster`` units (villages; rows when ``None``), :func:`cases.methods.measures.bootstrap`
-    (Efron and Tibshirani 1993). Returns a frame indexed ``inclusion``/``exclusion`` with
-    columns ``error``, ``se``, ``ci_low``, ``ci_high``.
+    listed who are not in need; exclusion = share of those in need who are not listed; Coady,
+    Grosh and Hoddinott 2004). Intervals: percentile intervals of a seeded bootstrap that
+    resamples whole ``cluster`` units (villages), through the rule of
+    :mod:`cases.methods.inference` (at least 999 replicates, at least 10 villages;
+    :func:`cases.methods.inference.cluster_share_bootstrap`, the same draws as
+    :func:`cases.methods.measures.bootstrap`; Efron and Tibshirani 1993). Returns a
+    frame indexed ``inclusion``/``exclusion`` with columns ``error``, ``se``, ``ci_low``,
+    ``ci_high``.
 
     Raises:
-        cases.methods.measures.MeasureInputError: as the measures (flags not 0/1, n_boot < 2, ...).
+        ParameterError: ``n_boot < 999``, fewer than 10 villages (the number named), or
+            ``cluster`` not a column.
+        cases.methods.measures.MeasureInputError: as the measures (flags not 0/1, ...).
     """
+    if cluster not in df.columns:
+        raise ParameterError(f"cluster column {cluster!r} not in the table")
+    point = measures.targeting_errors(df[register], df[need])
+    listed = df[register].to_numpy(dtype=float)
+    in_need = df[need].to_numpy(dtype=float)
+    # Both errors are shares of sums: inclusion = not in need among the listed, exclusion =
+    # not listed among those in need; bootstrapped from village totals.
+    parts = {"inclusion": (1 - in_need, listed), "exclusion": (1 - listed, in_need)}
     rows = {}
-    for kind in ("inclusion", "exclusion"):
-        key = f"{kind}_error"
-
-        def stat(frame: pd.DataFrame, key: str = key) -> float:
-            return measures.targeting_errors(frame[register], frame[need])[key]
-
-        b = measures.bootstrap(stat, df, n_boot=n_boot, seed=seed, cluster=cluster)
+    for kind, (flag, weight) in parts.items():
+        b = inference.cluster_share_bootstrap(
+            flag, weight, df[cluster].to_numpy(), n_boot=n_boot, seed=seed
+        )
+        if not math.isclose(b.estimate, point[f"{kind}_error"], rel_tol=1e-12, abs_tol=1e-15):
+            raise AssertionError(f"{kind} error: bootstrap estimate disagrees with the measure")
         rows[kind] = {
             "error": b.estimate,
             "se": b.std_error,
@@ -496,18 +507,23 @@ def mistargeting_logit(
 
     ``kind="inclusion"``: among households not in need, ``P(listed) = logistic(a + x'b)``;
     ``kind="exclusion"``: among households in need, ``P(not listed) = logistic(a + x'b)``.
-    Fitted by maximum likelihood (statsmodels ``Logit``) with standard errors clustered by
-    ``cluster`` (``None``: the inverse information). Rows: the covariates (constant dropped),
-    columns ``Term``, ``Log-odds``, ``SE``, ``95% CI low``, ``95% CI high``, ``Odds ratio``,
-    ``p`` and ``p (BH)`` (Benjamini-Hochberg adjusted over this model's coefficients,
-    :func:`cases.methods.inference.bh_adjust`: the family is the scan of every covariate);
-    ``attrs`` hold ``n``, ``events`` and ``separated`` — 0/1 covariates left out because
-    their "1" group has no events or only events (perfect separation: an infinite estimate;
-    Albert and Anderson 1984). Coefficients are log-odds per unit of the
-    covariate (Hosmer, Lemeshow and Sturdivant 2013, *Applied Logistic Regression*, ch. 3).
+    Fitted by maximum likelihood (statsmodels ``Logit``) with inference clustered by ``cluster``
+    through :func:`cases.methods.inference.cluster_inference` (CR1 with the ``G/(G-1)
+    (N-1)/(N-K)`` factor, ``t(G - 1)`` intervals and p-values; fewer than 10 clusters raise;
+    ``None``: the inverse information, for unclustered data only). Rows: the covariates
+    (constant dropped), columns ``Term``, ``Log-odds``, ``SE``, ``95% CI low``, ``95% CI high``,
+    ``Odds ratio``, ``p`` and ``p (BH)`` (Benjamini-Hochberg adjusted over this model's
+    coefficients, :func:`cases.methods.inference.bh_adjust`: the family is the scan of every
+    covariate); ``attrs`` hold ``n``, ``events`` and ``separated`` — 0/1 covariates left out
+    because their "1" group has no events or only events (perfect separation: an infinite
+    estimate; Albert and Anderson 1984). Coefficients are log-odds per unit of the covariate
+    (Hosmer, Lemeshow and Sturdivant 2013, *Applied Logistic Regression*, ch. 3).
+
+    ``attrs["warning"]`` carries the rule's warning for readers (non-linear model with fewer
+    than 30 clusters), ``""`` otherwise.
 
     Raises:
-        ParameterError: ``kind`` not inclusion/exclusion.
+        ParameterError: ``kind`` not inclusion/exclusion, or fewer than 10 clusters.
         DataValidationError: missing columns or values, no events or no non-events, or a
             covariate without variation in the sample (named).
     """
@@ -553,8 +569,13 @@ def mistargeting_logit(
         )
     x = sm.add_constant(sample[list(covariates)].astype(float), has_constant="add")
     model = sm.Logit(y.to_numpy(), x)
+    warning = ""
     if cluster:
-        fit = model.fit(disp=0, cov_type="cluster", cov_kwds={"groups": sample[cluster].to_numpy()})
+        tidy = inference.cluster_inference(
+            model, sample[cluster].to_numpy(), fit_kwargs={"disp": 0}
+        )
+        fit = tidy.attrs["fit"]
+        warning = str(tidy["warning"].iloc[0])
     else:
         fit = model.fit(disp=0)
     ci = fit.conf_int()
@@ -572,7 +593,7 @@ def mistargeting_logit(
         },
         index=list(covariates),
     )
-    out.attrs.update(n=len(y), events=int(y.sum()), separated=separated)
+    out.attrs.update(n=len(y), events=int(y.sum()), separated=separated, warning=warning)
     return out
 
 
@@ -757,6 +778,7 @@ def _logit_facts(kind: str, tab: pd.DataFrame, d: TargetingDesign) -> tuple[dict
         "n": int(tab.attrs["n"]),
         "events": int(tab.attrs["events"]),
         "separated": [labels.get(c, c).lower() for c in tab.attrs["separated"]],
+        "warning": tab.attrs.get("warning", ""),
         "findings": found,
     }
     return numbers, fact
@@ -768,7 +790,7 @@ def build(
     *,
     mpi_k: float = 1 / 3,
     vulnerability_line: float = 6000.0,
-    bootstrap_reps: int = 200,
+    bootstrap_reps: int = inference.MIN_BOOT,
     mpi_weights: str = "equal_dimensions",
     seed: int = 20201123,
 ) -> Page:

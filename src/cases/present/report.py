@@ -130,8 +130,33 @@ def _provenance_footer(note: str, simulated: bool) -> str:
     )
 
 
-@dataclass(frozen=True)
-class LabelledTable:
+class _FootedTable:
+    """What a table with a provenance footer shows: its HTML in notebooks (the table in a
+    ``div`` of class ``_css``, the footer underneath) and, as plain text, the whole frame and
+    the provenance note. A subclass is a frozen dataclass (``repr=False``) with the fields
+    ``note``, ``simulated`` and ``frame`` and the table's own HTML (:meth:`_table_html`)."""
+
+    note: str
+    simulated: bool
+    frame: pd.DataFrame
+    _css = "cases-table"
+
+    def _table_html(self) -> str:
+        raise NotImplementedError
+
+    def to_html(self) -> str:
+        footer = _provenance_footer(self.note, self.simulated)
+        return f'<div class="{self._css}">{self._table_html()}{footer}</div>'
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        return f"{self.frame.to_string()}\n{self.note}"
+
+
+@dataclass(frozen=True, repr=False)
+class LabelledTable(_FootedTable):
     """An HTML table with a caption and a provenance footer; displays itself in notebooks."""
 
     styler: Styler
@@ -139,15 +164,8 @@ class LabelledTable:
     simulated: bool
     frame: pd.DataFrame
 
-    def to_html(self) -> str:
-        footer = _provenance_footer(self.note, self.simulated)
-        return f'<div class="cases-table">{self.styler.to_html()}{footer}</div>'
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-    def __repr__(self) -> str:
-        return f"{self.frame.to_string()}\n{self.note}"
+    def _table_html(self) -> str:
+        return self.styler.to_html()
 
 
 def table(
@@ -187,8 +205,8 @@ INTERACTIVE_MIN_ROWS = 15
 _itables_initialised = False
 
 
-@dataclass(frozen=True)
-class InteractiveTable:
+@dataclass(frozen=True, repr=False)
+class InteractiveTable(_FootedTable):
     """A searchable, sortable table (itables, JavaScript embedded) with a provenance footer.
 
     Its HTML carries itables' own static preview, shown where scripts do not run; its plain-text
@@ -199,16 +217,10 @@ class InteractiveTable:
     note: str
     simulated: bool
     frame: pd.DataFrame
+    _css = "cases-table cases-interactive"
 
-    def to_html(self) -> str:
-        footer = _provenance_footer(self.note, self.simulated)
-        return f'<div class="cases-table cases-interactive">{self.datatable_html}{footer}</div>'
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-    def __repr__(self) -> str:
-        return f"{self.frame.to_string()}\n{self.note}"
+    def _table_html(self) -> str:
+        return self.datatable_html
 
 
 def _init_itables_offline() -> None:

@@ -133,6 +133,20 @@ def general(value: Any) -> str:
     return "n/a" if number is None else format(number, "g")
 
 
+_NUMBER_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve",
+)  # fmt: skip
+
+
+def words(value: Any) -> str:
+    """A whole number from zero to twelve in words (``10`` -> ``ten``), as prose spells small
+    counts; any other value as :func:`plain` prints it."""
+    value = value.item() if hasattr(value, "item") else value
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    return _NUMBER_WORDS[value] if whole and 0 <= value < len(_NUMBER_WORDS) else plain(value)
+
+
 #: The named formats, usable as Jinja2 filters: ``{{ share | pct1 }}``.
 FORMATS: dict[str, Callable[..., str]] = {
     "pct": pct,
@@ -157,6 +171,7 @@ FORMATS: dict[str, Callable[..., str]] = {
     "pct1_tight": lambda v: tight_pct(v, 1),
     "pct2_tight": lambda v: tight_pct(v, 2),
     "general": general,
+    "words": words,
 }
 
 

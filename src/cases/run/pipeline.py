@@ -227,10 +227,10 @@ def input_files(job: Job) -> list[Path]:
     The template, its text template (``text/<analysis>.md``, if any), the ``src/cases``
     modules it imports (:func:`library_files`), its per-case settings (:func:`settings_files`),
     the codebook (``data/qual/codebook.yaml``), the indicator definitions
-    (``data/indicators.yaml``), the registry file of the job's
-    case, the files the job declares under ``inputs`` (glob patterns allowed, relative to the
-    project root; a book-level job that reads every case declares ``data/cases/*.yaml``), and
-    ``requirements.lock``.
+    (``data/indicators.yaml``), the table formats (``data/synth/schemas.yaml``), the
+    registry file of the job's case, the files the job declares under ``inputs`` (glob
+    patterns allowed, relative to the project root; a book-level job that reads every case
+    declares ``data/cases/*.yaml``), and ``requirements.lock``.
 
     Raises:
         CasesError: a declared input path (not a pattern) does not exist.
@@ -238,6 +238,7 @@ def input_files(job: Job) -> list[Path]:
     files = [job.template, *library_files(job.template), *settings_files(job)]
     files.append(paths.QUAL / "codebook.yaml")
     files.append(paths.DATA / "indicators.yaml")  # indicator definitions the library reads
+    files.append(paths.SYNTH / "schemas.yaml")  # table formats of simulated and own data
     text = paths.TEXT / f"{job.analysis}.md"  # the analysis's sentences, if it has a template
     if text.is_file():
         files.append(text)

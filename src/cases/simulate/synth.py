@@ -1,8 +1,9 @@
 """Seeded simulated field data for the five cases (``cases.simulate.synth``).
 
 The five theses' questionnaires, interviews and household records are not public. This module
-replaces them with **simulated** data whose data-generating process (DGP) is written out in the
-docstring of each case's generator, whose parameters live in ``data/synth/<slug>.yaml``, and
+replaces them with **simulated** data whose data-generating process (DGP) is written out for
+readers in ``text/simulation.md`` (block ``describe_dgp``, one passage per generator), whose
+parameters live in ``data/synth/<slug>.yaml``, and
 whose thesis claims are encoded as **planted effects** of stated size. Planted effects are
 hypotheses taken from the thesis abstracts, not findings: the analyses are checked by
 recovering them (``tests/test_synth.py``).
@@ -54,7 +55,8 @@ and written in shortest round-trip form) and ``metadata.json`` (sorted keys, two
 LF). A researcher's folder needs the CSVs of the case's tables (extra columns are kept) and a
 ``metadata.json`` with at least ``{"case": "<slug>", "simulated": false}``; without it, pass
 ``case=`` to :func:`read`. Columns, types and units of every table are listed at the end of
-this docstring (generated from :data:`TABLE_SCHEMAS`).
+this docstring (generated from :data:`TABLE_SCHEMAS`, which is read from
+``data/synth/schemas.yaml``).
 
 Errors: an unknown slug, ``n <= 0`` or a non-integer seed raise
 :class:`cases.core.errors.ParameterError`; a missing or malformed YAML file, or a folder that does
@@ -66,24 +68,24 @@ and field (or table and column).
 from __future__ import annotations
 
 import hashlib
-import inspect
 import itertools
 import json
 import math
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import yaml
+from pydantic import BaseModel, ConfigDict
 from scipy import optimize, special, stats
 
 from cases.core.atomic import write_atomic
 from cases.core.errors import DataValidationError, ParameterError
+from cases.core.files import load_yaml
 from cases.core.paths import INSTRUMENTS, SYNTH
 from cases.data import fielddata
 from cases.data.instruments import load_instrument
@@ -129,18 +131,12 @@ class SimulatedData:
 
 
 # --------------------------------------------------------------------------------------------
-# Table schemas: (column, kind, unit, description); kind int | int? (nullable) | float | str
+# Table schemas: (column, kind, unit, meaning), read from data/synth/schemas.yaml
 # --------------------------------------------------------------------------------------------
-_ID = "identifier"
-_Y = "calendar year"
-_F = "0/1 flag"
-_YUAN = "yuan per person per year (current prices)"
-_LIKERT = "code 1-5 (agreement)"
-_FREQ = "code 0-4 (frequency)"
+SCHEMAS_FILE = SYNTH / "schemas.yaml"
 
-
-def _items(ids: list[str], unit: str, what: str) -> list[tuple[str, str, str, str]]:
-    return [(i, "int", unit, what) for i in ids]
+Kind = Literal["int", "int?", "float", "str"]
+Column = tuple[str, Kind, str, str]
 
 
 def _instrument(name: str) -> dict[str, Any]:
@@ -166,26 +162,6 @@ def _item_ids(name: str) -> list[str]:
     return [it["id"] for it in _instrument(name)["items"]]
 
 
-def _motivation_columns() -> list[tuple[str, str, str, str]]:
-    return [
-        ("respondent_id", "int", _ID, "respondent"),
-        ("household_id", "int", _ID, "household (links to households)"),
-        ("role", "str", "category", "instrument role (endogenous_motivation.yaml roles)"),
-        *_items(_item_ids("endogenous_motivation"), _LIKERT, "endogenous_motivation item"),
-    ]
-
-
-def _assistance_columns() -> list[tuple[str, str, str, str]]:
-    return [
-        ("record_id", "int", _ID, "assistance record"),
-        ("household_id", "int", _ID, "receiving household"),
-        ("year", "int", _Y, "year delivered"),
-        ("actor_type", "str", "category", "government | enterprise | social_organisation"),
-        ("kind", "str", "category", "kind of assistance (see parameters)"),
-        ("value_yuan", "float", "yuan (2 decimals)", "value of the assistance"),
-    ]
-
-
 #: The six indicator columns of the exit standard 一达标、两不愁、三保障 plus drinking water (names
 #: as in :data:`cases.methods.measures.TWO_ASSURANCES_THREE_GUARANTEES`), income first. Every table
 #: has all six; the index uses ``drinking_water_unsafe`` only for indicators recorded in 2019 or
@@ -194,151 +170,87 @@ INDICATOR_COLUMNS: tuple[str, ...] = tuple(TWO_ASSURANCES_THREE_GUARANTEES)
 _DEPRIVATIONS = list(INDICATOR_COLUMNS[1:])
 
 
-def _indicator_columns(year: str, line: str) -> list[tuple[str, str, str, str]]:
-    """Schema rows of the six indicators recorded in ``year``; ``line`` names the income line."""
-    return [
-        (
-            c,
-            "int",
-            _F,
-            f"two assurances three guarantees indicator, {year}; 1 = deprived"
-            + (f" (income below {line})" if c == "income_below_line" else ""),
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Items(_Strict):
+    """One int column per item of ``data/instruments/<items>.yaml``; ``unit_by_prefix`` gives
+    the unit of the items whose id starts with ``<prefix>_``."""
+
+    items: str
+    unit: str
+    meaning: str
+    unit_by_prefix: dict[str, str] = {}
+
+
+class _Indicators(_Strict):
+    """The six indicator columns recorded in year ``indicators`` at the income line ``line``."""
+
+    indicators: str
+    line: str
+
+
+class _IndicatorText(_Strict):
+    """Kind, unit and meaning pattern (``{year}``; ``{line}`` for income) of the indicators."""
+
+    kind: Kind
+    unit: str
+    meaning: str
+    income_meaning: str
+
+
+class _SchemaFile(_Strict):
+    """``data/synth/schemas.yaml``: ``cases`` (case -> table -> entries); ``shared`` holds the
+    YAML anchors of repeated columns and is not read otherwise."""
+
+    indicator: _IndicatorText
+    shared: dict[str, Any] = {}
+    cases: dict[str, dict[str, list[Column | _Items | _Indicators]]]
+
+
+def _columns(entry: Column | _Items | _Indicators, text: _IndicatorText) -> list[Column]:
+    """The schema rows of one entry of ``schemas.yaml`` (a column, an instrument's items or the
+    indicator block)."""
+    if isinstance(entry, _Items):
+        return [
+            (i, "int", entry.unit_by_prefix.get(i.split("_")[0], entry.unit), entry.meaning)
+            for i in _item_ids(entry.items)
+        ]
+    if isinstance(entry, _Indicators):
+        meaning = text.meaning.format(year=entry.indicators)
+        income = text.income_meaning.format(line=entry.line)
+        return [
+            (c, text.kind, text.unit, meaning + (income if c == "income_below_line" else ""))
+            for c in INDICATOR_COLUMNS
+        ]
+    return [entry]
+
+
+def _schemas(path: Path = SCHEMAS_FILE) -> dict[str, dict[str, list[Column]]]:
+    """``TABLE_SCHEMAS`` from ``path``, every case of :data:`SLUGS` in that order.
+
+    Raises:
+        DataValidationError: the file is missing or malformed, or its cases are not
+            :data:`SLUGS` (file and field named).
+    """
+    spec = load_yaml(_SchemaFile, path)
+    if set(spec.cases) != set(SLUGS):
+        raise DataValidationError(
+            str(path), [f"cases: expected {', '.join(SLUGS)}; got {', '.join(spec.cases)}"]
         )
-        for c in INDICATOR_COLUMNS
-    ]
-
-
-def _schemas() -> dict[str, dict[str, list[tuple[str, str, str, str]]]]:
-    hh = ("household_id", "int", _ID, "household")
-    vil = ("village_id", "int", _ID, "village")
     return {
-        "liupanshui": {
-            "villages": [
-                vil,
-                ("county_code", "int", "GB/T 2260 code (2020)", "county-level unit"),
-                ("county_name", "str", "name", "county-level unit (English)"),
-                ("county_exit_year", "int?", _Y, "year the county left the national list"),
-                ("first_treated", "int", _Y, "first year of the three-changes reform; 0 never"),
-            ],
-            "households": [hh, *_indicator_columns("2014", "the national line of 2014")],
-            "panel": [
-                hh,
-                vil,
-                ("year", "int", _Y, "2012-2019"),
-                ("household_size", "int", "persons", "household members"),
-                ("first_treated", "int", _Y, "village adoption year; 0 = never adopted"),
-                ("treated", "int", _F, "1 from the adoption year on"),
-                ("income_per_capita", "float", _YUAN + ", 2 decimals", "disposable income"),
-                ("returned_migrant", "int", _F, "a migrant member came back to work that year"),
-            ],
-            "survey": [
-                ("respondent_id", "int", _ID, "respondent"),
-                hh,
-                vil,
-                ("role", "str", "category", "poor_household | non_poor_villager"),
-                *[
-                    (
-                        i,
-                        "int",
-                        _FREQ if i.split("_")[0] in {"prop", "proj", "net", "party"} else _LIKERT,
-                        "gov_people_interaction item",
-                    )
-                    for i in _item_ids("gov_people_interaction")
-                ],
-            ],
-        },
-        "shandong_a_town": {
-            "households": [
-                hh,
-                vil,
-                ("household_size", "int", "persons", "household members"),
-                ("income_per_capita", "float", _YUAN + ", 2016, 2 decimals", "disposable income"),
-                *_indicator_columns("2016", "the national line of 2016"),
-            ],
-            "survey": [
-                ("respondent_id", "int", _ID, "respondent"),
-                ("household_id", "int?", _ID, "poor-household respondents only"),
-                vil,
-                ("role", "str", "category", "good_governance.yaml roles"),
-                *_items(_item_ids("good_governance"), _LIKERT, "good_governance item"),
-            ],
-            "assistance": [*_assistance_columns()[:2], vil, *_assistance_columns()[2:]],
-        },
-        "w_town": {
-            "households": [
-                hh,
-                vil,
-                ("household_size", "int", "persons", "household members"),
-                ("labour_share", "float", "share 0-1 (2 decimals)", "members able to work"),
-                ("head_education_years", "int", "years", "schooling of the household head"),
-                ("chronic_illness", "int", _F, "a member has a chronic illness"),
-                ("has_migrant_worker", "int", _F, "a member works away from home"),
-                ("formerly_registered_poor", "int", _F, "on the pre-2020 poor register"),
-                ("monitored", "int", _F, "on the return-to-poverty monitoring list"),
-                ("consumption_per_capita", "float", _YUAN + ", 2023, 2 decimals", "consumption"),
-                *_indicator_columns("2021", "the return-to-poverty monitoring line"),
-            ],
-            "incomes": [
-                hh,
-                ("year", "int", _Y, "2021-2023"),
-                ("income_per_capita", "float", _YUAN + ", 2 decimals", "income"),
-            ],
-            "motivation": _motivation_columns(),
-            "assistance": _assistance_columns(),
-        },
-        "h_county": {
-            "households": [
-                hh,
-                vil,
-                ("household_size", "int", "persons", "household members"),
-                ("official_connection", "int", _F, "kin or close tie to a village official"),
-                ("registered_poor", "int", _F, "on the 2016 poor register"),
-                *_indicator_columns("2016", "the national line of 2016"),
-            ],
-            "panel": [
-                hh,
-                vil,
-                ("year", "int", _Y, "2015-2019"),
-                ("first_treated", "int", _Y, "first year in an industrial project; 0 never"),
-                ("project_participant", "int", _F, "takes part in an industrial project"),
-                ("income_per_capita", "float", _YUAN + ", 2 decimals", "disposable income"),
-            ],
-            "motivation": _motivation_columns(),
-        },
-        "pingliang": {
-            "villages": [vil, ("poor_village", "int", _F, "registered poor village")],
-            "households": [
-                hh,
-                vil,
-                ("household_size", "int", "persons", "household members"),
-                ("registered_poor", "int", _F, "registered poor at end-2014"),
-                ("exit_year", "int?", _Y, "year the household left the register (empty: not)"),
-                ("labour_capacity", "int", _F, "at least one member able to work"),
-                ("disability", "int", _F, "a member has a certified disability"),
-                ("social_security", "int", _F, "covered by dibao / tekun (minimum living)"),
-                ("income_2014", "float", _YUAN + ", 2 decimals", "income in 2014"),
-                ("income_2019", "float", _YUAN + ", 2 decimals", "income in 2019"),
-                *_indicator_columns("2014", "the national line of 2014"),
-            ],
-            "actors": [
-                ("actor_id", "str", _ID, "actor (households: hh_<household_id>)"),
-                ("actor_type", "str", "category", "one of the five subjects"),
-                ("village_id", "int?", _ID, "village of committees and households"),
-            ],
-            "interactions": [
-                ("source_id", "str", _ID, "actor_id"),
-                ("source_type", "str", "category", "actor type"),
-                ("target_id", "str", _ID, "actor_id"),
-                ("target_type", "str", "category", "actor type"),
-                ("contacts_per_year", "int", "contacts per year", "undirected tie weight"),
-            ],
-            "motivation": _motivation_columns(),
-        },
+        slug: {
+            table: [col for entry in entries for col in _columns(entry, spec.indicator)]
+            for table, entries in spec.cases[slug].items()
+        }
+        for slug in SLUGS
     }
 
 
-#: slug -> table -> [(column, kind, unit, description)]; kind: int, int? (nullable), float, str
-TABLE_SCHEMAS: dict[str, dict[str, list[tuple[str, str, str, str]]]] = _schemas()
+#: slug -> table -> [(column, kind, unit, meaning)]; kind: int, int? (nullable), float, str.
+#: Read once from ``data/synth/schemas.yaml``.
+TABLE_SCHEMAS: dict[str, dict[str, list[Column]]] = _schemas()
 
 #: Column groups a researcher's own data may leave out, all together or not at all:
 #: slug -> table -> group. Generated data always have them; the poverty profile skips its
@@ -826,12 +738,14 @@ def _motivation(
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Items of ``endogenous_motivation.yaml`` from a one-factor-per-facet model.
 
-    Facet latent ``f_k = s_k m + sqrt(1 - s_k^2) u_k + shift_k``, ``u_k ~ N(0, 1)``, with the
-    general motivation ``m`` (SD 1), facet loading ``s_k`` (``motivation_facet_loading``;
-    negative for dependence) and planted group shifts (latent SD units). Item code
-    ``clip(round(3 + lambda f_k + psi e), 1, 5)``, ``e ~ N(0, 1)``; reverse-keyed items are
-    stored as ``6 - code``. Returns the item columns and the willingness score (mean of the
-    reverse-recoded willingness items, as :func:`cases.methods.survey.scale_scores` computes it).
+    Rule: facet latent ``f_k = s_k m + sqrt(1 - s_k^2) u_k + shift_k`` (``s_k`` from
+    ``motivation_facet_loading``, ``shifts`` in latent SD units); item code
+    ``clip(round(3 + lambda f_k + psi e), 1, 5)``, reverse-keyed items stored as ``6 - code``.
+    The reader's account is the shared motivation passage of block ``describe_dgp`` in
+    ``text/simulation.md``.
+
+    Returns the item columns and the willingness score (mean of the reverse-recoded
+    willingness items, as :func:`cases.methods.survey.scale_scores` computes it).
     """
     scales = _scale_items("endogenous_motivation")
     lam, psi = p["motivation_item_loading"], p["motivation_item_unique_sd"]
@@ -891,19 +805,14 @@ def _assistance(
 def _indicators(
     rng: np.random.Generator, income_poor: np.ndarray, p: Mapping[str, Any]
 ) -> dict[str, np.ndarray]:
-    """The six exit-standard indicator columns (0/1, 1 = deprived).
+    """The six exit-standard indicator columns (0/1, 1 = deprived), keyed by name.
 
-    ``income_below_line`` is income poverty at the case's line in the year the indicators
-    are recorded (see the case's generator). Each of the five non-income indicators j is
-    Bernoulli with probability ``deprivation_if_poor[j]`` (``p_j``) for income-poor households
-    and ``deprivation_if_not_poor[j]`` (``q_j``) otherwise, independently given income poverty.
-    So with ``pi`` the income-poor share, indicator j's uncensored headcount is
-    ``pi p_j + (1 - pi) q_j`` and the union-rule multidimensional headcount (deprived in at
-    least one indicator, the way the official exit check works) is
-    ``H = pi + (1 - pi)(1 - prod_j (1 - q_j))``, the product running over the indicators that
-    the exit standard of the recording year checks: drinking water is drawn in every case, so
-    the tables have one format, but it enters the index only from 2019
-    (:func:`cases.methods.measures.exit_standard`).
+    Rule: ``income_below_line`` is ``income_poor``; each other indicator j is Bernoulli with
+    ``deprivation_if_poor[j]`` for income-poor households and ``deprivation_if_not_poor[j]``
+    otherwise, independently given income poverty. Drinking water is drawn in every case; the
+    index uses it only from 2019 (:func:`cases.methods.measures.exit_standard`). The reader's
+    account (with the implied headcounts) is the shared indicator passage of block
+    ``describe_dgp`` in ``text/simulation.md``.
     """
     n = income_poor.shape[0]
     out = {"income_below_line": income_poor.astype(np.int64)}
@@ -924,51 +833,22 @@ def _intercept_for_mean(target: float, linear: np.ndarray) -> float:
 # Generators
 # --------------------------------------------------------------------------------------------
 def _gen_liupanshui(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str, Any]):
-    """Liupanshui: household x year panel 2012-2019 with a staggered "three changes" reform,
-    and a 2019 survey on the four government-people interaction channels.
+    """Liupanshui tables ``villages``, ``households``, ``panel`` (household x year,
+    ``first_year``-``last_year``) and ``survey`` (a ``survey_fraction`` sample, 2019).
 
-    **Villages.** ``V = ceil(n / households_per_village)`` villages; household ``i`` lives in
-    village ``i // households_per_village``. A village's county-level unit is drawn with
-    probability proportional to its 2010 rural population (census); its reform cohort ``G_v``
-    (first year of the reform; 0 = never) with probabilities ``cohort_shares``. Cohorts are
-    assigned at random, so parallel trends hold by construction.
+    Rule: villages get a county (by 2010 rural population) and a random reform cohort
+    (``cohort_shares``); log income is year + household + village + idiosyncratic normal terms,
+    its SD solved from ``incidence_2014`` at ``poverty_line_2014``, plus a reform effect that
+    grows with exposure; return migration is Bernoulli with a constant planted effect; channel
+    items load on a latent exposure shifted by adoption, and the satisfaction and confidence
+    items are ordered logits of the channel scores (planted log-odds); the 2014 indicators are
+    drawn last (:func:`_indicators`).
 
-    **Income** (yuan per person per year, current prices)::
+    Readers get the DGP with its formulas from the ``liupanshui`` passage of block
+    ``describe_dgp`` in ``text/simulation.md``: change both together.
 
-        ln y_it = mu_t + a_i + v_v + e_it + tau(t - G_v) 1[G_v > 0, t >= G_v]
-        mu_t = ln(income_mean_2014) - sigma^2/2 + g (t - 2014)
-        g = ln(income_mean_2015 / income_mean_2013) / 2
-        tau(k) = income_effect_at_adoption + income_effect_growth_per_year * k
-
-    with ``v_v``, ``a_i``, ``e_it`` independent normals whose variances are
-    ``variance_shares`` x ``sigma^2``, and ``sigma`` solved so that a lognormal with mean
-    ``income_mean_2014`` has ``incidence_2014`` of households below ``poverty_line_2014``
-    (before reform effects). The effect grows with exposure, so a static TWFE coefficient is a
-    biased summary (Goodman-Bacon 2021) while Callaway-Sant'Anna recovers ``tau``.
-
-    **Return migration** (binary), a constant effect on the probability::
-
-        returned_migrant_it ~ Bernoulli(return_migrant_base_rate
-                                        + return_migrant_effect * treated_it)
-
-    **Survey** (a ``survey_fraction`` sample of households, 2019). Role ``poor_household`` if the
-    household's 2014 income was below the 2014 line. For each channel c, latent exposure
-    ``x_c = channel_adoption_shift_c * adopted_v + N(0, 1)``; each of its three items is
-    ``clip(round(channel_baseline_c + item_loading * x_c + item_unique_sd * N(0,1)), 0, 4)``.
-    With ``S_c`` the channel score (mean of its three items, as ``scale_scores`` computes it)::
-
-        sat*  = sum_c satisfaction_logit_c (S_c - 2) + Logistic(0, 1)
-        sat_1 = 1 + #{satisfaction_thresholds < sat*}
-        conf* = sum_c confidence_logit_c (S_c - 2) + Logistic(0, 1);  conf_1 likewise
-
-    so an ordered logit of ``sat_1`` (``conf_1``) on the four channel scores recovers the
-    planted log-odds. ``sat_2``/``sat_3`` and ``conf_2``/``conf_3`` use the same latent plus
-    ``N(0, secondary_item_noise_sd)`` (``sat_3``, ``conf_3`` reverse-keyed: ``6 - code``);
-    ``trust_1`` uses the satisfaction latent likewise.
-
-    **Deprivations** (``households`` table, recorded in 2014, the year of the national
-    registration drive): the shared indicator block (below) with income poverty
-    ``y_i,2014 < poverty_line_2014`` for every household.
+    Returns ``(tables, derived)``; ``derived`` holds ``income_log_sd`` and
+    ``income_growth_per_year``.
     """
     years = np.arange(p["first_year"], p["last_year"] + 1)
     t_n = years.size
@@ -1092,50 +972,22 @@ _COUNTY_NAMES = {
 
 
 def _gen_shandong_a_town(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str, Any]):
-    """A Town (Shandong): registered poor households, a good-governance questionnaire by role,
-    and assistance records by actor.
+    """A Town (Shandong) tables ``households`` (``n`` registered poor households), ``survey``
+    (good-governance questionnaire by role) and ``assistance`` (records by actor).
 
-    **Households** (``n`` registered poor households, ``households_per_village`` per village):
-    per-capita income in ``year`` is lognormal with mean ``income_mean`` and log-SD
-    ``income_log_sd`` (yuan per person per year).
+    Rule: lognormal income in ``year``; questionnaire respondents are a ``survey_fraction``
+    sample of households plus officials per poor respondent; each of the eight dimensions is a
+    latent rating (role shift + correlated normals) measured by congeneric 1-5 items; the
+    perceived-effectiveness item is an ordered logit of the observed dimension scores (planted
+    coefficients); assistance records are Poisson per household, non-government with a
+    probability that rises with income (planted slope); indicators drawn last at
+    ``poverty_line_2016``.
 
-    **Questionnaire.** A ``survey_fraction`` sample of the households answers as
-    ``poor_household``; ``officials_per_poor_respondent[r] x`` that number of respondents of each
-    official role r join (village drawn at random). For respondent i and dimension d (the eight
-    scales of ``good_governance.yaml``), the latent rating is::
+    Readers get the DGP with its formulas from the ``shandong_a_town`` passage of block
+    ``describe_dgp`` in ``text/simulation.md``: change both together.
 
-        theta_id = role_shift[role_i] + sqrt(rho) g_i + sqrt(1 - rho) u_id,  g, u ~ N(0, 1)
-
-    with ``rho = dimension_correlation`` (latent SD 1 within a role). Item j of dimension d is
-    ``x = clip(round(item_intercept + lambda_j theta_id + psi e), 1, 5)``
-    (``lambda = item_loadings``, ``psi = item_unique_sd``); reverse-keyed items are stored as
-    ``6 - x``. Ignoring rounding and clipping, the items are congeneric with pooled factor
-    variance ``phi = 1 + Var_role(role_shift)``, so Cronbach's alpha of a dimension is
-    ``3/2 (1 - (sum lambda_j^2 phi + 3 psi^2 + 3/12) / ((sum lambda_j)^2 phi + 3 psi^2 + 3/12))``
-    (rounding adds about 1/12 to each item's error variance, Sheppard's correction). The role
-    gap on a dimension score is about ``mean(lambda) x role_shift``.
-
-    **Perceived effectiveness** (``outcome_effectiveness``, 1-5). With ``S_d`` the dimension
-    scores (mean of the reverse-recoded items)::
-
-        y* = sum_d effectiveness_logit_d (S_d - 3) + Logistic(0, 1)
-        outcome = 1 + #{outcome_thresholds < y*}
-
-    The outcome is generated from the observed scores (not the latent) so that an ordered logit
-    on the scale scores recovers the planted coefficients without attenuation.
-
-    **Assistance records.** Household h receives ``Poisson(records_per_household)`` records in
-    ``year``. A record comes from a non-government actor with probability
-    ``expit(logit(non_government_share_at_median_income) + help_the_better_off_slope
-    (ln y_h - ln median y))`` — "helping the better-off" when the slope is positive; a
-    non-government record is from an enterprise with probability
-    ``enterprise_share_of_non_government``, else a social organisation. Kind given actor from
-    ``kind_by_actor``; value lognormal with median ``value_median_by_kind`` and log-SD
-    ``value_log_sd`` (yuan).
-
-    **Deprivations** (2016): the shared indicator block (below) with income poverty
-    ``y_h < poverty_line_2016`` (registered households above the national line are not
-    income-poor, although they may be deprived in another indicator).
+    Returns ``(tables, derived)``; ``derived`` holds ``median_log_income`` and
+    ``n_respondents``.
     """
     hpv = p["households_per_village"]
     village = np.arange(n) // hpv
@@ -1217,57 +1069,26 @@ def _gen_shandong_a_town(rng: np.random.Generator, n: int, p: dict[str, Any], e:
 
 
 def _gen_w_town(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str, Any]):
-    """W Town after 2020: incomes 2021-2023, relative poverty, vulnerability (Chaudhuri, Jalan
-    and Suryahadi 2002), a return-to-poverty monitoring list, endogenous motivation and
-    assistance records.
+    """W Town after 2020 tables ``households``, ``incomes`` (household x ``years``),
+    ``motivation`` (a ``survey_fraction`` sample) and ``assistance``.
 
-    **Capacity.** A latent ability ``a ~ N(0, 1)`` drives: ``head_education_years =
-    clip(round(7 + 2.5 a + N(0, 2^2)), 0, 16)``; ``labour_share = clip(0.55 + 0.12 a +
-    N(0, 0.15^2), 0, 1)`` (2 decimals); ``has_migrant_worker ~ Bernoulli(expit(-0.3 + 0.5 a))``;
-    ``chronic_illness ~ Bernoulli(0.18)`` (assumed fixed forms, documented here).
+    Rule: a latent ability drives schooling, labour share, migration and (with
+    ``income_ability_correlation``) 2021 income, whose log-SD puts ``relative_poverty_target``
+    below ``relative_line_share`` x the median; later incomes grow with the willingness score
+    (planted); log consumption has mean ``X b`` and variance ``X theta`` (planted), which define
+    true vulnerability and the monitoring list; assistance records are Poisson with a planted
+    rate ratio for monitored households; indicators drawn last at
+    ``monitoring_income_line_2021``.
 
-    **Income** (yuan per person per year). Base level
-    ``M = poor_area_income_2019 x exp(2 g)``, ``g = ln(poor_area_income_2019 /
-    poor_area_income_2016) / 3`` (extrapolated to 2021). ``sigma = ln(relative_line_share) /
-    Phi^-1(relative_poverty_target)``, so the share below ``relative_line_share`` x the median
-    is the target in 2021::
+    Readers get the DGP with its formulas from the ``w_town`` passage of block
+    ``describe_dgp`` in ``text/simulation.md``: change both together.
 
-        ln y_i,2021 = ln M - sigma^2/2 + sigma (r a_i + sqrt(1 - r^2) u_i)
-        ln y_i,t = ln y_i,2021 + (t - 2021)(g + kappa (W_i - 3)) + N(0, s_e^2)   (t > 2021)
+    Returns ``(tables, derived)``; ``derived`` holds ``income_log_sd_2021``,
+    ``income_growth_per_year``, ``income_mean_2021`` and ``true_vulnerable_share``.
 
-    with ``r = income_ability_correlation``, ``W_i`` the household's willingness score (1-5,
-    mean of the reverse-recoded willingness items) and ``kappa =
-    income_growth_per_willingness_point`` (planted), ``s_e = income_year_noise_sd``.
-
-    **Consumption and vulnerability** (2023, yuan per person per year)::
-
-        ln c_i = X_i b + e_i,   Var(e_i) = X_i theta,   X = (1, head_education_years,
-        labour_share, chronic_illness, has_migrant_worker)
-
-    with ``b = log_consumption_mean`` and ``theta = log_consumption_variance`` (planted; the
-    variance must be positive for every X). True vulnerability
-    ``v_i = Phi((ln z - X_i b) / sqrt(X_i theta))`` with ``z = vulnerability_line``; vulnerable
-    when ``v_i >= 0.5``.
-
-    **Monitoring list.** Vulnerable households are monitored with probability
-    ``1 - monitoring_exclusion_rate``; others with ``monitoring_rate_not_vulnerable``.
-
-    **Formerly registered poor.** The ``formerly_registered_share`` of households with the
-    lowest ``ln y_2021 + N(0, 0.3^2)``. Motivation role: ``relieved_household`` if formerly
-    registered, else ``low_income_household`` if 2021 income is below the relative line, else
-    ``non_poor_villager``.
-
-    **Endogenous motivation** (all households, published for a ``survey_fraction`` sample):
-    general motivation ``m = 0.5 a + sqrt(0.75) N(0, 1)``, items as in the shared motivation
-    block (see :func:`description`).
-
-    **Assistance.** Household h receives ``Poisson(records_per_household x R^monitored_h)``
-    records over 2021-2023 (``R = assistance_rate_ratio_monitored``, planted); actor by
-    ``actor_shares``, kind by ``kind_by_actor``, value lognormal (median by kind).
-
-    **Deprivations** (2021, the first year after the campaign ended): the shared indicator
-    block (below) with income poverty ``y_i,2021 < monitoring_income_line_2021``; after the
-    campaign the deprivation rates are low, and the indicators say who would be flagged.
+    Raises:
+        DataValidationError: ``X theta`` (the consumption variance) is not positive for some
+            household.
     """
     years = np.asarray(p["years"], dtype=np.int64)
     hpv = p["households_per_village"]
@@ -1386,46 +1207,27 @@ def _gen_w_town(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str
 
 
 def _gen_h_county(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str, Any]):
-    """H County: true incomes, registration with planted targeting errors, "two assurances
-    three guarantees" deprivations, a staggered industrial ("blood-making") project and
-    endogenous motivation.
+    """H County tables ``households``, ``panel`` (household x year,
+    ``first_year``-``last_year``) and ``motivation`` (a ``survey_fraction`` sample).
 
-    **Income** (yuan per person per year), household x year panel ``first_year``-``last_year``::
+    Rule: log income as in Liupanshui (SD solved from ``incidence_2016``) gives true poverty in
+    ``identification_year``; indicators are drawn from it before registration, which has
+    planted exclusion and inclusion errors (intercepts solved so the expected errors equal
+    ``exclusion_error`` and ``inclusion_error``) driven by housing, official connection and a
+    village effect; registered households in adopting villages join the industrial project
+    (constant planted income effect); registered households' motivation facets are shifted
+    (planted).
 
-        ln y_it = mu_t + a_i + v_v + e_it + project_income_effect * D_it
-        mu_t = ln(income_mean_2016) - sigma^2/2 + g (t - 2016),
-        g = ln(income_mean_2019 / income_mean_2016) / 3
+    Readers get the DGP with its formulas from the ``h_county`` passage of block
+    ``describe_dgp`` in ``text/simulation.md``: change both together.
 
-    with variance components ``variance_shares`` x ``sigma^2`` and ``sigma`` solved so that
-    ``incidence_2016`` of households are below ``poverty_line_2016`` (lognormal with mean
-    ``income_mean_2016``). True poverty: ``poor_i = y_i,2016 < poverty_line_2016``
-    (= ``income_below_line``).
+    Returns ``(tables, derived)``; ``derived`` holds ``income_log_sd``,
+    ``income_growth_per_year``, ``exclusion_intercept``, ``inclusion_intercept`` and
+    ``non_poor_registration_rate``.
 
-    **Deprivations** (2016): the shared indicator block (below) with income poverty
-    ``poor_i``; they are drawn before registration because visible housing enters it.
-
-    **Registration** (``identification_year``) with village effects
-    ``u_v ~ N(0, village_registration_sd^2)``, ``C`` = official connection
-    (Bernoulli(``connection_prevalence``)), ``U`` = ``housing_unsafe`` (visible poverty)::
-
-        P(not registered | poor)  = expit(a_E + safe_housing_log_odds_exclusion (1 - U) + u_v)
-        P(registered | not poor)  = expit(a_I + connection_log_odds C
-                                          + unsafe_housing_log_odds_inclusion U + u_v)
-
-    ``a_E`` is set so the mean exclusion probability among the poor equals
-    ``exclusion_error``; ``a_I`` so the mean inclusion probability among the non-poor equals
-    ``r = IE/(1 - IE) x (1 - EE) x N_poor / N_not_poor``, which makes the expected inclusion
-    error (non-poor share of the registered) ``IE = inclusion_error``.
-
-    **Industrial project.** Village cohorts from ``project_cohort_shares`` (``never`` = 0);
-    registered households in adopting villages take part with probability
-    ``project_participation_rate`` from the cohort year on (``first_treated``; 0 otherwise,
-    including transfer-only registered households). Effect on log income:
-    ``project_income_effect`` (constant).
-
-    **Endogenous motivation** (a ``survey_fraction`` sample; role ``poor_household`` if
-    registered, else ``non_poor_villager``): general motivation ``m ~ N(0, 1)``; registered
-    households' facets shifted by ``registered_motivation_shift`` (latent SD units).
+    Raises:
+        DataValidationError: the inclusion error implies a registration rate of the non-poor
+            outside (0, 1).
     """
     years = np.arange(p["first_year"], p["last_year"] + 1)
     t_n = years.size
@@ -1524,50 +1326,26 @@ def _gen_h_county(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[s
 
 
 def _gen_pingliang(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str, Any]):
-    """W Town, Pingliang: ten villages (six poor), registered households and their exits
-    2014-2019, labour capacity and social-security coverage, the five-subject interaction
-    network and endogenous motivation.
+    """W Town, Pingliang tables ``villages``, ``households``, ``actors``, ``interactions``
+    (the five-subject network) and ``motivation`` (registered households).
 
-    **Villages and registration.** Households are spread evenly over ``n_villages`` villages
-    (``household_id`` i in village ``i mod n_villages``); villages ``1..n_poor_villages`` are
-    poor. Registered at end-2014 with probability ``registered_rate_non_poor_village`` outside
-    poor villages and ``p_poor`` inside, where ``p_poor`` makes the overall share
-    ``incidence_2014``.
+    Rule: households spread over ``n_villages`` (the first ``n_poor_villages`` poor); end-2014
+    registration with a rate solved so the overall share is ``incidence_2014``; a constant
+    yearly exit hazard 2015-2019 reaching ``incidence_2019``; lognormal incomes in 2014 and
+    2019 by registration; labour capacity, disability and planted social-security coverage;
+    ties between actor types with planted probabilities and ``1 + Poisson`` weights; the
+    dependence facet shifted for covered households (planted); indicators drawn last at
+    ``poverty_line_2014``.
 
-    **Exits.** Registered households leave the register with a constant yearly hazard
-    ``h = 1 - (incidence_2019 / incidence_2014)^(1/5)`` over 2015-2019 (``exit_year``; empty if
-    still registered at end-2019).
+    Readers get the DGP with its formulas from the ``pingliang`` passage of block
+    ``describe_dgp`` in ``text/simulation.md``: change both together.
 
-    **Household size.** Registered: ``1 + Poisson(s - 1)`` with ``s =
-    poor_persons_lifted_2014_2019 / poor_households_lifted_2014_2019``; others
-    ``mean_household_size_not_registered``.
+    Returns ``(tables, derived)``; ``derived`` holds ``registration_rate_poor_village``,
+    ``exit_hazard``, ``mean_size_registered`` and ``income_mean_other_2014``.
 
-    **Income** (yuan per person per year): registered households lognormal with mean
-    ``poor_income_2014`` and log-SD ``income_log_sd``, growing by
-    ``ln(poor_income_2019 / poor_income_2014)`` to 2019; other households lognormal with mean
-    ``M_o`` such that the population mean is the 2014 poor-area rural income extrapolated
-    backwards (``poor_area_income_2016 x exp(-2 g)``, ``g`` the 2016-2019 yearly log growth),
-    growing by ``5 g``; both with N(0, 0.1^2) yearly-noise in 2019.
-
-    **Labour capacity, disability, social security.** No labour capacity with probability
-    ``no_labour_share_registered`` (registered) or ``no_labour_share_not_registered``;
-    disability with ``disability_share``; social-security (dibao/tekun) coverage with the
-    planted ``social_security_coverage`` by registration x labour capacity.
-
-    **Network.** Actors: one township government, ``n_enterprises`` enterprises,
-    ``n_social_organisations`` social organisations, one village committee per village and every
-    registered household. Each pair of actors of types (A, B) is tied with probability
-    ``tie_probability["A--B"]`` (village committee - household ties only within the village;
-    household - household ties none); a tie's weight is ``1 + Poisson(contacts_extra_mean)``
-    contacts per year. The planted structure makes the government the most central actor and
-    leaves enterprise and social-organisation ties to poor households sparse.
-
-    **Endogenous motivation** (a ``survey_fraction`` sample of registered households, role
-    ``poor_household``): general motivation ``m ~ N(0, 1)``; dependence shifted by
-    ``social_security_dependence_shift`` (latent SD) for covered households.
-
-    **Deprivations** (2014, the registration year): the shared indicator block (below) with
-    income poverty ``y_i,2014 < poverty_line_2014``, whether or not the household is registered.
+    Raises:
+        DataValidationError: more poor villages than villages, or an implied registration
+            rate in poor villages outside [0, 1].
     """
     n_vil, n_pv = p["n_villages"], p["n_poor_villages"]
     if n_pv > n_vil:
@@ -1810,7 +1588,7 @@ def generate(
     registered poor households; survey samples are ``survey_fraction`` of them); defaults come
     from the YAML (``defaults``). Generation is vectorised with numpy
     (``np.random.default_rng(seed)``); the same seed, ``n`` and YAML give identical tables. The
-    DGP of each case is in the docstring of its generator and in :func:`description`.
+    DGP of each case is written out in ``text/simulation.md`` (block ``describe_dgp``).
 
     Returns :class:`SimulatedData` whose ``meta`` holds ``simulated=True``, ``case``, ``seed``,
     ``n``, ``generator_version``, ``params_file``, ``params_sha256``, ``parameters`` and
@@ -1947,24 +1725,15 @@ def _cell(text: Any) -> str:
     return _fmt(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _markdown_doc(obj: Any) -> str:
-    """A docstring as MyST Markdown: reST roles (``:func:`x```) become code, ``::`` that opens
-    a literal block becomes ``:`` (the indented block is already a Markdown code block) and
-    double backticks become single ones."""
-    text = inspect.getdoc(obj) or ""
-    text = re.sub(r":(?:func|data|class|meth|mod|attr):`~?([^`]+)`", r"`\1`", text)
-    text = re.sub(r"\s*::$", ":", text, flags=re.M)
-    return re.sub(r"``(.+?)``", r"`\1`", text, flags=re.S)
-
-
 def description(slug: str, params_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """The facts of the page "How the data were simulated" for one case (its sentences are in
     ``text/simulation.md``).
 
     - ``version``: :data:`GENERATOR_VERSION`;
-    - ``dgp``: the generator's docstring as Markdown (the DGP with formulas and units);
-      ``motivation_doc`` and ``indicator_doc``: the shared motivation and indicator blocks'
-      docstrings where the case's parameters use them, else ``None``;
+    - ``dgp``: which generator makes the data (the slug), choosing the DGP passage of
+      ``text/simulation.md``; ``uses_motivation`` and ``uses_indicators``: whether the case's
+      parameters use the shared motivation and indicator blocks (so the page describes them);
+      ``param``: the parameter values (name -> value as in the YAML) the passage states;
     - ``parameters``: one row per parameter of ``data/synth/<slug>.yaml``: ``name``, and as
       Markdown table cells (``|`` escaped, one line) ``value``, ``unit``, ``meaning``, ``basis``
       ("source" or "assumed") and ``basis_text`` (the citation or the reason);
@@ -2015,9 +1784,10 @@ def description(slug: str, params_path: str | os.PathLike[str] | None = None) ->
     uses = raw["parameters"]
     return {
         "version": GENERATOR_VERSION,
-        "dgp": _markdown_doc(_GENERATORS[slug]),
-        "motivation_doc": _markdown_doc(_motivation) if "motivation_item_loading" in uses else None,
-        "indicator_doc": _markdown_doc(_indicators) if "deprivation_if_poor" in uses else None,
+        "dgp": slug,
+        "uses_motivation": "motivation_item_loading" in uses,
+        "uses_indicators": "deprivation_if_poor" in uses,
+        "param": _values(uses),
         "parameters": parameters,
         "planted": planted,
         "tables": tables,
