@@ -1830,14 +1830,18 @@ def field_data(
     return SimulatedData(tables=tables, meta=meta)  # type: ignore[arg-type]
 
 
-#: Tables whose items are a questionnaire's (the instrument in ``data/instruments``).
-_TABLE_INSTRUMENTS: dict[str, dict[str, str]] = {
-    "liupanshui": {"survey": "gov_people_interaction"},
-    "shandong_a_town": {"survey": "good_governance"},
-    "w_town": {"motivation": "endogenous_motivation"},
-    "h_county": {"motivation": "endogenous_motivation"},
-    "pingliang": {"motivation": "endogenous_motivation"},
-}
+def _table_instruments(case: str) -> dict[str, str]:
+    """Table -> instrument of the tables whose columns are a questionnaire's items (the
+    ``{items: <instrument>}`` entries of ``data/synth/schemas.yaml``)."""
+    spec = load_yaml(_SchemaFile, SCHEMAS_FILE)
+    return {
+        table: entry.items
+        for table, entries in spec.cases[case].items()
+        for entry in entries
+        if isinstance(entry, _Items)
+    }
+
+
 _TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "villages": ("village_id",),
     "households": ("household_id",),
@@ -1857,15 +1861,13 @@ def folder_spec(
     the one reader :mod:`cases.data.fielddata`. ``instrument`` replaces the case's
     questionnaire (a path to an instrument YAML)."""
     _check_slug(case)
-    instruments = dict(_TABLE_INSTRUMENTS[case])
+    instruments = _table_instruments(case)
     tables = {t: list(cols) for t, cols in TABLE_SCHEMAS[case].items()}
     categories: dict[str, dict[str, list[str]]] = {}
-    for table, name in list(instruments.items()):
-        if instrument is not None:
-            name = instruments[table] = str(instrument)
+    for table, own in list(instruments.items()):
+        items = set(_item_ids(own))  # the case's questionnaire, replaced by ``instrument``
+        name = instruments[table] = str(instrument) if instrument is not None else own
         inst = load_instrument(name)
-        items = set(_item_ids("endogenous_motivation") + _item_ids("good_governance"))
-        items |= set(_item_ids("gov_people_interaction"))
         tables[table] = [c for c in tables[table] if c[0] not in items] + [
             (i, "int", f"code {inst.item_range(i)[0]}-{inst.item_range(i)[1]}", f"{inst.id} item")
             for i in inst.item_ids
