@@ -446,3 +446,26 @@ def io_text(text: str):
     import io as stdio
 
     return stdio.StringIO(text)
+
+
+def test_spss_role_codes_are_refused_naming_their_value_label(tmp_path):
+    import pyreadstat
+
+    folder = own_folder(tmp_path / "own")
+    motivation = pd.read_csv(folder / "motivation.csv")
+    (folder / "motivation.csv").unlink()
+    codes = {"poor_household": 1, "non_poor_villager": 4}
+    motivation["role"] = motivation["role"].map(codes).astype(float)
+    pyreadstat.write_sav(
+        motivation,
+        str(folder / "motivation.sav"),
+        variable_value_labels={"role": {1.0: "贫困户", 4.0: "一般农户"}},
+    )
+    chk = owndata.check("h_county", folder)
+    first = chk.problems[0]
+    assert (first.file, first.column) == ("motivation.sav", "role")
+    assert (
+        first.message.startswith("unknown category (labelled '")
+        and "allowed: poor_household" in first.message
+    )
+    assert len(chk.problems) == len(motivation)

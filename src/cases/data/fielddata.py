@@ -223,6 +223,14 @@ def detect_header_row(rows: Sequence[Sequence[object]]) -> int:
     return 0
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_text(cell: object) -> bool:
     try:
         io._as_number(cell)
@@ -487,9 +495,14 @@ def read_table_checked(
                 label = text.strip()
                 allowed = categories.get(col)
                 if allowed is not None and label not in allowed:
+                    coded = frame.attrs.get("value_labels", {}).get(col, {})
+                    named = coded.get(number) if number is not None else None
+                    named = coded.get(float(label), named) if _is_number(label) else named
                     problem(
-                        f"unknown category; allowed: {', '.join(allowed)} (map other labels "
-                        "with a value map in `cases import`)",
+                        "unknown category"
+                        + (f" (labelled {named!r} in the file)" if named else "")
+                        + f"; allowed: {', '.join(allowed)} (map other labels with a value map "
+                        "in `cases import`)",
                         row,
                         col,
                         raw,
