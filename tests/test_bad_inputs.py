@@ -29,6 +29,9 @@ from cases.methods.measures import MeasureInputError
 from cases.present.disclosure import SuppressionInputError, suppress_small_cells
 from cases.run import pipeline
 
+# The worked example of `cases import` (data/samples/own_data): an existing folder.
+OWN_SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "own_data"
+
 # GB 11643-1999's own example citizen identity number (valid check character X).
 EXAMPLE_ID = "11010519491231002X"
 
@@ -558,6 +561,55 @@ CLI_CASES = [
         ["run", "h_county", "-p", "data_dir=/nonexistent/field_data"],
         2,
         r"data_dir: data folder '/nonexistent/field_data' does not exist",
+    ),
+    (
+        "cli-check-data-unknown-slug",
+        _nothing,
+        ["check-data", "atlantis", "data/samples"],
+        2,
+        r"unknown case slug 'atlantis'",
+    ),
+    (
+        "cli-check-data-missing-folder",
+        _nothing,
+        ["check-data", "h_county", "/nonexistent/own_data"],
+        2,
+        r"DIR: '/nonexistent/own_data' is not an existing folder",
+    ),
+    (
+        "cli-import-missing-mapping",
+        _nothing,
+        ["import", "h_county", str(OWN_SAMPLE), "--mapping", "/nonexistent/map.yaml", "--out", "x"],
+        2,
+        r"--mapping: file '/nonexistent/map\.yaml' not found",
+    ),
+    (
+        "cli-import-without-out",
+        _nothing,
+        ["import", "h_county", str(OWN_SAMPLE), "--mapping", "m.yaml"],
+        2,
+        r"the following arguments are required: --out",
+    ),
+    (
+        "cli-report-into-the-book",
+        _nothing,
+        ["report", "h_county", str(OWN_SAMPLE), "--out", "book/mine"],
+        2,
+        r"--out 'book/mine' is inside book/",
+    ),
+    (
+        "cli-own-data-without-out",
+        _nothing,
+        ["run", "h_county", "-p", f"data_dir={OWN_SAMPLE}"],
+        2,
+        r"own data are never run into book/ or results/; use `cases report",
+    ),
+    (
+        "cli-out-with-book-notebooks",
+        _nothing,
+        ["run", "--all", "--out", "/tmp/never-written"],
+        2,
+        r"--out runs the analyses of one case",
     ),
     (
         "cli-malformed-params-yaml",
