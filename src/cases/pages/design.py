@@ -118,6 +118,14 @@ class Claim(_Strict):
         return self
 
 
+class Qualitative(_Strict):
+    """A claim left to the qualitative synthesis: where it is in the registry and why no
+    quantitative design here tests it."""
+
+    source: Source
+    reason: str
+
+
 class World(_Strict):
     villages: int = Field(ge=4, le=60)
     households_per_village: int = Field(ge=2, le=60)
@@ -131,6 +139,7 @@ class CaseDesigns(_Strict):
     world: World
     world_basis: str
     claims: tuple[Claim, ...] = Field(min_length=2)
+    qualitative: tuple[Qualitative, ...] = ()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> CaseDesigns:
@@ -476,6 +485,10 @@ def build(
         "collected_data": c.collected_data,
         "world_basis": c.world_basis,
         "claims": claims,
+        "qualitative": [
+            {"claim_text": _registry_item(entry, q.source), "reason": q.reason}
+            for q in c.qualitative
+        ],
         "sep": SEP,
         "target_power": TARGET_POWER,
     }
