@@ -55,6 +55,8 @@ SETTINGS: Path = paths.SETTINGS / "design.yaml"
 SEP = "<!-- next claim -->"
 #: Target power of the minimum-size search.
 TARGET_POWER = 0.8
+#: Below this many clusters, clustered intervals are flagged as unreliable (issue 19).
+FEW_CLUSTERS = 10
 
 
 class _Strict(BaseModel):
@@ -416,6 +418,7 @@ def build(
             "units": clusters * per,
             "per_cluster": per,
             "curve_max": max(claim.curve),
+            "curve_min": min(claim.curve),
         }
         stresses = []
         for s in claim.stress:
@@ -468,6 +471,14 @@ def build(
                 "cluster_plural": claim.units.cluster if claim.units else "",
                 "stress": stresses,
                 "naive_biased": bool(abs(naive["bias"]) > 3 * naive["bias_mcse"]),
+                "few_cluster_stress": any(
+                    int(st.parameters.get("n_villages", clusters)) < FEW_CLUSTERS
+                    for st in claim.stress
+                ),
+                "few_clusters": FEW_CLUSTERS,
+                "naive_undercovers": bool(
+                    naive["coverage"] < 0.95 - 3 * max(naive["coverage_mcse"], 0.007)
+                ),
                 "main_biased": bool(abs(main["bias"]) > 3 * main["bias_mcse"]),
                 **values,
             }
