@@ -77,6 +77,7 @@ class Units(_Strict):
     per_cluster: int = Field(ge=2)
     unit: str
     cluster: str
+    axis: str
 
 
 class Stress(_Strict):
@@ -284,9 +285,17 @@ def diagnose_claim(
     return {"diagnosis": main, "curve": curve, "minimum": minimum, "stress": stress}
 
 
-def curve_figure(curve: pd.DataFrame, estimator: str, minimum: float) -> plt.Figure:
+def curve_figure(
+    curve: pd.DataFrame,
+    estimator: str,
+    minimum: float,
+    declared: int | None = None,
+    axis: str | None = None,
+) -> plt.Figure:
     """Power against the number of clusters for ``estimator``, with ±2 Monte Carlo standard
-    errors, the 80 % line and the minimum size marked; stamped as simulated."""
+    errors, the 80 % line, the minimum size and the declared size (``declared`` clusters)
+    marked, x-axis label ``axis`` (default: the settings' villages label); stamped as
+    simulated."""
     lab = settings().labels
     rows = curve.loc[curve["estimator"] == estimator].sort_values("n_villages")
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
@@ -303,7 +312,9 @@ def curve_figure(curve: pd.DataFrame, estimator: str, minimum: float) -> plt.Fig
     )
     if math.isfinite(minimum):
         ax.axvline(minimum, color="#D55E00", linestyle=":", label=lab.figure["minimum"])
-    ax.set_xlabel(lab.figure["clusters"])
+    if declared is not None:
+        ax.axvline(declared, color="#009E73", linestyle="-.", label=lab.figure["declared"])
+    ax.set_xlabel(axis or lab.figure["clusters"])
     ax.set_ylabel(lab.figure["power"])
     ax.set_ylim(0, 1.02)
     ax.legend(loc="lower right", fontsize=8)
@@ -485,7 +496,13 @@ def build(
         )
         tables[f"{p}_diagnosis"] = _diagnosis_table(diag, lab)
         tables[f"{p}_stress"] = _stress_table(stress, claim, lab)
-        figures[f"{p}_curve"] = curve_figure(res["curve"], claim.main, values["min_clusters"])
+        figures[f"{p}_curve"] = curve_figure(
+            res["curve"],
+            claim.main,
+            values["min_clusters"],
+            declared=clusters,
+            axis=claim.units.axis if claim.units else None,
+        )
     methods = [vocab["methods"][m.code] + (f" ({m.note})" if m.note else "") for m in entry.methods]
     facts = {
         "case": case,
