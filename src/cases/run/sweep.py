@@ -43,7 +43,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -55,10 +55,8 @@ from cases.core import manifest, paths
 from cases.core.atomic import write_atomic
 from cases.core.errors import ParameterError, RegistryError
 from cases.core.files import load_yaml, read_yaml
+from cases.present.page import Page
 from cases.run import pipeline
-
-if TYPE_CHECKING:
-    from IPython.display import Markdown
 
 
 @dataclass(frozen=True)
@@ -67,6 +65,14 @@ class EstimateSpec:
     estimate: str
     ci_low: str
     ci_high: str
+    #: Varied parameters this estimator does not use (TWFE has no comparison-group choice):
+    #: one row per distinct combination of the others, the ignored choice shown as
+    #: :data:`NOT_USED`, so the curve holds no redundant specification.
+    ignores: tuple[str, ...] = ()
+
+
+#: The value shown for a choice an estimator does not use.
+NOT_USED = "not used"
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,8 @@ class AnalysisRules(BaseModel):
     held: dict[str, str] = {}
     invalid: dict[str, dict[str, str]] = {}
     chapter_on_curve: bool = False
+    #: How the page names each parameter (default: the name with spaces).
+    labels: dict[str, str] = {}
 
 
 class _Rules(BaseModel):
@@ -244,6 +252,11 @@ def load_grid(path: str | Path, case: str | None = None) -> Grid:
     fixed = data.get("fixed") or {}
     if not isinstance(choices, dict) or not isinstance(fixed, dict):
         raise RegistryError(f"{path}: 'parameters' and 'fixed' must be mappings")
+    both = sorted(set(choices) & set(fixed))
+    if both:
+        raise RegistryError(
+            f"{path}: field 'fixed.{both[0]}': also listed under 'parameters' (vary it or fix it)"
+        )
     for name, values in {**choices, **{k: [v] for k, v in fixed.items()}}.items():
         if name == "case" or name not in declared:
             valid = ", ".join(n for n in declared if n != "case")
@@ -261,7 +274,15 @@ def load_grid(path: str | Path, case: str | None = None) -> Grid:
         need = ("label", "estimate", "ci_low", "ci_high")
         if not isinstance(entry, dict) or any(k not in entry for k in need):
             raise RegistryError(f"{path}: estimates[{i}] needs {', '.join(need)}")
-        estimates.append(EstimateSpec(**{k: str(entry[k]) for k in need}))
+        ignores = entry.get("ignores") or []
+        if not isinstance(ignores, list) or any(n not in choices for n in ignores):
+            raise RegistryError(
+                f"{path}: estimates[{i}].ignores must list parameters the grid varies "
+                f"({', '.join(sorted(choices))}), got {ignores!r}"
+            )
+        estimates.append(
+            EstimateSpec(**{k: str(entry[k]) for k in need}, ignores=tuple(map(str, ignores)))
+        )
     if not estimates:
         raise RegistryError(f"{path}: field 'estimates' lists no estimate")
     reference = data.get("reference") or {}
@@ -319,7 +340,10 @@ def grid_jobs(grid: Grid) -> list[pipeline.Job]:
 
 def collect(grid: Grid, jobs: Sequence[pipeline.Job]) -> pd.DataFrame:
     """One row per (combination, estimate): the choices, estimate and interval, and
-    ``chapter`` (whether the combination is the chapter's own specification).
+    ``chapter`` (whether the combination is the chapter's own specification). For an estimate
+    that ``ignores`` a choice, one row per distinct combination of the other choices (the run
+    at the chapter's value of the ignored choice, else its first value), the ignored choice
+    shown as :data:`NOT_USED`.
 
     Raises:
         ParameterError: a run's manifest lacks a listed estimate key (names run and key).
@@ -328,6 +352,14 @@ def collect(grid: Grid, jobs: Sequence[pipeline.Job]) -> pd.DataFrame:
     for job, choice in zip(jobs, combinations(grid), strict=True):
         values = manifest.collect_file(job.results_file)
         for spec in grid.estimates:
+            keep_at = {
+                n: grid.chapter[n]
+                if grid.chapter.get(n) in grid.parameters[n]
+                else grid.parameters[n][0]
+                for n in spec.ignores
+            }
+            if any(choice[n] != v for n, v in keep_at.items()):
+                continue
             keys = (spec.estimate, spec.ci_low, spec.ci_high, *filter(None, [grid.reference_key]))
             missing = [k for k in keys if k not in values]
             if missing:
@@ -336,7 +368,7 @@ def collect(grid: Grid, jobs: Sequence[pipeline.Job]) -> pd.DataFrame:
                 )
             rows.append(
                 {
-                    **{k: choice[k] for k in sorted(choice)},
+                    **{k: NOT_USED if k in spec.ignores else choice[k] for k in sorted(choice)},
                     "estimator": spec.label,
                     "chapter": bool(grid.chapter)
                     and all(choice[k] == grid.chapter.get(k) for k in choice),
@@ -514,19 +546,79 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def summary_markdown(summary: pd.DataFrame, reference: float | None) -> Markdown:
-    """One sentence per estimator, for glued prose."""
-    from IPython.display import Markdown
+def curve_page(record: dict[str, Any], table: pd.DataFrame) -> Page:
+    """The specification-curve page of a finished sweep: numbers and facts for
+    ``text/specification_curve.md`` (no sentences).
 
-    parts = []
-    for name, row in summary.iterrows():
-        text = f"{name}: median {row['median']:.3f} (range {row['low']:.3f} to {row['high']:.3f})"
-        if reference is not None and "median_minus_reference" in row:
-            text += f", {row['median_minus_reference']:+.3f} from the planted effect"
-        parts.append(text)
-    lead = (
-        f"The planted average effect is {reference:.3f}. By estimator — "
-        if reference is not None
-        else "By estimator — "
+    Numbers: ``n_specs``, ``n_runs``, ``n_estimators``, ``min``, ``max``, ``share_excl_zero``
+    (per cent of intervals excluding zero) and ``reference`` (median planted value, or None).
+    Facts: the case and analysis titles; ``choices`` (name, label, values), ``held`` and
+    ``invalid`` (name, value, why, from the record), ``chapter_choices`` (label, value) and
+    ``chapter`` (the chapter's estimates: estimator, estimate, ci_low, ci_high), and
+    ``by_estimator`` (:func:`summarise` per estimator, ``gap`` from the planted value or None).
+    """
+    labels = rules(record["analysis"]).labels
+
+    def label(name: str) -> str:
+        return labels.get(name, name.replace("_", " "))
+
+    excl = (table["ci_low"] > 0) | (table["ci_high"] < 0)
+    reference = float(table["reference"].median()) if "reference" in table else None
+    summary = summarise(table)
+    page = Page()
+    page.numbers.update(
+        {
+            "n_specs": len(table),
+            "n_runs": len(table) // max(1, len(record["estimators"])),
+            "n_estimators": len(record["estimators"]),
+            "min": float(table["estimate"].min()),
+            "max": float(table["estimate"].max()),
+            "share_excl_zero": 100 * float(excl.mean()),
+        }
     )
-    return Markdown(lead + "; ".join(parts) + ".")
+    if reference is not None:
+        page.numbers["reference"] = reference
+    page.tolerances = {k: 1e-6 for k, v in page.numbers.items() if isinstance(v, float)}
+    marked = table.loc[table["chapter"].astype(bool)] if "chapter" in table else table.iloc[:0]
+    page.facts.update(
+        {
+            "reference": reference,
+            "case_title": record["case"].replace("_", " ").title(),
+            "analysis_title": record["analysis"].replace("_", " "),
+            "choices": [
+                {"name": k, "label": label(k), "values": [str(v) for v in vals]}
+                for k, vals in record["choices"].items()
+            ],
+            "estimators": list(record["estimators"]),
+            "held": [
+                {"name": k, "label": label(k), "value": h["value"], "why": h["why"]}
+                for k, h in record.get("held", {}).items()
+            ],
+            "invalid": [
+                {"name": k, "label": label(k), "value": v, "why": why}
+                for k, bad in record.get("invalid", {}).items()
+                for v, why in bad.items()
+            ],
+            "chapter_choices": [
+                {"label": label(k), "value": str(v)}
+                for k, v in record.get("chapter_specification", {}).items()
+            ],
+            "chapter": [
+                {k: row[k] for k in ("estimator", "estimate", "ci_low", "ci_high")}
+                for _, row in marked.sort_values("estimator").iterrows()
+            ],
+            "by_estimator": [
+                {
+                    "estimator": name,
+                    "median": float(row["median"]),
+                    "low": float(row["low"]),
+                    "high": float(row["high"]),
+                    "gap": float(row["median_minus_reference"])
+                    if "median_minus_reference" in row
+                    else None,
+                }
+                for name, row in summary.iterrows()
+            ],
+        }
+    )
+    return page
