@@ -408,6 +408,7 @@ def write_results(grid: Grid, table: pd.DataFrame) -> Path:
         "held": grid.held,
         "invalid": grid.invalid,
         "estimators": [s.label for s in grid.estimates],
+        "ignores": {s.label: list(s.ignores) for s in grid.estimates if s.ignores},
         "reference_label": grid.reference_label,
         "specifications": table.to_dict(orient="records"),
     }
@@ -515,7 +516,7 @@ def spec_curve_figure(
     if reference is not None:
         top.axhline(reference, color="#D55E00", ls="--", lw=1, label=reference_label or None)
     if top.get_legend_handles_labels()[1]:
-        top.legend(loc="upper left", fontsize=8, frameon=False)
+        top.legend(loc="lower right", fontsize=8, frameon=False)
     top.set_ylabel("Estimate (95% CI)")
     top.set_title(title, loc="left")
     for r, (col, value) in enumerate(rows):
@@ -552,8 +553,9 @@ def curve_page(record: dict[str, Any], table: pd.DataFrame) -> Page:
 
     Numbers: ``n_specs``, ``n_runs``, ``n_estimators``, ``min``, ``max``, ``share_excl_zero``
     (per cent of intervals excluding zero) and ``reference`` (median planted value, or None).
-    Facts: the case and analysis titles; ``choices`` (name, label, values), ``held`` and
-    ``invalid`` (name, value, why, from the record), ``chapter_choices`` (label, value) and
+    Facts: the case and analysis titles; ``choices`` (name, label, options), ``held`` and
+    ``invalid`` (name, value, why, from the record), ``ignores`` (estimator, labels of the
+    choices it does not use), ``chapter_choices`` (label, value) and
     ``chapter`` (the chapter's estimates: estimator, estimate, ci_low, ci_high), and
     ``by_estimator`` (:func:`summarise` per estimator, ``gap`` from the planted value or None).
     """
@@ -569,7 +571,7 @@ def curve_page(record: dict[str, Any], table: pd.DataFrame) -> Page:
     page.numbers.update(
         {
             "n_specs": len(table),
-            "n_runs": len(table) // max(1, len(record["estimators"])),
+            "n_runs": int(np.prod([len(v) for v in record["choices"].values()])),
             "n_estimators": len(record["estimators"]),
             "min": float(table["estimate"].min()),
             "max": float(table["estimate"].max()),
@@ -584,12 +586,17 @@ def curve_page(record: dict[str, Any], table: pd.DataFrame) -> Page:
         {
             "reference": reference,
             "case_title": record["case"].replace("_", " ").title(),
+            "analysis": record["analysis"],
             "analysis_title": record["analysis"].replace("_", " "),
             "choices": [
-                {"name": k, "label": label(k), "values": [str(v) for v in vals]}
+                {"name": k, "label": label(k), "options": [str(v) for v in vals]}
                 for k, vals in record["choices"].items()
             ],
             "estimators": list(record["estimators"]),
+            "ignores": [
+                {"estimator": e, "labels": [label(n) for n in names]}
+                for e, names in record.get("ignores", {}).items()
+            ],
             "held": [
                 {"name": k, "label": label(k), "value": h["value"], "why": h["why"]}
                 for k, h in record.get("held", {}).items()
