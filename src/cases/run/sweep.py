@@ -418,13 +418,18 @@ def write_results(grid: Grid, table: pd.DataFrame) -> Path:
 
 
 def read_results(name: str) -> tuple[dict[str, Any], pd.DataFrame]:
-    """The grid description and the table of a finished sweep.
+    """The grid description and the table of a finished sweep: this machine's latest run of
+    ``cases sweep`` (untracked, :func:`results_file`) when there is one, else the published
+    table (``results/sweeps/``). A page thus shows the sweep it was built with, and
+    ``cases publish`` can record both together (it needs every page current first).
 
     Raises:
-        RegistryError: no published results for that sweep (``cases sweep``, then
-            ``cases publish``).
+        RegistryError: the sweep has neither run here nor been published (``cases sweep``,
+            then ``cases publish``).
     """
-    path = published_file(name)
+    path = results_file(name)
+    if not path.is_file():
+        path = published_file(name)
     if not path.is_file():
         raise RegistryError(
             f"{path}: no published results for sweep {name!r}; run `cases sweep` and then "
