@@ -136,3 +136,43 @@ def test_publish_keeps_published_text_for_numbers_that_reproduce(tmp_path):
     manifest.publish_one("case/a", run, report, results)
     assert report.written == ["case/a"]
     assert [(m.key, m.expected, m.got) for m in report.changes] == [("k", 0.383609916026613, 0.4)]
+
+
+def _fake_plan(monkeypatch, names):
+    from cases.data.plan import Job
+    from cases.run import pipeline
+
+    jobs = [Job(analysis=n.split("/")[1], slug=n.split("/")[0]) for n in names]
+    monkeypatch.setattr(pipeline, "plan", lambda *a, **k: jobs)
+    monkeypatch.setattr(pipeline, "stale_jobs", lambda *a, **k: {})
+
+
+def test_publish_deletes_manifests_of_notebooks_no_longer_in_params(tmp_path, monkeypatch):
+    from cases.run import publish
+
+    run, results = tmp_path / "run", tmp_path / "results"
+    for folder in (run, results):
+        (folder / "case").mkdir(parents=True)
+        (folder / "case" / "a.json").write_text('{"x": {"value": 1}}', encoding="utf-8")
+    (results / "case" / "dropped.json").write_text('{"y": {"value": 2}}', encoding="utf-8")
+    _fake_plan(monkeypatch, ["case/a"])
+    report = publish.publish(run_dir=run, results=results)
+    assert report.removed == ["case/dropped"]
+    assert not (results / "case" / "dropped.json").exists()
+    assert (results / "case" / "a.json").is_file()
+
+
+def test_publish_writes_nothing_when_one_run_result_is_unreadable(tmp_path, monkeypatch):
+    from cases.run import publish
+
+    run, results = tmp_path / "run", tmp_path / "results"
+    (run / "case").mkdir(parents=True)
+    (results / "case").mkdir(parents=True)
+    (run / "case" / "a.json").write_text('{"x": {"value": 2}}', encoding="utf-8")
+    (results / "case" / "a.json").write_text('{"x": {"value": 1}}', encoding="utf-8")
+    (run / "case" / "b.json").write_text("{not json", encoding="utf-8")
+    _fake_plan(monkeypatch, ["case/a", "case/b"])
+    with pytest.raises(json.JSONDecodeError):
+        publish.publish(run_dir=run, results=results)
+    # case/a was compared first and changed, but nothing may be written after a failure.
+    assert json.loads((results / "case" / "a.json").read_text())["x"]["value"] == 1

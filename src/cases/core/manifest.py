@@ -276,6 +276,10 @@ class PublishReport:
     unchanged: list[str] = field(default_factory=list)
     changes: list[Mismatch] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    #: Manifests whose notebook or sweep grid no longer exists (deleted by ``cases publish``).
+    removed: list[str] = field(default_factory=list)
+    #: ``(path, text)`` computed but not yet written (see :func:`publish_one`).
+    pending: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def _merge_within_tolerance(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
@@ -295,7 +299,13 @@ def _merge_within_tolerance(old: Mapping[str, Any], new: Mapping[str, Any]) -> d
     return merged
 
 
-def publish_one(name: str, source: Path, report: PublishReport, results: Path) -> None:
+def publish_one(
+    name: str, source: Path, report: PublishReport, results: Path, write: bool = True
+) -> None:
+    """Compare the run result ``source`` of ``name`` with its published manifest and record
+    what changed in ``report``; write the new text unless it is unchanged. With
+    ``write=False`` the text is queued in ``report.pending`` instead, so a caller publishing
+    many manifests writes none of them if one fails."""
     target = published_path(name, results)
     new = json.loads(source.read_text(encoding="utf-8"))
     if target.is_file():
@@ -304,7 +314,10 @@ def publish_one(name: str, source: Path, report: PublishReport, results: Path) -
         if "specifications" in new:
             # Keep published floats that reproduce, matched by identity, then reorder.
             choices = list(new.get("choices", {}))
-            before = {sweep_identity(r, choices): r for r in old.get("specifications", [])}
+            same_grid = sorted(old.get("choices", {})) == sorted(choices)
+            # A changed grid has other identities: nothing published can be kept.
+            old_rows = old.get("specifications", []) if same_grid else []
+            before = {sweep_identity(r, choices): r for r in old_rows}
             rows = []
             for row in new["specifications"]:
                 prior = before.get(sweep_identity(row, choices), {})
@@ -328,7 +341,10 @@ def publish_one(name: str, source: Path, report: PublishReport, results: Path) -
     else:
         text = sweep_record(new) if "specifications" in new else dumps(new)
         report.changes.append(Mismatch(name, "<file>", "<missing>", "new", None))
-    write_atomic(target, text)
+    if write:
+        write_atomic(target, text)
+    else:
+        report.pending.append((target, text))
     report.written.append(name)
 
 

@@ -133,6 +133,8 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         console.print(f"changed  {change.describe()}", markup=False)
     for name in report.kept:
         console.print(f"kept     {name} (sweep not re-run; published record unchanged)")
+    for name in report.removed:
+        console.print(f"removed  {name} (no longer in params/)")
     console.print(
         f"published {len(report.written)} manifest(s) to results/ "
         f"({len(report.unchanged)} unchanged, {len(report.changes)} key(s) changed); "
