@@ -92,11 +92,11 @@ def _case_without(folder: Path, field: str) -> None:
 
 
 def _grid_with(folder: Path, section: str, name: str, value: object) -> object:
-    """The committed Liupanshui grid with ``section.name`` set to ``value`` (a varied name
+    """The committed H County grid with ``section.name`` set to ``value`` (a varied name
     leaves ``fixed``), loaded."""
     import yaml
 
-    data = yaml.safe_load(Path("params/sweeps/liupanshui_policy.yaml").read_text("utf-8"))
+    data = yaml.safe_load(Path("params/sweeps/h_county_policy.yaml").read_text("utf-8"))
     data[section][name] = value
     if section == "parameters":
         data["fixed"].pop(name, None)

@@ -81,8 +81,8 @@ def _grid(root: Path, name: str, parameters: dict, **extra) -> Path:
 
 
 def test_committed_grid_is_valid():
-    grid = sweep.load_grid(Path("params/sweeps/liupanshui_policy.yaml"))
-    assert grid.case == "liupanshui" and grid.analysis == "policy_evaluation"
+    grid = sweep.load_grid(Path("params/sweeps/h_county_policy.yaml"))
+    assert grid.case == "h_county" and grid.analysis == "policy_evaluation"
     assert grid.n_runs == 2 * 2
     assert len(sweep.combinations(grid)) == grid.n_runs
     assert len({sweep.run_id(c) for c in sweep.combinations(grid)}) == grid.n_runs
@@ -91,8 +91,8 @@ def test_committed_grid_is_valid():
 def test_committed_grid_is_one_dataset_with_the_chapter_on_it():
     # Issue 18, item 5: no seeds or sample sizes as choices, no clustering below the level of
     # assignment, and the chapter's own specification among the combinations.
-    grid = sweep.load_grid(Path("params/sweeps/liupanshui_policy.yaml"))
-    chapter = sweep.chapter_parameters("liupanshui", "policy_evaluation")
+    grid = sweep.load_grid(Path("params/sweeps/h_county_policy.yaml"))
+    chapter = sweep.chapter_parameters("h_county", "policy_evaluation")
     assert not {"seed", "n", "data_dir"} & set(grid.parameters)
     assert grid.fixed["seed"] == chapter["seed"] and grid.fixed["n"] == chapter["n"]
     assert "household" not in grid.parameters.get("cluster", [grid.fixed.get("cluster")])
@@ -103,7 +103,7 @@ def test_committed_grid_is_one_dataset_with_the_chapter_on_it():
 
 
 def _committed(change: dict) -> dict:
-    data = yaml.safe_load(Path("params/sweeps/liupanshui_policy.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(Path("params/sweeps/h_county_policy.yaml").read_text(encoding="utf-8"))
     for dotted, value in change.items():
         section, _, name = dotted.partition(".")
         if name:
@@ -174,8 +174,8 @@ def test_estimate_may_ignore_only_a_varied_parameter(tmp_path):
 
 
 def test_case_argument_must_match_the_grid():
-    with pytest.raises(ParameterError, match="grid is for case 'liupanshui', not 'h_county'"):
-        sweep.load_grid("params/sweeps/liupanshui_policy.yaml", "h_county")
+    with pytest.raises(ParameterError, match="grid is for case 'h_county', not 'liupanshui'"):
+        sweep.load_grid("params/sweeps/h_county_policy.yaml", "liupanshui")
 
 
 def test_summary_and_curve_on_a_hand_made_table():
