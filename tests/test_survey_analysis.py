@@ -350,7 +350,7 @@ def test_logit_warning_below_30_villages_is_shown_on_the_page():
     (warning,) = page.facts["model_warnings"]
     assert "only 12 clusters" in warning
     text = page.render("survey_analysis")
-    assert f"Caution for the ordered logit: {warning}." in text["inference_text"]
+    assert f"carry a caution ({warning})." in text["inference_text"]
     assert page.facts["gap_wild"] and "wild cluster bootstrap" in text["inference_text"]
     assert "9,999 replications" in text["inference_text"]
     assert "Welch" not in "".join(text.values())

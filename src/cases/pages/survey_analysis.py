@@ -682,7 +682,8 @@ def analyse(case: str, data: synth.SimulatedData, *, conf_level: float = 0.95) -
                 frame, outcome.column, list(plan.scales), conf_level=conf_level, cluster=CLUSTER
             )
             attrs = dict(fit.attrs)
-            fit = fit[fit["term"].isin(plan.scales)].copy()
+            # Clustered: the statistic is referred to t(G - 1), so it is named t, not z.
+            fit = fit[fit["term"].isin(plan.scales)].rename(columns={"z": "t"})
             fit.insert(0, "outcome", outcome.column)
             fit["n"] = attrs["n"]
             fit["n_clusters"] = attrs["n_clusters"]
