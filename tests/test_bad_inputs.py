@@ -27,7 +27,10 @@ from cases.data import io, registry
 from cases.methods import measures, panel, survey
 from cases.methods.measures import MeasureInputError
 from cases.present.disclosure import SuppressionInputError, suppress_small_cells
-from cases.run import pipeline
+from cases.run import pipeline, sweep
+
+# The worked example of `cases import` (data/samples/own_data): an existing folder.
+OWN_SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "own_data"
 
 # GB 11643-1999's own example citizen identity number (valid check character X).
 EXAMPLE_ID = "11010519491231002X"
@@ -86,6 +89,20 @@ def _case_without(folder: Path, field: str) -> None:
     cases_dir.mkdir()
     (cases_dir / "w_town.yaml").write_text("\n".join(lines[:start] + lines[end:]) + "\n")
     registry.load_case("w_town", cases_dir=cases_dir)
+
+
+def _grid_with(folder: Path, section: str, name: str, value: object) -> object:
+    """The committed Liupanshui grid with ``section.name`` set to ``value`` (a varied name
+    leaves ``fixed``), loaded."""
+    import yaml
+
+    data = yaml.safe_load(Path("params/sweeps/liupanshui_policy.yaml").read_text("utf-8"))
+    data[section][name] = value
+    if section == "parameters":
+        data["fixed"].pop(name, None)
+    path = folder / "grid.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return sweep.load_grid(path)
 
 
 MPI_WEIGHTS = {"school": 0.5, "water": 0.5}
@@ -424,6 +441,38 @@ LIBRARY_CASES = [
         SuppressionInputError,
         r"cell \(0, 'a'\) is 2\.5",
     ),
+    # ---- specification-curve grids (cases.run.sweep, data/settings/specification_curve.yaml)
+    Bad(
+        "sweep-grid-varies-seed",
+        lambda d: _grid_with(d, "parameters", "seed", [20201123, 20201124]),
+        ParameterError,
+        r"grid\.yaml: field 'parameters\.seed': seed may not vary .*design diagnosis",
+    ),
+    Bad(
+        "sweep-grid-varies-n",
+        lambda d: _grid_with(d, "parameters", "n", [3000, 6000]),
+        ParameterError,
+        r"grid\.yaml: field 'parameters\.n': n may not vary",
+    ),
+    Bad(
+        "sweep-grid-fixes-n-off-the-chapter",
+        lambda d: _grid_with(d, "fixed", "n", 3000),
+        ParameterError,
+        r"grid\.yaml: field 'fixed\.n': 3000 is not the chapter's own value 6000",
+    ),
+    Bad(
+        "sweep-grid-household-clusters",
+        lambda d: _grid_with(d, "fixed", "cluster", "household"),
+        ParameterError,
+        r"grid\.yaml: field 'fixed\.cluster': cluster='household' is not a valid "
+        r"specification .*below the level of assignment",
+    ),
+    Bad(
+        "sweep-grid-chapter-off-the-curve",
+        lambda d: _grid_with(d, "parameters", "estimator_control", ["notyet"]),
+        ParameterError,
+        r"grid\.yaml: field 'parameters\.estimator_control': the chapter's own choice 'never'",
+    ),
 ]
 
 
@@ -558,6 +607,55 @@ CLI_CASES = [
         ["run", "h_county", "-p", "data_dir=/nonexistent/field_data"],
         2,
         r"data_dir: data folder '/nonexistent/field_data' does not exist",
+    ),
+    (
+        "cli-check-data-unknown-slug",
+        _nothing,
+        ["check-data", "atlantis", "data/samples"],
+        2,
+        r"unknown case slug 'atlantis'",
+    ),
+    (
+        "cli-check-data-missing-folder",
+        _nothing,
+        ["check-data", "h_county", "/nonexistent/own_data"],
+        2,
+        r"DIR: '/nonexistent/own_data' is not an existing folder",
+    ),
+    (
+        "cli-import-missing-mapping",
+        _nothing,
+        ["import", "h_county", str(OWN_SAMPLE), "--mapping", "/nonexistent/map.yaml", "--out", "x"],
+        2,
+        r"--mapping: file '/nonexistent/map\.yaml' not found",
+    ),
+    (
+        "cli-import-without-out",
+        _nothing,
+        ["import", "h_county", str(OWN_SAMPLE), "--mapping", "m.yaml"],
+        2,
+        r"the following arguments are required: --out",
+    ),
+    (
+        "cli-report-into-the-book",
+        _nothing,
+        ["report", "h_county", str(OWN_SAMPLE), "--out", "book/mine"],
+        2,
+        r"--out 'book/mine' is inside book/",
+    ),
+    (
+        "cli-own-data-without-out",
+        _nothing,
+        ["run", "h_county", "-p", f"data_dir={OWN_SAMPLE}"],
+        2,
+        r"own data are never run into book/ or results/; use `cases report",
+    ),
+    (
+        "cli-out-with-book-notebooks",
+        _nothing,
+        ["run", "--all", "--out", "/tmp/never-written"],
+        2,
+        r"--out runs the analyses of one case",
     ),
     (
         "cli-malformed-params-yaml",

@@ -169,10 +169,15 @@ def test_relative_data_dir_reaches_the_notebook_and_its_files_are_in_the_cache_k
     own.mkdir()
     (own / "households.csv").write_text("household_id,income\nH1,2800\n", encoding="utf-8")
     _plant_parameter(small_project, 'data_dir: str = ""')
-    args = ("run", "h_county", "-p", "data_dir=my_field_data", "--jobs", "1")
+    # Without --out, own data are refused (exit 2) and nothing under book/ is written.
+    refused = run_cli(small_project, "run", "h_county", "-p", "data_dir=my_field_data")
+    assert refused.returncode == 2 and "never run into book/" in refused.stderr
+    assert not (small_project / "book" / "cases" / "h_county" / "case_profile.ipynb").exists()
+    args = ("run", "h_county", "-p", "data_dir=my_field_data", "--jobs", "1", "--out", "own_out")
     done = run_cli(small_project, *args)
     assert done.returncode == 0, done.stderr
-    output = small_project / "book" / "cases" / "h_county" / "case_profile.ipynb"
+    output = small_project / "own_out" / "case_profile.ipynb"
+    assert not (small_project / "book" / "cases" / "h_county" / "case_profile.ipynb").exists()
     nb = nbformat.read(output, as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert f'data_dir = "{own}"' in injected.source
@@ -181,7 +186,7 @@ def test_relative_data_dir_reaches_the_notebook_and_its_files_are_in_the_cache_k
     (own / "households.csv").write_text("household_id,income\nH1,2801\n", encoding="utf-8")
     again = run_cli(small_project, *args)
     assert again.returncode == 0 and "1 ran, 0 cached" in again.stderr, again.stderr
-    stamp = small_project / ".cache" / "cases" / "stamps" / "h_county__case_profile.json"
+    stamp = small_project / "own_out" / ".cases" / "stamps" / "h_county__case_profile.json"
     assert "data_dir/households.csv" in json.loads(stamp.read_text(encoding="utf-8"))["inputs"]
 
 

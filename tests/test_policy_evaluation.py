@@ -152,6 +152,28 @@ def test_bad_options_and_inputs_are_named(liupanshui):
         pe.analysis_panel(data, "liupanshui")
 
 
+def test_baseline_bottom40_keeps_the_poorest_by_pre_reform_income():
+    # The restriction ranks households on income before the first adoption only, so it
+    # cannot select on the reform's effect; it keeps 40 % of them (ties aside).
+    data = synth.generate("liupanshui", seed=3, n=1000)
+    full = pe.analysis_panel(data, "liupanshui")
+    poor = pe.analysis_panel(data, "liupanshui", "baseline_bottom40")
+    start = int(full.loc[full["first_treated"] > 0, "first_treated"].min())
+    base = full.loc[full["year"] < start].groupby("household_id")["income_per_capita"].mean()
+    kept = set(poor["household_id"])
+    assert len(kept) == int((base <= base.quantile(0.4)).sum())
+    assert base[list(kept)].max() <= base.drop(list(kept)).min()
+    assert set(poor["year"]) == set(full["year"])
+    with pytest.raises(ParameterError, match="sample must be one of"):
+        pe.analysis_panel(data, "liupanshui", "poorest")
+    late = synth.generate("liupanshui", seed=3, n=100)
+    panel_ = late.tables["panel"]
+    first = int(panel_.loc[panel_["first_treated"] > 0, "first_treated"].min())
+    late.tables["panel"] = panel_.loc[panel_["year"] >= first].reset_index(drop=True)
+    with pytest.raises(DataValidationError, match="no year before the first adoption"):
+        pe.analysis_panel(late, "liupanshui", "baseline_bottom40")
+
+
 def test_bacon_panel_uses_households_when_balanced_else_villages():
     rows = []
     for hh, village, g in [(1, 1, 2), (2, 1, 2), (3, 2, 0), (4, 2, 0), (5, 3, 3), (6, 3, 3)]:
@@ -205,6 +227,7 @@ def test_build_keeps_glue_keys_and_the_text_renders():
         ("liupanshui", {}),
         ("h_county", {}),
         ("liupanshui", {"control": "notyet", "cluster": "household"}),
+        ("liupanshui", {"sample": "baseline_bottom40"}),
     ],
 )
 def test_text_template_renders_for_every_case(case, options):

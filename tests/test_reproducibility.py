@@ -127,6 +127,16 @@ def test_build_leaves_tracked_files_alone_publish_records_and_verify_compares_by
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "after the build")
 
+    # The profile template reads only the registry (it declares just `case`): give it a
+    # parameter a code cell uses, so that a run can override it.
+    template = root / "notebooks" / "case_profile.ipynb"
+    nb = nbformat.read(template, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    cell.source += "\nseed: int = 1  # planted by the test"
+    nb.cells.append(nbformat.v4.new_code_cell("planted = seed"))
+    nbformat.write(nb, template)
+    git(root, "commit", "-q", "-am", "a parameter to override")
+    assert run_cli(root, "run", "--all", "--jobs", "1").returncode == 0
     run_cli(root, "run", "w_town", "-p", "seed=5", "--jobs", "1")
     refused = run_cli(root, "publish")
     assert refused.returncode == 1 and "w_town/case_profile" in refused.stderr

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import matplotlib
@@ -82,29 +83,93 @@ def _grid(root: Path, name: str, parameters: dict, **extra) -> Path:
 def test_committed_grid_is_valid():
     grid = sweep.load_grid(Path("params/sweeps/liupanshui_policy.yaml"))
     assert grid.case == "liupanshui" and grid.analysis == "policy_evaluation"
-    assert grid.n_runs == 2 * 2 * 4
+    assert grid.n_runs == 2 * 2
     assert len(sweep.combinations(grid)) == grid.n_runs
     assert len({sweep.run_id(c) for c in sweep.combinations(grid)}) == grid.n_runs
+
+
+def test_committed_grid_is_one_dataset_with_the_chapter_on_it():
+    # Issue 18, item 5: no seeds or sample sizes as choices, no clustering below the level of
+    # assignment, and the chapter's own specification among the combinations.
+    grid = sweep.load_grid(Path("params/sweeps/liupanshui_policy.yaml"))
+    chapter = sweep.chapter_parameters("liupanshui", "policy_evaluation")
+    assert not {"seed", "n", "data_dir"} & set(grid.parameters)
+    assert grid.fixed["seed"] == chapter["seed"] and grid.fixed["n"] == chapter["n"]
+    assert "household" not in grid.parameters.get("cluster", [grid.fixed.get("cluster")])
+    assert grid.chapter == {k: chapter[k] for k in grid.parameters}
+    assert grid.chapter in sweep.combinations(grid)
+    assert set(grid.held) == {"seed", "n", "data_dir"}
+    assert "household" in grid.invalid["cluster"]
+
+
+def _committed(change: dict) -> dict:
+    data = yaml.safe_load(Path("params/sweeps/liupanshui_policy.yaml").read_text(encoding="utf-8"))
+    for dotted, value in change.items():
+        section, _, name = dotted.partition(".")
+        if name:
+            data[section] = {**(data.get(section) or {}), name: value}
+            if value is None:
+                del data[section][name]
+        else:
+            data[section] = value
+    return data
 
 
 @pytest.mark.parametrize(
     ("change", "error", "message"),
     [
-        ({"parameters": {"sed": [1, 2]}}, ParameterError, "parameter 'sed' is not one"),
-        ({"parameters": {"seed": []}}, RegistryError, "'parameters.seed' must be a non-empty"),
-        ({"parameters": {"seed": [1, 1]}}, RegistryError, "repeats a choice"),
-        ({"parameters": {"seed": ["one"]}}, ParameterError, "expects int"),
+        ({"parameters.sed": [1, 2]}, ParameterError, "parameter 'sed' is not one"),
+        ({"parameters.sample": []}, RegistryError, "'parameters.sample' must be a non-empty"),
+        ({"parameters.sample": ["all", "all"]}, RegistryError, "repeats a choice"),
+        ({"parameters.sample": [1]}, ParameterError, "expects str"),
+        ({"fixed.sample": "all"}, RegistryError, "'fixed.sample': also listed under"),
         ({"estimates": []}, RegistryError, "lists no estimate"),
         ({"analysis": "nothing"}, RegistryError, "no template notebooks/nothing.ipynb"),
         ({"case": "atlantis"}, RegistryError, "unknown case slug"),
+        # The analysis's rules (data/settings/specification_curve.yaml).
+        (
+            {"parameters.seed": [1, 2], "fixed.seed": None},
+            ParameterError,
+            "'parameters.seed': seed may not vary",
+        ),
+        (
+            {"parameters.n": [3000, 6000], "fixed.n": None},
+            ParameterError,
+            "'parameters.n': n may not vary",
+        ),
+        ({"fixed.n": 3000}, ParameterError, "'fixed.n': 3000 is not the chapter's own value 6000"),
+        ({"fixed.seed": 1}, ParameterError, "'fixed.seed': 1 is not the chapter's own value"),
+        (
+            {"parameters.cluster": ["village", "household"], "fixed.cluster": None},
+            ParameterError,
+            "'parameters.cluster': cluster='household' is not a valid specification",
+        ),
+        ({"fixed.cluster": "household"}, ParameterError, "'fixed.cluster': cluster='household'"),
+        (
+            {"parameters.sample": ["baseline_bottom40"]},
+            ParameterError,
+            "'parameters.sample': the chapter's own choice 'all'",
+        ),
+        (
+            {"parameters.sample": None, "fixed.sample": "baseline_bottom40"},
+            ParameterError,
+            "'fixed.sample': 'baseline_bottom40' is not the chapter's own value 'all'",
+        ),
     ],
 )
 def test_bad_grids_are_refused(tmp_path, change, error, message):
-    data = yaml.safe_load(Path("params/sweeps/liupanshui_policy.yaml").read_text(encoding="utf-8"))
-    data.update(change)
     path = tmp_path / "grid.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    with pytest.raises(error, match=message):
+    path.write_text(yaml.safe_dump(_committed(change), allow_unicode=True), encoding="utf-8")
+    with pytest.raises(error, match=re.escape(message)):
+        sweep.load_grid(path)
+
+
+def test_estimate_may_ignore_only_a_varied_parameter(tmp_path):
+    data = _committed({})
+    data["estimates"][2]["ignores"] = ["cluster"]
+    path = tmp_path / "grid.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(RegistryError, match=re.escape("estimates[2].ignores must list")):
         sweep.load_grid(path)
 
 

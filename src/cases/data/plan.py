@@ -39,6 +39,9 @@ class Job:
     #: A sweep run's own name, relative to ``.cache/cases/sweeps`` (``<grid>/<run id>``); its
     #: notebook and manifest go there instead of into ``book/`` and ``results/``.
     sweep_run: str | None = None
+    #: An own-data run's output folder (``cases report``/``cases run --out``): its notebook and
+    #: manifest go there, never into ``book/`` or ``results/``.
+    out_dir: str | None = None
 
     @property
     def name(self) -> str:
@@ -54,6 +57,8 @@ class Job:
     def output(self) -> Path:
         if self.sweep_run:
             return paths.CACHE / "sweeps" / f"{self.sweep_run}.ipynb"
+        if self.out_dir:
+            return Path(self.out_dir) / f"{self.analysis}.ipynb"
         if self.slug:
             return paths.BOOK / "cases" / self.slug / f"{self.analysis}.ipynb"
         return paths.BOOK / f"{self.analysis}.ipynb"
@@ -64,6 +69,8 @@ class Job:
         ``results/`` changes only through ``cases publish``)."""
         if self.sweep_run:
             return paths.CACHE / "sweeps" / f"{self.sweep_run}.json"
+        if self.out_dir:
+            return Path(self.out_dir) / "results" / f"{self.analysis}.json"
         return manifest.run_results_path(self.name)
 
 

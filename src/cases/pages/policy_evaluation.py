@@ -95,6 +95,10 @@ ESTIMATOR_LABELS: dict[str, str] = {
     "sa": "Sun–Abraham",
 }
 _CONTROLS = ("never", "notyet")
+#: Analysis samples (parameter ``sample``): ``all`` households of the design's sample, or only
+#: those in the poorest ``BASELINE_BOTTOM_SHARE`` by mean income before any adoption.
+_SAMPLES = ("all", "baseline_bottom40")
+BASELINE_BOTTOM_SHARE = 0.4
 _CLUSTERS = {"village": "village_id", "household": "entity"}
 #: The per-case designs (:func:`designs`) and the claim table's column labels.
 SETTINGS: Path = paths.DATA / "settings" / "policy_evaluation.yaml"
@@ -199,19 +203,27 @@ def _plain(value: Any) -> Any:
 # --------------------------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------------------------
-def analysis_panel(data: synth.SimulatedData, case: str) -> pd.DataFrame:
+def analysis_panel(data: synth.SimulatedData, case: str, sample: str = "all") -> pd.DataFrame:
     """The household x year panel the evaluation runs on, with outcome columns added.
 
     Rule: start from the case's ``panel`` table; for a design with ``sample="registered"`` keep
     the households with ``registered_poor == 1`` in the ``households`` table; add each
     outcome's column ``<outcome.key>`` = ``ln(column)`` (log outcomes) or the column itself.
+    ``sample="baseline_bottom40"`` then keeps the households whose mean of the first outcome's
+    column (income per capita) over the baseline years — every year before the earliest
+    adoption, so before any unit was treated — is at or below its 40th percentile across
+    households (the poorest two-fifths before the reform; a restriction on a pre-treatment
+    variable only, so it does not select on the reform's effect).
 
     Raises:
-        ParameterError: a case without a policy evaluation.
+        ParameterError: a case without a policy evaluation, or an unknown ``sample``.
         DataValidationError: a missing table or column, a household of the panel missing from
-            the households table, a non-positive value in a logged column (row named), or an
-            empty sample.
+            the households table, a non-positive value in a logged column (row named), no
+            baseline year before the earliest adoption (``baseline_bottom40``), or an empty
+            sample.
     """
+    if sample not in _SAMPLES:
+        raise ParameterError(f"sample must be one of {_SAMPLES}, got {sample!r}")
     d = design(case)
     source = f"policy_evaluation.analysis_panel({case})"
     missing_tables = [t for t in d.tables if t not in data.tables]
@@ -235,6 +247,8 @@ def analysis_panel(data: synth.SimulatedData, case: str) -> pd.DataFrame:
                 source, [f"panel household_id={first!r} is not in the households table"]
             )
         df = df.loc[reg.to_numpy() == 1]
+    if sample == "baseline_bottom40" and not df.empty:
+        df = _baseline_bottom(df, d.outcomes[0].column, source)
     if df.empty:
         raise DataValidationError(source, ["no households left in the analysis sample"])
     for o in d.outcomes:
@@ -257,6 +271,21 @@ def analysis_panel(data: synth.SimulatedData, case: str) -> pd.DataFrame:
         else:
             df[o.key] = values
     return df.reset_index(drop=True)
+
+
+def _baseline_bottom(df: pd.DataFrame, column: str, source: str) -> pd.DataFrame:
+    """The households of ``df`` in the poorest :data:`BASELINE_BOTTOM_SHARE` by mean ``column``
+    over the years before the earliest adoption (see :func:`analysis_panel`)."""
+    adopted = df.loc[df["first_treated"] > 0, "first_treated"]
+    start = int(adopted.min()) if not adopted.empty else int(df["year"].max()) + 1
+    before = df.loc[df["year"] < start]
+    if before.empty:
+        raise DataValidationError(
+            source, [f"sample='baseline_bottom40': no year before the first adoption ({start})"]
+        )
+    baseline = before.groupby("household_id")[column].mean()
+    keep = baseline.index[baseline <= baseline.quantile(BASELINE_BOTTOM_SHARE)]
+    return df.loc[df["household_id"].isin(keep)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -853,6 +882,7 @@ class PolicyAnalysis:
     sensitivity: pd.DataFrame
     control: str = "never"
     cluster: str = "village"
+    sample: str = "all"
 
 
 def analyse(
@@ -861,10 +891,11 @@ def analyse(
     *,
     control: str = "never",
     cluster: str = "village",
+    sample: str = "all",
 ) -> PolicyAnalysis:
     """Every estimate of one case's policy evaluation.
 
-    Steps: :func:`analysis_panel`; :func:`estimate_outcome` for every outcome; the
+    Steps: :func:`analysis_panel` (with ``sample``); :func:`estimate_outcome` for every outcome; the
     Goodman-Bacon decomposition of the first outcome on :func:`bacon_panel`;
     :func:`sensitivity_table`.
 
@@ -875,7 +906,7 @@ def analyse(
     d = design(case)
     simulated = bool(data.meta.get("simulated", True))
     planted = data.meta.get("planted_effects") if simulated else None
-    df = analysis_panel(data, case)
+    df = analysis_panel(data, case, sample)
     estimates = [
         estimate_outcome(df, case, o.key, control=control, cluster=cluster, planted=planted)
         for o in d.outcomes
@@ -894,6 +925,7 @@ def analyse(
         sensitivity=sensitivity_table(estimates),
         control=control,
         cluster=cluster,
+        sample=sample,
     )
 
 
@@ -974,6 +1006,7 @@ def build(
     *,
     control: str = "never",
     cluster: str = "village",
+    sample: str = "all",
 ) -> Page:
     """The policy-evaluation page of one case: numbers, facts, tables and figures (no
     sentences).
@@ -983,7 +1016,8 @@ def build(
     ``text_*`` (the panel's size and years, per outcome the planted ATT, the TWFE gap, the
     pre-trend test and, on simulated data, the effects in the adoption year and the last year
     against the planted ones; the decomposition's shares); ``honest_*`` (the sensitivity
-    analysis, see :func:`_honest`). Facts: the design's phrases, ``simulated``, ``control``,
+    analysis, see :func:`_honest`). Facts: the design's phrases, ``simulated``, ``sample`` (with
+    ``bottom_share_pct``), ``control``,
     ``cluster``, ``n_clusters``, ``twfe_wild`` (fewer than 30 clusters: the TWFE interval is the
     wild cluster bootstrap's) and ``inference_warnings`` (the rule of
     :mod:`cases.methods.inference`: sentences readers must see), ``outcomes`` (estimates,
@@ -995,7 +1029,7 @@ def build(
     Raises:
         ParameterError, DataValidationError: as :func:`analyse`.
     """
-    analysis = analyse(data, case, control=control, cluster=cluster)
+    analysis = analyse(data, case, control=control, cluster=cluster, sample=sample)
     d, df = analysis.design, analysis.panel
     page = Page()
     n = page.numbers
@@ -1027,6 +1061,8 @@ def build(
             "treated_group": d.treated_group,
             "comparison_group": d.comparison_group,
             "registered_only": d.sample == "registered",
+            "sample": sample,
+            "bottom_share_pct": round(100 * BASELINE_BOTTOM_SHARE),
             "control": control,
             "cluster": cluster,
             "n_clusters": analysis.estimates[0].twfe.n_clusters,

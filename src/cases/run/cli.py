@@ -96,6 +96,7 @@ def _run_jobs(args: argparse.Namespace, console: Console) -> int:
         executor=args.executor,
         scheduler=args.scheduler,
         keep_going=getattr(args, "keep_going", True),
+        out_dir=getattr(args, "out", None),
     )
     return _summary(results, console)
 
@@ -184,6 +185,79 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return status
 
 
+def _print_findings(chk, console: Console) -> None:
+    for finding in chk.findings:
+        style = "red" if finding.level == "problem" else "yellow"
+        console.print(
+            f"{finding.level}: {finding.describe()}", style=style, markup=False, soft_wrap=True
+        )
+    console.print(
+        f"{chk.folder.name}: {len(chk.problems)} problem(s), {len(chk.warnings)} warning(s)",
+        markup=False,
+    )
+
+
+def _cmd_check_data(args: argparse.Namespace) -> int:
+    from cases.run import owndata
+
+    chk = owndata.check(args.slug, _existing_dir(args.dir, "DIR"), instrument=args.instrument)
+    _print_findings(chk, _console())
+    return EXIT_FAILED if chk.problems else EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from cases.run import owndata
+
+    console = _console()
+    out = owndata.import_folder(
+        args.slug, _existing_dir(args.raw_dir, "RAW_DIR"), args.mapping, args.out
+    )
+    console.print(f"wrote {out}; checking it as `cases check-data` does", markup=False)
+    chk = owndata.check(args.slug, out)
+    _print_findings(chk, console)
+    return EXIT_FAILED if chk.problems else EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from cases.run import owndata
+
+    console = _console()
+
+    def on_result(result: pipeline.JobResult) -> None:
+        console.print(f"{result.job.name} ({result.status}, {result.seconds:.1f} s)", markup=False)
+        if result.message:
+            console.print(f"  {result.message}", style="red", markup=False)
+
+    page, chk, _results = owndata.build_report(
+        args.slug,
+        _existing_dir(args.dir, "DIR"),
+        args.out,
+        n_jobs=args.jobs,
+        force=args.force,
+        on_result=on_result,
+    )
+    _print_findings(chk, console)
+    if chk.problems:
+        console.print("Not running: fix the problems above (nothing was written).", style="red")
+        return EXIT_FAILED
+    print(page)
+    failed = [r.job.analysis for r in _results if r.status not in ("ran", "cached")]
+    if failed:
+        console.print(
+            f"The report shows no numbers of {', '.join(failed)}: it failed (see above).",
+            style="red",
+            markup=False,
+        )
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _existing_dir(path: str, what: str) -> str:
+    if not os.path.isdir(os.path.expanduser(path)):
+        raise ParameterError(f"{what}: {path!r} is not an existing folder")
+    return path
+
+
 def _executor_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--executor",
@@ -246,6 +320,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"notebooks to run in parallel (default: {default_jobs}, the number of cores)",
     )
     p_run.add_argument("--force", action="store_true", help="re-run even if nothing changed")
+    p_run.add_argument(
+        "--out",
+        metavar="OUT",
+        default=None,
+        help="write the notebooks and their numbers to OUT instead of book/ (required with "
+        "-p data_dir=...: own data never reach the book)",
+    )
     p_run.add_argument(
         "--keep-going",
         dest="keep_going",
@@ -346,6 +427,57 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p_publish.set_defaults(func=_cmd_publish)
+
+    p_check = sub.add_parser(
+        "check-data",
+        help="validate an own-data folder before anything runs",
+        description=(
+            "Read every table of an own-data folder for case SLUG through the one field-data "
+            "reader and list every problem (file, row from 1, column, value masked if it looks "
+            "like an identifier, what is allowed) and every warning (sentinel codes, implausible "
+            "values, few clusters, negative alpha). Exit 0 clean, 1 problems, 2 usage."
+        ),
+    )
+    p_check.add_argument("slug", metavar="SLUG", help="case slug, see `cases list`")
+    p_check.add_argument("dir", metavar="DIR", help="the own-data folder")
+    p_check.add_argument(
+        "--instrument", metavar="FILE.yaml", default=None, help="your own questionnaire"
+    )
+    p_check.set_defaults(func=_cmd_check_data)
+
+    p_import = sub.add_parser(
+        "import",
+        help="turn raw exports into an own-data folder with a mapping file",
+        description=(
+            "Read the raw exports in RAW_DIR as MAP.yaml says (file -> table, column renames, "
+            "value maps, missing codes, identifiers to drop or hash with CASES_ID_KEY, reverse-"
+            "keyed items already applied), write a folder to --out and check it."
+        ),
+    )
+    p_import.add_argument("slug", metavar="SLUG", help="case slug, see `cases list`")
+    p_import.add_argument("raw_dir", metavar="RAW_DIR", help="folder of raw exports")
+    p_import.add_argument("--mapping", required=True, metavar="MAP.yaml", help="mapping file")
+    p_import.add_argument("--out", required=True, metavar="DIR", help="folder to write")
+    p_import.set_defaults(func=_cmd_import)
+
+    p_report = sub.add_parser(
+        "report",
+        help="the case's analyses on an own-data folder, as a standalone HTML report in OUT",
+        description=(
+            "Check DIR as `cases check-data` does, run the case's analyses that read field data "
+            "on it into OUT (never book/ or results/), and write OUT/report.html: one offline "
+            "page titled from DIR/metadata.json, with the checks and file checksums in an "
+            "appendix. Exit 0 written, 1 data problems or a failed analysis, 2 usage."
+        ),
+    )
+    p_report.add_argument("slug", metavar="SLUG", help="case slug, see `cases list`")
+    p_report.add_argument("dir", metavar="DIR", help="the own-data folder")
+    p_report.add_argument("--out", required=True, metavar="OUT", help="output folder")
+    p_report.add_argument(
+        "--jobs", type=positive_int, default=1, metavar="N", help="analyses in parallel"
+    )
+    p_report.add_argument("--force", action="store_true", help="re-run even if nothing changed")
+    p_report.set_defaults(func=_cmd_report)
 
     p_new = sub.add_parser(
         "new",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures as cf
+import dataclasses
 import functools
 import glob
 import hashlib
@@ -296,16 +297,25 @@ def input_fingerprint(job: Job, parameters: Mapping[str, Any]) -> str:
     for name, path in data_dir_files(parameters).items():
         digest.update(b"data_dir/" + name.encode() + b"\0")
         digest.update(sha256_file(path).encode())
+    instrument = str(parameters.get("instrument") or "")
+    if instrument and Path(instrument).is_file():  # an author's own questionnaire
+        digest.update(b"instrument\0" + sha256_file(instrument).encode())
     return digest.hexdigest()
 
 
+def _stamp_dir(job: Job) -> Path:
+    return Path(job.out_dir) / ".cases" / "stamps" if job.out_dir else paths.CACHE / "stamps"
+
+
 def _stamp_path(job: Job) -> Path:
+    if job.out_dir:
+        return _stamp_dir(job) / (job.name.replace("/", "__") + ".json")
     return paths.CACHE / "stamps" / (job.name.replace("/", "__") + ".json")
 
 
 def _failure_path(job: Job) -> Path:
     """Record of a job's last run when it failed; removed by its next successful run."""
-    return paths.CACHE / "stamps" / (job.name.replace("/", "__") + ".failed.json")
+    return _stamp_dir(job) / (job.name.replace("/", "__") + ".failed.json")
 
 
 def is_fresh(job: Job, fingerprint: str) -> bool:
@@ -575,6 +585,7 @@ def run(
     executor: str = "process",
     scheduler: str | None = None,
     keep_going: bool = True,
+    out_dir: str | os.PathLike[str] | None = None,
 ) -> list[JobResult]:
     """Run ``jobs``: case notebooks first (in parallel up to ``n_jobs``), then book notebooks.
 
@@ -585,6 +596,9 @@ def run(
     job starts after the first failure (the rest are reported ``not run``). A non-empty
     ``data_dir`` parameter must name an existing folder (:func:`cases.data.io.check_data_dir`); a
     relative one is resolved against the current directory before the notebook runs.
+    Own data never reach the book: a job with a non-empty ``data_dir`` is refused unless
+    ``out_dir`` is given, and with ``out_dir`` every notebook, manifest and run record goes
+    there (:func:`own_output_dir`), never into ``book/`` or ``results/``.
     Partial files left by a killed earlier run are removed first (:func:`sweep_partial_files`),
     unless another run of the same project is active (:func:`_hold_run_lock`).
 
@@ -605,6 +619,13 @@ def run(
         raise ParameterError(f"n_jobs (--jobs) must be a whole number >= 1, got {n_jobs!r}")
     verify_data_package()
     jobs = list(jobs)
+    if out_dir is not None:
+        target = own_output_dir(out_dir)
+        if any(job.slug is None for job in jobs):
+            raise ParameterError(
+                "--out runs the analyses of one case; book-level notebooks need the book"
+            )
+        jobs = [dataclasses.replace(job, out_dir=str(target)) for job in jobs]
     overrides = dict(overrides or {})
     declared_any: set[str] = set()
     prepared: list[tuple[Job, dict[str, Any], str]] = []
@@ -617,6 +638,18 @@ def run(
             check_data_dir(params["data_dir"], parameter=f"{job.name}: data_dir")
             # The notebook runs in its output folder: pass the folder the user meant.
             params["data_dir"] = str(Path(params["data_dir"]).expanduser().resolve())
+            if params.get("instrument"):
+                if not Path(params["instrument"]).expanduser().is_file():
+                    raise ParameterError(
+                        f"{job.name}: instrument: file {params['instrument']!r} not found"
+                    )
+                params["instrument"] = str(Path(params["instrument"]).expanduser().resolve())
+            if job.out_dir is None:
+                raise ParameterError(
+                    f"{job.name}: data_dir={params['data_dir']!r}: own data are never run into "
+                    "book/ or results/; use `cases report SLUG DIR --out OUT` (or `cases run "
+                    "SLUG -p data_dir=DIR --out OUT`)"
+                )
         prepared.append((job, params, input_fingerprint(job, params)))
     unknown = sorted(set(overrides) - declared_any)
     if unknown:
@@ -662,6 +695,26 @@ def run(
     os.close(lock)
     order = {p[0].name: i for i, p in enumerate(prepared)}
     return sorted(results, key=lambda r: order[r.job.name])
+
+
+def own_output_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """``out_dir`` resolved, refused when it is inside ``book/`` or ``results/`` (the book's
+    tracked sources) or is a file.
+
+    Raises:
+        ParameterError: naming the folder.
+    """
+    target = Path(out_dir).expanduser().resolve()
+    for tracked in (paths.BOOK, paths.RESULTS, paths.DATA):
+        root = tracked.resolve()
+        if target == root or root in target.parents:
+            raise ParameterError(
+                f"--out {str(out_dir)!r} is inside {root.name}/: own-data output goes to a "
+                "folder of its own"
+            )
+    if target.exists() and not target.is_dir():
+        raise ParameterError(f"--out {str(out_dir)!r} is a file, not a folder")
+    return target
 
 
 def _hold_run_lock() -> int:

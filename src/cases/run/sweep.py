@@ -8,7 +8,7 @@ choices to cross, and the glued estimates to collect::
     parameters:                 # Cartesian product of these lists
       estimator_control: [never, notyet]
       cluster: [village, household]
-    fixed: {n: 3000}            # optional: the same for every run
+    fixed: {cluster: village}   # optional: the same for every run
     reference: {key: policy_text_log_income_planted_att, label: planted effect}   # optional
     estimates:                  # each becomes one more choice, "estimator"
       - label: Callaway–Sant'Anna
@@ -24,31 +24,39 @@ publish`` records it in ``results/sweeps/<name>.json``, which the book's page re
 draws as a specification curve (Simonsohn, Simmons and Nelson 2020, "Specification curve
 analysis", *Nature Human Behaviour* 4, 1208–1214): estimates sorted with their intervals
 above, the choices that produced each one as an indicator panel below.
+
+What a grid may vary is a rule per analysis in ``data/settings/specification_curve.yaml``
+(:func:`rules`): parameters that change the data rather than its analysis (the seed, the
+simulated sample size) are ``held`` at the chapter's own value, choices that give invalid
+inference (clustering below the level of assignment) are refused, and with
+``chapter_on_curve`` the chapter's own specification (``params/<case>.yaml``) must be one of
+the combinations; it is marked in the table (column ``chapter``) and on the figure.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import itertools
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
 from cases.core import manifest, paths
 from cases.core.atomic import write_atomic
 from cases.core.errors import ParameterError, RegistryError
-from cases.core.files import read_yaml
+from cases.core.files import load_yaml, read_yaml
+from cases.present.page import Page
 from cases.run import pipeline
-
-if TYPE_CHECKING:
-    from IPython.display import Markdown
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,14 @@ class EstimateSpec:
     estimate: str
     ci_low: str
     ci_high: str
+    #: Varied parameters this estimator does not use (TWFE has no comparison-group choice):
+    #: one row per distinct combination of the others, the ignored choice shown as
+    #: :data:`NOT_USED`, so the curve holds no redundant specification.
+    ignores: tuple[str, ...] = ()
+
+
+#: The value shown for a choice an estimator does not use.
+NOT_USED = "not used"
 
 
 @dataclass(frozen=True)
@@ -70,10 +86,132 @@ class Grid:
     #: Optional glued value each run reports as the truth to compare with (e.g. a planted effect).
     reference_key: str | None = None
     reference_label: str = ""
+    #: The chapter's own value of every varied parameter (empty: the analysis is not in the
+    #: case's chapter, so no combination is marked as the chapter's).
+    chapter: dict[str, Any] = field(default_factory=dict)
+    #: Parameters held at the chapter's value, ``{name: {"value", "why"}}``, and the refused
+    #: choices, ``{name: {value: why}}`` (from :func:`rules`), for the page.
+    held: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invalid: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def n_runs(self) -> int:
         return int(np.prod([len(v) for v in self.parameters.values()])) if self.parameters else 1
+
+
+#: The per-analysis rules of what a specification curve may vary.
+RULES: Path = paths.DATA / "settings" / "specification_curve.yaml"
+
+
+class AnalysisRules(BaseModel):
+    """What a grid of one analysis may vary: ``held`` (name: why) parameters stay at the
+    chapter's value; ``invalid`` (name: {value: why}) choices are refused; with
+    ``chapter_on_curve`` the chapter's specification must be a combination of the grid."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    held: dict[str, str] = {}
+    invalid: dict[str, dict[str, str]] = {}
+    chapter_on_curve: bool = False
+    #: How the page names each parameter (default: the name with spaces).
+    labels: dict[str, str] = {}
+
+
+class _Rules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    analyses: dict[str, AnalysisRules]
+
+
+@cache
+def _load_rules(path: Path) -> _Rules:
+    return load_yaml(_Rules, path)
+
+
+def rules(analysis: str, path: Path | None = None) -> AnalysisRules:
+    """The rules of ``analysis`` from ``data/settings/specification_curve.yaml`` (none: an
+    analysis the file does not list may vary anything it declares).
+
+    Raises:
+        DataValidationError: the file is missing or malformed (file and field named).
+    """
+    return _load_rules(path or RULES).analyses.get(analysis, AnalysisRules())
+
+
+def chapter_parameters(case: str, analysis: str) -> dict[str, Any] | None:
+    """The chapter's own parameters of ``analysis``: the template's defaults overridden by
+    ``params/<case>.yaml`` (without ``case``); ``None`` when the chapter does not run it."""
+    chapter = {j.analysis: j for j in pipeline.jobs_for(case)}
+    if analysis not in chapter:
+        return None
+    declared = pipeline.notebook_parameters(paths.NOTEBOOKS / f"{analysis}.ipynb")
+    values = {}
+    for name, spec in declared.items():
+        try:
+            values[name] = ast.literal_eval(spec["default"])
+        except (ValueError, SyntaxError):
+            values[name] = spec["default"]
+    values.update(chapter[analysis].parameters)
+    values.pop("case", None)
+    return values
+
+
+def _check_rules(
+    path: Path,
+    case: str,
+    analysis: str,
+    choices: dict[str, list[Any]],
+    fixed: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, dict[str, str]]]:
+    """Apply :func:`rules` to a grid; returns the chapter's values of the varied parameters
+    (empty when the chapter does not run the analysis), the held parameters with their values
+    and reasons, and the refused choices.
+
+    Raises:
+        ParameterError: a held parameter varied or fixed away from the chapter's value, an
+            invalid choice, or (``chapter_on_curve``) the chapter's choice missing; the file,
+            the field and the reason are named.
+    """
+    rule = rules(analysis)
+    chapter = chapter_parameters(case, analysis)
+    where = f"params/{case}.yaml" if chapter is not None else f"notebooks/{analysis}.ipynb"
+    for name, why in rule.held.items():
+        if name in choices:
+            raise ParameterError(
+                f"{path}: field 'parameters.{name}': {name} may not vary in a specification "
+                f"curve of {analysis}: {why}"
+            )
+        if name in fixed and chapter is not None and fixed[name] != chapter.get(name):
+            raise ParameterError(
+                f"{path}: field 'fixed.{name}': {fixed[name]!r} is not the chapter's own value "
+                f"{chapter.get(name)!r} ({where}); {name} is held at it: {why}"
+            )
+    for name, bad in rule.invalid.items():
+        listed = [("parameters", v) for v in choices.get(name, [])]
+        listed += [("fixed", fixed[name])] if name in fixed else []
+        for section, value in listed:
+            if str(value) in bad:
+                raise ParameterError(
+                    f"{path}: field '{section}.{name}': {name}={value!r} is not a valid "
+                    f"specification of {analysis}: {bad[str(value)]}"
+                )
+    if rule.chapter_on_curve and chapter is not None:
+        for name, values in choices.items():
+            if chapter.get(name) not in values:
+                raise ParameterError(
+                    f"{path}: field 'parameters.{name}': the chapter's own choice "
+                    f"{chapter.get(name)!r} ({where}) is not among {values}; the chapter's "
+                    "specification must be on the curve"
+                )
+        for name, value in fixed.items():
+            if value != chapter.get(name):
+                raise ParameterError(
+                    f"{path}: field 'fixed.{name}': {value!r} is not the chapter's own value "
+                    f"{chapter.get(name)!r} ({where}); the chapter's specification must be on "
+                    "the curve"
+                )
+    base = chapter or {}
+    held = {n: {"value": fixed.get(n, base.get(n)), "why": w} for n, w in rule.held.items()}
+    marked = {n: base[n] for n in choices if n in base} if chapter is not None else {}
+    return marked, held, {n: dict(v) for n, v in rule.invalid.items()}
 
 
 def load_grid(path: str | Path, case: str | None = None) -> Grid:
@@ -83,11 +221,14 @@ def load_grid(path: str | Path, case: str | None = None) -> Grid:
     given) is a registered slug; ``analysis`` is a template; every name under
     ``parameters`` and ``fixed`` is declared by the template (and not ``case``); every choice
     list is non-empty and without duplicates; at least one estimate, each naming ``label``,
-    ``estimate``, ``ci_low`` and ``ci_high``.
+    ``estimate``, ``ci_low`` and ``ci_high``; and the analysis's rules (:func:`rules`): no
+    held parameter varied or fixed away from the chapter's value, no invalid choice, and
+    (``chapter_on_curve``) the chapter's own specification among the combinations.
 
     Raises:
         RegistryError: a malformed file (named, with the field).
-        ParameterError: an unknown case or parameter, or a value of the wrong type.
+        ParameterError: an unknown case or parameter, a value of the wrong type, or a choice
+            the analysis's rules refuse (file, field and reason named).
     """
     path = Path(path)
     data = read_yaml(path, error=RegistryError)
@@ -111,6 +252,11 @@ def load_grid(path: str | Path, case: str | None = None) -> Grid:
     fixed = data.get("fixed") or {}
     if not isinstance(choices, dict) or not isinstance(fixed, dict):
         raise RegistryError(f"{path}: 'parameters' and 'fixed' must be mappings")
+    both = sorted(set(choices) & set(fixed))
+    if both:
+        raise RegistryError(
+            f"{path}: field 'fixed.{both[0]}': also listed under 'parameters' (vary it or fix it)"
+        )
     for name, values in {**choices, **{k: [v] for k, v in fixed.items()}}.items():
         if name == "case" or name not in declared:
             valid = ", ".join(n for n in declared if n != "case")
@@ -128,12 +274,21 @@ def load_grid(path: str | Path, case: str | None = None) -> Grid:
         need = ("label", "estimate", "ci_low", "ci_high")
         if not isinstance(entry, dict) or any(k not in entry for k in need):
             raise RegistryError(f"{path}: estimates[{i}] needs {', '.join(need)}")
-        estimates.append(EstimateSpec(**{k: str(entry[k]) for k in need}))
+        ignores = entry.get("ignores") or []
+        if not isinstance(ignores, list) or any(n not in choices for n in ignores):
+            raise RegistryError(
+                f"{path}: estimates[{i}].ignores must list parameters the grid varies "
+                f"({', '.join(sorted(choices))}), got {ignores!r}"
+            )
+        estimates.append(
+            EstimateSpec(**{k: str(entry[k]) for k in need}, ignores=tuple(map(str, ignores)))
+        )
     if not estimates:
         raise RegistryError(f"{path}: field 'estimates' lists no estimate")
     reference = data.get("reference") or {}
     if reference and (not isinstance(reference, dict) or "key" not in reference):
         raise RegistryError(f"{path}: field 'reference' needs a 'key' (and optional 'label')")
+    chapter, held, invalid = _check_rules(path, case, analysis, dict(choices), dict(fixed))
     return Grid(
         path.stem,
         case,
@@ -143,6 +298,9 @@ def load_grid(path: str | Path, case: str | None = None) -> Grid:
         tuple(estimates),
         reference_key=reference.get("key"),
         reference_label=str(reference.get("label", "")),
+        chapter=chapter,
+        held=held,
+        invalid=invalid,
     )
 
 
@@ -181,7 +339,11 @@ def grid_jobs(grid: Grid) -> list[pipeline.Job]:
 
 
 def collect(grid: Grid, jobs: Sequence[pipeline.Job]) -> pd.DataFrame:
-    """One row per (combination, estimate): the choices, estimate and interval.
+    """One row per (combination, estimate): the choices, estimate and interval, and
+    ``chapter`` (whether the combination is the chapter's own specification). For an estimate
+    that ``ignores`` a choice, one row per distinct combination of the other choices (the run
+    at the chapter's value of the ignored choice, else its first value), the ignored choice
+    shown as :data:`NOT_USED`.
 
     Raises:
         ParameterError: a run's manifest lacks a listed estimate key (names run and key).
@@ -190,6 +352,14 @@ def collect(grid: Grid, jobs: Sequence[pipeline.Job]) -> pd.DataFrame:
     for job, choice in zip(jobs, combinations(grid), strict=True):
         values = manifest.collect_file(job.results_file)
         for spec in grid.estimates:
+            keep_at = {
+                n: grid.chapter[n]
+                if grid.chapter.get(n) in grid.parameters[n]
+                else grid.parameters[n][0]
+                for n in spec.ignores
+            }
+            if any(choice[n] != v for n, v in keep_at.items()):
+                continue
             keys = (spec.estimate, spec.ci_low, spec.ci_high, *filter(None, [grid.reference_key]))
             missing = [k for k in keys if k not in values]
             if missing:
@@ -198,8 +368,10 @@ def collect(grid: Grid, jobs: Sequence[pipeline.Job]) -> pd.DataFrame:
                 )
             rows.append(
                 {
-                    **{k: choice[k] for k in sorted(choice)},
+                    **{k: NOT_USED if k in spec.ignores else choice[k] for k in sorted(choice)},
                     "estimator": spec.label,
+                    "chapter": bool(grid.chapter)
+                    and all(choice[k] == grid.chapter.get(k) for k in choice),
                     "estimate": values[spec.estimate]["value"],
                     "ci_low": values[spec.ci_low]["value"],
                     "ci_high": values[spec.ci_high]["value"],
@@ -232,7 +404,11 @@ def write_results(grid: Grid, table: pd.DataFrame) -> Path:
         "analysis": grid.analysis,
         "choices": {k: grid.parameters[k] for k in sorted(grid.parameters)},
         "fixed": grid.fixed,
+        "chapter_specification": grid.chapter,
+        "held": grid.held,
+        "invalid": grid.invalid,
         "estimators": [s.label for s in grid.estimates],
+        "ignores": {s.label: list(s.ignores) for s in grid.estimates if s.ignores},
         "reference_label": grid.reference_label,
         "specifications": table.to_dict(orient="records"),
     }
@@ -295,10 +471,14 @@ def spec_curve_figure(
     title: str,
     reference: float | None = None,
     reference_label: str = "",
+    highlight: str | None = None,
+    highlight_label: str = "",
 ) -> mpl.figure.Figure:
     """Specification curve: estimates sorted, with intervals (top); the choices behind each
     estimate as filled markers (bottom). ``reference`` draws a horizontal line (e.g. a planted
-    value), labelled ``reference_label``."""
+    value), labelled ``reference_label``. ``highlight`` names a boolean column (e.g.
+    ``chapter``): its rows get a ring in the top panel and a shaded column through both,
+    labelled ``highlight_label``."""
     ordered = table.sort_values("estimate").reset_index(drop=True)
     x = np.arange(len(ordered))
     rows = [
@@ -318,10 +498,25 @@ def spec_curve_figure(
     top.vlines(x, ordered["ci_low"], ordered["ci_high"], colors=colours, lw=1.2)
     top.scatter(x, ordered["estimate"], c=colours, s=18, zorder=3)
     top.axhline(0, color="#000000", lw=0.8)
+    if highlight is not None and highlight in ordered:
+        marked = ordered[highlight].astype(bool).to_numpy()
+        for ax in (top, bottom):
+            for xi in x[marked]:
+                ax.axvspan(xi - 0.45, xi + 0.45, color="#F0E442", alpha=0.35, lw=0, zorder=0)
+        top.scatter(
+            x[marked],
+            ordered.loc[marked, "estimate"],
+            s=90,
+            facecolors="none",
+            edgecolors="#000000",
+            linewidths=1.2,
+            zorder=4,
+            label=highlight_label or None,
+        )
     if reference is not None:
         top.axhline(reference, color="#D55E00", ls="--", lw=1, label=reference_label or None)
-        if reference_label:
-            top.legend(loc="upper left", fontsize=8, frameon=False)
+    if top.get_legend_handles_labels()[1]:
+        top.legend(loc="lower right", fontsize=8, frameon=False)
     top.set_ylabel("Estimate (95% CI)")
     top.set_title(title, loc="left")
     for r, (col, value) in enumerate(rows):
@@ -352,19 +547,85 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def summary_markdown(summary: pd.DataFrame, reference: float | None) -> Markdown:
-    """One sentence per estimator, for glued prose."""
-    from IPython.display import Markdown
+def curve_page(record: dict[str, Any], table: pd.DataFrame) -> Page:
+    """The specification-curve page of a finished sweep: numbers and facts for
+    ``text/specification_curve.md`` (no sentences).
 
-    parts = []
-    for name, row in summary.iterrows():
-        text = f"{name}: median {row['median']:.3f} (range {row['low']:.3f} to {row['high']:.3f})"
-        if reference is not None and "median_minus_reference" in row:
-            text += f", {row['median_minus_reference']:+.3f} from the planted effect"
-        parts.append(text)
-    lead = (
-        f"The planted average effect is {reference:.3f}. By estimator — "
-        if reference is not None
-        else "By estimator — "
+    Numbers: ``n_specs``, ``n_runs``, ``n_estimators``, ``min``, ``max``, ``share_excl_zero``
+    (per cent of intervals excluding zero) and ``reference`` (median planted value, or None).
+    Facts: the case and analysis titles; ``choices`` (name, label, options), ``held`` and
+    ``invalid`` (name, value, why, from the record), ``ignores`` (estimator, labels of the
+    choices it does not use), ``chapter_choices`` (label, value) and
+    ``chapter`` (the chapter's estimates: estimator, estimate, ci_low, ci_high), and
+    ``by_estimator`` (:func:`summarise` per estimator, ``gap`` from the planted value or None).
+    """
+    labels = rules(record["analysis"]).labels
+
+    def label(name: str) -> str:
+        return labels.get(name, name.replace("_", " "))
+
+    excl = (table["ci_low"] > 0) | (table["ci_high"] < 0)
+    reference = float(table["reference"].median()) if "reference" in table else None
+    summary = summarise(table)
+    page = Page()
+    page.numbers.update(
+        {
+            "n_specs": len(table),
+            "n_runs": int(np.prod([len(v) for v in record["choices"].values()])),
+            "n_estimators": len(record["estimators"]),
+            "min": float(table["estimate"].min()),
+            "max": float(table["estimate"].max()),
+            "share_excl_zero": 100 * float(excl.mean()),
+        }
     )
-    return Markdown(lead + "; ".join(parts) + ".")
+    if reference is not None:
+        page.numbers["reference"] = reference
+    page.tolerances = {k: 1e-6 for k, v in page.numbers.items() if isinstance(v, float)}
+    marked = table.loc[table["chapter"].astype(bool)] if "chapter" in table else table.iloc[:0]
+    page.facts.update(
+        {
+            "reference": reference,
+            "case_title": record["case"].replace("_", " ").title(),
+            "analysis": record["analysis"],
+            "analysis_title": record["analysis"].replace("_", " "),
+            "choices": [
+                {"name": k, "label": label(k), "options": [str(v) for v in vals]}
+                for k, vals in record["choices"].items()
+            ],
+            "estimators": list(record["estimators"]),
+            "ignores": [
+                {"estimator": e, "labels": [label(n) for n in names]}
+                for e, names in record.get("ignores", {}).items()
+            ],
+            "held": [
+                {"name": k, "label": label(k), "value": h["value"], "why": h["why"]}
+                for k, h in record.get("held", {}).items()
+            ],
+            "invalid": [
+                {"name": k, "label": label(k), "value": v, "why": why}
+                for k, bad in record.get("invalid", {}).items()
+                for v, why in bad.items()
+            ],
+            "chapter_choices": [
+                {"label": label(k), "value": str(v)}
+                for k, v in record.get("chapter_specification", {}).items()
+            ],
+            "chapter": [
+                {k: row[k] for k in ("estimator", "estimate", "ci_low", "ci_high")}
+                for _, row in marked.sort_values("estimator").iterrows()
+            ],
+            "by_estimator": [
+                {
+                    "estimator": name,
+                    "median": float(row["median"]),
+                    "low": float(row["low"]),
+                    "high": float(row["high"]),
+                    "gap": float(row["median_minus_reference"])
+                    if "median_minus_reference" in row
+                    else None,
+                }
+                for name, row in summary.iterrows()
+            ],
+        }
+    )
+    return page

@@ -87,6 +87,8 @@ from cases.core.atomic import write_atomic
 from cases.core.errors import DataValidationError, ParameterError
 from cases.core.files import load_yaml
 from cases.core.paths import INSTRUMENTS, SYNTH
+from cases.data import fielddata
+from cases.data.instruments import load_instrument
 from cases.methods.measures import TWO_ASSURANCES_THREE_GUARANTEES
 
 __all__ = [
@@ -1800,22 +1802,94 @@ __doc__ = (
 
 
 def field_data(
-    case: str, data_dir: str | os.PathLike[str] = "", seed: int | None = None, n: int | None = None
+    case: str,
+    data_dir: str | os.PathLike[str] = "",
+    seed: int | None = None,
+    n: int | None = None,
+    instrument: str | os.PathLike[str] | None = None,
 ) -> SimulatedData:
     """The field data an analysis template runs on: a researcher's folder, or simulated data.
 
     Rule: with an empty ``data_dir`` the case's generator runs with ``seed`` and ``n``
     (``meta["simulated"]`` is True and every exhibit is stamped "Simulated data"); otherwise the
-    folder is read with :func:`read` in the documented format (``meta["simulated"]`` is False
-    unless its ``metadata.json`` says otherwise).
+    folder is read by the one field-data reader, :mod:`cases.data.fielddata` (through
+    :mod:`cases.io`: encodings, XLSX/SAV/DTA, declared missing codes, identifier guard), each
+    table validated when an analysis first uses it. A folder whose ``metadata.json`` carries
+    simulation metadata is refused. ``instrument`` (a path to an instrument YAML) replaces the
+    case's questionnaire in the validation of its survey table.
 
     Raises:
         ParameterError: ``data_dir`` is given but is not an existing folder (named).
-        DataValidationError: the folder does not match the documented format.
+        DataValidationError: the metadata or a table read does not match the format (every
+            problem with file, row, column and masked value).
     """
     if not str(data_dir).strip():
         return generate(case, seed=seed, n=n)
-    folder = Path(data_dir).expanduser()
-    if not folder.is_dir():
-        raise ParameterError(f"data_dir {str(data_dir)!r} is not an existing folder")
-    return read(folder, case=case)
+    _check_slug(case)
+    meta, tables = fielddata.open_folder(data_dir, folder_spec(case, instrument or None))
+    return SimulatedData(tables=tables, meta=meta)  # type: ignore[arg-type]
+
+
+def _table_instruments(case: str) -> dict[str, str]:
+    """Table -> instrument of the tables whose columns are a questionnaire's items (the
+    ``{items: <instrument>}`` entries of ``data/synth/schemas.yaml``)."""
+    spec = load_yaml(_SchemaFile, SCHEMAS_FILE)
+    return {
+        table: entry.items
+        for table, entries in spec.cases[case].items()
+        for entry in entries
+        if isinstance(entry, _Items)
+    }
+
+
+_TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "villages": ("village_id",),
+    "households": ("household_id",),
+    "survey": ("respondent_id",),
+    "motivation": ("respondent_id",),
+    "assistance": ("record_id",),
+    "actors": ("actor_id",),
+    "panel": ("household_id", "year"),
+    "incomes": ("household_id", "year"),
+}
+
+
+def folder_spec(
+    case: str, instrument: str | os.PathLike[str] | None = None
+) -> fielddata.FolderSpec:
+    """What an own-data folder of ``case`` holds (tables, kinds, categories, instruments), for
+    the one reader :mod:`cases.data.fielddata`. ``instrument`` replaces the case's
+    questionnaire (a path to an instrument YAML)."""
+    _check_slug(case)
+    instruments = _table_instruments(case)
+    tables = {t: list(cols) for t, cols in TABLE_SCHEMAS[case].items()}
+    categories: dict[str, dict[str, list[str]]] = {}
+    for table, own in list(instruments.items()):
+        items = set(_item_ids(own))  # the case's questionnaire, replaced by ``instrument``
+        name = instruments[table] = str(instrument) if instrument is not None else own
+        inst = load_instrument(name)
+        tables[table] = [c for c in tables[table] if c[0] not in items] + [
+            (i, "int", f"code {inst.item_range(i)[0]}-{inst.item_range(i)[1]}", f"{inst.id} item")
+            for i in inst.item_ids
+        ]
+        if inst.roles:
+            categories.setdefault(table, {})["role"] = list(inst.roles)
+    for table, cols in tables.items():
+        for col, *_ in cols:
+            if col == "actor_type" and table == "assistance":
+                categories.setdefault(table, {})[col] = list(_ACTORS3)
+            elif col.endswith("_type") and table in ("actors", "interactions"):
+                categories.setdefault(table, {})[col] = list(_PL_TYPES)
+    clusters = {
+        t: "village_id" for t, cols in tables.items() if any(c[0] == "village_id" for c in cols)
+    }
+    return fielddata.FolderSpec(
+        case=case,
+        tables=tables,
+        optional_tables=OPTIONAL_TABLES.get(case, ()),
+        optional_columns=OPTIONAL_COLUMNS.get(case, {}),
+        categories=categories,
+        instruments=instruments,
+        keys={t: k for t, k in _TABLE_KEYS.items() if t in tables},
+        clusters={t: c for t, c in clusters.items() if t in ("households", "panel")},
+    )

@@ -1,0 +1,642 @@
+"""A researcher's own data: check a folder, import raw exports, and report on them.
+
+- :func:`check` — ``cases check-data SLUG DIR``: every problem of the folder at once (the one
+  reader, :mod:`cases.data.fielddata`) plus statistical warnings (negative alpha or item–rest
+  correlation: an item reverse-coded twice?; few clusters).
+- :func:`import_folder` — ``cases import SLUG RAW_DIR --mapping MAP.yaml --out DIR``.
+- :func:`build_report` — ``cases report SLUG DIR --out OUT``: the case's analyses on the folder,
+  run by the ordinary runner into ``OUT`` (never ``book/`` or ``results/``), and one standalone
+  offline HTML page there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from cases.core.atomic import write_atomic
+from cases.core.errors import DataValidationError, ParameterError
+from cases.core.files import load_yaml
+from cases.data import fielddata, io
+from cases.data.instruments import load_instrument
+from cases.methods.survey import corrected_item_total, cronbach_alpha, reverse_code
+from cases.simulate import synth
+
+__all__ = ["Mapping_", "check", "import_folder"]
+
+
+# ------------------------------------------------------------------------------ check-data
+
+
+def _reliability_warnings(chk: fielddata.FolderCheck, spec: fielddata.FolderSpec) -> None:
+    for table, name in spec.instruments.items():
+        frame = chk.tables.get(table)
+        if frame is None:
+            continue
+        inst = load_instrument(name)
+        file = fielddata.table_file(chk.folder, table)[0]
+        for scale in inst.scales:
+            if scale.kind != "scale" or len(scale.items) < 2:
+                continue
+            block = pd.DataFrame(
+                {
+                    i: reverse_code(frame[i], *inst.item_range(i))
+                    if i in scale.reverse
+                    else frame[i]
+                    for i in scale.items
+                }
+            )
+            try:
+                alpha = cronbach_alpha(block)
+                rest = corrected_item_total(block)
+            except (ParameterError, DataValidationError):
+                continue
+            reverse = ", ".join(scale.reverse) or "none"
+            if alpha < 0:
+                chk.findings.append(
+                    fielddata.Finding(
+                        "warning",
+                        file.name if file else table,
+                        f"scale {scale.id}: Cronbach's alpha is {alpha:.2f} (negative) after "
+                        f"reverse-coding {reverse}; were reverse-keyed items reverse-coded twice "
+                        "(already reversed in the export)? Declare reverse_applied in the import "
+                        "mapping, or check the instrument's reverse list",
+                    )
+                )
+            for item, r in rest.items():
+                if np.isfinite(r) and r < 0:
+                    chk.findings.append(
+                        fielddata.Finding(
+                            "warning",
+                            file.name if file else table,
+                            f"scale {scale.id}: negative item–rest correlation {r:.2f}; "
+                            + (
+                                "it is reverse-keyed: reverse-coded twice?"
+                                if item in scale.reverse
+                                else "a reverse-worded item not declared reverse-keyed?"
+                            ),
+                            column=str(item),
+                        )
+                    )
+
+
+def check(
+    slug: str,
+    folder: str | os.PathLike[str],
+    instrument: str | os.PathLike[str] | None = None,
+) -> fielddata.FolderCheck:
+    """Read and validate ``folder`` as own data of case ``slug``; every finding at once.
+
+    Raises:
+        RegistryError/ParameterError: unknown slug, a folder that does not exist (usage).
+    """
+    from cases.data.registry import load_case
+
+    load_case(slug)  # an unknown slug is a usage error naming the valid ones
+    if instrument is not None and not Path(instrument).is_file():
+        raise ParameterError(f"instrument: file {str(instrument)!r} not found")
+    spec = synth.folder_spec(slug, instrument)
+    chk = fielddata.check_folder(folder, spec)
+    _reliability_warnings(chk, spec)
+    return chk
+
+
+def findings_table(chk: fielddata.FolderCheck) -> pd.DataFrame:
+    """One row per finding: level, file, row, line, column, value (masked), message."""
+    rows = [
+        {
+            "level": f.level,
+            "file": f.file,
+            "row": f.row,
+            "line": f.line,
+            "column": f.column,
+            "value": f.value,
+            "message": f.message,
+        }
+        for f in chk.findings
+    ]
+    return pd.DataFrame(
+        rows, columns=["level", "file", "row", "line", "column", "value", "message"]
+    )
+
+
+# ------------------------------------------------------------------------------ import
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FileMapping(_Strict):
+    """How one raw export becomes one table of the folder."""
+
+    table: str
+    sheet: str | int = 0
+    header_row: int | None = Field(default=None, ge=1)
+    encoding: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, dict[str | int | float, str | int | float]] = Field(default_factory=dict)
+    missing_codes: dict[str, list[int | float | str]] = Field(default_factory=dict)
+    identifiers: dict[str, str] = Field(default_factory=dict)
+    reverse_applied: list[str] = Field(default_factory=list)
+    keep_extra: bool = False
+
+
+class Mapping_(_Strict):
+    """A mapping file (``cases import --mapping``): metadata and one entry per raw file."""
+
+    case: str
+    title: str | None = None
+    place: str | None = None
+    year: int | None = None
+    instrument: str | None = None
+    drop_incomplete_rows: bool = False
+    files: dict[str, FileMapping] = Field(min_length=1)
+
+
+def _norm(text: object) -> str:
+    return unicodedata.normalize("NFKC", str(text)).strip()
+
+
+def import_folder(
+    slug: str,
+    raw_dir: str | os.PathLike[str],
+    mapping_path: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+) -> Path:
+    """Turn raw exports into a valid own-data folder, as a mapping file says.
+
+    For each ``files`` entry: the raw file is read by :func:`cases.data.io.read_table`
+    (encodings, XLSX with the header row found or ``header_row``, SAV/DTA); columns are renamed
+    (``columns: {raw header: code}``); declared identifier columns are dropped or replaced by
+    their keyed hash (``identifiers: {column: drop | hash}``, key from ``CASES_ID_KEY``);
+    labels are mapped (``values: {column: {label: code}}``, a label not listed is an error
+    naming row and value); answers of ``reverse_applied`` items are reverse-coded back to the
+    raw answer the instrument expects; ``missing_codes`` go to ``metadata.json``. Columns not
+    renamed and not in the schema are an error unless ``keep_extra``. The folder is written
+    only when every file converted without a problem (each file atomically, ``metadata.json``
+    last), and then must pass :func:`check`.
+
+    Raises:
+        ParameterError: unknown slug, missing raw folder or mapping file (usage).
+        DataValidationError: every problem of every file, at once.
+    """
+    raw = Path(raw_dir).expanduser()
+    if not raw.is_dir():
+        raise ParameterError(f"raw folder {str(raw_dir)!r} is not an existing folder")
+    if not Path(mapping_path).is_file():
+        raise ParameterError(f"--mapping: file {str(mapping_path)!r} not found")
+    mapping = load_yaml(Mapping_, mapping_path)
+    if mapping.case != slug:
+        raise ParameterError(f"{mapping_path}: case is {mapping.case!r}, but SLUG is {slug!r}")
+    instrument = None
+    if mapping.instrument:
+        instrument = Path(mapping.instrument)
+        if not instrument.is_absolute():
+            instrument = Path(mapping_path).parent / instrument
+    spec = synth.folder_spec(slug, instrument)
+    out = Path(out_dir).expanduser()
+    problems: list[str] = []
+    written: dict[str, pd.DataFrame] = {}
+    missing: dict[str, list[int | float | str]] = {}
+    header_rows: dict[str, int] = {}
+    for name, fm in mapping.files.items():
+        src = raw / name
+        if fm.table not in spec.tables:
+            problems.append(
+                f"{mapping_path}: files.{name}.table {fm.table!r} is not a table of {slug} "
+                f"(tables: {', '.join(spec.tables)})"
+            )
+            continue
+        try:
+            frame = _read_raw(src, fm)
+        except DataValidationError as exc:
+            problems.extend(f"{name}: {p}" for p in exc.problems)
+            continue
+        frame.columns = [_norm(c) for c in frame.columns]
+        renames = {_norm(k): v for k, v in fm.columns.items()}
+        unknown = [k for k in list(renames) + list(fm.identifiers) if _norm(k) not in frame.columns]
+        problems.extend(
+            f"{name}: column {k!r} named in the mapping is not in the file (columns: "
+            f"{', '.join(frame.columns)})"
+            for k in unknown
+        )
+        if unknown:
+            continue
+        # Identifiers first: nothing below may look at (or echo) their values.
+        for col, action in fm.identifiers.items():
+            col = _norm(col)
+            if action == "drop":
+                frame = frame.drop(columns=[col])
+            elif action == "hash":
+                key = io._id_key(name, io.ID_KEY_ENV)
+                frame[col] = [io.hash_identifier(v, key) for v in frame[col].tolist()]
+            else:
+                problems.append(f"{name}: identifiers.{col} must be 'drop' or 'hash'")
+        frame = frame.rename(columns=renames)
+        guard = [
+            f
+            for f in io.scan_identifiers(frame)
+            if f.column not in {renames.get(_norm(c), c) for c in fm.identifiers}
+        ]
+        if guard:
+            problems.extend(
+                f"{name}: {f.describe()}: declare it under identifiers (drop or hash)"
+                for f in guard
+            )
+            continue
+        schema_cols = [c for c, *_ in spec.tables[fm.table]]
+        extra = [c for c in frame.columns if c not in schema_cols and c not in fm.identifiers]
+        if extra and not fm.keep_extra:
+            problems.append(
+                f"{name}: column(s) {', '.join(map(repr, extra))} are not in the {fm.table} table "
+                "of the case; rename them under columns:, or set keep_extra: true"
+            )
+        for col, table in fm.values.items():  # noqa: PD011 - the mapping's value maps
+            if col not in frame.columns:
+                problems.append(f"{name}: values.{col}: no such column after renaming")
+                continue
+            labels = {_norm(k): v for k, v in table.items()}
+            mapped = []
+            for row, value in enumerate(frame[col].tolist(), start=1):
+                text = io._cell_text(value)
+                if text is None or _norm(text) == "":
+                    mapped.append(None)
+                elif _norm(text) in labels:
+                    mapped.append(labels[_norm(text)])
+                elif _norm(text) in {_norm(v) for v in labels.values()}:
+                    mapped.append(_norm(text))
+                else:
+                    problems.append(
+                        f"{name}: row {row}, column {col!r}: label {_norm(text)!r} is not in the "
+                        f"value map (mapped: {', '.join(labels)})"
+                    )
+                    mapped.append(None)
+            frame[col] = mapped
+        if fm.reverse_applied:
+            inst = (
+                load_instrument(spec.instruments[fm.table])
+                if fm.table in spec.instruments
+                else None
+            )
+            for item in fm.reverse_applied:
+                if inst is None or item not in inst.item_ids or item not in frame.columns:
+                    problems.append(f"{name}: reverse_applied {item!r} is not an item in the file")
+                    continue
+                lo, hi = inst.item_range(item)
+                codes = {float(c) for c in inst.missing_codes} | {
+                    float(c) for c in fm.missing_codes.get(item, []) if not isinstance(c, str)
+                }
+                back = []
+                for value in frame[item].tolist():
+                    try:
+                        number = io._as_number(value)
+                    except (ValueError, TypeError):
+                        back.append(value)  # check-data names it
+                        continue
+                    in_range = number is not None and number not in codes and lo <= number <= hi
+                    back.append(reverse_code(number, lo, hi) if in_range else value)
+                frame[item] = back
+        for col, codes in fm.missing_codes.items():
+            target = renames.get(_norm(col), col)
+            missing[f"{fm.table}.{target}"] = list(codes)
+        written[fm.table] = frame
+        if fm.header_row:
+            header_rows[fm.table] = 1  # the folder's copy starts with its header
+    if problems:
+        raise DataValidationError(str(mapping_path), problems)
+    meta: dict[str, Any] = {"case": slug, "simulated": False}
+    for key in ("title", "place", "year"):
+        if getattr(mapping, key) is not None:
+            meta[key] = getattr(mapping, key)
+    meta["missing_codes"] = missing
+    if mapping.drop_incomplete_rows:
+        meta["drop_incomplete_rows"] = True
+    meta["imported_from"] = {"mapping": Path(mapping_path).name, "files": sorted(mapping.files)}
+    out.mkdir(parents=True, exist_ok=True)
+    for table, frame in written.items():
+        text = frame.to_csv(index=False, lineterminator="\n")
+        write_atomic(out / f"{table}.csv", text.encode("utf-8"))
+    body = json.dumps(meta, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    write_atomic(out / fielddata.METADATA_FILE, body)
+    return out
+
+
+def _read_raw(path: Path, fm: FileMapping) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataValidationError(path.name, ["file not found"])
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xlsm"}:
+        frame, _ = fielddata._read_with_header(path, fm.header_row)
+        return frame
+    if fm.header_row and fm.header_row > 1:
+        frame, _ = fielddata._read_with_header(path, fm.header_row)
+        return frame
+    return io.read_table(path, encoding=fm.encoding, sheet=fm.sheet)
+
+
+def mapping_example() -> Mapping[str, Any]:  # pragma: no cover - documentation helper
+    """The keys a mapping file may use (see :class:`Mapping_` and :class:`FileMapping`)."""
+    return Mapping_.model_json_schema()
+
+
+# ------------------------------------------------------------------------------ report
+
+#: Analyses a report leaves out: their pages are about the thesis's place, the thesis itself or
+#: the simulation design, not about the researcher's data.
+REPORT_EXCLUDES: tuple[str, ...] = ("area_context", "case_profile", "simulation")
+#: Code cells whose source names one of these show the thesis's claims: not in a report.
+THESIS_ONLY_MARKERS: tuple[str, ...] = ("claims", "comparison_table", "planted")
+REPORT_FILE = "report.html"
+
+_HTML = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}}
+table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:2px 6px}}
+img{{max-width:100%}}</style></head><body>
+{body}
+</body></html>
+"""
+
+
+def report_jobs(slug: str, exclude: tuple[str, ...] = REPORT_EXCLUDES) -> list:
+    """The case's analyses that read own data (their template declares ``data_dir``)."""
+    from cases.data.plan import jobs_for, notebook_parameters
+
+    return [
+        j
+        for j in jobs_for(slug)
+        if j.analysis not in exclude and "data_dir" in notebook_parameters(j.template)
+    ]
+
+
+def _markdown(text: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table").render(text)
+
+
+def _notebook_exhibits(notebook: Path) -> list[str]:
+    """HTML of the tables and figures a notebook shows (glued figures included), leaving out
+    thesis-only cells and glued numbers or text."""
+    import html as _html
+
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    parts: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or any(m in cell.source for m in THESIS_ONLY_MARKERS):
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            glued = "scrapbook" in output.get("metadata", {})
+            png = data.get("image/png") or data.get("application/papermill.record/image/png")
+            if png:
+                parts.append(f'<figure><img alt="" src="data:image/png;base64,{png}"></figure>')
+            elif "text/html" in data and not glued:
+                parts.append(data["text/html"])
+            elif "text/plain" in data and not glued and output.get("output_type") != "stream":
+                parts.append(f"<pre>{_html.escape(data['text/plain'])}</pre>")
+    return parts
+
+
+def _frame_html(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, na_rep="", escape=True, border=0)
+
+
+def build_report(
+    slug: str,
+    folder: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    n_jobs: int = 1,
+    force: bool = False,
+    on_result=None,
+) -> tuple[Path | None, fielddata.FolderCheck, list]:
+    """Check ``folder``, run the case's own-data analyses into ``out`` with the ordinary runner,
+    and write ``out/report.html``: standalone (no external resource), titled and placed from
+    ``metadata.json``, naming the folder (never its absolute path), without thesis-claims
+    tables; appendix: the check-data findings and every file's SHA-256.
+
+    Returns ``(report path or None, check, job results)``; None when the folder has problems
+    (nothing is run or written). An analysis that failed is named in the report with its
+    error, in place of its tables (the command then exits 1).
+
+    Raises:
+        ParameterError: unknown slug, missing folder, ``out`` inside ``book/`` or ``results/``.
+        DataValidationError: the finished report would show an identifier (nothing written).
+    """
+    import datetime as _dt
+    import html as _html
+
+    from cases.core import manifest
+    from cases.present.text import render_blocks
+    from cases.run import pipeline
+
+    target = pipeline.own_output_dir(out)
+    chk = check(slug, folder)
+    if chk.problems:
+        return None, chk, []
+    jobs = report_jobs(slug)
+    if not jobs:
+        raise ParameterError(f"case {slug!r} has no analysis that reads own data")
+    root = chk.folder.resolve()
+    results = pipeline.run(
+        jobs,
+        overrides={"data_dir": str(root)},
+        n_jobs=n_jobs,
+        force=force,
+        on_result=on_result,
+        out_dir=target,
+    )
+    meta = chk.meta
+    hashes = fielddata.file_hashes(root)
+    context = {
+        "title": meta.get("title") or root.name,
+        "place": meta.get("place"),
+        "year": meta.get("year"),
+        "folder": root.name,
+        "case": slug,
+        "problems": len(chk.problems),
+        "warnings": len(chk.warnings),
+        "files": len(hashes),
+        "generated": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M"),
+        "commit": pipeline._git_commit(),
+        "message": "",
+    }
+    words = render_blocks("own_report", context)
+    body = [f"<h1>{_html.escape(words['title'])}</h1>", _markdown(words["intro"])]
+    for result in results:
+        job = result.job
+        label = words.get(f"analysis_{job.analysis}", job.analysis)
+        body.append(f"<h2>{_html.escape(label)}</h2>")
+        if result.status not in ("ran", "cached"):
+            failed = render_blocks("own_report", {**context, "message": result.message})
+            body.append(_markdown(failed["analysis_failed"]))
+            continue
+        body.extend(_notebook_exhibits(job.output))
+        entries = manifest.load(job.results_file) if job.results_file.is_file() else {}
+        if entries:
+            numbers = pd.DataFrame(
+                [{"key": k, "value": v.get("value")} for k, v in sorted(entries.items())]
+            )
+            body.append(
+                f"<details><summary>{_html.escape(words['numbers_heading'])}</summary>"
+                f"{_markdown(words['numbers_intro'])}{_frame_html(numbers)}</details>"
+            )
+    body.append(f"<h2>{_html.escape(words['appendix_heading'])}</h2>")
+    body.append(f"<h3>{words['checks_heading'].replace('`', '')}</h3>")
+    found = findings_table(chk)
+    body.append(_frame_html(found) if len(found) else _markdown(words["checks_none"]))
+    body.append(f"<h3>{_html.escape(words['hashes_heading'])}</h3>")
+    body.append(_frame_html(pd.DataFrame({"file": list(hashes), "sha256": list(hashes.values())})))
+    body.append(_markdown(words["provenance"]))
+    page = _HTML.format(title=_html.escape(words["title"]), body="\n".join(body))
+    page = page.replace(str(root), root.name)
+    for parent in (str(Path(folder).expanduser()), os.path.abspath(folder)):
+        page = page.replace(parent, root.name)
+    _refuse_unsafe(page, target / REPORT_FILE)
+    return write_atomic(target / REPORT_FILE, page), chk, results
+
+
+def _refuse_unsafe(page: str, where: Path) -> None:
+    """The same checks as the book's: no identifier, no error output, nothing loaded from the
+    network (the report must open offline)."""
+    import re
+
+    text = re.sub(r"data:image/[a-z]+;base64,[A-Za-z0-9+/=]+", "", page)
+    problems = [f.describe() for f in io.scan_identifiers(text)]
+    problems += [
+        f"loads {m.group(0)!r} from the network"
+        for m in re.finditer(r'(?:src|href)="https?://[^"]+', text)
+    ]
+    if "Traceback (most recent call last)" in text:
+        problems.append("contains an error output")
+    if problems:
+        raise DataValidationError(str(where), problems)
+
+
+# ------------------------------------------------------------------------------ worked example
+
+#: Raw headers of the worked example (as a township's Excel and SPSS exports name them).
+EXAMPLE_HOUSEHOLD_HEADERS = {
+    "household_id": "户编号",
+    "village_id": "村编号",
+    "household_size": "家庭人口",
+    "official_connection": "与村干部有亲属关系",
+    "registered_poor": "贫困户类型",
+    "income_below_line": "收入未达标",
+    "food_clothing_insecure": "吃穿未达标",
+    "education_not_guaranteed": "义务教育未保障",
+    "medical_not_guaranteed": "基本医疗未保障",
+    "housing_unsafe": "住房不安全",
+    "drinking_water_unsafe": "饮水不安全",
+}
+EXAMPLE_PANEL_HEADERS = {
+    "household_id": "户编号",
+    "village_id": "村编号",
+    "year": "年份",
+    "first_treated": "首次参与产业项目年份",
+    "project_participant": "是否参与产业项目",
+    "income_per_capita": "人均可支配收入",
+}
+EXAMPLE_ROLES = {
+    1: "poor_household",
+    2: "relieved_household",
+    3: "low_income_household",
+    4: "non_poor_villager",
+}
+EXAMPLE_ROLE_LABELS = {1: "贫困户", 2: "脱贫户", 3: "低收入户", 4: "一般农户"}
+
+
+def _fake_prc_id(rng: np.random.Generator) -> str:
+    """An 18-character number that passes the GB 11643 check but belongs to no one: its
+    address code starts with 99, which is no province."""
+    body = "99" + "".join(str(d) for d in rng.integers(0, 10, 4)) + "19"
+    body += f"{rng.integers(40, 99):02d}{rng.integers(1, 13):02d}{rng.integers(1, 29):02d}"
+    body += "".join(str(d) for d in rng.integers(0, 10, 3))
+    total = sum(int(c) * w for c, w in zip(body, io._PRC_ID_WEIGHTS, strict=True))
+    return body + io._PRC_ID_CHECK[total % 11]
+
+
+def write_import_example(folder: str | os.PathLike[str], seed: int = 20201123) -> Path:
+    """Write the worked example of ``cases import`` (all made up) into ``folder``.
+
+    From the seeded H County generator (:func:`cases.simulate.synth.generate`, 600 households):
+
+    - ``households_gbk.csv``: GBK, CRLF, Chinese headers, household ids as text (``HH0001``),
+      a made-up household-head name and resident ID (address code 99: no province), household
+      size 99 for "unknown" in 3 rows, the register as 贫困户/一般户;
+    - ``income_panel.xlsx``: a title row above the header, -9 for missing income in 4 rows;
+    - ``motivation.sav``: SPSS, role as codes with Chinese value labels, answers 9 = 说不清
+      (declared missing by the instrument), the reverse-worded item ``will_4`` already
+      reversed in the export;
+    - ``mapping.yaml`` is written by hand (see ``data/samples/own_data/README.md``).
+    """
+    import pyreadstat
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    data = synth.generate("h_county", seed=seed, n=600)
+    rng = np.random.default_rng(seed)
+    hh = data["households"].copy()
+    ids = {h: f"HH{i:04d}" for i, h in enumerate(hh["household_id"], start=1)}
+    hh["household_id"] = hh["household_id"].map(ids)
+    hh["registered_poor"] = hh["registered_poor"].map({1: "贫困户", 0: "一般户"})
+    hh.loc[rng.choice(len(hh), 3, replace=False), "household_size"] = 99
+    hh = hh.rename(columns=EXAMPLE_HOUSEHOLD_HEADERS)
+    surnames = list("王李张刘陈杨赵黄周吴")
+    hh.insert(2, "户主姓名", [f"{surnames[i % 10]}某{i}" for i in range(len(hh))])
+    hh.insert(3, "身份证号", [_fake_prc_id(rng) for _ in range(len(hh))])
+    text = hh.to_csv(index=False, lineterminator="\r\n")
+    write_atomic(out / "households_gbk.csv", text.encode("gbk"))
+
+    panel = data["panel"].copy()
+    panel["household_id"] = panel["household_id"].map(ids)
+    panel.loc[rng.choice(len(panel), 4, replace=False), "income_per_capita"] = -9
+    panel = panel.rename(columns=EXAMPLE_PANEL_HEADERS)
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["H县产业项目农户收入面板（示例数据，全部虚构）"])
+    sheet.append(list(panel.columns))
+    for row in panel.itertuples(index=False):
+        sheet.append([v.item() if hasattr(v, "item") else v for v in row])
+    tmp = out / ".income_panel.xlsx.tmp"
+    book.save(tmp)
+    os.replace(tmp, out / "income_panel.xlsx")
+
+    mot = data["motivation"].copy()
+    mot["household_id"] = mot["household_id"].map(ids)
+    codes = {v: k for k, v in EXAMPLE_ROLES.items()}
+    mot["role"] = mot["role"].map(codes)
+    inst = load_instrument("endogenous_motivation")
+    items = inst.item_ids
+    mot[items] = mot[items].astype(float)
+    for item in items:
+        mot.loc[rng.choice(len(mot), 2, replace=False), item] = 9
+    lo, hi = inst.item_range("will_4")
+    mot["will_4"] = mot["will_4"].where(mot["will_4"] == 9, lo + hi - mot["will_4"])
+    labels = {
+        i: {**{c: inst.response.labels_zh.get(c, str(c)) for c in range(lo, hi + 1)}, 9: "说不清"}
+        for i in items
+    }
+    tmp = out / ".motivation.sav.tmp"
+    pyreadstat.write_sav(
+        mot,
+        str(tmp),
+        variable_value_labels={"role": EXAMPLE_ROLE_LABELS, **labels},
+        missing_ranges={i: [9] for i in items},
+    )
+    os.replace(tmp, out / "motivation.sav")
+    return out
