@@ -21,8 +21,10 @@ from cases.simulate import synth
 
 ROLE = re.compile(r"\{glue:text\}`poverty_([a-z0-9_]+)(?::[^`]*)?`")
 
-# Six households, two villages. Incomes (yuan per person per year) and indicators chosen so that
-# everything can be computed by hand (see the comments in the tests).
+# Six households in two villages, copied five times into ten villages (the fewest the
+# clustered-inference rule accepts): copies leave every share, median and index unchanged, so the
+# comments below reason on the six. Incomes (yuan per person per year) and indicators chosen so
+# that everything can be computed by hand (see the comments in the tests).
 TOY_INCOME = [500.0, 1000.0, 1500.0, 2000.0, 3000.0, 4000.0]
 TOY_INDICATORS = {
     #                        hh1 hh2 hh3 hh4 hh5 hh6
@@ -35,27 +37,33 @@ TOY_INDICATORS = {
 }
 
 
-def toy_h_county(sizes: list[int] | None = None) -> synth.SimulatedData:
-    """An h_county-shaped data set (own data, not simulated) with the six toy households."""
-    ids = np.arange(1, 7)
+TOY_COPIES = 5
+
+
+def toy_h_county(sizes: list[int] | None = None, copies: int = TOY_COPIES) -> synth.SimulatedData:
+    """An h_county-shaped data set (own data, not simulated) with the six toy households,
+    ``copies`` times (copy c: households 6c+1..6c+6 in villages 2c+1 and 2c+2)."""
+    n = 6 * copies
+    ids = np.arange(1, n + 1)
+    villages = [2 * c + v for c in range(copies) for v in (1, 1, 1, 2, 2, 2)]
     households = pd.DataFrame(
         {
             "household_id": ids,
-            "village_id": [1, 1, 1, 2, 2, 2],
-            "household_size": sizes or [1] * 6,
-            "official_connection": [0] * 6,
-            "registered_poor": [1, 1, 0, 0, 1, 0],
-            **TOY_INDICATORS,
+            "village_id": villages,
+            "household_size": (sizes or [1] * 6) * copies,
+            "official_connection": [0] * n,
+            "registered_poor": [1, 1, 0, 0, 1, 0] * copies,
+            **{k: v * copies for k, v in TOY_INDICATORS.items()},
         }
     )
     panel = pd.DataFrame(
         {
             "household_id": ids,
-            "village_id": [1, 1, 1, 2, 2, 2],
-            "year": [2016] * 6,
-            "first_treated": [0] * 6,
-            "project_participant": [0] * 6,
-            "income_per_capita": TOY_INCOME,
+            "village_id": villages,
+            "year": [2016] * n,
+            "first_treated": [0] * n,
+            "project_participant": [0] * n,
+            "income_per_capita": TOY_INCOME * copies,
         }
     )
     return synth.SimulatedData(
@@ -65,7 +73,7 @@ def toy_h_county(sizes: list[int] | None = None) -> synth.SimulatedData:
 
 
 def toy_profile(**kwargs) -> pp.PovertyProfile:
-    args = {"seed": 7, "poverty_line": 2000.0, "n_boot": 20, "mpi_k": 0.2, "data_dir": "toy"}
+    args = {"seed": 7, "poverty_line": 2000.0, "mpi_k": 0.2, "data_dir": "toy"}
     args.update(kwargs)
     return pp.poverty_profile(toy_h_county(), "h_county", **args)
 
@@ -99,9 +107,7 @@ def test_relative_lines_by_hand():
 
 def test_weighting_by_persons_by_hand():
     data = toy_h_county(sizes=[4, 3, 1, 1, 1, 2])
-    prof = pp.poverty_profile(
-        data, "h_county", seed=7, poverty_line=2000.0, n_boot=20, weight_by_persons=True
-    )
+    prof = pp.poverty_profile(data, "h_county", seed=7, poverty_line=2000.0, weight_by_persons=True)
     # Persons below 2000: 4 + 3 + 1 = 8 of 12.
     assert prof.estimate("nat", 0)["estimate"] == pytest.approx(8 / 12)
     assert prof.facts["weight_by_persons"] is True
@@ -176,21 +182,21 @@ def test_mpi_skipped_without_indicator_columns():
     # Own data may leave the six indicators out (synth.OPTIONAL_COLUMNS / OPTIONAL_TABLES).
     data = synth.generate("shandong_a_town", seed=3, n=300)
     data.tables["households"] = data["households"].drop(columns=list(pp.INDICATORS))
-    prof = pp.poverty_profile(data, "shandong_a_town", seed=3, n_boot=10)
+    prof = pp.poverty_profile(data, "shandong_a_town", seed=3)
     assert prof.mpi is None
     assert prof.facts["has_mpi"] is False
     assert prof.facts["missing_indicators"] == list(pp.INDICATORS)
     assert prof.facts["indicator_table"] == "households"
-    page = pp.build(data, "shandong_a_town", seed=3, n_boot=10)
+    page = pp.build(data, "shandong_a_town", seed=3)
     assert all(math.isnan(page.numbers[k]) for k in pp.MPI_NUMBER_KEYS)
     assert not set(pp.MPI_NUMBER_KEYS) & set(page.tolerances)
     assert "mpi_indicators" not in page.tables and "mpi_robustness" not in page.tables
     assert "`households.csv`" in page.render("poverty_profile")["mpi_text"]
     with pytest.raises(ValueError, match="no MPI"):
         pp.mpi_tables(prof)
-    lps = synth.generate("liupanshui", seed=3, n=300)
+    lps = synth.generate("liupanshui", seed=3, n=500)
     del lps.tables["households"]
-    assert pp.poverty_profile(lps, "liupanshui", seed=3, n_boot=10).mpi is None
+    assert pp.poverty_profile(lps, "liupanshui", seed=3).mpi is None
 
 
 def test_partial_indicators_or_missing_indicator_rows_are_refused():
@@ -207,7 +213,7 @@ def test_partial_indicators_or_missing_indicator_rows_are_refused():
 @pytest.mark.parametrize("case", synth.SLUGS)
 def test_every_case_has_an_mpi_section_with_its_indicator_year(case):
     data = synth.generate(case, seed=4, n=600)
-    prof = pp.poverty_profile(data, case, seed=4, n_boot=10)
+    prof = pp.poverty_profile(data, case, seed=4)
     assert prof.mpi is not None
     assert prof.numbers["mpi_m0"] == pytest.approx(prof.mpi.result.M0)
     indicators, groups = pp.mpi_tables(prof)
@@ -250,8 +256,8 @@ def test_bad_inputs_are_named():
     data = toy_h_county()
     with pytest.raises(ParameterError, match="year 2030"):
         pp.poverty_profile(data, "h_county", seed=1, year=2030)
-    with pytest.raises(ParameterError, match="bootstrap_reps"):
-        pp.poverty_profile(data, "h_county", seed=1, n_boot=1)
+    with pytest.raises(ParameterError, match=r"bootstrap_reps = 998[\s\S]*>= 999"):
+        pp.poverty_profile(data, "h_county", seed=1, n_boot=998)
     with pytest.raises(ParameterError, match="mpi_k"):
         pp.poverty_profile(data, "h_county", seed=1, mpi_k=0)
     with pytest.raises(ParameterError, match="no poverty-profile layout"):
@@ -260,6 +266,38 @@ def test_bad_inputs_are_named():
     broken.tables["panel"].loc[2, "income_per_capita"] = np.nan
     with pytest.raises(DataValidationError, match="household_id 3"):
         pp.profile_frame(broken, "h_county", 2016)
+
+
+def test_intervals_follow_the_clustered_inference_rule():
+    # The rule of cases.methods.inference: the village bootstrap with at least 999 replicates
+    # (the default), and no profile at all with fewer than 10 villages.
+    from cases.methods import inference, measures
+
+    assert pp.build.__kwdefaults__["n_boot"] == inference.MIN_BOOT == 999
+    prof = toy_profile()
+    assert prof.gini.n_boot == 999 and prof.facts["n_boot"] == 999
+    assert prof.numbers["n_villages"] == 10
+    frame = prof.frame
+    gini = inference.cluster_bootstrap(
+        lambda df: measures.gini(df["income"]), frame, "village_id", n_boot=999, seed=7
+    )
+    assert (prof.gini.ci_low, prof.gini.ci_high) == (gini.ci_low, gini.ci_high)
+    nat = measures.fgt_ci(
+        frame["income"], 2000.0, 0, n_boot=999, seed=7, cluster=frame["village_id"].to_numpy()
+    )
+    row = prof.estimate("nat", 0)
+    assert (row["ci_low"], row["ci_high"], row["se"]) == (nat.ci_low, nat.ci_high, nat.std_error)
+    # Resampling households instead of villages would give another interval: the test can fail.
+    flat = measures.fgt_ci(frame["income"], 2000.0, 0, n_boot=999, seed=7)
+    assert (flat.ci_low, flat.ci_high) != (nat.ci_low, nat.ci_high)
+    with pytest.raises(ParameterError, match=r"at least 10 clusters, got 2"):
+        pp.poverty_profile(toy_h_county(copies=1), "h_county", seed=7, poverty_line=2000.0)
+    with pytest.raises(ParameterError, match=r"at least 10 clusters, got 8"):
+        pp.fgt_table(
+            toy_h_county(copies=4)["panel"].rename(columns={"income_per_capita": "income"}),
+            [prof.headline],
+            seed=7,
+        )
 
 
 def _sigma(mean: float, line: float, headcount: float) -> float:
@@ -280,7 +318,7 @@ def test_liupanshui_2014_incidence_is_recovered():
     data = synth.generate("liupanshui", seed=11, n=20000)
     frame = pp.profile_frame(data, "liupanshui", 2014)
     line = pp.absolute_line(2014, case="liupanshui", simulated=True)
-    row = pp.fgt_table(frame, [line], n_boot=199, seed=11).query("alpha == 0").iloc[0]
+    row = pp.fgt_table(frame, [line], seed=11).query("alpha == 0").iloc[0]
     assert row["se"] < 0.01  # precise enough for the check to mean something
     assert abs(row["estimate"] - expected) < 3 * row["se"]
     assert row["ci_low"] < expected < row["ci_high"]
@@ -290,7 +328,7 @@ def test_w_town_relative_poverty_target_is_recovered():
     # data/synth/w_town.yaml: log income in 2021 is normal with sigma = ln(0.4) / Phi^-1(0.12),
     # so 12% of households are below 40% of the median (relative_poverty_target).
     data = synth.generate("w_town", seed=5, n=4000)
-    prof = pp.poverty_profile(data, "w_town", seed=5, n_boot=49)
+    prof = pp.poverty_profile(data, "w_town", seed=5)
     assert prof.year == 2021 and prof.headline.key == "rel40"
     row = prof.estimate("rel40", 0)
     assert abs(row["estimate"] - 0.12) < max(3 * row["se"], 0.01)
@@ -306,7 +344,7 @@ def test_h_county_union_headcount_matches_the_dgp():
     # H = pi + (1 - pi)(1 - prod_j (1 - q_j)); q = 0.02, 0.01, 0.03, 0.08 (food/clothing,
     # education, medical, housing; drinking water, q = 0.10, is not checked in 2016).
     data = synth.generate("h_county", seed=9, n=6000)
-    prof = pp.poverty_profile(data, "h_county", seed=9, n_boot=20)
+    prof = pp.poverty_profile(data, "h_county", seed=9)
     pi = data["households"]["income_below_line"].mean()
     expected = pi + (1 - pi) * (1 - 0.98 * 0.99 * 0.97 * 0.92)
     assert prof.mpi.union_headcount == pytest.approx(expected, abs=0.02)
@@ -316,8 +354,8 @@ def test_h_county_union_headcount_matches_the_dgp():
 def test_every_case_renders_its_text_template(case):
     # Every placeholder of text/poverty_profile.md resolves (the renderer's StrictUndefined
     # raises otherwise), numbers are glue-safe, and the page's exhibits exist.
-    data = synth.generate(case, seed=2, n=400)
-    page = pp.build(data, case, seed=2, n_boot=10)
+    data = synth.generate(case, seed=2, n=500)  # at least 10 villages in every case
+    page = pp.build(data, case, seed=2)
     passages = page.render("poverty_profile")
     assert {"intro", "income_text", "absolute_text", "relative_text", "fgt_caption"} <= set(
         passages
@@ -357,9 +395,7 @@ def test_text_template_renders_every_branch_on_own_data(kwargs):
     # each choice of the text renders without an unknown placeholder.
     data = synth.generate("pingliang", seed=2, n=300)
     own = synth.SimulatedData(data.tables, {"case": "pingliang", "simulated": False})
-    page = pp.build(
-        own, "pingliang", seed=2, n_boot=10, data_dir="/field", source="/field", **kwargs
-    )
+    page = pp.build(own, "pingliang", seed=2, data_dir="/field", source="/field", **kwargs)
     passages = page.render("poverty_profile")
     assert "`/field`" in passages["intro"]
     assert page.facts["calibration"] is None and "calib_incidence" not in page.numbers
@@ -468,7 +504,7 @@ def test_templates_run_with_papermill(tmp_path):
     names: set[str] = set()
     roles: set[str] = set()
     for template, params in (
-        ("poverty_profile", {"case": "h_county", "n": 400, "bootstrap_reps": 20}),
+        ("poverty_profile", {"case": "h_county", "n": 400, "bootstrap_reps": 999}),
         ("simulation", {"case": "h_county", "n": 400}),
     ):
         out = tmp_path / f"{template}.ipynb"
@@ -502,7 +538,7 @@ def test_tied_top_contributors_are_named_together():
     data.tables["households"] = hh.assign(
         food_clothing_insecure=hh["housing_unsafe"], income_below_line=0
     )
-    page = pp.build(data, "h_county", seed=4, n_boot=10)
+    page = pp.build(data, "h_county", seed=4)
     assert page.facts["top_indicators"] == ["food_clothing_insecure", "housing_unsafe"]
     assert page.facts["top_dimensions"] == ["food_clothing", "housing_safety"]
     text = page.render("poverty_profile")["mpi_text"]
@@ -517,7 +553,7 @@ def test_notebook_markdown_glues_only_numbers_the_profile_makes():
     md = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     used = set(ROLE.findall(md)) - {"income_fig_block", "own_data"}
     data = synth.generate("h_county", seed=2, n=400)
-    page = pp.build(data, "h_county", seed=2, n_boot=10)
+    page = pp.build(data, "h_county", seed=2)
     glued = set(page.numbers) | set(page.render("poverty_profile"))
     assert used, "the notebook's Markdown glues numbers"
     assert used <= glued, sorted(used - glued)

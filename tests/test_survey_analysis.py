@@ -27,44 +27,72 @@ NOTEBOOK = paths.NOTEBOOKS / "survey_analysis.ipynb"
 # --------------------------------------------------------------------------- building blocks
 
 
-def test_group_gap_two_by_two_by_hand():
-    # Two groups x two scales. Officials: a = [4, 5, 3] (mean 4, var 1), b = [2, 2, 5] (mean 3,
-    # var 3). Poor households: a = [3, 2] (mean 2.5, var 0.5), b = [4, 4] (mean 4, var 0).
-    # Gap a = 4 - 2.5 = 1.5, se = sqrt(1/3 + 0.5/2) = sqrt(7/12) = 0.763763...
-    # Welch df = (1/3 + 1/4)^2 / ((1/3)^2/2 + (1/4)^2/1) = (49/144) / (1/18 + 1/16)
-    #          = (49/144) / (17/144) = 49/17 = 2.882353...
+def _two_groups(n_clusters: int, per_cluster: int = 4, seed: int = 0) -> pd.DataFrame:
+    """Scores of officials and poor households in ``n_clusters`` villages with a village
+    effect, so clustering matters (two respondents of each group per village)."""
+    rng = np.random.default_rng(seed)
+    village = np.repeat(np.arange(n_clusters), per_cluster)
+    group = np.tile(["off", "off", "poor", "poor"], n_clusters)[: village.size]
+    effect = rng.normal(0, 1, n_clusters)[village]
+    a = 3 + 0.5 * (group == "off") + effect + rng.normal(0, 0.5, village.size)
+    return pd.DataFrame({"group": group, "village_id": village, "a": a, "b": -a})
+
+
+def test_group_gap_is_the_clustered_ols_of_the_inference_rule():
+    from cases.methods import inference
+
+    for g, method in ((40, "CR1, t(39)"), (12, "wild cluster bootstrap")):
+        scores = _two_groups(g)
+        gap = group_gap(scores, ["a", "b"], "group", ["off"], ["poor"]).set_index("scale")
+        frame = scores.assign(focal=(scores["group"] == "off").astype(float))
+        ref = inference.clustered_ols(frame, "a", ["focal"], "village_id").iloc[0]
+        row = gap.loc["a"]
+        # The gap is the difference in means, its interval that of clustered_ols.
+        means = scores.groupby("group")["a"].mean()
+        assert row["gap"] == pytest.approx(means["off"] - means["poor"])
+        assert row["gap"] == pytest.approx(ref["estimate"])
+        assert (row["se"], row["ci_low"], row["ci_high"], row["p"]) == (
+            ref["std_error"],
+            ref["conf_low"],
+            ref["conf_high"],
+            ref["p_value"],
+        )
+        assert row["n_clusters"] == g and row["method"].startswith(method)
+        assert gap.loc["b", "gap"] == pytest.approx(-row["gap"])
+    # The Welch interval ignores the villages; the clustered one is another interval.
+    from scipy import stats as sps
+
+    off, poor = (scores.loc[scores["group"] == k, "a"] for k in ("off", "poor"))
+    welch = sps.ttest_ind(off, poor, equal_var=False).confidence_interval(0.95)
+    assert not np.isclose(welch.low, row["ci_low"])
+    with pytest.raises(ParameterError, match="at least 10 clusters, got 9"):
+        group_gap(_two_groups(9), ["a"], "group", ["off"], ["poor"])
+
+
+def test_group_means_clustered_interval_by_hand():
+    # 40 respondents, each its own village (G = N = 40 >= 30: CR1). Group x: [1..5] x 4 (mean 3,
+    # sum of squared deviations 40); group y: [2, 4] x 10 (mean 3, SS 20). The means are the
+    # coefficients of the group dummies (K = 2); CR1 variance of x:
+    # G/(G-1) (N-1)/(N-K) SS / n^2 = 40/38 x 40 / 400 = 0.105263, se 0.324443;
+    # half-width t_{0.975, 39} se = 2.022691 x 0.324443 = 0.656245 (standard t table).
     scores = pd.DataFrame(
         {
-            "group": ["off", "off", "off", "poor", "poor"],
-            "a": [4, 5, 3, 3, 2],
-            "b": [2, 2, 5, 4, 4],
+            "g": ["x"] * 20 + ["y"] * 20,
+            "s": [1, 2, 3, 4, 5] * 4 + [2, 4] * 10,
+            "village_id": np.arange(40),
         }
     )
-    gap = group_gap(scores, ["a", "b"], "group", ["off"], ["poor"]).set_index("scale")
-    assert gap.loc["a", "gap"] == pytest.approx(1.5)
-    assert gap.loc["a", "se"] == pytest.approx(math.sqrt(7 / 12))
-    assert gap.loc["a", "df"] == pytest.approx(49 / 17)
-    # Scale b: gap 3 - 4 = -1; the reference has zero variance, so se = sqrt(3/3) = 1, df = 2.
-    assert gap.loc["b", "gap"] == pytest.approx(-1.0)
-    assert gap.loc["b", "se"] == pytest.approx(1.0)
-    assert gap.loc["b", "df"] == pytest.approx(2.0)
-    # 95% interval: -1 +/- t_{0.975, 2} * 1, with t_{0.975, 2} = 4.302653 (standard t table).
-    assert gap.loc["b", "ci_low"] == pytest.approx(-1 - 4.302653, abs=1e-5)
-    assert gap.loc["b", "ci_high"] == pytest.approx(-1 + 4.302653, abs=1e-5)
-
-
-def test_group_means_t_interval_by_hand():
-    # [1, 2, 3, 4, 5]: mean 3, sd sqrt(2.5); half-width t_{0.975, 4} sd / sqrt(5) with
-    # t_{0.975, 4} = 2.776445 (standard t table) -> 2.776445 * 0.707107 = 1.963243.
-    scores = pd.DataFrame({"g": ["x"] * 5 + ["y"] * 2, "s": [1, 2, 3, 4, 5, 1, 1]})
     means = group_means(scores, ["s"], "g", order=["x", "y"]).set_index("group")
-    assert means.loc["x", "mean"] == 3
-    assert means.loc["x", "ci_low"] == pytest.approx(3 - 1.963243, abs=1e-5)
-    assert means.loc["y", "sd"] == 0 and means.loc["y", "ci_high"] == 1
+    assert means.loc["x", "mean"] == pytest.approx(3)
+    assert means.loc["x", "ci_low"] == pytest.approx(3 - 0.656245, abs=1e-5)
+    assert means.loc["x", "n_clusters"] == 40 and means.loc["x", "method"] == "CR1, t(39)"
+    assert means.loc["y", "sd"] == pytest.approx(math.sqrt(20 / 19))
+    with pytest.raises(ParameterError, match="at least 10 clusters, got 8"):
+        group_means(scores.assign(village_id=np.arange(40) % 8), ["s"], "g")
 
 
 def test_group_gap_rejects_overlap_and_tiny_groups():
-    scores = pd.DataFrame({"g": ["a", "a", "b"], "s": [1.0, 2.0, 3.0]})
+    scores = pd.DataFrame({"g": ["a", "a", "b"], "s": [1.0, 2.0, 3.0], "village_id": [1, 2, 3]})
     with pytest.raises(ParameterError, match="disjoint"):
         group_gap(scores, ["s"], "g", ["a"], ["a"])
     with pytest.raises(ParameterError, match="at least 2"):
@@ -97,15 +125,39 @@ def test_annual_log_growth_by_hand_and_errors():
 @given(
     a=st.floats(-5, 5),
     b=st.floats(-2, 2),
-    n=st.integers(5, 40),
+    n=st.integers(30, 60),
 )
 def test_ols_recovers_an_exact_line(a, b, n):
     # Property: with y exactly a + b x, OLS returns a and b (residual-free fit).
     x = np.linspace(1, 5, n)
-    frame = pd.DataFrame({"x": x, "y": a + b * x})
+    frame = pd.DataFrame({"x": x, "y": a + b * x, "village_id": np.arange(n)})
     table = ols_table(frame, "y", ["x"]).set_index("term")
     assert table.loc["const", "estimate"] == pytest.approx(a, abs=1e-8)
     assert table.loc["x", "estimate"] == pytest.approx(b, abs=1e-8)
+
+
+def test_ols_table_is_the_clustered_inference_of_the_rule():
+    import statsmodels.api as sm
+
+    from cases.methods import inference
+
+    scores = _two_groups(15)
+    scores["x"] = np.random.default_rng(1).normal(size=len(scores))
+    table = ols_table(scores, "a", ["x"], controls=["group"]).set_index("term")
+    exog = sm.add_constant(
+        pd.DataFrame({"x": scores["x"], "group_poor": (scores["group"] == "poor").astype(float)})
+    )
+    ref = inference.cluster_inference(
+        sm.OLS(scores["a"], exog), scores["village_id"].to_numpy()
+    ).set_index("term")
+    for term in ("const", "x", "group_poor"):
+        assert table.loc[term, "ci_low"] == ref.loc[term, "conf_low"]
+        assert table.loc[term, "se"] == ref.loc[term, "std_error"]
+    assert table.loc["x", "method"].startswith("wild cluster bootstrap")
+    assert table.attrs["n_clusters"] == 15
+    # HC1 (heteroskedasticity-robust, unclustered) gives another standard error.
+    hc1 = sm.OLS(scores["a"], exog).fit(cov_type="HC1").bse["group_poor"]
+    assert not np.isclose(hc1, table.loc["group_poor", "se"])
 
 
 # --------------------------------------------------------------------------- planted effects
@@ -268,6 +320,46 @@ def test_unknown_case_and_field_data_facts():
     assert len(table) == 2  # growth, and the registered-motivation gap
 
 
+def test_villages_come_from_households_and_without_them_nothing_is_reported():
+    # h_county's motivation table has no village_id: it is mapped through household_id.
+    data = synth.generate("h_county", seed=2, n=800)
+    assert "village_id" not in data["motivation"].columns
+    res = survey_analysis.analyse("h_county", data)
+    villages = data["households"].set_index("household_id")["village_id"]
+    expected = data["motivation"]["household_id"].map(villages).to_numpy()
+    assert (res.scores["village_id"].to_numpy() == expected).all()
+    assert res.model["n_clusters"].iloc[0] == res.gap["n_clusters"].iloc[0] == 20
+    # Own data without any village: a clear refusal, not an unclustered interval.
+    data.tables["households"] = data["households"].drop(columns="village_id")
+    with pytest.raises(DataValidationError, match="clustered by village"):
+        survey_analysis.analyse("h_county", data)
+    # Fewer than 10 villages: refused with the number named.
+    few = synth.generate("h_county", seed=2, n=800)
+    few.tables["households"]["village_id"] = few["households"]["village_id"] % 9
+    with pytest.raises(ParameterError, match="got 9"):
+        survey_analysis.analyse("h_county", few)
+
+
+def test_logit_warning_below_30_villages_is_shown_on_the_page():
+    # liupanshui with n = 600: 12 villages, so the ordered logits keep CR1 with a warning that
+    # the page must print; with n = 2000 (40 villages) there is none.
+    data = synth.generate("liupanshui", seed=1, n=600)
+    page = survey_analysis.build("liupanshui", data)
+    plt.close("all")
+    assert page.facts["model_n_clusters"] == page.facts["n_villages"] == 12
+    (warning,) = page.facts["model_warnings"]
+    assert "only 12 clusters" in warning
+    text = page.render("survey_analysis")
+    assert f"carry a caution ({warning})." in text["inference_text"]
+    assert page.facts["gap_wild"] and "wild cluster bootstrap" in text["inference_text"]
+    assert "9,999 replications" in text["inference_text"]
+    assert "Welch" not in "".join(text.values())
+    big = survey_analysis.build("liupanshui", synth.generate("liupanshui", seed=1, n=2000))
+    plt.close("all")
+    assert big.facts["model_warnings"] == [] and not big.facts["gap_wild"]
+    assert "CR1" in big.render("survey_analysis")["inference_text"]
+
+
 # --------------------------------------------------------------------------- the text
 
 
@@ -278,7 +370,9 @@ def pages():
     out = {}
     for case in survey_analysis.settings().designs:
         for simulated in (True, False):
-            data = synth.generate(case, seed=1, n=600)
+            # 800 households: at least 10 villages with respondents in every case (Pingliang's
+            # ten villages all hold some; with 600 one may hold none and the page is refused)
+            data = synth.generate(case, seed=1, n=800)
             data.meta["simulated"] = simulated
             source = None if simulated else "field data in /x"
             out[case, simulated] = survey_analysis.build(case, data, source=source)

@@ -457,7 +457,8 @@ def ordered_logit(
         Tidy table with columns ``term, estimate, se, ci_low, ci_high, z, p, odds_ratio`` —
         slopes (log-odds per unit) then thresholds (statsmodels parameterises thresholds after
         the first as log increments; they are reported as fitted, with ``odds_ratio`` NaN).
-        ``attrs`` holds ``n``, ``n_dropped``, ``loglik``, ``converged``.
+        ``attrs`` holds ``n``, ``n_dropped``, ``loglik``, ``converged``, ``warning`` (``""`` or a
+        sentence readers must see), ``n_clusters`` (None unclustered) and ``method``.
 
     Raises:
         ParameterError: unknown column; fewer than 3 outcome categories; too few rows; fewer
@@ -486,7 +487,7 @@ def ordered_logit(
     )
     model = OrderedModel(endog, exog, distr="logit")
     fit_kwargs = {"method": "bfgs", "disp": False, "maxiter": 1000}
-    warning = ""
+    warning, n_clusters, method = "", None, "inverse Hessian (records independent)"
     if cluster:
         from cases.methods import inference
 
@@ -495,6 +496,7 @@ def ordered_logit(
         )
         res = tidy.attrs["fit"]
         warning = str(tidy["warning"].iloc[0])
+        n_clusters, method = int(tidy["n_clusters"].iloc[0]), str(tidy["method"].iloc[0])
     else:
         res = model.fit(**fit_kwargs)
     table = coefficient_table(res, conf_level=conf_level, statistic="z")
@@ -506,5 +508,7 @@ def ordered_logit(
         loglik=float(res.llf),
         converged=bool(res.mle_retvals.get("converged", True)),
         warning=warning,
+        n_clusters=n_clusters,
+        method=method,
     )
     return table

@@ -7,7 +7,7 @@ Two templates use this module, each with its own text template (the words):
   year, relative poverty at 40/50/60 % of the median, the Gini coefficient, the Alkire–Foster
   multidimensional index on the "two assurances, three guarantees" indicators where the data
   have them, a decomposition by village group or household type, and seeded
-  (village-clustered) bootstrap intervals for every estimate. Sentences:
+  village-cluster bootstrap intervals (at least 999 replicates) for every estimate. Sentences:
   ``text/poverty_profile.md``.
 - ``notebooks/simulation.ipynb`` calls :func:`simulation_page`: the sizes of the generated
   tables, the planted effects and the generator's documentation as facts
@@ -31,9 +31,13 @@ Rules
   (:func:`cases.methods.measures.relative_line`).
   Their bootstrap re-estimates the median in every replicate, so an interval includes the
   uncertainty of the line itself.
-- **Intervals**: percentile bootstrap (:func:`cases.methods.measures.fgt_ci`,
-  :func:`cases.methods.measures.mpi_ci`,
-  :func:`cases.methods.measures.bootstrap`) resampling villages with replacement, all from one seed.
+- **Intervals**: the rule of :mod:`cases.methods.inference` for poverty measures: a
+  percentile bootstrap resampling whole villages with replacement, at least
+  :data:`cases.methods.inference.MIN_BOOT` (999) replicates, all from one seed
+  (:func:`cases.methods.measures.fgt_ci` and :func:`cases.methods.measures.mpi_ci` after
+  :func:`cases.methods.inference.require_cluster_bootstrap`; the relative lines and the Gini
+  through :func:`cases.methods.inference.cluster_bootstrap`). Fewer than 10 villages: no
+  profile (ParameterError naming the number), since no interval would hold its level.
 - **MPI** only when the profile frame holds all six indicator columns of
   :data:`cases.methods.measures.TWO_ASSURANCES_THREE_GUARANTEES`; nothing is imputed or invented.
   The
@@ -71,7 +75,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cases.core import files, paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.data import public_data, registry
-from cases.methods import measures
+from cases.methods import inference, measures
 from cases.present import report
 from cases.present.page import Page
 from cases.simulate import synth
@@ -444,7 +448,7 @@ def fgt_table(
     lines: list[PovertyLine],
     *,
     weight_by_persons: bool = False,
-    n_boot: int = 199,
+    n_boot: int = inference.MIN_BOOT,
     seed: int,
     ci: float = 0.95,
 ) -> pd.DataFrame:
@@ -454,17 +458,21 @@ def fgt_table(
     Thorbecke 1984) on ``frame["income"]`` (yuan per person per year). Absolute lines are fixed
     and bootstrapped with :func:`cases.methods.measures.fgt_ci`; relative lines are recomputed as
     ``share x median`` inside each replicate (:func:`cases.methods.measures.bootstrap`). Villages
-    are
-    the resampling units. Returns one row per line and alpha: ``line``, ``label``, ``kind``,
+    are the resampling units, by the rule of :mod:`cases.methods.inference` (checked by
+    :func:`cases.methods.inference.require_cluster_bootstrap` and
+    :func:`cases.methods.inference.cluster_bootstrap`). Returns one row per line and alpha:
+    ``line``, ``label``, ``kind``,
     ``basis``, ``line_value``, ``alpha``, ``estimate``, ``se``, ``ci_low``, ``ci_high``
     (shares in [0, 1]).
 
     Raises:
-        cases.methods.measures.MeasureInputError: invalid incomes, weights or bootstrap settings.
+        ParameterError: fewer than 10 villages, ``n_boot < 999`` or a non-integer seed.
+        cases.methods.measures.MeasureInputError: invalid incomes or weights.
     """
     w = _weights(frame, weight_by_persons)
     income = frame["income"].to_numpy(dtype=float)
     cluster = frame["village_id"].to_numpy()
+    inference.require_cluster_bootstrap(cluster, n_boot, seed)
     rows = []
     for line in lines:
         for alpha in ALPHAS:
@@ -473,13 +481,13 @@ def fgt_table(
                     income, line.value, alpha, w, n_boot=n_boot, seed=seed, ci=ci, cluster=cluster
                 )
             else:
-                res = measures.bootstrap(
+                res = inference.cluster_bootstrap(
                     _relative_fgt(line.share, alpha, weight_by_persons),
                     frame,
+                    "village_id",
                     n_boot=n_boot,
                     seed=seed,
-                    ci=ci,
-                    cluster="village_id",
+                    conf_level=ci,
                 )
             rows.append(
                 {
@@ -580,6 +588,7 @@ def _mpi(
     spec = base.reweighted(schemes[weights_name])
     w = _weights(frame, weight_by_persons)
     result = measures.mpi(frame, spec, k, w)
+    inference.require_cluster_bootstrap(frame["village_id"], n_boot, seed)
     interval = measures.mpi_ci(frame, spec, k, w, n_boot=n_boot, seed=seed, cluster="village_id")
     union = measures.mpi(frame, spec, spec.union_cutoff, w).H
     by_group = measures.mpi_by(frame, spec, k, "group", w)
@@ -774,7 +783,7 @@ def poverty_profile(
     year: int = 0,
     poverty_line: float = 0.0,
     weight_by_persons: bool = False,
-    n_boot: int = 199,
+    n_boot: int = inference.MIN_BOOT,
     mpi_k: float = 1 / 3,
     mpi_weights: str = "equal_dimensions",
     data_dir: str = "",
@@ -793,14 +802,14 @@ def poverty_profile(
     Then the glue numbers and the facts of the text template (``numbers``, ``facts``).
 
     Raises:
-        ParameterError: unknown case or year, bad ``poverty_line``, ``n_boot < 2``,
-            ``mpi_k`` outside (0, 1] or an unknown ``mpi_weights``.
+        ParameterError: unknown case or year, bad ``poverty_line``, ``n_boot`` below
+            :data:`cases.methods.inference.MIN_BOOT`, fewer than 10 villages in the year (the
+            rule of :mod:`cases.methods.inference`; the message names the number), ``mpi_k``
+            outside (0, 1] or an unknown ``mpi_weights``.
         DataValidationError: incomplete household rows (see :func:`profile_frame`), or the
             settings file is invalid.
     """
     lay = _layout(case)
-    if not isinstance(n_boot, int) or n_boot < 2:
-        raise ParameterError(f"bootstrap_reps must be an integer >= 2; got {n_boot!r}")
     if not 0 < mpi_k <= 1:
         raise ParameterError(f"mpi_k must be in (0, 1]; got {mpi_k!r}")
     known = list(measures.weight_schemes(measures.exit_standard(lay.indicator_year)))
@@ -809,6 +818,13 @@ def poverty_profile(
     simulated = bool(data.meta.get("simulated", True))
     year = year or lay.default_year
     frame = profile_frame(data, case, year)
+    try:
+        inference.require_cluster_bootstrap(frame["village_id"], n_boot, seed)
+    except ParameterError as exc:
+        raise ParameterError(
+            f"poverty profile of {case}, {year} (bootstrap_reps = {n_boot!r}, villages "
+            f"resampled): {exc}"
+        ) from exc
     w = _weights(frame, weight_by_persons)
     income = frame["income"].to_numpy(dtype=float)
     absolute = absolute_line(year, case=case, simulated=simulated, poverty_line=poverty_line)
@@ -825,12 +841,12 @@ def poverty_profile(
         # No absolute line and no line parameter: groups are compared at half the median.
         headline = next(r for r in relative if math.isclose(r.share, 0.5))
     fgt = fgt_table(frame, lines, weight_by_persons=weight_by_persons, n_boot=n_boot, seed=seed)
-    gini = measures.bootstrap(
+    gini = inference.cluster_bootstrap(
         lambda df: measures.gini(df["income"], _weights(df, weight_by_persons)),
         frame,
+        "village_id",
         n_boot=n_boot,
         seed=seed,
-        cluster="village_id",
     )
     dec = decomposition(frame, headline, weight_by_persons=weight_by_persons) if headline else None
     has_mpi = all(c in frame.columns for c in INDICATORS)
@@ -868,7 +884,7 @@ def build(
     year: int = 0,
     poverty_line: float = 0.0,
     weight_by_persons: bool = False,
-    n_boot: int = 199,
+    n_boot: int = inference.MIN_BOOT,
     mpi_k: float = 1 / 3,
     mpi_weights: str = "equal_dimensions",
     data_dir: str = "",

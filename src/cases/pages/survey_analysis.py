@@ -16,6 +16,16 @@ The building blocks (:func:`group_means`, :func:`group_gap`, :func:`annual_log_g
 :func:`ols_table`) are public and tested on hand-checkable data; :func:`analyse` returns the
 estimates without the page. Scores, reliability and the ordered logit come from
 :mod:`cases.methods.survey`.
+
+Inference: respondents sit in villages (and the planted exposures are set by village), so every
+interval and test of the page is clustered by the respondent's village (:data:`CLUSTER`, from
+the survey table or mapped from ``households`` through ``household_id``) by the one rule of
+:mod:`cases.methods.inference`: CR1 with ``t(G - 1)`` from 30 villages, the wild cluster
+bootstrap (Webb weights, :data:`WILD_BOOT` replications, seed :data:`WILD_SEED`) for the
+least-squares estimates (group means, gaps, growth regression) with 10 to 29 villages, CR1 with
+a warning shown on the page for the ordered logits below 30 villages, and no page at all below
+10 villages or when the data hold no village (ParameterError / DataValidationError naming it;
+there is no unclustered fallback).
 """
 
 from __future__ import annotations
@@ -31,18 +41,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import stats
 
 from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.core.files import load_yaml
-from cases.methods import survey
+from cases.methods import inference, survey
 from cases.present import report
 from cases.present.page import Page
 from cases.simulate import synth
 
 __all__ = [
+    "CLUSTER",
     "SETTINGS_FILE",
+    "WILD_BOOT",
+    "WILD_SEED",
     "Design",
     "SurveyResults",
     "SurveySettings",
@@ -60,6 +72,11 @@ __all__ = [
 
 #: Per-case survey designs, column headers of the claim table, labels (see the file's comment).
 SETTINGS_FILE = paths.SETTINGS / "survey_analysis.yaml"
+#: The column every interval of the page is clustered by: the respondent's village.
+CLUSTER = "village_id"
+#: Replications and seed of the wild cluster bootstrap (fewer than 30 villages).
+WILD_BOOT = 9999
+WILD_SEED = 20190101
 
 
 # --------------------------------------------------------------------------------------------
@@ -72,50 +89,88 @@ def _finite_values(values: pd.Series, what: str) -> np.ndarray:
     return x
 
 
+def _scored(
+    scores: pd.DataFrame, scale: str, group: str, cluster: str, groups: Sequence[Any]
+) -> pd.DataFrame:
+    """Rows of ``groups`` with a numeric score on ``scale``: columns ``group``, ``score``,
+    ``cluster``."""
+    sub = scores.loc[scores[group].isin(list(groups)), [group, scale, cluster]]
+    out = pd.DataFrame(
+        {
+            "group": sub[group].to_numpy(),
+            "score": pd.to_numeric(sub[scale], errors="coerce").to_numpy(dtype=float),
+            "cluster": sub[cluster].to_numpy(),
+        }
+    )
+    return out[out["score"].notna()].reset_index(drop=True)
+
+
+def _columns_present(scores: pd.DataFrame, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in scores.columns]
+    if missing:
+        raise ParameterError(f"columns {missing} not in the scores (have {list(scores.columns)})")
+
+
 def group_means(
     scores: pd.DataFrame,
     scales: Sequence[str],
     group: str,
     *,
+    cluster: str = CLUSTER,
     conf_level: float = 0.95,
     order: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Mean score of each scale by group with a t confidence interval.
+    """Mean score of each scale by group with an interval clustered by ``cluster``.
 
-    Rule: ``mean ± t_{n-1, (1+conf)/2} s / sqrt(n)`` over the respondents of the group with a
-    score (missing scores excluded; ``s`` the SD with ddof=1). Units: those of the scores
-    (e.g. 1-5 agreement codes).
+    Rule: the OLS of the score on one dummy per group (no constant) over the respondents of
+    all groups with a score (missing scores excluded), whose coefficients are the group means,
+    with inference by :func:`cases.methods.inference.cluster_inference` (CR1 and ``t(G - 1)``,
+    or the wild cluster bootstrap with 10 to 29 clusters). Each mean is thus a domain estimate
+    of the whole design: every cluster counts in G, also those without respondents of the
+    group. ``sd`` is the plain SD (ddof=1), a description of spread. Units: those of the
+    scores (e.g. 1-5 agreement codes).
 
     Returns:
-        Columns ``scale, group, n, mean, sd, ci_low, ci_high`` (groups in ``order`` if given,
-        else sorted).
+        Columns ``scale, group, n, mean, sd, ci_low, ci_high, n_clusters, method`` (groups in
+        ``order`` if given, else sorted).
 
     Raises:
-        ParameterError: ``group`` or a scale column missing; ``conf_level`` not in (0, 1); a
-            group with fewer than 2 scores on a scale.
+        ParameterError: ``group``, ``cluster`` or a scale column missing; ``conf_level`` not in
+            (0, 1); a group with fewer than 2 scores on a scale; fewer than 10 clusters.
     """
     if not 0 < conf_level < 1:
         raise ParameterError(f"conf_level must be in (0, 1), got {conf_level}")
-    missing = [c for c in [group, *scales] if c not in scores.columns]
-    if missing:
-        raise ParameterError(f"columns {missing} not in the scores (have {list(scores.columns)})")
+    import statsmodels.api as sm
+
+    _columns_present(scores, [group, cluster, *scales])
     groups = list(order) if order is not None else sorted(scores[group].dropna().unique())
     rows = []
     for scale in scales:
+        sub = _scored(scores, scale, group, cluster, groups)
         for g in groups:
-            x = _finite_values(scores.loc[scores[group] == g, scale], f"scale {scale!r}, {g!r}")
-            sd = float(x.std(ddof=1))
-            half = float(stats.t.ppf((1 + conf_level) / 2, x.size - 1)) * sd / math.sqrt(x.size)
-            mean = float(x.mean())
+            _finite_values(sub.loc[sub["group"] == g, "score"], f"scale {scale!r}, {g!r}")
+        dummies = pd.DataFrame({str(g): (sub["group"] == g).astype(float) for g in groups})
+        tidy = inference.cluster_inference(
+            sm.OLS(sub["score"], dummies),
+            sub["cluster"].to_numpy(),
+            conf_level=conf_level,
+            n_boot=WILD_BOOT,
+            seed=WILD_SEED,
+        ).set_index("term")
+        for g in groups:
+            r = tidy.loc[str(g)]
+            x = sub.loc[sub["group"] == g, "score"]
             rows.append(
                 {
                     "scale": scale,
                     "group": g,
                     "n": int(x.size),
-                    "mean": mean,
-                    "sd": sd,
-                    "ci_low": mean - half,
-                    "ci_high": mean + half,
+                    "mean": float(r["estimate"]),
+                    "sd": float(x.std(ddof=1)),
+                    "ci_low": float(r["conf_low"]),
+                    "ci_high": float(r["conf_high"]),
+                    "n_clusters": int(r["n_clusters"]),
+                    "method": str(r["method"]),
                 }
             )
     return pd.DataFrame(rows)
@@ -128,37 +183,50 @@ def group_gap(
     focal: Sequence[str],
     reference: Sequence[str],
     *,
+    cluster: str = CLUSTER,
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
-    """Difference in mean score, focal groups (pooled) minus reference groups (pooled).
+    """Difference in mean score, focal groups (pooled) minus reference groups (pooled), with
+    inference clustered by ``cluster``.
 
-    Rule: Welch's unequal-variance t interval, ``d = mean_f - mean_r``,
-    ``se = sqrt(s_f^2/n_f + s_r^2/n_r)``, degrees of freedom by Welch-Satterthwaite, via
-    :func:`scipy.stats.ttest_ind` (``equal_var=False``). Units: score points.
-    Reference: Welch, B. L. (1947). The generalization of "Student's" problem when several
-    different population variances are involved. *Biometrika* 34, 28-35.
+    Rule: the OLS of the score on a constant and a focal dummy over the respondents of both
+    sides, ``d = mean_f - mean_r`` (the dummy's coefficient), by
+    :func:`cases.methods.inference.clustered_ols`: CR1 standard error (small-sample factor
+    ``G/(G-1) (N-1)/(N-K)``) with ``t(G - 1)``, and with 10 to 29 clusters the wild cluster
+    bootstrap p-value and interval (Webb weights, :data:`WILD_BOOT` replications). Units: score
+    points.
 
     Returns:
-        Columns ``scale, n_focal, n_reference, mean_focal, mean_reference, gap, se, df,
-        ci_low, ci_high, p``.
+        Columns ``scale, n_focal, n_reference, mean_focal, mean_reference, gap, se, ci_low,
+        ci_high, p, n_clusters, method``.
 
     Raises:
         ParameterError: a column missing; focal and reference overlapping or empty; fewer than
-            two scores on either side.
+            two scores on either side; fewer than 10 clusters.
     """
     if not focal or not reference or set(focal) & set(reference):
         raise ParameterError(
             f"focal {list(focal)} and reference {list(reference)} must be non-empty and disjoint"
         )
-    missing = [c for c in [group, *scales] if c not in scores.columns]
-    if missing:
-        raise ParameterError(f"columns {missing} not in the scores (have {list(scores.columns)})")
+    _columns_present(scores, [group, cluster, *scales])
     rows = []
     for scale in scales:
-        a = _finite_values(scores.loc[scores[group].isin(focal), scale], f"{scale!r} focal")
-        b = _finite_values(scores.loc[scores[group].isin(reference), scale], f"{scale!r} ref")
-        res = stats.ttest_ind(a, b, equal_var=False)
-        ci = res.confidence_interval(conf_level)
+        sub = _scored(scores, scale, group, cluster, [*focal, *reference])
+        is_focal = sub["group"].isin(list(focal))
+        a = _finite_values(sub.loc[is_focal, "score"], f"{scale!r} focal")
+        b = _finite_values(sub.loc[~is_focal, "score"], f"{scale!r} ref")
+        frame = pd.DataFrame(
+            {"score": sub["score"], "focal": is_focal.astype(float), "cluster": sub["cluster"]}
+        )
+        r = inference.clustered_ols(
+            frame,
+            "score",
+            ["focal"],
+            "cluster",
+            conf_level=conf_level,
+            n_boot=WILD_BOOT,
+            seed=WILD_SEED,
+        ).iloc[0]
         rows.append(
             {
                 "scale": scale,
@@ -166,12 +234,13 @@ def group_gap(
                 "n_reference": int(b.size),
                 "mean_focal": float(a.mean()),
                 "mean_reference": float(b.mean()),
-                "gap": float(a.mean() - b.mean()),
-                "se": float(math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)),
-                "df": float(res.df),
-                "ci_low": float(ci.low),
-                "ci_high": float(ci.high),
-                "p": float(res.pvalue),
+                "gap": float(r["estimate"]),
+                "se": float(r["std_error"]),
+                "ci_low": float(r["conf_low"]),
+                "ci_high": float(r["conf_high"]),
+                "p": float(r["p_value"]),
+                "n_clusters": int(r["n_clusters"]),
+                "method": str(r["method"]),
             }
         )
     return pd.DataFrame(rows)
@@ -241,26 +310,30 @@ def ols_table(
     outcome: str,
     predictors: Sequence[str],
     *,
+    cluster: str = CLUSTER,
     controls: Sequence[str] = (),
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
-    """OLS with heteroskedasticity-robust (HC1) standard errors, as a tidy table.
+    """OLS with inference clustered by ``cluster``, as a tidy table.
 
-    Model: ``y = a + x'b + c'w + e``, fitted by statsmodels ``OLS``; standard errors HC1
-    (White 1980 with the n/(n-k) correction; MacKinnon, J. G. & White, H. (1985), *Journal of
-    Econometrics* 29, 305-325). Categorical controls are dummy-coded (first level omitted).
-    Rows with a missing value in a used column are excluded (count in ``attrs["n_dropped"]``).
+    Model: ``y = a + x'b + c'w + e``, fitted by statsmodels ``OLS``; inference by
+    :func:`cases.methods.inference.cluster_inference`: CR1 standard errors with ``t(G - 1)``,
+    and with 10 to 29 clusters wild cluster bootstrap p-values and intervals (Webb weights,
+    :data:`WILD_BOOT` replications; Cameron, Gelbach and Miller 2008). Categorical controls are
+    dummy-coded (first level omitted). Rows with a missing value in a used column are excluded
+    (count in ``attrs["n_dropped"]``).
 
     Returns:
-        Columns ``term, estimate, se, ci_low, ci_high, t, p`` for the intercept, predictors and
-        controls; ``attrs``: ``n``, ``n_dropped``, ``r2``.
+        Columns ``term, estimate, se, ci_low, ci_high, t, p, n_clusters, method, warning`` for
+        the intercept, predictors and controls (``t`` = estimate / CR1 SE); ``attrs``: ``n``,
+        ``n_dropped``, ``r2``, ``n_clusters``.
 
     Raises:
-        ParameterError: a column missing or too few complete rows.
+        ParameterError: a column missing, too few complete rows or fewer than 10 clusters.
     """
     import statsmodels.api as sm
 
-    cols = [outcome, *predictors, *controls]
+    cols = [outcome, *predictors, *controls, cluster]
     missing = [c for c in cols if c not in data.columns]
     if missing:
         raise ParameterError(f"columns {missing} not in data")
@@ -269,9 +342,34 @@ def ols_table(
     exog = sm.add_constant(exog, has_constant="add")
     if len(sub) < exog.shape[1] + 3:
         raise ParameterError(f"too few complete rows ({len(sub)}) for {exog.shape[1]} terms")
-    res = sm.OLS(sub[outcome].astype(float), exog).fit(cov_type="HC1")
-    table = survey.coefficient_table(res, conf_level=conf_level, statistic="t")
-    table.attrs.update(n=len(sub), n_dropped=len(data) - len(sub), r2=float(res.rsquared))
+    tidy = inference.cluster_inference(
+        sm.OLS(sub[outcome].astype(float), exog),
+        sub[cluster].to_numpy(),
+        conf_level=conf_level,
+        n_boot=WILD_BOOT,
+        seed=WILD_SEED,
+    )
+    table = pd.DataFrame(
+        {
+            "term": tidy["term"].to_numpy(),
+            "estimate": tidy["estimate"].to_numpy(),
+            "se": tidy["std_error"].to_numpy(),
+            "ci_low": tidy["conf_low"].to_numpy(),
+            "ci_high": tidy["conf_high"].to_numpy(),
+            "t": (tidy["estimate"] / tidy["std_error"]).to_numpy(),
+            "p": tidy["p_value"].to_numpy(),
+            "n_clusters": tidy["n_clusters"].to_numpy(),
+            "method": tidy["method"].to_numpy(),
+            "warning": tidy["warning"].to_numpy(),
+        }
+    )
+    fit = tidy.attrs["fit"]
+    table.attrs.update(
+        n=len(sub),
+        n_dropped=len(data) - len(sub),
+        r2=float(fit.rsquared),
+        n_clusters=int(tidy["n_clusters"].iloc[0]),
+    )
     return table
 
 
@@ -478,6 +576,47 @@ def _groups(design: Design, data: synth.SimulatedData) -> pd.Series:
     return pd.Series(np.where(covered == 1, "covered", "not_covered"), index=table.index)
 
 
+def _villages(design: Design, data: synth.SimulatedData) -> pd.Series:
+    """The village (:data:`CLUSTER`) of every respondent of the design's survey table: its own
+    column, or else the household's village from the ``households`` table through
+    ``household_id``.
+
+    Raises:
+        DataValidationError: neither the survey table nor a ``households`` table holds the
+            village, or a respondent's household or village is unknown. Without the village
+            the page reports no interval at all rather than one that ignores the clustering.
+    """
+    table = data[design.table]
+    refusal = (
+        "respondents sit in villages, so every interval of the survey page is clustered by "
+        "village; without the village no clustered interval can be computed, and none that "
+        "ignores the clustering is reported"
+    )
+    if CLUSTER in table.columns:
+        village = table[CLUSTER]
+    else:
+        hh = data.tables.get("households")
+        if hh is None or CLUSTER not in hh.columns or "household_id" not in hh.columns:
+            raise DataValidationError(
+                design.table,
+                [
+                    f"no column {CLUSTER!r}, and no households table with {CLUSTER!r} to find "
+                    f"it through household_id: {refusal}"
+                ],
+            )
+        of = pd.Series(hh[CLUSTER].to_numpy(), index=hh["household_id"].to_numpy())
+        if of.index.duplicated().any():
+            dup = of.index[of.index.duplicated()][0]
+            raise DataValidationError("households", [f"household_id {dup!r} appears twice"])
+        village = table["household_id"].map(of)
+    if village.isna().any():
+        first = table.loc[village.isna(), "household_id"].iloc[0]
+        raise DataValidationError(
+            design.table, [f"household_id {first!r}: no {CLUSTER!r} found; {refusal}"]
+        )
+    return village
+
+
 def _incomes_long(income: Income, data: synth.SimulatedData) -> pd.DataFrame:
     """``household_id, year, income_per_capita`` from the design's income table."""
     table = data[income.table]
@@ -504,11 +643,14 @@ def analyse(case: str, data: synth.SimulatedData, *, conf_level: float = 0.95) -
     ordinal outcome(s) on the scale scores (:func:`cases.methods.survey.ordered_logit`,
     log-odds per score point) or OLS of yearly log-income growth on the three motivation facets
     with group dummies as controls when there is more than one group (:func:`ols_table`, log
-    points per year per score point).
+    points per year per score point). Every interval is clustered by the respondent's village
+    (:func:`_villages`, module docstring).
 
     Raises:
-        ParameterError: ``case`` does not run this analysis (known cases listed).
-        DataValidationError: a table or column missing, or codes outside their range.
+        ParameterError: ``case`` does not run this analysis (known cases listed), or fewer than
+            10 villages (the number named).
+        DataValidationError: a table or column missing, codes outside their range, or no
+            village for the respondents.
     """
     plan = design(case)
     simulated = bool(data.meta.get("simulated", True))
@@ -519,6 +661,7 @@ def analyse(case: str, data: synth.SimulatedData, *, conf_level: float = 0.95) -
     scores = survey.scale_scores(table, instrument)
     scores.insert(0, "group", _groups(plan, data))
     scores.insert(0, "household_id", table["household_id"])
+    scores.insert(1, CLUSTER, _villages(plan, data).to_numpy())
     reliability = survey.reliability_table(table, instrument)
     shown = [g.key for g in plan.groups if (scores["group"] == g.key).sum() >= 2]
     means = group_means(scores, plan.scales, "group", conf_level=conf_level, order=shown)
@@ -536,11 +679,16 @@ def analyse(case: str, data: synth.SimulatedData, *, conf_level: float = 0.95) -
         parts = []
         for outcome in plan.outcomes:
             fit = survey.ordered_logit(
-                frame, outcome.column, list(plan.scales), conf_level=conf_level
+                frame, outcome.column, list(plan.scales), conf_level=conf_level, cluster=CLUSTER
             )
-            fit = fit[fit["term"].isin(plan.scales)].copy()
+            attrs = dict(fit.attrs)
+            # Clustered: the statistic is referred to t(G - 1), so it is named t, not z.
+            fit = fit[fit["term"].isin(plan.scales)].rename(columns={"z": "t"})
             fit.insert(0, "outcome", outcome.column)
-            fit["n"] = fit.attrs["n"]
+            fit["n"] = attrs["n"]
+            fit["n_clusters"] = attrs["n_clusters"]
+            fit["method"] = attrs["method"]
+            fit["warning"] = attrs["warning"]
             parts.append(fit)
         model = pd.concat(parts, ignore_index=True)
     return SurveyResults(
@@ -742,6 +890,20 @@ def _logit_models(page: Page, res: SurveyResults, meta: Mapping[str, Any]) -> No
     page.facts["planted_slopes"] = slopes
 
 
+def _inference(page: Page, res: SurveyResults) -> None:
+    """Facts on how the intervals were computed, for the text: villages of the respondents
+    (``n_villages``), and for the means, the gaps and the model the number of clusters, whether
+    the wild cluster bootstrap gave the intervals (``*_wild``) and the warnings readers must see
+    (``model_warnings``, distinct, in outcome order)."""
+    page.facts["n_villages"] = int(res.scores[CLUSTER].nunique())
+    page.facts["wild_boot"] = WILD_BOOT
+    for name, table in (("means", res.means), ("gap", res.gap), ("model", res.model)):
+        page.facts[f"{name}_n_clusters"] = int(table["n_clusters"].max())
+        page.facts[f"{name}_wild"] = bool(table["method"].str.startswith("wild").any())
+    warnings = res.model["warning"] if "warning" in res.model else pd.Series(dtype=str)
+    page.facts["model_warnings"] = [w for w in dict.fromkeys(warnings) if w]
+
+
 def _record_estimates(page: Page, res: SurveyResults) -> None:
     """Every main estimate with its SE and interval, for the results manifest."""
     for _, r in res.reliability.iterrows():
@@ -833,6 +995,7 @@ def build(
         _growth_model(page, res, data.meta)
     else:
         _logit_models(page, res, data.meta)
+    _inference(page, res)
     _record_estimates(page, res)
     _data_format(page, case, res.design)
     _claims(page, res)
@@ -971,8 +1134,9 @@ def growth_figure(
     """Binned scatter of yearly log-income growth against the willingness score.
 
     Households are light dots; black markers are the mean growth within equal-width willingness
-    bins (with 95% t intervals, bins of fewer than 5 households omitted); the line is the OLS
-    willingness slope through the means.
+    bins (point estimates, bins of fewer than 5 households omitted: an interval that treated the
+    households of a bin as independent would ignore their villages); the line is the OLS
+    willingness slope through the means, whose clustered interval the page reports.
     """
     sub = frame[["willingness", "growth"]].dropna()
     fig, ax = plt.subplots(figsize=(7.0, 4.2))
@@ -986,21 +1150,15 @@ def growth_figure(
     )
     edges = np.linspace(1, 5, bins + 1)
     cut = pd.cut(sub["willingness"], edges, include_lowest=True)
-    stats_by_bin = sub.groupby(cut, observed=True)["growth"].agg(["mean", "std", "size"])
+    stats_by_bin = sub.groupby(cut, observed=True)["growth"].agg(["mean", "size"])
     stats_by_bin = stats_by_bin[stats_by_bin["size"] >= 5]
     mids = np.array([iv.mid for iv in stats_by_bin.index])
-    half = (
-        stats.t.ppf(0.975, stats_by_bin["size"] - 1)
-        * stats_by_bin["std"]
-        / np.sqrt(stats_by_bin["size"])
-    )
-    ax.errorbar(
+    ax.plot(
         mids,
         stats_by_bin["mean"],
-        yerr=half,
-        fmt="o",
+        "o",
         color="#000000",
-        label="Mean within willingness bin (95% interval)",
+        label="Mean within willingness bin",
     )
     b = float(model.loc[model["term"] == "willingness", "estimate"].iloc[0])
     xs = np.linspace(1, 5, 50)
