@@ -295,8 +295,11 @@ def _cases_of_the_notebook() -> list[tuple[str, dict]]:
     return out
 
 
-def test_settings_cover_exactly_the_cases_that_run_the_notebook():
-    assert set(participation.settings().cases) == {c for c, _ in _cases_of_the_notebook()}
+def test_settings_cover_every_case_that_runs_the_notebook():
+    # Pingliang and post-2020 W Town no longer run this page (their theses collected no
+    # records); their settings stay because the tests exercise the network and monitoring
+    # variants of the page on their simulated worlds.
+    assert {c for c, _ in _cases_of_the_notebook()} <= set(participation.settings().cases)
 
 
 def test_a_wrong_settings_field_names_the_file_and_the_field(tmp_path, monkeypatch):

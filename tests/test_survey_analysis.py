@@ -458,7 +458,8 @@ def test_every_case_that_runs_the_notebook_has_a_design():
         analyses = read_yaml(path).get("analyses") or []
         if any(a.get("name") == "survey_analysis" for a in analyses):
             runs.add(path.stem)
-    assert runs == set(survey_analysis.settings().designs)
+    # The interview-based theses no longer run this page; their designs stay as test worlds.
+    assert runs and runs <= set(survey_analysis.settings().designs)
     for case, plan in survey_analysis.settings().designs.items():
         groups = plan.group_labels
         assert set(plan.focal) | set(plan.reference) <= set(groups), case
