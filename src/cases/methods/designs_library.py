@@ -44,8 +44,10 @@ Blocks:
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -56,6 +58,7 @@ from cases.methods.design import Design, DesignError, tidy_estimate
 __all__ = [
     "BLOCKS",
     "WEBB",
+    "Block",
     "expected_gap",
     "make_design",
     "ols_cr1",
@@ -234,6 +237,39 @@ NAIVE_HH = "endline_difference_ignoring_villages"
 
 
 # --------------------------------------------------------------------------------------------
+# Blocks: their parameters, and one way to turn them into a design
+# --------------------------------------------------------------------------------------------
+#: Arguments of the four steps that :func:`cases.design.simulate` passes itself.
+_SIMULATION_ARGS = frozenset({"rng", "population", "sample"})
+
+
+@dataclass(frozen=True)
+class Block:
+    """The parameters of a design block: every world has ``n_villages`` clusters of
+    ``per_village`` units; a subclass adds its own parameters (fields with defaults), its
+    ``name`` and its four ``steps`` (model, inquiry, data strategy, answer strategy: module-level
+    functions). Each step receives, by keyword, the fields and properties named in its
+    signature, so the design is picklable and a block states only what differs."""
+
+    n_villages: int
+    per_village: int
+
+    name: ClassVar[str]
+    steps: ClassVar[tuple[Callable[..., Any], ...]]
+
+    def _bind(self, step: Callable[..., Any]) -> Callable[..., Any]:
+        names = [a for a in inspect.signature(step).parameters if a not in _SIMULATION_ARGS]
+        if not names:
+            return step
+        return functools.partial(step, **{a: getattr(self, a) for a in names})
+
+    def design(self) -> Design:
+        """The declared design (:class:`cases.design.Design`)."""
+        model, inquiry, data, answer = (self._bind(s) for s in self.steps)
+        return Design(model, inquiry, data, answer, name=self.name)
+
+
+# --------------------------------------------------------------------------------------------
 # Block: cluster_comparison
 # --------------------------------------------------------------------------------------------
 def cc_model(
@@ -298,31 +334,19 @@ def cc_answer(sample: pd.DataFrame, wild: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def cluster_comparison(
-    n_villages: int,
-    per_village: int,
-    icc: float = 0.1,
-    effect: float = 0.3,
-    stable: float = 0.5,
-    exposed_share: float = 0.5,
-    selection: float = 0.0,
-    wild: bool = False,
-) -> Design:
+@dataclass(frozen=True)
+class ClusterComparison(Block):
     """A village-level exposure compared across villages (see the module docstring)."""
-    return Design(
-        functools.partial(
-            cc_model,
-            n_villages=n_villages,
-            per_village=per_village,
-            icc=icc,
-            effect=effect,
-            stable=stable,
-        ),
-        cc_inquiry,
-        functools.partial(cc_data, exposed_share=exposed_share, selection=selection),
-        functools.partial(cc_answer, wild=wild),
-        name="cluster_comparison",
-    )
+
+    icc: float = 0.1
+    effect: float = 0.3
+    stable: float = 0.5
+    exposed_share: float = 0.5
+    selection: float = 0.0
+    wild: bool = False
+
+    name = "cluster_comparison"
+    steps = (cc_model, cc_inquiry, cc_data, cc_answer)
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,39 +416,22 @@ def ps_answer(sample: pd.DataFrame, wild: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def project_selection(
-    n_villages: int,
-    per_village: int,
-    icc: float = 0.1,
-    effect: float = 0.3,
-    effect_sd: float = 0.2,
-    stable: float = 0.6,
-    take_up: float = 0.3,
-    selection: float = 0.0,
-    trend_sd: float = 0.0,
-    trend_selection: float = 0.0,
-    wild: bool = False,
-) -> Design:
+@dataclass(frozen=True)
+class ProjectSelection(Block):
     """Households selecting into a project (see the module docstring)."""
-    return Design(
-        functools.partial(
-            ps_model,
-            n_villages=n_villages,
-            per_village=per_village,
-            icc=icc,
-            effect=effect,
-            effect_sd=effect_sd,
-            stable=stable,
-            take_up=take_up,
-            selection=selection,
-            trend_sd=trend_sd,
-            trend_selection=trend_selection,
-        ),
-        ps_inquiry,
-        ps_data,
-        functools.partial(ps_answer, wild=wild),
-        name="project_selection",
-    )
+
+    icc: float = 0.1
+    effect: float = 0.3
+    effect_sd: float = 0.2
+    stable: float = 0.6
+    take_up: float = 0.3
+    selection: float = 0.0
+    trend_sd: float = 0.0
+    trend_selection: float = 0.0
+    wild: bool = False
+
+    name = "project_selection"
+    steps = (ps_model, ps_inquiry, ps_data, ps_answer)
 
 
 # --------------------------------------------------------------------------------------------
@@ -520,38 +527,24 @@ def sa_answer(sample: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def staggered_adoption(
-    n_villages: int,
-    per_village: int,
-    n_years: int = 6,
-    cohorts: tuple[int, ...] = (3, 4, 5),
-    never_share: float = 0.3,
-    icc: float = 0.1,
-    effect: float = 0.1,
-    growth: float = 0.1,
-    trend_sd: float = 0.05,
-    timing_selection: float = 0.0,
-) -> Design:
+@dataclass(frozen=True)
+class StaggeredAdoption(Block):
     """Villages adopting a reform in cohorts (see the module docstring)."""
-    return Design(
-        functools.partial(
-            sa_model,
-            n_villages=n_villages,
-            per_village=per_village,
-            n_years=n_years,
-            cohorts=tuple(cohorts),
-            never_share=never_share,
-            icc=icc,
-            effect=effect,
-            growth=growth,
-            trend_sd=trend_sd,
-            timing_selection=timing_selection,
-        ),
-        sa_inquiry,
-        ps_data,
-        sa_answer,
-        name="staggered_adoption",
-    )
+
+    n_years: int = 6
+    cohorts: tuple[int, ...] = (3, 4, 5)
+    never_share: float = 0.3
+    icc: float = 0.1
+    effect: float = 0.1
+    growth: float = 0.1
+    trend_sd: float = 0.05
+    timing_selection: float = 0.0
+
+    name = "staggered_adoption"
+    steps = (sa_model, sa_inquiry, ps_data, sa_answer)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cohorts", tuple(self.cohorts))
 
 
 # --------------------------------------------------------------------------------------------
@@ -641,32 +634,26 @@ def tg_answer(sample: pd.DataFrame, per_village: int) -> list[dict[str, Any]]:
     ]
 
 
-def targeting_gap(
-    n_villages: int,
-    per_village: int,
-    icc: float = 0.2,
-    quota: float = 0.3,
-    capture: float = 0.3,
-    uplift: float = 0.0,
-) -> Design:
+@dataclass(frozen=True)
+class TargetingGap(Block):
     """Who received support by income, under equal village quotas (module docstring)."""
-    if per_village % 2:
-        raise DesignError("targeting_gap needs an even number of households per village")
-    return Design(
-        functools.partial(
-            tg_model,
-            n_villages=n_villages,
-            per_village=per_village,
-            icc=icc,
-            quota=quota,
-            capture=capture,
-            uplift=uplift,
-        ),
-        functools.partial(tg_inquiry, truth=expected_gap(per_village, quota, capture)),
-        ps_data,
-        functools.partial(tg_answer, per_village=per_village),
-        name="targeting_gap",
-    )
+
+    icc: float = 0.2
+    quota: float = 0.3
+    capture: float = 0.3
+    uplift: float = 0.0
+
+    name = "targeting_gap"
+    steps = (tg_model, tg_inquiry, ps_data, tg_answer)
+
+    def __post_init__(self) -> None:
+        if self.per_village % 2:
+            raise DesignError("targeting_gap needs an even number of households per village")
+
+    @property
+    def truth(self) -> float:
+        """The superpopulation capture gap (:func:`expected_gap`)."""
+        return expected_gap(self.per_village, self.quota, self.capture)
 
 
 # --------------------------------------------------------------------------------------------
@@ -734,31 +721,18 @@ def cm_answer(sample: pd.DataFrame, wild: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def common_method(
-    n_villages: int,
-    per_village: int,
-    icc: float = 0.1,
-    effect: float = 0.2,
-    style_sd: float = 0.5,
-    report_noise: float = 0.2,
-    wild: bool = False,
-) -> Design:
+@dataclass(frozen=True)
+class CommonMethod(Block):
     """A self-reported outcome on a self-reported or recorded exposure (module docstring)."""
-    return Design(
-        functools.partial(
-            cm_model,
-            n_villages=n_villages,
-            per_village=per_village,
-            icc=icc,
-            effect=effect,
-            style_sd=style_sd,
-            report_noise=report_noise,
-        ),
-        functools.partial(cm_inquiry, effect=effect),
-        ps_data,
-        functools.partial(cm_answer, wild=wild),
-        name="common_method",
-    )
+
+    icc: float = 0.1
+    effect: float = 0.2
+    style_sd: float = 0.5
+    report_noise: float = 0.2
+    wild: bool = False
+
+    name = "common_method"
+    steps = (cm_model, cm_inquiry, ps_data, cm_answer)
 
 
 # --------------------------------------------------------------------------------------------
@@ -839,44 +813,31 @@ def vs_answer(sample: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def value_share(
-    n_villages: int,
-    per_village: int,
-    records_mean: float = 3.0,
-    nongov_share_records: float = 0.3,
-    value_ratio: float = 0.5,
-    value_sigma: float = 1.0,
-    village_sd: float = 0.5,
-    benchmark: float = 0.25,
-) -> Design:
-    """The non-government share of the value of assistance vs a benchmark (module docstring).
+@dataclass(frozen=True)
+class ValueShare(Block):
+    """The non-government share of the value of assistance vs a benchmark (module docstring)."""
 
-    The estimand is the superpopulation share ``r P / (r P + 1 - P)``, with r the value ratio
-    and ``P = E[p_v]`` the mean record share over villages (the logit-normal mean, by
-    Gauss-Hermite quadrature): record counts and values are independent of each other, so
-    expected non-government value per household is ``records_mean P r`` against
-    ``records_mean (1 - P)`` from government."""
-    base = np.log(nongov_share_records / (1 - nongov_share_records))
-    p = _logit_normal_mean(lambda q: q, base, village_sd)
-    r = value_ratio
-    expected = p * r / (p * r + 1 - p)
-    return Design(
-        functools.partial(
-            vs_model,
-            n_villages=n_villages,
-            per_village=per_village,
-            records_mean=records_mean,
-            nongov_share_records=nongov_share_records,
-            value_ratio=value_ratio,
-            value_sigma=value_sigma,
-            village_sd=village_sd,
-            benchmark=benchmark,
-        ),
-        functools.partial(vs_inquiry, benchmark=benchmark, expected_share=expected),
-        ps_data,
-        vs_answer,
-        name="value_share",
-    )
+    records_mean: float = 3.0
+    nongov_share_records: float = 0.3
+    value_ratio: float = 0.5
+    value_sigma: float = 1.0
+    village_sd: float = 0.5
+    benchmark: float = 0.25
+
+    name = "value_share"
+    steps = (vs_model, vs_inquiry, ps_data, vs_answer)
+
+    @property
+    def expected_share(self) -> float:
+        """The superpopulation share ``r P / (r P + 1 - P)``, with r the value ratio and
+        ``P = E[p_v]`` the mean record share over villages (the logit-normal mean, by
+        Gauss-Hermite quadrature): record counts and values are independent of each other, so
+        expected non-government value per household is ``records_mean P r`` against
+        ``records_mean (1 - P)`` from government."""
+        base = np.log(self.nongov_share_records / (1 - self.nongov_share_records))
+        p = _logit_normal_mean(lambda q: q, base, self.village_sd)
+        r = self.value_ratio
+        return p * r / (p * r + 1 - p)
 
 
 # --------------------------------------------------------------------------------------------
@@ -944,51 +905,45 @@ def fr_answer(sample: pd.DataFrame, benchmark: float) -> list[dict[str, Any]]:
     return rows
 
 
-def fragmentation(
-    n_villages: int,
-    per_village: int,
-    departments: int = 3,
-    cover: float = 0.35,
-    village_sd: float = 0.5,
-    link_error: float = 0.0,
-    benchmark: float = 0.2,
-) -> Design:
-    """Overlapping and missing assistance across departments (module docstring).
+@dataclass(frozen=True)
+class Fragmentation(Block):
+    """Overlapping and missing assistance across departments (module docstring)."""
 
-    Estimands (superpopulation, over the distribution of village effects): with D departments
-    each helping with probability p_v, ``missing = E[(1 - p_v)^D]`` and
-    ``overlap = 1 - E[(1 - p_v)^D] - D E[p_v (1 - p_v)^(D-1)]`` (Gauss-Hermite quadrature)."""
-    base = np.log(cover / (1 - cover))
-    d = departments
-    missing = _logit_normal_mean(lambda q: (1 - q) ** d, base, village_sd)
-    one = _logit_normal_mean(lambda q: d * q * (1 - q) ** (d - 1), base, village_sd)
-    truth = (missing - benchmark, 1 - missing - one)
-    return Design(
-        functools.partial(
-            fr_model,
-            n_villages=n_villages,
-            per_village=per_village,
-            departments=departments,
-            cover=cover,
-            village_sd=village_sd,
-            link_error=link_error,
-        ),
-        functools.partial(fr_inquiry, truth=truth),
-        ps_data,
-        functools.partial(fr_answer, benchmark=benchmark),
-        name="fragmentation",
+    departments: int = 3
+    cover: float = 0.35
+    village_sd: float = 0.5
+    link_error: float = 0.0
+    benchmark: float = 0.2
+
+    name = "fragmentation"
+    steps = (fr_model, fr_inquiry, ps_data, fr_answer)
+
+    @property
+    def truth(self) -> tuple[float, float]:
+        """Superpopulation estimands, over the distribution of village effects: with D
+        departments each helping with probability p_v, ``missing = E[(1 - p_v)^D]`` (minus the
+        benchmark) and ``overlap = 1 - E[(1 - p_v)^D] - D E[p_v (1 - p_v)^(D-1)]``
+        (Gauss-Hermite quadrature)."""
+        base = np.log(self.cover / (1 - self.cover))
+        d = self.departments
+        missing = _logit_normal_mean(lambda q: (1 - q) ** d, base, self.village_sd)
+        one = _logit_normal_mean(lambda q: d * q * (1 - q) ** (d - 1), base, self.village_sd)
+        return (missing - self.benchmark, 1 - missing - one)
+
+
+#: Block name -> its parameters ``(n_villages, per_village, **parameters)``; ``.design()`` of
+#: an instance is the design.
+BLOCKS: dict[str, type[Block]] = {
+    b.name: b
+    for b in (
+        ClusterComparison,
+        ProjectSelection,
+        StaggeredAdoption,
+        TargetingGap,
+        CommonMethod,
+        ValueShare,
+        Fragmentation,
     )
-
-
-#: Block name -> design factory ``(n_villages, per_village, **parameters) -> Design``.
-BLOCKS: dict[str, Callable[..., Design]] = {
-    "cluster_comparison": cluster_comparison,
-    "project_selection": project_selection,
-    "staggered_adoption": staggered_adoption,
-    "targeting_gap": targeting_gap,
-    "common_method": common_method,
-    "value_share": value_share,
-    "fragmentation": fragmentation,
 }
 
 
@@ -1001,7 +956,7 @@ def make_design(block: str, **parameters: Any) -> Design:
     if block not in BLOCKS:
         raise DesignError(f"unknown design block {block!r}; blocks: {sorted(BLOCKS)}")
     try:
-        return BLOCKS[block](**parameters)
+        return BLOCKS[block](**parameters).design()
     except TypeError as exc:
         raise DesignError(f"design block {block!r}: {exc}") from None
 
