@@ -199,6 +199,25 @@ def _row_wild(
     }
 
 
+Fit = tuple[str, np.ndarray, np.ndarray]
+
+
+def _village_rows(
+    estimand: str,
+    village: np.ndarray,
+    cr1: list[Fit],
+    naive: list[Fit] | None = None,
+    wild: list[Fit] | None = None,
+) -> list[dict[str, Any]]:
+    """Answer rows for ``estimand``, each fit ``(estimator, y, x)`` testing coefficient 1: the
+    ``cr1`` fits clustered by ``village`` (:func:`ols_cr1`), then the ``naive`` fits that ignore
+    villages, then the ``wild`` fits by the wild cluster bootstrap (:func:`wild_cluster`)."""
+    rows = [_row_cr1(name, estimand, y, x, village) for name, y, x in cr1]
+    rows += [_row_naive(name, estimand, y, x) for name, y, x in naive or ()]
+    rows += [_row_wild(name, estimand, y, x, village) for name, y, x in wild or ()]
+    return rows
+
+
 def _villages(
     rng: np.random.Generator, n_villages: int, per_village: int, icc: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -323,15 +342,13 @@ def cc_answer(sample: pd.DataFrame, wild: bool) -> list[dict[str, Any]]:
     village = sample["village"].to_numpy()
     y, z, pre = (sample[c].to_numpy(float) for c in ("y", "z", "y_pre"))
     x = _intercept(z)
-    rows = [
-        _row_cr1(DIM_CR1, "ate", y, x, village),
-        _row_cr1(DID_CR1, "ate", y - pre, x, village),
-        _row_naive(NAIVE_HH, "ate", y, x),
-    ]
-    if wild:
-        rows.append(_row_wild(DIM_WILD, "ate", y, x, village))
-        rows.append(_row_wild(DID_WILD, "ate", y - pre, x, village))
-    return rows
+    return _village_rows(
+        "ate",
+        village,
+        cr1=[(DIM_CR1, y, x), (DID_CR1, y - pre, x)],
+        naive=[(NAIVE_HH, y, x)],
+        wild=[(DIM_WILD, y, x), (DID_WILD, y - pre, x)] if wild else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -407,13 +424,8 @@ def ps_answer(sample: pd.DataFrame, wild: bool) -> list[dict[str, Any]]:
     village = sample["village"].to_numpy()
     d, pre, post = (sample[c].to_numpy(float) for c in ("d", "y_pre", "y_post"))
     x = _intercept(d)
-    rows = [
-        _row_cr1(DIM_CR1, "att", post, x, village),
-        _row_cr1(DID_CR1, "att", post - pre, x, village),
-    ]
-    if wild:
-        rows.append(_row_wild(DID_WILD, "att", post - pre, x, village))
-    return rows
+    cr1 = [(DIM_CR1, post, x), (DID_CR1, post - pre, x)]
+    return _village_rows("att", village, cr1, wild=[(DID_WILD, post - pre, x)] if wild else None)
 
 
 @dataclass(frozen=True)
@@ -704,21 +716,11 @@ def cm_answer(sample: pd.DataFrame, wild: bool) -> list[dict[str, Any]]:
     (with ``wild``, the latter by the wild cluster bootstrap too); CR1 by village."""
     village = sample["village"].to_numpy()
     y = sample["y_self"].to_numpy(float)
-    rows = [
-        _row_cr1(SELF_SELF, "slope", y, _intercept(sample["x_self"].to_numpy(float)), village),
-        _row_cr1(RECORD_SELF, "slope", y, _intercept(sample["x_record"].to_numpy(float)), village),
-    ]
-    if wild:
-        rows.append(
-            _row_wild(
-                RECORD_SELF_WILD,
-                "slope",
-                y,
-                _intercept(sample["x_record"].to_numpy(float)),
-                village,
-            )
-        )
-    return rows
+    x_self, x_record = (_intercept(sample[c].to_numpy(float)) for c in ("x_self", "x_record"))
+    cr1 = [(SELF_SELF, y, x_self), (RECORD_SELF, y, x_record)]
+    return _village_rows(
+        "slope", village, cr1, wild=[(RECORD_SELF_WILD, y, x_record)] if wild else None
+    )
 
 
 @dataclass(frozen=True)
