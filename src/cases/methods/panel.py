@@ -35,7 +35,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -966,21 +966,29 @@ def _staggered_setup(
     return work, work["_g"], n_always, n_single
 
 
+class _Staggered(NamedTuple):
+    """What both staggered estimators take: the prepared panel (:func:`_staggered_setup`), its
+    columns, the comparison group, the level of the intervals, the cluster and the controls."""
+
+    work: pd.DataFrame
+    y: str
+    entity: str
+    time: str
+    control: str
+    alpha: float
+    cluster: str
+    controls: Sequence[str]
+
+
 def _callaway_santanna(
-    work: pd.DataFrame,
-    y: str,
-    entity: str,
-    time: str,
-    control: str,
-    alpha: float,
+    spec: _Staggered,
     se_method: str,
     n_boot: int,
     seed: int,
-    cluster: str,
-    controls: Sequence[str] = (),
     est_method: str = "dr",
     base_period: str = "varying",
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    work, y, entity, time, control, alpha, cluster, controls = spec
     ent_idx, ent_codes = pd.factorize(work[entity])
     periods = np.sort(work[time].unique().astype(float))
     t_idx = np.searchsorted(periods, work[time].to_numpy(float))
@@ -1189,16 +1197,9 @@ def _lincomb(b: np.ndarray, cov: np.ndarray, w: np.ndarray) -> tuple[float, floa
 
 
 def _sun_abraham(
-    work: pd.DataFrame,
-    y: str,
-    entity: str,
-    time: str,
-    control: str,
-    alpha: float,
-    backend: str,
-    cluster: str,
-    controls: Sequence[str] = (),
+    spec: _Staggered, backend: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    work, y, entity, time, control, alpha, cluster, controls = spec
     g = work["_g"].to_numpy(float)
     notes: list[str] = []
     if control == "never":
@@ -1452,26 +1453,13 @@ def staggered_did(
     work, _, n_always, n_single = _staggered_setup(
         df, y, entity, time, first_treated, source, cluster, controls
     )
+    spec = _Staggered(work, y, entity, time, control, alpha, cluster, controls)
     if method == "callaway_santanna":
         att_gt, simple, dynamic, group, extra = _callaway_santanna(
-            work,
-            y,
-            entity,
-            time,
-            control,
-            alpha,
-            se_method,
-            n_boot,
-            seed,
-            cluster,
-            controls,
-            est_method,
-            base_period,
+            spec, se_method, n_boot, seed, est_method, base_period
         )
     else:
-        att_gt, simple, dynamic, group, extra = _sun_abraham(
-            work, y, entity, time, control, alpha, backend, cluster, controls
-        )
+        att_gt, simple, dynamic, group, extra = _sun_abraham(spec, backend)
     return StaggeredResult(
         method=method,
         control=control,
