@@ -1,9 +1,10 @@
 """Reusable research designs for the case chapters' claims, declared for :mod:`cases.design`.
 
 Each *block* is a family of designs (Blair, Cooper, Coppock and Humphreys 2019,
-doi:10.1017/S0003055419000194) built from
-module-level functions, so a design can be sent to worker processes. :func:`make_design` builds
-one from a block name and keyword parameters (the per-case values live in
+doi:10.1017/S0003055419000194): a frozen dataclass of its parameters on the base :class:`Block`
+(which holds the world's size), whose method ``model`` draws a world, and module-level
+functions for the other steps, so a design can be sent to worker processes. :func:`make_design`
+builds one from a block name and keyword parameters (the per-case values live in
 ``data/settings/design.yaml``); :data:`BLOCKS` lists the blocks.
 
 Every world is a set of ``n_villages`` villages of ``per_village`` sampled units (households, or
@@ -44,8 +45,10 @@ Blocks:
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -56,6 +59,7 @@ from cases.methods.design import Design, DesignError, tidy_estimate
 __all__ = [
     "BLOCKS",
     "WEBB",
+    "Block",
     "expected_gap",
     "make_design",
     "ols_cr1",
@@ -196,6 +200,25 @@ def _row_wild(
     }
 
 
+Fit = tuple[str, np.ndarray, np.ndarray]
+
+
+def _village_rows(
+    estimand: str,
+    village: np.ndarray,
+    cr1: list[Fit],
+    naive: list[Fit] | None = None,
+    wild: list[Fit] | None = None,
+) -> list[dict[str, Any]]:
+    """Answer rows for ``estimand``, each fit ``(estimator, y, x)`` testing coefficient 1: the
+    ``cr1`` fits clustered by ``village`` (:func:`ols_cr1`), then the ``naive`` fits that ignore
+    villages, then the ``wild`` fits by the wild cluster bootstrap (:func:`wild_cluster`)."""
+    rows = [_row_cr1(name, estimand, y, x, village) for name, y, x in cr1]
+    rows += [_row_naive(name, estimand, y, x) for name, y, x in naive or ()]
+    rows += [_row_wild(name, estimand, y, x, village) for name, y, x in wild or ()]
+    return rows
+
+
 def _villages(
     rng: np.random.Generator, n_villages: int, per_village: int, icc: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -234,28 +257,46 @@ NAIVE_HH = "endline_difference_ignoring_villages"
 
 
 # --------------------------------------------------------------------------------------------
+# Blocks: their parameters, and one way to turn them into a design
+# --------------------------------------------------------------------------------------------
+#: Arguments of the steps that :func:`cases.design.simulate` passes itself.
+_SIMULATION_ARGS = frozenset({"population", "rng", "sample"})
+
+
+@dataclass(frozen=True)
+class Block:
+    """The parameters of a design block and its model: every world has ``n_villages`` clusters
+    of ``per_village`` units. A subclass adds its own parameters (fields with defaults), its
+    ``name``, its model (the method :meth:`model`, one world drawn with ``rng``) and its other
+    three ``steps`` (inquiry, data strategy, answer strategy: module-level functions). Each step
+    receives, by keyword, the fields and properties named in its signature, so the design is
+    picklable and a block states only what differs."""
+
+    n_villages: int
+    per_village: int
+
+    name: ClassVar[str]
+    steps: ClassVar[tuple[Callable[..., Any], ...]]
+
+    def _bind(self, step: Callable[..., Any]) -> Callable[..., Any]:
+        names = [a for a in inspect.signature(step).parameters if a not in _SIMULATION_ARGS]
+        if not names:
+            return step
+        return functools.partial(step, **{a: getattr(self, a) for a in names})
+
+    def model(self, rng: np.random.Generator) -> pd.DataFrame:
+        """One world of the block (a subclass defines it)."""
+        raise NotImplementedError
+
+    def design(self) -> Design:
+        """The declared design (:class:`cases.design.Design`)."""
+        inquiry, data, answer = (self._bind(s) for s in self.steps)
+        return Design(self.model, inquiry, data, answer, name=self.name)
+
+
+# --------------------------------------------------------------------------------------------
 # Block: cluster_comparison
 # --------------------------------------------------------------------------------------------
-def cc_model(
-    rng: np.random.Generator,
-    n_villages: int,
-    per_village: int,
-    icc: float,
-    effect: float,
-    stable: float,
-) -> pd.DataFrame:
-    """Households in villages; ``y_pre = u_v + a_i + e_pre``, ``y0 = u_v + a_i + e_post``,
-    ``y1 = y0 + effect``; ``a_i`` carries the share ``stable`` of the household variance
-    ``1 - icc`` (so baseline and endline correlate), the rest is fresh noise each round."""
-    village, u = _villages(rng, n_villages, per_village, icc)
-    n = len(village)
-    a = rng.normal(0.0, np.sqrt((1 - icc) * stable), n)
-    noise = np.sqrt((1 - icc) * (1 - stable))
-    y_pre = u[village] + a + rng.normal(0.0, noise, n)
-    y0 = u[village] + a + rng.normal(0.0, noise, n)
-    return pd.DataFrame(
-        {"village": village, "u": u[village], "y_pre": y_pre, "y0": y0, "y1": y0 + effect}
-    )
 
 
 def cc_inquiry(population: pd.DataFrame) -> dict[str, float]:
@@ -287,83 +328,47 @@ def cc_answer(sample: pd.DataFrame, wild: bool) -> list[dict[str, Any]]:
     village = sample["village"].to_numpy()
     y, z, pre = (sample[c].to_numpy(float) for c in ("y", "z", "y_pre"))
     x = _intercept(z)
-    rows = [
-        _row_cr1(DIM_CR1, "ate", y, x, village),
-        _row_cr1(DID_CR1, "ate", y - pre, x, village),
-        _row_naive(NAIVE_HH, "ate", y, x),
-    ]
-    if wild:
-        rows.append(_row_wild(DIM_WILD, "ate", y, x, village))
-        rows.append(_row_wild(DID_WILD, "ate", y - pre, x, village))
-    return rows
-
-
-def cluster_comparison(
-    n_villages: int,
-    per_village: int,
-    icc: float = 0.1,
-    effect: float = 0.3,
-    stable: float = 0.5,
-    exposed_share: float = 0.5,
-    selection: float = 0.0,
-    wild: bool = False,
-) -> Design:
-    """A village-level exposure compared across villages (see the module docstring)."""
-    return Design(
-        functools.partial(
-            cc_model,
-            n_villages=n_villages,
-            per_village=per_village,
-            icc=icc,
-            effect=effect,
-            stable=stable,
-        ),
-        cc_inquiry,
-        functools.partial(cc_data, exposed_share=exposed_share, selection=selection),
-        functools.partial(cc_answer, wild=wild),
-        name="cluster_comparison",
+    return _village_rows(
+        "ate",
+        village,
+        cr1=[(DIM_CR1, y, x), (DID_CR1, y - pre, x)],
+        naive=[(NAIVE_HH, y, x)],
+        wild=[(DIM_WILD, y, x), (DID_WILD, y - pre, x)] if wild else None,
     )
+
+
+@dataclass(frozen=True)
+class ClusterComparison(Block):
+    """A village-level exposure compared across villages (see the module docstring)."""
+
+    icc: float = 0.1
+    effect: float = 0.3
+    stable: float = 0.5
+    exposed_share: float = 0.5
+    selection: float = 0.0
+    wild: bool = False
+
+    name = "cluster_comparison"
+    steps = (cc_inquiry, cc_data, cc_answer)
+
+    def model(self, rng: np.random.Generator) -> pd.DataFrame:
+        """Households in villages; ``y_pre = u_v + a_i + e_pre``, ``y0 = u_v + a_i + e_post``,
+        ``y1 = y0 + effect``; ``a_i`` carries the share ``stable`` of the household variance
+        ``1 - icc`` (so baseline and endline correlate), the rest is fresh noise each round."""
+        village, u = _villages(rng, self.n_villages, self.per_village, self.icc)
+        n = len(village)
+        a = rng.normal(0.0, np.sqrt((1 - self.icc) * self.stable), n)
+        noise = np.sqrt((1 - self.icc) * (1 - self.stable))
+        y_pre = u[village] + a + rng.normal(0.0, noise, n)
+        y0 = u[village] + a + rng.normal(0.0, noise, n)
+        return pd.DataFrame(
+            {"village": village, "u": u[village], "y_pre": y_pre, "y0": y0, "y1": y0 + self.effect}
+        )
 
 
 # --------------------------------------------------------------------------------------------
 # Block: project_selection
 # --------------------------------------------------------------------------------------------
-def ps_model(
-    rng: np.random.Generator,
-    n_villages: int,
-    per_village: int,
-    icc: float,
-    effect: float,
-    effect_sd: float,
-    stable: float,
-    take_up: float,
-    selection: float,
-    trend_sd: float,
-    trend_selection: float,
-) -> pd.DataFrame:
-    """Households with a stable level ``a_i``, an own income path ``s_i ~ N(0, trend_sd)``
-    (change from baseline to endline without the project) and an own gain
-    ``effect + effect_sd * g_i`` (``g_i ~ N(0, 1)``); a share ``take_up`` joins: those with
-    the highest ``selection * a_i/sd(a) + trend_selection * s_i/trend_sd + N(0, 1)``. Baseline
-    ``y_pre = u_v + a_i + e_pre``; endline ``y_post = u_v + a_i + s_i + e_post + d_i * gain_i``
-    (the household variance ``1 - icc`` split as in :func:`cc_model`)."""
-    village, u = _villages(rng, n_villages, per_village, icc)
-    n = len(village)
-    a_sd = np.sqrt((1 - icc) * stable)
-    a = rng.normal(0.0, a_sd, n)
-    noise = np.sqrt((1 - icc) * (1 - stable))
-    g = rng.normal(size=n)
-    path = rng.normal(0.0, trend_sd, n) if trend_sd > 0 else np.zeros(n)
-    gain = effect + effect_sd * g
-    score = selection * a / max(a_sd, 1e-12) + rng.normal(size=n)
-    if trend_sd > 0:
-        score = score + trend_selection * path / trend_sd
-    d = _ranked_choice(score, take_up)
-    y_pre = u[village] + a + rng.normal(0.0, noise, n)
-    y_post = u[village] + a + path + rng.normal(0.0, noise, n) + d * gain
-    return pd.DataFrame(
-        {"village": village, "d": d, "gain": gain, "y_pre": y_pre, "y_post": y_post}
-    )
 
 
 def ps_inquiry(population: pd.DataFrame) -> dict[str, float]:
@@ -383,48 +388,51 @@ def ps_answer(sample: pd.DataFrame, wild: bool) -> list[dict[str, Any]]:
     village = sample["village"].to_numpy()
     d, pre, post = (sample[c].to_numpy(float) for c in ("d", "y_pre", "y_post"))
     x = _intercept(d)
-    rows = [
-        _row_cr1(DIM_CR1, "att", post, x, village),
-        _row_cr1(DID_CR1, "att", post - pre, x, village),
-    ]
-    if wild:
-        rows.append(_row_wild(DID_WILD, "att", post - pre, x, village))
-    return rows
+    cr1 = [(DIM_CR1, post, x), (DID_CR1, post - pre, x)]
+    return _village_rows("att", village, cr1, wild=[(DID_WILD, post - pre, x)] if wild else None)
 
 
-def project_selection(
-    n_villages: int,
-    per_village: int,
-    icc: float = 0.1,
-    effect: float = 0.3,
-    effect_sd: float = 0.2,
-    stable: float = 0.6,
-    take_up: float = 0.3,
-    selection: float = 0.0,
-    trend_sd: float = 0.0,
-    trend_selection: float = 0.0,
-    wild: bool = False,
-) -> Design:
+@dataclass(frozen=True)
+class ProjectSelection(Block):
     """Households selecting into a project (see the module docstring)."""
-    return Design(
-        functools.partial(
-            ps_model,
-            n_villages=n_villages,
-            per_village=per_village,
-            icc=icc,
-            effect=effect,
-            effect_sd=effect_sd,
-            stable=stable,
-            take_up=take_up,
-            selection=selection,
-            trend_sd=trend_sd,
-            trend_selection=trend_selection,
-        ),
-        ps_inquiry,
-        ps_data,
-        functools.partial(ps_answer, wild=wild),
-        name="project_selection",
-    )
+
+    icc: float = 0.1
+    effect: float = 0.3
+    effect_sd: float = 0.2
+    stable: float = 0.6
+    take_up: float = 0.3
+    selection: float = 0.0
+    trend_sd: float = 0.0
+    trend_selection: float = 0.0
+    wild: bool = False
+
+    name = "project_selection"
+    steps = (ps_inquiry, ps_data, ps_answer)
+
+    def model(self, rng: np.random.Generator) -> pd.DataFrame:
+        """Households with a stable level ``a_i``, an own income path ``s_i ~ N(0, trend_sd)``
+        (change from baseline to endline without the project) and an own gain
+        ``effect + effect_sd * g_i`` (``g_i ~ N(0, 1)``); a share ``take_up`` joins: those with
+        the highest ``selection * a_i/sd(a) + trend_selection * s_i/trend_sd + N(0, 1)``. Baseline
+        ``y_pre = u_v + a_i + e_pre``; endline ``y_post = u_v + a_i + s_i + e_post + d_i * gain_i``
+        (the household variance ``1 - icc`` split as in :meth:`ClusterComparison.model`)."""
+        village, u = _villages(rng, self.n_villages, self.per_village, self.icc)
+        n = len(village)
+        a_sd = np.sqrt((1 - self.icc) * self.stable)
+        a = rng.normal(0.0, a_sd, n)
+        noise = np.sqrt((1 - self.icc) * (1 - self.stable))
+        g = rng.normal(size=n)
+        path = rng.normal(0.0, self.trend_sd, n) if self.trend_sd > 0 else np.zeros(n)
+        gain = self.effect + self.effect_sd * g
+        score = self.selection * a / max(a_sd, 1e-12) + rng.normal(size=n)
+        if self.trend_sd > 0:
+            score = score + self.trend_selection * path / self.trend_sd
+        d = _ranked_choice(score, self.take_up)
+        y_pre = u[village] + a + rng.normal(0.0, noise, n)
+        y_post = u[village] + a + path + rng.normal(0.0, noise, n) + d * gain
+        return pd.DataFrame(
+            {"village": village, "d": d, "gain": gain, "y_pre": y_pre, "y_post": y_post}
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -432,51 +440,6 @@ def project_selection(
 # --------------------------------------------------------------------------------------------
 TWFE = "twfe_cr1"
 CS = "callaway_santanna"
-
-
-def sa_model(
-    rng: np.random.Generator,
-    n_villages: int,
-    per_village: int,
-    n_years: int,
-    cohorts: tuple[int, ...],
-    never_share: float,
-    icc: float,
-    effect: float,
-    growth: float,
-    trend_sd: float,
-    timing_selection: float,
-) -> pd.DataFrame:
-    """Village-year means of ``per_village`` households over years 1..n_years.
-
-    Each village has an effect ``u_v``, a linear trend ``b_v ~ N(0, trend_sd)`` per year and an
-    adoption year ``G_v`` (0 = never): a share ``never_share`` never adopts, the others fall in
-    ``cohorts`` in equal numbers, ordered at random (``timing_selection = 0``) or, as it grows,
-    by their trend (steeper trends adopt earlier). The effect in year t of a village that adopted
-    in G is ``effect + growth * (t - G)`` for t >= G (effects grow with exposure). The village-year
-    mean has sampling noise of variance ``(1 - icc) / per_village``."""
-    years = np.arange(1, n_years + 1)
-    u = rng.normal(0.0, np.sqrt(icc), n_villages)
-    b = rng.normal(0.0, trend_sd, n_villages)
-    n_never = round(never_share * n_villages)
-    order = np.argsort(-(timing_selection * b / max(trend_sd, 1e-12)) - rng.normal(size=n_villages))
-    g = np.zeros(n_villages, dtype=int)
-    adopters = order[: n_villages - n_never]
-    g[adopters] = np.array(cohorts)[np.arange(len(adopters)) * len(cohorts) // len(adopters)]
-    vv, tt = np.meshgrid(np.arange(n_villages), years, indexing="ij")
-    vv, tt = vv.ravel(), tt.ravel()
-    gg = g[vv]
-    treated = (gg > 0) & (tt >= gg)
-    tau = np.where(treated, effect + growth * (tt - gg), 0.0)
-    y0 = (
-        u[vv]
-        + b[vv] * (tt - 1)
-        + 0.05 * tt
-        + rng.normal(0, np.sqrt((1 - icc) / per_village), len(vv))
-    )
-    return pd.DataFrame(
-        {"village": vv, "year": tt, "g": gg, "d": treated.astype(int), "tau": tau, "y": y0 + tau}
-    )
 
 
 def sa_inquiry(population: pd.DataFrame) -> dict[str, float]:
@@ -520,38 +483,69 @@ def sa_answer(sample: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def staggered_adoption(
-    n_villages: int,
-    per_village: int,
-    n_years: int = 6,
-    cohorts: tuple[int, ...] = (3, 4, 5),
-    never_share: float = 0.3,
-    icc: float = 0.1,
-    effect: float = 0.1,
-    growth: float = 0.1,
-    trend_sd: float = 0.05,
-    timing_selection: float = 0.0,
-) -> Design:
+@dataclass(frozen=True)
+class StaggeredAdoption(Block):
     """Villages adopting a reform in cohorts (see the module docstring)."""
-    return Design(
-        functools.partial(
-            sa_model,
-            n_villages=n_villages,
-            per_village=per_village,
-            n_years=n_years,
-            cohorts=tuple(cohorts),
-            never_share=never_share,
-            icc=icc,
-            effect=effect,
-            growth=growth,
-            trend_sd=trend_sd,
-            timing_selection=timing_selection,
-        ),
-        sa_inquiry,
-        ps_data,
-        sa_answer,
-        name="staggered_adoption",
-    )
+
+    n_years: int = 6
+    cohorts: tuple[int, ...] = (3, 4, 5)
+    never_share: float = 0.3
+    icc: float = 0.1
+    effect: float = 0.1
+    growth: float = 0.1
+    trend_sd: float = 0.05
+    timing_selection: float = 0.0
+
+    name = "staggered_adoption"
+    steps = (sa_inquiry, ps_data, sa_answer)
+
+    def model(self, rng: np.random.Generator) -> pd.DataFrame:
+        """Village-year means of ``per_village`` households over years 1..n_years.
+
+        Each village has an effect ``u_v``, a linear trend ``b_v ~ N(0, trend_sd)`` per year and an
+        adoption year ``G_v`` (0 = never): a share ``never_share`` never adopts, the others fall
+        in ``cohorts`` in equal numbers, ordered at random (``timing_selection = 0``) or, as it
+        grows, by their trend (steeper trends adopt earlier). The effect in year t of a village
+        that adopted in G is ``effect + growth * (t - G)`` for t >= G (effects grow with
+        exposure). The village-year mean has sampling noise of variance
+        ``(1 - icc) / per_village``."""
+        years = np.arange(1, self.n_years + 1)
+        u = rng.normal(0.0, np.sqrt(self.icc), self.n_villages)
+        b = rng.normal(0.0, self.trend_sd, self.n_villages)
+        n_never = round(self.never_share * self.n_villages)
+        order = np.argsort(
+            -(self.timing_selection * b / max(self.trend_sd, 1e-12))
+            - rng.normal(size=self.n_villages)
+        )
+        g = np.zeros(self.n_villages, dtype=int)
+        adopters = order[: self.n_villages - n_never]
+        g[adopters] = np.array(self.cohorts)[
+            np.arange(len(adopters)) * len(self.cohorts) // len(adopters)
+        ]
+        vv, tt = np.meshgrid(np.arange(self.n_villages), years, indexing="ij")
+        vv, tt = vv.ravel(), tt.ravel()
+        gg = g[vv]
+        treated = (gg > 0) & (tt >= gg)
+        tau = np.where(treated, self.effect + self.growth * (tt - gg), 0.0)
+        y0 = (
+            u[vv]
+            + b[vv] * (tt - 1)
+            + 0.05 * tt
+            + rng.normal(0, np.sqrt((1 - self.icc) / self.per_village), len(vv))
+        )
+        return pd.DataFrame(
+            {
+                "village": vv,
+                "year": tt,
+                "g": gg,
+                "d": treated.astype(int),
+                "tau": tau,
+                "y": y0 + tau,
+            }
+        )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cohorts", tuple(self.cohorts))
 
 
 # --------------------------------------------------------------------------------------------
@@ -569,41 +563,6 @@ def _within_upper_half(values: np.ndarray, village: np.ndarray, per_village: int
     return (rank >= per_village // 2).astype(int).ravel()
 
 
-def tg_model(
-    rng: np.random.Generator,
-    n_villages: int,
-    per_village: int,
-    icc: float,
-    quota: float,
-    capture: float,
-    uplift: float,
-) -> pd.DataFrame:
-    """Households with log income ``u_v + e_i`` (village share of variance ``icc``). Each village
-    gives support to the same share ``quota`` of its households (an equal quota): those with the
-    highest ``capture * z_i + N(0, 1)``, z_i the household's income standardised within its
-    village (``capture > 0``: the better-off get more; ``< 0``: the poorer do). Support raises
-    income by ``uplift`` (log points) before the survey."""
-    village, u = _villages(rng, n_villages, per_village, icc)
-    e = rng.normal(0.0, np.sqrt(1 - icc), len(village))
-    income = u[village] + e
-    m = e.reshape(n_villages, per_village)
-    z = ((m - m.mean(1, keepdims=True)) / m.std(1, keepdims=True)).ravel()
-    score = (capture * z + rng.normal(size=len(z))).reshape(n_villages, per_village)
-    k = max(1, round(quota * per_village))
-    rank = (-score).argsort(axis=1).argsort(axis=1)
-    support = (rank < k).astype(int).ravel()
-    upper = _within_upper_half(income, village, per_village)
-    return pd.DataFrame(
-        {
-            "village": village,
-            "income_pre": income,
-            "income_survey": income + uplift * support,
-            "support": support,
-            "upper": upper,
-        }
-    )
-
-
 def tg_inquiry(population: pd.DataFrame, truth: float) -> dict[str, float]:
     """The capture gap: the probability of support in the better-off half of a village minus
     that in the poorer half (by pre-support income); a superpopulation value computed once by
@@ -613,11 +572,12 @@ def tg_inquiry(population: pd.DataFrame, truth: float) -> dict[str, float]:
 
 @functools.lru_cache(maxsize=64)
 def expected_gap(per_village: int, quota: float, capture: float, villages: int = 20_000) -> float:
-    """The superpopulation capture gap of :func:`tg_model`, by one large simulation with a fixed
-    seed (``villages`` villages; Monte Carlo SE about ``0.5 / sqrt(villages * per_village)``).
-    It does not depend on ``icc`` or ``uplift``: halves and quotas are within villages."""
+    """The superpopulation capture gap of :meth:`TargetingGap.model`, by one large simulation
+    with a fixed seed (``villages`` villages; Monte Carlo SE about
+    ``0.5 / sqrt(villages * per_village)``). It does not depend on ``icc`` or ``uplift``:
+    halves and quotas are within villages."""
     rng = np.random.default_rng(20190601)
-    pop = tg_model(rng, villages, per_village, 0.0, quota, capture, 0.0)
+    pop = TargetingGap(villages, per_village, icc=0.0, quota=quota, capture=capture).model(rng)
     s = pop["support"].to_numpy(float)
     up = pop["upper"].to_numpy(bool)
     return float(s[up].mean() - s[~up].mean())
@@ -641,32 +601,54 @@ def tg_answer(sample: pd.DataFrame, per_village: int) -> list[dict[str, Any]]:
     ]
 
 
-def targeting_gap(
-    n_villages: int,
-    per_village: int,
-    icc: float = 0.2,
-    quota: float = 0.3,
-    capture: float = 0.3,
-    uplift: float = 0.0,
-) -> Design:
+@dataclass(frozen=True)
+class TargetingGap(Block):
     """Who received support by income, under equal village quotas (module docstring)."""
-    if per_village % 2:
-        raise DesignError("targeting_gap needs an even number of households per village")
-    return Design(
-        functools.partial(
-            tg_model,
-            n_villages=n_villages,
-            per_village=per_village,
-            icc=icc,
-            quota=quota,
-            capture=capture,
-            uplift=uplift,
-        ),
-        functools.partial(tg_inquiry, truth=expected_gap(per_village, quota, capture)),
-        ps_data,
-        functools.partial(tg_answer, per_village=per_village),
-        name="targeting_gap",
-    )
+
+    icc: float = 0.2
+    quota: float = 0.3
+    capture: float = 0.3
+    uplift: float = 0.0
+
+    name = "targeting_gap"
+    steps = (tg_inquiry, ps_data, tg_answer)
+
+    def model(self, rng: np.random.Generator) -> pd.DataFrame:
+        """Households with log income ``u_v + e_i`` (village share of variance ``icc``). Each
+        village gives support to the same share ``quota`` of its households (an equal quota):
+        those with the highest ``capture * z_i + N(0, 1)``, z_i the household's income
+        standardised within its village (``capture > 0``: the better-off get more; ``< 0``: the
+        poorer do). Support raises income by ``uplift`` (log points) before the survey."""
+        village, u = _villages(rng, self.n_villages, self.per_village, self.icc)
+        e = rng.normal(0.0, np.sqrt(1 - self.icc), len(village))
+        income = u[village] + e
+        m = e.reshape(self.n_villages, self.per_village)
+        z = ((m - m.mean(1, keepdims=True)) / m.std(1, keepdims=True)).ravel()
+        score = (self.capture * z + rng.normal(size=len(z))).reshape(
+            self.n_villages, self.per_village
+        )
+        k = max(1, round(self.quota * self.per_village))
+        rank = (-score).argsort(axis=1).argsort(axis=1)
+        support = (rank < k).astype(int).ravel()
+        upper = _within_upper_half(income, village, self.per_village)
+        return pd.DataFrame(
+            {
+                "village": village,
+                "income_pre": income,
+                "income_survey": income + self.uplift * support,
+                "support": support,
+                "upper": upper,
+            }
+        )
+
+    def __post_init__(self) -> None:
+        if self.per_village % 2:
+            raise DesignError("targeting_gap needs an even number of households per village")
+
+    @property
+    def truth(self) -> float:
+        """The superpopulation capture gap (:func:`expected_gap`)."""
+        return expected_gap(self.per_village, self.quota, self.capture)
 
 
 # --------------------------------------------------------------------------------------------
@@ -675,36 +657,6 @@ def targeting_gap(
 SELF_SELF = "self_report_both_cr1"
 RECORD_SELF = "records_exposure_cr1"
 RECORD_SELF_WILD = "records_exposure_wild"
-
-
-def cm_model(
-    rng: np.random.Generator,
-    n_villages: int,
-    per_village: int,
-    icc: float,
-    effect: float,
-    style_sd: float,
-    report_noise: float,
-) -> pd.DataFrame:
-    """Units with a true exposure ``x ~ N(0, 1)`` (e.g. contacts with officials) and an outcome
-    ``y = u_v + effect * x + e`` (SD units). Self-reports add a respondent's response style
-    ``r ~ N(0, style_sd)`` to both the reported exposure and the reported outcome, plus
-    reporting noise ``N(0, report_noise)`` to the exposure; records (e.g. a contact ledger) hold
-    the true exposure."""
-    village, u = _villages(rng, n_villages, per_village, icc)
-    n = len(village)
-    x = rng.normal(size=n)
-    y = u[village] + effect * x + rng.normal(0.0, np.sqrt(max(1 - icc - effect**2, 0.05)), n)
-    r = rng.normal(0.0, style_sd, n)
-    return pd.DataFrame(
-        {
-            "village": village,
-            "x_true": x,
-            "x_self": x + r + rng.normal(0.0, report_noise, n),
-            "x_record": x,
-            "y_self": y + r,
-        }
-    )
 
 
 def cm_inquiry(population: pd.DataFrame, effect: float) -> dict[str, float]:
@@ -717,48 +669,50 @@ def cm_answer(sample: pd.DataFrame, wild: bool) -> list[dict[str, Any]]:
     (with ``wild``, the latter by the wild cluster bootstrap too); CR1 by village."""
     village = sample["village"].to_numpy()
     y = sample["y_self"].to_numpy(float)
-    rows = [
-        _row_cr1(SELF_SELF, "slope", y, _intercept(sample["x_self"].to_numpy(float)), village),
-        _row_cr1(RECORD_SELF, "slope", y, _intercept(sample["x_record"].to_numpy(float)), village),
-    ]
-    if wild:
-        rows.append(
-            _row_wild(
-                RECORD_SELF_WILD,
-                "slope",
-                y,
-                _intercept(sample["x_record"].to_numpy(float)),
-                village,
-            )
-        )
-    return rows
-
-
-def common_method(
-    n_villages: int,
-    per_village: int,
-    icc: float = 0.1,
-    effect: float = 0.2,
-    style_sd: float = 0.5,
-    report_noise: float = 0.2,
-    wild: bool = False,
-) -> Design:
-    """A self-reported outcome on a self-reported or recorded exposure (module docstring)."""
-    return Design(
-        functools.partial(
-            cm_model,
-            n_villages=n_villages,
-            per_village=per_village,
-            icc=icc,
-            effect=effect,
-            style_sd=style_sd,
-            report_noise=report_noise,
-        ),
-        functools.partial(cm_inquiry, effect=effect),
-        ps_data,
-        functools.partial(cm_answer, wild=wild),
-        name="common_method",
+    x_self, x_record = (_intercept(sample[c].to_numpy(float)) for c in ("x_self", "x_record"))
+    cr1 = [(SELF_SELF, y, x_self), (RECORD_SELF, y, x_record)]
+    return _village_rows(
+        "slope", village, cr1, wild=[(RECORD_SELF_WILD, y, x_record)] if wild else None
     )
+
+
+@dataclass(frozen=True)
+class CommonMethod(Block):
+    """A self-reported outcome on a self-reported or recorded exposure (module docstring)."""
+
+    icc: float = 0.1
+    effect: float = 0.2
+    style_sd: float = 0.5
+    report_noise: float = 0.2
+    wild: bool = False
+
+    name = "common_method"
+    steps = (cm_inquiry, ps_data, cm_answer)
+
+    def model(self, rng: np.random.Generator) -> pd.DataFrame:
+        """Units with a true exposure ``x ~ N(0, 1)`` (e.g. contacts with officials) and an outcome
+        ``y = u_v + effect * x + e`` (SD units). Self-reports add a respondent's response style
+        ``r ~ N(0, style_sd)`` to both the reported exposure and the reported outcome, plus
+        reporting noise ``N(0, report_noise)`` to the exposure; records (e.g. a contact ledger) hold
+        the true exposure."""
+        village, u = _villages(rng, self.n_villages, self.per_village, self.icc)
+        n = len(village)
+        x = rng.normal(size=n)
+        y = (
+            u[village]
+            + self.effect * x
+            + rng.normal(0.0, np.sqrt(max(1 - self.icc - self.effect**2, 0.05)), n)
+        )
+        r = rng.normal(0.0, self.style_sd, n)
+        return pd.DataFrame(
+            {
+                "village": village,
+                "x_true": x,
+                "x_self": x + r + rng.normal(0.0, self.report_noise, n),
+                "x_record": x,
+                "y_self": y + r,
+            }
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -766,43 +720,6 @@ def common_method(
 # --------------------------------------------------------------------------------------------
 VALUE_RATIO = "value_ratio_cr1"
 RECORD_SHARE = "record_share_cr1"
-
-
-def vs_model(
-    rng: np.random.Generator,
-    n_villages: int,
-    per_village: int,
-    records_mean: float,
-    nongov_share_records: float,
-    value_ratio: float,
-    value_sigma: float,
-    village_sd: float,
-    benchmark: float,
-) -> pd.DataFrame:
-    """Assistance records of households: Poisson(``records_mean``) per household; a record comes
-    from an enterprise or social organisation with probability ``nongov_share_records`` (on the
-    logit scale, shifted by a village effect of SD ``village_sd``); values are lognormal (log-SD
-    ``value_sigma``), with non-government records worth ``value_ratio`` times government ones
-    on average. Returns one row per household with its totals."""
-    n_hh = n_villages * per_village
-    village = np.repeat(np.arange(n_villages), per_village)
-    logit = np.log(nongov_share_records / (1 - nongov_share_records))
-    p_v = 1 / (1 + np.exp(-(logit + rng.normal(0, village_sd, n_villages))))
-    k = rng.poisson(records_mean, n_hh)
-    owner = np.repeat(np.arange(n_hh), k)
-    nongov = rng.random(len(owner)) < p_v[village[owner]]
-    mu = -(value_sigma**2) / 2
-    value = np.exp(rng.normal(mu, value_sigma, len(owner))) * np.where(nongov, value_ratio, 1.0)
-    return pd.DataFrame(
-        {
-            "village": village,
-            "records": np.bincount(owner, minlength=n_hh),
-            "records_nongov": np.bincount(owner, weights=nongov, minlength=n_hh),
-            "value": np.bincount(owner, weights=value, minlength=n_hh),
-            "value_nongov": np.bincount(owner, weights=value * nongov, minlength=n_hh),
-            "benchmark": benchmark,
-        }
-    )
 
 
 def vs_inquiry(population: pd.DataFrame, benchmark: float, expected_share: float) -> dict:
@@ -839,44 +756,59 @@ def vs_answer(sample: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
-def value_share(
-    n_villages: int,
-    per_village: int,
-    records_mean: float = 3.0,
-    nongov_share_records: float = 0.3,
-    value_ratio: float = 0.5,
-    value_sigma: float = 1.0,
-    village_sd: float = 0.5,
-    benchmark: float = 0.25,
-) -> Design:
-    """The non-government share of the value of assistance vs a benchmark (module docstring).
+@dataclass(frozen=True)
+class ValueShare(Block):
+    """The non-government share of the value of assistance vs a benchmark (module docstring)."""
 
-    The estimand is the superpopulation share ``r P / (r P + 1 - P)``, with r the value ratio
-    and ``P = E[p_v]`` the mean record share over villages (the logit-normal mean, by
-    Gauss-Hermite quadrature): record counts and values are independent of each other, so
-    expected non-government value per household is ``records_mean P r`` against
-    ``records_mean (1 - P)`` from government."""
-    base = np.log(nongov_share_records / (1 - nongov_share_records))
-    p = _logit_normal_mean(lambda q: q, base, village_sd)
-    r = value_ratio
-    expected = p * r / (p * r + 1 - p)
-    return Design(
-        functools.partial(
-            vs_model,
-            n_villages=n_villages,
-            per_village=per_village,
-            records_mean=records_mean,
-            nongov_share_records=nongov_share_records,
-            value_ratio=value_ratio,
-            value_sigma=value_sigma,
-            village_sd=village_sd,
-            benchmark=benchmark,
-        ),
-        functools.partial(vs_inquiry, benchmark=benchmark, expected_share=expected),
-        ps_data,
-        vs_answer,
-        name="value_share",
-    )
+    records_mean: float = 3.0
+    nongov_share_records: float = 0.3
+    value_ratio: float = 0.5
+    value_sigma: float = 1.0
+    village_sd: float = 0.5
+    benchmark: float = 0.25
+
+    name = "value_share"
+    steps = (vs_inquiry, ps_data, vs_answer)
+
+    def model(self, rng: np.random.Generator) -> pd.DataFrame:
+        """Assistance records of households: Poisson(``records_mean``) per household; a record comes
+        from an enterprise or social organisation with probability ``nongov_share_records`` (on the
+        logit scale, shifted by a village effect of SD ``village_sd``); values are lognormal (log-SD
+        ``value_sigma``), with non-government records worth ``value_ratio`` times government ones
+        on average. Returns one row per household with its totals."""
+        n_hh = self.n_villages * self.per_village
+        village = np.repeat(np.arange(self.n_villages), self.per_village)
+        logit = np.log(self.nongov_share_records / (1 - self.nongov_share_records))
+        p_v = 1 / (1 + np.exp(-(logit + rng.normal(0, self.village_sd, self.n_villages))))
+        k = rng.poisson(self.records_mean, n_hh)
+        owner = np.repeat(np.arange(n_hh), k)
+        nongov = rng.random(len(owner)) < p_v[village[owner]]
+        mu = -(self.value_sigma**2) / 2
+        value = np.exp(rng.normal(mu, self.value_sigma, len(owner))) * np.where(
+            nongov, self.value_ratio, 1.0
+        )
+        return pd.DataFrame(
+            {
+                "village": village,
+                "records": np.bincount(owner, minlength=n_hh),
+                "records_nongov": np.bincount(owner, weights=nongov, minlength=n_hh),
+                "value": np.bincount(owner, weights=value, minlength=n_hh),
+                "value_nongov": np.bincount(owner, weights=value * nongov, minlength=n_hh),
+                "benchmark": self.benchmark,
+            }
+        )
+
+    @property
+    def expected_share(self) -> float:
+        """The superpopulation share ``r P / (r P + 1 - P)``, with r the value ratio and
+        ``P = E[p_v]`` the mean record share over villages (the logit-normal mean, by
+        Gauss-Hermite quadrature): record counts and values are independent of each other, so
+        expected non-government value per household is ``records_mean P r`` against
+        ``records_mean (1 - P)`` from government."""
+        base = np.log(self.nongov_share_records / (1 - self.nongov_share_records))
+        p = _logit_normal_mean(lambda q: q, base, self.village_sd)
+        r = self.value_ratio
+        return p * r / (p * r + 1 - p)
 
 
 # --------------------------------------------------------------------------------------------
@@ -886,38 +818,6 @@ GAP_ID = "missing_rate_id_linked_cr1"
 GAP_NAME = "missing_rate_name_linked_cr1"
 OVERLAP_ID = "overlap_rate_id_linked_cr1"
 OVERLAP_NAME = "overlap_rate_name_linked_cr1"
-
-
-def fr_model(
-    rng: np.random.Generator,
-    n_villages: int,
-    per_village: int,
-    departments: int,
-    cover: float,
-    village_sd: float,
-    link_error: float,
-) -> pd.DataFrame:
-    """Monitored households, each in need of one kind of help that ``departments`` departments
-    may each give: each department covers a household with probability ``cover`` (logit shifted
-    by a village effect of SD ``village_sd``). Missing: no department helps; overlapping: two or
-    more help. Linking rosters by name misses each true match with probability ``link_error``
-    (name variants), so name-linked counts are lower."""
-    village = np.repeat(np.arange(n_villages), per_village)
-    n = len(village)
-    logit = np.log(cover / (1 - cover)) + rng.normal(0, village_sd, n_villages)[village]
-    p = 1 / (1 + np.exp(-logit))
-    helped = rng.random((n, departments)) < p[:, None]
-    found = helped & (rng.random((n, departments)) >= link_error)
-    k_true, k_name = helped.sum(1), found.sum(1)
-    return pd.DataFrame(
-        {
-            "village": village,
-            "missing": (k_true == 0).astype(int),
-            "overlap": (k_true >= 2).astype(int),
-            "missing_name": (k_name == 0).astype(int),
-            "overlap_name": (k_name >= 2).astype(int),
-        }
-    )
 
 
 def fr_inquiry(population: pd.DataFrame, truth: tuple[float, float]) -> dict[str, float]:
@@ -944,51 +844,71 @@ def fr_answer(sample: pd.DataFrame, benchmark: float) -> list[dict[str, Any]]:
     return rows
 
 
-def fragmentation(
-    n_villages: int,
-    per_village: int,
-    departments: int = 3,
-    cover: float = 0.35,
-    village_sd: float = 0.5,
-    link_error: float = 0.0,
-    benchmark: float = 0.2,
-) -> Design:
-    """Overlapping and missing assistance across departments (module docstring).
+@dataclass(frozen=True)
+class Fragmentation(Block):
+    """Overlapping and missing assistance across departments (module docstring)."""
 
-    Estimands (superpopulation, over the distribution of village effects): with D departments
-    each helping with probability p_v, ``missing = E[(1 - p_v)^D]`` and
-    ``overlap = 1 - E[(1 - p_v)^D] - D E[p_v (1 - p_v)^(D-1)]`` (Gauss-Hermite quadrature)."""
-    base = np.log(cover / (1 - cover))
-    d = departments
-    missing = _logit_normal_mean(lambda q: (1 - q) ** d, base, village_sd)
-    one = _logit_normal_mean(lambda q: d * q * (1 - q) ** (d - 1), base, village_sd)
-    truth = (missing - benchmark, 1 - missing - one)
-    return Design(
-        functools.partial(
-            fr_model,
-            n_villages=n_villages,
-            per_village=per_village,
-            departments=departments,
-            cover=cover,
-            village_sd=village_sd,
-            link_error=link_error,
-        ),
-        functools.partial(fr_inquiry, truth=truth),
-        ps_data,
-        functools.partial(fr_answer, benchmark=benchmark),
-        name="fragmentation",
+    departments: int = 3
+    cover: float = 0.35
+    village_sd: float = 0.5
+    link_error: float = 0.0
+    benchmark: float = 0.2
+
+    name = "fragmentation"
+    steps = (fr_inquiry, ps_data, fr_answer)
+
+    def model(self, rng: np.random.Generator) -> pd.DataFrame:
+        """Monitored households, each in need of one kind of help that ``departments`` departments
+        may each give: each department covers a household with probability ``cover`` (logit shifted
+        by a village effect of SD ``village_sd``). Missing: no department helps; overlapping: two or
+        more help. Linking rosters by name misses each true match with probability ``link_error``
+        (name variants), so name-linked counts are lower."""
+        village = np.repeat(np.arange(self.n_villages), self.per_village)
+        n = len(village)
+        logit = (
+            np.log(self.cover / (1 - self.cover))
+            + rng.normal(0, self.village_sd, self.n_villages)[village]
+        )
+        p = 1 / (1 + np.exp(-logit))
+        helped = rng.random((n, self.departments)) < p[:, None]
+        found = helped & (rng.random((n, self.departments)) >= self.link_error)
+        k_true, k_name = helped.sum(1), found.sum(1)
+        return pd.DataFrame(
+            {
+                "village": village,
+                "missing": (k_true == 0).astype(int),
+                "overlap": (k_true >= 2).astype(int),
+                "missing_name": (k_name == 0).astype(int),
+                "overlap_name": (k_name >= 2).astype(int),
+            }
+        )
+
+    @property
+    def truth(self) -> tuple[float, float]:
+        """Superpopulation estimands, over the distribution of village effects: with D
+        departments each helping with probability p_v, ``missing = E[(1 - p_v)^D]`` (minus the
+        benchmark) and ``overlap = 1 - E[(1 - p_v)^D] - D E[p_v (1 - p_v)^(D-1)]``
+        (Gauss-Hermite quadrature)."""
+        base = np.log(self.cover / (1 - self.cover))
+        d = self.departments
+        missing = _logit_normal_mean(lambda q: (1 - q) ** d, base, self.village_sd)
+        one = _logit_normal_mean(lambda q: d * q * (1 - q) ** (d - 1), base, self.village_sd)
+        return (missing - self.benchmark, 1 - missing - one)
+
+
+#: Block name -> its parameters ``(n_villages, per_village, **parameters)``; ``.design()`` of
+#: an instance is the design.
+BLOCKS: dict[str, type[Block]] = {
+    b.name: b
+    for b in (
+        ClusterComparison,
+        ProjectSelection,
+        StaggeredAdoption,
+        TargetingGap,
+        CommonMethod,
+        ValueShare,
+        Fragmentation,
     )
-
-
-#: Block name -> design factory ``(n_villages, per_village, **parameters) -> Design``.
-BLOCKS: dict[str, Callable[..., Design]] = {
-    "cluster_comparison": cluster_comparison,
-    "project_selection": project_selection,
-    "staggered_adoption": staggered_adoption,
-    "targeting_gap": targeting_gap,
-    "common_method": common_method,
-    "value_share": value_share,
-    "fragmentation": fragmentation,
 }
 
 
@@ -1001,7 +921,7 @@ def make_design(block: str, **parameters: Any) -> Design:
     if block not in BLOCKS:
         raise DesignError(f"unknown design block {block!r}; blocks: {sorted(BLOCKS)}")
     try:
-        return BLOCKS[block](**parameters)
+        return BLOCKS[block](**parameters).design()
     except TypeError as exc:
         raise DesignError(f"design block {block!r}: {exc}") from None
 

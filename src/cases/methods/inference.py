@@ -311,6 +311,11 @@ class _WildSetup:
         return t_obs, t_star
 
 
+def _boot_p(t_obs: float, t_star: np.ndarray) -> float:
+    """The bootstrap p-value: the share of replicates with ``|t*| > |t|`` (strict)."""
+    return float(np.mean(np.abs(t_obs) < np.abs(t_star)))
+
+
 def _wild_args(
     x: Any, y: Any, clusters: Any, term: int | str, names: Sequence[str] | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
@@ -332,6 +337,22 @@ def _wild_args(
             raise ParameterError(f"term index {j} outside 0..{xa.shape[1] - 1}")
     codes, g = _codes(clusters, xa.shape[0])
     return xa, ya, codes, g, j
+
+
+def _wild_setup(
+    x: Any,
+    y: Any,
+    clusters: Any,
+    term: int | str,
+    names: Sequence[str] | None,
+    n_boot: int,
+    seed: int,
+) -> _WildSetup:
+    """Check the arguments of a wild cluster bootstrap and the number of clusters; its setup."""
+    _check_boot(n_boot, seed)
+    xa, ya, codes, g, j = _wild_args(x, y, clusters, term, names)
+    cluster_rule(g)
+    return _WildSetup(xa, ya, codes, g, j)
 
 
 def wild_cluster_test(
@@ -363,17 +384,14 @@ def wild_cluster_test(
         ParameterError: fewer than :data:`MIN_CLUSTERS` clusters, ``n_boot < 999``, a
             non-integer seed, an unknown term or mismatched lengths.
     """
-    _check_boot(n_boot, seed)
-    xa, ya, codes, g, j = _wild_args(x, y, clusters, term, names)
-    cluster_rule(g)
-    setup = _WildSetup(xa, ya, codes, g, j)
-    t_obs, t_star = setup.t_boot(float(null), webb_weights(g, n_boot, seed))
+    setup = _wild_setup(x, y, clusters, term, names, n_boot, seed)
+    t_obs, t_star = setup.t_boot(float(null), webb_weights(setup.g, n_boot, seed))
     return {
-        "estimate": float(setup.beta[j]),
+        "estimate": float(setup.beta[setup.j]),
         "std_error": setup.se,
         "statistic": float(t_obs),
-        "p_value": float(np.mean(np.abs(t_obs) < np.abs(t_star))),
-        "n_clusters": g,
+        "p_value": _boot_p(t_obs, t_star),
+        "n_clusters": setup.g,
         "n_boot": int(n_boot),
     }
 
@@ -400,17 +418,14 @@ def wild_cluster_ci(
         ParameterError: as :func:`wild_cluster_test`, or ``conf_level`` outside (0, 1).
     """
     _check_conf(conf_level)
-    _check_boot(n_boot, seed)
-    xa, ya, codes, g, j = _wild_args(x, y, clusters, term, names)
-    cluster_rule(g)
-    setup = _WildSetup(xa, ya, codes, g, j)
+    setup = _wild_setup(x, y, clusters, term, names, n_boot, seed)
+    g = setup.g
     v = webb_weights(g, n_boot, seed)
     alpha = 1 - conf_level
-    est, se = float(setup.beta[j]), setup.se
+    est, se = float(setup.beta[setup.j]), setup.se
 
     def pval(b: float) -> float:
-        t_obs, t_star = setup.t_boot(b, v)
-        return float(np.mean(np.abs(t_obs) < np.abs(t_star)))
+        return _boot_p(*setup.t_boot(b, v))
 
     def end(sign: float) -> float:
         inside = est

@@ -33,9 +33,9 @@ same model with PanelOLS itself and returns its result object.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -172,6 +172,15 @@ def _first(frame: pd.DataFrame, mask: Any) -> dict[str, Any]:
     return {c: _v(frame[c].iloc[pos]) for c in frame.columns}
 
 
+def _refuse_rows(
+    frame: pd.DataFrame, mask: Any, source: str, problem: Callable[[dict[str, Any]], str]
+) -> None:
+    """Raise :class:`DataValidationError` when ``mask`` holds anywhere: ``problem`` of the first
+    such row (:func:`_first`) is the message."""
+    if mask.any():
+        raise DataValidationError(source, [problem(_first(frame, mask))])
+
+
 def _require_columns(df: pd.DataFrame, columns: Sequence[str], source: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise ParameterError(f"{source}: df must be a pandas DataFrame, got {type(df).__name__}")
@@ -219,16 +228,25 @@ def _check_panel(
     if problems:
         raise DataValidationError(source, problems)
     dup = df.duplicated([entity, time], keep=False)
-    if dup.any():
-        row = _first(df, dup)
-        raise DataValidationError(
-            source,
-            [
-                f"{int(dup.sum())} rows share an ({entity}, {time}) pair, e.g. "
-                f"{entity}={row[entity]!r}, {time}={row[time]!r}; "
-                "one row per entity and time is required"
-            ],
-        )
+    _refuse_rows(
+        df,
+        dup,
+        source,
+        lambda row: (
+            f"{int(dup.sum())} rows share an ({entity}, {time}) pair, e.g. "
+            f"{entity}={row[entity]!r}, {time}={row[time]!r}; "
+            "one row per entity and time is required"
+        ),
+    )
+
+
+def _drop_rows(df: pd.DataFrame, drop: np.ndarray | pd.Series, message: str) -> pd.DataFrame:
+    """``df`` without the rows ``drop``, with the warning ``message`` when any is dropped (it
+    points at the caller of the function that calls this one)."""
+    if not drop.any():
+        return df
+    warnings.warn(message, stacklevel=4)
+    return df.loc[~drop]
 
 
 def _drop_singletons(df: pd.DataFrame, entity: str, source: str) -> tuple[pd.DataFrame, int]:
@@ -236,14 +254,11 @@ def _drop_singletons(df: pd.DataFrame, entity: str, source: str) -> tuple[pd.Dat
     counts = df.groupby(entity, sort=False)[entity].transform("size")
     single = counts.to_numpy() == 1
     n = int(single.sum())
-    if n:
-        warnings.warn(
-            f"{source}: dropped {n} singleton entit{'y' if n == 1 else 'ies'} "
-            f"(observed in one period only; no within-entity variation)",
-            stacklevel=3,
-        )
-        df = df.loc[~single]
-    return df, n
+    message = (
+        f"{source}: dropped {n} singleton entit{'y' if n == 1 else 'ies'} "
+        f"(observed in one period only; no within-entity variation)"
+    )
+    return _drop_rows(df, single, message), n
 
 
 def _cohorts(
@@ -259,16 +274,16 @@ def _cohorts(
     times = df[time].astype(float)
     tmin, tmax = float(times.min()), float(times.max())
     outside = (g != 0) & ((g < tmin) | (g > tmax) | (g != np.round(g)))
-    if outside.any():
-        row = _first(df, outside)
-        raise DataValidationError(
-            source,
-            [
-                f"first_treated {first_treated!r} = {_v(row[first_treated])!r} for "
-                f"{entity}={_v(row[entity])!r} is outside the panel's periods {tmin:g}..{tmax:g} "
-                "(code never-treated entities as 0 or missing)"
-            ],
-        )
+    _refuse_rows(
+        df,
+        outside,
+        source,
+        lambda row: (
+            f"first_treated {first_treated!r} = {_v(row[first_treated])!r} for "
+            f"{entity}={_v(row[entity])!r} is outside the panel's periods {tmin:g}..{tmax:g} "
+            "(code never-treated entities as 0 or missing)"
+        ),
+    )
     by_entity = g.groupby(df[entity])
     varies = by_entity.max() != by_entity.min()
     if varies.any():
@@ -940,34 +955,40 @@ def _staggered_setup(
     tmin = float(work[time].min())
     always = (work["_g"] != 0) & (work["_g"] <= tmin)
     n_always = int(work.loc[always, entity].nunique())
-    if n_always:
-        warnings.warn(
-            f"{source}: dropped {n_always} always-treated entities (first_treated <= first "
-            f"period {tmin:g}); no untreated period identifies their effect",
-            stacklevel=3,
-        )
-        work = work.loc[~always]
+    message = (
+        f"{source}: dropped {n_always} always-treated entities (first_treated <= first "
+        f"period {tmin:g}); no untreated period identifies their effect"
+    )
+    work = _drop_rows(work, always, message)
     work, n_single = _drop_singletons(work, entity, source)
     if (work["_g"] != 0).sum() == 0:
         raise DataValidationError(source, ["no treated entity left after dropping always-treated"])
     return work, work["_g"], n_always, n_single
 
 
+class _Staggered(NamedTuple):
+    """What both staggered estimators take: the prepared panel (:func:`_staggered_setup`), its
+    columns, the comparison group, the level of the intervals, the cluster and the controls."""
+
+    work: pd.DataFrame
+    y: str
+    entity: str
+    time: str
+    control: str
+    alpha: float
+    cluster: str
+    controls: Sequence[str]
+
+
 def _callaway_santanna(
-    work: pd.DataFrame,
-    y: str,
-    entity: str,
-    time: str,
-    control: str,
-    alpha: float,
+    spec: _Staggered,
     se_method: str,
     n_boot: int,
     seed: int,
-    cluster: str,
-    controls: Sequence[str] = (),
     est_method: str = "dr",
     base_period: str = "varying",
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    work, y, entity, time, control, alpha, cluster, controls = spec
     ent_idx, ent_codes = pd.factorize(work[entity])
     periods = np.sort(work[time].unique().astype(float))
     t_idx = np.searchsorted(periods, work[time].to_numpy(float))
@@ -1176,16 +1197,9 @@ def _lincomb(b: np.ndarray, cov: np.ndarray, w: np.ndarray) -> tuple[float, floa
 
 
 def _sun_abraham(
-    work: pd.DataFrame,
-    y: str,
-    entity: str,
-    time: str,
-    control: str,
-    alpha: float,
-    backend: str,
-    cluster: str,
-    controls: Sequence[str] = (),
+    spec: _Staggered, backend: str
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    work, y, entity, time, control, alpha, cluster, controls = spec
     g = work["_g"].to_numpy(float)
     notes: list[str] = []
     if control == "never":
@@ -1439,26 +1453,13 @@ def staggered_did(
     work, _, n_always, n_single = _staggered_setup(
         df, y, entity, time, first_treated, source, cluster, controls
     )
+    spec = _Staggered(work, y, entity, time, control, alpha, cluster, controls)
     if method == "callaway_santanna":
         att_gt, simple, dynamic, group, extra = _callaway_santanna(
-            work,
-            y,
-            entity,
-            time,
-            control,
-            alpha,
-            se_method,
-            n_boot,
-            seed,
-            cluster,
-            controls,
-            est_method,
-            base_period,
+            spec, se_method, n_boot, seed, est_method, base_period
         )
     else:
-        att_gt, simple, dynamic, group, extra = _sun_abraham(
-            work, y, entity, time, control, alpha, backend, cluster, controls
-        )
+        att_gt, simple, dynamic, group, extra = _sun_abraham(spec, backend)
     return StaggeredResult(
         method=method,
         control=control,
@@ -1536,15 +1537,15 @@ def bacon_decomposition(
     s = df.sort_values([entity, time])
     prev = s.groupby(entity)[treat].shift()
     off = (prev == 1) & (s[treat] == 0)
-    if off.any():
-        row = _first(s, off)
-        raise DataValidationError(
-            source,
-            [
-                f"treatment {treat!r} switches off at {entity}={_v(row[entity])!r}, "
-                f"{time}={_v(row[time])!r}; the decomposition assumes it stays on"
-            ],
-        )
+    _refuse_rows(
+        s,
+        off,
+        source,
+        lambda row: (
+            f"treatment {treat!r} switches off at {entity}={_v(row[entity])!r}, "
+            f"{time}={_v(row[time])!r}; the decomposition assumes it stays on"
+        ),
+    )
     first = s.loc[s[treat] == 1].groupby(entity)[time].min()
     timing = s[entity].map(first).fillna(0).to_numpy(float)
     ent_timing = pd.Series(timing, index=s.index).groupby(s[entity].to_numpy()).first()
