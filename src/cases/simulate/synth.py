@@ -79,7 +79,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict
 from scipy import optimize, special, stats
 
@@ -89,6 +88,7 @@ from cases.core.files import load_yaml
 from cases.core.paths import INSTRUMENTS, SYNTH
 from cases.data import fielddata
 from cases.data.instruments import load_instrument
+from cases.data.io import parse_file
 from cases.methods.measures import TWO_ASSURANCES_THREE_GUARANTEES
 
 __all__ = [
@@ -141,14 +141,7 @@ Column = tuple[str, Kind, str, str]
 
 def _instrument(name: str) -> dict[str, Any]:
     """Raw instrument YAML (items, scales, reverse keys) from ``data/instruments``."""
-    path = INSTRUMENTS / f"{name}.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataValidationError(str(path), ["instrument file not found"]) from None
-    except yaml.YAMLError as exc:
-        raise DataValidationError(str(path), [f"not valid YAML: {exc}"]) from None
-    return raw
+    return parse_file(INSTRUMENTS / f"{name}.yaml", "YAML", "instrument file not found")
 
 
 def _scale_items(name: str) -> dict[str, tuple[list[str], list[str]]]:
@@ -682,12 +675,7 @@ def load_params(slug: str, params_path: str | os.PathLike[str] | None = None) ->
     _check_slug(slug)
     path = Path(params_path) if params_path is not None else SYNTH / f"{slug}.yaml"
     source = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataValidationError(source, ["parameter file not found"]) from None
-    except yaml.YAMLError as exc:
-        raise DataValidationError(source, [f"not valid YAML: {exc}"]) from None
+    raw = parse_file(path, "YAML", "parameter file not found")
     problems = _validate(raw, slug, source)
     if problems:
         raise DataValidationError(source, problems)
