@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -162,14 +162,29 @@ class PolicyDesign(_Strict):
     tables: tuple[str, ...] = ("panel",)
 
 
-class _Settings(_Strict):
+DesignT = TypeVar("DesignT", bound=BaseModel)
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
+
+
+class CaseDesigns(_Strict, Generic[DesignT]):
+    """A page's settings file (``data/settings/<page>.yaml``): the headings of the claim
+    table's columns and each case's design; a page adds its own fields."""
+
     claim_columns: tuple[str, str, str]
-    designs: dict[str, PolicyDesign]
+    designs: dict[str, DesignT]
 
 
 @cache
-def _load(path: Path) -> _Settings:
-    return load_yaml(_Settings, path)
+def load_settings(model: type[SettingsT], path: Path) -> SettingsT:
+    """``path`` validated against ``model`` (:func:`cases.core.files.load_yaml`), read once."""
+    return load_yaml(model, path)
+
+
+_Settings = CaseDesigns[PolicyDesign]
+
+
+def _load(path: Path) -> CaseDesigns[PolicyDesign]:
+    return load_settings(_Settings, path)
 
 
 def designs(path: Path | None = None) -> dict[str, PolicyDesign]:

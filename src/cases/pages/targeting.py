@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,11 +39,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
-from cases.core.files import load_yaml
 from cases.data import registry
 from cases.methods import inference, measures
 from cases.methods.inference import bh_adjust
-from cases.pages.policy_evaluation import data_format_markdown
+from cases.pages.policy_evaluation import CaseDesigns, data_format_markdown, load_settings
 from cases.pages.poverty_profile import SCHEME_LABELS, mpi_k_grid
 from cases.present import report
 from cases.present.page import Page
@@ -143,15 +141,12 @@ class TargetingDesign(_Strict):
         return dict(self.covariates)
 
 
-class _Settings(_Strict):
-    claim_columns: tuple[str, str, str]
+class _Settings(CaseDesigns[TargetingDesign]):
     figure_labels: dict[str, str]
-    designs: dict[str, TargetingDesign]
 
 
-@cache
 def _load(path: Path) -> _Settings:
-    return load_yaml(_Settings, path)
+    return load_settings(_Settings, path)
 
 
 def designs(path: Path | None = None) -> dict[str, TargetingDesign]:
