@@ -1015,16 +1015,9 @@ def _bacon_facts(analysis: PolicyAnalysis, n: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
-def build(
-    data: synth.SimulatedData,
-    case: str,
-    *,
-    control: str = "never",
-    cluster: str = "village",
-    sample: str = "all",
-) -> Page:
+def build(data: synth.SimulatedData, case: str, **options: str) -> Page:
     """The policy-evaluation page of one case: numbers, facts, tables and figures (no
-    sentences).
+    sentences). ``options``: ``control``, ``cluster`` and ``sample`` of :func:`analyse`.
 
     Numbers (glued by :func:`cases.present.page.show` with the prefix ``policy``; every float
     with the verify tolerance 1e-6): ``<outcome>_<twfe|cs|sa>_{att,se,ci_low,ci_high}``;
@@ -1044,7 +1037,8 @@ def build(
     Raises:
         ParameterError, DataValidationError: as :func:`analyse`.
     """
-    analysis = analyse(data, case, control=control, cluster=cluster, sample=sample)
+    analysis = analyse(data, case, **options)
+    control, cluster, sample = analysis.control, analysis.cluster, analysis.sample
     d, df = analysis.design, analysis.panel
     page = Page()
     n = page.numbers
