@@ -183,17 +183,13 @@ def load_settings(model: type[SettingsT], path: Path) -> SettingsT:
 _Settings = CaseDesigns[PolicyDesign]
 
 
-def _load(path: Path) -> CaseDesigns[PolicyDesign]:
-    return load_settings(_Settings, path)
-
-
 def designs(path: Path | None = None) -> dict[str, PolicyDesign]:
     """Every case's policy-evaluation design, read from ``data/settings/policy_evaluation.yaml``.
 
     Raises:
         DataValidationError: the file is missing or a field is wrong (file and field named).
     """
-    return _load(path or SETTINGS).designs
+    return load_settings(_Settings, path or SETTINGS).designs
 
 
 def design(case: str) -> PolicyDesign:
@@ -1092,7 +1088,7 @@ def build(data: synth.SimulatedData, case: str, **options: str) -> Page:
             "data_format": data_format_markdown(case, d.tables),
             "claims": thesis_claims(case),
             "needed": [o.needed for o in d.outcomes],
-            "claim_columns": list(_load(SETTINGS).claim_columns),
+            "claim_columns": list(load_settings(_Settings, SETTINGS).claim_columns),
         }
     )
     page.tables["cohorts"] = cohort_table(df, case)

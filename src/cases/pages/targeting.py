@@ -145,17 +145,13 @@ class _Settings(CaseDesigns[TargetingDesign]):
     figure_labels: dict[str, str]
 
 
-def _load(path: Path) -> _Settings:
-    return load_settings(_Settings, path)
-
-
 def designs(path: Path | None = None) -> dict[str, TargetingDesign]:
     """Every case's targeting design, read from ``data/settings/targeting.yaml``.
 
     Raises:
         DataValidationError: the file is missing or a field is wrong (file and field named).
     """
-    return _load(path or SETTINGS).designs
+    return load_settings(_Settings, path or SETTINGS).designs
 
 
 def _figure_label(name: str) -> str:
@@ -164,7 +160,7 @@ def _figure_label(name: str) -> str:
     Raises:
         DataValidationError: the settings have no label ``name``.
     """
-    labels = _load(SETTINGS).figure_labels
+    labels = load_settings(_Settings, SETTINGS).figure_labels
     if name not in labels:
         raise DataValidationError(str(SETTINGS), [f"figure_labels.{name}: not found"])
     return labels[name]
@@ -908,7 +904,7 @@ def build(
             "data_format": data_format_markdown(case, ("households",)),
             "claim": thesis_claim(case),
             "needed": d.needed,
-            "claim_columns": list(_load(SETTINGS).claim_columns),
+            "claim_columns": list(load_settings(_Settings, SETTINGS).claim_columns),
         }
     )
     page.figures["village"] = village_figure(
