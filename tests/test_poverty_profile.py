@@ -273,7 +273,8 @@ def test_intervals_follow_the_clustered_inference_rule():
     # (the default), and no profile at all with fewer than 10 villages.
     from cases.methods import inference, measures
 
-    assert pp.build.__kwdefaults__["n_boot"] == inference.MIN_BOOT == 999
+    # build passes its options to poverty_profile, whose default is the page's.
+    assert pp.poverty_profile.__kwdefaults__["n_boot"] == inference.MIN_BOOT == 999
     prof = toy_profile()
     assert prof.gini.n_boot == 999 and prof.facts["n_boot"] == 999
     assert prof.numbers["n_villages"] == 10

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cases.core import paths
 from cases.core.files import load_yaml
+from cases.data.instruments import by_id
 
 
 class _Strict(BaseModel):
@@ -99,10 +100,7 @@ class Codebook(_Strict):
 
     def code(self, code: str) -> Code:
         """The code with this id; KeyError naming it if unknown."""
-        for c in self.codes:
-            if c.id == code:
-                return c
-        raise KeyError(f"unknown code {code!r}")
+        return by_id(self.codes, code, f"unknown code {code!r}")
 
     def family_of(self, code: str) -> str:
         """Family of a code; KeyError naming it if unknown."""

@@ -390,31 +390,24 @@ def read_table_checked(
         return None, found
     findings: list[Finding] = []
 
-    def problem(message: str, row: int | None = None, column: str | None = None, value=None):
+    def add(level: str, message: str, row: int | None, column: str | None, value, shown: bool):
         findings.append(
             Finding(
-                "problem",
+                level,
                 name,
                 message,
                 row=row,
                 line=None if row is None else row + header_line,
                 column=column,
-                value=None if value is None and row is None else _shown(column or "", value),
+                value=_shown(column or "", value) if shown else None,
             )
         )
 
+    def problem(message: str, row: int | None = None, column: str | None = None, value=None):
+        add("problem", message, row, column, value, not (value is None and row is None))
+
     def warning(message: str, row: int | None = None, column: str | None = None, value=None):
-        findings.append(
-            Finding(
-                "warning",
-                name,
-                message,
-                row=row,
-                line=None if row is None else row + header_line,
-                column=column,
-                value=None if row is None else _shown(column or "", value),
-            )
-        )
+        add("warning", message, row, column, value, row is not None)
 
     # -- identifier guard: stop before any value of an identifier column is looked at --------
     for found in io.scan_identifiers(frame):

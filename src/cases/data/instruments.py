@@ -9,14 +9,29 @@ re-exports these names as the contract module ``cases.survey``) both use it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cases.core.errors import DataValidationError
 from cases.core.files import load_yaml
 from cases.core.paths import INSTRUMENTS
+
+_Entry = TypeVar("_Entry")
+
+
+def by_id(entries: Iterable[_Entry], wanted: str, missing: str) -> _Entry:
+    """The first of ``entries`` whose ``id`` is ``wanted``.
+
+    Raises:
+        KeyError: none has it (message ``missing``).
+    """
+    for entry in entries:
+        if entry.id == wanted:  # type: ignore[attr-defined]
+            return entry
+    raise KeyError(missing)
 
 
 class _Strict(BaseModel):
@@ -131,19 +146,15 @@ class Instrument(_Strict):
 
     def item(self, item_id: str) -> Item:
         """Return the item with this id; raises KeyError naming it."""
-        for it in self.items:
-            if it.id == item_id:
-                return it
-        raise KeyError(f"instrument {self.id}: no item {item_id!r}")
+        return by_id(self.items, item_id, f"instrument {self.id}: no item {item_id!r}")
 
     def scale(self, scale_id: str) -> Scale:
         """Return the scale with this id; raises KeyError naming it and the valid ids."""
-        for s in self.scales:
-            if s.id == scale_id:
-                return s
-        raise KeyError(
+        return by_id(
+            self.scales,
+            scale_id,
             f"instrument {self.id}: no scale {scale_id!r} (scales: "
-            f"{', '.join(s.id for s in self.scales)})"
+            f"{', '.join(s.id for s in self.scales)})",
         )
 
     def item_range(self, item_id: str) -> tuple[int, int]:

@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -826,6 +826,26 @@ def check_data_dir(path: str | os.PathLike[str], parameter: str = "data_dir") ->
 # --------------------------------------------------------------------------------------------
 
 
+def parse_file(path: Path, kind: Literal["JSON", "YAML"], not_found: str) -> Any:
+    """The parsed content of a UTF-8 JSON or YAML file (any top level).
+
+    Raises:
+        DataValidationError: naming the file: ``not_found`` when it is missing, ``not valid
+            JSON: ...`` (or YAML) when it does not parse.
+    """
+    import yaml
+
+    loads, invalid = (
+        (json.loads, json.JSONDecodeError) if kind == "JSON" else (yaml.safe_load, yaml.YAMLError)
+    )
+    try:
+        return loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataValidationError(str(path), [not_found]) from None
+    except invalid as exc:
+        raise DataValidationError(str(path), [f"not valid {kind}: {exc}"]) from None
+
+
 def _iter_resource_paths(resource: Mapping[str, object]) -> Iterable[str]:
     path = resource.get("path")
     if isinstance(path, str):
@@ -857,12 +877,7 @@ def verify_checksums(
     """
     descriptor = Path(datapackage_path)
     source = str(descriptor)
-    try:
-        package = json.loads(descriptor.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataValidationError(source, ["datapackage descriptor not found"]) from None
-    except json.JSONDecodeError as exc:
-        raise DataValidationError(source, [f"not valid JSON: {exc}"]) from None
+    package = parse_file(descriptor, "JSON", "datapackage descriptor not found")
     resources = package.get("resources") if isinstance(package, dict) else None
     if not resources:
         raise DataValidationError(source, ["no resources listed"])

@@ -441,7 +441,7 @@ def better_off_logit(
     tidy = inference.cluster_inference(
         sm.Logit(y.to_numpy(), exog), groups, conf_level=conf_level, fit_kwargs={"disp": False}
     )
-    out = _legacy_columns(tidy)
+    out = report.estimate_table(tidy, "z")
     out.attrs.update(
         n_records=len(assistance),
         n_households=int(assistance["household_id"].nunique()),
@@ -512,25 +512,6 @@ def _record_clusters(
         raise ParameterError(f"cluster column {cluster!r} not in the households table")
     of = pd.Series(households[cluster].to_numpy(), index=households["household_id"].to_numpy())
     return assistance["household_id"].map(of).to_numpy()
-
-
-def _legacy_columns(tidy: pd.DataFrame) -> pd.DataFrame:
-    """The tidy table of :func:`cases.methods.inference.cluster_inference` with this module's
-    column names (``se``, ``ci_low``, ``ci_high``, ``z`` = estimate / se, ``p``)."""
-    return pd.DataFrame(
-        {
-            "term": tidy["term"].to_numpy(),
-            "estimate": tidy["estimate"].to_numpy(),
-            "se": tidy["std_error"].to_numpy(),
-            "ci_low": tidy["conf_low"].to_numpy(),
-            "ci_high": tidy["conf_high"].to_numpy(),
-            "z": (tidy["estimate"] / tidy["std_error"]).to_numpy(),
-            "p": tidy["p_value"].to_numpy(),
-            "n_clusters": tidy["n_clusters"].to_numpy(),
-            "method": tidy["method"].to_numpy(),
-            "warning": tidy["warning"].to_numpy(),
-        }
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -992,6 +973,22 @@ def _assistance_page(
     page.figures["actors_fig"] = kind_mix_figure(rec, simulated=simulated, source=source)
 
 
+def _shares(
+    frame: pd.DataFrame, column: str, groups: dict[str, str], cluster: str, conf_level: float
+) -> pd.DataFrame:
+    """:func:`share_by_group` of ``column`` by ``frame["group"]``, in the order of ``groups``
+    (code -> label)."""
+    return share_by_group(
+        frame,
+        column,
+        "group",
+        cluster=cluster,
+        order=list(groups),
+        labels=groups,
+        conf_level=conf_level,
+    )
+
+
 def _income_reach(
     page: Page,
     data: synth.SimulatedData,
@@ -1007,15 +1004,7 @@ def _income_reach(
     hh, rec = data["households"], data["assistance"]
     quintiles = labels.quintiles.model_dump()
     frame["group"] = _quintile(hh["income_per_capita"].reset_index(drop=True))
-    gaps = share_by_group(
-        frame,
-        "no_record",
-        "group",
-        cluster=cluster,
-        order=list(quintiles),
-        labels=quintiles,
-        conf_level=conf_level,
-    )
+    gaps = _shares(frame, "no_record", quintiles, cluster, conf_level)
     q = pd.Series(
         _quintile(hh["income_per_capita"]).to_numpy(), index=hh["household_id"].to_numpy()
     )
@@ -1026,15 +1015,7 @@ def _income_reach(
             cluster: _record_clusters(hh, rec, cluster),
         }
     )
-    reach = share_by_group(
-        rq,
-        "nongov",
-        "group",
-        cluster=cluster,
-        order=list(quintiles),
-        labels=quintiles,
-        conf_level=conf_level,
-    )
+    reach = _shares(rq, "nongov", quintiles, cluster, conf_level)
     fit = better_off_logit(hh, rec, conf_level=conf_level, cluster=cluster).set_index("term")
     page.facts["inference_warnings"].extend(w for w in fit["warning"].unique() if w)
     b = fit.loc["log_income_centred"]
@@ -1081,15 +1062,7 @@ def _monitoring_reach(
         monitored == 1, "monitored", np.where(formerly == 1, "formerly_registered", "other")
     )
     status = labels.monitoring_groups.model_dump()
-    gaps = share_by_group(
-        frame,
-        "no_record",
-        "group",
-        cluster=cluster,
-        order=list(status),
-        labels=status,
-        conf_level=conf_level,
-    )
+    gaps = _shares(frame, "no_record", status, cluster, conf_level)
     rr = assistance_rate_ratio(hh, rec, "monitored", conf_level=conf_level, cluster=cluster)
     if rr["warning"]:
         page.facts["inference_warnings"].append(rr["warning"])

@@ -39,7 +39,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -162,14 +162,25 @@ class PolicyDesign(_Strict):
     tables: tuple[str, ...] = ("panel",)
 
 
-class _Settings(_Strict):
+DesignT = TypeVar("DesignT", bound=BaseModel)
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
+
+
+class CaseDesigns(_Strict, Generic[DesignT]):
+    """A page's settings file (``data/settings/<page>.yaml``): the headings of the claim
+    table's columns and each case's design; a page adds its own fields."""
+
     claim_columns: tuple[str, str, str]
-    designs: dict[str, PolicyDesign]
+    designs: dict[str, DesignT]
 
 
 @cache
-def _load(path: Path) -> _Settings:
-    return load_yaml(_Settings, path)
+def load_settings(model: type[SettingsT], path: Path) -> SettingsT:
+    """``path`` validated against ``model`` (:func:`cases.core.files.load_yaml`), read once."""
+    return load_yaml(model, path)
+
+
+_Settings = CaseDesigns[PolicyDesign]
 
 
 def designs(path: Path | None = None) -> dict[str, PolicyDesign]:
@@ -178,7 +189,7 @@ def designs(path: Path | None = None) -> dict[str, PolicyDesign]:
     Raises:
         DataValidationError: the file is missing or a field is wrong (file and field named).
     """
-    return _load(path or SETTINGS).designs
+    return load_settings(_Settings, path or SETTINGS).designs
 
 
 def design(case: str) -> PolicyDesign:
@@ -1000,16 +1011,9 @@ def _bacon_facts(analysis: PolicyAnalysis, n: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
-def build(
-    data: synth.SimulatedData,
-    case: str,
-    *,
-    control: str = "never",
-    cluster: str = "village",
-    sample: str = "all",
-) -> Page:
+def build(data: synth.SimulatedData, case: str, **options: str) -> Page:
     """The policy-evaluation page of one case: numbers, facts, tables and figures (no
-    sentences).
+    sentences). ``options``: ``control``, ``cluster`` and ``sample`` of :func:`analyse`.
 
     Numbers (glued by :func:`cases.present.page.show` with the prefix ``policy``; every float
     with the verify tolerance 1e-6): ``<outcome>_<twfe|cs|sa>_{att,se,ci_low,ci_high}``;
@@ -1029,7 +1033,8 @@ def build(
     Raises:
         ParameterError, DataValidationError: as :func:`analyse`.
     """
-    analysis = analyse(data, case, control=control, cluster=cluster, sample=sample)
+    analysis = analyse(data, case, **options)
+    control, cluster, sample = analysis.control, analysis.cluster, analysis.sample
     d, df = analysis.design, analysis.panel
     page = Page()
     n = page.numbers
@@ -1083,7 +1088,7 @@ def build(
             "data_format": data_format_markdown(case, d.tables),
             "claims": thesis_claims(case),
             "needed": [o.needed for o in d.outcomes],
-            "claim_columns": list(_load(SETTINGS).claim_columns),
+            "claim_columns": list(load_settings(_Settings, SETTINGS).claim_columns),
         }
     )
     page.tables["cohorts"] = cohort_table(df, case)

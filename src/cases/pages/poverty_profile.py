@@ -761,6 +761,10 @@ class PovertyProfile:
         return sel.iloc[0]
 
 
+#: The MPI weights of :func:`poverty_profile` and :func:`build` when none are given.
+DEFAULT_MPI_WEIGHTS = "equal_dimensions"
+
+
 class _Numbers(dict[str, Any]):
     """Glue numbers: Python scalars, finite floats, one value per key."""
 
@@ -785,7 +789,7 @@ def poverty_profile(
     weight_by_persons: bool = False,
     n_boot: int = inference.MIN_BOOT,
     mpi_k: float = 1 / 3,
-    mpi_weights: str = "equal_dimensions",
+    mpi_weights: str = DEFAULT_MPI_WEIGHTS,
     data_dir: str = "",
 ) -> PovertyProfile:
     """Compute the poverty profile of ``case`` in ``year`` (0 = the case's default year).
@@ -877,20 +881,10 @@ def poverty_profile(
 
 
 def build(
-    data: synth.SimulatedData,
-    case: str,
-    *,
-    seed: int,
-    year: int = 0,
-    poverty_line: float = 0.0,
-    weight_by_persons: bool = False,
-    n_boot: int = inference.MIN_BOOT,
-    mpi_k: float = 1 / 3,
-    mpi_weights: str = "equal_dimensions",
-    data_dir: str = "",
-    source: str | None = None,
+    data: synth.SimulatedData, case: str, *, source: str | None = None, **options: Any
 ) -> Page:
-    """The poverty-profile page of ``case`` (see :func:`poverty_profile` for the arguments).
+    """The poverty-profile page of ``case``: ``options`` are the keyword arguments of
+    :func:`poverty_profile` (``seed`` required); ``source`` stamps the figure.
 
     ``numbers`` are the glue values (floats with tolerance :data:`FLOAT_TOLERANCE`; NaN under
     :data:`MPI_NUMBER_KEYS` when there is no MPI), ``facts`` those of the text template;
@@ -902,18 +896,8 @@ def build(
     Raises:
         as :func:`poverty_profile`.
     """
-    profile = poverty_profile(
-        data,
-        case,
-        seed=seed,
-        year=year,
-        poverty_line=poverty_line,
-        weight_by_persons=weight_by_persons,
-        n_boot=n_boot,
-        mpi_k=mpi_k,
-        mpi_weights=mpi_weights,
-        data_dir=data_dir,
-    )
+    profile = poverty_profile(data, case, **options)
+    mpi_weights = options.get("mpi_weights", DEFAULT_MPI_WEIGHTS)
     numbers = dict(profile.numbers)
     tolerances = {k: FLOAT_TOLERANCE for k, v in numbers.items() if isinstance(v, float)}
     if profile.mpi is None:  # the notebook's own Markdown names these numbers

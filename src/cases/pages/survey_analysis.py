@@ -349,20 +349,7 @@ def ols_table(
         n_boot=WILD_BOOT,
         seed=WILD_SEED,
     )
-    table = pd.DataFrame(
-        {
-            "term": tidy["term"].to_numpy(),
-            "estimate": tidy["estimate"].to_numpy(),
-            "se": tidy["std_error"].to_numpy(),
-            "ci_low": tidy["conf_low"].to_numpy(),
-            "ci_high": tidy["conf_high"].to_numpy(),
-            "t": (tidy["estimate"] / tidy["std_error"]).to_numpy(),
-            "p": tidy["p_value"].to_numpy(),
-            "n_clusters": tidy["n_clusters"].to_numpy(),
-            "method": tidy["method"].to_numpy(),
-            "warning": tidy["warning"].to_numpy(),
-        }
-    )
+    table = report.estimate_table(tidy, "t")
     fit = tidy.attrs["fit"]
     table.attrs.update(
         n=len(sub),

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,11 +39,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
-from cases.core.files import load_yaml
 from cases.data import registry
 from cases.methods import inference, measures
 from cases.methods.inference import bh_adjust
-from cases.pages.policy_evaluation import data_format_markdown
+from cases.pages.policy_evaluation import CaseDesigns, data_format_markdown, load_settings
 from cases.pages.poverty_profile import SCHEME_LABELS, mpi_k_grid
 from cases.present import report
 from cases.present.page import Page
@@ -143,15 +141,8 @@ class TargetingDesign(_Strict):
         return dict(self.covariates)
 
 
-class _Settings(_Strict):
-    claim_columns: tuple[str, str, str]
+class _Settings(CaseDesigns[TargetingDesign]):
     figure_labels: dict[str, str]
-    designs: dict[str, TargetingDesign]
-
-
-@cache
-def _load(path: Path) -> _Settings:
-    return load_yaml(_Settings, path)
 
 
 def designs(path: Path | None = None) -> dict[str, TargetingDesign]:
@@ -160,7 +151,7 @@ def designs(path: Path | None = None) -> dict[str, TargetingDesign]:
     Raises:
         DataValidationError: the file is missing or a field is wrong (file and field named).
     """
-    return _load(path or SETTINGS).designs
+    return load_settings(_Settings, path or SETTINGS).designs
 
 
 def _figure_label(name: str) -> str:
@@ -169,7 +160,7 @@ def _figure_label(name: str) -> str:
     Raises:
         DataValidationError: the settings have no label ``name``.
     """
-    labels = _load(SETTINGS).figure_labels
+    labels = load_settings(_Settings, SETTINGS).figure_labels
     if name not in labels:
         raise DataValidationError(str(SETTINGS), [f"figure_labels.{name}: not found"])
     return labels[name]
@@ -913,7 +904,7 @@ def build(
             "data_format": data_format_markdown(case, ("households",)),
             "claim": thesis_claim(case),
             "needed": d.needed,
-            "claim_columns": list(_load(SETTINGS).claim_columns),
+            "claim_columns": list(load_settings(_Settings, SETTINGS).claim_columns),
         }
     )
     page.figures["village"] = village_figure(

@@ -279,6 +279,26 @@ def interactive_table(
     return InteractiveTable(datatable_html=datatable, note=note, simulated=simulated, frame=df)
 
 
+def estimate_table(tidy: pd.DataFrame, statistic: str) -> pd.DataFrame:
+    """The tidy table of :func:`cases.methods.inference.cluster_inference` with the pages'
+    column names: ``term``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``statistic``
+    (e.g. ``z`` or ``t``: estimate / se), ``p``, ``n_clusters``, ``method``, ``warning``."""
+    return pd.DataFrame(
+        {
+            "term": tidy["term"].to_numpy(),
+            "estimate": tidy["estimate"].to_numpy(),
+            "se": tidy["std_error"].to_numpy(),
+            "ci_low": tidy["conf_low"].to_numpy(),
+            "ci_high": tidy["conf_high"].to_numpy(),
+            statistic: (tidy["estimate"] / tidy["std_error"]).to_numpy(),
+            "p": tidy["p_value"].to_numpy(),
+            "n_clusters": tidy["n_clusters"].to_numpy(),
+            "method": tidy["method"].to_numpy(),
+            "warning": tidy["warning"].to_numpy(),
+        }
+    )
+
+
 def bullet_table(items: Iterable[tuple[str, str]], columns: tuple[str, str]) -> pd.DataFrame:
     """A two-column frame from ``(label, text)`` pairs, for profile tables."""
     return pd.DataFrame(list(items), columns=list(columns))

@@ -276,6 +276,30 @@ def _executor_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _jobs_and_force(
+    parser: argparse.ArgumentParser, jobs_help: str, force_help: str | None, default: int
+) -> None:
+    """``--jobs N`` (parallel workers) and, unless ``force_help`` is None, ``--force``."""
+    parser.add_argument("--jobs", type=positive_int, default=default, metavar="N", help=jobs_help)
+    if force_help is not None:
+        parser.add_argument("--force", action="store_true", help=force_help)
+
+
+def _case_args(parser: argparse.ArgumentParser, *folder: str) -> None:
+    """The ``SLUG`` argument and, given ``(dest, metavar, help)``, a folder argument."""
+    parser.add_argument("slug", metavar="SLUG", help="case slug, see `cases list`")
+    if folder:
+        dest, metavar, help_text = folder
+        parser.add_argument(dest, metavar=metavar, help=help_text)
+
+
+def _command(sub, name: str, func, help_text: str, description: str) -> argparse.ArgumentParser:
+    """A subcommand ``name`` running ``func``."""
+    command = sub.add_parser(name, help=help_text, description=description)
+    command.set_defaults(func=func)
+    return command
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cases",
@@ -287,22 +311,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p_list = sub.add_parser(
+    _command(
+        sub,
         "list",
-        help="list the case slugs and titles, one per line",
-        description="Print every registered case (data/cases/*.yaml) as SLUG<TAB>TITLE.",
+        _cmd_list,
+        "list the case slugs and titles, one per line",
+        "Print every registered case (data/cases/*.yaml) as SLUG<TAB>TITLE.",
     )
-    p_list.set_defaults(func=_cmd_list)
 
     default_jobs = os.cpu_count() or 1
-    p_run = sub.add_parser(
+    p_run = _command(
+        sub,
         "run",
-        help="execute notebooks with papermill into book/",
-        description=(
-            "Execute the analysis notebooks of the given cases (all cases and the book-level "
-            "notebooks with --all) into book/. Notebooks whose inputs are unchanged since their "
-            "last successful run are skipped unless --force."
-        ),
+        _cmd_run,
+        "execute notebooks with papermill into book/",
+        "Execute the analysis notebooks of the given cases (all cases and the book-level "
+        "notebooks with --all) into book/. Notebooks whose inputs are unchanged since their "
+        "last successful run are skipped unless --force.",
     )
     p_run.add_argument("slugs", nargs="*", metavar="SLUG", help="case slug(s), see `cases list`")
     p_run.add_argument("--all", action="store_true", help="every case plus book-level notebooks")
@@ -314,14 +339,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a notebook parameter (repeatable), e.g. -p seed=7",
     )
-    p_run.add_argument(
-        "--jobs",
-        type=positive_int,
-        default=default_jobs,
-        metavar="N",
-        help=f"notebooks to run in parallel (default: {default_jobs}, the number of cores)",
+    _jobs_and_force(
+        p_run,
+        f"notebooks to run in parallel (default: {default_jobs}, the number of cores)",
+        "re-run even if nothing changed",
+        default_jobs,
     )
-    p_run.add_argument("--force", action="store_true", help="re-run even if nothing changed")
     p_run.add_argument(
         "--out",
         metavar="OUT",
@@ -343,25 +366,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="start no further notebook after the first failure",
     )
     _executor_options(p_run)
-    p_run.set_defaults(func=_cmd_run)
 
-    p_build = sub.add_parser(
+    p_build = _command(
+        sub,
         "build",
-        help="run what is stale, then build the HTML book offline",
-        description=(
-            "Run every stale notebook, refuse to continue if any failed or contains an error "
-            "output, then build the HTML book with Sphinx warnings as errors."
-        ),
+        _cmd_build,
+        "run what is stale, then build the HTML book offline",
+        "Run every stale notebook, refuse to continue if any failed or contains an error "
+        "output, then build the HTML book with Sphinx warnings as errors.",
     )
-    p_build.add_argument(
-        "--jobs",
-        type=positive_int,
-        default=default_jobs,
-        metavar="N",
-        help=f"notebooks to run in parallel (default: {default_jobs}); with 1, a progress bar "
+    _jobs_and_force(
+        p_build,
+        f"notebooks to run in parallel (default: {default_jobs}); with 1, a progress bar "
         "per cell on a terminal",
+        "re-run every notebook first",
+        default_jobs,
     )
-    p_build.add_argument("--force", action="store_true", help="re-run every notebook first")
     p_build.add_argument(
         "--allow-stale",
         action="store_true",
@@ -369,127 +389,111 @@ def build_parser() -> argparse.ArgumentParser:
         "'Out of date' warning banner",
     )
     _executor_options(p_build)
-    p_build.set_defaults(func=_cmd_build)
 
-    p_sweep = sub.add_parser(
+    p_sweep = _command(
+        sub,
         "sweep",
-        help="run one analysis over a grid of parameter choices (specification curve)",
-        description=(
-            "Run the analysis named in the grid file for case SLUG once per combination of "
-            "the listed parameter choices (cached, in parallel or on Dask), collect the listed "
-            "estimates into results/sweeps/<grid>.json for the specification-curve page."
-        ),
+        _cmd_sweep,
+        "run one analysis over a grid of parameter choices (specification curve)",
+        "Run the analysis named in the grid file for case SLUG once per combination of "
+        "the listed parameter choices (cached, in parallel or on Dask), collect the listed "
+        "estimates into results/sweeps/<grid>.json for the specification-curve page.",
     )
-    p_sweep.add_argument("slug", metavar="SLUG", help="case slug, see `cases list`")
+    _case_args(p_sweep)
     p_sweep.add_argument("--grid", required=True, metavar="FILE.yaml", help="grid file")
-    p_sweep.add_argument(
-        "--jobs",
-        type=positive_int,
-        default=default_jobs,
-        metavar="N",
-        help=f"runs in parallel (default: {default_jobs})",
+    _jobs_and_force(
+        p_sweep,
+        f"runs in parallel (default: {default_jobs})",
+        "re-run cached combinations",
+        default_jobs,
     )
-    p_sweep.add_argument("--force", action="store_true", help="re-run cached combinations")
     _executor_options(p_sweep)
-    p_sweep.set_defaults(func=_cmd_sweep)
 
-    p_verify = sub.add_parser(
+    p_verify = _command(
+        sub,
         "verify",
-        help="re-execute from a clean state and compare, key by key, with results/",
-        description=(
-            "Re-run every sweep and notebook in a clean temporary copy (no cache) and compare each "
-            "published number with results/; exit 0 only when all match within tolerance."
-        ),
+        _cmd_verify,
+        "re-execute from a clean state and compare, key by key, with results/",
+        "Re-run every sweep and notebook in a clean temporary copy (no cache) and compare each "
+        "published number with results/; exit 0 only when all match within tolerance.",
     )
-    p_verify.add_argument(
-        "--jobs",
-        type=positive_int,
-        default=default_jobs,
-        metavar="N",
-        help=f"notebooks to re-execute in parallel (default: {default_jobs})",
+    _jobs_and_force(
+        p_verify,
+        f"notebooks to re-execute in parallel (default: {default_jobs})",
+        None,
+        default_jobs,
     )
     p_verify.add_argument(
         "--skip-sweeps",
         action="store_true",
         help="do not re-run the sweeps in params/sweeps/ (use their committed results)",
     )
-    p_verify.set_defaults(func=_cmd_verify)
 
-    p_publish = sub.add_parser(
+    _command(
+        sub,
         "publish",
-        help="record the current run's numbers in results/ and list the keys that changed",
-        description=(
-            "Copy the numbers of the latest run (written by `cases run`/`cases build` under "
-            ".cache/cases/results, never into results/) into the committed results/ folder, and "
-            "print every key whose value changed beyond its tolerance. Refuses, changing "
-            "nothing, unless every notebook of the book ran from the current code, data and "
-            "params/ (no -p overrides). Values that reproduce within tolerance keep their "
-            "published text, so publishing on another processor changes no byte. Sweeps run "
-            "with `cases sweep` are published too."
-        ),
+        _cmd_publish,
+        "record the current run's numbers in results/ and list the keys that changed",
+        "Copy the numbers of the latest run (written by `cases run`/`cases build` under "
+        ".cache/cases/results, never into results/) into the committed results/ folder, and "
+        "print every key whose value changed beyond its tolerance. Refuses, changing "
+        "nothing, unless every notebook of the book ran from the current code, data and "
+        "params/ (no -p overrides). Values that reproduce within tolerance keep their "
+        "published text, so publishing on another processor changes no byte. Sweeps run "
+        "with `cases sweep` are published too.",
     )
-    p_publish.set_defaults(func=_cmd_publish)
 
-    p_check = sub.add_parser(
+    p_check = _command(
+        sub,
         "check-data",
-        help="validate an own-data folder before anything runs",
-        description=(
-            "Read every table of an own-data folder for case SLUG through the one field-data "
-            "reader and list every problem (file, row from 1, column, value masked if it looks "
-            "like an identifier, what is allowed) and every warning (sentinel codes, implausible "
-            "values, few clusters, negative alpha). Exit 0 clean, 1 problems, 2 usage."
-        ),
+        _cmd_check_data,
+        "validate an own-data folder before anything runs",
+        "Read every table of an own-data folder for case SLUG through the one field-data "
+        "reader and list every problem (file, row from 1, column, value masked if it looks "
+        "like an identifier, what is allowed) and every warning (sentinel codes, implausible "
+        "values, few clusters, negative alpha). Exit 0 clean, 1 problems, 2 usage.",
     )
-    p_check.add_argument("slug", metavar="SLUG", help="case slug, see `cases list`")
-    p_check.add_argument("dir", metavar="DIR", help="the own-data folder")
+    _case_args(p_check, "dir", "DIR", "the own-data folder")
     p_check.add_argument(
         "--instrument", metavar="FILE.yaml", default=None, help="your own questionnaire"
     )
-    p_check.set_defaults(func=_cmd_check_data)
 
-    p_import = sub.add_parser(
+    p_import = _command(
+        sub,
         "import",
-        help="turn raw exports into an own-data folder with a mapping file",
-        description=(
-            "Read the raw exports in RAW_DIR as MAP.yaml says (file -> table, column renames, "
-            "value maps, missing codes, identifiers to drop or hash with CASES_ID_KEY, reverse-"
-            "keyed items already applied), write a folder to --out and check it."
-        ),
+        _cmd_import,
+        "turn raw exports into an own-data folder with a mapping file",
+        "Read the raw exports in RAW_DIR as MAP.yaml says (file -> table, column renames, "
+        "value maps, missing codes, identifiers to drop or hash with CASES_ID_KEY, reverse-"
+        "keyed items already applied), write a folder to --out and check it.",
     )
-    p_import.add_argument("slug", metavar="SLUG", help="case slug, see `cases list`")
-    p_import.add_argument("raw_dir", metavar="RAW_DIR", help="folder of raw exports")
+    _case_args(p_import, "raw_dir", "RAW_DIR", "folder of raw exports")
     p_import.add_argument("--mapping", required=True, metavar="MAP.yaml", help="mapping file")
     p_import.add_argument("--out", required=True, metavar="DIR", help="folder to write")
-    p_import.set_defaults(func=_cmd_import)
 
-    p_report = sub.add_parser(
+    p_report = _command(
+        sub,
         "report",
-        help="the case's analyses on an own-data folder, as a standalone HTML report in OUT",
-        description=(
-            "Check DIR as `cases check-data` does, run the case's analyses that read field data "
-            "on it into OUT (never book/ or results/), and write OUT/report.html: one offline "
-            "page titled from DIR/metadata.json, with the checks and file checksums in an "
-            "appendix. Exit 0 written, 1 data problems or a failed analysis, 2 usage."
-        ),
+        _cmd_report,
+        "the case's analyses on an own-data folder, as a standalone HTML report in OUT",
+        "Check DIR as `cases check-data` does, run the case's analyses that read field data "
+        "on it into OUT (never book/ or results/), and write OUT/report.html: one offline "
+        "page titled from DIR/metadata.json, with the checks and file checksums in an "
+        "appendix. Exit 0 written, 1 data problems or a failed analysis, 2 usage.",
     )
-    p_report.add_argument("slug", metavar="SLUG", help="case slug, see `cases list`")
-    p_report.add_argument("dir", metavar="DIR", help="the own-data folder")
+    _case_args(p_report, "dir", "DIR", "the own-data folder")
     p_report.add_argument("--out", required=True, metavar="OUT", help="output folder")
-    p_report.add_argument(
-        "--jobs", type=positive_int, default=1, metavar="N", help="analyses in parallel"
-    )
-    p_report.add_argument("--force", action="store_true", help="re-run even if nothing changed")
-    p_report.set_defaults(func=_cmd_report)
+    _jobs_and_force(p_report, "analyses in parallel", "re-run even if nothing changed", 1)
 
-    p_new = sub.add_parser(
+    p_new = _command(
+        sub,
         "new",
-        help="scaffold a new case: registry file, parameters, chapter and TOC entry",
-        description=(
-            "Create data/cases/SLUG.yaml (a template with TODO placeholders that already "
-            "passes validation), params/SLUG.yaml (the case profile), book/cases/SLUG/index.md, "
-            "a thesis_SLUG entry in book/references.bib, and add the chapter to the Cases part "
-            "of book/_toc.yml. An existing or invalid slug is refused with exit status 2."
-        ),
+        _cmd_new,
+        "scaffold a new case: registry file, parameters, chapter and TOC entry",
+        "Create data/cases/SLUG.yaml (a template with TODO placeholders that already "
+        "passes validation), params/SLUG.yaml (the case profile), book/cases/SLUG/index.md, "
+        "a thesis_SLUG entry in book/references.bib, and add the chapter to the Cases part "
+        "of book/_toc.yml. An existing or invalid slug is refused with exit status 2.",
     )
     p_new.add_argument(
         "slug", metavar="SLUG", help="new case slug: lowercase letters, digits, underscores"
@@ -497,7 +501,6 @@ def build_parser() -> argparse.ArgumentParser:
     p_new.add_argument("--title", help="the case title (default: a TODO placeholder)")
     p_new.add_argument("--province", help="province in English, e.g. Gansu (default: TODO)")
     p_new.add_argument("--place", help="place name in English, e.g. W Town (default: TODO)")
-    p_new.set_defaults(func=_cmd_new)
     return parser
 
 

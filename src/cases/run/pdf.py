@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -105,33 +104,8 @@ def build_pdf(allow_stale: bool = False) -> Path:
     from cases.present.disclosure import DENY_LIST_NAME, load_deny_list, scan_text
     from cases.run import pipeline
 
-    pipeline.write_provenance_page()
-    stale = pipeline.stale_jobs()
-    if stale and not allow_stale:
-        listed = "\n  - ".join(f"{name}: {reason}" for name, reason in stale.items())
-        raise CasesError(
-            "refusing to build the PDF from stale or failed chapter(s) (run `cases run --all`, "
-            f"or pass --allow-stale to publish them marked 'Out of date'):\n  - {listed}"
-        )
-    by_name = {job.name: job for job in pipeline.plan()}
-    for name, reason in stale.items():
-        if by_name[name].output.is_file():
-            pipeline.mark_stale(by_name[name], reason)
-    problems = pipeline.check_book_sources()
-    if problems:
-        raise CasesError("refusing to build the PDF:\n  - " + "\n  - ".join(problems))
-    exe = Path(sys.executable).parent / "jupyter-book"
-    command = [
-        str(exe) if exe.exists() else "jupyter-book",
-        "build",
-        str(paths.BOOK),
-        "--builder",
-        BUILDER,
-        "-W",
-        "-n",
-        "--keep-going",
-    ]
-    completed = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True)
+    pipeline.prepare_chapters("PDF", allow_stale)
+    completed = pipeline.run_jupyter_book(BUILDER)
     out = latex_dir()
     if completed.returncode != 0:
         raise CasesError(

@@ -517,6 +517,30 @@ def _run_one(
 EXECUTORS = ("process", "dask")
 
 
+def _collect(
+    futures: dict[Any, Job],
+    as_completed: Callable[[list[Any]], Iterable[Any]],
+    report: Callable[[JobResult], None],
+    not_run: Callable[[Job], JobResult],
+    cancel_rest: Callable[[], object] | None,
+) -> bool:
+    """Report each of ``futures`` (a process-pool or Dask future -> its job) as it completes,
+    a cancelled one as ``not_run``; after the first failure call ``cancel_rest`` (None: keep
+    going). Returns True if a job failed."""
+    failed = False
+    for future in as_completed(list(futures)):
+        if future.cancelled():
+            report(not_run(futures[future]))
+            continue
+        result = future.result()
+        report(result)
+        if result.status == "failed" and not failed:
+            failed = True
+            if cancel_rest is not None:
+                cancel_rest()
+    return failed
+
+
 def _execute_stage(
     todo: list[tuple[Job, dict[str, Any], str]],
     n_jobs: int,
@@ -540,16 +564,13 @@ def _execute_stage(
 
         with dask_client(n_jobs, scheduler) as client:
             futures = {client.submit(_run_one, *item, pure=False): item[0] for item in todo}
-            for future in as_completed(list(futures)):
-                if future.cancelled():
-                    report(not_run(futures[future]))
-                    continue
-                result = future.result()
-                report(result)
-                if result.status == "failed" and not failed:
-                    failed = True
-                    if not keep_going:
-                        client.cancel([f for f in futures if not f.done()])
+            failed = _collect(
+                futures,
+                as_completed,
+                report,
+                not_run,
+                None if keep_going else lambda: client.cancel([f for f in futures if not f.done()]),
+            )
     elif n_jobs <= 1 or len(todo) <= 1:
         for item in todo:
             if failed and not keep_going:
@@ -562,17 +583,14 @@ def _execute_stage(
     else:
         with cf.ProcessPoolExecutor(max_workers=n_jobs) as pool:
             pending = {pool.submit(_run_one, *item): item[0] for item in todo}
-            for future in cf.as_completed(list(pending)):
-                if future.cancelled():
-                    report(not_run(pending[future]))
-                    continue
-                result = future.result()
-                report(result)
-                if result.status == "failed" and not failed:
-                    failed = True
-                    if not keep_going:
-                        for other in pending:
-                            other.cancel()  # only jobs that have not started yet
+            # Future.cancel stops only jobs that have not started yet.
+            failed = _collect(
+                pending,
+                cf.as_completed,
+                report,
+                not_run,
+                None if keep_going else lambda: [other.cancel() for other in pending],
+            )
     return not failed
 
 
@@ -987,6 +1005,50 @@ def _book_is_current(builder: str, state: str) -> bool:
         return False
 
 
+def prepare_chapters(what: str, allow_stale: bool) -> None:
+    """Rewrite the provenance page and check the chapters before building ``what`` ("book",
+    "PDF"): a stale or failed chapter stops the build unless ``allow_stale``, which marks it
+    "Out of date" (:func:`mark_stale`); a missing chapter or an error output always stops it.
+
+    Raises:
+        CasesError: a stale or failed chapter without ``allow_stale``; a chapter is missing or
+            contains an error output.
+    """
+    write_provenance_page()
+    stale = stale_jobs()
+    if stale and not allow_stale:
+        listed = "\n  - ".join(f"{name}: {reason}" for name, reason in stale.items())
+        raise CasesError(
+            f"refusing to build the {what} from stale or failed chapter(s) (run `cases run "
+            "--all`, or pass --allow-stale to publish them marked 'Out of date'):"
+            f"\n  - {listed}"
+        )
+    by_name = {job.name: job for job in plan()}
+    for name, reason in stale.items():
+        if by_name[name].output.is_file():
+            mark_stale(by_name[name], reason)
+    problems = check_book_sources()
+    if problems:
+        raise CasesError(f"refusing to build the {what}:\n  - " + "\n  - ".join(problems))
+
+
+def run_jupyter_book(builder: str) -> subprocess.CompletedProcess[str]:
+    """``jupyter-book build book/ --builder BUILDER -W -n --keep-going`` (the one next to this
+    Python if there is one), from the project root, its output captured."""
+    exe = Path(sys.executable).parent / "jupyter-book"
+    command = [
+        str(exe) if exe.exists() else "jupyter-book",
+        "build",
+        str(paths.BOOK),
+        "--builder",
+        builder,
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
+    return subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True)
+
+
 def build_book(builder: str = "html", allow_stale: bool = False) -> Path:
     """Build the book offline with Sphinx warnings as errors (``-W -n --keep-going``), then
     scan the result for personal identifiers.
@@ -1007,39 +1069,14 @@ def build_book(builder: str = "html", allow_stale: bool = False) -> Path:
     """
     from cases.present.disclosure import DENY_LIST_NAME, scan_build
 
-    write_provenance_page()
-    stale = stale_jobs()
-    if stale and not allow_stale:
-        listed = "\n  - ".join(f"{name}: {reason}" for name, reason in stale.items())
-        raise CasesError(
-            "refusing to build the book from stale or failed chapter(s) (run `cases run --all`, "
-            f"or pass --allow-stale to publish them marked 'Out of date'):\n  - {listed}"
-        )
-    by_name = {job.name: job for job in plan()}
-    for name, reason in stale.items():
-        if by_name[name].output.is_file():
-            mark_stale(by_name[name], reason)
-    problems = check_book_sources()
-    if problems:
-        raise CasesError("refusing to build the book:\n  - " + "\n  - ".join(problems))
+    prepare_chapters("book", allow_stale)
     html_dir = paths.BOOK / "_build" / builder
     # Nothing the build or the scan reads has changed since they last passed: their result
     # would be the same, so skip Sphinx (about 2 s even when it has nothing to do).
     if _book_is_current(builder, _book_state(builder)):
         return html_dir / "index.html"
     _book_stamp_path(builder).unlink(missing_ok=True)
-    exe = Path(sys.executable).parent / "jupyter-book"
-    command = [
-        str(exe) if exe.exists() else "jupyter-book",
-        "build",
-        str(paths.BOOK),
-        "--builder",
-        builder,
-        "-W",
-        "-n",
-        "--keep-going",
-    ]
-    completed = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True)
+    completed = run_jupyter_book(builder)
     if completed.returncode != 0:
         raise CasesError(
             "jupyter-book build failed:\n" + completed.stdout[-6000:] + completed.stderr[-6000:]

@@ -79,7 +79,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict
 from scipy import optimize, special, stats
 
@@ -89,6 +88,7 @@ from cases.core.files import load_yaml
 from cases.core.paths import INSTRUMENTS, SYNTH
 from cases.data import fielddata
 from cases.data.instruments import load_instrument
+from cases.data.io import parse_file
 from cases.methods.measures import TWO_ASSURANCES_THREE_GUARANTEES
 
 __all__ = [
@@ -141,14 +141,7 @@ Column = tuple[str, Kind, str, str]
 
 def _instrument(name: str) -> dict[str, Any]:
     """Raw instrument YAML (items, scales, reverse keys) from ``data/instruments``."""
-    path = INSTRUMENTS / f"{name}.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataValidationError(str(path), ["instrument file not found"]) from None
-    except yaml.YAMLError as exc:
-        raise DataValidationError(str(path), [f"not valid YAML: {exc}"]) from None
-    return raw
+    return parse_file(INSTRUMENTS / f"{name}.yaml", "YAML", "instrument file not found")
 
 
 def _scale_items(name: str) -> dict[str, tuple[list[str], list[str]]]:
@@ -682,12 +675,7 @@ def load_params(slug: str, params_path: str | os.PathLike[str] | None = None) ->
     _check_slug(slug)
     path = Path(params_path) if params_path is not None else SYNTH / f"{slug}.yaml"
     source = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataValidationError(source, ["parameter file not found"]) from None
-    except yaml.YAMLError as exc:
-        raise DataValidationError(source, [f"not valid YAML: {exc}"]) from None
+    raw = parse_file(path, "YAML", "parameter file not found")
     problems = _validate(raw, slug, source)
     if problems:
         raise DataValidationError(source, problems)
@@ -701,6 +689,29 @@ def _values(section: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 # Shared building blocks
 # --------------------------------------------------------------------------------------------
+def _log_income(
+    rng: np.random.Generator,
+    p: Mapping[str, Any],
+    sigma: float,
+    village: np.ndarray,
+    n_vil: int,
+    years: np.ndarray,
+    mean: float,
+    growth: float,
+    base_year: int,
+) -> np.ndarray:
+    """Log income without treatment, households x years: a lognormal year mean (``mean`` in
+    ``base_year``, growing by ``growth`` a year) plus village, household and idiosyncratic
+    normal terms splitting ``sigma**2`` by ``p["variance_shares"]``, drawn in that order."""
+    n, t_n = village.size, years.size
+    vs = p["variance_shares"]
+    v_eff = math.sqrt(vs["village"]) * sigma * rng.standard_normal(n_vil)
+    a_eff = math.sqrt(vs["household"]) * sigma * rng.standard_normal(n)
+    eps = math.sqrt(vs["idiosyncratic"]) * sigma * rng.standard_normal((n, t_n))
+    mu_t = math.log(mean) - sigma**2 / 2 + growth * (years - base_year)
+    return mu_t[None, :] + (a_eff + v_eff[village])[:, None] + eps
+
+
 def _sigma_from_headcount(mean: float, line: float, headcount: float) -> float:
     """Log-SD of a lognormal with the given mean whose share below ``line`` is ``headcount``.
 
@@ -866,16 +877,12 @@ def _gen_liupanshui(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict
         p["income_mean_2014"], p["poverty_line_2014"], p["incidence_2014"]
     )
     growth = math.log(p["income_mean_2015"] / p["income_mean_2013"]) / 2
-    vs = p["variance_shares"]
-    v_eff = math.sqrt(vs["village"]) * sigma * rng.standard_normal(n_vil)
-    a_eff = math.sqrt(vs["household"]) * sigma * rng.standard_normal(n)
-    eps = math.sqrt(vs["idiosyncratic"]) * sigma * rng.standard_normal((n, t_n))
-    mu_t = math.log(p["income_mean_2014"]) - sigma**2 / 2 + growth * (years - 2014)
+    base = _log_income(rng, p, sigma, village, n_vil, years, p["income_mean_2014"], growth, 2014)
     g_i = g_v[village]
     k = years[None, :] - g_i[:, None]
     treated = (g_i[:, None] > 0) & (k >= 0)
     tau = e["income_effect_at_adoption"] + e["income_effect_growth_per_year"] * k
-    log_y = mu_t[None, :] + (a_eff + v_eff[village])[:, None] + eps + np.where(treated, tau, 0.0)
+    log_y = base + np.where(treated, tau, 0.0)
     income = np.round(np.exp(log_y), 2)
     ret_p = p["return_migrant_base_rate"] + e["return_migrant_effect"] * treated
     returned = (rng.random((n, t_n)) < ret_p).astype(np.int64)
@@ -1238,12 +1245,7 @@ def _gen_h_county(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[s
         p["income_mean_2016"], p["poverty_line_2016"], p["incidence_2016"]
     )
     g = math.log(p["income_mean_2019"] / p["income_mean_2016"]) / 3
-    vs = p["variance_shares"]
-    v_eff = math.sqrt(vs["village"]) * sigma * rng.standard_normal(n_vil)
-    a_eff = math.sqrt(vs["household"]) * sigma * rng.standard_normal(n)
-    eps = math.sqrt(vs["idiosyncratic"]) * sigma * rng.standard_normal((n, t_n))
-    mu_t = math.log(p["income_mean_2016"]) - sigma**2 / 2 + g * (years - 2016)
-    base = mu_t[None, :] + (a_eff + v_eff[village])[:, None] + eps
+    base = _log_income(rng, p, sigma, village, n_vil, years, p["income_mean_2016"], g, 2016)
     id_col = list(years).index(p["identification_year"])
     poor = np.exp(base[:, id_col]) < p["poverty_line_2016"]
 
