@@ -4,6 +4,9 @@ and the full book build (end to end)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -227,3 +230,25 @@ def test_a_kernel_that_dies_while_starting_is_started_again(project_copy, monkey
     with pytest.raises(RuntimeError, match="something else"):
         pipeline.execute(job, {})
     assert len(calls) == 1
+
+
+def test_pages_dropped_from_params_leave_no_executed_notebook_or_html(project_copy):
+    # A working copy that once ran a page now dropped from its chapter must show what a fresh
+    # clone shows: the old executed notebook and its built page go; planned outputs stay.
+    chapter = project_copy / "book" / "cases" / "w_town"
+    kept = chapter / "case_profile.ipynb"
+    dropped = chapter / "poverty_profile.ipynb"  # no longer in params/w_town.yaml
+    html = project_copy / "book" / "_build" / "html" / "cases" / "w_town" / "poverty_profile.html"
+    html.parent.mkdir(parents=True)
+    for path in (kept, dropped, html):
+        path.write_text("{}", encoding="utf-8")
+    code = "from cases.run import pipeline; print(len(pipeline.prune_unplanned_pages()))"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=dict(os.environ, CASES_ROOT=str(project_copy)),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"
+    assert kept.is_file() and not dropped.exists() and not html.exists()

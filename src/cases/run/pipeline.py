@@ -1005,6 +1005,25 @@ def _book_is_current(builder: str, state: str) -> bool:
         return False
 
 
+def prune_unplanned_pages() -> list[Path]:
+    """Delete the executed notebooks under ``book/`` that no job of ``params/`` writes any more
+    (a page dropped from a chapter), with their built HTML pages, so a working copy that once
+    ran them shows what a fresh clone shows. Executed notebooks are generated and untracked;
+    nothing else is touched. Returns the notebooks deleted."""
+    planned = {job.output.resolve() for job in plan()}
+    removed = []
+    for notebook in sorted(paths.BOOK.rglob("*.ipynb")):
+        relative = notebook.relative_to(paths.BOOK)
+        if relative.parts[0] == "_build" or ".ipynb_checkpoints" in relative.parts:
+            continue
+        if notebook.resolve() not in planned:
+            notebook.unlink()
+            for built in (paths.BOOK / "_build").glob(f"*/{relative.with_suffix('.html')}"):
+                built.unlink()
+            removed.append(notebook)
+    return removed
+
+
 def prepare_chapters(what: str, allow_stale: bool) -> None:
     """Rewrite the provenance page and check the chapters before building ``what`` ("book",
     "PDF"): a stale or failed chapter stops the build unless ``allow_stale``, which marks it
@@ -1023,6 +1042,7 @@ def prepare_chapters(what: str, allow_stale: bool) -> None:
             "--all`, or pass --allow-stale to publish them marked 'Out of date'):"
             f"\n  - {listed}"
         )
+    prune_unplanned_pages()
     by_name = {job.name: job for job in plan()}
     for name, reason in stale.items():
         if by_name[name].output.is_file():
