@@ -296,7 +296,7 @@ def interactive_table(
     shown = df.copy()
     # Numbers stay numbers, so the table sorts them; rounding then adding +0.0 turns a rounded
     # negative zero into 0. P-value columns print as :func:`cases.present.text.table_pvalue`.
-    for name, fmt in cell_formats(df, precision).items():
+    for name in cell_formats(df, precision):
         if is_pvalue_column(name):
             shown[name] = [table_pvalue(v) if pd.notna(v) else "—" for v in shown[name]]
         else:
