@@ -342,3 +342,25 @@ def test_wild_cluster_bootstrap_matches_the_wildboottest_package():
     assert est / se == pytest.approx(float(ref["statistic"].iloc[0]), rel=1e-8)
     # Both p-values are Monte Carlo estimates (SE about 0.007 each with 4,999 draws).
     assert abs(p - float(ref["p-value"].iloc[0])) < 0.03
+
+
+#: A printed negative zero: "-0", "-0.0", "−0.000" (hyphen or typographic minus).
+NEGATIVE_ZERO = re.compile(r"(?<![\d.])[-−]0(\.0+)?(?![\d.])")
+
+
+@pytest.mark.parametrize("case", registry.slugs())
+def test_design_tables_and_figures_carry_no_machinery_and_no_negative_zero(case):
+    from cases.present import report
+
+    page = small_page(case)
+    source = page_module.settings().labels.source
+    for name, table in page.tables.items():
+        html = report.table(table, simulated=True, source=source, index=False, precision=3)
+        rendered = html.to_html()
+        assert not NEGATIVE_ZERO.search(rendered), name
+        assert "cases.design" not in rendered, name
+        assert source in rendered, name
+    for name, fig in page.figures.items():
+        stamps = " ".join(t.get_text() for t in fig.texts)
+        assert "cases.design" not in stamps, name
+        assert source in stamps, name

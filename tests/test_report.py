@@ -53,3 +53,42 @@ def test_glue_keys_must_be_snake_case():
     for bad in ("Liupanshui", "att-income", "1st", "a b"):
         with pytest.raises(ValueError, match="snake_case"):
             report.check_glue_key(bad)
+
+
+def _cells(html: str) -> list[str]:
+    import html as html_lib
+    import re
+
+    return [html_lib.unescape(c).strip() for c in re.findall(r">([^<>]*)</td>", html)]
+
+
+def test_table_cells_never_print_a_negative_zero_and_p_values_are_house_style():
+    df = pd.DataFrame(
+        {
+            "Estimate": [-0.0004, -1.25, 0.0],
+            "p": [0.0, 0.0213, 0.00049],
+            "p (BH)": [0.3, 0.0009, None],
+            "pop": [-0.00001, 2.0, 3.0],
+        }
+    )
+    cells = _cells(report.table(df, simulated=True, precision=3).to_html())
+    assert not [c for c in cells if c.startswith(("-0", "−0"))]
+    assert "0.000" in cells and "−1.250" in cells
+    assert cells.count("< 0.001") == 3  # p = 0 (a wild bootstrap's), 0.00049 and 0.0009
+    assert "0.021" in cells and "0.300" in cells
+    # The interactive table: numbers stay numbers, but no negative zero and the same p-values.
+    shown = report.interactive_table(df, simulated=True, precision=2)
+    assert "-0.0" not in shown.to_html() and "−0.0" not in shown.to_html()
+    assert "&lt; 0.001" in shown.to_html() or "< 0.001" in shown.to_html()
+    assert shown.frame.equals(df)  # the data are unchanged
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(0.0, "< 0.001"), (0.00099, "< 0.001"), (0.001, "0.001"), (0.0213, "0.021")],
+)
+def test_table_pvalue(value, shown):
+    from cases.present.text import table_number, table_pvalue
+
+    assert table_pvalue(value) == shown
+    assert table_number(-0.0004, 3) == "0.000"

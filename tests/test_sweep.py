@@ -235,3 +235,37 @@ def test_fifty_run_sweep_in_parallel_equals_serial(small_project):
     )
     assert serial.returncode == 0 and "50 ran" in serial.stderr
     assert (run_sweeps(root) / "load.json").read_bytes() == first
+
+
+SNAKE = re.compile(r"[a-z]+_[a-z]+")
+
+
+def test_published_curve_shows_only_human_labels():
+    """The page's figure ticks, table headings and cells, and prose name no raw parameter or
+    value (``estimator_control``, ``baseline_bottom40``, ``notyet``), list estimate, low and
+    high in that order, and print no negative zero."""
+    from cases.present import report
+
+    record, table = sweep.read_results("h_county_policy")
+    names = sweep.display(record)
+    choices = [c for c in record["choices"] if len(record["choices"][c]) > 1] + ["estimator"]
+    fig = sweep.spec_curve_figure(table, choices, title="t", highlight="chapter", names=names)
+    ticks = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert "Comparison group: Never-adopting villages" in ticks
+    assert "Analysis sample: Poorest 40 % before adoption" in ticks
+    assert not [t for t in ticks if SNAKE.search(t) or "notyet" in t]
+    shown = sweep.curve_table(record, table)
+    headers = list(shown.columns)
+    assert not [h for h in headers if SNAKE.search(h)]
+    assert headers.index("Estimate") < headers.index("95 % CI low") < headers.index("95 % CI high")
+    cells = [str(v) for c in shown.select_dtypes("object") for v in shown[c]]
+    assert not [v for v in cells if SNAKE.search(v) or v in {"never", "notyet", "all"}]
+    for col in ("Estimate", "95 % CI low", "95 % CI high"):  # numbers unchanged
+        raw = {"Estimate": "estimate", "95 % CI low": "ci_low", "95 % CI high": "ci_high"}[col]
+        assert sorted(shown[col]) == sorted(table[raw])
+    rendered = report.interactive_table(shown, simulated=True, source=names.source, precision=3)
+    assert not re.search(r"(?<![\d.])[-−]0(\.0+)?(?![\d.])", rendered.to_html())
+    assert "results/sweeps" not in rendered.note and SNAKE.search(rendered.note) is None
+    page = sweep.curve_page(record, table)
+    prose = " ".join(page.render("specification_curve").values())
+    assert not re.findall(r"baseline_bottom40|estimator_control|notyet|`never`", prose)

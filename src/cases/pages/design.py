@@ -158,6 +158,7 @@ class Labels(_Strict):
     figure: dict[str, str]
     columns: dict[str, str]
     baseline: str
+    source: str
     captions: dict[str, str]
 
 
@@ -318,7 +319,7 @@ def curve_figure(
     ax.set_ylabel(lab.figure["power"])
     ax.set_ylim(0, 1.02)
     ax.legend(loc="lower right", fontsize=8)
-    report.label_figure(fig, simulated=True, source="cases.design")
+    report.label_figure(fig, simulated=True, source=lab.source)
     return fig
 
 

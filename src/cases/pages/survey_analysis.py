@@ -48,6 +48,7 @@ from cases.core.files import load_yaml
 from cases.methods import inference, survey
 from cases.present import report
 from cases.present.page import Page
+from cases.present.text import signed, table_number
 from cases.simulate import synth
 
 __all__ = [
@@ -1182,7 +1183,7 @@ def display_tables(res: SurveyResults) -> dict[str, pd.DataFrame]:
         Group=[names[g] for g in res.means["group"]],
         **{
             "95% interval": [
-                f"{a:.2f} to {b:.2f}"
+                f"{table_number(a)} to {table_number(b)}"
                 for a, b in zip(res.means["ci_low"], res.means["ci_high"], strict=True)
             ]
         },
@@ -1193,7 +1194,7 @@ def display_tables(res: SurveyResults) -> dict[str, pd.DataFrame]:
         Scale=[_label(instrument, s) for s in res.gap["scale"]],
         **{
             "95% interval": [
-                f"{a:+.2f} to {b:+.2f}"
+                f"{signed(a)} to {signed(b)}"
                 for a, b in zip(res.gap["ci_low"], res.gap["ci_high"], strict=True)
             ]
         },

@@ -21,6 +21,8 @@ import pandas as pd
 import seaborn as sns
 from pandas.io.formats.style import Styler
 
+from cases.present.text import table_number, table_pvalue
+
 if TYPE_CHECKING:
     from IPython.display import Markdown
 
@@ -168,6 +170,33 @@ class LabelledTable(_FootedTable):
         return self.styler.to_html()
 
 
+#: Column names that hold p-values: ``p``, ``p (BH)``, ``p-value``, ``p (wild)``.
+_PVALUE_COLUMN = re.compile(r"^p(\b|[-_ ]value)", re.IGNORECASE)
+
+
+def is_pvalue_column(name: Any) -> bool:
+    """Whether a table column holds p-values (see :data:`_PVALUE_COLUMN`)."""
+    return isinstance(name, str) and bool(_PVALUE_COLUMN.match(name)) and not name[1:2].isalpha()
+
+
+def cell_formats(df: pd.DataFrame, precision: int) -> dict[Any, Any]:
+    """The display format of each numeric column of ``df``: p-value columns as
+    :func:`cases.present.text.table_pvalue` (``< 0.001``, ``0.021``), other float columns as
+    :func:`cases.present.text.table_number` (``precision`` decimals, never a negative zero).
+    The one place where table numbers are formatted, for :func:`table` and
+    :func:`interactive_table`."""
+    formats: dict[Any, Any] = {}
+    for name in df.columns:
+        column = df[name]
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        if is_pvalue_column(name):
+            formats[name] = lambda v: html.escape(table_pvalue(v))  # "&lt; 0.001"
+        elif pd.api.types.is_float_dtype(column):
+            formats[name] = lambda v, d=precision: table_number(v, d)
+    return formats
+
+
 def table(
     df: pd.DataFrame,
     *,
@@ -186,6 +215,7 @@ def table(
     """
     note = provenance(simulated, source)
     styler = df.style.format(precision=precision, na_rep="—", thousands=",")
+    styler = styler.format(cell_formats(df, precision), na_rep="—")
     if not index:
         styler = styler.hide(axis="index")
     styler = styler.set_caption(html.escape(caption or ""))
@@ -264,8 +294,13 @@ def interactive_table(
 
     note = provenance(simulated, source)
     shown = df.copy()
-    floats = shown.select_dtypes("float").columns
-    shown[floats] = shown[floats].round(precision)
+    # Numbers stay numbers, so the table sorts them; rounding then adding +0.0 turns a rounded
+    # negative zero into 0. P-value columns print as :func:`cases.present.text.table_pvalue`.
+    for name in cell_formats(df, precision):
+        if is_pvalue_column(name):
+            shown[name] = [table_pvalue(v) if pd.notna(v) else "—" for v in shown[name]]
+        else:
+            shown[name] = shown[name].round(precision) + 0.0
     digest = hashlib.sha256(((caption or "") + "\0" + shown.to_csv()).encode("utf-8")).hexdigest()
     _init_itables_offline()
     datatable = to_html_datatable(

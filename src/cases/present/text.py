@@ -84,6 +84,21 @@ def pvalue(value: Any) -> str:
     return f"p = {number:.3f}" if number < 0.01 else f"p = {number:.2f}"
 
 
+def table_pvalue(value: Any) -> str:
+    """A p-value in a table cell: ``< 0.001`` below 0.001 (a wild-bootstrap p-value of exactly
+    0 included), else three decimals (``0.021``); ``n/a`` when missing."""
+    number = _number(value)
+    if number is None:
+        return "n/a"
+    return "< 0.001" if number < 0.001 else f"{number:.3f}"
+
+
+def table_number(value: Any, digits: int = 2) -> str:
+    """A number in a table cell: ``digits`` decimals, thousands separators, a typographic minus,
+    and never a negative zero (``-0.0004`` prints ``0.000``)."""
+    return _fixed(value, digits)
+
+
 def signed(value: Any, digits: int = 2) -> str:
     """A number with its sign always shown: ``+0.12``, ``−0.05``, ``0.00``."""
     text = _fixed(value, digits)
@@ -161,6 +176,7 @@ FORMATS: dict[str, Callable[..., str]] = {
     "dec3": lambda v: _fixed(v, 3),
     "signed": signed,
     "pvalue": pvalue,
+    "table_pvalue": table_pvalue,
     "plain": plain,
     "fixed2": lambda v: fixed(v, 2),
     "fixed3": lambda v: fixed(v, 3),

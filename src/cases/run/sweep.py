@@ -112,13 +112,25 @@ class AnalysisRules(BaseModel):
     held: dict[str, str] = {}
     invalid: dict[str, dict[str, str]] = {}
     chapter_on_curve: bool = False
-    #: How the page names each parameter (default: the name with spaces).
+    #: How the page names each parameter in running text (default: the name with spaces).
     labels: dict[str, str] = {}
+    #: How the figure and the table head each parameter (default: its label, capitalised).
+    headings: dict[str, str] = {}
+    #: How the page names each value of a parameter, ``{name: {value: display name}}``
+    #: (default: the value as written).
+    values: dict[str, dict[str, str]] = {}
 
 
 class _Rules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     analyses: dict[str, AnalysisRules]
+    #: Headings of the table's own columns (estimator, estimate, ci_low, ci_high, reference,
+    #: chapter) and of the ignored-choice value (:data:`NOT_USED`).
+    columns: dict[str, str] = {}
+    not_used: str = "not used"
+    #: The source line under the figure and the table; ``{analysis}`` and ``{case}`` are the
+    #: analysis and case titles.
+    source: str = "specification curve of the {analysis} analysis, {case}"
 
 
 @cache
@@ -134,6 +146,60 @@ def rules(analysis: str, path: Path | None = None) -> AnalysisRules:
         DataValidationError: the file is missing or malformed (file and field named).
     """
     return _load_rules(path or RULES).analyses.get(analysis, AnalysisRules())
+
+
+@dataclass(frozen=True)
+class Display:
+    """How the specification-curve page names the parameters, values and columns of a sweep
+    record (from ``data/settings/specification_curve.yaml``); no raw name reaches the page."""
+
+    labels: dict[str, str]
+    headings: dict[str, str]
+    values: dict[str, dict[str, str]]
+    source: str
+
+    def label(self, name: str) -> str:
+        """The parameter's name in running text (``comparison group``)."""
+        return self.labels.get(name, name.replace("_", " "))
+
+    def heading(self, name: str) -> str:
+        """The parameter's or column's heading in the figure and the table."""
+        if name in self.headings:
+            return self.headings[name]
+        text = self.label(name)
+        return text[:1].upper() + text[1:]
+
+    def value(self, name: str, value: Any) -> str:
+        """A value of a parameter as the page names it (``Never-adopting villages``)."""
+        return self.values.get(name, {}).get(str(value), str(value))
+
+    def prose_value(self, name: str, value: Any) -> str:
+        """:meth:`value` for running text: a named value without its capital letter
+        (``never-adopting villages``)."""
+        text = self.value(name, value)
+        named = str(value) in self.values.get(name, {})
+        return text[:1].lower() + text[1:] if named else text
+
+
+def display(record: dict[str, Any], path: Path | None = None) -> Display:
+    """The display names of a sweep ``record`` (see :class:`Display`)."""
+    loaded = _load_rules(path or RULES)
+    analysis = loaded.analyses.get(record["analysis"], AnalysisRules())
+    named = dict(analysis.values)
+    values = {
+        name: {NOT_USED: loaded.not_used, **named.get(name, {})}
+        for name in {*record.get("choices", {}), *named}
+    }
+    source = loaded.source.format(
+        analysis=record["analysis"].replace("_", " "),
+        case=record["case"].replace("_", " ").title(),
+    )
+    return Display(
+        labels=dict(analysis.labels),
+        headings={**loaded.columns, **analysis.headings},
+        values=values,
+        source=source,
+    )
 
 
 def chapter_parameters(case: str, analysis: str) -> dict[str, Any] | None:
@@ -478,12 +544,15 @@ def spec_curve_figure(
     reference_label: str = "",
     highlight: str | None = None,
     highlight_label: str = "",
+    names: Display | None = None,
 ) -> mpl.figure.Figure:
     """Specification curve: estimates sorted, with intervals (top); the choices behind each
     estimate as filled markers (bottom). ``reference`` draws a horizontal line (e.g. a planted
     value), labelled ``reference_label``. ``highlight`` names a boolean column (e.g.
     ``chapter``): its rows get a ring in the top panel and a shaded column through both,
-    labelled ``highlight_label``."""
+    labelled ``highlight_label``. With ``names`` the choice rows are labelled by their
+    headings and display values (``Comparison group: Never-adopting villages``), else by the
+    raw ``name: value``."""
     ordered = table.sort_values("estimate").reset_index(drop=True)
     x = np.arange(len(ordered))
     rows = [
@@ -528,11 +597,31 @@ def spec_curve_figure(
         chosen = (ordered[col].astype(str) == value).to_numpy()
         bottom.scatter(x[chosen], [r] * int(chosen.sum()), marker="s", s=22, color="#333333")
         bottom.scatter(x[~chosen], [r] * int((~chosen).sum()), marker="s", s=22, color="#E0E0E0")
-    bottom.set_yticks(range(len(rows)), [f"{c}: {v}" for c, v in rows])
+    ticks = [f"{names.heading(c)}: {names.value(c, v)}" if names else f"{c}: {v}" for c, v in rows]
+    bottom.set_yticks(range(len(rows)), ticks)
     bottom.invert_yaxis()
     bottom.set_xlabel("Specification (sorted by estimate)")
     bottom.set_xticks([])
     return fig
+
+
+#: The table's columns after the choices, in this order.
+_RESULT_COLUMNS = ("estimate", "ci_low", "ci_high", "reference", "chapter")
+
+
+def curve_table(record: dict[str, Any], table: pd.DataFrame) -> pd.DataFrame:
+    """The page's table of every specification: the estimator and the choices (display
+    names), then estimate, interval low and high, the planted value and the chapter flag,
+    sorted by estimate, all headed by :class:`Display` headings. Numbers are unchanged."""
+    names = display(record)
+    choices = ["estimator", *[c for c in record["choices"] if c in table]]
+    order = [*choices, *[c for c in _RESULT_COLUMNS if c in table]]
+    out = table.sort_values("estimate", kind="stable")[order].reset_index(drop=True)
+    for name in choices:
+        out[name] = [names.value(name, v) for v in out[name]]
+    if "chapter" in out:
+        out["chapter"] = out["chapter"].map({True: "yes", False: ""})
+    return out.rename(columns={c: names.heading(c) for c in out.columns})
 
 
 def summarise(table: pd.DataFrame) -> pd.DataFrame:
@@ -564,10 +653,8 @@ def curve_page(record: dict[str, Any], table: pd.DataFrame) -> Page:
     ``chapter`` (the chapter's estimates: estimator, estimate, ci_low, ci_high), and
     ``by_estimator`` (:func:`summarise` per estimator, ``gap`` from the planted value or None).
     """
-    labels = rules(record["analysis"]).labels
-
-    def label(name: str) -> str:
-        return labels.get(name, name.replace("_", " "))
+    names = display(record)
+    label = names.label
 
     excl = (table["ci_low"] > 0) | (table["ci_high"] < 0)
     reference = float(table["reference"].median()) if "reference" in table else None
@@ -591,10 +678,11 @@ def curve_page(record: dict[str, Any], table: pd.DataFrame) -> Page:
         {
             "reference": reference,
             "case_title": record["case"].replace("_", " ").title(),
+            "source": names.source,
             "analysis": record["analysis"],
             "analysis_title": record["analysis"].replace("_", " "),
             "choices": [
-                {"name": k, "label": label(k), "options": [str(v) for v in vals]}
+                {"name": k, "label": label(k), "options": [names.prose_value(k, v) for v in vals]}
                 for k, vals in record["choices"].items()
             ],
             "estimators": list(record["estimators"]),
@@ -612,7 +700,7 @@ def curve_page(record: dict[str, Any], table: pd.DataFrame) -> Page:
                 for v, why in bad.items()
             ],
             "chapter_choices": [
-                {"label": label(k), "value": str(v)}
+                {"label": label(k), "value": names.prose_value(k, v)}
                 for k, v in record.get("chapter_specification", {}).items()
             ],
             "chapter": [
