@@ -13,6 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -470,3 +471,54 @@ def test_spss_role_codes_are_refused_naming_their_value_label(tmp_path):
         and "allowed: poor_household" in first.message
     )
     assert len(chk.problems) == len(motivation)
+
+
+def _own_questionnaire_folder(tmp_path: Path) -> tuple[Path, Path]:
+    """The made-up ``township_motivation`` questionnaire in an own h_county folder: its own
+    item ids q1-q5, q3 reverse-keyed, the declared missing code 8 in row 1 of q2."""
+    folder = own_folder(tmp_path / "own", n=600)
+    motivation = pd.read_csv(folder / "motivation.csv")
+    own = motivation[["respondent_id", "household_id", "role"]].assign(
+        q1=motivation["will_1"],
+        q2=motivation["will_3"],
+        q3=motivation["will_4"],  # as answered; the instrument reverses it
+        q4=motivation["eff_1"],
+        q5=motivation["eff_2"],
+    )
+    own.loc[0, "q2"] = 8
+    own.to_csv(folder / "motivation.csv", index=False)
+    path = tmp_path / "township_motivation.yaml"
+    path.write_text(OWN_INSTRUMENT, encoding="utf-8")
+    return folder, path
+
+
+def _alpha(items: np.ndarray) -> float:
+    """Cronbach's alpha by its formula, k/(k-1) (1 - sum of item variances / total variance)."""
+    k = items.shape[1]
+    return k / (k - 1) * (1 - items.var(axis=0, ddof=1).sum() / items.sum(axis=1).var(ddof=1))
+
+
+def test_the_survey_page_runs_on_a_custom_instrument(tmp_path):
+    from cases.pages import survey_analysis
+
+    folder, path = _own_questionnaire_folder(tmp_path)
+    data = synth.field_data("h_county", folder, instrument=path)
+    page = survey_analysis.build("h_county", data, source="field data", instrument=str(path))
+    raw = pd.read_csv(folder / "motivation.csv").replace(8, np.nan)
+    drive = raw[["q1", "q2", "q3"]].assign(q3=6 - raw["q3"]).dropna().to_numpy(float)
+    skill = raw[["q4", "q5"]].dropna().to_numpy(float)
+    assert page.numbers["alpha_drive"] == pytest.approx(_alpha(drive), rel=1e-12)
+    assert page.numbers["alpha_skill"] == pytest.approx(_alpha(skill), rel=1e-12)
+    assert page.numbers["n_scales"] == 2
+    # The comparison is on the instrument's scales; the growth model needs willingness: absent.
+    assert set(page.tables["gap"]["Scale"]) == {"Drive", "Skill"}
+    assert "gap_drive" in page.numbers and "gap_skill" in page.numbers
+    assert page.facts["own_instrument"] and not page.facts["has_model"]
+    assert "model_fig" not in page.figures and page.facts["claim_rows"] == []
+    assert not any(k.startswith("coef_") for k in page.numbers)
+    passages = page.render("survey_analysis")
+    assert "No outcome model is shown" in passages["model_text"]
+    assert "`willingness`" in passages["model_text"]
+    assert "Township motivation questionnaire" in passages["intro"]
+    assert "survey_model_fig" not in passages["model_block"]
+    plt.close("all")
