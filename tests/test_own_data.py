@@ -522,3 +522,29 @@ def test_the_survey_page_runs_on_a_custom_instrument(tmp_path):
     assert "Township motivation questionnaire" in passages["intro"]
     assert "survey_model_fig" not in passages["model_block"]
     plt.close("all")
+
+
+def test_the_survey_notebook_takes_the_instrument_parameter(tmp_path):
+    import papermill as pm
+
+    folder, path = _own_questionnaire_folder(tmp_path)
+    out = tmp_path / "survey_analysis.ipynb"
+    params = {"case": "h_county", "data_dir": str(folder), "instrument": str(path)}
+    notebook = paths.ROOT / "notebooks" / "survey_analysis.ipynb"
+    pm.execute_notebook(
+        str(notebook),
+        str(out),
+        parameters=params,
+        kernel_name="python3",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    cells = json.loads(out.read_text(encoding="utf-8"))["cells"]
+    code = {
+        "".join(c["source"]).split("\n")[1].strip(): c
+        for c in cells
+        if c["cell_type"] == "code" and "report.table" in "".join(c["source"])
+    }
+    assert code['page.tables["reliability"],']["outputs"]  # the instrument's scales
+    assert not code['page.tables["model"],']["outputs"]  # no willingness: no model table
+    assert not code["claims,"]["outputs"]
