@@ -548,3 +548,43 @@ def test_the_survey_notebook_takes_the_instrument_parameter(tmp_path):
     assert code['page.tables["reliability"],']["outputs"]  # the instrument's scales
     assert not code['page.tables["model"],']["outputs"]  # no willingness: no model table
     assert not code["claims,"]["outputs"]
+
+
+def test_a_custom_instrument_with_the_model_scales_gets_the_growth_model(tmp_path):
+    from cases.pages import survey_analysis
+
+    folder = own_folder(tmp_path / "own", n=600)
+    motivation = pd.read_csv(folder / "motivation.csv")
+    renames = {f"will_{i}": f"w{i}" for i in range(1, 5)}
+    renames |= {f"eff_{i}": f"e{i}" for i in range(1, 4)}
+    renames |= {f"dep_{i}": f"d{i}" for i in range(1, 4)}
+    motivation.rename(columns=renames).to_csv(folder / "motivation.csv", index=False)
+    items = "\n".join(f"  - {{id: {i}, zh: 题目{i}, en: Item {i}}}" for i in renames.values())
+    path = tmp_path / "renamed.yaml"
+    path.write_text(
+        "id: renamed\ntitle_en: Renamed items (made up)\ntitle_zh: 改名题目（虚构）\n"
+        "cases: [h_county]\nprovenance: tests\nresponse: {min: 1, max: 5}\n"
+        "roles: [poor_household, non_poor_villager]\n"
+        f"items:\n{items}\nscales:\n"
+        "  - {id: willingness, label_en: Will, label_zh: 意愿, items: [w1, w2, w3, w4], "
+        "reverse: [w4]}\n"
+        "  - {id: self_efficacy, label_en: Efficacy, label_zh: 效能, items: [e1, e2, e3]}\n"
+        "  - {id: dependence, label_en: Dependence, label_zh: 依赖, items: [d1, d2, d3]}\n",
+        encoding="utf-8",
+    )
+    own = survey_analysis.build(
+        "h_county",
+        synth.field_data("h_county", folder, instrument=path),
+        source="x",
+        instrument=str(path),
+    )
+    reference = own_folder(tmp_path / "case", n=600)  # the same answers under the case's ids
+    case = survey_analysis.build("h_county", synth.field_data("h_county", reference), source="x")
+    # Same answers under other ids: the same estimates, and the model is shown.
+    assert own.facts["has_model"] and "model_fig" in own.figures
+    for key in ("coef_growth_willingness", "gap_willingness", "alpha_dependence"):
+        assert own.numbers[key] == pytest.approx(case.numbers[key], rel=1e-12)
+    columns = [c for t in own.facts["data_tables"] for c in t["columns"]]
+    assert "w1" in columns and "will_1" not in columns
+    assert "Renamed items" in own.render("survey_analysis")["intro"]
+    plt.close("all")

@@ -954,9 +954,13 @@ def _record_estimates(page: Page, res: SurveyResults) -> None:
             _put(page, f"{stem}{suffix}", float(r[col]))
 
 
-def _data_format(page: Page, case: str, plan: Design) -> None:
-    """The tables a researcher's folder needs: name, first six columns, how many more."""
-    schema = synth.TABLE_SCHEMAS[case]
+def _data_format(page: Page, case: str, plan: Design, instrument: str = "") -> None:
+    """The tables a researcher's folder needs: name, first six columns, how many more (with
+    ``instrument``, the survey table holds that instrument's items)."""
+    if str(instrument).strip():
+        schema = synth.folder_spec(case, instrument).tables
+    else:
+        schema = synth.TABLE_SCHEMAS[case]
     names = [plan.table] + ([plan.income.table] if plan.income else [])
     tables = []
     for name in names:
@@ -1035,7 +1039,7 @@ def build(
         _logit_models(page, res, data.meta)
     _inference(page, res)
     _record_estimates(page, res)
-    _data_format(page, case, res.design)
+    _data_format(page, case, res.design, instrument)
     _claims(page, res)
     page.tolerances = {k: 1e-6 for k, v in page.numbers.items() if isinstance(v, float)}
     page.tables.update(display_tables(res))
