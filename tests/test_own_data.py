@@ -13,6 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -470,3 +471,120 @@ def test_spss_role_codes_are_refused_naming_their_value_label(tmp_path):
         and "allowed: poor_household" in first.message
     )
     assert len(chk.problems) == len(motivation)
+
+
+def _own_questionnaire_folder(tmp_path: Path) -> tuple[Path, Path]:
+    """The made-up ``township_motivation`` questionnaire in an own h_county folder: its own
+    item ids q1-q5, q3 reverse-keyed, the declared missing code 8 in row 1 of q2."""
+    folder = own_folder(tmp_path / "own", n=600)
+    motivation = pd.read_csv(folder / "motivation.csv")
+    own = motivation[["respondent_id", "household_id", "role"]].assign(
+        q1=motivation["will_1"],
+        q2=motivation["will_3"],
+        q3=motivation["will_4"],  # as answered; the instrument reverses it
+        q4=motivation["eff_1"],
+        q5=motivation["eff_2"],
+    )
+    own.loc[0, "q2"] = 8
+    own.to_csv(folder / "motivation.csv", index=False)
+    path = tmp_path / "township_motivation.yaml"
+    path.write_text(OWN_INSTRUMENT, encoding="utf-8")
+    return folder, path
+
+
+def _alpha(items: np.ndarray) -> float:
+    """Cronbach's alpha by its formula, k/(k-1) (1 - sum of item variances / total variance)."""
+    k = items.shape[1]
+    return k / (k - 1) * (1 - items.var(axis=0, ddof=1).sum() / items.sum(axis=1).var(ddof=1))
+
+
+def test_the_survey_page_runs_on_a_custom_instrument(tmp_path):
+    from cases.pages import survey_analysis
+
+    folder, path = _own_questionnaire_folder(tmp_path)
+    data = synth.field_data("h_county", folder, instrument=path)
+    page = survey_analysis.build("h_county", data, source="field data", instrument=str(path))
+    raw = pd.read_csv(folder / "motivation.csv").replace(8, np.nan)
+    drive = raw[["q1", "q2", "q3"]].assign(q3=6 - raw["q3"]).dropna().to_numpy(float)
+    skill = raw[["q4", "q5"]].dropna().to_numpy(float)
+    assert page.numbers["alpha_drive"] == pytest.approx(_alpha(drive), rel=1e-12)
+    assert page.numbers["alpha_skill"] == pytest.approx(_alpha(skill), rel=1e-12)
+    assert page.numbers["n_scales"] == 2
+    # The comparison is on the instrument's scales; the growth model needs willingness: absent.
+    assert set(page.tables["gap"]["Scale"]) == {"Drive", "Skill"}
+    assert "gap_drive" in page.numbers and "gap_skill" in page.numbers
+    assert page.facts["own_instrument"] and not page.facts["has_model"]
+    assert "model_fig" not in page.figures and page.facts["claim_rows"] == []
+    assert not any(k.startswith("coef_") for k in page.numbers)
+    passages = page.render("survey_analysis")
+    assert "No outcome model is shown" in passages["model_text"]
+    assert "`willingness`" in passages["model_text"]
+    assert "Township motivation questionnaire" in passages["intro"]
+    assert "survey_model_fig" not in passages["model_block"]
+    plt.close("all")
+
+
+def test_the_survey_notebook_takes_the_instrument_parameter(tmp_path):
+    import papermill as pm
+
+    folder, path = _own_questionnaire_folder(tmp_path)
+    out = tmp_path / "survey_analysis.ipynb"
+    params = {"case": "h_county", "data_dir": str(folder), "instrument": str(path)}
+    notebook = paths.ROOT / "notebooks" / "survey_analysis.ipynb"
+    pm.execute_notebook(
+        str(notebook),
+        str(out),
+        parameters=params,
+        kernel_name="python3",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    cells = json.loads(out.read_text(encoding="utf-8"))["cells"]
+    code = {
+        "".join(c["source"]).split("\n")[1].strip(): c
+        for c in cells
+        if c["cell_type"] == "code" and "report.table" in "".join(c["source"])
+    }
+    assert code['page.tables["reliability"],']["outputs"]  # the instrument's scales
+    assert not code['page.tables["model"],']["outputs"]  # no willingness: no model table
+    assert not code["claims,"]["outputs"]
+
+
+def test_a_custom_instrument_with_the_model_scales_gets_the_growth_model(tmp_path):
+    from cases.pages import survey_analysis
+
+    folder = own_folder(tmp_path / "own", n=600)
+    motivation = pd.read_csv(folder / "motivation.csv")
+    renames = {f"will_{i}": f"w{i}" for i in range(1, 5)}
+    renames |= {f"eff_{i}": f"e{i}" for i in range(1, 4)}
+    renames |= {f"dep_{i}": f"d{i}" for i in range(1, 4)}
+    motivation.rename(columns=renames).to_csv(folder / "motivation.csv", index=False)
+    items = "\n".join(f"  - {{id: {i}, zh: 题目{i}, en: Item {i}}}" for i in renames.values())
+    path = tmp_path / "renamed.yaml"
+    path.write_text(
+        "id: renamed\ntitle_en: Renamed items (made up)\ntitle_zh: 改名题目（虚构）\n"
+        "cases: [h_county]\nprovenance: tests\nresponse: {min: 1, max: 5}\n"
+        "roles: [poor_household, non_poor_villager]\n"
+        f"items:\n{items}\nscales:\n"
+        "  - {id: willingness, label_en: Will, label_zh: 意愿, items: [w1, w2, w3, w4], "
+        "reverse: [w4]}\n"
+        "  - {id: self_efficacy, label_en: Efficacy, label_zh: 效能, items: [e1, e2, e3]}\n"
+        "  - {id: dependence, label_en: Dependence, label_zh: 依赖, items: [d1, d2, d3]}\n",
+        encoding="utf-8",
+    )
+    own = survey_analysis.build(
+        "h_county",
+        synth.field_data("h_county", folder, instrument=path),
+        source="x",
+        instrument=str(path),
+    )
+    reference = own_folder(tmp_path / "case", n=600)  # the same answers under the case's ids
+    case = survey_analysis.build("h_county", synth.field_data("h_county", reference), source="x")
+    # Same answers under other ids: the same estimates, and the model is shown.
+    assert own.facts["has_model"] and "model_fig" in own.figures
+    for key in ("coef_growth_willingness", "gap_willingness", "alpha_dependence"):
+        assert own.numbers[key] == pytest.approx(case.numbers[key], rel=1e-12)
+    columns = [c for t in own.facts["data_tables"] for c in t["columns"]]
+    assert "w1" in columns and "will_1" not in columns
+    assert "Renamed items" in own.render("survey_analysis")["intro"]
+    plt.close("all")

@@ -541,6 +541,9 @@ class SurveyResults:
     model: pd.DataFrame
     model_frame: pd.DataFrame
     shown_groups: list[str]
+    scales: tuple[str, ...] = ()
+    own_instrument: bool = False
+    has_model: bool = True
 
 
 def _label(instrument: survey.Instrument, scale: str) -> str:
@@ -621,7 +624,25 @@ def _incomes_long(income: Income, data: synth.SimulatedData) -> pd.DataFrame:
     )
 
 
-def analyse(case: str, data: synth.SimulatedData, *, conf_level: float = 0.95) -> SurveyResults:
+def _model_possible(plan: Design, instrument: survey.Instrument, data: synth.SimulatedData) -> bool:
+    """Whether the design's outcome model can run with ``instrument``: every scale it uses
+    (e.g. ``willingness`` for the growth model) is a scale of the instrument, and its outcome
+    columns (or its income table) are in the data."""
+    ids = {s.id for s in instrument.scales}
+    if not set(plan.scales) <= ids:
+        return False
+    if plan.income is not None:
+        return plan.income.table in data.tables
+    return all(o.column in data[plan.table].columns for o in plan.outcomes)
+
+
+def analyse(
+    case: str,
+    data: synth.SimulatedData,
+    *,
+    conf_level: float = 0.95,
+    instrument: str = "",
+) -> SurveyResults:
     """The survey analysis of ``case`` on ``data`` (simulated or a researcher's own).
 
     Steps: scale scores (:func:`cases.methods.survey.scale_scores`, half rule), reliability of
@@ -634,6 +655,13 @@ def analyse(case: str, data: synth.SimulatedData, *, conf_level: float = 0.95) -
     points per year per score point). Every interval is clustered by the respondent's village
     (:func:`_villages`, module docstring).
 
+    ``instrument`` (a path to an instrument YAML, :mod:`cases.data.instruments`; empty for the
+    case's own questionnaire) replaces the case's questionnaire: reliability is reported for
+    every multi-item scale of it, the group comparison is made on each of its scales of kind
+    ``scale`` (groups, focal and reference still from the case's settings, read from the
+    ``role`` column), and the outcome model only when every scale it uses is one of the
+    instrument's (:func:`_model_possible`; ``has_model`` False otherwise, ``model`` empty).
+
     Raises:
         ParameterError: ``case`` does not run this analysis (known cases listed), or fewer than
             10 villages (the number named).
@@ -644,17 +672,27 @@ def analyse(case: str, data: synth.SimulatedData, *, conf_level: float = 0.95) -
     simulated = bool(data.meta.get("simulated", True))
     if plan.table not in data.tables:
         raise DataValidationError(case, [f"table {plan.table!r} not found"])
-    instrument = survey.load_instrument(plan.instrument)
+    own = bool(str(instrument).strip())
+    inst = survey.load_instrument(instrument if own else plan.instrument)
+    scales = tuple(s.id for s in inst.scales if s.kind == "scale") if own else tuple(plan.scales)
+    if not scales:
+        raise ParameterError(f"instrument {inst.id!r}: no scale of kind 'scale' to compare")
+    has_model = _model_possible(plan, inst, data) if own else True
     table = data[plan.table]
-    scores = survey.scale_scores(table, instrument)
+    scores = survey.scale_scores(table, inst)
     scores.insert(0, "group", _groups(plan, data))
     scores.insert(0, "household_id", table["household_id"])
     scores.insert(1, CLUSTER, _villages(plan, data).to_numpy())
-    reliability = survey.reliability_table(table, instrument)
+    reliability = survey.reliability_table(table, inst)
     shown = [g.key for g in plan.groups if (scores["group"] == g.key).sum() >= 2]
-    means = group_means(scores, plan.scales, "group", conf_level=conf_level, order=shown)
-    gap = group_gap(scores, plan.scales, "group", plan.focal, plan.reference, conf_level=conf_level)
-    if plan.income is not None:
+    means = group_means(scores, scales, "group", conf_level=conf_level, order=shown)
+    gap = group_gap(scores, scales, "group", plan.focal, plan.reference, conf_level=conf_level)
+    if not has_model:
+        frame = scores
+        model = pd.DataFrame(
+            columns=["outcome", "term", "estimate", "se", "ci_low", "ci_high", "t", "p"]
+        )
+    elif plan.income is not None:
         growth = annual_log_growth(_incomes_long(plan.income, data))
         frame = scores.merge(growth, on="household_id", how="left", validate="many_to_one")
         controls = ["group"] if len(frame["group"].unique()) > 1 else []
@@ -682,7 +720,7 @@ def analyse(case: str, data: synth.SimulatedData, *, conf_level: float = 0.95) -
     return SurveyResults(
         case=case,
         design=plan,
-        instrument=instrument,
+        instrument=inst,
         simulated=simulated,
         reliability=reliability,
         scores=scores,
@@ -691,6 +729,9 @@ def analyse(case: str, data: synth.SimulatedData, *, conf_level: float = 0.95) -
         model=model,
         model_frame=frame,
         shown_groups=shown,
+        scales=scales,
+        own_instrument=own,
+        has_model=has_model,
     )
 
 
@@ -731,7 +772,7 @@ def _sample(page: Page, res: SurveyResults) -> None:
         if n > 0:
             groups.append({"label": g.label, "n": _put(page, f"n_{g.key}", n)})
     page.facts["respondent_groups"] = groups
-    page.facts["instrument"] = res.design.instrument
+    page.facts["instrument"] = res.instrument.id if res.own_instrument else res.design.instrument
     page.facts["instrument_title"] = res.instrument.title_en
 
 
@@ -885,7 +926,8 @@ def _inference(page: Page, res: SurveyResults) -> None:
     (``model_warnings``, distinct, in outcome order)."""
     page.facts["n_villages"] = int(res.scores[CLUSTER].nunique())
     page.facts["wild_boot"] = WILD_BOOT
-    for name, table in (("means", res.means), ("gap", res.gap), ("model", res.model)):
+    tables = (("means", res.means), ("gap", res.gap), ("model", res.model))
+    for name, table in tables if res.has_model else tables[:2]:
         page.facts[f"{name}_n_clusters"] = int(table["n_clusters"].max())
         page.facts[f"{name}_wild"] = bool(table["method"].str.startswith("wild").any())
     warnings = res.model["warning"] if "warning" in res.model else pd.Series(dtype=str)
@@ -913,9 +955,13 @@ def _record_estimates(page: Page, res: SurveyResults) -> None:
             _put(page, f"{stem}{suffix}", float(r[col]))
 
 
-def _data_format(page: Page, case: str, plan: Design) -> None:
-    """The tables a researcher's folder needs: name, first six columns, how many more."""
-    schema = synth.TABLE_SCHEMAS[case]
+def _data_format(page: Page, case: str, plan: Design, instrument: str = "") -> None:
+    """The tables a researcher's folder needs: name, first six columns, how many more (with
+    ``instrument``, the survey table holds that instrument's items)."""
+    if str(instrument).strip():
+        schema = synth.folder_spec(case, instrument).tables
+    else:
+        schema = synth.TABLE_SCHEMAS[case]
     names = [plan.table] + ([plan.income.table] if plan.income else [])
     tables = []
     for name in names:
@@ -933,9 +979,10 @@ def _restate(case: str, effect: str) -> str:
 def _claims(page: Page, res: SurveyResults) -> None:
     """Rows of the claim-evidence table, the restated claims, and every gap for its cells."""
     plan = res.design
-    page.facts["claim_rows"] = [row.row for row in plan.claims]
+    rows = () if res.own_instrument else plan.claims
+    page.facts["claim_rows"] = [row.row for row in rows]
     page.facts["claims_restated"] = {
-        row.row: _restate(res.case, row.claim) if row.claim else None for row in plan.claims
+        row.row: _restate(res.case, row.claim) if row.claim else None for row in rows
     }
     gap = res.gap.set_index("scale")
     page.facts["gaps"] = [
@@ -945,7 +992,7 @@ def _claims(page: Page, res: SurveyResults) -> None:
             "ci_low": float(gap.loc[s, "ci_low"]),
             "ci_high": float(gap.loc[s, "ci_high"]),
         }
-        for s in plan.scales
+        for s in res.scales
     ]
 
 
@@ -955,6 +1002,7 @@ def build(
     *,
     conf_level: float = 0.95,
     source: str | None = None,
+    instrument: str = "",
 ) -> Page:
     """The survey-analysis page of ``case``: numbers, facts, tables and figures.
 
@@ -967,34 +1015,42 @@ def build(
     per-outcome records for the text template. Tables: ``reliability``, ``means``, ``gap`` and
     ``model`` for display (:func:`display_tables`); the claim-evidence table needs the rendered
     text (:func:`claims_table`). ``source`` names field data in the figures' provenance line
-    (None for simulated data).
+    (None for simulated data). ``instrument``: an author's own questionnaire (see
+    :func:`analyse`); facts ``own_instrument`` and ``has_model`` tell the text which parts
+    apply (no claim rows with an own instrument: the thesis's claims are about its own).
 
     Raises:
         ParameterError: ``case`` does not run this analysis (known cases listed).
         DataValidationError: a table or column missing, or codes outside their range.
     """
-    res = analyse(case, data, conf_level=conf_level)
+    res = analyse(case, data, conf_level=conf_level, instrument=instrument)
     page = Page()
     page.facts.update(case=case, kind=res.design.kind, simulated=res.simulated)
     _sample(page, res)
     _reliability(page, res)
     _group_gap(page, res, data.meta)
-    if res.design.kind == "motivation":
+    page.facts["own_instrument"] = res.own_instrument
+    page.facts["has_model"] = res.has_model
+    page.facts["model_scales"] = [str(s) for s in res.design.scales]
+    if not res.has_model:
+        page.facts.update(model_wild=False, model_warnings=[], logit_fits=[], planted_slopes=[])
+    elif res.design.kind == "motivation":
         _growth_model(page, res, data.meta)
     else:
         _logit_models(page, res, data.meta)
     _inference(page, res)
     _record_estimates(page, res)
-    _data_format(page, case, res.design)
+    _data_format(page, case, res.design, instrument)
     _claims(page, res)
     page.tolerances = {k: 1e-6 for k, v in page.numbers.items() if isinstance(v, float)}
     page.tables.update(display_tables(res))
     page.figures["groups_fig"] = groups_figure(res, source=source)
-    page.figures["model_fig"] = (
-        growth_figure(res.model_frame, res.model, simulated=res.simulated, source=source)
-        if res.design.kind == "motivation"
-        else coefficient_figure(res, source=source)
-    )
+    if res.has_model:
+        page.figures["model_fig"] = (
+            growth_figure(res.model_frame, res.model, simulated=res.simulated, source=source)
+            if res.design.kind == "motivation"
+            else coefficient_figure(res, source=source)
+        )
     return page
 
 
@@ -1043,8 +1099,8 @@ def groups_figure(res: SurveyResults, *, source: str | None = None) -> mpl.figur
     """Dot plot of mean scores by group (left) and the focal-minus-reference gap (right),
     both with 95% intervals; stamped with the provenance line."""
     design = res.design
-    labels = [_label(res.instrument, s) for s in design.scales]
-    ypos = np.arange(len(design.scales))[::-1]
+    labels = [_label(res.instrument, s) for s in res.scales]
+    ypos = np.arange(len(res.scales))[::-1]
     fig, (ax1, ax2) = plt.subplots(
         1, 2, figsize=(9.0, 1.6 + 0.45 * len(labels)), sharey=True, width_ratios=[3, 2]
     )
@@ -1052,7 +1108,7 @@ def groups_figure(res: SurveyResults, *, source: str | None = None) -> mpl.figur
     names = design.group_labels
     offsets = np.linspace(-0.25, 0.25, len(groups)) if len(groups) > 1 else [0.0]
     for (g, off), colour in zip(zip(groups, offsets, strict=True), report.PALETTE, strict=False):
-        sub = res.means[res.means["group"] == g].set_index("scale").loc[list(design.scales)]
+        sub = res.means[res.means["group"] == g].set_index("scale").loc[list(res.scales)]
         _interval_dots(
             ax1,
             sub,
@@ -1066,7 +1122,7 @@ def groups_figure(res: SurveyResults, *, source: str | None = None) -> mpl.figur
     ax1.set_xlabel("Mean score (item scale)")
     # Above the axes, under the title: below them it would cover the x-axis label.
     ax1.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=8, frameon=False)
-    gap = res.gap.set_index("scale").loc[list(design.scales)]
+    gap = res.gap.set_index("scale").loc[list(res.scales)]
     _interval_dots(ax2, gap, "gap", ypos, fmt="s", color="#000000")
     ax2.axvline(0, color="#888888", lw=1)
     ax2.set_xlabel("Difference (points)")
