@@ -54,6 +54,27 @@ def run_cli(
     )
 
 
+def run_python(root: Path, code: str) -> subprocess.CompletedProcess:
+    """Run ``python -c CODE`` with ``CASES_ROOT`` pointing at ``root``."""
+    env = dict(os.environ, CASES_ROOT=str(root))
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+
+
+def plant_parameter(root: Path, declaration: str) -> None:
+    """Give the case-profile template of the project at ``root`` a parameter a code cell uses
+    (the shipped template reads only the registry and declares only ``case``), so that a run
+    can override it; ``declaration`` is e.g. ``"seed: int = 1"``."""
+    import nbformat
+
+    template = root / "notebooks" / "case_profile.ipynb"
+    nb = nbformat.read(template, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    cell.source += f"\n{declaration}  # planted by the test"
+    name = declaration.split(":")[0]
+    nb.cells.append(nbformat.v4.new_code_cell(f"planted = {name}"))
+    nbformat.write(nb, template)
+
+
 @pytest.fixture
 def cli():
     return run_cli

@@ -4,14 +4,11 @@ and the full book build (end to end)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import git, run_cli
+from conftest import git, plant_parameter, run_cli, run_python
 
 from cases.run import pipeline
 
@@ -68,18 +65,6 @@ def test_library_run_refuses_zero_workers():
         pipeline.run([], n_jobs=0)
 
 
-def _plant_parameter(project, declaration: str) -> None:
-    """Give the profile template a parameter that a code cell uses (the shipped template reads
-    only the registry and declares only ``case``)."""
-    template = project / "notebooks" / "case_profile.ipynb"
-    nb = nbformat.read(template, as_version=4)
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    cell.source += f"\n{declaration}  # planted by the test"
-    name = declaration.split(":")[0]
-    nb.cells.append(nbformat.v4.new_code_cell(f"planted = {name}"))
-    nbformat.write(nb, template)
-
-
 def test_override_of_a_parameter_no_selected_template_declares_exits_2(small_project):
     # The case profile reads only the registry, so it declares no seed; an override nothing
     # uses would otherwise re-run notebooks whose output cannot change.
@@ -90,7 +75,7 @@ def test_override_of_a_parameter_no_selected_template_declares_exits_2(small_pro
 
 def test_override_reaches_the_notebook_and_is_cached(small_project):
     project_copy = small_project
-    _plant_parameter(project_copy, "seed: int = 1")
+    plant_parameter(project_copy, "seed: int = 1")
     done = run_cli(project_copy, "run", "w_town", "-p", "seed=4242", "--jobs", "1")
     assert done.returncode == 0, done.stderr
     output = project_copy / "book" / "cases" / "w_town" / "case_profile.ipynb"
@@ -171,7 +156,7 @@ def test_relative_data_dir_reaches_the_notebook_and_its_files_are_in_the_cache_k
     own = small_project / "my_field_data"
     own.mkdir()
     (own / "households.csv").write_text("household_id,income\nH1,2800\n", encoding="utf-8")
-    _plant_parameter(small_project, 'data_dir: str = ""')
+    plant_parameter(small_project, 'data_dir: str = ""')
     # Without --out, own data are refused (exit 2) and nothing under book/ is written.
     refused = run_cli(small_project, "run", "h_county", "-p", "data_dir=my_field_data")
     assert refused.returncode == 2 and "never run into book/" in refused.stderr
@@ -243,12 +228,7 @@ def test_pages_dropped_from_params_leave_no_executed_notebook_or_html(project_co
     for path in (kept, dropped, html):
         path.write_text("{}", encoding="utf-8")
     code = "from cases.run import pipeline; print(len(pipeline.prune_unplanned_pages()))"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env=dict(os.environ, CASES_ROOT=str(project_copy)),
-        capture_output=True,
-        text=True,
-    )
+    done = run_python(project_copy, code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"
     assert kept.is_file() and not dropped.exists() and not html.exists()

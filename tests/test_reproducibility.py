@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
-from conftest import git, run_cli
+from conftest import git, plant_parameter, run_cli, run_python
 
 RUN_RESULTS = Path(".cache", "cases", "results")
 # The tests that start from a built project share one (tests/conftest.py: small_build).
@@ -129,12 +127,7 @@ def test_build_leaves_tracked_files_alone_publish_records_and_verify_compares_by
 
     # The profile template reads only the registry (it declares just `case`): give it a
     # parameter a code cell uses, so that a run can override it.
-    template = root / "notebooks" / "case_profile.ipynb"
-    nb = nbformat.read(template, as_version=4)
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    cell.source += "\nseed: int = 1  # planted by the test"
-    nb.cells.append(nbformat.v4.new_code_cell("planted = seed"))
-    nbformat.write(nb, template)
+    plant_parameter(root, "seed: int = 1")
     git(root, "commit", "-q", "-am", "a parameter to override")
     assert run_cli(root, "run", "--all", "--jobs", "1").returncode == 0
     run_cli(root, "run", "w_town", "-p", "seed=5", "--jobs", "1")
@@ -168,14 +161,7 @@ def test_provenance_page_lists_every_chapter(small_built_copy):
     project_copy = small_built_copy
     env_root = project_copy
     code = "from cases.run import pipeline; print(pipeline.write_provenance_page())"
-    import os
-
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env=dict(os.environ, CASES_ROOT=str(env_root)),
-        capture_output=True,
-        text=True,
-    )
+    done = run_python(env_root, code)
     assert done.returncode == 0, done.stderr
     page = (project_copy / "book" / "provenance.md").read_text(encoding="utf-8")
     for name in ["liupanshui/case_profile", "w_town/case_profile", "cross_case"]:
