@@ -132,16 +132,186 @@ def _provenance_footer(note: str, simulated: bool) -> str:
     )
 
 
+#: First line of every LaTeX table this module writes. The PDF edition's Sphinx extension
+#: (:mod:`cases.run.pdf`) finds it and passes the table to LaTeX as it is: myst-nb would
+#: otherwise typeset a ``text/latex`` output as an equation.
+LATEX_MARKER = "%cases-table"
+#: A long (interactive) table in the PDF shows at most this many rows, then says how many more.
+LATEX_MAX_ROWS = 40
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+
+
+def latex_escape(text: str) -> str:
+    """``text`` with LaTeX's special characters (``\\ & % $ # _ { } ~ ^``) escaped; every
+    other character (Chinese included) is left for XeLaTeX and the book's fonts."""
+    return "".join(_LATEX_SPECIAL.get(char, char) for char in text)
+
+
+#: A cell that reads as a number: optional sign or comparison, digits with separators and
+#: decimals, optional per cent sign (``−0.03``, ``< 0.001``, ``12,600``, ``45.1 %``).
+_NUMBER_TEXT = re.compile(r"^[−+\-<>=≈≤≥ ]*\d[\d,]*(\.\d+)?\s*%?$")
+
+
+def numeric_columns(df: pd.DataFrame) -> list[Any]:
+    """The columns of ``df`` that hold numbers and are set flush right: numeric dtypes (not
+    booleans), and text columns whose every non-missing cell reads as a number
+    (:data:`_NUMBER_TEXT`, e.g. p-values already printed as ``< 0.001``)."""
+    found = []
+    for name in df.columns:
+        column = df[name]
+        if pd.api.types.is_bool_dtype(column):
+            continue
+        if pd.api.types.is_numeric_dtype(column):
+            found.append(name)
+            continue
+        cells = [str(v).strip() for v in column if pd.notna(v) and str(v).strip() not in ("", "—")]
+        if cells and all(_NUMBER_TEXT.match(c) for c in cells):
+            found.append(name)
+    return found
+
+
+#: The lower bound of an interval in a column name: ``ci_low``, ``95 % CI low``, ``lower``.
+_LOW = re.compile(r"(?<![a-z])(low|lower)(?![a-z])", re.IGNORECASE)
+_HIGH = {"low": "high", "lower": "upper", "Low": "High", "Lower": "Upper", "LOW": "HIGH"}
+
+
+def interval_order(columns: Iterable[Any]) -> list[Any]:
+    """``columns`` with every interval's lower bound placed just before its upper bound.
+
+    Rule: a string column whose name has the word ``low``/``lower`` (``ci_low``, ``95 % CI
+    low``) and whose twin with ``high``/``upper`` in its place is also present is moved to
+    just before that twin, when it came after it (pivots sort names alphabetically and print
+    "high" before "low"). Every other column keeps its place.
+    """
+    order = list(columns)
+    for name in list(order):
+        if not isinstance(name, str) or not _LOW.search(name):
+            continue
+        twin = _LOW.sub(lambda m: _HIGH.get(m.group(1), m.group(1)), name, count=1)
+        if twin in order and order.index(twin) < order.index(name):
+            order.remove(name)
+            order.insert(order.index(twin), name)
+    return order
+
+
+def _latex_column_format(shown: pd.DataFrame, right: set[Any], index: bool) -> str:
+    """Column specifications for a LaTeX table: numbers ``r``; short text ``l``; text longer
+    than 18 characters in ragged-right paragraph columns (``p{…\\linewidth}``) sharing what is
+    left of the line in proportion to their longest cell (at most 60 characters counted)."""
+    columns: list[tuple[bool, int]] = []
+    if index:
+        for level in range(shown.index.nlevels):
+            values = shown.index.get_level_values(level)
+            columns.append((False, max([len(str(v)) for v in values] + [1])))
+    for name in shown.columns:
+        longest = max([len(str(v)) for v in shown[name]] + [len(str(name))])
+        columns.append((name in right, longest))
+    wide = [min(n, 60) for is_number, n in columns if not is_number and n > 18]
+    narrow = len(columns) - len(wide)
+    budget = max(0.3, 0.92 - 0.09 * narrow)
+    specs = []
+    for is_number, n in columns:
+        if is_number:
+            specs.append("r")
+        elif n <= 18:
+            specs.append("l")
+        else:
+            share = budget * min(n, 60) / sum(wide)
+            specs.append(rf">{{\raggedright\arraybackslash}}p{{{share:.2f}\linewidth}}")
+    return "".join(specs)
+
+
+def latex_table(
+    df: pd.DataFrame,
+    *,
+    note: str,
+    simulated: bool,
+    caption: str | None = None,
+    precision: int = 2,
+    index: bool = True,
+    max_rows: int | None = None,
+) -> str:
+    """``df`` as a LaTeX ``longtable`` with booktabs rules, for the PDF edition.
+
+    The same cell formats as the HTML (:func:`cell_formats`), numbers flush right
+    (:func:`numeric_columns`), long text in ragged-right paragraph columns, the caption
+    above and the provenance line (red for simulated data) below; LaTeX's special characters
+    are escaped (:func:`latex_escape`), other characters (Chinese names) are left to XeLaTeX.
+    With ``max_rows``, only the first ``max_rows`` rows are set and a line says how many
+    were left out. The text starts with :data:`LATEX_MARKER`. Needs the LaTeX packages
+    longtable, booktabs, array and xcolor (:mod:`cases.run.pdf` loads booktabs).
+    """
+    shown = df if max_rows is None or len(df) <= max_rows else df.head(max_rows)
+    right = set(numeric_columns(df))
+    # As in the HTML: integers without thousands separators (years), floats and p-values
+    # through cell_formats; text escaped for LaTeX.
+    formats = cell_formats(df, precision, escape_html=False)
+    styler = shown.style.format(precision=precision, na_rep="—", escape="latex")
+    if formats:
+        styler = styler.format(formats, na_rep="—", subset=list(formats))
+    styler = styler.format_index(escape="latex", axis="columns")
+    if index:
+        styler = styler.format_index(escape="latex", axis="index")
+    else:
+        styler = styler.hide(axis="index")
+    body = styler.to_latex(
+        environment="longtable",
+        hrules=True,
+        caption=latex_escape(caption) if caption else None,
+        column_format=_latex_column_format(shown, right, index),
+        multirow_align="naive",
+        multicol_align="naive-l",
+    )
+    size = (
+        r"\footnotesize"
+        if len(shown.columns) + (shown.index.nlevels if index else 0) > 6
+        else r"\small"
+    )
+    colour = "B00020" if simulated else "444444"
+    lines = [latex_escape(note)]
+    if len(shown) < len(df):
+        lines.append(
+            latex_escape(
+                f"The first {len(shown):,} of {len(df):,} rows; the HTML edition has them all."
+            )
+        )
+    footer = r"\par ".join(lines)
+    spacing = r"\setlength{\LTpre}{\smallskipamount}\setlength{\LTpost}{2pt}"
+    return (
+        f"{LATEX_MARKER}\n\\begingroup{size}{spacing}\n"
+        f"{body}\\endgroup\n"
+        f"{{\\footnotesize\\color[HTML]{{{colour}}}\\slshape {footer}\\par}}\n"
+    )
+
+
 class _FootedTable:
-    """What a table with a provenance footer shows: its HTML in notebooks (the table in a
-    ``div`` of class ``_css``, the footer underneath) and, as plain text, the whole frame and
+    """What a table with a provenance footer shows: its HTML in notebooks and the HTML book
+    (the table in a ``div`` of class ``_css``, which scrolls sideways when the table is wider
+    than the text column, the footer underneath), a LaTeX ``longtable`` in the PDF edition
+    (:func:`latex_table`, myst-nb's ``text/latex``) and, as plain text, the whole frame and
     the provenance note. A subclass is a frozen dataclass (``repr=False``) with the fields
-    ``note``, ``simulated`` and ``frame`` and the table's own HTML (:meth:`_table_html`)."""
+    ``note``, ``simulated``, ``frame``, ``caption``, ``precision`` and ``index``, and the
+    table's own HTML (:meth:`_table_html`)."""
 
     note: str
     simulated: bool
     frame: pd.DataFrame
+    caption: str | None
+    precision: int
+    index: bool
     _css = "cases-table"
+    _latex_max_rows: int | None = None
 
     def _table_html(self) -> str:
         raise NotImplementedError
@@ -152,6 +322,21 @@ class _FootedTable:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def to_latex(self) -> str:
+        """The table for the PDF edition (:func:`latex_table`)."""
+        return latex_table(
+            self.frame,
+            note=self.note,
+            simulated=self.simulated,
+            caption=self.caption,
+            precision=self.precision,
+            index=self.index,
+            max_rows=self._latex_max_rows,
+        )
+
+    def _repr_latex_(self) -> str:
+        return self.to_latex()
 
     def __repr__(self) -> str:
         return f"{self.frame.to_string()}\n{self.note}"
@@ -165,6 +350,9 @@ class LabelledTable(_FootedTable):
     note: str
     simulated: bool
     frame: pd.DataFrame
+    caption: str | None = None
+    precision: int = 2
+    index: bool = True
 
     def _table_html(self) -> str:
         return self.styler.to_html()
@@ -179,22 +367,31 @@ def is_pvalue_column(name: Any) -> bool:
     return isinstance(name, str) and bool(_PVALUE_COLUMN.match(name)) and not name[1:2].isalpha()
 
 
-def cell_formats(df: pd.DataFrame, precision: int) -> dict[Any, Any]:
+def cell_formats(df: pd.DataFrame, precision: int, escape_html: bool = True) -> dict[Any, Any]:
     """The display format of each numeric column of ``df``: p-value columns as
-    :func:`cases.present.text.table_pvalue` (``< 0.001``, ``0.021``), other float columns as
-    :func:`cases.present.text.table_number` (``precision`` decimals, never a negative zero).
-    The one place where table numbers are formatted, for :func:`table` and
-    :func:`interactive_table`."""
+    :func:`cases.present.text.table_pvalue` (``< 0.001``, ``0.021``; HTML-escaped unless
+    ``escape_html`` is false), other float columns as :func:`cases.present.text.table_number`
+    (``precision`` decimals, never a negative zero). The one place where table numbers are
+    formatted, for :func:`table`, :func:`interactive_table` and :func:`latex_table`."""
     formats: dict[Any, Any] = {}
     for name in df.columns:
         column = df[name]
         if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             continue
         if is_pvalue_column(name):
-            formats[name] = lambda v: html.escape(table_pvalue(v))  # "&lt; 0.001"
+            if escape_html:
+                formats[name] = lambda v: html.escape(table_pvalue(v))  # "&lt; 0.001"
+            else:
+                formats[name] = table_pvalue
         elif pd.api.types.is_float_dtype(column):
             formats[name] = lambda v, d=precision: table_number(v, d)
     return formats
+
+
+def _table_id(caption: str | None, df: pd.DataFrame) -> str:
+    """A short id from the caption and the content: unique on a page, the same on every run."""
+    digest = hashlib.sha256(((caption or "") + "\0" + df.to_csv()).encode("utf-8")).hexdigest()
+    return digest[:12]
 
 
 def table(
@@ -206,28 +403,44 @@ def table(
     precision: int = 2,
     index: bool = True,
 ) -> LabelledTable:
-    """Render ``df`` as a captioned HTML table with its provenance line underneath.
+    """Render ``df`` as a captioned table with its provenance line underneath.
 
-    Numbers are rounded only here, for display (``precision`` decimals); the data stay exact.
+    Numbers are rounded only here, for display (``precision`` decimals, :func:`cell_formats`);
+    the data stay exact. Columns of numbers (:func:`numeric_columns`) are set flush right with
+    figures of equal width, text flush left; an interval's lower bound comes before its upper
+    bound (:func:`interval_order`). The HTML table has an id derived from its content (unique
+    on the page, the same on every run); the PDF edition gets :func:`latex_table`.
 
     Raises:
         ValueError: a real-data table without ``source``.
     """
     note = provenance(simulated, source)
+    df = df[interval_order(df.columns)] if df.columns.is_unique else df
     styler = df.style.format(precision=precision, na_rep="—", thousands=",")
     styler = styler.format(cell_formats(df, precision), na_rep="—")
     if not index:
         styler = styler.hide(axis="index")
     styler = styler.set_caption(html.escape(caption or ""))
-    styler = styler.set_table_styles(
-        [
-            {"selector": "caption", "props": "caption-side: top; font-weight: bold;"},
-            {"selector": "td, th", "props": "text-align: left; vertical-align: top;"},
-        ]
+    styles = [
+        {"selector": "caption", "props": "caption-side: top; font-weight: bold;"},
+        {"selector": "td, th", "props": "text-align: left; vertical-align: top;"},
+    ]
+    positions = [i for i, name in enumerate(df.columns) if name in set(numeric_columns(df))]
+    if positions:
+        cells = ", ".join(f"td.col{i}, th.col_heading.col{i}" for i in positions)
+        styles.append({"selector": cells, "props": "text-align: right;"})
+    styler = styler.set_table_styles(styles)
+    styler = styler.set_table_attributes('class="cases-styled"')
+    styler = styler.set_uuid(_table_id(caption, df))
+    return LabelledTable(
+        styler=styler,
+        note=note,
+        simulated=simulated,
+        frame=df,
+        caption=caption,
+        precision=precision,
+        index=index,
     )
-    # A fixed uuid keeps the generated CSS ids identical between runs.
-    styler = styler.set_uuid("cases")
-    return LabelledTable(styler=styler, note=note, simulated=simulated, frame=df)
 
 
 #: Tables longer than this are worth searching and sorting: use :func:`interactive_table`.
@@ -239,22 +452,51 @@ _itables_initialised = False
 class InteractiveTable(_FootedTable):
     """A searchable, sortable table (itables, JavaScript embedded) with a provenance footer.
 
-    Its HTML carries itables' own static preview, shown where scripts do not run; its plain-text
-    form is the whole frame, for consoles and headless runs.
+    Its HTML carries itables' own static preview, shown where scripts do not run, without
+    itables' notices (:func:`_without_itables_notices`); in the PDF it is a LaTeX table of its
+    first :data:`LATEX_MAX_ROWS` rows; its plain-text form is the whole frame.
     """
 
     datatable_html: str
     note: str
     simulated: bool
     frame: pd.DataFrame
+    caption: str | None = None
+    precision: int = 2
+    index: bool = False
     _css = "cases-table cases-interactive"
+    _latex_max_rows = LATEX_MAX_ROWS
 
     def _table_html(self) -> str:
         return self.datatable_html
 
 
+#: itables' messages to notebook users, which a reader of the book must not see: the
+#: "This is the init_notebook_mode cell … is your notebook trusted?" notice (with its animated
+#: logo), the lock and info marks in the first header cell of the static preview, and the
+#: "Loading ITables … from the init_notebook_mode cell" line of the table before it is drawn.
+_ITABLES_NOTICES = (
+    re.compile(r"<div[^>]*>\s*<noscript>.*?</noscript>\s*</div>", re.DOTALL),
+    re.compile(r"<sup><noscript>.*?</noscript><a [^>]*>ⓘ</a></sup>", re.DOTALL),
+    re.compile(r"<sup><a [^>]*>ⓘ</a></sup>", re.DOTALL),
+    re.compile(r"(<td[^>]*>)\s*Loading ITables.*?</td>", re.DOTALL),
+)
+
+
+def _without_itables_notices(fragment: str) -> str:
+    """``fragment`` (itables HTML) without the notices of :data:`_ITABLES_NOTICES`."""
+    for pattern in _ITABLES_NOTICES:
+        fragment = pattern.sub(lambda m: (m.group(1) + "</td>") if m.groups() else "", fragment)
+    return fragment
+
+
 def _init_itables_offline() -> None:
-    """Embed the itables JavaScript in the running notebook, once per kernel (no CDN)."""
+    """Embed the itables JavaScript in the running notebook, once per kernel (no CDN).
+
+    itables' own ``init_notebook_mode`` output is captured and shown again without its
+    notices (:func:`_without_itables_notices`); each output also carries an empty LaTeX
+    comment (:data:`LATEX_MARKER`), so the PDF edition shows nothing for it.
+    """
     global _itables_initialised
     if _itables_initialised:
         return
@@ -264,9 +506,18 @@ def _init_itables_offline() -> None:
         return
     if get_ipython() is None:
         return
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
     from itables import init_notebook_mode
 
-    init_notebook_mode(all_interactive=False, connected=False)
+    with capture_output(stdout=False, stderr=False) as captured:
+        init_notebook_mode(all_interactive=False, connected=False)
+    for output in captured.outputs:
+        fragment = output.data.get("text/html", "")
+        display(
+            {"text/html": _without_itables_notices(fragment), "text/latex": LATEX_MARKER + "\n"},
+            raw=True,
+        )
     _itables_initialised = True
 
 
@@ -285,7 +536,9 @@ def interactive_table(
     :func:`table`. The itables library (DataTables) is embedded in the notebook the first time
     this is called in a kernel (``init_notebook_mode(connected=False)``), so the published page
     fetches nothing from the internet. Floats are rounded to ``precision`` decimals for display
-    only. The table id is derived from the content, so re-running gives identical HTML.
+    only; interval bounds are ordered as in :func:`table`. The table id is derived from the
+    content, so re-running gives identical HTML. In the PDF edition the table is
+    :func:`latex_table` of its first :data:`LATEX_MAX_ROWS` rows.
 
     Raises:
         ValueError: a real-data table without ``source``.
@@ -293,6 +546,7 @@ def interactive_table(
     from itables import to_html_datatable
 
     note = provenance(simulated, source)
+    df = df[interval_order(df.columns)] if df.columns.is_unique else df
     shown = df.copy()
     # Numbers stay numbers, so the table sorts them; rounding then adding +0.0 turns a rounded
     # negative zero into 0. P-value columns print as :func:`cases.present.text.table_pvalue`.
@@ -301,17 +555,30 @@ def interactive_table(
             shown[name] = [table_pvalue(v) if pd.notna(v) else "—" for v in shown[name]]
         else:
             shown[name] = shown[name].round(precision) + 0.0
-    digest = hashlib.sha256(((caption or "") + "\0" + shown.to_csv()).encode("utf-8")).hexdigest()
+    offset = shown.index.nlevels if index else 0
+    right = [offset + i for i, name in enumerate(df.columns) if name in set(numeric_columns(df))]
     _init_itables_offline()
     datatable = to_html_datatable(
         shown,
         caption=caption,
         connected=False,
-        table_id=f"cases-{digest[:12]}",
+        table_id=f"cases-{_table_id(caption, shown)}",
         showIndex=index,
         display_logo_when_loading=False,
+        # Long text wraps inside the column (itables' default adds "nowrap", which made
+        # tables several screens wide); numbers, p-values included, are set flush right.
+        classes="display",
+        columnDefs=[{"className": "dt-right", "targets": right}] if right else [],
     )
-    return InteractiveTable(datatable_html=datatable, note=note, simulated=simulated, frame=df)
+    return InteractiveTable(
+        datatable_html=_without_itables_notices(datatable),
+        note=note,
+        simulated=simulated,
+        frame=df,
+        caption=caption,
+        precision=precision,
+        index=index,
+    )
 
 
 def estimate_table(tidy: pd.DataFrame, statistic: str) -> pd.DataFrame:
