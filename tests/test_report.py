@@ -228,3 +228,19 @@ def test_itables_init_cell_loses_its_notice_but_keeps_the_library():
     cleaned = report._without_itables_notices(raw)
     assert not [notice for notice in ITABLES_NOTICES if notice in cleaned]
     assert "<script" in cleaned and len(cleaned) > 0.9 * len(raw)  # the bundle is still there
+
+
+def test_identifier_axis_names_are_not_shown():
+    records = pd.DataFrame(
+        {"actor": ["Township"] * 6 + ["Village"] * 6, "kind_label": ["cash", "goods"] * 6}
+    )
+    html = report.crosstab(records, "actor", "kind_label", simulated=True, k=1).to_html()
+    assert "kind_label" not in html and ">actor<" not in html
+    assert "Township" in html and "goods" in html
+    pivot = pd.DataFrame({"x": [1.0]}, index=pd.Index(["a"], name="household_id"))
+    pivot.columns.name = "kind_label"
+    shown = report.table(pivot, simulated=True)
+    assert "household_id" not in shown.to_html() and "kind_label" not in shown.to_html()
+    assert "household" not in shown.to_latex()
+    human = pd.DataFrame({"x": [1.0]}, index=pd.Index(["a"], name="Village"))
+    assert ">Village<" in report.table(human, simulated=True).to_html()

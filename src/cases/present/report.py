@@ -265,6 +265,7 @@ def latex_table(
         styler = styler.format_index(escape="latex", axis="index")
     else:
         styler = styler.hide(axis="index")
+    styler = _hide_identifier_names(styler, shown)
     body = styler.to_latex(
         environment="longtable",
         hrules=True,
@@ -388,6 +389,20 @@ def cell_formats(df: pd.DataFrame, precision: int, escape_html: bool = True) -> 
     return formats
 
 
+#: A name that is a program identifier (``kind_label``, ``household_id``), never a reader's label.
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+
+
+def _hide_identifier_names(styler: Styler, df: pd.DataFrame) -> Styler:
+    """Hide the names of the row and column axes of ``df`` when they are program identifiers
+    (:data:`_IDENTIFIER`), as a pivot or cross-tab leaves them; the caption names the axes."""
+    for axis, labels in (("index", df.index), ("columns", df.columns)):
+        names = [n for n in labels.names if n is not None]
+        if names and all(isinstance(n, str) and _IDENTIFIER.match(n) for n in names):
+            styler = styler.hide(axis=axis, names=True)
+    return styler
+
+
 def _table_id(caption: str | None, df: pd.DataFrame) -> str:
     """A short id from the caption and the content: unique on a page, the same on every run."""
     digest = hashlib.sha256(((caption or "") + "\0" + df.to_csv()).encode("utf-8")).hexdigest()
@@ -420,6 +435,7 @@ def table(
     styler = styler.format(cell_formats(df, precision), na_rep="—")
     if not index:
         styler = styler.hide(axis="index")
+    styler = _hide_identifier_names(styler, df)
     styler = styler.set_caption(html.escape(caption or ""))
     styles = [
         {"selector": "caption", "props": "caption-side: top; font-weight: bold;"},
@@ -711,6 +727,8 @@ def crosstab(
                 f"(first at index {first!r}); recode them explicitly (e.g. 'no answer')"
             )
     counts = pd.crosstab(df[row], df[col], margins=margins, margins_name="Total")
+    # The axes are named after data columns (``actor``, ``kind_label``): the caption names them.
+    counts = counts.rename_axis(index=None, columns=None)
     result = suppress_small_cells(counts, k=k, margins=margins)
     shown = table(result.table, simulated=simulated, source=source, caption=caption, precision=0)
     hidden = int(result.mask.to_numpy().sum())
