@@ -219,6 +219,12 @@ def test_interactive_table_html_has_no_itables_notices():
     assert "Village 20" in html and "Twenty villages" in html  # the table itself stays
 
 
+def test_interactive_table_shows_missing_text_as_a_dash():
+    df = pd.DataFrame({"Unit": pd.array(["A", None] * 10, dtype="string"), "n": [1.5, None] * 10})
+    html = report.interactive_table(df, simulated=True).to_html()
+    assert "&lt;NA&gt;" not in html and "<NA>" not in html and "—" in html
+
+
 def test_itables_init_cell_loses_its_notice_but_keeps_the_library():
     from itables import options
     from itables.javascript import generate_init_offline_itables_html

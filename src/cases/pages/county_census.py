@@ -101,6 +101,18 @@ _CASE_COLOURS["h_county"] = report.PALETTE[4]
 _CASE_LABELS = {"liupanshui": "Liupanshui", "pingliang": "Pingliang", "h_county": "H County"}
 
 
+def _crosswalk_display(exceptions: pd.DataFrame) -> pd.DataFrame:
+    """The crosswalk exceptions as a reader reads them: kinds and matching methods in words
+    (``many_to_many`` -> ``many to many``, ``rule:<id>`` -> ``manual rule``), rule ids as
+    names (``shanghai_huangpu`` -> ``Shanghai Huangpu``)."""
+    shown = exceptions.copy()
+    method = shown["match_method"].str.replace(r"^rule:.*$", "manual rule", regex=True)
+    shown["match_method"] = method.str.replace("_", " ")
+    shown["group_type"] = shown["group_type"].str.replace("_", " ")
+    shown["rule_id"] = shown["rule_id"].str.replace("_", " ").str.title()
+    return shown
+
+
 def _scale(indicator: str) -> float:
     """Display scale: shares in percent (points for gaps), other units as they are."""
     return 100.0 if census.INDICATORS_BY_NAME[indicator].is_share else 1.0
@@ -562,7 +574,9 @@ def build() -> Page:
     exceptions = census.crosswalk_exceptions(crosswalk)
     page.numbers["crosswalk_n_exceptions"] = len(exceptions)
     page.numbers["crosswalk_n_only_2020"] = int((exceptions["group_type"] == "only_2020").sum())
-    page.tables["crosswalk_exceptions"] = exceptions.rename(columns=CROSSWALK_HEADERS)
+    page.tables["crosswalk_exceptions"] = _crosswalk_display(exceptions).rename(
+        columns=CROSSWALK_HEADERS
+    )
     page.numbers["pop_2020_mn"] = float(frame["pop_2020"].sum() / 1e6)
     for part in (_levels(frame),):
         page.numbers.update(part[0])

@@ -1336,9 +1336,10 @@ def claims_table(passages: Mapping[str, str]) -> pd.DataFrame:
 # "How the data were simulated"
 # --------------------------------------------------------------------------------------------
 def _fmt_value(value: Any) -> str:
-    """A planted value as text: mappings as ``key: value`` pairs, lists comma-separated."""
+    """A planted value as text: mappings as ``key: value`` pairs (underscores in keys read as
+    spaces: ``self efficacy``), lists comma-separated."""
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {_fmt_value(v)}" for k, v in value.items())
+        return "; ".join(f"{str(k).replace('_', ' ')}: {_fmt_value(v)}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(_fmt_value(v) for v in value)
     return str(value)
@@ -1379,7 +1380,6 @@ def simulation_page(
                 "Planted value": _fmt_value(ent["value"]),
                 "Unit": ent["unit"],
                 "Thesis claim it encodes (hypothesis)": ent["claim"],
-                "Recovered by": ent["recovered_by"],
             }
             for name, ent in params["planted_effects"].items()
         ]

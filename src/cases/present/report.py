@@ -571,6 +571,10 @@ def interactive_table(
             shown[name] = [table_pvalue(v) if pd.notna(v) else "—" for v in shown[name]]
         else:
             shown[name] = shown[name].round(precision) + 0.0
+    # Missing text shows as a dash, as in :func:`table` (itables would print "<NA>").
+    for name in shown.columns:
+        if not pd.api.types.is_numeric_dtype(shown[name]) and shown[name].isna().any():
+            shown[name] = shown[name].astype(object).where(shown[name].notna(), "—")
     offset = shown.index.nlevels if index else 0
     right = [offset + i for i, name in enumerate(df.columns) if name in set(numeric_columns(df))]
     _init_itables_offline()
