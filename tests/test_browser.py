@@ -310,7 +310,7 @@ def scan_page(page_html: str) -> dict[str, list[str]]:
     - ``identifier``: :func:`snake_case_tokens` of the visible text, outside code blocks,
       scripts and hidden elements, and outside :data:`SOFTWARE_SECTIONS` (inline code counts:
       a reader sees it);
-    - ``file path``: :data:`FILE_PATH` in that text;
+    - ``file path``: :data:`FILE_PATH` in that text, tables' provenance lines left out;
     - ``bold number``: a glued value (``span.pasted-text``) or a bare number set in
       ``<strong>``/``<b>``;
     - ``itables notice``: :data:`ITABLES_NOTICES` anywhere in the article's HTML, ``<noscript>``
@@ -347,7 +347,11 @@ def scan_page(page_html: str) -> dict[str, list[str]]:
             section.decompose()
     text = " ".join(article.get_text(" ").split())
     found["identifier"] = snake_case_tokens(text)
-    found["file path"] = FILE_PATH.findall(_URL.sub(" ", text))
+    # A table's provenance line may name the file its numbers come from; prose may not.
+    for element in article.select(".cases-provenance"):
+        element.decompose()
+    prose = " ".join(article.get_text(" ").split())
+    found["file path"] = FILE_PATH.findall(_URL.sub(" ", prose))
     return found
 
 
