@@ -598,3 +598,16 @@ def test_only_the_post2020_case_shows_the_post2020_facts():
     other = context.build("liupanshui")
     assert "post2020" not in other.tables
     assert other.render("area_context")["post2020_text"] == ""
+
+
+def test_every_published_indicator_has_a_human_display_name(tables):
+    # Issue 22: no identifier on the page. Each indicator of locality_facts.csv is shown by its
+    # display name (data/settings/area_context.yaml), never as the column code.
+    indicators = tables["locality_facts"]["indicator"]
+    shown = context.indicator_labels(indicators)
+    assert shown[indicators == "poor_villages_exited_2014_2019"].iloc[0] == (
+        "poor villages exited, 2014–2019"
+    )
+    assert not [name for name in shown if "_" in name or not name.strip()]
+    with pytest.raises(ValueError, match=r"labels\.indicators has no display name.*'gnp_2030'"):
+        context.indicator_labels(pd.Series(["gdp", "gnp_2030"]))

@@ -853,6 +853,24 @@ def _fact_status(row: pd.Series) -> str:
     return "; ".join(parts) if parts else "published"
 
 
+def indicator_labels(indicators: pd.Series) -> pd.Series:
+    """The display names of ``locality_facts`` indicators (``labels.indicators`` of
+    ``data/settings/area_context.yaml``): ``poor_villages_exited_2014_2019`` -> ``poor villages
+    exited, 2014–2019``.
+
+    Raises:
+        ValueError: an indicator without a display name (naming it and the settings file).
+    """
+    names = area_settings().labels.indicators
+    missing = sorted(set(indicators.astype(str)) - set(names))
+    if missing:
+        raise ValueError(
+            f"{settings_path('area_context')}: labels.indicators has no display name for "
+            f"indicator(s) {missing} of locality_facts.csv"
+        )
+    return indicators.astype(str).map(names)
+
+
 def facts_table(facts: pd.DataFrame, places: Sequence[str]) -> pd.DataFrame:
     """The published facts about ``places`` (in ``locality_facts`` order), with a status column.
 
@@ -887,7 +905,7 @@ def facts_table(facts: pd.DataFrame, places: Sequence[str]) -> pd.DataFrame:
         {
             "Place": rows["place"],
             "地点": rows["place_zh"],
-            "Indicator": rows["indicator"].str.replace("_", " "),
+            "Indicator": indicator_labels(rows["indicator"]),
             "Year": rows["year"].map(_year_text),
             "Value": rows["value"].map(_value_text),
             "Unit": rows["unit"],
@@ -911,7 +929,7 @@ def baselines_table(facts: pd.DataFrame, place: str) -> pd.DataFrame:
         raise ValueError(f"baselines_table: no competing baselines recorded for {place!r}")
     return pd.DataFrame(
         {
-            "Indicator": rows["indicator"].str.replace("_", " "),
+            "Indicator": indicator_labels(rows["indicator"]),
             "Year": rows["year"].map(_year_text),
             "Value": rows["value"].map(_value_text),
             "Unit": rows["unit"],
@@ -1096,6 +1114,8 @@ class CountyStatusLabels(BaseModel):
 class AreaLabels(BaseModel):
     model_config = ConfigDict(extra="forbid")
     county_status: CountyStatusLabels
+    #: Display names of the indicators of ``locality_facts.csv`` (:func:`indicator_labels`).
+    indicators: dict[str, str] = Field(default_factory=dict)
 
 
 class AreaSettings(BaseModel):
