@@ -314,7 +314,9 @@ def scan_page(page_html: str) -> dict[str, list[str]]:
     - ``bold number``: a glued value (``span.pasted-text``) or a bare number set in
       ``<strong>``/``<b>``;
     - ``itables notice``: :data:`ITABLES_NOTICES` anywhere in the article's HTML, ``<noscript>``
-      included (what a reader without JavaScript sees).
+      included (what a reader without JavaScript sees);
+    - ``code cell``: a parameters or papermill's injected-parameters cell, or a folded
+      ("Show code cell") cell.
     """
     from bs4 import BeautifulSoup
 
@@ -324,11 +326,15 @@ def scan_page(page_html: str) -> dict[str, list[str]]:
         "file path": [],
         "bold number": [],
         "itables notice": [],
+        "code cell": [],
     }
     if article is None:
         return found
     raw = str(article)
     found["itables notice"] = [notice for notice in ITABLES_NOTICES if notice in raw]
+    cells = article.select(".tag_parameters, .tag_injected-parameters, details.hide")
+    found["code cell"] = [" ".join(c.get("class", [])) for c in cells]
+    found["code cell"] += ["Show code cell"] if "Show code cell" in article.get_text() else []
     for strong in article.find_all(["strong", "b"]):
         text = strong.get_text(" ", strip=True)
         if strong.select("span.pasted-text") or strong.find_parent(class_="pasted-text"):
@@ -464,7 +470,7 @@ def test_reader_pages_show_no_machinery(html_book):
     assert len(reader_pages(paths.BOOK / "_toc.yml")) >= 15
     problems = [
         f"{kind}: {item}"
-        for kind in ("identifier", "bold number", "itables notice")
+        for kind in ("identifier", "bold number", "itables notice", "code cell")
         for item in found.get(kind, [])
     ]
     assert not problems, "\n".join(problems)
@@ -481,12 +487,14 @@ def test_the_scans_find_what_they_look_for():
       <div class="highlight"><pre>household_id = 1</pre></div>
       <section><h2>Using your own data</h2><p>household_size is a column.</p></section>
       <noscript>This is the <code>init_notebook_mode</code> cell</noscript>
+      <div class="cell tag_injected-parameters docutils container">case = "h_county"</div>
     </article></body></html>"""
     found = scan_page(page)
     assert found["identifier"] == ["poverty_line_2014", "kind_label"]
     assert found["file path"] == ["data/cases/h_county.yaml"]
     assert found["bold number"] == ["0.186", "16,000"]
     assert found["itables notice"] == ["init_notebook_mode"]
+    assert found["code cell"] == ["cell tag_injected-parameters docutils container"]
     clean = scan_page("<article><p>Multi-actor participation, 0.186 and 1.701.</p></article>")
     assert not any(clean.values())
 
@@ -583,12 +591,13 @@ def main(argv: list[str] | None = None) -> int:
     html = Path(args[0]) if args else paths.BOOK / "_build" / "html"
     toc = Path(args[1]) if len(args) > 1 else paths.BOOK / "_toc.yml"
     found = scan_book(html, toc)
-    for kind in ("identifier", "known identifier", "file path", "bold number", "itables notice"):
+    kinds = ("identifier", "known identifier", "file path", "bold number", "itables notice")
+    for kind in (*kinds, "code cell"):
         items = found.get(kind, [])
         print(f"{kind}: {len(items)}")
         for item, n in sorted(Counter(items).items()):
             print(f"  {item}" + (f" (x{n})" if n > 1 else ""))
-    failing = ("identifier", "bold number", "itables notice")
+    failing = ("identifier", "bold number", "itables notice", "code cell")
     return 1 if any(found.get(kind) for kind in failing) else 0
 
 

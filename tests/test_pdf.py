@@ -106,7 +106,7 @@ def _table_project(root, book_config):
     conf = {
         "extensions": ["myst_nb", "cases.run.pdf"],
         "nb_execution_mode": "off",
-        "nb_mime_priority_overrides": [tuple(o) for o in sphinx["nb_mime_priority_overrides"]],
+        "nb_mime_priority_overrides": sphinx["nb_mime_priority_overrides"],  # as YAML gives it
         "latex_engine": book_config["latex"]["latex_engine"],
         "latex_documents": [("index", "book.tex", "Tables", "Test", "manual")],
         "latex_elements": sphinx["latex_elements"],
