@@ -585,9 +585,9 @@ def interactive_table(
         table_id=f"cases-{_table_id(caption, shown)}",
         showIndex=index,
         display_logo_when_loading=False,
-        # Long text wraps inside the column (itables' default adds "nowrap", which made
-        # tables several screens wide); numbers, p-values included, are set flush right.
-        classes="display",
+        # Long text wraps inside the column and rows are compact (itables' default adds "nowrap",
+        # which made tables several screens wide); numbers, p-values included, flush right.
+        classes="display compact",
         columnDefs=[{"className": "dt-right", "targets": right}] if right else [],
     )
     return InteractiveTable(
