@@ -217,6 +217,9 @@ def test_interactive_table_html_has_no_itables_notices():
     html = report.interactive_table(df, simulated=True, caption="Twenty villages").to_html()
     assert not [notice for notice in ITABLES_NOTICES if notice in html]
     assert "Village 20" in html and "Twenty villages" in html  # the table itself stays
+    # Numbers flush right (column 1), text wrapping in its column (no "nowrap").
+    assert '"columnDefs": [{"className": "dt-right", "targets": [1]}]' in html
+    assert "nowrap" not in html
 
 
 def test_interactive_table_shows_missing_text_as_a_dash():
