@@ -78,6 +78,7 @@ def _table_project(root, book_config):
             "Estimate": [0.1234, -2.5],
             "95 % CI high": [0.3, -1.0],
             "95 % CI low": [0.0, -3.0],
+            "Where read": ['<a href="https://example.org/a_b?x=1&amp;y=2#c">example.org</a>', "—"],
         }
     )
     shown = report.table(frame, simulated=True, caption="Two rows of 50 % 贫困", index=False)
@@ -149,11 +150,12 @@ def test_pdf_tables_are_booktabs_longtables_and_formulas_stay_maths(table_book):
     assert r"\usepackage{booktabs}" in tex
     start = tex.index(pdf_marker())
     table = tex[start : tex.index(r"\end{longtable}", start)]
-    assert r"\begin{longtable}{lrrr}" in table and r"\toprule" in table
+    assert r"\begin{longtable}{lrrrl}" in table and r"\toprule" in table
+    assert r"\href{https://example.org/a_b?x=1\&y=2\#c}{example.org}" in table
     assert r"\caption{Two rows of 50 \% 贫困}" in table
     # The interval's bounds in order, the typographic minus, Chinese and escaped characters.
-    assert r"County & Estimate & 95 \% CI low & 95 \% CI high \\" in table
-    assert r"Village 01 \& 02 & −2.50 & −3.00 & −1.00 \\" in table and "六盘水市" in table
+    assert r"County & Estimate & 95 \% CI low & 95 \% CI high & Where read \\" in table
+    assert r"Village 01 \& 02 & −2.50 & −3.00 & −1.00 & — \\" in table and "六盘水市" in table
     # Not set as an equation; the plain-text DataFrame printout is gone; the formula stays maths.
     before = tex[:start].rsplit(r"\begin{sphinxuseclass}{cell_output}", 1)[-1]
     assert "equation" not in before and "split" not in before

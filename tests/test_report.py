@@ -253,3 +253,15 @@ def test_identifier_axis_names_are_not_shown():
     assert "household" not in shown.to_latex()
     human = pd.DataFrame({"x": [1.0]}, index=pd.Index(["a"], name="Village"))
     assert ">Village<" in report.table(human, simulated=True).to_html()
+
+
+def test_latex_cells_keep_links_and_comparisons():
+    link = '<a href="http://www.71.cn/2020/0326/a_b.shtml?x=1&amp;y=50%">71.cn</a>'
+    assert (
+        report.latex_cell(link) == r"\href{http://www.71.cn/2020/0326/a_b.shtml?x=1\&y=50\%}{71.cn}"
+    )
+    assert report.latex_cell("p < 0.05 and n > 30") == "p < 0.05 and n > 30"
+    assert report.latex_cell("<b>六盘水</b> &amp; co_1") == r"六盘水 \& co\_1"
+    df = pd.DataFrame({"Where read": [link], "Value": ["1,200"]})
+    latex = report.table(df, simulated=False, source="web", index=False).to_latex()
+    assert r"\href{http://www.71.cn/" in latex and "<a" not in latex

@@ -158,6 +158,28 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(char, char) for char in text)
 
 
+#: An HTML link in a table cell (:func:`cases.pages.context.where_read` makes them).
+_ANCHOR = re.compile(r'<a\s[^>]*href="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+
+
+def latex_cell(value: Any) -> str:
+    """A text cell for LaTeX: HTML links become ``\\href{url}{text}``, other HTML tags are
+    dropped, HTML entities are decoded and the text is escaped (:func:`latex_escape`)."""
+    text = str(value)
+    parts = []
+    last = 0
+    for link in _ANCHOR.finditer(text):
+        parts.append(latex_escape(html.unescape(_TAG.sub("", text[last : link.start()]))))
+        url = html.unescape(link.group(1))
+        url = re.sub(r"([%#&])", r"\\\1", re.sub(r"[\\{}]", "", url))
+        label = latex_escape(html.unescape(_TAG.sub("", link.group(2))))
+        parts.append(f"\\href{{{url}}}{{{label}}}")
+        last = link.end()
+    parts.append(latex_escape(html.unescape(_TAG.sub("", text[last:]))))
+    return "".join(parts)
+
+
 #: A cell that reads as a number: optional sign or comparison, digits with separators and
 #: decimals, optional per cent sign (``−0.03``, ``< 0.001``, ``12,600``, ``45.1 %``).
 _NUMBER_TEXT = re.compile(r"^[−+\-<>=≈≤≥ ]*\d[\d,]*(\.\d+)?\s*%?$")
@@ -207,7 +229,7 @@ def interval_order(columns: Iterable[Any]) -> list[Any]:
 
 def _latex_column_format(shown: pd.DataFrame, right: set[Any], index: bool) -> str:
     """Column specifications for a LaTeX table: numbers ``r``; short text ``l``; text longer
-    than 18 characters in ragged-right paragraph columns (``p{…\\linewidth}``) sharing what is
+    than 18 characters (HTML tags not counted) in ragged-right paragraph columns (``p{…\\linewidth}``) sharing what is
     left of the line in proportion to their longest cell (at most 60 characters counted)."""
     columns: list[tuple[bool, int]] = []
     if index:
@@ -215,7 +237,7 @@ def _latex_column_format(shown: pd.DataFrame, right: set[Any], index: bool) -> s
             values = shown.index.get_level_values(level)
             columns.append((False, max([len(str(v)) for v in values] + [1])))
     for name in shown.columns:
-        longest = max([len(str(v)) for v in shown[name]] + [len(str(name))])
+        longest = max([len(_TAG.sub("", str(v))) for v in shown[name]] + [len(str(name))])
         columns.append((name in right, longest))
     wide = [min(n, 60) for is_number, n in columns if not is_number and n > 18]
     narrow = len(columns) - len(wide)
@@ -246,8 +268,9 @@ def latex_table(
 
     The same cell formats as the HTML (:func:`cell_formats`), numbers flush right
     (:func:`numeric_columns`), long text in ragged-right paragraph columns, the caption
-    above and the provenance line (red for simulated data) below; LaTeX's special characters
-    are escaped (:func:`latex_escape`), other characters (Chinese names) are left to XeLaTeX.
+    above and the provenance line (red for simulated data) below; text cells go through
+    :func:`latex_cell` (links kept, LaTeX's special characters escaped), other characters
+    (Chinese names) are left to XeLaTeX.
     With ``max_rows``, only the first ``max_rows`` rows are set and a line says how many
     were left out. The text starts with :data:`LATEX_MARKER`. Needs the LaTeX packages
     longtable, booktabs, array and xcolor (:mod:`cases.run.pdf` loads booktabs).
@@ -257,7 +280,10 @@ def latex_table(
     # As in the HTML: integers without thousands separators (years), floats and p-values
     # through cell_formats; text escaped for LaTeX.
     formats = cell_formats(df, precision, escape_html=False)
-    styler = shown.style.format(precision=precision, na_rep="—", escape="latex")
+    for name in shown.columns:
+        if name not in formats and not pd.api.types.is_numeric_dtype(shown[name]):
+            formats[name] = latex_cell  # links kept, HTML dropped, LaTeX escaped
+    styler = shown.style.format(precision=precision, na_rep="—")
     if formats:
         styler = styler.format(formats, na_rep="—", subset=list(formats))
     styler = styler.format_index(escape="latex", axis="columns")
