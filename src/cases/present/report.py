@@ -229,8 +229,9 @@ def interval_order(columns: Iterable[Any]) -> list[Any]:
 
 def _latex_column_format(shown: pd.DataFrame, right: set[Any], index: bool) -> str:
     """Column specifications for a LaTeX table: numbers ``r``; short text ``l``; text longer
-    than 18 characters (HTML tags not counted) in ragged-right paragraph columns (``p{…\\linewidth}``) sharing what is
-    left of the line in proportion to their longest cell (at most 60 characters counted)."""
+    than 18 characters (HTML tags not counted) in ragged-right paragraph columns
+    (``p{…\\linewidth}``) sharing what is left of the line in proportion to their longest cell
+    (at most 60 characters counted)."""
     columns: list[tuple[bool, int]] = []
     if index:
         for level in range(shown.index.nlevels):
