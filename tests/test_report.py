@@ -193,10 +193,40 @@ def test_latex_of_a_long_interactive_table_says_how_many_rows_it_shows():
     assert "The first 40 of 60 rows" in latex and r"\color[HTML]{444444}" in latex
 
 
+def _widths(latex: str) -> list[float]:
+    import re
+
+    return [float(w) for w in re.findall(r"p\{([0-9.]+)\\linewidth\}", latex)]
+
+
 def test_long_text_columns_wrap_in_the_pdf():
     df = pd.DataFrame({"Claim": ["a sentence long enough to need more than one line " * 2]})
     latex = report.table(df, simulated=True, index=False).to_latex()
-    assert r"p{0.92\linewidth}" in latex
+    assert r">{\raggedright\arraybackslash}p{" in latex and len(_widths(latex)) == 1
+    assert _widths(latex)[0] <= 1 - report._COLUMN_GAP / 100
+
+
+def test_wide_numeric_tables_fit_the_line_with_wrapped_headers():
+    # Like the census pages' tables: ten columns of numbers under long headers.
+    columns = [f"{year} pct. {area}" for year in (2010, 2020) for area in ("China", "province")]
+    df = pd.DataFrame(
+        [["Zhuanglang", "Tap water in dwelling"] + [74.1, 60.9, 68.4, 93.4] * 2],
+        columns=["County", "Indicator"] + columns + [c + " (again)" for c in columns],
+    )
+    latex = report.table(df, simulated=False, source="census", index=False).to_latex()
+    size = latex.splitlines()[1].split("\\setlength")[0].removeprefix("\\begingroup")
+    widths = _widths(latex)
+    assert len(widths) == 10 and latex.count(r"{\raggedleft\arraybackslash}") == 8
+    gaps = report._COLUMN_GAP * 10 / report.LATEX_LINE_CHARS[size]
+    assert sum(widths) + gaps <= 1.0 + 1e-9
+    # A number never breaks: each numeric column is at least as wide as "74.10".
+    assert min(widths[2:]) * report.LATEX_LINE_CHARS[size] >= len("74.10")
+
+
+def test_narrow_tables_keep_natural_columns():
+    df = pd.DataFrame({"Table": ["households", "panel"], "Rows": [2000, 10000]})
+    latex = report.table(df, simulated=True, index=False, precision=0).to_latex()
+    assert r"\begin{longtable}{lr}" in latex and r"\small" in latex
 
 
 def test_latex_escape():

@@ -11,6 +11,7 @@ import hashlib
 import html
 import re
 import textwrap
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -227,32 +228,53 @@ def interval_order(columns: Iterable[Any]) -> list[Any]:
     return order
 
 
-def _latex_column_format(shown: pd.DataFrame, right: set[Any], index: bool) -> str:
-    """Column specifications for a LaTeX table: numbers ``r``; short text ``l``; text longer
-    than 18 characters (HTML tags not counted) in ragged-right paragraph columns
-    (``p{…\\linewidth}``) sharing what is left of the line in proportion to their longest cell
-    (at most 60 characters counted)."""
-    columns: list[tuple[bool, int]] = []
-    if index:
-        for level in range(shown.index.nlevels):
-            values = shown.index.get_level_values(level)
-            columns.append((False, max([len(str(v)) for v in values] + [1])))
-    for name in shown.columns:
-        longest = max([len(_TAG.sub("", str(v))) for v in shown[name]] + [len(str(name))])
-        columns.append((name in right, longest))
-    wide = [min(n, 60) for is_number, n in columns if not is_number and n > 18]
-    narrow = len(columns) - len(wide)
-    budget = max(0.3, 0.92 - 0.09 * narrow)
-    specs = []
-    for is_number, n in columns:
+#: About how many characters of each table font size fit on a line of the PDF's text column
+#: (some 450 pt at half an em per character); Chinese characters count twice.
+LATEX_LINE_CHARS = {r"\small": 100, r"\footnotesize": 112, r"\scriptsize": 128}
+#: Room between two columns (2 \tabcolsep), in characters.
+_COLUMN_GAP = 2.7
+
+
+def _text_width(text: str) -> int:
+    """Characters across, a wide (Chinese) character counting two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _latex_layout(columns: list[tuple[Any, list[str], bool]]) -> tuple[str, str]:
+    """The font size and column specifications of a LaTeX table.
+
+    ``columns`` holds, per column, its header, its cells as shown and whether it holds numbers.
+    Rule: a column's natural width is its longest cell or header; its least width is its longest
+    word (a number never breaks). The size is the first of :data:`LATEX_LINE_CHARS` at which
+    the least widths fit the line. If the natural widths fit too, numbers are set ``r`` and text
+    ``l``; otherwise every column is a paragraph column (numbers ragged left, text ragged
+    right, headers wrapping between words), given its least width plus a share of the spare
+    room in proportion to what it would need more.
+    """
+    natural, least = [], []
+    for header, cells, is_number in columns:
+        words = [w for c in [str(header), *cells] for w in c.split()] or [""]
+        long = max(_text_width(c) for c in [str(header), *cells])
+        word = max(_text_width(w) for w in words)
         if is_number:
-            specs.append("r")
-        elif n <= 18:
-            specs.append("l")
-        else:
-            share = budget * min(n, 60) / sum(wide)
-            specs.append(rf">{{\raggedright\arraybackslash}}p{{{share:.2f}\linewidth}}")
-    return "".join(specs)
+            word = max([word] + [_text_width(c) for c in cells])
+        natural.append(long)
+        least.append(word)
+    sizes = list(LATEX_LINE_CHARS.items())
+    size, line = next(
+        ((s, n) for s, n in sizes if sum(least) <= n - _COLUMN_GAP * len(columns)), sizes[-1]
+    )
+    budget = line - _COLUMN_GAP * len(columns)
+    if sum(natural) <= budget:
+        return size, "".join("r" if number else "l" for _, _, number in columns)
+    spare = max(0.0, budget - sum(least))
+    wanted = [n - m for n, m in zip(natural, least, strict=True)]
+    specs = []
+    for (_, _, number), m, more in zip(columns, least, wanted, strict=True):
+        width = m + (spare * more / sum(wanted) if sum(wanted) else 0)
+        align = r"\raggedleft" if number else r"\raggedright"
+        specs.append(rf">{{{align}\arraybackslash}}p{{{width / line:.3f}\linewidth}}")
+    return size, "".join(specs)
 
 
 def latex_table(
@@ -268,7 +290,8 @@ def latex_table(
     """``df`` as a LaTeX ``longtable`` with booktabs rules, for the PDF edition.
 
     The same cell formats as the HTML (:func:`cell_formats`), numbers flush right
-    (:func:`numeric_columns`), long text in ragged-right paragraph columns, the caption
+    (:func:`numeric_columns`), a font size and column widths that fit the line
+    (:func:`_latex_layout`; long text and headers wrap), the caption
     above and the provenance line (red for simulated data) below; text cells go through
     :func:`latex_cell` (links kept, LaTeX's special characters escaped), other characters
     (Chinese names) are left to XeLaTeX.
@@ -293,18 +316,26 @@ def latex_table(
     else:
         styler = styler.hide(axis="index")
     styler = _hide_identifier_names(styler, shown)
+    columns = []
+    if index:
+        for level in range(shown.index.nlevels):
+            cells = [str(v) for v in shown.index.get_level_values(level)]
+            columns.append((shown.index.names[level] or "", cells, False))
+    for name in shown.columns:
+        show = formats.get(name, str)
+        cells = [
+            _TAG.sub("", html.unescape(str(show(v)))) if pd.notna(v) else "—" for v in shown[name]
+        ]
+        header = " ".join(map(str, name)) if isinstance(name, tuple) else str(name)
+        columns.append((header, cells, name in right))
+    size, column_format = _latex_layout(columns)
     body = styler.to_latex(
         environment="longtable",
         hrules=True,
         caption=latex_escape(caption) if caption else None,
-        column_format=_latex_column_format(shown, right, index),
+        column_format=column_format,
         multirow_align="naive",
         multicol_align="naive-l",
-    )
-    size = (
-        r"\footnotesize"
-        if len(shown.columns) + (shown.index.nlevels if index else 0) > 6
-        else r"\small"
     )
     colour = "B00020" if simulated else "444444"
     lines = [latex_escape(note)]
