@@ -322,7 +322,8 @@ def latex_table(
             cells = [str(v) for v in shown.index.get_level_values(level)]
             columns.append((shown.index.names[level] or "", cells, False))
     for name in shown.columns:
-        show = formats.get(name, str)
+        # The width a reader sees: numbers as formatted, text without its HTML tags.
+        show = formats[name] if name in formats and formats[name] is not latex_cell else str
         cells = [
             _TAG.sub("", html.unescape(str(show(v)))) if pd.notna(v) else "—" for v in shown[name]
         ]
