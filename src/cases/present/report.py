@@ -229,8 +229,9 @@ def interval_order(columns: Iterable[Any]) -> list[Any]:
 
 
 #: About how many characters of each table font size fit on a line of the PDF's text column
-#: (some 450 pt at half an em per character); Chinese characters count twice.
-LATEX_LINE_CHARS = {r"\small": 100, r"\footnotesize": 112, r"\scriptsize": 128}
+#: (some 450 pt, a little over half an em per character, measured on the census tables);
+#: Chinese characters count twice.
+LATEX_LINE_CHARS = {r"\small": 92, r"\footnotesize": 104, r"\scriptsize": 118}
 #: Room between two columns (2 \tabcolsep), in characters.
 _COLUMN_GAP = 2.7
 
