@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import math
 import re
 import textwrap
 import unicodedata
@@ -274,7 +275,8 @@ def _latex_layout(columns: list[tuple[Any, list[str], bool]]) -> tuple[str, str]
     for (_, _, number), m, more in zip(columns, least, wanted, strict=True):
         width = m + (spare * more / sum(wanted) if sum(wanted) else 0)
         align = r"\raggedleft" if number else r"\raggedright"
-        specs.append(rf">{{{align}\arraybackslash}}p{{{width / line:.3f}\linewidth}}")
+        share = math.floor(1000 * width / line) / 1000  # rounded down: the sum never overruns
+        specs.append(rf">{{{align}\arraybackslash}}p{{{share:.3f}\linewidth}}")
     return size, "".join(specs)
 
 
