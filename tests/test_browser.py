@@ -58,6 +58,7 @@ SCREENSHOTS = {
     "introduction": "intro.html",
     "case_chapter": "cases/liupanshui/area_context.html",
     "cross_case": "cross_case.html",
+    "simulation_tables": "cases/h_county/simulation.html",
 }
 MAX_SCREENSHOT_HEIGHT = 16000
 
