@@ -669,9 +669,7 @@ def load_resolutions(path: str | os.PathLike[str] = QUAL / "disagreements.csv") 
         if rec.resolution == "code added" and rec.coder_b != "applied":
             problems.append(f"row {row}: 'code added' but coder B did not apply {rec.code!r}")
         if rec.resolution == "withdrawn" and not rec.coder_a == rec.coder_b == "applied":
-            problems.append(
-                f"row {row}: 'withdrawn' needs {rec.code!r} applied by both coders"
-            )
+            problems.append(f"row {row}: 'withdrawn' needs {rec.code!r} applied by both coders")
     if frame.duplicated(["segment_id", "code"]).any():
         problems.append("a (segment_id, code) pair is resolved twice")
     if problems:
@@ -693,9 +691,10 @@ def consensus_coding(
     A segment both coded carries the codes both applied, coder A's codes resolved ``kept`` and
     coder B's codes resolved ``code added``; a code resolved ``dropped`` is left out, and so is
     a code both applied that a later rule ``withdrawn``.  A segment only coder A coded keeps
-    coder A's codes (segments added after the blind pass, awaiting a second coding).  A segment left with no code gets one
-    :data:`NO_CODE` row.  Location and paraphrase are the segment's (one per segment).  Rows
-    follow coder A's row order, each segment's codes in codebook order.
+    coder A's codes (segments added after the blind pass, awaiting a second coding).  A
+    segment left with no code gets one :data:`NO_CODE` row.  Location and paraphrase are the
+    segment's (one per segment).  Rows follow coder A's row order, each segment's codes in
+    codebook order.
 
     Raises:
         DataValidationError: a disagreement without a resolution, a resolution other than
