@@ -506,7 +506,8 @@ def synthesis(
     ``census_<case>_tap_2020_pct_max`` and ``census_<case>_school_2020_pct_min`` / ``_max``
     (national percentiles, 0-100); ``n_named_cases``; ``n_cases``; per followed code
     ``<key>``, ``followed_<key>_cases``. Facts: ``lens_<lens>_case_names`` and
-    ``followed_<key>_case_names`` (short titles, in case order), ``lens_labels`` and
+    ``followed_<key>_case_names`` (short titles, in case order), ``no_cause_case_names`` (cases
+    whose coded abstract states no cause), ``lens_labels`` and
     ``tap_all_below_median`` (every named case's units below the national median of tap
     water in 2020). Tables: ``lenses`` (segments per lens and case, labelled) and ``joint``
     (:func:`joint_display`).
@@ -527,6 +528,9 @@ def synthesis(
         using = set(analysed.loc[analysed["code"] == code, "case"])
         page.numbers[f"followed_{key}_cases"] = len(using)
         page.facts[f"followed_{key}_case_names"] = [c.short_title for c in cases if c.slug in using]
+    # Cases whose abstract states no cause at all (no consensus code of the cause family).
+    with_cause = set(analysed.loc[analysed["code"].str.startswith("cause_"), "case"])
+    page.facts["no_cause_case_names"] = [c.short_title for c in cases if c.slug not in with_cause]
     named = census_rows.set_index("case") if len(census_rows) else census_rows
     page.numbers["n_named_cases"] = len(census_rows)
     for case, r in getattr(named, "iterrows", lambda: iter(()))():

@@ -168,7 +168,7 @@ class ThesisItem(_Strict):
     """A statement of ``data/cases/<case>.yaml``: the first item of ``section`` with ``code``
     (if given) whose description contains ``contains`` (if given, case-insensitive)."""
 
-    section: Literal["achievements", "problems", "causes"]
+    section: Literal["achievements", "problems", "causes", "mechanisms"]
     code: str | None = None
     contains: str | None = None
 

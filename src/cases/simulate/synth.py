@@ -37,6 +37,8 @@ YAML schema (``data/synth/<slug>.yaml``)
         meaning: <text>
         source: <citation>            # exactly one of source / assumed
         real: {table: <raw table>, where: {<column>: <value>}, column: <column>}   # optional
+        measures: <what the published figure measures>   # with source; optional
+        borrowed: <the other place or aggregate the figure describes>   # with source; optional
         assumed: <one-line reason>
     planted_effects:
       <name>:
@@ -572,7 +574,7 @@ _SPECS: dict[str, dict[str, dict[str, Check]]] = {
     },
 }
 
-_ENTRY_KEYS = {"value", "unit", "meaning", "source", "assumed", "real"}
+_ENTRY_KEYS = {"value", "unit", "meaning", "source", "assumed", "real", "measures", "borrowed"}
 _EFFECT_KEYS = {"value", "unit", "meaning", "claim", "recovered_by", "assumed"}
 
 
@@ -626,6 +628,11 @@ def _validate(raw: Any, slug: str, source: str) -> list[str]:
             problems += [f"{where}.{k}: missing" for k in sorted(required) if k not in entry]
             if section == "parameters" and ("source" in entry) == ("assumed" in entry):
                 problems.append(f"{where}: give exactly one of source (real figure) or assumed")
+            for key in ("measures", "borrowed"):
+                if key in entry and "source" not in entry:
+                    problems.append(f"{where}.{key}: only allowed with source")
+                if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
+                    problems.append(f"{where}.{key}: must be a non-empty string")
             if "real" in entry:
                 real = entry["real"]
                 if "source" not in entry:
@@ -1738,7 +1745,10 @@ def description(slug: str, params_path: str | os.PathLike[str] | None = None) ->
       ``param``: the parameter values (name -> value as in the YAML) the passage states;
     - ``parameters``: one row per parameter of ``data/synth/<slug>.yaml``: ``name``, and as
       Markdown table cells (``|`` escaped, one line) ``value``, ``unit``, ``meaning``, ``basis``
-      ("source" or "assumed") and ``basis_text`` (the citation or the reason);
+      ("source" or "assumed"), ``basis_text`` (the citation or the reason), ``measures`` (what
+      the published figure measures; empty for assumed values) and ``borrowed`` (the other
+      place or aggregate a published figure describes, when it is not the case's own; else
+      empty);
     - ``planted``: one row per planted effect: ``name``, ``value``, ``unit``, ``claim``,
       ``recovered_by``, ``why`` (the reason for its size), as cells;
     - ``tables``: per table of :data:`TABLE_SCHEMAS`, ``file`` (``<slug>/<table>.csv``) and
@@ -1756,6 +1766,8 @@ def description(slug: str, params_path: str | os.PathLike[str] | None = None) ->
             "meaning": _cell(ent["meaning"]),
             "basis": "source" if "source" in ent else "assumed",
             "basis_text": _cell(ent["source"] if "source" in ent else ent["assumed"]),
+            "measures": _cell(ent.get("measures", "")),
+            "borrowed": _cell(ent.get("borrowed", "")),
         }
         for name, ent in raw["parameters"].items()
     ]
