@@ -1,0 +1,256 @@
+"""Layout rules for figures: legends outside the data, labels that do not collide, axes that
+fit the data, outliers named, size legends.
+
+Every figure of the book goes through these helpers, and ``tests/test_figures.py`` checks the
+result with matplotlib's text extents (no two text boxes overlap, no legend over an axes,
+nothing off the canvas, nothing under 8 points at column width).
+
+The collision rule for labels (:func:`label_lines`) is a greedy one: labels are placed left
+to right, each in the lowest row of a band above the data where it does not overlap a label
+already placed. It is the rule of ``adjustText`` restricted to one axis, without the
+dependency, and it never moves a label off its line.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.transforms import blended_transform_factory
+
+__all__ = [
+    "label_lines",
+    "legend_outside",
+    "nice_size_values",
+    "robust_limit",
+    "size_legend",
+    "wrap",
+]
+
+
+def wrap(label: str, width: int) -> str:
+    """``label`` broken into lines of at most ``width`` characters (whole words)."""
+    return "\n".join(textwrap.wrap(str(label), width=width)) or str(label)
+
+
+def legend_outside(
+    target: mpl.axes.Axes | mpl.figure.Figure,
+    where: Literal["right", "below", "auto"] = "auto",
+    *,
+    handles: Sequence[Any] | None = None,
+    labels: Sequence[str] | None = None,
+    ncols: int | None = None,
+    **kwargs: Any,
+) -> mpl.legend.Legend | None:
+    """A legend placed outside every plotting area, never over data or a title.
+
+    ``target`` is an Axes (its own handles) or a Figure (handles of all its axes, one entry
+    per label). ``where``: ``"right"`` beside the axes' top right corner (axes legends only);
+    ``"below"`` centred under the figure (``fig.legend(loc="outside lower center")``, which the
+    constrained layout makes room for); ``"auto"`` chooses ``"right"`` for an axes legend
+    whose longest label has at most 28 characters and at most 8 entries, else ``"below"``.
+    Returns the legend, or None when there is nothing to show. Extra ``kwargs`` go to
+    :meth:`~matplotlib.axes.Axes.legend`.
+    """
+    fig = target if isinstance(target, mpl.figure.Figure) else target.figure
+    if handles is None or labels is None:
+        sources = fig.axes if isinstance(target, mpl.figure.Figure) else [target]
+        found: dict[str, Any] = {}
+        for ax in sources:
+            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                if label and not label.startswith("_"):
+                    found.setdefault(label, handle)
+        handles, labels = list(found.values()), list(found)
+    if not labels:
+        return None
+    for ax in fig.axes:
+        if ax.get_legend() is not None and (target is ax or target is fig):
+            ax.get_legend().remove()
+    if where == "auto":
+        short = max(len(str(label)) for label in labels) <= 28 and len(labels) <= 8
+        where = "right" if short and not isinstance(target, mpl.figure.Figure) else "below"
+    if where == "right":
+        if isinstance(target, mpl.figure.Figure):
+            return fig.legend(handles, labels, loc="outside right upper", **kwargs)
+        return target.legend(
+            handles,
+            labels,
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1.0),
+            borderaxespad=0.0,
+            **kwargs,
+        )
+    if where != "below":
+        raise ValueError(f"legend_outside: where must be 'right', 'below' or 'auto', not {where!r}")
+    if ncols is None:
+        longest = max(len(str(label)) for label in labels)
+        per_row = max(1, int(fig.get_figwidth() * 12 // (longest + 4)))
+        ncols = min(len(labels), per_row)
+    return fig.legend(handles, labels, loc="outside lower center", ncols=ncols, **kwargs)
+
+
+def _overlap(a: Any, b: Any, pad: float) -> bool:
+    return a.x0 < b.x1 + pad and b.x0 < a.x1 + pad
+
+
+def label_lines(
+    ax: mpl.axes.Axes,
+    positions: Sequence[float],
+    labels: Sequence[str],
+    *,
+    styles: Sequence[dict[str, Any]] | None = None,
+    fontsize: float = 8.5,
+    pad_px: float = 4.0,
+) -> list[mpl.text.Text]:
+    """Vertical reference lines at ``positions`` (data x), each labelled above the data.
+
+    Rule: the y axis is extended so that a band at the top of the axes is free of data; the
+    lines stop under the band and their labels sit in it, centred on their line, in the lowest
+    of as many rows as needed so that no two labels overlap (greedy, left to right, with
+    ``pad_px`` pixels between labels). Call it after the data are drawn and the x limits
+    are final. Returns the label texts. ``styles`` are keyword arguments of
+    :meth:`~matplotlib.axes.Axes.axvline` per line (default: dashed grey).
+    """
+    if len(positions) != len(labels):
+        raise ValueError("label_lines: one label per position")
+    styles = list(styles) if styles is not None else [{}] * len(positions)
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    trans = blended_transform_factory(ax.transData, ax.transAxes)
+    order = sorted(range(len(positions)), key=lambda i: positions[i])
+    texts: dict[int, mpl.text.Text] = {}
+    rows: list[list[Any]] = []
+    row_of: dict[int, int] = {}
+    for i in order:
+        text = ax.text(
+            positions[i],
+            1.0,
+            labels[i],
+            transform=trans,
+            ha="center",
+            va="top",
+            fontsize=fontsize,
+            color=styles[i].get("color", "0.25"),
+        )
+        box = text.get_window_extent(renderer)
+        for r, placed in enumerate(rows):
+            if not any(_overlap(box, other, pad_px) for other in placed):
+                placed.append(box)
+                row_of[i] = r
+                break
+        else:
+            rows.append([box])
+            row_of[i] = len(rows) - 1
+        texts[i] = text
+    height_px = max(t.get_window_extent(renderer).height for t in texts.values()) + 2.0
+    axes_px = ax.get_window_extent(renderer).height
+    band = min(0.45, (len(rows) * height_px + 4.0) / max(axes_px, 1.0))
+    low, high = ax.get_ylim()
+    if ax.get_yscale() == "linear":
+        ax.set_ylim(low, low + (high - low) / (1.0 - band))
+    for i in order:
+        top = 1.0 - row_of[i] * height_px / max(axes_px, 1.0) - 0.01
+        texts[i].set_y(top)
+        style = {"color": "0.25", "linestyle": "--", "linewidth": 1.0, **styles[i]}
+        ax.axvline(positions[i], ymax=1.0 - band, **style)
+    return [texts[i] for i in range(len(positions))]
+
+
+def robust_limit(values: Sequence[float] | np.ndarray, fence: float = 3.0) -> float:
+    """The largest of ``values`` that is not a far outlier: Tukey's far-out fence
+    ``Q3 + fence · IQR`` (Tukey 1977, *Exploratory Data Analysis*; ``fence = 3``). Values above
+    the fence are drawn cut at the axis limit and named (see :func:`mark_clipped`). NaNs are
+    ignored. Raises ``ValueError`` for no finite value."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        raise ValueError("robust_limit: no finite value")
+    q1, q3 = np.percentile(finite, [25, 75])
+    upper = q3 + fence * (q3 - q1)
+    inside = finite[finite <= upper]
+    return float(inside.max()) if inside.size else float(finite.max())
+
+
+def mark_clipped(
+    ax: mpl.axes.Axes, y: float, limit: float, label: str, *, fontsize: float = 8.5
+) -> mpl.text.Text:
+    """Mark a horizontal bar cut at the axis ``limit`` (x) at height ``y``: a break sign at the
+    end of the bar and ``label`` (e.g. "+1,181 %") just inside the axes, so the outlier is
+    named rather than dropped."""
+    ax.plot([limit], [y], marker=(2, 0, -30), markersize=12, color="white", mew=3, zorder=5)
+    ax.plot([limit], [y], marker=(2, 0, -30), markersize=12, color="0.2", mew=1, zorder=6)
+    return ax.annotate(
+        label,
+        (limit, y),
+        xytext=(-6, 0),
+        textcoords="offset points",
+        ha="right",
+        va="center",
+        fontsize=fontsize,
+        color="0.1",
+        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9},
+        zorder=7,
+    )
+
+
+def nice_size_values(values: Sequence[float] | np.ndarray, k: int = 3) -> list[float]:
+    """``k`` round numbers spanning ``values`` (for a size legend): matplotlib's
+    ``MaxNLocator`` steps inside ``[min, max]``, thinned to at most ``k``, zero dropped."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite) & (finite > 0)]
+    if finite.size == 0:
+        return []
+    low, high = float(finite.min()), float(finite.max())
+    if math.isclose(low, high):
+        return [high]
+    ticks = mpl.ticker.MaxNLocator(nbins=k + 1, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
+    inside = [float(t) for t in ticks if low <= t <= high and t > 0]
+    if len(inside) < 2:
+        inside = [low, high]
+    step = max(1, math.ceil(len(inside) / k))
+    return inside[::-1][::step][::-1]
+
+
+def size_legend(
+    ax: mpl.axes.Axes,
+    values: Sequence[float] | np.ndarray,
+    size_of: Callable[[float], float],
+    *,
+    title: str,
+    fmt: str = "{:,.0f}",
+    color: str = "0.5",
+    k: int = 3,
+) -> mpl.legend.Legend | None:
+    """A legend of marker sizes for a dot plot whose marker area encodes a value.
+
+    ``size_of(value)`` must be the function the plot used (marker area in points², as
+    :meth:`~matplotlib.axes.Axes.scatter` ``s``); the legend shows :func:`nice_size_values`
+    of ``values`` and is placed outside the axes (:func:`legend_outside`, right). Any other
+    legend of ``ax`` stays: it is re-added as an artist above this one.
+    """
+    shown = nice_size_values(values, k)
+    if not shown:
+        return None
+    handles = [
+        Line2D([], [], linestyle="none", marker="o", color=color, markersize=math.sqrt(size_of(v)))
+        for v in shown
+    ]
+    labels = [fmt.format(v) for v in shown]
+    existing = ax.get_legend()
+    legend = ax.legend(
+        handles,
+        labels,
+        title=title,
+        loc="lower left",
+        bbox_to_anchor=(1.02, 0.0),
+        borderaxespad=0.0,
+        labelspacing=1.0,
+    )
+    if existing is not None:
+        ax.add_artist(existing)
+    return legend
