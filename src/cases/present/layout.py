@@ -24,8 +24,10 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
 __all__ = [
+    "fit_texts",
     "label_lines",
     "legend_outside",
+    "mark_clipped",
     "nice_size_values",
     "robust_limit",
     "size_legend",
@@ -91,7 +93,59 @@ def legend_outside(
         longest = max(len(str(label)) for label in labels)
         per_row = max(1, int(fig.get_figwidth() * 12 // (longest + 4)))
         ncols = min(len(labels), per_row)
-    return fig.legend(handles, labels, loc="outside lower center", ncols=ncols, **kwargs)
+    legend = fig.legend(handles, labels, loc="outside lower center", ncols=ncols, **kwargs)
+    legend.set_gid("outside-below")
+    _lift_over_footer(legend)
+    return legend
+
+
+def _lift_over_footer(legend: mpl.legend.Legend) -> None:
+    """Raise an outside-below figure legend over the strip the constrained layout keeps free
+    at the foot (its ``rect``; the provenance line), by widening its border pad: the layout
+    reserves the legend's own height above that strip, so legend and axes stay apart."""
+    engine = legend.figure.get_layout_engine()
+    rect = engine.get().get("rect") if engine is not None else None
+    bottom = float(rect[1]) if rect is not None else 0.0
+    size = legend.get_texts()[0].get_fontsize() if legend.get_texts() else 10.0
+    footer_pt = bottom * legend.figure.get_figheight() * 72.0
+    legend.borderaxespad = footer_pt / size + 0.3
+
+
+def _rewrap(text: mpl.text.Text, available_px: float, renderer: Any) -> None:
+    """Re-wrap ``text`` so its box is at most ``available_px`` wide (whole words)."""
+    box = text.get_window_extent(renderer)
+    if box.width <= available_px or available_px <= 0:
+        return
+    flat = " ".join(text.get_text().split())
+    longest = max(len(line) for line in text.get_text().split("\n"))
+    chars = max(12, int(longest * available_px / box.width * 0.96))
+    text.set_text(wrap(flat, chars))
+
+
+def fit_texts(fig: mpl.figure.Figure, margin_px: float = 4.0) -> None:
+    """Wrap titles and figure-level texts that would run past the right edge of ``fig``.
+
+    Rule: after a layout pass, a left-aligned title (or a figure text such as the provenance
+    line) wider than the space from where it starts to the figure's right edge is re-wrapped
+    at whole words to fit; outside-below figure legends are lifted over the layout's foot
+    strip (above the provenance line). Called by
+    :func:`cases.present.report.label_figure`, the last step of every figure.
+    """
+    for legend in fig.legends:
+        if legend.get_gid() == "outside-below":
+            _lift_over_footer(legend)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    right = fig.bbox.x1 - margin_px
+    for ax in fig.axes:
+        for title in (ax.title, ax._left_title, ax._right_title):
+            if title.get_text():
+                box = title.get_window_extent(renderer)
+                _rewrap(title, right - max(box.x0, fig.bbox.x0 + margin_px), renderer)
+    for text in fig.texts:
+        if text.get_gid() != "watermark" and text.get_text() and text.get_rotation() == 0:
+            box = text.get_window_extent(renderer)
+            _rewrap(text, right - max(box.x0, fig.bbox.x0 + margin_px), renderer)
 
 
 def _overlap(a: Any, b: Any, pad: float) -> bool:

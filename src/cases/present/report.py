@@ -21,7 +21,7 @@ import pandas as pd
 import seaborn as sns
 from pandas.io.formats.style import Styler
 
-from cases.present.layout import wrap
+from cases.present.layout import fit_texts, wrap
 from cases.present.text import table_number, table_pvalue
 
 if TYPE_CHECKING:
@@ -147,6 +147,7 @@ def label_figure(fig: mpl.figure.Figure, *, simulated: bool, source: str | None 
     # Leave room at the foot for the provenance line.
     bottom = min(0.45, footer_in / fig.get_figheight())
     fig.set_layout_engine("constrained", rect=(0, bottom, 1, 1 - bottom))
+    fit_texts(fig)
 
 
 def _provenance_footer(note: str, simulated: bool) -> str:
