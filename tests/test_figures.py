@@ -336,7 +336,6 @@ def _simulated_page_figures() -> dict[str, Figure]:
     from cases.pages import (
         participation,
         policy_evaluation,
-        poverty_profile,
         survey_analysis,
         targeting,
     )
@@ -345,8 +344,6 @@ def _simulated_page_figures() -> dict[str, Figure]:
     out: dict[str, Figure] = {}
     for case in ("h_county", "shandong_a_town"):
         data = synth.generate(case, seed=3, n=1200)
-        page = poverty_profile.build(data, case, seed=3)
-        out.update({f"poverty_profile/{case}/{k}": f for k, f in page.figures.items()})
         page = survey_analysis.build(case, data)
         out.update({f"survey_analysis/{case}/{k}": f for k, f in page.figures.items()})
     data = synth.generate("h_county", seed=3, n=900)
@@ -358,6 +355,18 @@ def _simulated_page_figures() -> dict[str, Figure]:
         data = synth.generate(case, seed=8, n=1500)
         page = participation.build(case, data)
         out.update({f"participation/{case}/{k}": f for k, f in page.figures.items()})
+    return out
+
+
+def _profile_figures() -> dict[str, Figure]:
+    from cases.pages import poverty_profile
+    from cases.simulate import synth
+
+    out: dict[str, Figure] = {}
+    for case in ("h_county", "shandong_a_town"):
+        data = synth.generate(case, seed=3, n=1200)
+        page = poverty_profile.build(data, case, seed=3)
+        out.update({f"poverty_profile/{case}/{k}": f for k, f in page.figures.items()})
     return out
 
 
@@ -408,6 +417,7 @@ GALLERY = {
     "census": _census_figures,
     "cross_case": _cross_case_figures,
     "simulated": _simulated_page_figures,
+    "profile": _profile_figures,
     "design": _design_figures,
     "spec_curve": _spec_curve_figures,
 }

@@ -163,29 +163,31 @@ def label_lines(
 ) -> list[mpl.text.Text]:
     """Vertical reference lines at ``positions`` (data x), each labelled above the data.
 
-    Rule: the y axis is extended so that a band at the top of the axes is free of data; the
-    lines stop under the band and their labels sit in it, centred on their line, in the lowest
-    of as many rows as needed so that no two labels overlap (greedy, left to right, with
-    ``pad_px`` pixels between labels). Call it after the data are drawn and the x limits
-    are final. Returns the label texts. ``styles`` are keyword arguments of
-    :meth:`~matplotlib.axes.Axes.axvline` per line (default: dashed grey).
+    Rule: the labels sit in a band at the top of the axes, centred on their line, each in the
+    lowest row where it does not overlap a label already placed (greedy, left to right, with
+    ``pad_px`` pixels between labels; rows are a fixed number of points apart). The y axis is
+    extended so that the band holds no data (with a quarter of spare room, as the final layout
+    may shrink the axes), and the lines stop at the top of the data. Call it after the data
+    are drawn and the x limits are final. Returns the label texts. ``styles`` are keyword
+    arguments of :meth:`~matplotlib.axes.Axes.vlines` per line (default: dashed grey).
     """
     if len(positions) != len(labels):
         raise ValueError("label_lines: one label per position")
     styles = list(styles) if styles is not None else [{}] * len(positions)
     fig = ax.figure
+    fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    trans = blended_transform_factory(ax.transData, ax.transAxes)
     order = sorted(range(len(positions)), key=lambda i: positions[i])
     texts: dict[int, mpl.text.Text] = {}
     rows: list[list[Any]] = []
     row_of: dict[int, int] = {}
+    base = blended_transform_factory(ax.transData, ax.transAxes)
     for i in order:
         text = ax.text(
             positions[i],
             1.0,
             labels[i],
-            transform=trans,
+            transform=base,
             ha="center",
             va="top",
             fontsize=fontsize,
@@ -201,17 +203,21 @@ def label_lines(
             rows.append([box])
             row_of[i] = len(rows) - 1
         texts[i] = text
-    height_px = max(t.get_window_extent(renderer).height for t in texts.values()) + 2.0
-    axes_px = ax.get_window_extent(renderer).height
-    band = min(0.45, (len(rows) * height_px + 4.0) / max(axes_px, 1.0))
+    row_pt = 1.3 * fontsize
+    for i in order:
+        shift = mpl.transforms.ScaledTranslation(
+            0, -(row_of[i] * row_pt + 2) / 72, fig.dpi_scale_trans
+        )
+        texts[i].set_transform(base + shift)
+    band_px = (len(rows) * row_pt + 6) / 72 * fig.dpi * 1.25
+    axes_px = max(ax.get_window_extent(renderer).height, 1.0)
+    band = min(0.5, band_px / axes_px)
     low, high = ax.get_ylim()
     if ax.get_yscale() == "linear":
         ax.set_ylim(low, low + (high - low) / (1.0 - band))
     for i in order:
-        top = 1.0 - row_of[i] * height_px / max(axes_px, 1.0) - 0.01
-        texts[i].set_y(top)
-        style = {"color": "0.25", "linestyle": "--", "linewidth": 1.0, **styles[i]}
-        ax.axvline(positions[i], ymax=1.0 - band, **style)
+        style = {"colors": "0.25", "linestyles": "--", "linewidth": 1.0, **styles[i]}
+        ax.vlines(positions[i], low, high, **style)
     return [texts[i] for i in range(len(positions))]
 
 
