@@ -14,6 +14,7 @@ dependency, and it never moves a label off its line.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -24,6 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
 __all__ = [
+    "axis_label",
     "fit_texts",
     "label_lines",
     "legend_outside",
@@ -40,6 +42,16 @@ def wrap(label: str, width: int) -> str:
     return "\n".join(textwrap.wrap(str(label), width=width)) or str(label)
 
 
+def axis_label(label: str, unit: str) -> str:
+    """An axis label with its unit once: ``"<label>\n(<unit>)"``, where a trailing
+    parenthesis of ``label`` (e.g. "Migrant worker returned (probability)") is dropped when a
+    ``unit`` is given, so the axis never reads "(probability) (probability per household-year)"."""
+    if not unit:
+        return label
+    base = re.sub(r"\s*\([^()]*\)\s*$", "", label) or label
+    return f"{base}\n({unit})"
+
+
 def legend_outside(
     target: mpl.axes.Axes | mpl.figure.Figure,
     where: Literal["right", "below", "auto"] = "auto",
@@ -52,7 +64,8 @@ def legend_outside(
     """A legend placed outside every plotting area, never over data or a title.
 
     ``target`` is an Axes (its own handles) or a Figure (handles of all its axes, one entry
-    per label). ``where``: ``"right"`` beside the axes' top right corner (axes legends only);
+    per label); the axes' own legends are replaced, except size legends
+    (:func:`size_legend`). ``where``: ``"right"`` beside the axes' top right corner;
     ``"below"`` centred under the figure (``fig.legend(loc="outside lower center")``, which the
     constrained layout makes room for); ``"auto"`` chooses ``"right"`` for an axes legend
     whose longest label has at most 28 characters and at most 8 entries, else ``"below"``.
@@ -71,8 +84,9 @@ def legend_outside(
     if not labels:
         return None
     for ax in fig.axes:
-        if ax.get_legend() is not None and (target is ax or target is fig):
-            ax.get_legend().remove()
+        legend = ax.get_legend()
+        if legend is not None and legend.get_gid() != "size-legend" and target in (ax, fig):
+            legend.remove()
     if where == "auto":
         short = max(len(str(label)) for label in labels) <= 28 and len(labels) <= 8
         where = "right" if short and not isinstance(target, mpl.figure.Figure) else "below"
@@ -311,6 +325,7 @@ def size_legend(
         borderaxespad=0.0,
         labelspacing=1.0,
     )
+    legend.set_gid("size-legend")
     if existing is not None:
         ax.add_artist(existing)
     return legend
