@@ -69,7 +69,8 @@ def _axis_texts(ax: mpl.axes.Axes) -> Iterator[tuple[str, Text]]:
     yield "title", ax.title
     yield "title", ax._left_title
     yield "title", ax._right_title
-    for axis_name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+    # An axes drawn without its axes (``set_axis_off``) draws no tick or axis label.
+    for axis_name, axis in (("x", ax.xaxis), ("y", ax.yaxis)) if ax.axison else ():
         yield f"{axis_name}label", axis.label
         yield f"{axis_name}offset", axis.offsetText
         # Only the ticks inside the view limits are drawn.
@@ -117,7 +118,10 @@ def text_boxes(fig: Figure) -> tuple[list[Box], list[Box], list[Box]]:
             continue
         for kind, text in _axis_texts(ax):
             add(kind, text)
-        add_legend(ax.get_legend())
+        # The axes' legend and any legend re-added as an artist (a second legend).
+        for child in ax.get_children():
+            if isinstance(child, Legend):
+                add_legend(child)
         if ax.axison or ax.collections or ax.patches or ax.lines:
             bb = ax.bbox
             areas.append(Box(f"axes {ax.get_label() or id(ax)}", bb.x0, bb.y0, bb.x1, bb.y1, None))

@@ -32,6 +32,7 @@ __all__ = [
     "mark_clipped",
     "nice_size_values",
     "robust_limit",
+    "size_handles",
     "size_legend",
     "wrap",
 ]
@@ -290,6 +291,25 @@ def nice_size_values(values: Sequence[float] | np.ndarray, k: int = 3) -> list[f
     return inside[::-1][::step][::-1]
 
 
+def size_handles(
+    values: Sequence[float] | np.ndarray,
+    size_of: Callable[[float], float],
+    *,
+    fmt: str = "{:,.0f}",
+    color: str = "0.5",
+    k: int = 3,
+) -> tuple[list[Line2D], list[str]]:
+    """Legend entries for marker sizes: :func:`nice_size_values` of ``values``, each drawn
+    with the marker area ``size_of(value)`` (points², as :meth:`~matplotlib.axes.Axes.scatter`
+    ``s``) and labelled with ``fmt``."""
+    shown = nice_size_values(values, k)
+    handles = [
+        Line2D([], [], linestyle="none", marker="o", color=color, markersize=math.sqrt(size_of(v)))
+        for v in shown
+    ]
+    return handles, [fmt.format(v) for v in shown]
+
+
 def size_legend(
     ax: mpl.axes.Axes,
     values: Sequence[float] | np.ndarray,
@@ -303,18 +323,16 @@ def size_legend(
     """A legend of marker sizes for a dot plot whose marker area encodes a value.
 
     ``size_of(value)`` must be the function the plot used (marker area in points², as
-    :meth:`~matplotlib.axes.Axes.scatter` ``s``); the legend shows :func:`nice_size_values`
-    of ``values`` and is placed outside the axes (:func:`legend_outside`, right). Any other
-    legend of ``ax`` stays: it is re-added as an artist above this one.
+    :meth:`~matplotlib.axes.Axes.scatter` ``s``); the legend shows :func:`size_handles` and
+    is placed outside the axes, at the right and bottom, with rows and handles spaced for the
+    largest marker. Any other legend of ``ax`` stays: it is re-added as an artist.
     """
-    shown = nice_size_values(values, k)
-    if not shown:
+    handles, labels = size_handles(values, size_of, fmt=fmt, color=color, k=k)
+    if not handles:
         return None
-    handles = [
-        Line2D([], [], linestyle="none", marker="o", color=color, markersize=math.sqrt(size_of(v)))
-        for v in shown
-    ]
-    labels = [fmt.format(v) for v in shown]
+    size = mpl.rcParams["legend.fontsize"]
+    size = size if isinstance(size, (int, float)) else 9.5
+    widest = max(h.get_markersize() for h in handles)
     existing = ax.get_legend()
     legend = ax.legend(
         handles,
@@ -323,7 +341,10 @@ def size_legend(
         loc="lower left",
         bbox_to_anchor=(1.02, 0.0),
         borderaxespad=0.0,
-        labelspacing=1.0,
+        labelspacing=0.5,
+        handlelength=max(1.0, widest / size),
+        handleheight=max(0.7, widest / size),
+        borderpad=0.6,
     )
     legend.set_gid("size-legend")
     if existing is not None:
