@@ -450,3 +450,113 @@ def test_every_figure_is_readable(part: str):
     failures = {name: problems(fig) for name, fig in gallery(part).items()}
     failures = {name: found for name, found in failures.items() if found}
     assert not failures, "\n".join(f"{n}: {'; '.join(f)}" for n, f in failures.items())
+
+
+# ------------------------------------------------------------------- the layout helpers
+
+
+def test_robust_limit_is_tukeys_far_out_fence():
+    # Sorted 1, 2, 3, 4, 5, 1000: Q1 = 2.25, Q3 = 4.75 (linear interpolation), IQR = 2.5,
+    # fence = 4.75 + 3 * 2.5 = 12.25: the largest value inside it is 5.
+    assert layout.robust_limit([1, 2, 3, 4, 5, 1000, float("nan")]) == 5.0
+    assert layout.robust_limit([1, 2, 3]) == 3.0
+    with pytest.raises(ValueError, match="no finite"):
+        layout.robust_limit([float("nan")])
+
+
+def test_axis_label_states_the_unit_once():
+    label = layout.axis_label(
+        "Migrant worker returned (probability)", "probability per household-year"
+    )
+    assert label == "Migrant worker returned\n(probability per household-year)"
+    assert layout.axis_label("Log income per capita", "log points") == (
+        "Log income per capita\n(log points)"
+    )
+    assert layout.axis_label("Share (%)", "") == "Share (%)"
+
+
+def test_nice_size_values_are_round_and_inside_the_range():
+    shown = layout.nice_size_values([3, 17, 41])
+    assert 2 <= len(shown) <= 3 and all(3 <= v <= 41 and v % 5 == 0 for v in shown)
+    assert layout.nice_size_values([7, 7]) == [7.0]
+    assert layout.nice_size_values([]) == []
+
+
+def test_reference_line_labels_never_collide():
+    fig, ax = plt.subplots(figsize=(6.0, 3.5))
+    ax.bar(range(10), np.linspace(1, 10, 10))
+    ax.set_xlim(-1, 10)
+    positions = [2.0, 2.2, 2.4, 6.0]
+    labels = ["40% of median", "50% of median", "national line", "60% of median"]
+    texts = layout.label_lines(ax, positions, labels)
+    report.label_figure(fig, simulated=False, source="test")
+    assert problems(fig) == []
+    # Each label is centred on its own line; the three close ones are on three rows.
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for text, x in zip(texts, positions, strict=True):
+        box = text.get_window_extent(renderer)
+        centre = ax.transData.transform((x, 0))[0]
+        assert abs((box.x0 + box.x1) / 2 - centre) < 1.0
+    assert len({round(t.get_window_extent(renderer).y0) for t in texts[:3]}) == 3
+    # No bar reaches the label band.
+    band_bottom = min(t.get_window_extent(renderer).y0 for t in texts)
+    top_of_bars = ax.transData.transform((0, 10.0))[1]
+    assert top_of_bars < band_bottom
+
+
+def test_boundary_recode_outlier_is_cut_and_named():
+    from cases.pages import context
+
+    fig = context.build("liupanshui").figures["census"]
+    ax = fig.axes[0]
+    notes = [t.get_text() for t in ax.texts]
+    # Shuicheng's urban residents: +1,181 % between the censuses (a boundary recode).
+    assert "+1,181 %" in notes
+    assert ax.get_xlim()[1] < 300
+    # Every other bar is drawn whole inside the axis.
+    widths = [p.get_width() for p in ax.patches if hasattr(p, "get_width")]
+    assert max(widths) <= ax.get_xlim()[1] + 1e-9
+
+
+def test_dot_plots_with_sized_markers_carry_a_size_legend():
+    figures = gallery("simulated")
+    for name in ("targeting/h_county/village", "targeting/h_county/need"):
+        legends = [
+            child
+            for ax in figures[name].axes
+            for child in ax.get_children()
+            if isinstance(child, Legend) and child.get_gid() == "size-legend"
+        ]
+        assert len(legends) == 1, name
+        values = [float(t.get_text().replace(",", "")) for t in legends[0].get_texts()]
+        assert len(values) >= 2 and values == sorted(values), name
+
+
+def test_network_is_drawn_by_actor_type():
+    import networkx as nx
+
+    from cases.pages import participation
+
+    g = nx.Graph()
+    kinds = {"g1": "government", "v1": "village_committee", "v2": "village_committee"}
+    kinds |= {f"h{i}": "poor_household" for i in range(6)}
+    for node, kind in kinds.items():
+        g.add_node(node, actor_type=kind)
+    edges = [("g1", "v1", 2), ("g1", "h0", 1), ("g1", "h1", 3), ("v1", "h0", 1), ("v2", "h2", 4)]
+    edges += [("v1", "v2", 5), ("h3", "h4", 1)]
+    g.add_weighted_edges_from(edges)
+    actors, pairs = participation.type_ties(g)
+    assert actors.to_dict() == {"government": 1, "village_committee": 2, "poor_household": 6}
+    got = {(r.source_type, r.target_type): (r.ties, r.contacts) for r in pairs.itertuples()}
+    assert got == {
+        ("government", "village_committee"): (1, 2.0),
+        ("government", "poor_household"): (2, 4.0),
+        ("village_committee", "village_committee"): (1, 5.0),
+        ("village_committee", "poor_household"): (2, 5.0),
+        ("poor_household", "poor_household"): (1, 1.0),
+    }
+    fig = participation.network_figure(g, simulated=True)
+    circles = [c for c in fig.axes[0].collections if len(c.get_offsets()) == 1]
+    assert len(circles) == 3  # one per actor type, not one per actor
+    assert problems(fig) == []
