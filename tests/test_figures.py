@@ -560,3 +560,23 @@ def test_network_is_drawn_by_actor_type():
     circles = [c for c in fig.axes[0].collections if len(c.get_offsets()) == 1]
     assert len(circles) == 3  # one per actor type, not one per actor
     assert problems(fig) == []
+
+
+def test_event_study_has_no_orphan_ticks_and_keeps_its_legend_off_the_data():
+    from cases.present.panel_plots import plot_event_study
+
+    table = pd.DataFrame(
+        {
+            "event_time": [-3, -2, -1, 0, 1, 2],
+            "coef": [np.nan, 0.01, 0.0, 0.05, 0.06, 0.07],
+            "ci_low": [np.nan, -0.02, 0.0, 0.01, 0.02, 0.03],
+            "ci_high": [np.nan, 0.04, 0.0, 0.09, 0.10, 0.11],
+            "reference": [False, False, True, False, False, False],
+        }
+    )
+    fig, ax = plt.subplots(figsize=(6.5, 4.0))
+    plot_event_study(table, ax=ax, label="estimate, 95% CI")
+    # -3 has no estimate: no tick there; -1 is the reference (hollow marker), so it keeps one.
+    assert list(ax.get_xticks()) == [-2, -1, 0, 1, 2]
+    report.label_figure(fig, simulated=True)
+    assert problems(fig) == []
