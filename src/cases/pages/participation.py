@@ -1200,7 +1200,7 @@ def share_figure(
     shares: pd.DataFrame, *, xlabel: str, simulated: bool, source: str | None = None
 ) -> mpl.figure.Figure:
     """Shares by group with their intervals (dot and whisker), groups top to bottom. The x
-    axis fits the intervals (rounded out to 10 %), not 0-100 % whatever the data."""
+    axis fits the intervals (rounded out to 5 %), not 0-100 % whatever the data."""
     sub = shares.dropna(subset=["share"])
     y = np.arange(len(sub))[::-1]
     fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 1.6 + 0.45 * len(sub)))
@@ -1214,8 +1214,8 @@ def share_figure(
     )
     ax.set_yticks(y, [f"{lab} (n = {n})" for lab, n in zip(sub["label"], sub["n"], strict=True)])
     ax.set_xlabel(layout.wrap(xlabel, 60))
-    low = max(0.0, math.floor(10 * float(sub["ci_low"].min())) * 10 - 5)
-    high = min(100.0, math.ceil(10 * float(sub["ci_high"].max())) * 10 + 5)
+    low = max(0.0, math.floor(20 * float(sub["ci_low"].min()) - 0.2) * 5)
+    high = min(100.0, math.ceil(20 * float(sub["ci_high"].max()) + 0.2) * 5)
     ax.set_xlim(low, high)
     report.label_figure(fig, simulated=simulated, source=source)
     return fig
