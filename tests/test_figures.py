@@ -363,6 +363,9 @@ def _simulated_page_figures() -> dict[str, Figure]:
     out.update({f"policy_evaluation/h_county/{k}": f for k, f in page.figures.items()})
     page = targeting.build(data, "h_county", bootstrap_reps=999, seed=1)
     out.update({f"targeting/h_county/{k}": f for k, f in page.figures.items()})
+    # Two outcomes, one of them a probability: the event-study rows and their units.
+    page = policy_evaluation.build(synth.generate("liupanshui", seed=3, n=900), "liupanshui")
+    out.update({f"policy_evaluation/liupanshui/{k}": f for k, f in page.figures.items()})
     for case in ("pingliang", "shandong_a_town"):
         data = synth.generate(case, seed=8, n=1500)
         page = participation.build(case, data)
@@ -531,6 +534,13 @@ def test_dot_plots_with_sized_markers_carry_a_size_legend():
         assert len(legends) == 1, name
         values = [float(t.get_text().replace(",", "")) for t in legends[0].get_texts()]
         assert len(values) >= 2 and values == sorted(values), name
+
+
+def test_units_are_stated_once_on_the_event_study_axes():
+    fig = gallery("simulated")["policy_evaluation/liupanshui/event"]
+    labels = [ax.get_ylabel() for ax in fig.axes]
+    assert any("probability per household-year" in label for label in labels)
+    assert not any(label.count("probability") > 1 for label in labels), labels
 
 
 def test_network_is_drawn_by_actor_type():

@@ -663,6 +663,8 @@ def event_study_figure(estimates: Sequence[OutcomeEstimates]) -> mpl.figure.Figu
                     drawstyle="steps-mid" if np.ptp(est.effect(grid[grid >= 0])) == 0 else None,
                     label="planted (hypothesis)",
                 )
+    for ax in axes[:-1].ravel():
+        ax.set_xlabel("")  # the axis is shared: its label once, under the last row
     layout.legend_outside(fig, "below", ncols=2)
     return fig
 

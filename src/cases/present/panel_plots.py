@@ -82,8 +82,8 @@ def plot_event_study(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     # Ticks only where there is an estimate or the reference: no orphan ticks.
-    shown = tab.loc[tab[estimate].notna() | is_ref, "event_time"]
-    ax.set_xticks(sorted(shown.astype(int).unique()))
+    shown = {int(t) for t in tab.loc[tab[estimate].notna() | is_ref, "event_time"]}
+    ax.set_xticks(sorted(shown | ({int(ref)} if ref is not None else set())))
     if title:
         ax.set_title(title)
     if ax.get_legend_handles_labels()[1]:
