@@ -762,6 +762,7 @@ def poor_area_income_figure(income: pd.DataFrame) -> mpl.figure.Figure:
     ax.set_ylabel(labels.income_axis)
     ax.set_title(labels.income_title, loc="left")
     ax.set_ylim(0, float(income["income_yuan"].max()) * 1.12)
+    ax.yaxis.set_major_formatter(mpl.ticker.StrMethodFormatter("{x:,.0f}"))
     layout.legend_outside(fig, "below")
     ax.grid(axis="x", visible=False)
     report.label_figure(
