@@ -458,7 +458,7 @@ def test_every_figure_is_readable(part: str):
 # ------------------------------------------------------------------- the layout helpers
 
 
-def test_robust_limit_is_tukeys_far_out_fence():
+def test_robust_limit_is_the_outer_fence_of_a_box_plot():
     # Sorted 1, 2, 3, 4, 5, 1000: Q1 = 2.25, Q3 = 4.75 (linear interpolation), IQR = 2.5,
     # fence = 4.75 + 3 * 2.5 = 12.25: the largest value inside it is 5.
     assert layout.robust_limit([1, 2, 3, 4, 5, 1000, float("nan")]) == 5.0

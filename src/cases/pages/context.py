@@ -262,8 +262,8 @@ def census_display_table(change: pd.DataFrame) -> pd.DataFrame:
 def census_change_figure(change: pd.DataFrame, *, title: str) -> mpl.figure.Figure:
     """Horizontal grouped bars of the total, urban and rural % change 2010→2020 per unit.
 
-    Units marked ``renamed`` get a dagger (not boundary-adjusted). A far outlier (above
-    Tukey's far-out fence, :func:`cases.present.layout.robust_limit`; e.g. a county whose
+    Units marked ``renamed`` get a dagger (not boundary-adjusted). A far outlier (above the
+    outer fence of Tukey's box plot, :func:`cases.present.layout.robust_limit`; e.g. a county whose
     urban residents grew by more than 1,000 % because its boundary was recoded) would flatten
     every other bar: the axis stops just past the largest other value and the outlier's bar
     is cut there with a break sign and its value written on it. The legend sits outside the

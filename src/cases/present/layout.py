@@ -7,8 +7,9 @@ nothing off the canvas, nothing under 8 points at column width).
 
 The collision rule for labels (:func:`label_lines`) is a greedy one: labels are placed left
 to right, each in the lowest row of a band above the data where it does not overlap a label
-already placed. It is the rule of ``adjustText`` restricted to one axis, without the
-dependency, and it never moves a label off its line.
+already placed. It stands in for a general label-repulsion package such as ``adjustText``
+(not a dependency): the labels of reference lines only need to move along one axis, and a
+label never leaves its line.
 """
 
 from __future__ import annotations
@@ -237,10 +238,12 @@ def label_lines(
 
 
 def robust_limit(values: Sequence[float] | np.ndarray, fence: float = 3.0) -> float:
-    """The largest of ``values`` that is not a far outlier: Tukey's far-out fence
-    ``Q3 + fence · IQR`` (Tukey 1977, *Exploratory Data Analysis*; ``fence = 3``). Values above
-    the fence are drawn cut at the axis limit and named (see :func:`mark_clipped`). NaNs are
-    ignored. Raises ``ValueError`` for no finite value."""
+    """The largest of ``values`` that is not a far outlier: at most the outer fence of
+    Tukey's box plot, ``Q3 + fence · IQR`` with ``fence = 3`` (quartiles by linear
+    interpolation; inner and outer fences as described at
+    https://statistics.about.com/od/HelpandTutorials/fl/What-Are-Inner-and-Outer-Fences.htm).
+    Values above it are drawn cut at the axis limit and named (:func:`mark_clipped`). NaNs
+    are ignored. Raises ``ValueError`` for no finite value."""
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
     if finite.size == 0:
