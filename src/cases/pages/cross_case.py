@@ -26,6 +26,7 @@ from cases.core.errors import DataValidationError
 from cases.core.files import load_yaml
 from cases.data.registry import POLICY_STAGE_LABELS, Case
 from cases.methods.qual import ANALYSIS_CODER
+from cases.present import report
 from cases.present.page import Page
 
 #: NBS's three economic regions, for the provinces of the cases.
@@ -228,7 +229,7 @@ def timeline_figure(
     if missing:
         raise DataValidationError("text/cross_case.md", [f"no block {name!r}" for name in missing])
     fig, (top, middle, bottom) = plt.subplots(
-        3, 1, figsize=(8.0, 6.4), sharex=True, height_ratios=[1.2, 0.7, 1.0]
+        3, 1, figsize=(report.COLUMN_WIDTH_IN, 6.6), sharex=True, height_ratios=[1.2, 0.7, 1.0]
     )
     series = national.dropna(subset=["incidence_pct"]).sort_values("year")
     top.plot(series["year"], series["incidence_pct"], marker="o", color="#0072B2")
@@ -244,9 +245,10 @@ def timeline_figure(
             middle.annotate(
                 f"{count}",
                 (float(year), row),
-                xytext=(8, -3),
+                xytext=(8, 0),
                 textcoords="offset points",
-                fontsize=8,
+                va="center",
+                fontsize=9,
             )
     middle.set_yticks(range(len(groups)), groups)
     middle.set_ylim(-0.6, len(groups) - 0.4)
@@ -261,7 +263,9 @@ def timeline_figure(
     bottom.invert_yaxis()
     for ax in (top, middle, bottom):
         ax.axvline(2020.5, color="#000000", lw=1)
-    top.text(2020.6, top.get_ylim()[1] * 0.9, texts["timeline_campaign_end"], fontsize=7, va="top")
+    top.text(
+        2020.6, top.get_ylim()[1] * 0.9, texts["timeline_campaign_end"], fontsize=8.5, va="top"
+    )
     bottom.set_xlabel(texts["timeline_xlabel"])
     bottom.set_xlim(2009.5, 2024.5)
     return fig

@@ -33,7 +33,7 @@ from cases.core.files import load_yaml
 from cases.data import registry
 from cases.methods import design as dz
 from cases.methods.designs_library import BLOCKS, make_design
-from cases.present import report
+from cases.present import layout, report
 from cases.present.page import Page
 
 __all__ = [
@@ -295,11 +295,11 @@ def curve_figure(
 ) -> plt.Figure:
     """Power against the number of clusters for ``estimator``, with ±2 Monte Carlo standard
     errors, the 80 % line, the minimum size and the declared size (``declared`` clusters)
-    marked, x-axis label ``axis`` (default: the settings' villages label); stamped as
-    simulated."""
+    marked, x-axis label ``axis`` (default: the settings' villages label); the legend under
+    the axes; stamped as simulated."""
     lab = settings().labels
     rows = curve.loc[curve["estimator"] == estimator].sort_values("n_villages")
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 4.0))
     ax.errorbar(
         rows["n_villages"],
         rows["power"],
@@ -316,9 +316,9 @@ def curve_figure(
     if declared is not None:
         ax.axvline(declared, color="#009E73", linestyle="-.", label=lab.figure["declared"])
     ax.set_xlabel(axis or lab.figure["clusters"])
-    ax.set_ylabel(lab.figure["power"])
+    ax.set_ylabel(layout.wrap(lab.figure["power"], 28))
     ax.set_ylim(0, 1.02)
-    ax.legend(loc="lower right", fontsize=8)
+    layout.legend_outside(fig, "below", ncols=2)
     report.label_figure(fig, simulated=True, source=lab.source)
     return fig
 

@@ -46,7 +46,7 @@ from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.core.files import load_yaml
 from cases.methods import inference, survey
-from cases.present import report
+from cases.present import layout, report
 from cases.present.page import Page
 from cases.present.text import signed, table_number
 from cases.simulate import synth
@@ -1097,12 +1097,17 @@ def _interval_dots(
 
 def groups_figure(res: SurveyResults, *, source: str | None = None) -> mpl.figure.Figure:
     """Dot plot of mean scores by group (left) and the focal-minus-reference gap (right),
-    both with 95% intervals; stamped with the provenance line."""
+    both with 95% intervals; the group legend under the panels; stamped with the provenance
+    line."""
     design = res.design
     labels = [_label(res.instrument, s) for s in res.scales]
     ypos = np.arange(len(res.scales))[::-1]
     fig, (ax1, ax2) = plt.subplots(
-        1, 2, figsize=(9.0, 1.6 + 0.45 * len(labels)), sharey=True, width_ratios=[3, 2]
+        1,
+        2,
+        figsize=(report.COLUMN_WIDTH_IN, 2.2 + 0.45 * len(labels)),
+        sharey=True,
+        width_ratios=[3, 2],
     )
     groups = list(dict.fromkeys(res.means["group"]))
     names = design.group_labels
@@ -1120,8 +1125,6 @@ def groups_figure(res: SurveyResults, *, source: str | None = None) -> mpl.figur
         )
     ax1.set_yticks(ypos, labels)
     ax1.set_xlabel("Mean score (item scale)")
-    # Above the axes, under the title: below them it would cover the x-axis label.
-    ax1.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=8, frameon=False)
     gap = res.gap.set_index("scale").loc[list(res.scales)]
     _interval_dots(ax2, gap, "gap", ypos, fmt="s", color="#000000")
     ax2.axvline(0, color="#888888", lw=1)
@@ -1129,10 +1132,10 @@ def groups_figure(res: SurveyResults, *, source: str | None = None) -> mpl.figur
     ax2.set_title(
         f"{design.focal_label.split(' (')[0].capitalize()}\nminus {design.reference_label}",
         loc="left",
-        fontsize=9,
-        pad=20,
+        fontsize=10,
     )
-    ax1.set_title("Mean score by group", loc="left", fontsize=10, pad=20)
+    ax1.set_title("Mean score by group", loc="left", fontsize=10)
+    layout.legend_outside(fig, "below", ncols=2 if len(groups) > 2 else None)
     report.label_figure(fig, simulated=res.simulated, source=source)
     return fig
 
@@ -1143,7 +1146,7 @@ def coefficient_figure(res: SurveyResults, *, source: str | None = None) -> mpl.
     design = res.design
     labels = [_label(res.instrument, s) for s in design.scales]
     ypos = np.arange(len(design.scales))[::-1]
-    fig, ax = plt.subplots(figsize=(7.0, 1.6 + 0.4 * len(labels)))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 2.0 + 0.4 * len(labels)))
     outcomes = list(design.outcomes)
     offsets = np.linspace(-0.15, 0.15, len(outcomes)) if len(outcomes) > 1 else [0.0]
     for outcome, off, colour in zip(outcomes, offsets, report.PALETTE, strict=False):
@@ -1161,8 +1164,8 @@ def coefficient_figure(res: SurveyResults, *, source: str | None = None) -> mpl.
     ax.axvline(0, color="#888888", lw=1)
     ax.set_yticks(ypos, labels)
     ax.set_xlabel("Log-odds per score point (95% interval)")
-    # Above the axes, so no coefficient is hidden behind it.
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=1, fontsize=8, frameon=False)
+    # Under the axes, so no coefficient is hidden behind it.
+    layout.legend_outside(fig, "below", ncols=1)
     report.label_figure(fig, simulated=res.simulated, source=source)
     return fig
 
@@ -1183,7 +1186,7 @@ def growth_figure(
     willingness slope through the means, whose clustered interval the page reports.
     """
     sub = frame[["willingness", "growth"]].dropna()
-    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 4.4))
     ax.scatter(
         sub["willingness"],
         sub["growth"],
@@ -1215,7 +1218,7 @@ def growth_figure(
     lo, hi = np.nanpercentile(sub["growth"], [1, 99])
     pad = 0.1 * (hi - lo)
     ax.set_ylim(lo - pad, hi + pad)
-    ax.legend(loc="upper left", fontsize=8)
+    layout.legend_outside(fig, "below")
     report.label_figure(fig, simulated=simulated, source=source)
     return fig
 

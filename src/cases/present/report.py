@@ -23,12 +23,25 @@ import pandas as pd
 import seaborn as sns
 from pandas.io.formats.style import Styler
 
+from cases.present.layout import fit_texts, wrap
 from cases.present.text import table_number, table_pvalue
 
 if TYPE_CHECKING:
     from IPython.display import Markdown
 
 SIMULATED_LABEL = "Simulated data — illustrates the thesis's claims as hypotheses, not findings"
+#: How notebooks save figures: IPython's "retina" PNG, at twice ``figure.dpi`` (200 pixels per
+#: inch). The book shows an image at its pixel width shrunk to the text column, so a figure of
+#: :data:`COLUMN_WIDTH_IN` inches fills the column at twice the screen density.
+FIGURE_FORMAT = "retina"
+#: The book's text column in CSS pixels (96 per inch; sphinx-book-theme on a desktop screen).
+COLUMN_PX = 700
+#: The default figure width in inches: with the 0.1-inch margins of a saved figure it is
+#: narrower than the column (``COLUMN_PX / 96`` inches), so it is shown at least at its own
+#: size and its 8-point text reads as 8 points or more.
+COLUMN_WIDTH_IN = 7.0
+#: The smallest font size (points) of any text in a figure of :data:`COLUMN_WIDTH_IN` inches.
+MIN_FONT_PT = 8.0
 #: Okabe–Ito palette: distinguishable under the common forms of colour-blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 _GLUE_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -37,7 +50,9 @@ _GLUE_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 def set_theme() -> None:
     """Apply the compendium's plotting theme (seaborn ``whitegrid``, Okabe–Ito palette).
 
-    Figure metadata carry no creation date, so re-running gives identical image files.
+    Figures are :data:`COLUMN_WIDTH_IN` inches wide by default and saved in notebooks as
+    :data:`FIGURE_FORMAT` PNGs (twice the screen density). Figure metadata carry no creation
+    date, so re-running gives identical image files.
     Chinese characters in labels fall back to Noto Sans CJK SC (:mod:`cases.present.fonts`).
 
     Raises:
@@ -49,7 +64,10 @@ def set_theme() -> None:
     use_cjk_font()
     mpl.rcParams.update(
         {
-            "figure.figsize": (7.0, 4.0),
+            "figure.figsize": (COLUMN_WIDTH_IN, 4.0),
+            "legend.fontsize": 9.5,
+            "legend.title_fontsize": 10,
+            "legend.frameon": False,
             "figure.dpi": 100,
             "savefig.dpi": 100,
             "figure.constrained_layout.use": True,
@@ -63,7 +81,7 @@ def set_theme() -> None:
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-        set_matplotlib_formats("png", metadata={"Software": None})
+        set_matplotlib_formats(FIGURE_FORMAT, metadata={"Software": None})
     except Exception:  # not inside IPython: nothing to configure
         pass
     pd.set_option("display.max_columns", 50)
@@ -89,23 +107,30 @@ def provenance(simulated: bool, source: str | None) -> str:
 def label_figure(fig: mpl.figure.Figure, *, simulated: bool, source: str | None = None) -> None:
     """Stamp the provenance line at the foot of ``fig`` (see :func:`provenance`).
 
-    Simulated figures also get a large, light diagonal watermark so a cropped copy still says so.
+    The line is :data:`MIN_FONT_PT` points, scaled up for a figure wider than the column
+    (``MIN_FONT_PT · (width + 0.25 in) / (COLUMN_PX / 96)``) so that it still reads as that
+    size when the
+    book shrinks the figure to the column; it is wrapped to the figure's width and the
+    constrained layout keeps that many lines free at the foot. Simulated figures also get a
+    large, light diagonal watermark (``gid="watermark"``) behind the data, so a cropped copy
+    still says so.
     """
     text = provenance(simulated, source)
-    # Wrap to the figure width (about 1.9 characters per point of width at 8 pt) and reserve
-    # that many lines at the foot, so the line never overlaps axis labels.
     width_in = fig.get_figwidth()
-    lines = textwrap.wrap(text, width=max(40, int(width_in * 16)))
-    footer_in = 0.08 + 0.14 * len(lines)
+    size = MIN_FONT_PT * max(1.0, (width_in + 0.25) / (COLUMN_PX / 96))
+    # About 2.1 characters per inch per point of width for Noto Sans at this size.
+    lines = textwrap.wrap(text, width=max(40, int(width_in * 128 / size)))
+    footer_in = 0.08 + 1.25 * size / 72 * len(lines)
     fig.text(
         0.01,
         0.01,
         "\n".join(lines),
         ha="left",
         va="bottom",
-        fontsize=8,
+        fontsize=size,
         color="#B00020" if simulated else "#444444",
         style="italic",
+        gid="provenance",
     )
     if simulated:
         fig.text(
@@ -119,10 +144,12 @@ def label_figure(fig: mpl.figure.Figure, *, simulated: bool, source: str | None 
             color="#B00020",
             alpha=0.12,
             zorder=0,
+            gid="watermark",
         )
     # Leave room at the foot for the provenance line.
     bottom = min(0.45, footer_in / fig.get_figheight())
     fig.set_layout_engine("constrained", rect=(0, bottom, 1, 1 - bottom))
+    fit_texts(fig)
 
 
 def _provenance_footer(note: str, simulated: bool) -> str:
@@ -733,25 +760,42 @@ def heatmap(
     cmap: str = "Blues",
     annotate: bool = False,
 ) -> mpl.figure.Figure:
-    """A labelled heatmap of ``matrix`` (rows × columns), with its provenance line."""
-    height = 1.2 + 0.32 * len(matrix.index)
-    width = 2.5 + 0.45 * len(matrix.columns)
-    fig, ax = plt.subplots(figsize=(max(width, 6.0), max(height, 3.0)))
+    """A labelled heatmap of ``matrix`` (rows × columns), with its provenance line.
+
+    Layout rule: row labels are wrapped to 34 characters, column labels to 13 characters per
+    line and written horizontally above the cells (no rotated labels); each cell is about
+    0.95 × 0.42 inches and the figure at most :data:`COLUMN_WIDTH_IN` wide, so the cells'
+    numbers are 10 points and every label is 9 points or more at column width.
+    """
+    rows = [wrap(label, 34) for label in matrix.index]
+    columns = [wrap(str(label).replace("\n", " "), 13) for label in matrix.columns]
+    row_lines = [label.count("\n") + 1 for label in rows]
+    col_lines = max(label.count("\n") + 1 for label in columns)
+    label_in = 0.075 * max(len(line) for label in rows for line in label.split("\n")) + 0.3
+    cell_w = min(0.95, (COLUMN_WIDTH_IN - label_in - 0.2) / max(1, len(columns)))
+    width = min(COLUMN_WIDTH_IN, label_in + cell_w * len(columns) + 0.2)
+    cells_in = sum(max(0.42, 0.17 * n + 0.1) for n in row_lines)
+    height = cells_in + 0.17 * col_lines + 0.9
+    fig, ax = plt.subplots(figsize=(width, height))
     sns.heatmap(
-        matrix,
+        pd.DataFrame(matrix.to_numpy(), index=rows, columns=columns),
         ax=ax,
         cmap=cmap,
         cbar=False,
         linewidths=0.5,
         linecolor="white",
         annot=annotate,
+        annot_kws={"fontsize": 10},
         fmt="g",
         vmin=0,
     )
-    ax.set_title(title, loc="left")
+    # The title spans the figure from its left edge (over the row labels), wrapped to fit.
+    fig.suptitle(wrap(title, int(width * 8.5)), x=0.01, ha="left", fontsize="large")
     ax.set_xlabel("")
     ax.set_ylabel("")
-    ax.tick_params(axis="x", labelrotation=90)
+    ax.xaxis.tick_top()
+    ax.tick_params(axis="x", labelrotation=0, labelsize=9, length=0)
+    ax.tick_params(axis="y", labelrotation=0, labelsize=9.5, length=0)
     label_figure(fig, simulated=simulated, source=source)
     return fig
 
