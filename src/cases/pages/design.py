@@ -32,7 +32,9 @@ from cases.core.errors import ParameterError
 from cases.core.files import load_yaml
 from cases.data import registry
 from cases.methods import design as dz
+from cases.methods import survey
 from cases.methods.designs_library import BLOCKS, make_design
+from cases.pages import survey_analysis
 from cases.present import layout, report
 from cases.present.page import Page
 
@@ -92,6 +94,22 @@ class Stress(_Strict):
     lesson: str
 
 
+class Questionnaire(_Strict):
+    """The questionnaire a design's data strategy uses: an instrument of ``data/instruments/``
+    and the scales of it that the design measures (shown on the page in Chinese and English)."""
+
+    instrument: str
+    scales: tuple[str, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_scales(self) -> Questionnaire:
+        known = [s.id for s in survey.load_instrument(self.instrument).scales]
+        unknown = [s for s in self.scales if s not in known]
+        if unknown:
+            raise ValueError(f"scales {unknown} are not scales of {self.instrument!r}: {known}")
+        return self
+
+
 class Claim(_Strict):
     """One claim of a thesis as a declared design (field meanings: the settings file's header)."""
 
@@ -110,6 +128,7 @@ class Claim(_Strict):
     naive: str
     curve: tuple[int, ...] = Field(min_length=2)
     stress: tuple[Stress, ...] = Field(min_length=1)
+    questionnaire: Questionnaire | None = None
 
     @model_validator(mode="after")
     def _known_block(self) -> Claim:
@@ -495,6 +514,13 @@ def build(
                 **values,
             }
         )
+        if claim.questionnaire is not None:
+            q = claim.questionnaire
+            tables[f"{p}_questionnaire"], tables[f"{p}_answers"] = (
+                survey_analysis.questionnaire_tables(survey.load_instrument(q.instrument), q.scales)
+            )
+        claims[-1]["has_questionnaire"] = claim.questionnaire is not None
+        claims[-1]["questionnaire_source"] = survey_analysis.settings().questionnaire_columns.source
         tables[f"{p}_diagnosis"] = _diagnosis_table(diag, lab)
         tables[f"{p}_stress"] = _stress_table(stress, claim, lab)
         figures[f"{p}_curve"] = curve_figure(

@@ -484,6 +484,27 @@ class ClaimsColumns(_Settings):
     needs: str
 
 
+class QuestionnaireColumns(_Settings):
+    """Headers and fixed words of the questionnaire tables (:func:`questionnaire_tables`):
+    the item table's columns (``number`` … ``answers``), the word marking a reverse-keyed item
+    (``reverse_mark``), the answer-code table's columns (``code``, ``label_zh``, ``label_en``)
+    and the source lines under both tables (``source`` for the compendium's instruments,
+    ``source_own`` for an author's own)."""
+
+    number: str
+    scale: str
+    zh: str
+    en: str
+    reverse: str
+    answers: str
+    reverse_mark: str
+    code: str
+    label_zh: str
+    label_en: str
+    source: str
+    source_own: str
+
+
 class SurveySettings(_Settings):
     """``data/settings/survey_analysis.yaml``: designs by case slug (``scale_sets`` and
     ``growth`` are shared definitions the designs refer to by YAML anchor)."""
@@ -491,6 +512,7 @@ class SurveySettings(_Settings):
     scale_sets: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     growth: Outcome | None = None
     claims_columns: ClaimsColumns
+    questionnaire_columns: QuestionnaireColumns
     designs: dict[str, Design]
 
 
@@ -1044,6 +1066,10 @@ def build(
     _claims(page, res)
     page.tolerances = {k: 1e-6 for k, v in page.numbers.items() if isinstance(v, float)}
     page.tables.update(display_tables(res))
+    page.tables["questionnaire"], page.tables["answers"] = questionnaire_tables(res.instrument)
+    page.facts["instrument_title_zh"] = res.instrument.title_zh
+    cols = settings().questionnaire_columns
+    page.facts["questionnaire_source"] = cols.source_own if res.own_instrument else cols.source
     page.figures["groups_fig"] = groups_figure(res, source=source)
     if res.has_model:
         page.figures["model_fig"] = (
@@ -1221,6 +1247,72 @@ def growth_figure(
     layout.legend_outside(fig, "below")
     report.label_figure(fig, simulated=simulated, source=source)
     return fig
+
+
+def questionnaire_tables(
+    instrument: survey.Instrument, scales: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The questionnaire as a reader sees it: its items in Chinese and English, and the codes
+    of its answers, with headers from the settings file (``questionnaire_columns``).
+
+    Item table: one row per item of ``scales`` (scale ids, in the instrument's order of scales;
+    None: every scale, then any item in no scale), in the instrument's item order within a
+    scale. Columns: the item's number in the instrument (1 = its first item), the scale
+    (``label_en (label_zh)``; an en dash for an item in no scale), the wording in Chinese and
+    in English, the reverse-keyed mark (empty when the item is scored as worded; a
+    reverse-keyed item is recoded ``min + max - x`` before scoring) and the range of answer
+    codes (``min–max``: the item's own range, else the instrument's).
+
+    Answer table: one row per code of every range the shown items use (``min`` to ``max``),
+    with the range, the code and its Chinese and English labels (an em dash where the
+    instrument gives none).
+
+    Raises:
+        KeyError: a scale id of ``scales`` is not a scale of ``instrument`` (the valid ids
+            named).
+    """
+    cols = settings().questionnaire_columns
+    chosen = [instrument.scale(s) for s in scales] if scales is not None else instrument.scales
+    number = {item.id: i for i, item in enumerate(instrument.items, start=1)}
+    rows: list[tuple[int, str, Any]] = []
+    for scale in chosen:
+        rows += [(number[i], f"{scale.label_en} ({scale.label_zh})", scale) for i in scale.items]
+    if scales is None:
+        owned = {i for scale in instrument.scales for i in scale.items}
+        rows += [(number[it.id], "–", None) for it in instrument.items if it.id not in owned]
+    ranges: dict[tuple[int, int], survey.ResponseRange] = {}
+    records = []
+    for n, label, scale in rows:
+        item = instrument.items[n - 1]
+        response = item.response or instrument.response
+        span = (response.min, response.max)
+        ranges.setdefault(span, response)
+        reverse = scale is not None and item.id in scale.reverse
+        records.append(
+            {
+                cols.number: n,
+                cols.scale: label,
+                cols.zh: item.zh,
+                cols.en: item.en,
+                cols.reverse: cols.reverse_mark if reverse else "",
+                cols.answers: f"{span[0]}–{span[1]}",
+            }
+        )
+    items = pd.DataFrame(
+        records, columns=[cols.number, cols.scale, cols.zh, cols.en, cols.reverse, cols.answers]
+    )
+    codes = [
+        {
+            cols.answers: f"{lo}–{hi}",
+            cols.code: code,
+            cols.label_zh: response.labels_zh.get(code, "—"),
+            cols.label_en: response.labels_en.get(code, "—"),
+        }
+        for (lo, hi), response in sorted(ranges.items())
+        for code in range(lo, hi + 1)
+    ]
+    answers = pd.DataFrame(codes, columns=[cols.answers, cols.code, cols.label_zh, cols.label_en])
+    return items, answers
 
 
 def display_tables(res: SurveyResults) -> dict[str, pd.DataFrame]:
