@@ -31,9 +31,18 @@ EXAMPLE_ID = "11010519491231002X"
 SAMPLE = paths.DATA / "samples" / "own_data"
 
 
+def unstamp(folder: Path) -> None:
+    """Remove the simulator's stamp column from every CSV of ``folder`` (cell texts kept)."""
+    for path in folder.glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame.drop(columns=fielddata.SIMULATION_STAMP_COLUMN).to_csv(path, index=False)
+
+
 def own_folder(root: Path, slug: str = "h_county", n: int = 200, **meta) -> Path:
-    """A made-up field-data folder: the seeded generator's tables, metadata of field data."""
+    """A made-up field-data folder: the seeded generator's tables without the simulator's stamp
+    (as a researcher's own export would be), metadata of field data."""
     folder = synth.write(synth.generate(slug, seed=11, n=n), root)
+    unstamp(folder)
     body = {"case": slug, "simulated": False, "title": "My township survey", **meta}
     (folder / "metadata.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     return folder
@@ -209,6 +218,43 @@ def test_simulated_metadata_is_refused(tmp_path, capsys, monkeypatch):
     assert "simulated data cannot be presented as field data" in out
     with pytest.raises(DataValidationError, match="simulated data cannot be presented"):
         synth.field_data("h_county", folder)
+
+
+def test_every_table_the_simulator_writes_carries_its_stamp(tmp_path):
+    folder = synth.write(synth.generate("h_county", seed=3, n=150), tmp_path / "sim")
+    stamp = f"cases.simulate.synth {synth.GENERATOR_VERSION} seed 3"
+    for path in sorted(folder.glob("*.csv")):
+        header, *rows = path.read_text(encoding="utf-8").splitlines()
+        assert header.endswith(",simulated_by"), path.name
+        assert rows and all(r.endswith("," + stamp) for r in rows), path.name
+    # Readers of the simulator's folders are unaffected: read() drops the column.
+    back = synth.read(folder)
+    assert "simulated_by" not in back["households"].columns and back.meta["simulated"] is True
+
+
+def test_a_simulated_table_copied_into_a_field_folder_is_refused(tmp_path, capsys, monkeypatch):
+    folder = own_folder(tmp_path / "own")
+    sim = synth.write(synth.generate("h_county", seed=3, n=150), tmp_path / "sim")
+    shutil.copy(sim / "motivation.csv", folder / "motivation.csv")
+    code, out = check_cli(capsys, monkeypatch, "check-data", "h_county", str(folder))
+    assert code == 1
+    assert (
+        "motivation.csv, column 'simulated_by': this table was written by the simulator (column "
+        f"'simulated_by': 'cases.simulate.synth {synth.GENERATOR_VERSION} seed 3'): simulated "
+        "data cannot be presented as field data"
+    ) in out
+    assert "own: 1 problem(s)" in out  # the folder's own tables pass
+    data = synth.field_data("h_county", folder)
+    assert len(data["households"]) == 200
+    with pytest.raises(DataValidationError, match=r"motivation\.csv.*written by the simulator"):
+        data["motivation"]
+    # Saved again as XLSX with the stamp column renamed: still the simulator's table.
+    (folder / "motivation.csv").unlink()
+    frame = pd.read_csv(sim / "motivation.csv").rename(columns={"simulated_by": "note"})
+    frame.to_excel(folder / "motivation.xlsx", index=False)
+    (problem,) = owndata.check("h_county", folder).problems
+    assert (problem.file, problem.column) == ("motivation.xlsx", "note")
+    assert "written by the simulator" in problem.message
 
 
 def test_a_clean_folder_exits_0_and_a_bad_table_blocks_only_its_readers(
