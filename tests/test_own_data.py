@@ -634,3 +634,56 @@ def test_a_custom_instrument_with_the_model_scales_gets_the_growth_model(tmp_pat
     assert "w1" in columns and "will_1" not in columns
     assert "Renamed items" in own.render("survey_analysis")["intro"]
     plt.close("all")
+
+
+# ------------------------------------------------------------------------------ --instrument
+
+
+def test_check_data_validates_the_instrument_before_reading_the_folder(
+    tmp_path, capsys, monkeypatch
+):
+    folder, path = _own_questionnaire_folder(tmp_path)
+    code, out = check_cli(
+        capsys, monkeypatch, "check-data", "h_county", str(folder), "--instrument", str(path)
+    )
+    assert code == 0 and "own: 0 problem(s)" in out, out
+    # q3 reverse-keyed but not in its scale: the file and the field are named, nothing is read.
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(OWN_INSTRUMENT.replace("reverse: [q3]", "reverse: [q4]"), encoding="utf-8")
+    code, out = check_cli(
+        capsys, monkeypatch, "check-data", "h_county", str(folder), "--instrument", str(broken)
+    )
+    assert code == 1
+    assert "broken.yaml" in out and "scales.drive.reverse: item(s) ['q4'] not in the scale" in out
+    assert "problem(s)," not in out  # the folder was not read
+    code, out = check_cli(
+        capsys, monkeypatch, "check-data", "h_county", str(folder), "--instrument", "nope.yaml"
+    )
+    assert code == 2 and "instrument file 'nope.yaml' not found" in out
+
+
+def test_report_takes_the_instrument_hashes_it_and_reruns_when_it_changes(project_copy, tmp_path):
+    keep_only_analyses(project_copy, keep=("survey_analysis",))
+    folder, path = _own_questionnaire_folder(tmp_path)
+    out = tmp_path / "report"
+    args = ("report", "h_county", str(folder), "--out", str(out), "--instrument", str(path))
+    done = run_cli(project_copy, *args)
+    assert done.returncode == 0, done.stderr
+    page = (out / "report.html").read_text(encoding="utf-8")
+    # The survey analysis ran on the instrument's scales (the reliability table names them).
+    assert ">Drive<" in page and ">Skill<" in page and "will_1" not in page
+    assert "own instrument, <code>township_motivation.yaml</code>" in page
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in page
+    assert str(tmp_path) not in page
+    again = run_cli(project_copy, *args)
+    assert "survey_analysis (cached" in again.stderr, again.stderr
+    path.write_text(OWN_INSTRUMENT.replace("Drive", "Own drive"), encoding="utf-8")
+    third = run_cli(project_copy, *args)
+    assert third.returncode == 0 and "survey_analysis (ran" in third.stderr, third.stderr
+    assert ">Own drive<" in (out / "report.html").read_text(encoding="utf-8")
+    # An invalid instrument stops the report before any notebook runs.
+    path.write_text(OWN_INSTRUMENT.replace("min: 1", "min: 9"), encoding="utf-8")
+    shutil.rmtree(out)
+    bad = run_cli(project_copy, *args)
+    assert bad.returncode == 1 and "township_motivation.yaml" in bad.stderr
+    assert "response" in bad.stderr and not out.exists()

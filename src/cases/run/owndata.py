@@ -24,13 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cases.core.atomic import write_atomic
 from cases.core.errors import DataValidationError, ParameterError
-from cases.core.files import load_yaml
+from cases.core.files import load_yaml, sha256_file
 from cases.data import fielddata, io
 from cases.data.instruments import load_instrument
 from cases.methods.survey import corrected_item_total, cronbach_alpha, reverse_code
 from cases.simulate import synth
 
-__all__ = ["Mapping_", "check", "import_folder"]
+__all__ = ["Mapping_", "build_report", "check", "import_folder", "own_instrument"]
 
 
 # ------------------------------------------------------------------------------ check-data
@@ -88,21 +88,51 @@ def _reliability_warnings(chk: fielddata.FolderCheck, spec: fielddata.FolderSpec
                     )
 
 
+def own_instrument(slug: str, instrument: str | os.PathLike[str] | None) -> Path | None:
+    """An author's instrument (``--instrument FILE.yaml``), validated before anything runs;
+    its resolved path, or None when none is given.
+
+    Raises:
+        RegistryError: unknown slug.
+        ParameterError: the file does not exist or is not ``.yaml``/``.yml``, or the case has
+            no questionnaire table for it to describe (usage).
+        DataValidationError: the file is not a valid instrument; the message names the file and
+            each offending field (e.g. ``scales.drive.reverse``).
+    """
+    from cases.data.registry import load_case
+
+    load_case(slug)  # an unknown slug is a usage error naming the valid ones
+    if instrument is None or not str(instrument).strip():
+        return None
+    path = Path(instrument).expanduser()
+    if not path.is_file():
+        raise ParameterError(f"instrument file {str(instrument)!r} not found")
+    if path.suffix.lower() not in {".yaml", ".yml"}:
+        raise ParameterError(f"instrument {path.name!r} is not an instrument YAML file (.yaml)")
+    load_instrument(path)
+    tables = synth.folder_spec(slug).instruments
+    if not tables:
+        raise ParameterError(
+            f"instrument: case {slug!r} has no questionnaire table for an instrument to describe"
+        )
+    return path.resolve()
+
+
 def check(
     slug: str,
     folder: str | os.PathLike[str],
     instrument: str | os.PathLike[str] | None = None,
 ) -> fielddata.FolderCheck:
     """Read and validate ``folder`` as own data of case ``slug``; every finding at once.
+    ``instrument`` (an author's instrument YAML, :func:`own_instrument`) replaces the case's
+    questionnaire: the questionnaire table is read with its items, range and missing codes.
 
     Raises:
-        RegistryError/ParameterError: unknown slug, a folder that does not exist (usage).
+        RegistryError/ParameterError: unknown slug, a folder that does not exist, a missing
+            instrument file (usage).
+        DataValidationError: an invalid instrument file (file and field named).
     """
-    from cases.data.registry import load_case
-
-    load_case(slug)  # an unknown slug is a usage error naming the valid ones
-    if instrument is not None and not Path(instrument).is_file():
-        raise ParameterError(f"instrument: file {str(instrument)!r} not found")
+    instrument = own_instrument(slug, instrument)
     spec = synth.folder_spec(slug, instrument)
     chk = fielddata.check_folder(folder, spec)
     _reliability_warnings(chk, spec)
@@ -197,11 +227,7 @@ def import_folder(
     mapping = load_yaml(Mapping_, mapping_path)
     if mapping.case != slug:
         raise ParameterError(f"{mapping_path}: case is {mapping.case!r}, but SLUG is {slug!r}")
-    instrument = None
-    if mapping.instrument:
-        instrument = Path(mapping.instrument)
-        if not instrument.is_absolute():
-            instrument = Path(mapping_path).parent / instrument
+    instrument = own_instrument(slug, mapping_instrument(mapping_path, mapping))
     spec = synth.folder_spec(slug, instrument)
     out = Path(out_dir).expanduser()
     problems: list[str] = []
@@ -220,6 +246,13 @@ def import_folder(
             frame = _read_raw(src, fm)
         except DataValidationError as exc:
             problems.extend(f"{name}: {p}" for p in exc.problems)
+            continue
+        stamp = fielddata.simulation_stamp(frame)
+        if stamp is not None:
+            problems.append(
+                f"{name}: written by the simulator (column {stamp[0]!r}: {stamp[1]!r}); "
+                "simulated data cannot be imported as field data"
+            )
             continue
         frame.columns = [_norm(c) for c in frame.columns]
         renames = {_norm(k): v for k, v in fm.columns.items()}
@@ -330,6 +363,18 @@ def import_folder(
     return out
 
 
+def mapping_instrument(
+    mapping_path: str | os.PathLike[str], mapping: Mapping_ | None = None
+) -> Path | None:
+    """The instrument a mapping file names (``instrument:``, relative to the mapping file), or
+    None; ``cases import`` reads and checks the questionnaire with it."""
+    mapping = mapping or load_yaml(Mapping_, mapping_path)
+    if not mapping.instrument:
+        return None
+    path = Path(mapping.instrument).expanduser()
+    return path if path.is_absolute() else Path(mapping_path).parent / path
+
+
 def _read_raw(path: Path, fm: FileMapping) -> pd.DataFrame:
     if not path.is_file():
         raise DataValidationError(path.name, ["file not found"])
@@ -421,11 +466,16 @@ def build_report(
     n_jobs: int = 1,
     force: bool = False,
     on_result=None,
+    instrument: str | os.PathLike[str] | None = None,
 ) -> tuple[Path | None, fielddata.FolderCheck, list]:
     """Check ``folder``, run the case's own-data analyses into ``out`` with the ordinary runner,
     and write ``out/report.html``: standalone (no external resource), titled and placed from
     ``metadata.json``, naming the folder (never its absolute path), without thesis-claims
     tables; appendix: the check-data findings and every file's SHA-256.
+
+    ``instrument`` (an author's instrument YAML) is validated first (:func:`own_instrument`),
+    used by the check and passed to every analysis that declares an ``instrument`` parameter
+    (the survey analysis); its SHA-256 is in the run's cache key and in the appendix.
 
     Returns ``(report path or None, check, job results)``; None when the folder has problems
     (nothing is run or written). An analysis that failed is named in the report with its
@@ -443,16 +493,20 @@ def build_report(
     from cases.run import pipeline
 
     target = pipeline.own_output_dir(out)
-    chk = check(slug, folder)
+    own = own_instrument(slug, instrument)
+    chk = check(slug, folder, own)
     if chk.problems:
         return None, chk, []
     jobs = report_jobs(slug)
     if not jobs:
         raise ParameterError(f"case {slug!r} has no analysis that reads own data")
     root = chk.folder.resolve()
+    overrides = {"data_dir": str(root)}
+    if own is not None:
+        overrides["instrument"] = str(own)
     results = pipeline.run(
         jobs,
-        overrides={"data_dir": str(root)},
+        overrides=overrides,
         n_jobs=n_jobs,
         force=force,
         on_result=on_result,
@@ -472,6 +526,8 @@ def build_report(
         "generated": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M"),
         "commit": pipeline._git_commit(),
         "message": "",
+        "instrument": own.name if own else None,
+        "instrument_sha256": sha256_file(own) if own else None,
     }
     words = render_blocks("own_report", context)
     body = [f"<h1>{_html.escape(words['title'])}</h1>", _markdown(words["intro"])]
@@ -499,9 +555,13 @@ def build_report(
     body.append(_frame_html(found) if len(found) else _markdown(words["checks_none"]))
     body.append(f"<h3>{_html.escape(words['hashes_heading'])}</h3>")
     body.append(_frame_html(pd.DataFrame({"file": list(hashes), "sha256": list(hashes.values())})))
+    if own is not None:
+        body.append(_markdown(words["instrument_hash"]))
     body.append(_markdown(words["provenance"]))
     page = _HTML.format(title=_html.escape(words["title"]), body="\n".join(body))
     page = page.replace(str(root), root.name)
+    if own is not None:
+        page = page.replace(str(own), own.name)
     for parent in (str(Path(folder).expanduser()), os.path.abspath(folder)):
         page = page.replace(parent, root.name)
     _refuse_unsafe(page, target / REPORT_FILE)
