@@ -377,6 +377,22 @@ def test_report_runs_into_out_and_leaves_book_and_results_byte_identical(project
     assert not re.search(r'(?:src|href)="https?://', page)
     assert "thesis&#x27;s findings" not in page and "Claims of the thesis" not in page
     assert "Source: field data in township_2019" in page
+    # The pages' prose, rendered with the folder's numbers (computed here from its files), in
+    # the place of metadata.json; no thesis-claims table, no word about simulated data.
+    prose = _visible_text(page)
+    households = pd.read_csv(folder / "households.csv")
+    panel = pd.read_csv(folder / "panel.csv")
+    mean_2016 = panel.loc[panel["year"] == 2016, "income_per_capita"].mean()
+    n, villages = len(households), households["village_id"].nunique()
+    assert (
+        "This page profiles income poverty in Qingshui Township in 2016, in the field data in "
+        f"township_2019: {n} households in {villages} villages."
+    ) in prose
+    assert f"and mean income {mean_2016:,.0f} yuan." in prose
+    assert "Figure 1 shows the distribution on a log scale" in prose
+    assert "Figure 1. Per-capita income of households, 2016 (log scale)" in prose
+    assert "simulat" not in prose.lower() and "thesis" not in prose.lower()
+    assert "H County" not in prose and "planted" not in prose
     assert (out / "poverty_profile.ipynb").is_file() and (
         out / "results" / "poverty_profile.json"
     ).is_file()
@@ -387,6 +403,31 @@ def test_report_runs_into_out_and_leaves_book_and_results_byte_identical(project
     edit(folder / "households.csv", "household_size", 1, 5)
     third = run_cli(project_copy, "report", "h_county", str(folder), "--out", str(out))
     assert third.returncode == 0 and "(ran" in third.stderr, third.stderr
+
+
+def _visible_text(page: str) -> str:
+    """The text a reader sees in an HTML page (tags dropped, whitespace collapsed)."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts: list[str] = []
+            self.hidden = 0
+
+        def handle_starttag(self, tag, attrs) -> None:
+            self.hidden += tag in ("style", "title")
+
+        def handle_endtag(self, tag) -> None:
+            self.hidden -= tag in ("style", "title")
+
+        def handle_data(self, data) -> None:
+            if not self.hidden:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(page)
+    return re.sub(r"\s+", " ", "".join(parser.parts))
 
 
 def test_report_refuses_a_folder_with_problems_and_writes_nothing(tmp_path, capsys, monkeypatch):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -429,27 +430,150 @@ def _markdown(text: str) -> str:
     return MarkdownIt("commonmark").enable("table").render(text)
 
 
-def _notebook_exhibits(notebook: Path) -> list[str]:
-    """HTML of the tables and figures a notebook shows (glued figures included), leaving out
-    thesis-only cells and glued numbers or text."""
+#: Passages (``<prefix>_<block>``) that tell how to run a template on one's own data: the reader
+#: of a report has done so, and they describe the simulator's format.
+USAGE_PASSAGES: tuple[str, ...] = ("own_data", "data_text", "data_format_md")
+
+_RECORD = "application/papermill.record/"
+#: A glued passage quoted by a notebook's Markdown: ``{glue:md}`key:myst``` or a directive.
+_GLUE_MD = re.compile(
+    r"\{glue:md\}`(?P<inline>[a-z0-9_]+)(?::myst)?`"
+    r"|```\{glue:md\}[ \t]+(?P<block>[a-z0-9_]+)[^\n]*\n(?::[a-z]+:[^\n]*\n)*```"
+)
+_HEADING = re.compile(r"^(?P<hashes>#{1,5})[ \t]+(?P<text>.+)$", re.MULTILINE)
+#: A glued figure placed by a passage: ``{glue:figure} key``, options, a blank line, caption.
+_GLUE_FIGURE = re.compile(
+    r"```\{glue:figure\}[ \t]+(?P<key>[a-z0-9_]+)[ \t]*\n(?P<options>(?::[a-z]+:[^\n]*\n)*)"
+    r"\n?(?P<caption>.*?)\n?```",
+    re.DOTALL,
+)
+_NUMREF = re.compile(r"\{numref\}`(?P<name>[^`]+)`")
+_ROLE = re.compile(r"\{[a-z:-]+\}`(?P<text>[^`]*)`")
+
+
+def _glued(nb: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """The passages (Markdown) and figures (base64 PNG) a notebook glued, by key."""
+    passages: dict[str, str] = {}
+    figures: dict[str, str] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            data = output.get("data", {})
+            if not name:
+                continue
+            if _RECORD + "text/markdown" in data:
+                passages[name] = data[_RECORD + "text/markdown"]
+            elif _RECORD + "image/png" in data:
+                figures[name] = data[_RECORD + "image/png"]
+    return passages, figures
+
+
+class _Figures:
+    """Numbers the report's figures in order of appearance (``{numref}`` becomes
+    "<label> <n>")."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.numbers = label, {}
+
+    def number(self, name: str) -> int:
+        return self.numbers.setdefault(name, len(self.numbers) + 1)
+
+
+def _passage_html(text: str, pngs: Mapping[str, str], figures: _Figures) -> str:
+    """A glued passage as HTML: MyST figure directives become figures (image, alt text,
+    numbered caption), ``{numref}`` references their numbers, other roles their text."""
+    import html as _html
+
+    for match in _GLUE_FIGURE.finditer(text):
+        options = dict(re.findall(r"^:([a-z]+):[ \t]*(.*)$", match["options"], re.MULTILINE))
+        if options.get("name"):
+            figures.number(options["name"])
+    placed: list[str] = []
+
+    def figure(match: re.Match[str]) -> str:
+        options = dict(re.findall(r"^:([a-z]+):[ \t]*(.*)$", match["options"], re.MULTILINE))
+        png = pngs.get(match["key"])
+        if png is None:
+            return ""
+        label = ""
+        if options.get("name"):
+            label = f"{figures.label} {figures.number(options['name'])}. "
+        caption = _markdown(label + match["caption"].strip()).strip()
+        caption = caption.removeprefix("<p>").removesuffix("</p>")
+        placed.append(
+            f'<figure><img alt="{_html.escape(options.get("alt", ""))}" '
+            f'src="data:image/png;base64,{png}"><figcaption>{caption}</figcaption></figure>'
+        )
+        return f"\n\nFIGURE{len(placed) - 1}FIGURE\n\n"
+
+    text = _GLUE_FIGURE.sub(figure, text)
+    text = _NUMREF.sub(lambda m: f"{figures.label} {figures.number(m['name'])}", text)
+    text = _ROLE.sub(lambda m: m["text"], text)
+    out = _markdown(text)
+    for i, html in enumerate(placed):
+        out = out.replace(f"<p>FIGURE{i}FIGURE</p>", html)
+    return out
+
+
+def _heads_a_passage(following: list[Any], level: int) -> bool:
+    """Whether a heading of ``level`` has a shown passage under it: one comes before the next
+    heading of the same or a higher level (a section of fixed text only gets no heading)."""
+    for item in following:
+        if isinstance(item, str):
+            return True
+        if len(item["hashes"]) <= level:
+            return False
+    return False
+
+
+def _notebook_body(notebook: Path, figures: _Figures) -> list[str]:
+    """HTML of an executed analysis notebook for the report, in the notebook's order: the
+    passages its Markdown quotes (rendered by the notebook with the author's numbers), under
+    the headings of the Markdown cells that quote them, then the tables and figures its code
+    cells show. Left out: usage passages (:data:`USAGE_PASSAGES`), the notebook's fixed
+    Markdown (it explains the method in the book's terms), code cells that show the thesis's
+    claims (:data:`THESIS_ONLY_MARKERS`) and glued numbers."""
     import html as _html
 
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
+    passages, pngs = _glued(nb)
     parts: list[str] = []
     for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            found = [
+                (m.start(), key)
+                for m in _GLUE_MD.finditer(cell.source)
+                if (key := m["inline"] or m["block"]) in passages
+                and not any(key.endswith(f"_{u}") for u in USAGE_PASSAGES)
+            ]
+            if not found:
+                continue
+            headings = [
+                (m.start(), m) for m in _HEADING.finditer(cell.source) if len(m["hashes"]) > 1
+            ]
+            items = [item for _, item in sorted(headings + found, key=lambda x: x[0])]
+            for i, item in enumerate(items):
+                if isinstance(item, str):
+                    parts.append(_passage_html(passages[item], pngs, figures))
+                elif _heads_a_passage(items[i + 1 :], len(item["hashes"])):
+                    level = min(len(item["hashes"]) + 1, 6)
+                    parts.append(f"<h{level}>{_html.escape(item['text'].strip())}</h{level}>")
+            continue
         if cell.cell_type != "code" or any(m in cell.source for m in THESIS_ONLY_MARKERS):
             continue
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            glued = "scrapbook" in output.get("metadata", {})
-            png = data.get("image/png") or data.get("application/papermill.record/image/png")
-            if png:
-                parts.append(f'<figure><img alt="" src="data:image/png;base64,{png}"></figure>')
-            elif "text/html" in data and not glued:
+            if "scrapbook" in output.get("metadata", {}):
+                continue  # glued: placed by the passages that quote it
+            if data.get("image/png"):
+                parts.append(
+                    f'<figure><img alt="" src="data:image/png;base64,{data["image/png"]}"></figure>'
+                )
+            elif "text/html" in data:
                 parts.append(data["text/html"])
-            elif "text/plain" in data and not glued and output.get("output_type") != "stream":
+            elif "text/plain" in data and output.get("output_type") != "stream":
                 parts.append(f"<pre>{_html.escape(data['text/plain'])}</pre>")
     return parts
 
@@ -530,6 +654,7 @@ def build_report(
         "instrument_sha256": sha256_file(own) if own else None,
     }
     words = render_blocks("own_report", context)
+    figures = _Figures(words["figure_label"].strip())
     body = [f"<h1>{_html.escape(words['title'])}</h1>", _markdown(words["intro"])]
     for result in results:
         job = result.job
@@ -539,7 +664,7 @@ def build_report(
             failed = render_blocks("own_report", {**context, "message": result.message})
             body.append(_markdown(failed["analysis_failed"]))
             continue
-        body.extend(_notebook_exhibits(job.output))
+        body.extend(_notebook_body(job.output, figures))
         entries = manifest.load(job.results_file) if job.results_file.is_file() else {}
         if entries:
             numbers = pd.DataFrame(
