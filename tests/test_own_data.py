@@ -728,3 +728,48 @@ def test_report_takes_the_instrument_hashes_it_and_reruns_when_it_changes(projec
     bad = run_cli(project_copy, *args)
     assert bad.returncode == 1 and "township_motivation.yaml" in bad.stderr
     assert "response" in bad.stderr and not out.exists()
+
+
+def test_an_instrument_without_the_compared_groups_is_refused_before_anything_runs(
+    tmp_path, capsys, monkeypatch
+):
+    from cases.pages import survey_analysis
+
+    folder, path = _own_questionnaire_folder(tmp_path)
+    motivation = pd.read_csv(folder / "motivation.csv")
+    own_roles = {"poor_household": "poor household", "non_poor_villager": "other villager"}
+    motivation["role"] = motivation["role"].replace(own_roles)
+    motivation.to_csv(folder / "motivation.csv", index=False)
+    path.write_text(
+        OWN_INSTRUMENT.replace(
+            "roles: [poor_household, relieved_household, low_income_household, non_poor_villager]",
+            "roles: [poor household, other villager]",
+        ),
+        encoding="utf-8",
+    )
+    code, out = check_cli(
+        capsys, monkeypatch, "check-data", "h_county", str(folder), "--instrument", str(path)
+    )
+    assert code == 1
+    assert (
+        "roles: the survey analysis of h_county compares poor_household with non_poor_villager"
+        in out
+    )
+    assert "(roles now: poor household, other villager)" in out
+    # The page says the same when run directly (papermill), instead of a numpy error.
+    data = synth.field_data("h_county", folder, instrument=path)
+    with pytest.raises(DataValidationError, match="roles: the survey analysis of h_county"):
+        survey_analysis.build("h_county", data, source="x", instrument=str(path))
+    # With the case's codes listed but no registered poor household answering: named too.
+    folder2, path2 = _own_questionnaire_folder(tmp_path / "second")
+    motivation = pd.read_csv(folder2 / "motivation.csv")
+    motivation = motivation[motivation["role"] != "poor_household"]
+    motivation.to_csv(folder2 / "motivation.csv", index=False)
+    data = synth.field_data("h_county", folder2, instrument=path2)
+    with pytest.raises(
+        DataValidationError,
+        match=r"column 'role': no respondent in poor_household, which the analysis compares "
+        r"\(values found: non_poor_villager\)",
+    ):
+        survey_analysis.build("h_county", data, source="x", instrument=str(path2))
+    plt.close("all")

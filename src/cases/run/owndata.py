@@ -97,8 +97,9 @@ def own_instrument(slug: str, instrument: str | os.PathLike[str] | None) -> Path
         RegistryError: unknown slug.
         ParameterError: the file does not exist or is not ``.yaml``/``.yml``, or the case has
             no questionnaire table for it to describe (usage).
-        DataValidationError: the file is not a valid instrument; the message names the file and
-            each offending field (e.g. ``scales.drive.reverse``).
+        DataValidationError: the file is not a valid instrument, or its ``roles`` lack the
+            groups the case's survey analysis compares; the message names the file and each
+            offending field (e.g. ``scales.drive.reverse``).
     """
     from cases.data.registry import load_case
 
@@ -110,12 +111,20 @@ def own_instrument(slug: str, instrument: str | os.PathLike[str] | None) -> Path
         raise ParameterError(f"instrument file {str(instrument)!r} not found")
     if path.suffix.lower() not in {".yaml", ".yml"}:
         raise ParameterError(f"instrument {path.name!r} is not an instrument YAML file (.yaml)")
-    load_instrument(path)
+    inst = load_instrument(path)
     tables = synth.folder_spec(slug).instruments
     if not tables:
         raise ParameterError(
             f"instrument: case {slug!r} has no questionnaire table for an instrument to describe"
         )
+    from cases.pages import survey_analysis  # plotting libraries: only when an instrument is given
+
+    try:
+        problems = survey_analysis.instrument_problems(slug, inst)
+    except ParameterError:  # the case runs no survey analysis: nothing more to ask of it
+        problems = []
+    if problems:
+        raise DataValidationError(str(path), problems)
     return path.resolve()
 
 
