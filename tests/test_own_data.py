@@ -773,3 +773,20 @@ def test_an_instrument_without_the_compared_groups_is_refused_before_anything_ru
     ):
         survey_analysis.build("h_county", data, source="x", instrument=str(path2))
     plt.close("all")
+
+
+def test_interaction_problems_name_rows_from_1():
+    from cases.pages import participation
+
+    actors = pd.DataFrame({"actor_id": ["G1", "H1"], "actor_type": ["government", "household"]})
+    interactions = pd.DataFrame(
+        {
+            "source_id": ["G1", "G1"],
+            "source_type": ["government", "government"],
+            "target_id": ["H1", "H1"],
+            "target_type": ["household", "household"],
+            "contacts_per_year": [3, 2],
+        }
+    )
+    with pytest.raises(DataValidationError, match=r"row 2: pair \(G1, H1\) appears twice"):
+        participation.build_network(actors, interactions)
