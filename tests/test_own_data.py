@@ -790,3 +790,36 @@ def test_interaction_problems_name_rows_from_1():
     )
     with pytest.raises(DataValidationError, match=r"row 2: pair \(G1, H1\) appears twice"):
         participation.build_network(actors, interactions)
+
+
+def test_import_hashing_an_identifier_gives_a_folder_that_passes_check_data(
+    tmp_path, capsys, monkeypatch
+):
+    import hmac
+
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    mapping = (raw / "mapping.yaml").read_text(encoding="utf-8")
+    mapping = mapping.replace(
+        "identifiers: {户主姓名: drop, 身份证号: drop}",
+        "identifiers: {户主姓名: drop, 身份证号: hash}\n    keep_extra: true",
+    )
+    (raw / "mapping.yaml").write_text(mapping, encoding="utf-8")
+    monkeypatch.setenv("CASES_ID_KEY", "a-test-key")
+    out = tmp_path / "folder"
+    code, printed = check_cli(
+        capsys, monkeypatch, "import", "h_county", str(raw), "--mapping",
+        str(raw / "mapping.yaml"), "--out", str(out),
+    )  # fmt: skip
+    assert code == 0 and "folder: 0 problem(s)" in printed, printed
+    ids = pd.read_csv(raw / "households_gbk.csv", encoding="gbk", dtype=str)["身份证号"]
+    hashed = pd.read_csv(out / "households.csv", dtype=str)["身份证号"]
+    # HMAC-SHA256 (RFC 2104) of the upper-cased number, keyed by CASES_ID_KEY.
+    expected = [hmac.new(b"a-test-key", i.upper().encode(), "sha256").hexdigest() for i in ids]
+    assert hashed.tolist() == expected
+    assert not any(i in (out / "households.csv").read_text(encoding="utf-8") for i in ids)
+    # A raw number under the same header is still refused.
+    frame = pd.read_csv(out / "households.csv", dtype=str)
+    frame.loc[0, "身份证号"] = EXAMPLE_ID
+    frame.to_csv(out / "households.csv", index=False)
+    assert any("身份证号" in f.describe() for f in owndata.check("h_county", out).problems)
