@@ -4,9 +4,11 @@
   reader, :mod:`cases.data.fielddata`) plus statistical warnings (negative alpha or item–rest
   correlation: an item reverse-coded twice?; few clusters).
 - :func:`import_folder` — ``cases import SLUG RAW_DIR --mapping MAP.yaml --out DIR``.
-- :func:`build_report` — ``cases report SLUG DIR --out OUT``: the case's analyses on the folder,
-  run by the ordinary runner into ``OUT`` (never ``book/`` or ``results/``), and one standalone
-  offline HTML page there.
+- :func:`build_report` — ``cases report SLUG DIR --out OUT [--instrument FILE.yaml]``: the
+  case's analyses on the folder, run by the ordinary runner into ``OUT`` (never ``book/`` or
+  ``results/``), and one standalone offline HTML page there: each analysis's passages (its text
+  template rendered by the notebook with the author's numbers), tables and figures, without the
+  thesis's claims or the template's usage notes.
 """
 
 from __future__ import annotations
@@ -603,8 +605,10 @@ def build_report(
 ) -> tuple[Path | None, fielddata.FolderCheck, list]:
     """Check ``folder``, run the case's own-data analyses into ``out`` with the ordinary runner,
     and write ``out/report.html``: standalone (no external resource), titled and placed from
-    ``metadata.json``, naming the folder (never its absolute path), without thesis-claims
-    tables; appendix: the check-data findings and every file's SHA-256.
+    ``metadata.json``, naming the folder (never its absolute path); per analysis the passages,
+    tables and figures of its executed notebook (:func:`_notebook_body`: no thesis-claims
+    table, no usage notes, figures numbered); appendix: the check-data findings and every
+    file's SHA-256.
 
     ``instrument`` (an author's instrument YAML) is validated first (:func:`own_instrument`),
     used by the check and passed to every analysis that declares an ``instrument`` parameter
