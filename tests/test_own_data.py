@@ -823,3 +823,26 @@ def test_import_hashing_an_identifier_gives_a_folder_that_passes_check_data(
     frame.loc[0, "身份证号"] = EXAMPLE_ID
     frame.to_csv(out / "households.csv", index=False)
     assert any("身份证号" in f.describe() for f in owndata.check("h_county", out).problems)
+
+
+def test_import_checks_the_folder_with_the_mappings_instrument(tmp_path, capsys, monkeypatch):
+    folder, _ = _own_questionnaire_folder(tmp_path)  # township_motivation.yaml beside map.yaml
+    (folder / "metadata.json").unlink()
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "case: h_county\n"
+        "instrument: township_motivation.yaml\n"
+        "files:\n"
+        "  households.csv: {table: households}\n"
+        "  panel.csv: {table: panel}\n"
+        "  motivation.csv: {table: motivation, missing_codes: {q2: [8]}}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "imported"
+    code, printed = check_cli(
+        capsys, monkeypatch, "import", "h_county", str(folder), "--mapping", str(mapping),
+        "--out", str(out),
+    )  # fmt: skip
+    # The folder's items are the instrument's (q1-q5), not the case's: checked with it.
+    assert code == 0 and "imported: 0 problem(s)" in printed, printed
+    assert list(pd.read_csv(out / "motivation.csv").columns[3:]) == ["q1", "q2", "q3", "q4", "q5"]
