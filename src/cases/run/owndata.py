@@ -543,7 +543,8 @@ def _notebook_body(notebook: Path, figures: _Figures) -> list[str]:
     the headings of the Markdown cells that quote them, then the tables and figures its code
     cells show. Left out: usage passages (:data:`USAGE_PASSAGES`), the notebook's fixed
     Markdown (it explains the method in the book's terms), code cells that show the thesis's
-    claims (:data:`THESIS_ONLY_MARKERS`) and glued numbers."""
+    claims (:data:`THESIS_ONLY_MARKERS`), outputs the book hides (cells tagged ``remove-cell``
+    or ``remove-output``) and glued numbers."""
     import html as _html
 
     import nbformat
@@ -574,6 +575,8 @@ def _notebook_body(notebook: Path, figures: _Figures) -> list[str]:
             continue
         if cell.cell_type != "code" or any(m in cell.source for m in THESIS_ONLY_MARKERS):
             continue
+        if {"remove-cell", "remove-output"} & set(cell.metadata.get("tags", [])):
+            continue  # hidden in the book too (the setup cell's last value, for one)
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if "scrapbook" in output.get("metadata", {}):
