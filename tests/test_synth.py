@@ -93,6 +93,11 @@ def test_read_accepts_a_researchers_folder_and_names_missing_columns(tmp_path):
     (folder / "metadata.json").unlink()
     with pytest.raises(ParameterError, match="case"):
         synth.read(folder)
+    # Without metadata the tables' stamp column still says they were generated.
+    assert synth.read(folder, case="pingliang").meta["simulated"] is True
+    for path in folder.glob("*.csv"):  # a researcher's export has no stamp
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame.drop(columns="simulated_by").to_csv(path, index=False)
     own = synth.read(folder, case="pingliang")
     assert own.meta["simulated"] is False
     assert all(df.attrs["simulated"] is False for df in own.tables.values())

@@ -180,7 +180,8 @@ def build_network(actors: pd.DataFrame, interactions: pd.DataFrame) -> nx.Graph:
     Raises:
         DataValidationError: duplicated actor ids; an interaction naming an unknown actor, a
             type that disagrees with the actor table, a self-tie, a duplicated pair, or a
-            non-positive contact count (row named).
+            non-positive contact count (row named, counted from 1 like a spreadsheet's data
+            rows).
     """
     need_a = ("actor_id", "actor_type")
     need_i = ("source_id", "source_type", "target_id", "target_type", "contacts_per_year")
@@ -205,7 +206,12 @@ def build_network(actors: pd.DataFrame, interactions: pd.DataFrame) -> nx.Graph:
         v = villages.get(a)
         g.add_node(a, actor_type=types[a], village_id=None if pd.isna(v) else int(v))
     problems = []
-    for i, row in enumerate(interactions.itertuples(index=False)):
+    # Rows are named as a spreadsheet counts them (data rows from 1, the header excluded), or by
+    # the file's own row numbers when the reader dropped rows (``attrs["file_rows"]``).
+    numbers = interactions.attrs.get("file_rows") or []
+    if len(numbers) != len(interactions):
+        numbers = range(1, len(interactions) + 1)
+    for i, row in zip(numbers, interactions.itertuples(index=False), strict=True):
         s, t = row.source_id, row.target_id
         if s not in types or t not in types:
             problems.append(f"row {i}: unknown actor {s if s not in types else t!r}")

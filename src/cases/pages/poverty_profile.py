@@ -988,6 +988,8 @@ def _numbers_and_facts(
     facts: dict[str, Any] = {
         "case": prof.case,
         "short_title": registry.load_case(prof.case).short_title,
+        # An author's own data name their place in metadata.json; never the thesis's place.
+        "place": None if prof.simulated else (getattr(data, "meta", {}) or {}).get("place"),
         "simulated": prof.simulated,
         "data_dir": prof.data_dir,
         "weight_by_persons": prof.weight_by_persons,

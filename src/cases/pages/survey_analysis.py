@@ -540,6 +540,29 @@ def design(case: str) -> Design:
     return designs[case]
 
 
+def instrument_problems(case: str, inst: survey.Instrument) -> list[str]:
+    """What keeps an author's instrument from running this case's analysis, as messages naming
+    the instrument's field: the groups compared come from the case's settings and are read from
+    the ``role`` column, so the instrument's ``roles`` must list them (with ``[]`` the column is
+    not checked, and a group spelled otherwise would silently drop out).
+
+    Raises:
+        ParameterError: ``case`` does not run this analysis.
+    """
+    plan = design(case)
+    if plan.group_col != "role":
+        return []
+    missing = [g for g in (*plan.focal, *plan.reference) if g not in inst.roles]
+    if not missing:
+        return []
+    return [
+        f"roles: the survey analysis of {case} compares {', '.join(plan.focal)} with "
+        f"{', '.join(plan.reference)} (data/settings/survey_analysis.yaml), read from the role "
+        f"column; list {', '.join(missing)} under roles and use these codes in your data "
+        f"(roles now: {', '.join(inst.roles) or 'none'})"
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # The analysis
 # --------------------------------------------------------------------------------------------
@@ -696,6 +719,8 @@ def analyse(
         raise DataValidationError(case, [f"table {plan.table!r} not found"])
     own = bool(str(instrument).strip())
     inst = survey.load_instrument(instrument if own else plan.instrument)
+    if own and (problems := instrument_problems(case, inst)):
+        raise DataValidationError(str(instrument), problems)
     scales = tuple(s.id for s in inst.scales if s.kind == "scale") if own else tuple(plan.scales)
     if not scales:
         raise ParameterError(f"instrument {inst.id!r}: no scale of kind 'scale' to compare")
@@ -707,6 +732,16 @@ def analyse(
     scores.insert(1, CLUSTER, _villages(plan, data).to_numpy())
     reliability = survey.reliability_table(table, inst)
     shown = [g.key for g in plan.groups if (scores["group"] == g.key).sum() >= 2]
+    for side in (plan.focal, plan.reference):
+        if not scores["group"].isin(list(side)).any():
+            found = ", ".join(map(str, sorted(scores["group"].dropna().unique()))) or "none"
+            raise DataValidationError(
+                plan.table,
+                [
+                    f"column {plan.group_col!r}: no respondent in {', '.join(side)}, which the "
+                    f"analysis compares (values found: {found})"
+                ],
+            )
     means = group_means(scores, scales, "group", conf_level=conf_level, order=shown)
     gap = group_gap(scores, scales, "group", plan.focal, plan.reference, conf_level=conf_level)
     if not has_model:

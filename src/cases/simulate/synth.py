@@ -53,7 +53,8 @@ Folder format (``write`` / ``read``)
 ------------------------------------
 One ``<table>.csv`` per table (UTF-8, comma, header row, LF newlines, no index; integers as
 digits, missing as empty, 0/1 for flags, floats rounded at generation to the stated decimals
-and written in shortest round-trip form) and ``metadata.json`` (sorted keys, two-space indent,
+and written in shortest round-trip form; generated tables end with the stamp column
+``simulated_by``, see :func:`write`) and ``metadata.json`` (sorted keys, two-space indent,
 LF). A researcher's folder needs the CSVs of the case's tables (extra columns are kept) and a
 ``metadata.json`` with at least ``{"case": "<slug>", "simulated": false}``; without it, pass
 ``case=`` to :func:`read`. Columns, types and units of every table are listed at the end of
@@ -1645,8 +1646,24 @@ def generate(
     return SimulatedData(tables=tables, meta=meta)
 
 
+def _stamp(meta: Mapping[str, Any]) -> str | None:
+    """The value of the stamp column of generated tables (None for data not generated here)."""
+    if not meta.get("simulated"):
+        return None
+    return (
+        f"{fielddata.SIMULATION_STAMP_PREFIX} {meta.get('generator_version', GENERATOR_VERSION)} "
+        f"seed {meta.get('seed')}"
+    )
+
+
 def write(data: SimulatedData, folder: str | os.PathLike[str]) -> Path:
     """Write each table to ``<folder>/<table>.csv`` and ``meta`` to ``metadata.json``.
+
+    Simulated tables (``meta["simulated"]``) are stamped: each CSV gets a last column
+    ``simulated_by`` (:data:`cases.data.fielddata.SIMULATION_STAMP_COLUMN`) holding
+    ``cases.simulate.synth <version> seed <seed>`` in every row, so a table copied into a
+    field-data folder on its own is still known as simulated (``cases check-data`` refuses it,
+    naming the file). :func:`read` removes the column again.
 
     Byte-stable: UTF-8, LF newlines, no index, floats in shortest round-trip form (values are
     rounded at generation), JSON with sorted keys and two-space indent. Each file is written to
@@ -1656,8 +1673,10 @@ def write(data: SimulatedData, folder: str | os.PathLike[str]) -> Path:
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
+    stamp = _stamp(data.meta)
     for name, df in data.tables.items():
-        text = df.to_csv(index=False, lineterminator="\n")
+        stamped = df.assign(**{fielddata.SIMULATION_STAMP_COLUMN: stamp}) if stamp else df
+        text = stamped.to_csv(index=False, lineterminator="\n")
         write_atomic(out / f"{name}.csv", text.encode("utf-8"))
     meta = json.dumps(data.meta, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     write_atomic(out / METADATA_FILE, meta.encode("utf-8"))
@@ -1673,7 +1692,7 @@ def read(folder: str | os.PathLike[str], case: str | None = None) -> SimulatedDa
     the tables in :data:`OPTIONAL_TABLES` and the column groups in :data:`OPTIONAL_COLUMNS`
     (left out entirely) may be absent.
     ``df.attrs["simulated"]`` mirrors ``meta["simulated"]`` (False when no metadata says
-    otherwise).
+    otherwise and no table carries the stamp column of :func:`write`, which is removed).
 
     Raises:
         ParameterError: unknown case, or ``case`` disagreeing with the metadata.
@@ -1701,6 +1720,7 @@ def read(folder: str | os.PathLike[str], case: str | None = None) -> SimulatedDa
     meta.setdefault("case", slug)
     meta.setdefault("simulated", False)
     tables = {}
+    stamped = False
     for name in TABLE_SCHEMAS[slug]:
         path = src / f"{name}.csv"
         if not path.is_file() and name in OPTIONAL_TABLES.get(slug, ()):
@@ -1714,9 +1734,14 @@ def read(folder: str | os.PathLike[str], case: str | None = None) -> SimulatedDa
             dtype={c: str for c, k in kinds.items() if k == "str"},
             keep_default_na=True,
         )
-        df = _conform(df, slug, name, str(path))
-        df.attrs.update(simulated=bool(meta["simulated"]), case=slug)
-        tables[name] = df
+        if fielddata.SIMULATION_STAMP_COLUMN in df.columns:
+            stamped = True
+            df = df.drop(columns=fielddata.SIMULATION_STAMP_COLUMN)
+        tables[name] = _conform(df, slug, name, str(path))
+    # A stamped table was written by the generator, whatever metadata.json says.
+    meta["simulated"] = bool(meta["simulated"]) or stamped
+    for df in tables.values():
+        df.attrs.update(simulated=meta["simulated"], case=slug)
     return SimulatedData(tables=tables, meta=meta)
 
 
