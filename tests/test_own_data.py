@@ -409,6 +409,34 @@ def test_report_runs_into_out_and_leaves_book_and_results_byte_identical(project
     assert third.returncode == 0 and "(ran" in third.stderr, third.stderr
 
 
+def test_partial_report_runs_what_a_bad_table_does_not_touch(project_copy, tmp_path):
+    # A role label the questionnaire does not allow breaks the motivation table only: by
+    # default nothing runs; with --partial the poverty profile (which never reads it) runs and
+    # the survey analysis is named as failed, exit 1.
+    keep_only_analyses(project_copy, keep=("poverty_profile", "survey_analysis"))
+    folder = own_folder(tmp_path / "township", n=400)
+    edit(folder / "motivation.csv", "role", 5, "pinkun")
+    out = tmp_path / "report"
+    refused = run_cli(project_copy, "report", "h_county", str(folder), "--out", str(out))
+    assert refused.returncode == 1 and not out.exists()
+    done = run_cli(project_copy, "report", "h_county", str(folder), "--out", str(out), "--partial")
+    assert done.returncode == 1, done.stderr
+    assert "poverty_profile (ran" in done.stderr
+    assert "survey_analysis (failed" in done.stderr and "motivation.csv" in done.stderr
+    assert "row 5" in done.stderr and "pinkun" in done.stderr
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "This page profiles income poverty" in _visible_text(page)
+
+
+def test_partial_report_still_refuses_simulated_metadata(tmp_path):
+    folder = own_folder(tmp_path / "township", n=200)
+    meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    (folder / "metadata.json").write_text(json.dumps({**meta, "simulated": True}), encoding="utf-8")
+    page, chk, results = owndata.build_report("h_county", folder, tmp_path / "report", partial=True)
+    assert page is None and results == [] and chk.problems
+    assert not (tmp_path / "report").exists()
+
+
 def _visible_text(page: str) -> str:
     """The text a reader sees in an HTML page (tags dropped, whitespace collapsed)."""
     from html.parser import HTMLParser

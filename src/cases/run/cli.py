@@ -238,13 +238,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
         force=args.force,
         on_result=on_result,
         instrument=args.instrument,
+        partial=args.partial,
     )
     _print_findings(chk, console)
-    if chk.problems:
+    if page is None:
         console.print("Not running: fix the problems above (nothing was written).", style="red")
         return EXIT_FAILED
     print(page)
     failed = [r.job.analysis for r in _results if r.status not in ("ran", "cached")]
+    if chk.problems and not failed:
+        return EXIT_FAILED
     if failed:
         console.print(
             f"The report shows no numbers of {', '.join(failed)}: it failed (see above).",
@@ -495,6 +498,13 @@ def build_parser() -> argparse.ArgumentParser:
     _case_args(p_report, "dir", "DIR", "the own-data folder")
     p_report.add_argument("--out", required=True, metavar="OUT", help="output folder")
     _instrument_option(p_report)
+    p_report.add_argument(
+        "--partial",
+        action="store_true",
+        help="run the analyses whose tables pass even when another table has problems; "
+        "an analysis reading a table with problems is named as failed (exit 1); "
+        "problems of metadata.json still stop everything",
+    )
     _jobs_and_force(p_report, "analyses in parallel", "re-run even if nothing changed", 1)
 
     p_new = _command(

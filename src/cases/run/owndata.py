@@ -605,6 +605,7 @@ def build_report(
     force: bool = False,
     on_result=None,
     instrument: str | os.PathLike[str] | None = None,
+    partial: bool = False,
 ) -> tuple[Path | None, fielddata.FolderCheck, list]:
     """Check ``folder``, run the case's own-data analyses into ``out`` with the ordinary runner,
     and write ``out/report.html``: standalone (no external resource), titled and placed from
@@ -618,8 +619,11 @@ def build_report(
     (the survey analysis); its SHA-256 is in the run's cache key and in the appendix.
 
     Returns ``(report path or None, check, job results)``; None when the folder has problems
-    (nothing is run or written). An analysis that failed is named in the report with its
-    error, in place of its tables (the command then exits 1).
+    (nothing is run or written). With ``partial=True`` problems in data tables do not stop
+    the run: every analysis still reads its tables through the validating reader, so an
+    analysis that reads a table with problems fails (named in the report with its error, in
+    place of its tables) and the others run; problems of ``metadata.json`` (simulated data,
+    wrong case) still stop everything. An analysis that failed makes the command exit 1.
 
     Raises:
         ParameterError: unknown slug, missing folder, ``out`` inside ``book/`` or ``results/``.
@@ -635,7 +639,7 @@ def build_report(
     target = pipeline.own_output_dir(out)
     own = own_instrument(slug, instrument)
     chk = check(slug, folder, own)
-    if chk.problems:
+    if chk.problems and not (partial and partial_allowed(chk)):
         return None, chk, []
     jobs = report_jobs(slug)
     if not jobs:
@@ -707,6 +711,12 @@ def build_report(
         page = page.replace(parent, root.name)
     _refuse_unsafe(page, target / REPORT_FILE)
     return write_atomic(target / REPORT_FILE, page), chk, results
+
+
+def partial_allowed(chk: fielddata.FolderCheck) -> bool:
+    """Whether a partial report may run: every problem lies in a data table, none in
+    ``metadata.json`` (which decides whether the folder is field data at all)."""
+    return all(f.file != fielddata.METADATA_FILE for f in chk.problems)
 
 
 def _refuse_unsafe(page: str, where: Path) -> None:
