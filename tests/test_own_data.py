@@ -383,15 +383,16 @@ def test_report_runs_into_out_and_leaves_book_and_results_byte_identical(project
     prose = _visible_text(page)
     households = pd.read_csv(folder / "households.csv")
     panel = pd.read_csv(folder / "panel.csv")
-    mean_2016 = panel.loc[panel["year"] == 2016, "income_per_capita"].mean()
+    # metadata.json's year (2019, which the panel holds) is the profile's year
+    mean_2019 = panel.loc[panel["year"] == 2019, "income_per_capita"].mean()
     n, villages = len(households), households["village_id"].nunique()
     assert (
-        "This page profiles income poverty in Qingshui Township in 2016, in the field data in "
+        "This page profiles income poverty in Qingshui Township in 2019, in the field data in "
         f"township_2019: {n} households in {villages} villages."
     ) in prose
-    assert f"and mean income {mean_2016:,.0f} yuan." in prose
+    assert f"and mean income {mean_2019:,.0f} yuan." in prose
     assert "Figure 1 shows the distribution on a log scale" in prose
-    assert "Figure 1. Per-capita income of households, 2016 (log scale)" in prose
+    assert "Figure 1. Per-capita income of households, 2019 (log scale)" in prose
     assert "simulat" not in prose.lower() and "thesis" not in prose.lower()
     assert "H County" not in prose and "planted" not in prose
     # What the book hides stays hidden (the setup cell's last value, a Markdown object).

@@ -614,9 +614,11 @@ def build_report(
     table, no usage notes, figures numbered); appendix: the check-data findings and every
     file's SHA-256.
 
-    ``instrument`` (an author's instrument YAML) is validated first (:func:`own_instrument`),
-    used by the check and passed to every analysis that declares an ``instrument`` parameter
-    (the survey analysis); its SHA-256 is in the run's cache key and in the appendix.
+    The poverty profile is drawn for ``metadata.json``'s ``year`` when the panel holds it
+    (:func:`profile_year`). ``instrument`` (an author's instrument YAML) is validated first
+    (:func:`own_instrument`), used by the check and passed to every analysis that declares an
+    ``instrument`` parameter (the survey analysis); its SHA-256 is in the run's cache key and
+    in the appendix.
 
     Returns ``(report path or None, check, job results)``; None when the folder has problems
     (nothing is run or written). With ``partial=True`` problems in data tables do not stop
@@ -648,6 +650,9 @@ def build_report(
     overrides = {"data_dir": str(root)}
     if own is not None:
         overrides["instrument"] = str(own)
+    year = profile_year(chk)
+    if year is not None:
+        overrides["year"] = str(year)
     results = pipeline.run(
         jobs,
         overrides=overrides,
@@ -711,6 +716,18 @@ def build_report(
         page = page.replace(parent, root.name)
     _refuse_unsafe(page, target / REPORT_FILE)
     return write_atomic(target / REPORT_FILE, page), chk, results
+
+
+def profile_year(chk: fielddata.FolderCheck) -> int | None:
+    """The year of the folder's poverty profile: ``metadata.json``'s ``year`` when the panel
+    holds that year, else None (the analysis's default year, which the page names)."""
+    year = chk.meta.get("year")
+    panel = chk.tables.get("panel")
+    if not isinstance(year, int) or isinstance(year, bool) or panel is None:
+        return None
+    if "year" not in panel.columns or year not in set(panel["year"].dropna().astype(int)):
+        return None
+    return year
 
 
 def partial_allowed(chk: fielddata.FolderCheck) -> bool:
