@@ -595,8 +595,11 @@ def _validate_world(world: Any) -> list[str]:
     """Problems of the ``world`` block (see the module docstring), each naming its field."""
     if not isinstance(world, dict):
         return ["field world: must be a mapping with basis, " + ", ".join(_WORLD_MIN)]
-    problems = [f"field world.{k}: unknown (the world is {', '.join(_WORLD_MIN)})"
-                for k in world if k not in {"basis", *_WORLD_MIN}]
+    problems = [
+        f"field world.{k}: unknown (the world is {', '.join(_WORLD_MIN)})"
+        for k in world
+        if k not in {"basis", *_WORLD_MIN}
+    ]
     if not isinstance(world.get("basis"), str) or not world.get("basis", "").strip():
         problems.append("field world.basis: must be a non-empty sentence (why this size)")
     for key, low in _WORLD_MIN.items():
@@ -606,7 +609,9 @@ def _validate_world(world: Any) -> list[str]:
             problems.append(f"{where}: missing (a mapping with value, unit, meaning, ...)")
             continue
         problems += [f"{where}.{k}: unknown key" for k in entry if k not in _ENTRY_KEYS - {"real"}]
-        problems += [f"{where}.{k}: missing" for k in ("value", "unit", "meaning") if k not in entry]
+        problems += [
+            f"{where}.{k}: missing" for k in ("value", "unit", "meaning") if k not in entry
+        ]
         if ("source" in entry) == ("assumed" in entry):
             problems.append(f"{where}: give exactly one of source (real figure) or assumed")
         v = entry.get("value")
