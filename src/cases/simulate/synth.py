@@ -1844,7 +1844,8 @@ def description(slug: str, params_path: str | os.PathLike[str] | None = None) ->
     - ``dgp``: which generator makes the data (the slug), choosing the DGP passage of
       ``text/simulation.md``; ``uses_motivation`` and ``uses_indicators``: whether the case's
       parameters use the shared motivation and indicator blocks (so the page describes them);
-      ``param``: the parameter values (name -> value as in the YAML) the passage states;
+      ``param``: the parameter values (name -> value as in the YAML) the passage states,
+      with the world's ``households_per_village`` and ``n_villages``;
     - ``parameters``: one row per parameter of ``data/synth/<slug>.yaml``: ``name``, and as
       Markdown table cells (``|`` escaped, one line) ``value``, ``unit``, ``meaning``, ``basis``
       ("source" or "assumed") and ``basis_text`` (the citation or the reason);
@@ -1893,12 +1894,18 @@ def description(slug: str, params_path: str | os.PathLike[str] | None = None) ->
         for table, cols in TABLE_SCHEMAS[slug].items()
     ]
     uses = raw["parameters"]
+    w = world(slug, params_path)
     return {
         "version": GENERATOR_VERSION,
         "dgp": slug,
         "uses_motivation": "motivation_item_loading" in uses,
         "uses_indicators": "deprivation_if_poor" in uses,
-        "param": _values(uses),
+        # The world's size reaches the DGP passages under the names the generators use.
+        "param": {
+            **_values(uses),
+            "households_per_village": w.households_per_village,
+            "n_villages": w.villages,
+        },
         "parameters": parameters,
         "planted": planted,
         "tables": tables,
