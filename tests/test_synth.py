@@ -260,7 +260,12 @@ def test_description_documents_dgp_parameters_and_planted_effects(slug):
         assert all(c["requirement"] for c in table["columns"])
     # The DGP's words are in text/simulation.md; the facts choose the passage and fill it.
     assert facts["dgp"] == slug
-    assert facts["param"] == params(slug)
+    world = yaml.safe_load((SYNTH / f"{slug}.yaml").read_text(encoding="utf-8"))["world"]
+    size = {
+        "households_per_village": world["households_per_village"]["value"],
+        "n_villages": world["villages"]["value"],
+    }
+    assert facts["param"] == {**params(slug), **size}
     assert facts["uses_motivation"] is ("motivation_item_loading" in facts["param"])
     assert facts["uses_indicators"] is ("deprivation_if_poor" in facts["param"])
 

@@ -991,8 +991,11 @@ def _gen_liupanshui(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict
         }
     )
     exit_years = p["county_exit_year"]
-    county_codes = np.array([int(c) for c in counties])
-    names = {int(c): n_ for c, n_ in _COUNTY_NAMES.items()}
+    # Simulated villages get placeholder county-level units (code 1, 2, ...; "District A",
+    # "District B", ...), never a real unit's code or name: the real units' rural population
+    # only weights the draw.
+    county_codes = np.arange(1, len(counties) + 1)
+    names = {int(k): f"District {chr(ord('A') + k - 1)}" for k in county_codes}
     villages = pd.DataFrame(
         {
             "village_id": np.arange(1, n_vil + 1, dtype=np.int64),
@@ -1057,14 +1060,6 @@ def _gen_liupanshui(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict
     derived = {"income_log_sd": sigma, "income_growth_per_year": growth}
     tables = {"villages": villages, "households": households, "panel": panel, "survey": survey}
     return tables, derived
-
-
-_COUNTY_NAMES = {
-    "520201": "Zhongshan District",
-    "520203": "Liuzhi Special District",
-    "520204": "Shuicheng District",
-    "520281": "Panzhou City",
-}
 
 
 def _gen_shandong_a_town(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str, Any]):
