@@ -238,3 +238,16 @@ def test_the_simulation_page_opens_with_the_world_statement():
     assert "This run draws another world (100 households from seed 3)" in " ".join(
         other.render("simulation")["world"].split()
     )
+
+
+def test_every_specification_of_the_curve_has_enough_villages_in_the_world():
+    """The sweep holds n at the world (n = 0); each sample it varies must leave at least the
+    ten villages below which the inference rule refuses any clustered interval."""
+    from cases.methods.inference import MIN_CLUSTERS
+
+    grid = sweep.load_grid(Path("params/sweeps/h_county_policy.yaml"))
+    assert grid.held["n"]["value"] == 0
+    data = synth.field_data("h_county", "", seed=grid.held["seed"]["value"], n=0)
+    for sample in grid.parameters["sample"]:
+        panel = policy_evaluation.analysis_panel(data, "h_county", sample=sample)
+        assert panel["village_id"].nunique() >= MIN_CLUSTERS, sample

@@ -117,7 +117,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a generator's output for a given seed and YAML changes.
-GENERATOR_VERSION = "1.1.0"
+GENERATOR_VERSION = "1.2.0"
 
 SLUGS: tuple[str, ...] = ("liupanshui", "shandong_a_town", "w_town", "h_county", "pingliang")
 
