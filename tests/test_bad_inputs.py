@@ -458,7 +458,8 @@ LIBRARY_CASES = [
         "sweep-grid-fixes-n-off-the-chapter",
         lambda d: _grid_with(d, "fixed", "n", 3000),
         ParameterError,
-        r"grid\.yaml: field 'fixed\.n': 3000 is not the chapter's own value 6000",
+        # The chapter's own n is 0: the case's one simulated world (data/synth/h_county.yaml).
+        r"grid\.yaml: field 'fixed\.n': 3000 is not the chapter's own value 0",
     ),
     Bad(
         "sweep-grid-household-clusters",
@@ -676,7 +677,9 @@ CLI_CASES = [
         _edit("params/h_county.yaml", "seed: 20201123", "seed: twenty"),
         ["run", "h_county"],
         2,
-        r"poverty_profile\.ipynb: parameter 'seed' expects int, got 'twenty'",
+        # The only seed params/h_county.yaml sets is the design page's (the data pages take
+        # the world's seed from the templates).
+        r"design\.ipynb: parameter 'seed' expects int, got 'twenty'",
     ),
     (
         "cli-params-unknown-template",

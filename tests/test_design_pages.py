@@ -27,6 +27,7 @@ from cases.methods import designs_library as lib
 from cases.pages import design as page_module
 from cases.pages import survey_analysis
 from cases.run import pipeline
+from cases.simulate import synth
 
 Z3 = 3.0
 SMALL = {"sims": 24, "curve_sims": 12, "stress_sims": 12}
@@ -152,7 +153,7 @@ def test_every_block_renders_for_every_case(case):
 @pytest.mark.parametrize("case", registry.slugs())
 def test_every_page_of_a_case_reports_the_same_sample_size(case):
     page = small_page(case)
-    world = page_module.settings().cases[case].world
+    world = synth.world(case)  # the one declaration, data/synth/<case>.yaml
     n = world.villages * world.households_per_village
     assert page.numbers["n_households"] == n
     assert page.numbers["n_villages"] == world.villages

@@ -458,6 +458,7 @@ def test_simulation_page(case):
     assert page.facts["simulated"] is True
     passages = page.render("simulation")
     assert set(passages) == {
+        "world",
         "intro",
         "sizes_text",
         "planted_text",
@@ -473,7 +474,10 @@ def test_simulation_page(case):
     own = synth.SimulatedData(data.tables, {"case": case, "simulated": False})
     own_page = pp.simulation_page(own, case, seed=4, n=300, data_dir="/field")
     assert own_page.facts["simulated"] is False
-    assert set(own_page.numbers) == {"n_tables", "total_rows", "n_planted"}
+    world = {f"world_{k}" for k in ("seed", "villages", "households_per_village")}
+    world |= {f"world_{k}" for k in ("households", "first_year", "last_year")}
+    assert set(own_page.numbers) == {"n_tables", "total_rows", "n_planted"} | world
+    assert page.facts["is_world"] is False  # seed 4 and 300 households are not the world
     assert "`/field`" in own_page.render("simulation")["intro"]
 
 
@@ -482,7 +486,10 @@ def test_every_generator_has_its_own_dgp_passage():
     every placeholder resolves for every case, and a generator without a passage is an error."""
     passages = {}
     others = {"simulated": True, "data_dir": "", "title": "t", "seed": 1, "n": 1}
-    others |= {"n_tables": 1, "total_rows": 1, "n_planted": 1}
+    others |= {"n_tables": 1, "total_rows": 1, "n_planted": 1, "is_world": False}
+    others |= {"world_basis": "b", "world_unit": "households", "world_seed": 1}
+    others |= {"world_villages": 10, "world_households_per_village": 2, "world_households": 20}
+    others |= {"world_first_year": 2016, "world_last_year": 2016}
     for case in synth.SLUGS:
         context = {**others, "case": case, **synth.description(case)}
         dgp = render_blocks("simulation", context)["describe_dgp"]

@@ -329,7 +329,8 @@ def test_villages_come_from_households_and_without_them_nothing_is_reported():
     villages = data["households"].set_index("household_id")["village_id"]
     expected = data["motivation"]["household_id"].map(villages).to_numpy()
     assert (res.scores["village_id"].to_numpy() == expected).all()
-    assert res.model["n_clusters"].iloc[0] == res.gap["n_clusters"].iloc[0] == 20
+    per_village = synth.world("h_county").households_per_village  # the world's village size
+    assert res.model["n_clusters"].iloc[0] == res.gap["n_clusters"].iloc[0] == 800 // per_village
     # Own data without any village: a clear refusal, not an unclustered interval.
     data.tables["households"] = data["households"].drop(columns="village_id")
     with pytest.raises(DataValidationError, match="clustered by village"):
@@ -342,9 +343,10 @@ def test_villages_come_from_households_and_without_them_nothing_is_reported():
 
 
 def test_logit_warning_below_30_villages_is_shown_on_the_page():
-    # liupanshui with n = 600: 12 villages, so the ordered logits keep CR1 with a warning that
-    # the page must print; with n = 2000 (40 villages) there is none.
-    data = synth.generate("liupanshui", seed=1, n=600)
+    # liupanshui with 12 villages (of the world's size): the ordered logits keep CR1 with a
+    # warning that the page must print; with n = 2000 (200 villages) there is none.
+    per_village = synth.world("liupanshui").households_per_village
+    data = synth.generate("liupanshui", seed=1, n=12 * per_village)
     page = survey_analysis.build("liupanshui", data)
     plt.close("all")
     assert page.facts["model_n_clusters"] == page.facts["n_villages"] == 12

@@ -18,6 +18,7 @@ from conftest import run_cli
 
 from cases.core.errors import ParameterError, RegistryError
 from cases.run import sweep
+from cases.simulate import synth
 
 TINY_SOURCE = """import numpy as np
 from myst_nb import glue
@@ -94,7 +95,11 @@ def test_committed_grid_is_one_dataset_with_the_chapter_on_it():
     grid = sweep.load_grid(Path("params/sweeps/h_county_policy.yaml"))
     chapter = sweep.chapter_parameters("h_county", "policy_evaluation")
     assert not {"seed", "n", "data_dir"} & set(grid.parameters)
-    assert grid.fixed["seed"] == chapter["seed"] and grid.fixed["n"] == chapter["n"]
+    # Seed and size are the chapter's one simulated world (data/synth/h_county.yaml): the grid
+    # does not restate them, and the chapter's n of 0 means that world.
+    assert not {"seed", "n"} & set(grid.fixed)
+    assert grid.held["seed"]["value"] == chapter["seed"] == synth.world("h_county").seed
+    assert grid.held["n"]["value"] == chapter["n"] == 0
     assert "household" not in grid.parameters.get("cluster", [grid.fixed.get("cluster")])
     assert grid.chapter == {k: chapter[k] for k in grid.parameters}
     assert grid.chapter in sweep.combinations(grid)
@@ -137,7 +142,7 @@ def _committed(change: dict) -> dict:
             ParameterError,
             "'parameters.n': n may not vary",
         ),
-        ({"fixed.n": 3000}, ParameterError, "'fixed.n': 3000 is not the chapter's own value 6000"),
+        ({"fixed.n": 3000}, ParameterError, "'fixed.n': 3000 is not the chapter's own value 0"),
         ({"fixed.seed": 1}, ParameterError, "'fixed.seed': 1 is not the chapter's own value"),
         (
             {"parameters.cluster": ["village", "household"], "fixed.cluster": None},

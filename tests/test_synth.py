@@ -160,8 +160,19 @@ def _broken_copy(tmp_path: Path, slug: str, edit) -> Path:
             "parameters.incidence_2014.value",
         ),
         (
-            lambda r: r["parameters"].pop("households_per_village"),
-            "parameters.households_per_village: missing",
+            lambda r: r["world"].pop("households_per_village"),
+            "world.households_per_village: missing",
+        ),
+        (
+            lambda r: r["world"]["villages"].update(value=8),
+            "world.villages.value: must be an integer >= 10, got 8",
+        ),
+        (lambda r: r["world"]["seed"].update(value=-1), "world.seed.value"),
+        (lambda r: r["world"].update(n=400), "world.n: unknown"),
+        (lambda r: r["world"].pop("basis"), "world.basis"),
+        (
+            lambda r: r["parameters"].update(households_per_village=r["world"]["villages"]),
+            "parameters.households_per_village: unknown",
         ),
         (
             lambda r: r["parameters"].update(incidense_2014=r["parameters"]["incidence_2014"]),
@@ -254,7 +265,12 @@ def test_description_documents_dgp_parameters_and_planted_effects(slug):
         assert all(c["requirement"] for c in table["columns"])
     # The DGP's words are in text/simulation.md; the facts choose the passage and fill it.
     assert facts["dgp"] == slug
-    assert facts["param"] == params(slug)
+    world = yaml.safe_load((SYNTH / f"{slug}.yaml").read_text(encoding="utf-8"))["world"]
+    size = {
+        "households_per_village": world["households_per_village"]["value"],
+        "n_villages": world["villages"]["value"],
+    }
+    assert facts["param"] == {**params(slug), **size}
     assert facts["uses_motivation"] is ("motivation_item_loading" in facts["param"])
     assert facts["uses_indicators"] is ("deprivation_if_poor" in facts["param"])
 
@@ -603,7 +619,7 @@ def test_pingliang_incidence_and_social_security_floor():
     d, e, p = data("pingliang", 20000), planted("pingliang"), params("pingliang")
     hh = d["households"]
     assert d["villages"]["poor_village"].sum() == p["n_poor_villages"] == 6
-    assert len(d["villages"]) == p["n_villages"] == 10
+    assert len(d["villages"]) == synth.world("pingliang").villages == 10
     assert abs(hh["registered_poor"].mean() - p["incidence_2014"]) < 0.013
     still = (hh["registered_poor"] == 1) & hh["exit_year"].isna()
     assert abs(still.mean() - p["incidence_2019"]) < 0.003
@@ -644,6 +660,7 @@ def test_pingliang_network_government_central_and_weak_ties_to_poor():
     counts = kind.value_counts()
     tie = {tuple(k.split("--")): v for k, v in e["tie_probability"].items()}
     n_poor = counts["poor_household"]
+    n_villages = synth.world("pingliang").villages
 
     def expected_degree(t: str) -> float:
         total = 0.0
@@ -653,7 +670,7 @@ def test_pingliang_network_government_central_and_weak_ties_to_poor():
             other = b if t == a else a
             n_other = counts[other]
             if {a, b} == {"village_committee", "poor_household"}:
-                n_other = n_poor / p["n_villages"] if t == "village_committee" else 1
+                n_other = n_poor / n_villages if t == "village_committee" else 1
             total += prob * n_other
         return total
 

@@ -37,6 +37,7 @@ from cases.methods.designs_library import BLOCKS, make_design
 from cases.pages import survey_analysis
 from cases.present import layout, report
 from cases.present.page import Page
+from cases.simulate import synth
 
 __all__ = [
     "SEP",
@@ -148,18 +149,12 @@ class Qualitative(_Strict):
     reason: str
 
 
-class World(_Strict):
-    villages: int = Field(ge=4, le=60)
-    households_per_village: int = Field(ge=2, le=60)
-
-
 class CaseDesigns(_Strict):
-    """A case's world and claims."""
+    """A case's claims. Its world (villages and households per village) is the case's one
+    simulated world, :func:`cases.simulate.synth.world`, declared in ``data/synth/<case>.yaml``."""
 
     evidence: str
     collected_data: bool
-    world: World
-    world_basis: str
     claims: tuple[Claim, ...] = Field(min_length=2)
     qualitative: tuple[Qualitative, ...] = ()
 
@@ -222,11 +217,13 @@ def _case(case: str) -> CaseDesigns:
     return found[case]
 
 
-def _size(case: CaseDesigns, claim: Claim) -> tuple[int, int]:
-    """(clusters, units per cluster) of a claim: its own ``units`` or the chapter's world."""
+def _size(case: str, claim: Claim) -> tuple[int, int]:
+    """(clusters, units per cluster) of a claim: its own ``units`` or the chapter's one world
+    (:func:`cases.simulate.synth.world`)."""
     if claim.units is not None:
         return claim.units.clusters, claim.units.per_cluster
-    return case.world.villages, case.world.households_per_village
+    w = synth.world(case)
+    return w.villages, w.households_per_village
 
 
 def claim_design(
@@ -243,7 +240,7 @@ def claim_design(
     if claim_id not in claims:
         raise ParameterError(f"{case}: no claim {claim_id!r}; claims: {sorted(claims)}")
     claim = claims[claim_id]
-    clusters, per = _size(c, claim)
+    clusters, per = _size(case, claim)
     params = {**claim.parameters, **overrides}
     clusters = int(params.pop("n_villages", n_villages or clusters))
     return make_design(claim.block, n_villages=clusters, per_village=per, **params)
@@ -393,7 +390,8 @@ def build(
     """The design page of ``case``: what the thesis did (registry), the simulated world, and per
     claim its design, diagnosis, power curve, minimum size and stress tests.
 
-    Numbers (glued as ``design_<name>``): ``n_villages``, ``n_households`` (the chapter's world),
+    Numbers (glued as ``design_<name>``): ``n_villages``, ``n_households`` (the chapter's one
+    world, :func:`cases.simulate.synth.world`),
     ``sims``, ``curve_sims``, ``stress_sims``, ``n_claims``; per claim ``<id>_power``,
     ``<id>_power_mcse``, ``<id>_bias``, ``<id>_bias_mcse``, ``<id>_coverage``,
     ``<id>_coverage_mcse``, ``<id>_rmse``, ``<id>_naive_bias``, ``<id>_naive_coverage``,
@@ -410,10 +408,11 @@ def build(
     entry = registry.load_case(case)
     vocab = registry.load_vocabulary()
     lab = settings().labels
+    world = synth.world(case)
     numbers: dict[str, Any] = {
-        "n_villages": c.world.villages,
-        "n_households": c.world.villages * c.world.households_per_village,
-        "households_per_village": c.world.households_per_village,
+        "n_villages": world.villages,
+        "n_households": world.households,
+        "households_per_village": world.households_per_village,
         "sims": sims,
         "curve_sims": curve_sims,
         "stress_sims": stress_sims,
@@ -429,7 +428,7 @@ def build(
         main, naive = _row(diag, claim.main), _row(diag, claim.naive)
         mins = res["minimum"]
         mrow = mins.loc[mins["estimator"] == claim.main].iloc[0]
-        clusters, per = _size(c, claim)
+        clusters, per = _size(case, claim)
         p = claim.id
         values = {
             "power": main["power"],
@@ -538,7 +537,7 @@ def build(
         "informants": list(entry.informants),
         "evidence": c.evidence,
         "collected_data": c.collected_data,
-        "world_basis": c.world_basis,
+        "world_basis": world.basis,
         "claims": claims,
         "qualitative": [
             {"claim_text": _registry_item(entry, q.source), "reason": q.reason}

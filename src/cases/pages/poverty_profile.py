@@ -1359,14 +1359,21 @@ def simulation_page(
     the sizes of the generated tables and the planted effects of ``data/synth/<case>.yaml``,
     each stated as a hypothesis. The researcher's own data (``data_dir``): their table sizes;
     the documentation and planted effects are those the simulated version would use.
-    ``numbers``: ``n_tables``, ``total_rows``, ``n_planted`` and, for simulated data, ``seed``
-    and ``n``; ``tables``: ``sizes`` and ``planted``; words in ``text/simulation.md``.
+    ``numbers``: ``n_tables``, ``total_rows``, ``n_planted``; the case's one world
+    (:func:`cases.simulate.synth.world`, shared by every page of the chapter) as
+    ``world_seed``, ``world_villages``, ``world_households_per_village``,
+    ``world_households``, ``world_first_year`` and ``world_last_year``; and, for simulated
+    data, ``seed`` and ``n`` as generated (``n`` of 0 means the world: the generator's
+    ``meta`` gives the drawn size). Facts: ``is_world`` (this run draws exactly the world),
+    ``world_basis`` (why that size) and ``world_unit``. ``tables``: ``sizes`` and ``planted``;
+    words in ``text/simulation.md``.
 
     Raises:
         as :func:`cases.simulate.synth.load_params`.
     """
     simulated = bool(data.meta.get("simulated", True))
     params = synth.load_params(case)
+    world = synth.world(case)
     sizes = table_sizes(data)
     planted = pd.DataFrame(
         [
@@ -1380,8 +1387,18 @@ def simulation_page(
         ]
     )
     numbers: dict[str, Any] = {"n_tables": len(sizes)}
+    numbers.update(
+        world_seed=world.seed,
+        world_villages=world.villages,
+        world_households_per_village=world.households_per_village,
+        world_households=world.households,
+        world_first_year=world.first_year,
+        world_last_year=world.last_year,
+    )
     if simulated:
-        numbers.update(seed=int(seed), n=int(n))
+        numbers.update(
+            seed=int(data.meta.get("seed", seed)), n=int(data.meta.get("n", n or world.households))
+        )
     numbers["total_rows"] = int(sizes["Rows"].sum())
     numbers["n_planted"] = len(planted)
     facts = {
@@ -1389,6 +1406,11 @@ def simulation_page(
         "simulated": simulated,
         "data_dir": data_dir,
         "title": params["title"],
+        "is_world": simulated
+        and numbers["seed"] == world.seed
+        and numbers["n"] == world.households,
+        "world_basis": world.basis,
+        "world_unit": world.unit,
         **synth.description(case),
     }
     return Page(numbers, facts, {"sizes": sizes, "planted": planted})

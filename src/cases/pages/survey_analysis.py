@@ -1083,6 +1083,11 @@ def build(
     res = analyse(case, data, conf_level=conf_level, instrument=instrument)
     page = Page()
     page.facts.update(case=case, kind=res.design.kind, simulated=res.simulated)
+    frame = data.tables.get("households")
+    if res.simulated and frame is not None and "village_id" in frame.columns:
+        # The respondents are a sample of the case's one simulated world (its households).
+        _put(page, "frame_households", len(frame))
+        _put(page, "frame_villages", int(frame["village_id"].nunique()))
     _sample(page, res)
     _reliability(page, res)
     _group_gap(page, res, data.meta)

@@ -692,7 +692,12 @@ def curve_page(record: dict[str, Any], table: pd.DataFrame) -> Page:
                 for e, names in record.get("ignores", {}).items()
             ],
             "held": [
-                {"name": k, "label": label(k), "value": h["value"], "why": h["why"]}
+                {
+                    "name": k,
+                    "label": label(k),
+                    "value": names.prose_value(k, h["value"]),
+                    "why": h["why"],
+                }
                 for k, h in record.get("held", {}).items()
             ],
             "invalid": [

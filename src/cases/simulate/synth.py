@@ -15,6 +15,8 @@ value against the table). Everything else is marked ``assumed`` with a one-line 
 Public API
 ----------
 - :func:`generate` ``(slug, seed=None, n=None, params_path=None) -> SimulatedData``
+- :func:`world` ``(slug, params_path=None) -> World`` — the case's one simulated world (seed,
+  villages, households per village, years), read from the YAML's ``world`` block.
 - :func:`write` ``(data, folder)`` — CSV per table + ``metadata.json``, atomically, byte-stable.
 - :func:`read` ``(folder, case=None) -> SimulatedData`` — the same structure, from simulated
   output or from a researcher's own files in the documented format (below).
@@ -29,7 +31,11 @@ YAML schema (``data/synth/<slug>.yaml``)
 
     case: <slug>                      # must equal the file's case
     title: <text>
-    defaults: {seed: <int>, n: <int > 0>}
+    world:                            # the case's one simulated world, shared by all its pages
+      basis: <why this size, a clause that follows "because">
+      seed: {value: <int >= 0>, unit, meaning, source | assumed}
+      villages: {value: <int >= 10>, unit, meaning, source | assumed}
+      households_per_village: {value: <int > 0>, unit, meaning, source | assumed}
     parameters:                       # every name the generator needs, no others
       <name>:
         value: <number | list | mapping>
@@ -92,6 +98,7 @@ from cases.core.paths import INSTRUMENTS, SYNTH
 from cases.data import fielddata
 from cases.data.instruments import load_instrument
 from cases.data.io import parse_file
+from cases.methods.inference import MIN_CLUSTERS
 from cases.methods.measures import TWO_ASSURANCES_THREE_GUARANTEES
 
 __all__ = [
@@ -102,16 +109,18 @@ __all__ = [
     "SLUGS",
     "TABLE_SCHEMAS",
     "SimulatedData",
+    "World",
     "description",
     "generate",
     "load_params",
     "read",
     "requirement",
+    "world",
     "write",
 ]
 
 #: Bumped whenever a generator's output for a given seed and YAML changes.
-GENERATOR_VERSION = "1.1.0"
+GENERATOR_VERSION = "1.2.0"
 
 SLUGS: tuple[str, ...] = ("liupanshui", "shandong_a_town", "w_town", "h_county", "pingliang")
 
@@ -417,7 +426,6 @@ _SPECS: dict[str, dict[str, dict[str, Check]]] = {
         "parameters": {
             "first_year": _year,
             "last_year": _year,
-            "households_per_village": _pos_int,
             "mean_household_size": _positive,
             "income_mean_2013": _positive,
             "income_mean_2014": _positive,
@@ -450,7 +458,6 @@ _SPECS: dict[str, dict[str, dict[str, Check]]] = {
     "shandong_a_town": {
         "parameters": {
             "year": _year,
-            "households_per_village": _pos_int,
             "mean_household_size": _positive,
             "income_mean": _positive,
             "income_log_sd": _positive,
@@ -479,7 +486,6 @@ _SPECS: dict[str, dict[str, dict[str, Check]]] = {
     "w_town": {
         "parameters": {
             "years": _real_list(),
-            "households_per_village": _pos_int,
             "mean_household_size": _positive,
             "poor_area_income_2016": _positive,
             "poor_area_income_2019": _positive,
@@ -513,7 +519,6 @@ _SPECS: dict[str, dict[str, dict[str, Check]]] = {
             "first_year": _year,
             "last_year": _year,
             "identification_year": _year,
-            "households_per_village": _pos_int,
             "mean_household_size": _positive,
             "income_mean_2016": _positive,
             "income_mean_2019": _positive,
@@ -540,7 +545,6 @@ _SPECS: dict[str, dict[str, dict[str, Check]]] = {
     },
     "pingliang": {
         "parameters": {
-            "n_villages": _pos_int,
             "n_poor_villages": _pos_int,
             "incidence_2014": _open_share,
             "incidence_2019": _open_share,
@@ -584,27 +588,52 @@ def _check_slug(slug: str) -> None:
         raise ParameterError(f"unknown case slug {slug!r}; known: {', '.join(SLUGS)}")
 
 
+#: The entries of the ``world`` block and the smallest value each may take: the seed, the
+#: villages (at least :data:`cases.methods.inference.MIN_CLUSTERS`, below which the project's
+#: inference rule refuses clustered intervals) and the households per village.
+_WORLD_MIN: dict[str, int] = {"seed": 0, "villages": MIN_CLUSTERS, "households_per_village": 1}
+
+
+def _validate_world(world: Any) -> list[str]:
+    """Problems of the ``world`` block (see the module docstring), each naming its field."""
+    if not isinstance(world, dict):
+        return ["field world: must be a mapping with basis, " + ", ".join(_WORLD_MIN)]
+    problems = [
+        f"field world.{k}: unknown (the world is {', '.join(_WORLD_MIN)})"
+        for k in world
+        if k not in {"basis", *_WORLD_MIN}
+    ]
+    if not isinstance(world.get("basis"), str) or not world.get("basis", "").strip():
+        problems.append("field world.basis: must be a non-empty sentence (why this size)")
+    for key, low in _WORLD_MIN.items():
+        entry = world.get(key)
+        where = f"field world.{key}"
+        if not isinstance(entry, dict):
+            problems.append(f"{where}: missing (a mapping with value, unit, meaning, ...)")
+            continue
+        problems += [f"{where}.{k}: unknown key" for k in entry if k not in _ENTRY_KEYS - {"real"}]
+        problems += [
+            f"{where}.{k}: missing" for k in ("value", "unit", "meaning") if k not in entry
+        ]
+        if ("source" in entry) == ("assumed" in entry):
+            problems.append(f"{where}: give exactly one of source (real figure) or assumed")
+        v = entry.get("value")
+        if not isinstance(v, int) or isinstance(v, bool) or v < low:
+            problems.append(f"{where}.value: must be an integer >= {low}, got {v!r}")
+    return problems
+
+
 def _validate(raw: Any, slug: str, source: str) -> list[str]:
     if not isinstance(raw, dict):
         return ["(top level): must be a mapping"]
     problems = []
-    extra = sorted(set(raw) - {"case", "title", "defaults", "parameters", "planted_effects"})
+    extra = sorted(set(raw) - {"case", "title", "world", "parameters", "planted_effects"})
     problems += [f"field {k}: unknown top-level field" for k in extra]
     if raw.get("case") != slug:
         problems.append(f"field case: must be {slug!r}, got {raw.get('case')!r}")
     if not isinstance(raw.get("title"), str) or not raw.get("title"):
         problems.append("field title: must be a non-empty string")
-    defaults = raw.get("defaults")
-    if not isinstance(defaults, dict) or set(defaults) != {"seed", "n"}:
-        problems.append("field defaults: must be a mapping with exactly seed and n")
-    else:
-        for key in ("seed", "n"):
-            v = defaults[key]
-            if not isinstance(v, int) or isinstance(v, bool) or v < (1 if key == "n" else 0):
-                problems.append(
-                    f"field defaults.{key}: must be an integer >= "
-                    f"{1 if key == 'n' else 0}, got {v!r}"
-                )
+    problems += _validate_world(raw.get("world"))
     for section, keys in (("parameters", _ENTRY_KEYS), ("planted_effects", _EFFECT_KEYS)):
         entries = raw.get(section)
         spec = _SPECS[slug][section]
@@ -669,7 +698,7 @@ def _validate(raw: Any, slug: str, source: str) -> list[str]:
 def load_params(slug: str, params_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Load and validate ``data/synth/<slug>.yaml`` (or ``params_path``).
 
-    Returns the parsed mapping (``case``, ``title``, ``defaults``, ``parameters``,
+    Returns the parsed mapping (``case``, ``title``, ``world``, ``parameters``,
     ``planted_effects``). Every parameter the generator needs must be present with a value of
     the right form (shares in [0, 1], mappings with the documented keys and sums, increasing
     thresholds) and with exactly one of ``source``/``assumed``; unknown names are refused as
@@ -692,6 +721,66 @@ def load_params(slug: str, params_path: str | os.PathLike[str] | None = None) ->
 
 def _values(section: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v["value"] for k, v in section.items()}
+
+
+@dataclass(frozen=True)
+class World:
+    """A case's one simulated world: every page of the chapter analyses the tables that
+    :func:`generate` draws from this seed and size (a page may take a stated subsample, such as
+    the questionnaire's ``survey_fraction``), and the design page diagnoses its designs at this
+    size.
+
+    ``households = villages * households_per_village``; ``first_year``-``last_year`` are the
+    years the tables cover (read from the case's parameters, :data:`_YEARS`); ``basis`` is why
+    this size (a clause that reads after "because"); ``unit`` is what a household of the world
+    is (the unit of ``households_per_village``).
+    """
+
+    case: str
+    seed: int
+    villages: int
+    households_per_village: int
+    first_year: int
+    last_year: int
+    basis: str
+    unit: str
+
+    @property
+    def households(self) -> int:
+        """Households of the world: villages x households per village."""
+        return self.villages * self.households_per_village
+
+
+#: The years each generator's tables cover, from its parameters: (first, last).
+_YEARS: dict[str, Callable[[Mapping[str, Any]], tuple[int, int]]] = {
+    "liupanshui": lambda p: (p["first_year"], p["last_year"]),
+    "shandong_a_town": lambda p: (p["year"], p["year"]),
+    "w_town": lambda p: (int(min(p["years"])), int(max(p["years"]))),
+    "h_county": lambda p: (p["first_year"], p["last_year"]),
+    # Pingliang's generator draws incomes in 2014 and 2019 and exits in 2015-2019.
+    "pingliang": lambda p: (2014, 2019),
+}
+
+
+def world(slug: str, params_path: str | os.PathLike[str] | None = None) -> World:
+    """The case's one simulated world, declared once in the ``world`` block of
+    ``data/synth/<slug>.yaml`` (the design page reads the same block).
+
+    Raises: as :func:`load_params`.
+    """
+    raw = load_params(slug, params_path)
+    w = raw["world"]
+    first, last = _YEARS[slug](_values(raw["parameters"]))
+    return World(
+        case=slug,
+        seed=int(w["seed"]["value"]),
+        villages=int(w["villages"]["value"]),
+        households_per_village=int(w["households_per_village"]["value"]),
+        first_year=int(first),
+        last_year=int(last),
+        basis=" ".join(str(w["basis"]).split()),
+        unit=str(w["households_per_village"]["unit"]),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -910,8 +999,11 @@ def _gen_liupanshui(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict
         }
     )
     exit_years = p["county_exit_year"]
-    county_codes = np.array([int(c) for c in counties])
-    names = {int(c): n_ for c, n_ in _COUNTY_NAMES.items()}
+    # Simulated villages get placeholder county-level units (code 1, 2, ...; "District A",
+    # "District B", ...), never a real unit's code or name: the real units' rural population
+    # only weights the draw.
+    county_codes = np.arange(1, len(counties) + 1)
+    names = {int(k): f"District {chr(ord('A') + k - 1)}" for k in county_codes}
     villages = pd.DataFrame(
         {
             "village_id": np.arange(1, n_vil + 1, dtype=np.int64),
@@ -976,14 +1068,6 @@ def _gen_liupanshui(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict
     derived = {"income_log_sd": sigma, "income_growth_per_year": growth}
     tables = {"villages": villages, "households": households, "panel": panel, "survey": survey}
     return tables, derived
-
-
-_COUNTY_NAMES = {
-    "520201": "Zhongshan District",
-    "520203": "Liuzhi Special District",
-    "520204": "Shuicheng District",
-    "520281": "Panzhou City",
-}
 
 
 def _gen_shandong_a_town(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str, Any]):
@@ -1595,13 +1679,18 @@ def generate(
     """Generate a case's simulated field data from an explicit seed.
 
     ``n`` is the number of households of the household frame (for ``shandong_a_town`` the
-    registered poor households; survey samples are ``survey_fraction`` of them); defaults come
-    from the YAML (``defaults``). Generation is vectorised with numpy
+    registered poor households; survey samples are ``survey_fraction`` of them). Without
+    ``seed`` and ``n`` the result is the case's one world (:func:`world`: its seed and
+    ``villages x households_per_village`` households, declared in the YAML's ``world`` block);
+    an explicit ``n`` keeps the world's households per village, so the number of villages is
+    ``ceil(n / households_per_village)`` (Pingliang: the world's villages, whose households
+    then number about ``n / villages`` each). Generation is vectorised with numpy
     (``np.random.default_rng(seed)``); the same seed, ``n`` and YAML give identical tables. The
     DGP of each case is written out in ``text/simulation.md`` (block ``describe_dgp``).
 
     Returns :class:`SimulatedData` whose ``meta`` holds ``simulated=True``, ``case``, ``seed``,
-    ``n``, ``generator_version``, ``params_file``, ``params_sha256``, ``parameters`` and
+    ``n``, ``world`` (the declared world's numbers) and ``is_world`` (whether this draw is that
+    world), ``generator_version``, ``params_file``, ``params_sha256``, ``parameters`` and
     ``planted_effects`` (values), ``derived`` (calibrated quantities such as solved log-SDs) and
     ``tables`` (rows and columns); every table has ``attrs["simulated"] = True``.
 
@@ -1614,13 +1703,19 @@ def generate(
     _check_slug(slug)
     path = Path(params_path) if params_path is not None else SYNTH / f"{slug}.yaml"
     raw = load_params(slug, path)
-    seed = raw["defaults"]["seed"] if seed is None else seed
-    n = raw["defaults"]["n"] if n is None else n
+    the_world = world(slug, path)
+    seed = the_world.seed if seed is None else seed
+    n = the_world.households if n is None else n
     if not isinstance(n, int | np.integer) or isinstance(n, bool) or n <= 0:
         raise ParameterError(f"n must be a positive integer (households), got {n!r}")
     if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
         raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
     params, effects = _values(raw["parameters"]), _values(raw["planted_effects"])
+    # The world's size reaches the generators as parameters: households per village (every
+    # generator) and the number of villages (Pingliang's, whose town has a fixed number).
+    params.update(
+        households_per_village=the_world.households_per_village, n_villages=the_world.villages
+    )
     rng = np.random.default_rng(int(seed))
     tables, derived = _GENERATORS[slug](rng, int(n), params, effects)
     tables = {name: _conform(df, slug, name, f"synth.{slug}.{name}") for name, df in tables.items()}
@@ -1631,6 +1726,15 @@ def generate(
             "title": raw["title"],
             "seed": int(seed),
             "n": int(n),
+            "world": {
+                "seed": the_world.seed,
+                "villages": the_world.villages,
+                "households_per_village": the_world.households_per_village,
+                "households": the_world.households,
+                "first_year": the_world.first_year,
+                "last_year": the_world.last_year,
+            },
+            "is_world": int(seed) == the_world.seed and int(n) == the_world.households,
             "generator": "cases.simulate.synth",
             "generator_version": GENERATOR_VERSION,
             "params_file": path.name,
@@ -1767,7 +1871,8 @@ def description(slug: str, params_path: str | os.PathLike[str] | None = None) ->
     - ``dgp``: which generator makes the data (the slug), choosing the DGP passage of
       ``text/simulation.md``; ``uses_motivation`` and ``uses_indicators``: whether the case's
       parameters use the shared motivation and indicator blocks (so the page describes them);
-      ``param``: the parameter values (name -> value as in the YAML) the passage states;
+      ``param``: the parameter values (name -> value as in the YAML) the passage states,
+      with the world's ``households_per_village`` and ``n_villages``;
     - ``parameters``: one row per parameter of ``data/synth/<slug>.yaml``: ``name``, and as
       Markdown table cells (``|`` escaped, one line) ``value``, ``unit``, ``meaning``, ``basis``
       ("source" or "assumed"), ``basis_text`` (the citation or the reason), ``measures`` (what
@@ -1821,12 +1926,18 @@ def description(slug: str, params_path: str | os.PathLike[str] | None = None) ->
         for table, cols in TABLE_SCHEMAS[slug].items()
     ]
     uses = raw["parameters"]
+    w = world(slug, params_path)
     return {
         "version": GENERATOR_VERSION,
         "dgp": slug,
         "uses_motivation": "motivation_item_loading" in uses,
         "uses_indicators": "deprivation_if_poor" in uses,
-        "param": _values(uses),
+        # The world's size reaches the DGP passages under the names the generators use.
+        "param": {
+            **_values(uses),
+            "households_per_village": w.households_per_village,
+            "n_villages": w.villages,
+        },
         "parameters": parameters,
         "planted": planted,
         "tables": tables,
@@ -1850,7 +1961,9 @@ def field_data(
     """The field data an analysis template runs on: a researcher's folder, or simulated data.
 
     Rule: with an empty ``data_dir`` the case's generator runs with ``seed`` and ``n``
-    (``meta["simulated"]`` is True and every exhibit is stamped "Simulated data"); otherwise the
+    (``meta["simulated"]`` is True and every exhibit is stamped "Simulated data"); ``n`` of 0
+    or None, and ``seed`` None, mean the case's one world (:func:`world`), which every page of a
+    chapter shares; otherwise the
     folder is read by the one field-data reader, :mod:`cases.data.fielddata` (through
     :mod:`cases.io`: encodings, XLSX/SAV/DTA, declared missing codes, identifier guard), each
     table validated when an analysis first uses it. A folder whose ``metadata.json`` carries
@@ -1863,7 +1976,9 @@ def field_data(
             problem with file, row, column and masked value).
     """
     if not str(data_dir).strip():
-        return generate(case, seed=seed, n=n)
+        if isinstance(n, int | np.integer) and not isinstance(n, bool) and n < 0:
+            raise ParameterError(f"n must be 0 (the case's world) or a positive integer, got {n}")
+        return generate(case, seed=seed, n=n or None)
     _check_slug(case)
     meta, tables = fielddata.open_folder(data_dir, folder_spec(case, instrument or None))
     return SimulatedData(tables=tables, meta=meta)  # type: ignore[arg-type]
