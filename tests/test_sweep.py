@@ -83,7 +83,7 @@ def _grid(root: Path, name: str, parameters: dict, **extra) -> Path:
 def test_committed_grid_is_valid():
     grid = sweep.load_grid(Path("params/sweeps/h_county_policy.yaml"))
     assert grid.case == "h_county" and grid.analysis == "policy_evaluation"
-    assert grid.n_runs == 2 * 2
+    assert grid.n_runs == 2 * 2 * 2  # comparison group x sample x covariates
     assert len(sweep.combinations(grid)) == grid.n_runs
     assert len({sweep.run_id(c) for c in sweep.combinations(grid)}) == grid.n_runs
 

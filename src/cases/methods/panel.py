@@ -50,6 +50,7 @@ __all__ = [
     "StaggeredResult",
     "TwfeResult",
     "bacon_decomposition",
+    "baseline_by_period",
     "event_study",
     "staggered_did",
     "twfe",
@@ -1617,3 +1618,55 @@ def bacon_decomposition(
         .reset_index()
     )
     return BaconResult(table=table, twfe=fit.coef, by_type=by_type)
+
+
+def baseline_by_period(
+    df: pd.DataFrame, columns: Sequence[str], entity: str, time: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """Time-invariant (baseline) covariates made usable beside unit fixed effects.
+
+    A baseline covariate ``x_i`` (fixed for each entity) is absorbed by entity effects, so
+    :func:`twfe` and Sun-Abraham (:func:`staggered_did` with ``method="sun_abraham"``) cannot
+    adjust for it as a plain control. The standard adjustment under conditional parallel trends
+    lets outcomes move differently over time by ``x``: one column ``x_i * 1[t == s]`` for every
+    period ``s`` except the first (the reference), named ``<x>_by_<s>``. Callaway-Sant'Anna takes
+    ``x`` itself as a control (its 2x2 comparisons use ``x`` at the base period).
+
+    Returns a copy of ``df`` with the new columns, and their names (in covariate, period order).
+
+    Raises:
+        DataValidationError: a missing or non-numeric column, a missing value, or a covariate
+            that changes within an entity (row named, from 1), i.e. one that is not baseline.
+    """
+    source = "baseline_by_period"
+    columns = list(columns)
+    _require_columns(df, [entity, time, *columns], source)
+    problems = []
+    for c in columns:
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            problems.append(f"column {c!r} is not numeric")
+            continue
+        bad = df[c].isna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            problems.append(f"column {c!r}: missing value in row {i + 1}")
+            continue
+        varies = (df[c] != df.groupby(entity)[c].transform("first")).to_numpy()
+        if varies.any():
+            i = int(np.flatnonzero(varies)[0])
+            problems.append(
+                f"column {c!r} changes within {entity}={_v(df[entity].iloc[i])!r} (row {i + 1}): "
+                "a baseline covariate must be fixed for each unit"
+            )
+    if problems:
+        raise DataValidationError(source, problems)
+    out = df.copy()
+    periods = sorted(out[time].unique())
+    names = []
+    for c in columns:
+        x = out[c].to_numpy(float)
+        for s in periods[1:]:
+            name = f"{c}_by_{_v(s)}"
+            out[name] = x * (out[time].to_numpy() == s)
+            names.append(name)
+    return out, names
