@@ -185,8 +185,8 @@ def null_resampling(
     else:
         chunks = [range(start, draws, jobs) for start in range(jobs)]
         with cf.ProcessPoolExecutor(max_workers=jobs) as pool:
-            parts = pool.map(_run_draws, *zip(*[(*args, c, alpha) for c in chunks]))
-            rows = [r for part in parts for r in part]
+            futures = [pool.submit(_run_draws, *args, c, alpha) for c in chunks]
+            rows = [r for f in futures for r in f.result()]
     rows.sort()
     meds = np.array([r[1] for r in rows])
     sigs = np.array([r[2] for r in rows])
