@@ -715,3 +715,16 @@ def test_baseline_adjustment_removes_the_bias_of_covariate_driven_trends() -> No
     assert abs(adj.coef - 0.2) < 3 * adj.se
     assert abs(cs_adj.simple["att"].iloc[0] - 0.2) < 3 * cs_adj.simple["se"].iloc[0]
     assert abs(sa_adj.simple["att"].iloc[0] - 0.2) < 3 * sa_adj.simple["se"].iloc[0]
+
+
+def test_sun_abraham_notyet_leaves_out_interactions_of_dropped_years_with_a_note() -> None:
+    from cases.methods.panel import baseline_by_period
+
+    df = _trend_by_baseline(8, 0.2)
+    work, by = baseline_by_period(df, ["x"], "hh", "year")
+    res = staggered_did(
+        work, "y", "hh", "year", "g", method="sun_abraham", control="notyet", controls=by
+    )
+    # Last cohort 4 is the control, so years 4 and 5 are dropped and x_by_4, x_by_5 are empty.
+    assert any("x_by_4, x_by_5" in n and "left out" in n for n in res.notes)
+    assert np.isfinite(res.simple["att"].iloc[0])

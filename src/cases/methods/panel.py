@@ -1223,6 +1223,15 @@ def _sun_abraham(
             f"control='notyet': last-treated cohort {g_last:g} is the control; "
             f"periods >= {g_last:g} dropped (Sun and Abraham 2021, section 4)"
         )
+        # A control that is zero in every kept period (e.g. a baseline covariate interacted
+        # with a dropped year, baseline_by_period) carries nothing and would make the design
+        # singular; it is left out, with a note.
+        empty = [c for c in controls if not work[c].to_numpy(float).any()]
+        if empty:
+            controls = [c for c in controls if c not in empty]
+            notes.append(
+                f"control(s) {', '.join(empty)} are zero in every kept period and are left out"
+            )
     t = work[time].to_numpy(float)
     rel = t - g
     treated = ~np.isin(g, list(ctrl_cohorts))
@@ -1235,14 +1244,11 @@ def _sun_abraham(
     )
     cells = cells[cells["event_time"] != -1].reset_index(drop=True)
     x = np.zeros((len(work), len(cells)))
-    lookup = {
-        (gg, ee): j
-        for j, (gg, ee) in enumerate(zip(cells["group"], cells["event_time"], strict=True))
-    }
-    for i in np.flatnonzero(treated):
-        j = lookup.get((g[i], rel[i]))
-        if j is not None:
-            x[i, j] = 1.0
+    # Column of each treated row's (cohort, event time) cell (-1: the omitted event time -1).
+    index = pd.MultiIndex.from_arrays([cells["group"], cells["event_time"]])
+    rows = np.flatnonzero(treated)
+    cols = index.get_indexer(pd.MultiIndex.from_arrays([g[rows], rel[rows]]))
+    x[rows[cols >= 0], cols[cols >= 0]] = 1.0
     names = [f"sa_{j}" for j in range(len(cells))]
     design = pd.DataFrame(x, columns=names, index=work.index)
     design[y] = work[y]

@@ -1222,3 +1222,70 @@ def build(data: synth.SimulatedData, case: str, **options: str) -> Page:
     first = analysis.estimates[0].outcome
     page.figures["bacon"] = bacon_figure(analysis.bacon, outcome_label=first.label, unit=first.unit)
     return page
+
+
+# --------------------------------------------------------------------------------------------
+# Specification curve: one specification as a callable, for joint inference
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Specification:
+    """One specification of the policy evaluation's curve, as a picklable callable
+    ``spec(panel) -> (att, p_value)`` for :func:`cases.methods.multiverse.null_resampling`.
+
+    ``panel`` is the case's full analysis panel (:func:`analysis_panel` with ``sample="all"``
+    and, when any specification adjusts, the baseline covariates joined); the call applies the
+    sample restriction ``sample`` to it and runs :func:`specification_estimate`, so a resampled
+    panel gets the whole analysis again (the poorest 40 % are re-ranked within it)."""
+
+    case: str
+    outcome: str
+    estimator: str
+    control: str = "never"
+    sample: str = "all"
+    covariates: str = "none"
+    cluster: str = "village"
+
+    def __call__(self, panel: pd.DataFrame) -> tuple[float, float]:
+        d = design(self.case)
+        work = panel
+        if self.sample == "baseline_bottom40":
+            work = _baseline_bottom(panel, d.outcomes[0].column, "Specification")
+        adjust = d.baseline_covariates if self.covariates == "baseline" else ()
+        r = specification_estimate(
+            work,
+            self.case,
+            self.outcome,
+            self.estimator,
+            control=self.control,
+            cluster=self.cluster,
+            covariates=adjust,
+        )
+        return r["att"], r["pvalue"]
+
+
+def curve_panel(
+    case: str, seed: int, n: int, data_dir: str = "", covariates: bool = False
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The one dataset a specification curve analyses (:func:`cases.simulate.synth.field_data`
+    with the chapter's ``seed`` and ``n``, or ``data_dir``) as the full analysis panel, with the
+    baseline covariates joined when ``covariates``; and the columns
+    :func:`cases.methods.multiverse.null_resampling` needs (``outcome``: the first outcome,
+    ``treat``: the design's 0/1 treatment, ``cluster``: villages, the level of assignment,
+    ``entity``: households).
+
+    Raises:
+        ParameterError, DataValidationError: as :func:`analysis_panel`.
+    """
+    data = synth.field_data(case, data_dir, seed=seed, n=n)
+    panel = analysis_panel(data, case, "all", "baseline" if covariates else "none")
+    d = design(case)
+    columns = {
+        "outcome": d.outcomes[0].key,
+        "treat": d.treat,
+        "cluster": _CLUSTERS["village"],
+        "entity": "household_id",
+    }
+    return panel, columns
+
+
+__all__ += ["Specification", "curve_panel"]
