@@ -1250,14 +1250,11 @@ def _sun_abraham(
     cols = index.get_indexer(pd.MultiIndex.from_arrays([g[rows], rel[rows]]))
     x[rows[cols >= 0], cols[cols >= 0]] = 1.0
     names = [f"sa_{j}" for j in range(len(cells))]
-    design = pd.DataFrame(x, columns=names, index=work.index)
-    design[y] = work[y]
-    design[entity] = work[entity]
-    design[time] = work[time]
-    if cluster != "entity":
-        design["_cluster"] = work["_cluster"]
-    for c in controls:
-        design[c] = work[c]
+    # One frame built at once (column by column insertion costs more than the fit itself).
+    parts = {name: x[:, j] for j, name in enumerate(names)}
+    extra = [y, entity, time, *(["_cluster"] if cluster != "entity" else []), *controls]
+    parts.update({c: work[c].to_numpy() for c in extra})
+    design = pd.DataFrame(parts, index=work.index)
     cluster_by = "entity" if cluster == "entity" else "_cluster"
     k_sa = len(names)
     params, cov, _, _, _ = _fit(design, y, [*names, *controls], entity, time, cluster_by, backend)
