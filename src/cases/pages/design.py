@@ -467,8 +467,12 @@ def build(
     ``<id>_coverage_mcse``, ``<id>_rmse``, ``<id>_naive_bias``, ``<id>_naive_coverage``,
     ``<id>_min_clusters`` (NaN when the grid never reaches 80 %), ``<id>_clusters``,
     ``<id>_units``, and per stress scenario ``<id>_<stress>_main_bias``, ``..._main_coverage``,
-    ``..._naive_bias``, ``..._naive_coverage``. Facts: the registry's methods, informants and
-    the claims (dicts for the text's loops).
+    ``..._naive_bias``, ``..._naive_coverage``; for a claim tested one-sided against a
+    benchmark also ``<id>_benchmark`` (its value, from the settings) and ``<id>_size``,
+    ``<id>_size_mcse``, ``<id>_size_coverage`` (the main estimator with the truth exactly at
+    the benchmark). Facts: the registry's methods, its informants (empty when the registry
+    holds ``labels.informants_unstated``) and the claims (dicts for the text's loops, with
+    the test's alternative and the benchmark's units, status, basis and source).
 
     Raises:
         ParameterError: unknown case; DataValidationError: bad settings; RegistryError: bad

@@ -31,6 +31,11 @@ simulated sample size) are ``held`` at the chapter's own value, choices that giv
 inference (clustering below the level of assignment) are refused, and with
 ``chapter_on_curve`` the chapter's own specification (``params/<case>.yaml``) must be one of
 the combinations; it is marked in the table (column ``chapter``) and on the figure.
+
+:func:`joint_inference` adds the paper's joint test: every specification is recomputed on the
+sweep's one dataset (estimates must match the record), the null is imposed on each and the
+curve is recomputed on resamples (:mod:`cases.methods.multiverse`); :func:`curve_page` reports
+the p-values of the median estimate and of the number of significant specifications.
 """
 
 from __future__ import annotations
