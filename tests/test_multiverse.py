@@ -60,6 +60,9 @@ def test_removing_each_estimate_from_the_treated_outcomes_imposes_the_null() -> 
 def test_curve_statistics_counts_significant_estimates_by_sign() -> None:
     med, pos, neg = curve_statistics([0.3, -0.2, 0.5, 0.1], [0.01, 0.01, 0.2, 0.04])
     assert med == pytest.approx(0.2) and pos == 2 and neg == 1
+    # A specification without an estimate counts in neither the median nor the counts.
+    med, pos, neg = curve_statistics([0.3, np.nan, 0.5], [0.01, np.nan, 0.01])
+    assert med == pytest.approx(0.4) and (pos, neg) == (2, 0)
 
 
 def test_planted_zero_effect_gives_non_small_p_values() -> None:

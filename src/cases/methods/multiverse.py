@@ -32,17 +32,21 @@ any sample restriction, on the frame it is given.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from cases.core.errors import ParameterError
+from cases.core.errors import CasesError, ParameterError
 
 __all__ = ["NullCurve", "curve_statistics", "null_resampling"]
 
 Specification = Callable[[pd.DataFrame], tuple[float, float]]
+#: Largest share of resamples in which a specification may give no estimate (see
+#: :func:`null_resampling`); beyond it the test is refused rather than reported.
+MAX_INCOMPLETE = 0.1
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,9 @@ class NullCurve:
     draws: int
     seed: int
     alpha: float
+    #: Resamples in which some specification gave no finite estimate (it raised, or a
+    #: resample lacked what it needs, e.g. a cohort); their statistics use the others.
+    n_incomplete: int = 0
 
     @property
     def n_specifications(self) -> int:
@@ -73,10 +80,15 @@ class NullCurve:
 def curve_statistics(
     estimates: Sequence[float], p_values: Sequence[float], alpha: float = 0.05
 ) -> tuple[float, int, int]:
-    """The median of ``estimates`` and the numbers of specifications with ``p < alpha`` and a
-    positive, and with ``p < alpha`` and a negative, estimate."""
+    """The median of the finite ``estimates`` and the numbers of specifications with
+    ``p < alpha`` and a positive, and with ``p < alpha`` and a negative, estimate."""
     est = np.asarray(estimates, float)
     sig = np.asarray(p_values, float) < alpha
+    if not np.isfinite(est).all():
+        sig &= np.isfinite(est)
+        est = np.where(np.isfinite(est), est, np.nan)
+        med = float(np.nanmedian(est)) if np.isfinite(est).any() else float("nan")
+        return med, int(np.sum(sig & (est > 0))), int(np.sum(sig & (est < 0)))
     return float(np.median(est)), int(np.sum(sig & (est > 0))), int(np.sum(sig & (est < 0)))
 
 
@@ -110,7 +122,9 @@ def _run_draws(
     indices: Sequence[int],
     alpha: float,
 ) -> list[tuple[int, float, int]]:
-    """Draws ``indices``: ``(index, median, n_significant)`` each."""
+    """Draws ``indices``: ``(index, median, n_significant, complete)`` each. A specification
+    that raises on a resample counts as no estimate (numerical warnings of resamples that lack
+    a cohort are silenced; such draws are counted as incomplete)."""
     codes, uniques = pd.factorize(base[cluster], sort=True)
     groups = [np.flatnonzero(codes == g) for g in range(len(uniques))]
     entity_codes, entities = pd.factorize(base[entity], sort=True)
@@ -122,11 +136,17 @@ def _run_draws(
         est, pv = [], []
         for k, spec in enumerate(specs):
             frame[outcome] = null_outcomes[idx, k]
-            e, p = spec(frame)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    warnings.simplefilter("ignore", UserWarning)
+                    e, p = spec(frame)
+            except (CasesError, np.linalg.LinAlgError):
+                e, p = float("nan"), float("nan")
             est.append(e)
             pv.append(p)
         med, pos, neg = curve_statistics(est, pv, alpha)
-        out.append((int(i), med, max(pos, neg)))
+        out.append((int(i), med, max(pos, neg), bool(np.isfinite(est).all())))
     return out
 
 
@@ -154,7 +174,9 @@ def null_resampling(
 
     Raises:
         ParameterError: no specification, fewer than 2 clusters, a missing column, a
-            non-binary ``treat``, ``draws`` < 1, ``jobs`` < 1 or ``alpha`` outside (0, 1).
+            non-binary ``treat``, ``draws`` < 1, ``jobs`` < 1, ``alpha`` outside (0, 1), or
+            more than :data:`MAX_INCOMPLETE` of the resamples with a specification that gave
+            no estimate (each such resample is otherwise counted in ``n_incomplete``).
     """
     if not specs:
         raise ParameterError("null_resampling needs at least one specification")
@@ -188,6 +210,12 @@ def null_resampling(
             futures = [pool.submit(_run_draws, *args, c, alpha) for c in chunks]
             rows = [r for f in futures for r in f.result()]
     rows.sort()
+    incomplete = sum(not r[3] for r in rows)
+    if incomplete > MAX_INCOMPLETE * draws:
+        raise ParameterError(
+            f"null_resampling: in {incomplete} of {draws} resamples some specification gave no "
+            "estimate; the curve cannot be tested by resampling these clusters"
+        )
     meds = np.array([r[1] for r in rows])
     sigs = np.array([r[2] for r in rows])
     return NullCurve(
@@ -203,4 +231,5 @@ def null_resampling(
         draws=draws,
         seed=seed,
         alpha=alpha,
+        n_incomplete=int(incomplete),
     )

@@ -846,7 +846,8 @@ def joint_numbers(result: Any) -> dict[str, Any]:
     """The page's numbers of a :func:`joint_inference` result: ``joint_draws``,
     ``joint_n_specs``, ``joint_median`` (units of the estimate), ``joint_p_median``,
     ``joint_n_significant`` (significant at 5 % in the dominant direction),
-    ``joint_p_significant``, ``joint_seed``, and ``joint_positive`` (the dominant direction
+    ``joint_p_significant``, ``joint_seed``, ``joint_n_incomplete`` (resamples in which some
+    specification gave no estimate), and ``joint_positive`` (the dominant direction
     is positive)."""
     return {
         "joint_draws": int(result.draws),
@@ -856,5 +857,6 @@ def joint_numbers(result: Any) -> dict[str, Any]:
         "joint_n_significant": int(result.n_significant),
         "joint_p_significant": float(result.p_significant),
         "joint_seed": int(result.seed),
+        "joint_n_incomplete": int(result.n_incomplete),
         "joint_positive": bool(result.direction > 0),
     }
