@@ -58,6 +58,7 @@ SCREENSHOTS = {
     "introduction": "intro.html",
     "case_chapter": "cases/liupanshui/area_context.html",
     "cross_case": "cross_case.html",
+    "simulation_tables": "cases/h_county/simulation.html",
 }
 MAX_SCREENSHOT_HEIGHT = 16000
 
@@ -90,6 +91,16 @@ def built_book(chromium_paths, request: pytest.FixtureRequest) -> Path:
     html = request.getfixturevalue("full_build") / "book" / "_build" / "html"
     assert (html / "index.html").is_file()
     return html
+
+
+@pytest.fixture(scope="session")
+def html_book(request: pytest.FixtureRequest) -> Path:
+    """The HTML book for the plain-HTML scans (no Chromium needed): ``CASES_BROWSER_BOOK`` if
+    set, else the run's one full build."""
+    reuse = os.environ.get("CASES_BROWSER_BOOK")
+    if reuse:
+        return Path(reuse)
+    return request.getfixturevalue("full_build") / "book" / "_build" / "html"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -206,19 +217,179 @@ def _screenshot(driver, target: Path) -> None:
     target.write_bytes(base64.b64decode(shot["data"]))
 
 
-#: Indexes of tables wider than an ancestor (up to the article) with no scroll container
-#: (overflow-x auto or scroll) between them: such a table is cut off for the reader.
+#: Tables that overflow their container with no scroll box to hold them: for each table in
+#: the article, the nearest ancestor that scrolls sideways (overflow-x auto or scroll) holds
+#: it; without one, the table must fit its parent (scrollWidth <= clientWidth) and end inside
+#: the article. Hidden tables (itables' static preview once the script ran) are skipped.
 CLIPPED_TABLES_JS = """
-return [...document.querySelectorAll('article table')].flatMap((table, i) => {
-  const width = table.getBoundingClientRect().width;
-  for (let p = table.parentElement; p && p.tagName !== 'ARTICLE'; p = p.parentElement) {
+const article = document.querySelector('article');
+if (!article) return [];
+const right = article.getBoundingClientRect().right;
+return [...article.querySelectorAll('table')].flatMap((table, i) => {
+  if (table.offsetParent === null) return [];
+  for (let p = table.parentElement; p && p !== article; p = p.parentElement) {
     const overflow = getComputedStyle(p).overflowX;
-    if (overflow === 'auto' || overflow === 'scroll') return [];
-    if (p.clientWidth + 1 < width) return [i];
+    if (overflow === 'auto' || overflow === 'scroll') {
+      return p.getBoundingClientRect().right <= right + 1 ? [] : [i];
+    }
   }
-  return [];
+  const parent = table.parentElement;
+  const wide = Math.max(table.scrollWidth, table.getBoundingClientRect().width);
+  return wide > parent.clientWidth + 1 || table.getBoundingClientRect().right > right + 1
+    ? [i] : [];
 });
 """
+
+
+# --------------------------------------------------------------------------- machinery scans
+
+#: Parts of the table of contents whose pages document the software, where identifiers, file
+#: names and parameters are the subject (matched by the start of the part's caption).
+SOFTWARE_PARTS = ("for authors", "reference")
+#: Sections of reader chapters that are still software documentation (data formats, options,
+#: the generator's parameters). Issue 22 item 5 moves them to the part for authors; until then
+#: the identifier scan skips them (and only them).
+SOFTWARE_SECTIONS = (
+    "Using your own data",
+    "Your own questionnaire",
+    "Data-generating process",
+    "Parameters",
+    "Table formats",
+)
+#: Identifiers still on reader pages that no text template or display name can change yet,
+#: with why (page -> tokens). The scan fails on any other identifier.
+KNOWN_IDENTIFIERS: dict[str, set[str]] = {}
+#: File paths still in reader prose (page -> paths): pointers to the data's own documentation
+#: (sources checked, crosswalk rules, coding protocol) that need a page of the book to point to
+#: instead (issue 22 items 4-5). The scan fails on any other path.
+KNOWN_FILE_PATHS: dict[str, set[str]] = {
+    "county_census.html": {"data/raw/SOURCES.md", "data/raw/census_crosswalk_rules.yaml"},
+    "cross_case.html": {
+        "data/qual/codebook.yaml",
+        "data/qual/CODING.md",
+        "data/settings/cross_case.yaml",
+        "data/qual/disagreements.csv",
+    },
+}
+#: Two or more lowercase words joined by underscores (``kind_label``, ``poverty_line_2014``):
+#: a program identifier. Single letters do not count as words (``y_it``, ``mu_t`` are maths),
+#: and a token inside a path or dotted name is left to the path check.
+SNAKE_CASE = re.compile(r"(?<![\w./\\-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/])")
+_WORD = re.compile(r"[a-z][a-z0-9]+")
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+#: A file name or path in prose: ``params/h_county.yaml``, ``data/README.md``.
+FILE_PATH = re.compile(
+    r"(?<![\w])(?:[\w.-]+/)*[\w-]+\.(?:ya?ml|md|py|ipynb|csv|json|parquet|txt)\b"
+)
+#: What itables tells notebook users (init_notebook_mode notice, trust hint, static-preview
+#: marks, loading line): never for a reader, with or without JavaScript.
+ITABLES_NOTICES = ("init_notebook_mode", "is your notebook", "🔒", "ⓘ", "Loading ITables")
+_NUMBER = re.compile(r"^[−+\-]?\d[\d,]*(\.\d+)?\s*%?$")
+
+
+def reader_pages(toc_file: Path) -> list[str]:
+    """The HTML pages of the reader's parts of the book (``_toc.yml``), root included;
+    the parts of :data:`SOFTWARE_PARTS` are left out."""
+    import yaml
+
+    toc = yaml.safe_load(toc_file.read_text(encoding="utf-8"))
+    files = [toc["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", []):
+        if not part.get("caption", "").lower().startswith(SOFTWARE_PARTS):
+            walk(part.get("chapters", []))
+    return [f"{name}.html" for name in files]
+
+
+def snake_case_tokens(text: str) -> list[str]:
+    """The identifiers of :data:`SNAKE_CASE` in ``text`` (URLs and file paths left out)."""
+    text = FILE_PATH.sub(" ", _URL.sub(" ", text))
+    return [
+        token
+        for token in SNAKE_CASE.findall(text)
+        if sum(bool(_WORD.fullmatch(part)) for part in token.split("_")) >= 2
+    ]
+
+
+def scan_page(page_html: str) -> dict[str, list[str]]:
+    """What a reader would see of the machinery on one built page (its ``<article>``):
+
+    - ``identifier``: :func:`snake_case_tokens` of the visible text, outside code blocks,
+      scripts and hidden elements, and outside :data:`SOFTWARE_SECTIONS` (inline code counts:
+      a reader sees it);
+    - ``file path``: :data:`FILE_PATH` in that text, tables' provenance lines left out;
+    - ``bold number``: a glued value (``span.pasted-text``) or a bare number set in
+      ``<strong>``/``<b>``;
+    - ``itables notice``: :data:`ITABLES_NOTICES` anywhere in the article's HTML, ``<noscript>``
+      included (what a reader without JavaScript sees);
+    - ``code cell``: a parameters or papermill's injected-parameters cell, or a folded
+      ("Show code cell") cell.
+    """
+    from bs4 import BeautifulSoup
+
+    article = BeautifulSoup(page_html, "html.parser").find("article")
+    found: dict[str, list[str]] = {
+        "identifier": [],
+        "file path": [],
+        "bold number": [],
+        "itables notice": [],
+        "code cell": [],
+    }
+    if article is None:
+        return found
+    raw = str(article)
+    found["itables notice"] = [notice for notice in ITABLES_NOTICES if notice in raw]
+    cells = article.select(".tag_parameters, .tag_injected-parameters, details.hide")
+    found["code cell"] = [" ".join(c.get("class", [])) for c in cells]
+    found["code cell"] += ["Show code cell"] if "Show code cell" in article.get_text() else []
+    for strong in article.find_all(["strong", "b"]):
+        text = strong.get_text(" ", strip=True)
+        if strong.select("span.pasted-text") or strong.find_parent(class_="pasted-text"):
+            found["bold number"].append(text)
+        elif _NUMBER.match(text):
+            found["bold number"].append(text)
+    hidden = "script, style, noscript, template, pre, div.highlight, .headerlink, [hidden]"
+    for element in article.select(hidden):
+        element.decompose()
+    for element in article.find_all(style=re.compile(r"display:\s*none")):
+        element.decompose()
+    for section in article.find_all("section"):
+        heading = section.find(["h1", "h2", "h3", "h4"])
+        title = heading.get_text(" ", strip=True).rstrip("#").strip() if heading else ""
+        if title in SOFTWARE_SECTIONS:
+            section.decompose()
+    text = " ".join(article.get_text(" ").split())
+    found["identifier"] = snake_case_tokens(text)
+    # A table's provenance line may name the file its numbers come from; prose may not.
+    for element in article.select(".cases-provenance"):
+        element.decompose()
+    prose = " ".join(article.get_text(" ").split())
+    found["file path"] = FILE_PATH.findall(_URL.sub(" ", prose))
+    return found
+
+
+def scan_book(html: Path, toc_file: Path) -> dict[str, list[str]]:
+    """:func:`scan_page` over :func:`reader_pages`: ``{kind: ["page: finding", ...]}``, with
+    the identifiers of :data:`KNOWN_IDENTIFIERS` under ``known identifier`` and the paths of
+    :data:`KNOWN_FILE_PATHS` under ``known file path``."""
+    report: dict[str, list[str]] = {}
+    for page in reader_pages(toc_file):
+        found = scan_page((html / page).read_text(encoding="utf-8"))
+        for kind, items in found.items():
+            for item in items:
+                key = kind
+                if kind == "identifier" and item in KNOWN_IDENTIFIERS.get(page, set()):
+                    key = "known identifier"
+                if kind == "file path" and item in KNOWN_FILE_PATHS.get(page, set()):
+                    key = "known file path"
+                report.setdefault(key, []).append(f"{page}: {item}")
+    return report
 
 
 # --------------------------------------------------------------------------- tests
@@ -250,6 +421,8 @@ def test_every_page_loads_offline_without_errors(browser, built_book, book_url):
         # A table wider than the text column sits in a scroll container, never cut off.
         clipped = browser.execute_script(CLIPPED_TABLES_JS)
         problems += [f"{page}: table {n} is cut off at the column's edge" for n in clipped]
+        shown = browser.execute_script("return document.body.innerText")
+        problems += [f"{page}: itables shows {n!r}" for n in ITABLES_NOTICES if n in shown]
         requests, errors = _drain_logs(browser)
         problems += [f"{page}: request to another host: {u}" for u in _foreign(requests)]
         problems += [f"{page}: console {e}" for e in errors]
@@ -306,6 +479,44 @@ def test_full_page_screenshots(browser, book_url):
         assert width == 1280 and height > 1000, (name, width, height)
 
 
+def test_reader_pages_show_no_machinery(html_book):
+    """Issue 22: no identifier outside code, no file path in prose, no bold glued number, no
+    itables notice and no parameter or folded code cell on the reader's pages (plain HTML
+    scans of the built book; :data:`KNOWN_IDENTIFIERS` and :data:`KNOWN_FILE_PATHS` list
+    what remains to be fixed)."""
+    found = scan_book(html_book, paths.BOOK / "_toc.yml")
+    assert len(reader_pages(paths.BOOK / "_toc.yml")) >= 15
+    problems = [
+        f"{kind}: {item}"
+        for kind in ("identifier", "file path", "bold number", "itables notice", "code cell")
+        for item in found.get(kind, [])
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_scans_find_what_they_look_for():
+    """The scans on a page with one planted case of each finding (and none of the look-alikes
+    they must leave alone: maths subscripts, code blocks, URLs, software sections)."""
+    page = """<html><body><article>
+      <p>The parameter <code>poverty_line_2014</code> and the column kind_label, with
+      y_it and mu_t, see https://example.org/a_b_c and data/cases/h_county.yaml.</p>
+      <p>Mean <strong><span class="pasted-text">0.186</span></strong>, count <b>16,000</b>,
+      <strong>Caching.</strong></p>
+      <div class="highlight"><pre>household_id = 1</pre></div>
+      <section><h2>Using your own data</h2><p>household_size is a column.</p></section>
+      <noscript>This is the <code>init_notebook_mode</code> cell</noscript>
+      <div class="cell tag_injected-parameters docutils container">case = "h_county"</div>
+    </article></body></html>"""
+    found = scan_page(page)
+    assert found["identifier"] == ["poverty_line_2014", "kind_label"]
+    assert found["file path"] == ["data/cases/h_county.yaml"]
+    assert found["bold number"] == ["0.186", "16,000"]
+    assert found["itables notice"] == ["init_notebook_mode"]
+    assert found["code cell"] == ["cell tag_injected-parameters docutils container"]
+    clean = scan_page("<article><p>Multi-actor participation, 0.186 and 1.701.</p></article>")
+    assert not any(clean.values())
+
+
 # --------------------------------------------------------------------------- interactive tables
 
 
@@ -327,6 +538,8 @@ def interactive_page(tmp_path_factory: pytest.TempPathFactory, chromium_paths) -
     outputs = nb.cells[0].outputs
     fragments = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     assert len(fragments) >= 2, "the itables bundle and the table are both embedded"
+    notices = [n for n in ITABLES_NOTICES if any(n in f for f in fragments)]
+    assert not notices, f"itables' notices reach the page: {notices}"
     plain = [o["data"]["text/plain"] for o in outputs if o.get("output_type") == "execute_result"]
     assert plain and "Village 40" in plain[0], "a plain-text fallback for consoles"
     folder = tmp_path_factory.mktemp("itables")
@@ -384,3 +597,26 @@ def test_artifacts_folder_is_git_ignored():
     ignored = (paths.ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert "test-artifacts/" in ignored
     assert shutil.which("git") is None or ARTIFACTS.is_relative_to(paths.ROOT)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python tests/test_browser.py HTML_DIR [TOC]``: print the machinery scans of a built
+    book (:func:`scan_book`), kind by kind; exit 1 if any of the failing kinds has findings."""
+    import sys
+    from collections import Counter
+
+    args = sys.argv[1:] if argv is None else argv
+    html = Path(args[0]) if args else paths.BOOK / "_build" / "html"
+    toc = Path(args[1]) if len(args) > 1 else paths.BOOK / "_toc.yml"
+    found = scan_book(html, toc)
+    failing = ("identifier", "file path", "bold number", "itables notice", "code cell")
+    for kind in (*failing, "known identifier", "known file path"):
+        items = found.get(kind, [])
+        print(f"{kind}: {len(items)}")
+        for item, n in sorted(Counter(items).items()):
+            print(f"  {item}" + (f" (x{n})" if n > 1 else ""))
+    return 1 if any(found.get(kind) for kind in failing) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -235,7 +235,8 @@ def test_national_numbers_hand_checked(tables):
     # Poor-area income 8,452 (2016) -> 11,567 (2019): 3,115 / 8,452 = +36.855 %.
     assert numbers["income_growth_pct"] == pytest.approx(36.855, abs=1e-3)
     assert numbers["poor_derived_years"] == "2013 and 2015"
-    assert numbers["poor_not_verified_years"] == "2010 and 2020"
+    # 2020: the declared count of zero (national_rural_poverty.csv) is published, 2010 is not.
+    assert numbers["poor_not_verified_years"] == "2010"
     assert (numbers["line_2010"], numbers["line_last_year"], numbers["line_last"]) == (
         2300,
         2016,
@@ -271,13 +272,13 @@ def test_poverty_decline_figure_marks_statuses(tables):
     # = 5,575 (10k) = 55.75 million.
     points = sorted((float(line.get_xdata()[0]), float(line.get_ydata()[0])) for line in hollow)
     assert points == [(2013.0, pytest.approx(82.49)), (2015.0, pytest.approx(55.75))]
-    # 2010 and 2020 are not verified: shaded, and no marker drawn there.
+    # 2010 is not verified: shaded, and no marker drawn there; 2020 (declared zero) is drawn.
     drawn_years = {float(x) for line in left.lines for x in np.atleast_1d(line.get_xdata())}
-    assert 2010.0 not in drawn_years and 2020.0 not in drawn_years
+    assert 2010.0 not in drawn_years and 2020.0 in drawn_years
     shaded_centres = sorted(
         p.get_x() + p.get_width() / 2 for p in left.patches if isinstance(p, Rectangle)
     )
-    assert shaded_centres == [pytest.approx(2010.0), pytest.approx(2020.0)]
+    assert shaded_centres == [pytest.approx(2010.0)]
 
 
 def test_poverty_decline_figure_rejects_a_value_flagged_not_verified(tables):
@@ -535,7 +536,7 @@ def test_national_page_numbers_and_text(tables):
     assert {k: v for k, v in rest.items() if k not in lists} == numbers
     assert page.numbers["post2020_key_counties_total"] == 160
     assert page.facts["poor_derived"] == [2013, 2015]
-    assert page.facts["poor_not_verified"] == [2010, 2020]
+    assert page.facts["poor_not_verified"] == [2010]
     assert set(page.figures) == {"poverty", "exits", "lines", "income"}
     assert set(page.tables) == {"exits", "line", "post2020"}
     # Every placeholder of text/national_context.md resolves.
@@ -598,3 +599,16 @@ def test_only_the_post2020_case_shows_the_post2020_facts():
     other = context.build("liupanshui")
     assert "post2020" not in other.tables
     assert other.render("area_context")["post2020_text"] == ""
+
+
+def test_every_published_indicator_has_a_human_display_name(tables):
+    # Issue 22: no identifier on the page. Each indicator of locality_facts.csv is shown by its
+    # display name (data/settings/area_context.yaml), never as the column code.
+    indicators = tables["locality_facts"]["indicator"]
+    shown = context.indicator_labels(indicators)
+    assert shown[indicators == "poor_villages_exited_2014_2019"].iloc[0] == (
+        "poor villages exited, 2014–2019"
+    )
+    assert not [name for name in shown if "_" in name or not name.strip()]
+    with pytest.raises(ValueError, match=r"labels\.indicators has no display name.*'gnp_2030'"):
+        context.indicator_labels(pd.Series(["gdp", "gnp_2030"]))

@@ -25,6 +25,7 @@ from cases.data import registry
 from cases.design import DesignError, diagnose
 from cases.methods import designs_library as lib
 from cases.pages import design as page_module
+from cases.pages import survey_analysis
 from cases.run import pipeline
 
 Z3 = 3.0
@@ -71,6 +72,42 @@ def test_a_claim_with_an_unknown_block_is_refused():
     raw["cases"]["w_town"]["claims"][0]["block"] = "no_such_block"
     with pytest.raises(DataValidationError, match="no_such_block"):
         validate(page_module.Settings, raw, "design.yaml")
+
+
+def test_a_questionnaire_with_an_unknown_scale_is_refused():
+    raw = page_module.settings().model_dump()
+    raw["cases"]["liupanshui"]["claims"][1]["questionnaire"] = {
+        "instrument": "gov_people_interaction",
+        "scales": ["satisfaction", "no_such_scale"],
+    }
+    with pytest.raises(DataValidationError, match="no_such_scale"):
+        validate(page_module.Settings, raw, "design.yaml")
+
+
+def test_the_satisfaction_design_shows_its_questionnaire_in_both_languages():
+    # The Liupanshui satisfaction claim is measured by questionnaire: its page carries every
+    # item of the satisfaction and channel scales, in Chinese and English, read here from the
+    # instrument file itself; designs without a questionnaire carry none.
+    import yaml
+
+    raw = yaml.safe_load(
+        (paths.ROOT / "data" / "instruments" / "gov_people_interaction.yaml").read_text(
+            encoding="utf-8"
+        )
+    )
+    wanted = ("satisfaction", "propaganda_communication", "project_assistance",
+              "internet_interaction", "party_group_organisation")  # fmt: skip
+    ids = [i for s in raw["scales"] if s["id"] in wanted for i in s["items"]]
+    words = {it["id"]: (it["zh"], it["en"]) for it in raw["items"]}
+    cols = survey_analysis.settings().questionnaire_columns
+    page = small_page("liupanshui")
+    table = page.tables["satisfaction_questionnaire"]
+    assert sorted(zip(table[cols.zh], table[cols.en], strict=True)) == sorted(words[i] for i in ids)
+    assert {c["id"]: c["has_questionnaire"] for c in page.facts["claims"]} == {
+        "income": False,
+        "satisfaction": True,
+    }
+    assert "income_questionnaire" not in page.tables
 
 
 def test_unknown_case_and_claim():

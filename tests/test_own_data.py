@@ -31,9 +31,18 @@ EXAMPLE_ID = "11010519491231002X"
 SAMPLE = paths.DATA / "samples" / "own_data"
 
 
+def unstamp(folder: Path) -> None:
+    """Remove the simulator's stamp column from every CSV of ``folder`` (cell texts kept)."""
+    for path in folder.glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame.drop(columns=fielddata.SIMULATION_STAMP_COLUMN).to_csv(path, index=False)
+
+
 def own_folder(root: Path, slug: str = "h_county", n: int = 200, **meta) -> Path:
-    """A made-up field-data folder: the seeded generator's tables, metadata of field data."""
+    """A made-up field-data folder: the seeded generator's tables without the simulator's stamp
+    (as a researcher's own export would be), metadata of field data."""
     folder = synth.write(synth.generate(slug, seed=11, n=n), root)
+    unstamp(folder)
     body = {"case": slug, "simulated": False, "title": "My township survey", **meta}
     (folder / "metadata.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     return folder
@@ -211,6 +220,43 @@ def test_simulated_metadata_is_refused(tmp_path, capsys, monkeypatch):
         synth.field_data("h_county", folder)
 
 
+def test_every_table_the_simulator_writes_carries_its_stamp(tmp_path):
+    folder = synth.write(synth.generate("h_county", seed=3, n=150), tmp_path / "sim")
+    stamp = f"cases.simulate.synth {synth.GENERATOR_VERSION} seed 3"
+    for path in sorted(folder.glob("*.csv")):
+        header, *rows = path.read_text(encoding="utf-8").splitlines()
+        assert header.endswith(",simulated_by"), path.name
+        assert rows and all(r.endswith("," + stamp) for r in rows), path.name
+    # Readers of the simulator's folders are unaffected: read() drops the column.
+    back = synth.read(folder)
+    assert "simulated_by" not in back["households"].columns and back.meta["simulated"] is True
+
+
+def test_a_simulated_table_copied_into_a_field_folder_is_refused(tmp_path, capsys, monkeypatch):
+    folder = own_folder(tmp_path / "own")
+    sim = synth.write(synth.generate("h_county", seed=3, n=150), tmp_path / "sim")
+    shutil.copy(sim / "motivation.csv", folder / "motivation.csv")
+    code, out = check_cli(capsys, monkeypatch, "check-data", "h_county", str(folder))
+    assert code == 1
+    assert (
+        "motivation.csv, column 'simulated_by': this table was written by the simulator (column "
+        f"'simulated_by': 'cases.simulate.synth {synth.GENERATOR_VERSION} seed 3'): simulated "
+        "data cannot be presented as field data"
+    ) in out
+    assert "own: 1 problem(s)" in out  # the folder's own tables pass
+    data = synth.field_data("h_county", folder)
+    assert len(data["households"]) == 200
+    with pytest.raises(DataValidationError, match=r"motivation\.csv.*written by the simulator"):
+        data["motivation"]
+    # Saved again as XLSX with the stamp column renamed: still the simulator's table.
+    (folder / "motivation.csv").unlink()
+    frame = pd.read_csv(sim / "motivation.csv").rename(columns={"simulated_by": "note"})
+    frame.to_excel(folder / "motivation.xlsx", index=False)
+    (problem,) = owndata.check("h_county", folder).problems
+    assert (problem.file, problem.column) == ("motivation.xlsx", "note")
+    assert "written by the simulator" in problem.message
+
+
 def test_a_clean_folder_exits_0_and_a_bad_table_blocks_only_its_readers(
     tmp_path, capsys, monkeypatch
 ):
@@ -316,8 +362,9 @@ def _tree_digest(root: Path) -> dict[str, str]:
 
 
 def test_report_runs_into_out_and_leaves_book_and_results_byte_identical(project_copy, tmp_path):
-    keep_only_analyses(project_copy, keep=("poverty_profile",))
-    # 400 households: 10 villages, the fewest for which the inference rule gives intervals
+    keep_only_analyses(project_copy, keep=("poverty_profile", "policy_evaluation"))
+    # 400 households: as many villages as the world's village size gives (at least 10, the
+    # fewest for which the inference rule gives intervals)
     folder = own_folder(tmp_path / "township_2019", n=400, place="Qingshui Township", year=2019)
     book, results = _tree_digest(project_copy / "book"), _tree_digest(project_copy / "results")
     out = tmp_path / "report"
@@ -331,6 +378,25 @@ def test_report_runs_into_out_and_leaves_book_and_results_byte_identical(project
     assert not re.search(r'(?:src|href)="https?://', page)
     assert "thesis&#x27;s findings" not in page and "Claims of the thesis" not in page
     assert "Source: field data in township_2019" in page
+    # The pages' prose, rendered with the folder's numbers (computed here from its files), in
+    # the place of metadata.json; no thesis-claims table, no word about simulated data.
+    prose = _visible_text(page)
+    households = pd.read_csv(folder / "households.csv")
+    panel = pd.read_csv(folder / "panel.csv")
+    # metadata.json's year (2019, which the panel holds) is the profile's year
+    mean_2019 = panel.loc[panel["year"] == 2019, "income_per_capita"].mean()
+    n, villages = len(households), households["village_id"].nunique()
+    assert (
+        "This page profiles income poverty in Qingshui Township in 2019, in the field data in "
+        f"township_2019: {n} households in {villages} villages."
+    ) in prose
+    assert f"and mean income {mean_2019:,.0f} yuan." in prose
+    assert "Figure 1 shows the distribution on a log scale" in prose
+    assert "Figure 1. Per-capita income of households, 2019 (log scale)" in prose
+    assert "simulat" not in prose.lower() and "thesis" not in prose.lower()
+    assert "H County" not in prose and "planted" not in prose
+    # What the book hides stays hidden (the setup cell's last value, a Markdown object).
+    assert "IPython" not in prose and "Figure 2. Dynamic effects by years since adoption" in prose
     assert (out / "poverty_profile.ipynb").is_file() and (
         out / "results" / "poverty_profile.json"
     ).is_file()
@@ -338,9 +404,63 @@ def test_report_runs_into_out_and_leaves_book_and_results_byte_identical(project
     # A second run is cached; one changed byte re-runs it.
     again = run_cli(project_copy, "report", "h_county", str(folder), "--out", str(out))
     assert "(cached" in again.stderr
-    edit(folder / "households.csv", "household_size", 1, 5)
+    size = int(pd.read_csv(folder / "households.csv")["household_size"].iloc[0])
+    edit(folder / "households.csv", "household_size", 1, size + 1)  # a real change of one cell
     third = run_cli(project_copy, "report", "h_county", str(folder), "--out", str(out))
     assert third.returncode == 0 and "(ran" in third.stderr, third.stderr
+
+
+def test_partial_report_runs_what_a_bad_table_does_not_touch(project_copy, tmp_path):
+    # A role label the questionnaire does not allow breaks the motivation table only: by
+    # default nothing runs; with --partial the poverty profile (which never reads it) runs and
+    # the survey analysis is named as failed, exit 1.
+    keep_only_analyses(project_copy, keep=("poverty_profile", "survey_analysis"))
+    folder = own_folder(tmp_path / "township", n=400)
+    edit(folder / "motivation.csv", "role", 5, "pinkun")
+    out = tmp_path / "report"
+    refused = run_cli(project_copy, "report", "h_county", str(folder), "--out", str(out))
+    assert refused.returncode == 1 and not out.exists()
+    done = run_cli(project_copy, "report", "h_county", str(folder), "--out", str(out), "--partial")
+    assert done.returncode == 1, done.stderr
+    assert "poverty_profile (ran" in done.stderr
+    assert "survey_analysis (failed" in done.stderr and "motivation.csv" in done.stderr
+    assert "row 5" in done.stderr and "pinkun" in done.stderr
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "This page profiles income poverty" in _visible_text(page)
+
+
+def test_partial_report_still_refuses_simulated_metadata(tmp_path):
+    folder = own_folder(tmp_path / "township", n=200)
+    meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+    (folder / "metadata.json").write_text(json.dumps({**meta, "simulated": True}), encoding="utf-8")
+    page, chk, results = owndata.build_report("h_county", folder, tmp_path / "report", partial=True)
+    assert page is None and results == [] and chk.problems
+    assert not (tmp_path / "report").exists()
+
+
+def _visible_text(page: str) -> str:
+    """The text a reader sees in an HTML page (tags dropped, whitespace collapsed)."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts: list[str] = []
+            self.hidden = 0
+
+        def handle_starttag(self, tag, attrs) -> None:
+            self.hidden += tag in ("style", "title")
+
+        def handle_endtag(self, tag) -> None:
+            self.hidden -= tag in ("style", "title")
+
+        def handle_data(self, data) -> None:
+            if not self.hidden:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(page)
+    return re.sub(r"\s+", " ", "".join(parser.parts))
 
 
 def test_report_refuses_a_folder_with_problems_and_writes_nothing(tmp_path, capsys, monkeypatch):
@@ -588,3 +708,174 @@ def test_a_custom_instrument_with_the_model_scales_gets_the_growth_model(tmp_pat
     assert "w1" in columns and "will_1" not in columns
     assert "Renamed items" in own.render("survey_analysis")["intro"]
     plt.close("all")
+
+
+# ------------------------------------------------------------------------------ --instrument
+
+
+def test_check_data_validates_the_instrument_before_reading_the_folder(
+    tmp_path, capsys, monkeypatch
+):
+    folder, path = _own_questionnaire_folder(tmp_path)
+    code, out = check_cli(
+        capsys, monkeypatch, "check-data", "h_county", str(folder), "--instrument", str(path)
+    )
+    assert code == 0 and "own: 0 problem(s)" in out, out
+    # q3 reverse-keyed but not in its scale: the file and the field are named, nothing is read.
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(OWN_INSTRUMENT.replace("reverse: [q3]", "reverse: [q4]"), encoding="utf-8")
+    code, out = check_cli(
+        capsys, monkeypatch, "check-data", "h_county", str(folder), "--instrument", str(broken)
+    )
+    assert code == 1
+    assert "broken.yaml" in out and "scales.drive.reverse: item(s) ['q4'] not in the scale" in out
+    assert "problem(s)," not in out  # the folder was not read
+    code, out = check_cli(
+        capsys, monkeypatch, "check-data", "h_county", str(folder), "--instrument", "nope.yaml"
+    )
+    assert code == 2 and "instrument file 'nope.yaml' not found" in out
+
+
+def test_report_takes_the_instrument_hashes_it_and_reruns_when_it_changes(project_copy, tmp_path):
+    keep_only_analyses(project_copy, keep=("survey_analysis",))
+    folder, path = _own_questionnaire_folder(tmp_path)
+    out = tmp_path / "report"
+    args = ("report", "h_county", str(folder), "--out", str(out), "--instrument", str(path))
+    done = run_cli(project_copy, *args)
+    assert done.returncode == 0, done.stderr
+    page = (out / "report.html").read_text(encoding="utf-8")
+    # The survey analysis ran on the instrument's scales (the reliability table names them).
+    assert ">Drive<" in page and ">Skill<" in page and "will_1" not in page
+    assert "own instrument, <code>township_motivation.yaml</code>" in page
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in page
+    assert str(tmp_path) not in page
+    again = run_cli(project_copy, *args)
+    assert "survey_analysis (cached" in again.stderr, again.stderr
+    path.write_text(OWN_INSTRUMENT.replace("Drive", "Own drive"), encoding="utf-8")
+    third = run_cli(project_copy, *args)
+    assert third.returncode == 0 and "survey_analysis (ran" in third.stderr, third.stderr
+    assert ">Own drive<" in (out / "report.html").read_text(encoding="utf-8")
+    # An invalid instrument stops the report before any notebook runs.
+    path.write_text(OWN_INSTRUMENT.replace("min: 1", "min: 9"), encoding="utf-8")
+    shutil.rmtree(out)
+    bad = run_cli(project_copy, *args)
+    assert bad.returncode == 1 and "township_motivation.yaml" in bad.stderr
+    assert "response" in bad.stderr and not out.exists()
+
+
+def test_an_instrument_without_the_compared_groups_is_refused_before_anything_runs(
+    tmp_path, capsys, monkeypatch
+):
+    from cases.pages import survey_analysis
+
+    folder, path = _own_questionnaire_folder(tmp_path)
+    motivation = pd.read_csv(folder / "motivation.csv")
+    own_roles = {"poor_household": "poor household", "non_poor_villager": "other villager"}
+    motivation["role"] = motivation["role"].replace(own_roles)
+    motivation.to_csv(folder / "motivation.csv", index=False)
+    path.write_text(
+        OWN_INSTRUMENT.replace(
+            "roles: [poor_household, relieved_household, low_income_household, non_poor_villager]",
+            "roles: [poor household, other villager]",
+        ),
+        encoding="utf-8",
+    )
+    code, out = check_cli(
+        capsys, monkeypatch, "check-data", "h_county", str(folder), "--instrument", str(path)
+    )
+    assert code == 1
+    assert (
+        "roles: the survey analysis of h_county compares poor_household with non_poor_villager"
+        in out
+    )
+    assert "(roles now: poor household, other villager)" in out
+    # The page says the same when run directly (papermill), instead of a numpy error.
+    data = synth.field_data("h_county", folder, instrument=path)
+    with pytest.raises(DataValidationError, match="roles: the survey analysis of h_county"):
+        survey_analysis.build("h_county", data, source="x", instrument=str(path))
+    # With the case's codes listed but no registered poor household answering: named too.
+    folder2, path2 = _own_questionnaire_folder(tmp_path / "second")
+    motivation = pd.read_csv(folder2 / "motivation.csv")
+    motivation = motivation[motivation["role"] != "poor_household"]
+    motivation.to_csv(folder2 / "motivation.csv", index=False)
+    data = synth.field_data("h_county", folder2, instrument=path2)
+    with pytest.raises(
+        DataValidationError,
+        match=r"column 'role': no respondent in poor_household, which the analysis compares "
+        r"\(values found: non_poor_villager\)",
+    ):
+        survey_analysis.build("h_county", data, source="x", instrument=str(path2))
+    plt.close("all")
+
+
+def test_interaction_problems_name_rows_from_1():
+    from cases.pages import participation
+
+    actors = pd.DataFrame({"actor_id": ["G1", "H1"], "actor_type": ["government", "household"]})
+    interactions = pd.DataFrame(
+        {
+            "source_id": ["G1", "G1"],
+            "source_type": ["government", "government"],
+            "target_id": ["H1", "H1"],
+            "target_type": ["household", "household"],
+            "contacts_per_year": [3, 2],
+        }
+    )
+    with pytest.raises(DataValidationError, match=r"row 2: pair \(G1, H1\) appears twice"):
+        participation.build_network(actors, interactions)
+
+
+def test_import_hashing_an_identifier_gives_a_folder_that_passes_check_data(
+    tmp_path, capsys, monkeypatch
+):
+    import hmac
+
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    mapping = (raw / "mapping.yaml").read_text(encoding="utf-8")
+    mapping = mapping.replace(
+        "identifiers: {户主姓名: drop, 身份证号: drop}",
+        "identifiers: {户主姓名: drop, 身份证号: hash}\n    keep_extra: true",
+    )
+    (raw / "mapping.yaml").write_text(mapping, encoding="utf-8")
+    monkeypatch.setenv("CASES_ID_KEY", "a-test-key")
+    out = tmp_path / "folder"
+    code, printed = check_cli(
+        capsys, monkeypatch, "import", "h_county", str(raw), "--mapping",
+        str(raw / "mapping.yaml"), "--out", str(out),
+    )  # fmt: skip
+    assert code == 0 and "folder: 0 problem(s)" in printed, printed
+    ids = pd.read_csv(raw / "households_gbk.csv", encoding="gbk", dtype=str)["身份证号"]
+    hashed = pd.read_csv(out / "households.csv", dtype=str)["身份证号"]
+    # HMAC-SHA256 (RFC 2104) of the upper-cased number, keyed by CASES_ID_KEY.
+    expected = [hmac.new(b"a-test-key", i.upper().encode(), "sha256").hexdigest() for i in ids]
+    assert hashed.tolist() == expected
+    assert not any(i in (out / "households.csv").read_text(encoding="utf-8") for i in ids)
+    # A raw number under the same header is still refused.
+    frame = pd.read_csv(out / "households.csv", dtype=str)
+    frame.loc[0, "身份证号"] = EXAMPLE_ID
+    frame.to_csv(out / "households.csv", index=False)
+    assert any("身份证号" in f.describe() for f in owndata.check("h_county", out).problems)
+
+
+def test_import_checks_the_folder_with_the_mappings_instrument(tmp_path, capsys, monkeypatch):
+    folder, _ = _own_questionnaire_folder(tmp_path)  # township_motivation.yaml beside map.yaml
+    (folder / "metadata.json").unlink()
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "case: h_county\n"
+        "instrument: township_motivation.yaml\n"
+        "files:\n"
+        "  households.csv: {table: households}\n"
+        "  panel.csv: {table: panel}\n"
+        "  motivation.csv: {table: motivation, missing_codes: {q2: [8]}}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "imported"
+    code, printed = check_cli(
+        capsys, monkeypatch, "import", "h_county", str(folder), "--mapping", str(mapping),
+        "--out", str(out),
+    )  # fmt: skip
+    # The folder's items are the instrument's (q1-q5), not the case's: checked with it.
+    assert code == 0 and "imported: 0 problem(s)" in printed, printed
+    assert list(pd.read_csv(out / "motivation.csv").columns[3:]) == ["q1", "q2", "q3", "q4", "q5"]

@@ -207,7 +207,14 @@ def test_counts_follow_published_reductions(national: pd.DataFrame) -> None:
     assert national.loc[2013, "rural_poor_10k"] == 9_899 - 1_650 == 8_249
     assert national.loc[2015, "rural_poor_10k"] == 7_017 - 1_442 == 5_575
     with_reduction = national[national["annual_reduction_10k"].notna()]
-    assert list(with_reduction.index) == [2013, 2014, 2015, 2016, 2017, 2018]
+    # 2012: 12,238 - 2,339 = 9,899 (Xinhua / China Daily, 2013-02-27); 2019: 1,660 - 1,109 = 551
+    # (People's Daily, 2020-01-25); 2020: 551 - 551 = 0, the declared end of rural poverty.
+    assert list(with_reduction.index) == list(range(2012, 2021))
+    assert national.loc[2012, "annual_reduction_10k"] == 2_339
+    assert national.loc[2019, "annual_reduction_10k"] == 1_109
+    assert national.loc[2020, "rural_poor_10k"] == 0
+    assert national.loc[2020, "annual_reduction_status"] == "derived"
+    assert "not an NBS survey count" in national.loc[2020, "count_source"]
     for year, row in with_reduction.iterrows():
         previous = national.loc[year - 1, "rural_poor_10k"]
         assert row["rural_poor_10k"] == previous - row["annual_reduction_10k"], year

@@ -107,14 +107,14 @@ def test_invalid_yaml_names_file(tmp_path):
 def test_code_of_another_family_is_refused_naming_file_and_field(tmp_path):
     # A problem code is not a cause code: each field takes the codes of its own family.
     folder = _broken_copy(
-        tmp_path, "h_county", lambda d: d["causes"][0].__setitem__("code", "problem_formalism")
+        tmp_path, "pingliang", lambda d: d["causes"][0].__setitem__("code", "problem_formalism")
     )
     with pytest.raises(
         RegistryError,
-        match=r"h_county\.yaml: field 'causes\[0\]\.code': unknown code 'problem_formalism'"
+        match=r"pingliang\.yaml: field 'causes\[0\]\.code': unknown code 'problem_formalism'"
         r".*data/qual/codebook\.yaml",
     ):
-        registry.load_case("h_county", cases_dir=folder)
+        registry.load_case("pingliang", cases_dir=folder)
 
 
 def test_uncoded_cause_is_refused(tmp_path):
@@ -138,8 +138,10 @@ def test_vocabulary_comes_from_the_one_codebook():
 
 def test_problem_codes_follow_the_abstracts():
     # ../shared/seeds: a lack of endogenous motivation or self-development capacity is a
-    # finding in W Town, Pingliang and H County; formalism only in H County; H County's causes
-    # (the difficulties hampering its work) are coded.
+    # finding in W Town, Pingliang and H County; formalism only in H County. H County states no
+    # causes of its own (its list of difficulties concerns county governments in general);
+    # Pingliang's backward thinking is a cause; A Town proposes no motivation remedy but takes
+    # up rural revitalisation.
     cases = {c.slug: c for c in registry.list_cases()}
     with_motivation = {
         s for s, c in cases.items() if "problem_endogenous_motivation" in c.codes("problems")
@@ -147,7 +149,11 @@ def test_problem_codes_follow_the_abstracts():
     assert with_motivation == {"w_town", "pingliang", "h_county"}
     with_formalism = {s for s, c in cases.items() if "problem_formalism" in c.codes("problems")}
     assert with_formalism == {"h_county"}
-    assert "cause_misconceived_approach" in cases["h_county"].codes("causes")
+    assert cases["h_county"].codes("causes") == []
+    assert "cause_attitudes_of_poor" in cases["pingliang"].codes("causes")
+    town = cases["shandong_a_town"]
+    assert "recommendation_stimulate_motivation" not in town.codes("recommendations")
+    assert any("rural revitalisation" in r.description for r in town.recommendations)
     assert "problem_weak_social_organisations" in cases["shandong_a_town"].codes("problems")
 
 
@@ -164,5 +170,5 @@ def test_profile_tables_cover_every_section():
         "benchmarks",
     }
     assert len(tables["problems"]) == 4  # four problems in data/cases/h_county.yaml
-    assert len(tables["causes"]) == 4 and "Cause" in tables["causes"].columns
+    assert len(tables["causes"]) == 0 and "Cause" in tables["causes"].columns  # none stated
     assert "benchmarks" not in registry.profile_tables(registry.load_case("w_town"))

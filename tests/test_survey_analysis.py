@@ -11,6 +11,7 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -408,6 +409,24 @@ def test_text_renders_for_every_case_and_every_glued_key_is_produced(pages):
         assert table.map(bool).all().all(), case
         cols = survey_analysis.settings().claims_columns
         assert list(table.columns) == [cols.reported, cols.shows, cols.needs]
+
+
+def test_each_page_shows_its_instrument_in_both_languages(pages):
+    # The questionnaire table of each case's page holds every item of the case's instrument
+    # file, and the text names the instrument in both languages and says whose wording it is.
+    cols = survey_analysis.settings().questionnaire_columns
+    for (case, _simulated), page in pages.items():
+        name = survey_analysis.settings().designs[case].instrument
+        raw = yaml.safe_load(
+            (paths.ROOT / "data" / "instruments" / f"{name}.yaml").read_text(encoding="utf-8")
+        )
+        table = page.tables["questionnaire"]
+        assert sorted(table[cols.en]) == sorted(i["en"] for i in raw["items"]), case
+        assert sorted(table[cols.zh]) == sorted(i["zh"] for i in raw["items"]), case
+        text = page.render("survey_analysis")["questionnaire_text"]
+        assert raw["title_en"] in text and raw["title_zh"] in text, case
+        assert "the Chinese wording is the compendium's own, not the" in text, case
+        assert page.facts["questionnaire_source"] == cols.source
 
 
 def test_text_renders_under_the_other_branches(pages):

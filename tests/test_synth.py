@@ -93,6 +93,11 @@ def test_read_accepts_a_researchers_folder_and_names_missing_columns(tmp_path):
     (folder / "metadata.json").unlink()
     with pytest.raises(ParameterError, match="case"):
         synth.read(folder)
+    # Without metadata the tables' stamp column still says they were generated.
+    assert synth.read(folder, case="pingliang").meta["simulated"] is True
+    for path in folder.glob("*.csv"):  # a researcher's export has no stamp
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame.drop(columns="simulated_by").to_csv(path, index=False)
     own = synth.read(folder, case="pingliang")
     assert own.meta["simulated"] is False
     assert all(df.attrs["simulated"] is False for df in own.tables.values())
@@ -683,3 +688,76 @@ def test_generated_files_live_only_where_asked(tmp_path):
     out = synth.write(synth.generate("w_town", seed=2, n=50), tmp_path / "nested" / "dir")
     assert out.is_dir() and (out / "metadata.json").is_file()
     shutil.rmtree(out)
+
+
+# --------------------------------------------------------------------------------------------
+# The calibration table says what each published figure measures and whose it is
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("slug", synth.SLUGS)
+def test_every_published_value_says_what_it_measures(slug):
+    facts = synth.description(slug)
+    for row in facts["parameters"]:
+        if row["basis"] == "source":
+            assert row["measures"].strip(), row["name"]
+        else:
+            assert row["measures"] == "" and row["borrowed"] == "", row["name"]
+
+
+def test_borrowed_figures_are_marked_as_borrowed():
+    # Pingliang's W Town is an anonymised township: every Zhuanglang County figure
+    # (locality_facts.csv fact_id 25-32) is a county's, borrowed for the town.
+    raw = synth.load_params("pingliang")["parameters"]
+    zhuanglang = [n for n, e in raw.items() if "Zhuanglang" in e.get("source", "")]
+    assert len(zhuanglang) == 6
+    for name in zhuanglang:
+        assert raw[name]["borrowed"].startswith("Zhuanglang County"), name
+    # National poor-area incomes stand in for H County, W Town and Pingliang.
+    for slug, names in {
+        "h_county": ["income_mean_2016", "income_mean_2019"],
+        "w_town": ["poor_area_income_2016", "poor_area_income_2019"],
+        "pingliang": ["poor_area_income_2016", "poor_area_income_2019"],
+    }.items():
+        raw = synth.load_params(slug)["parameters"]
+        for name in names:
+            assert "national aggregate" in raw[name]["borrowed"], (slug, name)
+    # A Town's household size is Linyi's (a Shandong prefecture), not the town's.
+    town = synth.load_params("shandong_a_town")["parameters"]
+    assert town["mean_household_size"]["borrowed"].startswith("Linyi")
+
+
+def test_registered_incidence_is_not_called_an_income_headcount():
+    for slug in ("liupanshui", "pingliang"):
+        entry = synth.load_params(slug)["parameters"]["incidence_2014"]
+        assert "registered" in entry["measures"] and "quotas" in entry["measures"], slug
+        assert "not an income headcount" in entry["measures"], slug
+
+
+def test_liupanshui_uses_one_baseline():
+    # Incidence is baseline A (71.cn, locality_facts.csv fact_id 4); the 2014 income is not
+    # taken from the page of baseline B (fact_id 10) but derived from the 2013 and 2015 figures
+    # of China Youth Daily (fact_id 14, 15): sqrt(6,015 x 7,522) = 6,726.4.
+    raw = synth.load_params("liupanshui")["parameters"]
+    assert raw["incidence_2014"]["real"]["where"] == {"fact_id": 4}
+    assert raw["income_mean_2014"]["value"] == pytest.approx(math.sqrt(6015 * 7522), abs=0.5)
+    assert "fact_id: 10" not in str(raw["income_mean_2014"].get("real", ""))
+
+
+def test_shandong_line_and_monitoring_line_say_whose_they_are():
+    town = synth.load_params("shandong_a_town")["parameters"]["poverty_line_2016"]
+    # Shandong ran its own standard; its 2016 value was not found, so the national line stands in.
+    assert "provincial standard" in town["meaning"] and "national line" in town["meaning"]
+    facts = load_table("locality_facts").set_index("fact_id")
+    assert facts.loc[67, "value"] == 2500 and facts.loc[68, "qualifier"] == "planned"
+    line = synth.load_params("w_town")["parameters"]["monitoring_income_line_2021"]
+    assert "each province sets its own line" in line["measures"]
+    assert "province" in line["borrowed"]
+
+
+def test_measures_and_borrowed_need_a_source(tmp_path):
+    path = _broken_copy(
+        tmp_path,
+        "h_county",
+        lambda r: r["parameters"]["first_year"].update(borrowed="somewhere else"),
+    )
+    with pytest.raises(DataValidationError, match=r"first_year\.borrowed: only allowed"):
+        synth.load_params("h_county", params_path=path)

@@ -27,6 +27,23 @@ from cases.present.text import FORMATS, TextTemplateError, pvalue, render_blocks
         ("words", 0, "zero"),
         ("words", 13, "13"),
         ("words", 2.5, "2.5"),
+        # signed1/signed3: the sign always shown, a typographic minus, never a negative zero
+        ("signed1", -0.04, "0.0"),
+        ("signed1", 6.34, "+6.3"),
+        ("signed1", -21.46, "−21.5"),
+        ("signed3", -0.0004, "0.000"),
+        ("signed3", 0.0312, "+0.031"),
+        ("signed3", -0.0094, "−0.009"),
+        # ordinal: ranks in words up to twelfth, then digits with the English suffix
+        ("ordinal", 1, "first"),
+        ("ordinal", 3.0, "third"),
+        ("ordinal", 12, "twelfth"),
+        ("ordinal", 13, "13th"),
+        ("ordinal", 21, "21st"),
+        ("ordinal", 102, "102nd"),
+        ("ordinal", 111, "111th"),
+        ("ordinal", 0, "0"),
+        ("ordinal", 2.5, "2.5"),
     ],
 )
 def test_named_formats(name, value, text):

@@ -53,6 +53,8 @@ __all__ = [
     "METADATA_FILE",
     "SENTINEL_CODES",
     "SIMULATION_KEYS",
+    "SIMULATION_STAMP_COLUMN",
+    "SIMULATION_STAMP_PREFIX",
     "SUFFIXES",
     "Finding",
     "FolderCheck",
@@ -63,6 +65,7 @@ __all__ = [
     "file_hashes",
     "read_folder_meta",
     "read_table_checked",
+    "simulation_stamp",
     "table_file",
 ]
 
@@ -74,6 +77,13 @@ SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".sav", ".dta", ".tsv", ".xlsm", "
 SENTINEL_CODES: frozenset[float] = frozenset({-9.0, -99.0, -999.0, 99.0, 999.0, 9999.0})
 #: ``metadata.json`` keys that only generated data carry.
 SIMULATION_KEYS: tuple[str, ...] = ("generator", "generator_version", "seed", "planted_effects")
+#: The stamp :func:`cases.simulate.synth.write` puts in every table it writes: a last column of
+#: this name whose every cell starts with :data:`SIMULATION_STAMP_PREFIX` (e.g.
+#: ``cases.simulate.synth 1.1.0 seed 11``). A column travels with the file when it is copied,
+#: renamed, opened in Excel and saved again, or converted to XLSX/SAV, where a sidecar file or
+#: folder metadata would be left behind; CSV readers see one more column, not a broken file.
+SIMULATION_STAMP_COLUMN = "simulated_by"
+SIMULATION_STAMP_PREFIX = "cases.simulate.synth"
 _META_KEYS = {
     "case",
     "simulated",
@@ -280,6 +290,22 @@ def _read_with_header(path: Path, header_row: int | None) -> tuple[pd.DataFrame,
     return io.read_table(path), 1
 
 
+def simulation_stamp(frame: pd.DataFrame) -> tuple[str, str] | None:
+    """``(column, value)`` of the simulator's stamp in ``frame``, or None.
+
+    Rule: a column named :data:`SIMULATION_STAMP_COLUMN` (whatever it holds), or any column
+    whose non-blank cells all start with :data:`SIMULATION_STAMP_PREFIX` (the stamp under
+    another name, e.g. renamed in an import mapping). ``value`` is the first non-blank cell.
+    """
+    for column in frame.columns:
+        cells = [io._cell_text(v) for v in frame[column].tolist()]
+        cells = [c.strip() for c in cells if c is not None and c.strip()]
+        named = str(column).strip() == SIMULATION_STAMP_COLUMN
+        if named or (cells and all(c.startswith(SIMULATION_STAMP_PREFIX) for c in cells)):
+            return str(column), (cells[0] if cells else "")
+    return None
+
+
 # -------------------------------------------------------------------------------- metadata
 
 
@@ -409,6 +435,20 @@ def read_table_checked(
     def warning(message: str, row: int | None = None, column: str | None = None, value=None):
         add("warning", message, row, column, value, row is not None)
 
+    # -- a table written by the simulator is not field data, whatever the folder says --------
+    stamp = simulation_stamp(frame)
+    if stamp is not None:
+        column, value = stamp
+        return None, [
+            Finding(
+                "problem",
+                name,
+                f"this table was written by the simulator (column {column!r}: {value!r}): "
+                "simulated data cannot be presented as field data; replace the file with your "
+                "own export",
+                column=column,
+            )
+        ]
     # -- identifier guard: stop before any value of an identifier column is looked at --------
     for found in io.scan_identifiers(frame):
         findings.append(

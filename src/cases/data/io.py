@@ -75,6 +75,8 @@ _PRC_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[\dXx](?![0-9A-Za-z])"
 _MOBILE_IN_TEXT = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9])")
 _MOBILE_FULL = re.compile(r"(?:\+?86[- ]?)?1[3-9]\d{9}")
 _CANDIDATE = re.compile(r"\d{11}|[省市县区镇乡村]")
+#: What :func:`hash_identifier` writes: HMAC-SHA256 as 64 lower-case hex digits.
+_HASHED = re.compile(r"[0-9a-f]{64}")
 # A detailed Chinese address: an administrative unit followed, later, by a house-level unit
 # (group, number, lane, road, building, unit, room).  Place names alone ("A镇") do not match.
 _ADDRESS_IN_TEXT = re.compile(
@@ -305,7 +307,9 @@ def scan_identifiers(data: str | pd.DataFrame) -> list[IdentifierFinding]:
       detailed Chinese addresses (an administrative unit 省/市/县/区/镇/乡/村 followed by a
       house-level unit such as 组/号/巷/栋/单元/室 with a number).  Names cannot be recognised
       reliably in free text and are not searched.
-    - **DataFrame**: every column is checked by *header* (Chinese keywords such as 姓名, 身份证号,
+    - **DataFrame**: a column whose every non-blank cell is a keyed hash written by
+      :func:`hash_identifier` (64 lower-case hex digits) is pseudonymised and passes; every
+      other column is checked by *header* (Chinese keywords such as 姓名, 身份证号,
       手机, 电话, 住址, 地址 as substrings; English tokens such as ``name``, ``id_card``,
       ``phone``, ``mobile``, ``address``; ``village_name`` and similar place names excluded) and
       by *content* (any cell matching the text rules above).
@@ -322,6 +326,9 @@ def scan_identifiers(data: str | pd.DataFrame) -> list[IdentifierFinding]:
         raise TypeError(f"scan_identifiers expects str or DataFrame, got {type(data).__name__}")
     found: list[IdentifierFinding] = []
     for column in data.columns:
+        cells = [t.strip() for t in map(_cell_text, data[column].tolist()) if t and t.strip()]
+        if cells and all(_HASHED.fullmatch(t) for t in cells):
+            continue  # pseudonymised by hash_identifier: keyed hashes, whatever the header says
         kind = _header_kind(str(column))
         if kind is not None:
             found.append(IdentifierFinding(kind, "header", column=str(column)))

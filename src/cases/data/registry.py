@@ -139,7 +139,8 @@ class Case(_Model):
     mechanisms: tuple[Mechanism, ...] = Field(min_length=1)
     achievements: tuple[DescribedItem, ...] = ()
     problems: tuple[DescribedItem, ...] = Field(min_length=1)
-    causes: tuple[DescribedItem, ...] = Field(min_length=1)
+    # May be empty: an abstract can report problems without stating their causes (H County).
+    causes: tuple[DescribedItem, ...] = ()
     recommendations: tuple[DescribedItem, ...] = Field(min_length=1)
     benchmarks: tuple[Benchmark, ...] = ()
     source: Source

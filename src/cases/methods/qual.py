@@ -87,8 +87,11 @@ ANALYSIS_CODER = CONSENSUS
 #: Value of ``code`` in the one row that records a segment a coder read and left uncoded.
 NO_CODE = "none"
 #: How a disagreement was resolved: coder A's code ``kept`` in the consensus, a code
-#: ``dropped`` from it (whoever applied it), or coder B's code ``code added`` to it.
-RESOLUTIONS = ("kept", "dropped", "code added")
+#: ``dropped`` from it (whoever applied it), or coder B's code ``code added`` to it; and one
+#: revision that is not a disagreement: a code both coders applied ``withdrawn`` from the
+#: consensus when a later version of the codebook's rules excludes it (the log keeps the
+#: reason; both coders' original codes stay in the segments table).
+RESOLUTIONS = ("kept", "dropped", "code added", "withdrawn")
 
 
 @dataclass(frozen=True)
@@ -641,7 +644,8 @@ def load_resolutions(path: str | os.PathLike[str] = QUAL / "disagreements.csv") 
     Raises:
         DataValidationError: missing file, wrong columns, an unknown resolution, an empty
             reason, or a resolution that does not fit the disagreement (``kept`` needs coder A's
-            code, ``code added`` coder B's), each named by row.
+            code, ``code added`` coder B's, ``withdrawn`` both coders' codes), each named by
+            row.
     """
     p = Path(path)
     if not p.is_file():
@@ -664,6 +668,8 @@ def load_resolutions(path: str | os.PathLike[str] = QUAL / "disagreements.csv") 
             problems.append(f"row {row}: 'kept' but coder A did not apply {rec.code!r}")
         if rec.resolution == "code added" and rec.coder_b != "applied":
             problems.append(f"row {row}: 'code added' but coder B did not apply {rec.code!r}")
+        if rec.resolution == "withdrawn" and not rec.coder_a == rec.coder_b == "applied":
+            problems.append(f"row {row}: 'withdrawn' needs {rec.code!r} applied by both coders")
     if frame.duplicated(["segment_id", "code"]).any():
         problems.append("a (segment_id, code) pair is resolved twice")
     if problems:
@@ -683,18 +689,27 @@ def consensus_coding(
     the adjudication of every disagreement between them.
 
     A segment both coded carries the codes both applied, coder A's codes resolved ``kept`` and
-    coder B's codes resolved ``code added``; a code resolved ``dropped`` is left out.  A segment
-    only coder A coded keeps coder A's codes.  A segment left with no code gets one
-    :data:`NO_CODE` row.  Location and paraphrase are the segment's (one per segment).  Rows
-    follow coder A's row order, each segment's codes in codebook order.
+    coder B's codes resolved ``code added``; a code resolved ``dropped`` is left out, and so is
+    a code both applied that a later rule ``withdrawn``.  A segment only coder A coded keeps
+    coder A's codes (segments added after the blind pass, awaiting a second coding).  A
+    segment left with no code gets one :data:`NO_CODE` row.  Location and paraphrase are the
+    segment's (one per segment).  Rows follow coder A's row order, each segment's codes in
+    codebook order.
 
     Raises:
-        DataValidationError: a disagreement without a resolution, or a resolution for a
-            decision on which the coders agree.
+        DataValidationError: a disagreement without a resolution, a resolution other than
+            ``withdrawn`` for a decision on which the coders agree, or ``withdrawn`` for a code
+            the two coders did not both apply.
     """
     found = disagreements(segments, codebook, coder_a=coder_a, coder_b=coder_b)
     wanted = set(zip(found["segment_id"], found["code"], strict=True))
-    given = set(zip(resolutions["segment_id"], resolutions["code"], strict=True))
+    revised = resolutions["resolution"] == "withdrawn"
+    withdrawn = set(
+        zip(resolutions.loc[revised, "segment_id"], resolutions.loc[revised, "code"], strict=True)
+    )
+    given = set(
+        zip(resolutions.loc[~revised, "segment_id"], resolutions.loc[~revised, "code"], strict=True)
+    )
     problems = [
         f"segment {s!r}, code {c!r}: disagreement not resolved" for s, c in sorted(wanted - given)
     ]
@@ -702,17 +717,23 @@ def consensus_coding(
         f"segment {s!r}, code {c!r}: resolved, but the coders agree"
         for s, c in sorted(given - wanted)
     ]
-    if problems:
-        raise DataValidationError("disagreements", problems)
     shared, a, b = _shared_codings(segments, coder_a, coder_b)
     applied_a = set(zip(a["segment_id"], a["code"], strict=True))
     applied_b = set(zip(b["segment_id"], b["code"], strict=True))
+    problems += [
+        f"segment {s!r}, code {c!r}: withdrawn, but not applied by both coders"
+        for s, c in sorted(withdrawn - (applied_a & applied_b))
+    ]
+    if problems:
+        raise DataValidationError("disagreements", problems)
     keep = {
         (r.segment_id, r.code)
         for r in resolutions.itertuples(index=False)
         if r.resolution in ("kept", "code added")
     }
-    consensus = (applied_a & applied_b) | keep
+    consensus = ((applied_a & applied_b) | keep) - withdrawn
+    all_a = _select_coder(segments, coder_a)
+    only_a = all_a.groupby("segment_id", sort=False)["code"].apply(list).to_dict()
     first = _select_coder(segments, coder_a, keep_uncoded=True).drop_duplicates("segment_id")
     order = {c: i for i, c in enumerate(codebook.code_ids)}
     shared_set = set(shared)
@@ -722,7 +743,7 @@ def consensus_coding(
         if seg in shared_set:
             codes = sorted((c for s, c in consensus if s == seg), key=order.__getitem__)
         else:
-            codes = sorted((c for s, c in applied_a if s == seg), key=order.__getitem__)
+            codes = sorted(only_a.get(seg, []), key=order.__getitem__)
         for code in codes or [NO_CODE]:
             rows.append({**rec, "code": code, "coder": CONSENSUS})
     return pd.DataFrame(rows, columns=list(SEGMENT_COLUMNS))

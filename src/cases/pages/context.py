@@ -49,7 +49,7 @@ from cases.core import paths
 from cases.core.errors import DataValidationError
 from cases.core.files import load_yaml
 from cases.data import public_data
-from cases.present import report
+from cases.present import layout, report
 from cases.present.page import Page
 
 __all__ = [
@@ -262,21 +262,36 @@ def census_display_table(change: pd.DataFrame) -> pd.DataFrame:
 def census_change_figure(change: pd.DataFrame, *, title: str) -> mpl.figure.Figure:
     """Horizontal grouped bars of the total, urban and rural % change 2010→2020 per unit.
 
-    Units marked ``renamed`` get a dagger (not boundary-adjusted). Stamped with the census
-    source line.
+    Units marked ``renamed`` get a dagger (not boundary-adjusted). A far outlier (above the
+    outer fence of Tukey's box plot, :func:`cases.present.layout.robust_limit`; e.g. a county whose
+    urban residents grew by more than 1,000 % because its boundary was recoded) would flatten
+    every other bar: the axis stops just past the largest other value and the outlier's bar
+    is cut there with a break sign and its value written on it. The legend sits outside the
+    axes. Stamped with the census source line.
     """
     n = len(change)
-    fig, ax = plt.subplots(figsize=(7.0, 1.4 + 0.55 * n))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 1.4 + 0.55 * n))
     positions = np.arange(n)[::-1]
     height = 0.26
-    for offset, part in zip((height, 0.0, -height), ("total", "urban", "rural"), strict=True):
+    parts = ("total", "urban", "rural")
+    values = np.concatenate([change[f"{part}_change_pct"].to_numpy(float) for part in parts])
+    finite = values[np.isfinite(values)]
+    limit = layout.robust_limit(finite) if finite.size else 0.0
+    cut = finite.size > 0 and finite.max() > limit
+    right = max(limit, 0.0) * 1.12 + 5.0 if cut else None
+    for offset, part in zip((height, 0.0, -height), parts, strict=True):
+        shown = change[f"{part}_change_pct"].to_numpy(float)
         ax.barh(
             positions + offset,
-            change[f"{part}_change_pct"],
+            np.minimum(shown, right) if cut else shown,
             height=height,
             color=_CHANGE_COLOURS[part],
             label=f"{part.capitalize()} residents",
         )
+        if cut:
+            for y, value in zip(positions + offset, shown, strict=True):
+                if np.isfinite(value) and value > limit:
+                    layout.mark_clipped(ax, y, right, f"{value:+,.0f} %")
     labels = [
         f"{_short(name)}{' †' if renamed else ''} ({level})"
         for name, renamed, level in zip(
@@ -285,12 +300,18 @@ def census_change_figure(change: pd.DataFrame, *, title: str) -> mpl.figure.Figu
     ]
     ax.set_yticks(positions, labels)
     ax.axvline(0, color="#333333", linewidth=0.8)
+    if cut:
+        ax.set_xlim(right=right)
     ax.set_xlabel("Change in resident population, 2010 to 2020 (%)")
     ax.set_title(title, loc="left")
     handles, _ = ax.get_legend_handles_labels()
     if change["renamed"].any():
         handles.append(Patch(visible=False, label="† renamed or recoded;\nnot boundary-adjusted"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    if cut:
+        handles.append(
+            Patch(visible=False, label="bar cut at the axis end;\nits value written on it")
+        )
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     ax.grid(axis="y", visible=False)
     report.label_figure(fig, simulated=False, source=public_data.source_line("census_population"))
     return fig
@@ -311,11 +332,11 @@ def residents_figure(change: pd.DataFrame, code: int, *, title: str) -> mpl.figu
             color=_CHANGE_COLOURS[part],
             label=f"{part.capitalize()} residents",
         )
-        ax.bar_label(bars, fmt="%.2f", fontsize=8, padding=2)
+        ax.bar_label(bars, fmt="%.2f", fontsize=8.5, padding=2)
     ax.set_xticks(years, ["2010 census", "2020 census"])
     ax.set_ylabel("Residents (millions)")
     ax.set_title(title, loc="left")
-    ax.legend(fontsize=8)
+    layout.legend_outside(ax, "right")
     ax.margins(y=0.15)
     report.label_figure(fig, simulated=False, source=public_data.source_line("census_population"))
     return fig
@@ -440,13 +461,15 @@ def national_exit_table(exits: pd.DataFrame) -> pd.DataFrame:
 def exit_waves_figure(exits: pd.DataFrame) -> mpl.figure.Figure:
     """Two panels: national official exits by year (list tally overlaid), and by year for
     Guizhou, Gansu and Henan, with list-only (not verified) counts drawn hatched and hollow."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 4.0), width_ratios=[1, 1.5])
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(report.COLUMN_WIDTH_IN, 4.6), width_ratios=[1, 1.5]
+    )
     china = exits[exits["scope"] == "China"].sort_values("exit_year")
     years = china["exit_year"].astype(int).to_numpy()
     bars = left.bar(
         years, china["official_count"].astype(float), color=_BLUE, width=0.6, label="Official count"
     )
-    left.bar_label(bars, fontsize=8, label_type="center", color="white")
+    left.bar_label(bars, fontsize=8.5, label_type="center", color="white")
     left.scatter(
         years,
         china["list_count"].astype(float),
@@ -466,15 +489,15 @@ def exit_waves_figure(exits: pd.DataFrame) -> mpl.figure.Figure:
                 xytext=(0, 8),
                 textcoords="offset points",
                 ha="center",
-                fontsize=7,
+                fontsize=8,
                 color=_VERMILION,
             )
-    left.set_title("China: counties leaving the list", loc="left")
+    left.set_title("China: counties leaving\nthe list", loc="left")
     left.set_xlabel("Assessment year of exit")
     left.set_ylabel("National poverty counties (count)")
     left.set_xticks(years)
     left.margins(y=0.18)
-    left.legend(fontsize=7, loc="upper left")
+    left_handles, left_labels = left.get_legend_handles_labels()
 
     provinces = ["Guizhou", "Gansu", "Henan"]
     width = 0.26
@@ -508,7 +531,7 @@ def exit_waves_figure(exits: pd.DataFrame) -> mpl.figure.Figure:
                     linewidth=1.2,
                 )
                 value = int(row["list_count"])
-            right.text(x, value + 0.4, str(value), ha="center", va="bottom", fontsize=7)
+            right.text(x, value + 0.4, str(value), ha="center", va="bottom", fontsize=8)
     handles = [Patch(color=colours[p], label=p) for p in provinces]
     handles += [
         Patch(facecolor="#777777", label="Official count (published)"),
@@ -520,14 +543,22 @@ def exit_waves_figure(exits: pd.DataFrame) -> mpl.figure.Figure:
             label="List tally only (not verified)",
         ),
     ]
-    right.legend(handles=handles, fontsize=7, loc="upper left")
     right.set_title("Guizhou, Gansu and Henan", loc="left")
     right.set_xlabel("Assessment year of exit")
-    right.set_ylabel("National poverty counties (count)")
+    right.set_ylabel("Counties (count)")
     right.set_xticks(sorted(exits["exit_year"].astype(int).unique()))
     right.margins(y=0.15)
     for ax in (left, right):
         ax.grid(axis="x", visible=False)
+        ax.tick_params(axis="x", labelsize=9.5)
+    layout.legend_outside(
+        fig,
+        "below",
+        handles=[*left_handles, *handles],
+        labels=[*left_labels, *(h.get_label() for h in handles)],
+        ncols=3,
+        fontsize=8.5,
+    )
     report.label_figure(fig, simulated=False, source=public_data.source_line("county_exit_counts"))
     return fig
 
@@ -568,7 +599,8 @@ def _status_markers(
             raise ValueError(f"year {xi}: unknown status {status!r}")
 
 
-def _status_legend(ax: mpl.axes.Axes, colour: str, statuses: Sequence[str]) -> None:
+def _status_handles(colour: str, statuses: Sequence[str]) -> list[Any]:
+    """Legend entries for the marker styles of :func:`_status_markers`."""
     handles = [Line2D([], [], marker="o", color=colour, label=STATUS_TEXT["published"])]
     if "derived" in statuses:
         handles.append(
@@ -584,7 +616,7 @@ def _status_legend(ax: mpl.axes.Axes, colour: str, statuses: Sequence[str]) -> N
         )
     if "not_verified" in statuses:
         handles.append(Patch(color="#BBBBBB", alpha=0.6, label="not verified (no value)"))
-    ax.legend(handles=handles, fontsize=7, loc="upper right")
+    return handles
 
 
 def poverty_decline_figure(national: pd.DataFrame) -> mpl.figure.Figure:
@@ -597,22 +629,23 @@ def poverty_decline_figure(national: pd.DataFrame) -> mpl.figure.Figure:
     )
     data = national.sort_values("year")
     years = data["year"].astype(int).tolist()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.8))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(report.COLUMN_WIDTH_IN, 3.8))
     poor_millions = [v / 100 if not pd.isna(v) else np.nan for v in data["rural_poor_10k"]]
     _status_markers(left, years, poor_millions, data["rural_poor_status"].tolist(), _BLUE)
-    _status_legend(left, _BLUE, data["rural_poor_status"].tolist())
     left.set_title("Rural poor population", loc="left")
     left.set_ylabel("Rural poor (millions of persons)")
     _status_markers(
         right, years, data["incidence_pct"].tolist(), data["incidence_status"].tolist(), _VERMILION
     )
-    _status_legend(right, _VERMILION, data["incidence_status"].tolist())
     right.set_title("Rural poverty incidence", loc="left")
     right.set_ylabel("Share of rural residents (%)")
     for ax in (left, right):
         ax.set_xlabel("End of year")
         ax.set_xticks(years[::2])
         ax.set_ylim(bottom=0)
+    statuses = [*data["rural_poor_status"], *data["incidence_status"]]
+    handles = _status_handles("0.3", list(dict.fromkeys(statuses)))
+    layout.legend_outside(fig, "below", handles=handles, labels=[h.get_label() for h in handles])
     report.label_figure(
         fig, simulated=False, source=public_data.source_line("national_rural_poverty")
     )
@@ -624,7 +657,7 @@ def international_lines_figure(
 ) -> mpl.figure.Figure:
     """WDI headcounts for China at $3.00, $4.20 and $8.30 a day (2021 PPP), every survey year,
     with the NBS rural incidence under the 2010 standard (rural residents only) dashed."""
-    fig, ax = plt.subplots(figsize=(8.0, 4.6))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 4.8))
     styles = {
         3.0: (_BLUE, "$3.00 a day"),
         4.2: (_ORANGE, "$4.20 a day"),
@@ -655,7 +688,7 @@ def international_lines_figure(
     ax.set_ylabel("Population below the line (%)")
     ax.set_title(labels.lines_title, loc="left")
     ax.set_ylim(0, 102)
-    ax.legend(fontsize=7, loc="upper right")
+    layout.legend_outside(fig, "below", ncols=2, fontsize=8.5)
     # Both series are WDI (the national one is NBS's rural incidence as carried by WDI).
     source = f"{public_data.source_line('international_poverty')} {labels.lines_national_source}"
     report.label_figure(fig, simulated=False, source=source)
@@ -687,7 +720,7 @@ def national_line_table(national: pd.DataFrame) -> pd.DataFrame:
 def poor_area_income_figure(income: pd.DataFrame) -> mpl.figure.Figure:
     """Bars of rural per-capita disposable income in poor areas 2016–2019 (current yuan), with
     the 2019 values for contiguous poor areas and key counties as markers."""
-    fig, ax = plt.subplots(figsize=(7.0, 3.8))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 4.0))
     everyone = income[income["area"] == "all poor areas"].sort_values("year")
     bars = ax.bar(
         everyone["year"].astype(int),
@@ -697,7 +730,7 @@ def poor_area_income_figure(income: pd.DataFrame) -> mpl.figure.Figure:
         label="All poor areas",
     )
     ax.bar_label(
-        bars, labels=[f"{int(v):,}" for v in everyone["income_yuan"]], fontsize=8, padding=2
+        bars, labels=[f"{int(v):,}" for v in everyone["income_yuan"]], fontsize=8.5, padding=2
     )
     # The 2019 sub-areas are narrow bars beside the all-areas bar, so their values stay legible.
     subareas = {
@@ -716,7 +749,7 @@ def poor_area_income_figure(income: pd.DataFrame) -> mpl.figure.Figure:
         ax.bar_label(
             sub,
             labels=[f"{int(v):,}" for v in rows["income_yuan"]],
-            fontsize=7,
+            fontsize=8,
             rotation=90,
             label_type="center",
             color="white",
@@ -728,8 +761,9 @@ def poor_area_income_figure(income: pd.DataFrame) -> mpl.figure.Figure:
     labels = national_settings().labels
     ax.set_ylabel(labels.income_axis)
     ax.set_title(labels.income_title, loc="left")
-    ax.set_ylim(0, float(income["income_yuan"].max()) * 1.18)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.set_ylim(0, float(income["income_yuan"].max()) * 1.12)
+    ax.yaxis.set_major_formatter(mpl.ticker.StrMethodFormatter("{x:,.0f}"))
+    layout.legend_outside(fig, "below")
     ax.grid(axis="x", visible=False)
     report.label_figure(
         fig, simulated=False, source=public_data.source_line("poor_area_rural_income")
@@ -853,6 +887,24 @@ def _fact_status(row: pd.Series) -> str:
     return "; ".join(parts) if parts else "published"
 
 
+def indicator_labels(indicators: pd.Series) -> pd.Series:
+    """The display names of ``locality_facts`` indicators (``labels.indicators`` of
+    ``data/settings/area_context.yaml``): ``poor_villages_exited_2014_2019`` -> ``poor villages
+    exited, 2014–2019``.
+
+    Raises:
+        ValueError: an indicator without a display name (naming it and the settings file).
+    """
+    names = area_settings().labels.indicators
+    missing = sorted(set(indicators.astype(str)) - set(names))
+    if missing:
+        raise ValueError(
+            f"{settings_path('area_context')}: labels.indicators has no display name for "
+            f"indicator(s) {missing} of locality_facts.csv"
+        )
+    return indicators.astype(str).map(names)
+
+
 def facts_table(facts: pd.DataFrame, places: Sequence[str]) -> pd.DataFrame:
     """The published facts about ``places`` (in ``locality_facts`` order), with a status column.
 
@@ -887,7 +939,7 @@ def facts_table(facts: pd.DataFrame, places: Sequence[str]) -> pd.DataFrame:
         {
             "Place": rows["place"],
             "地点": rows["place_zh"],
-            "Indicator": rows["indicator"].str.replace("_", " "),
+            "Indicator": indicator_labels(rows["indicator"]),
             "Year": rows["year"].map(_year_text),
             "Value": rows["value"].map(_value_text),
             "Unit": rows["unit"],
@@ -911,7 +963,7 @@ def baselines_table(facts: pd.DataFrame, place: str) -> pd.DataFrame:
         raise ValueError(f"baselines_table: no competing baselines recorded for {place!r}")
     return pd.DataFrame(
         {
-            "Indicator": rows["indicator"].str.replace("_", " "),
+            "Indicator": indicator_labels(rows["indicator"]),
             "Year": rows["year"].map(_year_text),
             "Value": rows["value"].map(_value_text),
             "Unit": rows["unit"],
@@ -1096,6 +1148,8 @@ class CountyStatusLabels(BaseModel):
 class AreaLabels(BaseModel):
     model_config = ConfigDict(extra="forbid")
     county_status: CountyStatusLabels
+    #: Display names of the indicators of ``locality_facts.csv`` (:func:`indicator_labels`).
+    indicators: dict[str, str] = Field(default_factory=dict)
 
 
 class AreaSettings(BaseModel):

@@ -28,7 +28,7 @@ import pandas as pd
 from cases.core import paths
 from cases.data.public_data import load_table
 from cases.methods import census
-from cases.present import report
+from cases.present import layout, report
 from cases.present.maps import choropleth
 from cases.present.page import Page
 from cases.present.text import FORMATS
@@ -99,6 +99,18 @@ COHORTS: tuple[int, ...] = (2016, 2017, 2018, 2019, 2020)
 _CASE_COLOURS = {"liupanshui": report.PALETTE[3], "pingliang": report.PALETTE[2]}
 _CASE_COLOURS["h_county"] = report.PALETTE[4]
 _CASE_LABELS = {"liupanshui": "Liupanshui", "pingliang": "Pingliang", "h_county": "H County"}
+
+
+def _crosswalk_display(exceptions: pd.DataFrame) -> pd.DataFrame:
+    """The crosswalk exceptions as a reader reads them: kinds and matching methods in words
+    (``many_to_many`` -> ``many to many``, ``rule:<id>`` -> ``manual rule``), rule ids as
+    names (``shanghai_huangpu`` -> ``Shanghai Huangpu``)."""
+    shown = exceptions.copy()
+    method = shown["match_method"].str.replace(r"^rule:.*$", "manual rule", regex=True)
+    shown["match_method"] = method.str.replace("_", " ")
+    shown["group_type"] = shown["group_type"].str.replace("_", " ")
+    shown["rule_id"] = shown["rule_id"].str.replace("_", " ").str.title()
+    return shown
 
 
 def _scale(indicator: str) -> float:
@@ -407,8 +419,14 @@ _DISTRIBUTION_PANELS = (
 
 
 def _distribution_figure(frame: pd.DataFrame, counties: pd.DataFrame) -> mpl.figure.Figure:
-    """Histograms (density) of listed and other areas, 2010 and 2020, case counties as ticks."""
-    fig, axes = plt.subplots(2, 2, figsize=(8.0, 6.4), sharey="row", sharex="row")
+    """Histograms (density) of listed and other areas, 2010 and 2020, case counties as ticks
+    in a band above the bars (the y axis is extended so the band holds no bars); one legend
+    under the panels."""
+    fig, axes = plt.subplots(
+        2, 2, figsize=(report.COLUMN_WIDTH_IN, 6.8), sharey="row", sharex="row"
+    )
+    n_cases = counties["case"].nunique()
+    band = 0.08 * n_cases + 0.04
     by_group = frame.set_index("group_id")
     for row, (ind, scale, bins, xlabel) in zip(axes, _DISTRIBUTION_PANELS, strict=True):
         for ax, year in zip(row, census.YEARS, strict=True):
@@ -431,7 +449,7 @@ def _distribution_figure(frame: pd.DataFrame, counties: pd.DataFrame) -> mpl.fig
                 values = by_group.loc[members["group_id"], column] * scale
                 ax.plot(
                     values,
-                    np.full(len(values), 0.90 - 0.07 * i),
+                    np.full(len(values), 0.96 - 0.08 * i),
                     "|",
                     ms=9,
                     mew=2,
@@ -442,7 +460,9 @@ def _distribution_figure(frame: pd.DataFrame, counties: pd.DataFrame) -> mpl.fig
             ax.set_title(str(year), loc="left")
             ax.set_xlabel(xlabel)
         row[0].set_ylabel("Density (areas)")
-    axes[0][0].legend(fontsize=7, loc="center left")
+        low, high = row[0].get_ylim()
+        row[0].set_ylim(low, low + (high - low) / (1.0 - band))
+    layout.legend_outside(fig, "below", ncols=3)
     report.label_figure(fig, simulated=False, source=SOURCE)
     return fig
 
@@ -450,10 +470,12 @@ def _distribution_figure(frame: pd.DataFrame, counties: pd.DataFrame) -> mpl.fig
 def _cohort_figure(pooled: pd.DataFrame) -> mpl.figure.Figure:
     fig, ax = plt.subplots(figsize=(6.0, 4.2))
     labels = [str(c) for c in COHORTS] + ["other"]
+    shown: list[float] = []
     colours = mpl.colormaps["viridis"](np.linspace(0.0, 0.85, len(COHORTS)))
     table = pooled.set_index("key")
     for i, label in enumerate(labels):
         y = table.loc[label, ["tap_water_share_2010", "tap_water_share_2020"]].to_numpy() * 100
+        shown.extend(float(v) for v in y)
         other = label == "other"
         colour = "black" if other else colours[i]
         ax.plot(
@@ -462,8 +484,11 @@ def _cohort_figure(pooled: pd.DataFrame) -> mpl.figure.Figure:
         ax.lines[-1].set_label("Not listed" if other else f"Exit {label}")
     ax.set_xticks([0, 1], ["2010", "2020"])
     ax.set_xlim(-0.15, 1.15)
-    ax.set_ylim(0, 100)
-    ax.legend(title="Exit cohort", fontsize=8, loc="lower right")
+    # The axis fits the data (rounded out to 10 points), not 0-100 %.
+    low = max(0.0, math.floor(min(shown) / 10) * 10 - 5)
+    high = min(100.0, math.ceil(max(shown) / 10) * 10 + 5)
+    ax.set_ylim(low, high)
+    layout.legend_outside(ax, "right", title="Exit cohort")
     ax.set_ylabel("Households with tap water in the dwelling (%)")
     report.label_figure(fig, simulated=False, source=SOURCE)
     return fig
@@ -492,7 +517,7 @@ def _map_figure(frame: pd.DataFrame) -> mpl.figure.Figure:
     props, geometries, share, change = _map_data(frame)
     codes = props["prefecture_code"]
     outlined = codes.isin(CASE_PREFECTURES).tolist()
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(report.COLUMN_WIDTH_IN, 3.8))
     panels = (
         (share * 100, "YlOrRd", mpl.colors.Normalize(0, 100), "Poverty counties (% of units)"),
         (change * 100, "Blues", mpl.colors.Normalize(0, 60), "Tap water, change (points)"),
@@ -562,7 +587,9 @@ def build() -> Page:
     exceptions = census.crosswalk_exceptions(crosswalk)
     page.numbers["crosswalk_n_exceptions"] = len(exceptions)
     page.numbers["crosswalk_n_only_2020"] = int((exceptions["group_type"] == "only_2020").sum())
-    page.tables["crosswalk_exceptions"] = exceptions.rename(columns=CROSSWALK_HEADERS)
+    page.tables["crosswalk_exceptions"] = _crosswalk_display(exceptions).rename(
+        columns=CROSSWALK_HEADERS
+    )
     page.numbers["pop_2020_mn"] = float(frame["pop_2020"].sum() / 1e6)
     for part in (_levels(frame),):
         page.numbers.update(part[0])

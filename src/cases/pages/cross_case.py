@@ -26,6 +26,7 @@ from cases.core.errors import DataValidationError
 from cases.core.files import load_yaml
 from cases.data.registry import POLICY_STAGE_LABELS, Case
 from cases.methods.qual import ANALYSIS_CODER
+from cases.present import report
 from cases.present.page import Page
 
 #: NBS's three economic regions, for the provinces of the cases.
@@ -228,7 +229,7 @@ def timeline_figure(
     if missing:
         raise DataValidationError("text/cross_case.md", [f"no block {name!r}" for name in missing])
     fig, (top, middle, bottom) = plt.subplots(
-        3, 1, figsize=(8.0, 6.4), sharex=True, height_ratios=[1.2, 0.7, 1.0]
+        3, 1, figsize=(report.COLUMN_WIDTH_IN, 6.6), sharex=True, height_ratios=[1.2, 0.7, 1.0]
     )
     series = national.dropna(subset=["incidence_pct"]).sort_values("year")
     top.plot(series["year"], series["incidence_pct"], marker="o", color="#0072B2")
@@ -244,9 +245,10 @@ def timeline_figure(
             middle.annotate(
                 f"{count}",
                 (float(year), row),
-                xytext=(8, -3),
+                xytext=(8, 0),
                 textcoords="offset points",
-                fontsize=8,
+                va="center",
+                fontsize=9,
             )
     middle.set_yticks(range(len(groups)), groups)
     middle.set_ylim(-0.6, len(groups) - 0.4)
@@ -261,7 +263,9 @@ def timeline_figure(
     bottom.invert_yaxis()
     for ax in (top, middle, bottom):
         ax.axvline(2020.5, color="#000000", lw=1)
-    top.text(2020.6, top.get_ylim()[1] * 0.9, texts["timeline_campaign_end"], fontsize=7, va="top")
+    top.text(
+        2020.6, top.get_ylim()[1] * 0.9, texts["timeline_campaign_end"], fontsize=8.5, va="top"
+    )
     bottom.set_xlabel(texts["timeline_xlabel"])
     bottom.set_xlim(2009.5, 2024.5)
     return fig
@@ -506,7 +510,8 @@ def synthesis(
     ``census_<case>_tap_2020_pct_max`` and ``census_<case>_school_2020_pct_min`` / ``_max``
     (national percentiles, 0-100); ``n_named_cases``; ``n_cases``; per followed code
     ``<key>``, ``followed_<key>_cases``. Facts: ``lens_<lens>_case_names`` and
-    ``followed_<key>_case_names`` (short titles, in case order), ``lens_labels`` and
+    ``followed_<key>_case_names`` (short titles, in case order), ``no_cause_case_names`` (cases
+    whose coded abstract states no cause), ``lens_labels`` and
     ``tap_all_below_median`` (every named case's units below the national median of tap
     water in 2020). Tables: ``lenses`` (segments per lens and case, labelled) and ``joint``
     (:func:`joint_display`).
@@ -527,6 +532,9 @@ def synthesis(
         using = set(analysed.loc[analysed["code"] == code, "case"])
         page.numbers[f"followed_{key}_cases"] = len(using)
         page.facts[f"followed_{key}_case_names"] = [c.short_title for c in cases if c.slug in using]
+    # Cases whose abstract states no cause at all (no consensus code of the cause family).
+    with_cause = set(analysed.loc[analysed["code"].str.startswith("cause_"), "case"])
+    page.facts["no_cause_case_names"] = [c.short_title for c in cases if c.slug not in with_cause]
     named = census_rows.set_index("case") if len(census_rows) else census_rows
     page.numbers["n_named_cases"] = len(census_rows)
     for case, r in getattr(named, "iterrows", lambda: iter(()))():

@@ -32,8 +32,10 @@ from cases.core.errors import ParameterError
 from cases.core.files import load_yaml
 from cases.data import registry
 from cases.methods import design as dz
+from cases.methods import survey
 from cases.methods.designs_library import BLOCKS, boundary, make_design
-from cases.present import report
+from cases.pages import survey_analysis
+from cases.present import layout, report
 from cases.present.page import Page
 
 __all__ = [
@@ -132,6 +134,22 @@ class ClaimTest(_Strict):
         return self
 
 
+class Questionnaire(_Strict):
+    """The questionnaire a design's data strategy uses: an instrument of ``data/instruments/``
+    and the scales of it that the design measures (shown on the page in Chinese and English)."""
+
+    instrument: str
+    scales: tuple[str, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_scales(self) -> Questionnaire:
+        known = [s.id for s in survey.load_instrument(self.instrument).scales]
+        unknown = [s for s in self.scales if s not in known]
+        if unknown:
+            raise ValueError(f"scales {unknown} are not scales of {self.instrument!r}: {known}")
+        return self
+
+
 class Claim(_Strict):
     """One claim of a thesis as a declared design (field meanings: the settings file's header)."""
 
@@ -151,6 +169,7 @@ class Claim(_Strict):
     curve: tuple[int, ...] = Field(min_length=2)
     stress: tuple[Stress, ...] = Field(min_length=1)
     test: ClaimTest = ClaimTest()
+    questionnaire: Questionnaire | None = None
 
     @model_validator(mode="after")
     def _known_block(self) -> Claim:
@@ -362,11 +381,11 @@ def curve_figure(
 ) -> plt.Figure:
     """Power against the number of clusters for ``estimator``, with ±2 Monte Carlo standard
     errors, the 80 % line, the minimum size and the declared size (``declared`` clusters)
-    marked, x-axis label ``axis`` (default: the settings' villages label); stamped as
-    simulated."""
+    marked, x-axis label ``axis`` (default: the settings' villages label); the legend under
+    the axes; stamped as simulated."""
     lab = settings().labels
     rows = curve.loc[curve["estimator"] == estimator].sort_values("n_villages")
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 4.0))
     ax.errorbar(
         rows["n_villages"],
         rows["power"],
@@ -383,9 +402,9 @@ def curve_figure(
     if declared is not None:
         ax.axvline(declared, color="#009E73", linestyle="-.", label=lab.figure["declared"])
     ax.set_xlabel(axis or lab.figure["clusters"])
-    ax.set_ylabel(lab.figure["power"])
+    ax.set_ylabel(layout.wrap(lab.figure["power"], 28))
     ax.set_ylim(0, 1.02)
-    ax.legend(loc="lower right", fontsize=8)
+    layout.legend_outside(fig, "below", ncols=2)
     report.label_figure(fig, simulated=True, source=lab.source)
     return fig
 
@@ -606,6 +625,13 @@ def build(
                 **values,
             }
         )
+        if claim.questionnaire is not None:
+            q = claim.questionnaire
+            tables[f"{p}_questionnaire"], tables[f"{p}_answers"] = (
+                survey_analysis.questionnaire_tables(survey.load_instrument(q.instrument), q.scales)
+            )
+        claims[-1]["has_questionnaire"] = claim.questionnaire is not None
+        claims[-1]["questionnaire_source"] = survey_analysis.settings().questionnaire_columns.source
         tables[f"{p}_diagnosis"] = _diagnosis_table(diag, lab)
         tables[f"{p}_stress"] = _stress_table(stress, claim, lab)
         figures[f"{p}_curve"] = curve_figure(

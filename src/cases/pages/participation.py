@@ -37,7 +37,7 @@ from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.core.files import load_yaml
 from cases.methods import inference
-from cases.present import report
+from cases.present import layout, report
 from cases.present.page import Page
 from cases.present.text import FORMATS
 from cases.simulate import synth
@@ -62,6 +62,7 @@ __all__ = [
     "share_by_group",
     "share_figure",
     "tie_rates",
+    "type_ties",
 ]
 
 #: The five subjects of the Pingliang thesis, in the order used for layout and tables; the
@@ -179,7 +180,8 @@ def build_network(actors: pd.DataFrame, interactions: pd.DataFrame) -> nx.Graph:
     Raises:
         DataValidationError: duplicated actor ids; an interaction naming an unknown actor, a
             type that disagrees with the actor table, a self-tie, a duplicated pair, or a
-            non-positive contact count (row named).
+            non-positive contact count (row named, counted from 1 like a spreadsheet's data
+            rows).
     """
     need_a = ("actor_id", "actor_type")
     need_i = ("source_id", "source_type", "target_id", "target_type", "contacts_per_year")
@@ -204,7 +206,12 @@ def build_network(actors: pd.DataFrame, interactions: pd.DataFrame) -> nx.Graph:
         v = villages.get(a)
         g.add_node(a, actor_type=types[a], village_id=None if pd.isna(v) else int(v))
     problems = []
-    for i, row in enumerate(interactions.itertuples(index=False)):
+    # Rows are named as a spreadsheet counts them (data rows from 1, the header excluded), or by
+    # the file's own row numbers when the reader dropped rows (``attrs["file_rows"]``).
+    numbers = interactions.attrs.get("file_rows") or []
+    if len(numbers) != len(interactions):
+        numbers = range(1, len(interactions) + 1)
+    for i, row in zip(numbers, interactions.itertuples(index=False), strict=True):
         s, t = row.source_id, row.target_id
         if s not in types or t not in types:
             problems.append(f"row {i}: unknown actor {s if s not in types else t!r}")
@@ -1095,54 +1102,102 @@ def _expit(x: float) -> float:
 # --------------------------------------------------------------------------------------------
 # Figures
 # --------------------------------------------------------------------------------------------
-def network_layout(g: nx.Graph) -> dict[Any, np.ndarray]:
-    """Deterministic shell layout: government in the centre, then enterprises and social
-    organisations, village committees, and poor households (sorted by village, then id)."""
-
-    def members(types: Sequence[str]) -> list[Any]:
-        nodes = [v for v, d in g.nodes(data=True) if d["actor_type"] in types]
-        return sorted(nodes, key=lambda v: (g.nodes[v].get("village_id") or 0, str(v)))
-
-    shells = [
-        members(["government"]),
-        members(["enterprise", "social_organisation"]),
-        members(["village_committee"]),
-        members(["poor_household"]),
-    ]
-    shells = [s for s in shells if s]
-    return nx.shell_layout(g, nlist=shells)
+def type_ties(g: nx.Graph) -> tuple[pd.Series, pd.DataFrame]:
+    """The actor network aggregated by actor type: actors per type (in :data:`ACTOR_TYPES`
+    order, types without actors left out) and one row per pair of types with ties between
+    them (``source_type``, ``target_type`` in that order, ``ties``: number of edges,
+    ``contacts``: sum of their ``weight``); ties within a type have the same type twice."""
+    kinds = pd.Series({v: d["actor_type"] for v, d in g.nodes(data=True)}, dtype=object)
+    actors = kinds.value_counts().reindex(list(ACTOR_TYPES)).dropna().astype(int)
+    rank = {t: i for i, t in enumerate(ACTOR_TYPES)}
+    rows = []
+    for u, v, d in g.edges(data=True):
+        a, b = sorted((kinds[u], kinds[v]), key=rank.__getitem__)
+        rows.append((a, b, float(d.get("weight", 1.0))))
+    edges = pd.DataFrame(rows, columns=["source_type", "target_type", "contacts"])
+    pairs = (
+        edges.groupby(["source_type", "target_type"], sort=False)
+        .agg(ties=("contacts", "size"), contacts=("contacts", "sum"))
+        .reset_index()
+    )
+    order = pairs["source_type"].map(rank) * 10 + pairs["target_type"].map(rank)
+    return actors, pairs.loc[order.sort_values().index].reset_index(drop=True)
 
 
 def network_figure(g: nx.Graph, *, simulated: bool, source: str | None = None) -> mpl.figure.Figure:
-    """The actor network in :func:`network_layout`; colour by actor type, size by degree."""
-    pos = network_layout(g)
+    """The actor network drawn by actor type (:func:`type_ties`), not actor by actor.
+
+    One circle per type on a regular polygon (government at the top), its area proportional
+    to the number of actors (size legend); one line per pair of types with ties, its width
+    proportional to the number of ties and the number written on it; ties within a type are
+    counted under the type's name. Hundreds of households drawn one by one would be a
+    hairball; the aggregated graph shows who is tied to whom and how often.
+    """
+    actors, pairs = type_ties(g)
     type_labels = _labels().actor_types.model_dump()
-    fig, ax = plt.subplots(figsize=(7.5, 7.5))
-    nx.draw_networkx_edges(g, pos, ax=ax, width=0.3, alpha=0.25, edge_color="#555555")
-    for t, colour in zip(ACTOR_TYPES, report.PALETTE, strict=False):
-        nodes = [v for v, d in g.nodes(data=True) if d["actor_type"] == t]
-        if not nodes:
-            continue
-        sizes = [
-            12 + 4 * math.sqrt(g.degree(v)) ** 2 if t != "poor_household" else 8 for v in nodes
-        ]
-        nx.draw_networkx_nodes(
-            g,
-            pos,
-            nodelist=nodes,
-            node_size=sizes,
-            node_color=colour,
-            ax=ax,
-            label=f"{type_labels[t]} ({len(nodes)})",
-            linewidths=0,
+    colours = dict(zip(ACTOR_TYPES, report.PALETTE, strict=False))
+    types = list(actors.index)
+    angles = np.pi / 2 - 2 * np.pi * np.arange(len(types)) / max(len(types), 1)
+    pos = {t: np.array([np.cos(a), np.sin(a)]) for t, a in zip(types, angles, strict=True)}
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 5.6))
+    between = pairs[pairs["source_type"] != pairs["target_type"]]
+    most = float(between["ties"].max()) if len(between) else 1.0
+    for row in between.itertuples():
+        (x0, y0), (x1, y1) = pos[row.source_type], pos[row.target_type]
+        ax.plot([x0, x1], [y0, y1], color="#777777", lw=0.8 + 7.0 * row.ties / most, zorder=1)
+        ax.text(
+            x0 + 0.42 * (x1 - x0),
+            y0 + 0.42 * (y1 - y0),
+            f"{int(row.ties):,}",
+            ha="center",
+            va="center",
+            fontsize=8.5,
+            zorder=4,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"},
         )
-    handles = [
-        mpl.lines.Line2D([], [], marker="o", ls="", color=c, label=type_labels[t])
-        for t, c in zip(ACTOR_TYPES, report.PALETTE, strict=False)
-    ]
-    ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=True)
-    ax.set_axis_off()
+    largest = float(actors.max())
+
+    def size_of(n: float) -> float:
+        return 100 + 1200 * n / largest
+
+    within = pairs[pairs["source_type"] == pairs["target_type"]].set_index("source_type")
+    for t in types:
+        x, y = pos[t]
+        ax.scatter([x], [y], s=size_of(actors[t]), color=colours[t], zorder=3, edgecolor="white")
+        n = int(actors[t])
+        lines = [type_labels[t], f"{n:,} actor{'' if n == 1 else 's'}"]
+        if t in within.index:
+            lines.append(f"{int(within.loc[t, 'ties']):,} ties among them")
+        outward = 1.0 if y >= -0.2 else -1.0
+        ax.annotate(
+            "\n".join(lines),
+            (x, y),
+            xytext=(0, outward * (np.sqrt(size_of(actors[t])) / 2 + 6)),
+            textcoords="offset points",
+            ha="center",
+            va="bottom" if outward > 0 else "top",
+            fontsize=9,
+            zorder=5,
+        )
+    ax.set_xlim(-1.6, 1.6)
+    ax.set_ylim(-1.55, 1.6)
     ax.set_aspect("equal")
+    ax.set_axis_off()
+    ties = [mpl.lines.Line2D([], [], color="#777777", lw=0.8 + 7.0 * f) for f in (0.25, 1.0)]
+    tie_labels = [f"{max(1, round(most * f)):,} ties" for f in (0.25, 1.0)]
+    sizes, size_labels = layout.size_handles(actors.to_numpy(), size_of)
+    widest = max((h.get_markersize() for h in sizes), default=10.0)
+    layout.legend_outside(
+        fig,
+        "below",
+        handles=[*ties, *sizes],
+        labels=[*tie_labels, *(f"{label} actors" for label in size_labels)],
+        ncols=len(ties) + len(sizes),
+        handlelength=max(2.0, widest / 9.5),
+        handleheight=max(0.7, widest / 9.5),
+        columnspacing=1.2,
+        title="Line width: ties between two types; circle area: actors of a type",
+    )
     report.label_figure(fig, simulated=simulated, source=source)
     return fig
 
@@ -1150,10 +1205,11 @@ def network_figure(g: nx.Graph, *, simulated: bool, source: str | None = None) -
 def share_figure(
     shares: pd.DataFrame, *, xlabel: str, simulated: bool, source: str | None = None
 ) -> mpl.figure.Figure:
-    """Shares by group with their intervals (dot and whisker), groups top to bottom."""
+    """Shares by group with their intervals (dot and whisker), groups top to bottom. The x
+    axis fits the intervals (rounded out to 5 %), not 0-100 % whatever the data."""
     sub = shares.dropna(subset=["share"])
     y = np.arange(len(sub))[::-1]
-    fig, ax = plt.subplots(figsize=(7.0, 1.4 + 0.45 * len(sub)))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 1.6 + 0.45 * len(sub)))
     ax.errorbar(
         100 * sub["share"],
         y,
@@ -1163,8 +1219,10 @@ def share_figure(
         ms=6,
     )
     ax.set_yticks(y, [f"{lab} (n = {n})" for lab, n in zip(sub["label"], sub["n"], strict=True)])
-    ax.set_xlabel(xlabel)
-    ax.set_xlim(0, 100)
+    ax.set_xlabel(layout.wrap(xlabel, 60))
+    low = max(0.0, math.floor(20 * float(sub["ci_low"].min()) - 0.2) * 5)
+    high = min(100.0, math.ceil(20 * float(sub["ci_high"].max()) + 0.2) * 5)
+    ax.set_xlim(low, high)
     report.label_figure(fig, simulated=simulated, source=source)
     return fig
 
@@ -1181,7 +1239,7 @@ def kind_mix_figure(
     order = [a for a in actor_labels if a in counts.index]
     counts = counts.loc[order]
     shares = counts.div(counts.sum(axis=1).replace(0, np.nan), axis=0).fillna(0)
-    fig, ax = plt.subplots(figsize=(7.5, 1.8 + 0.5 * len(order)))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 2.2 + 0.5 * len(order)))
     left = np.zeros(len(order))
     y = np.arange(len(order))[::-1]
     for kind, colour in zip(shares.columns, report.PALETTE, strict=False):
@@ -1197,6 +1255,6 @@ def kind_mix_figure(
     ax.set_yticks(y, [f"{actor_labels.get(a, a)} (n = {int(counts.loc[a].sum())})" for a in order])
     ax.set_xlabel(labels.axes.kind_mix)
     ax.set_xlim(0, 100)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=3, fontsize=8, frameon=False)
+    layout.legend_outside(fig, "below", ncols=3)
     report.label_figure(fig, simulated=simulated, source=source)
     return fig

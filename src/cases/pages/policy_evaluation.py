@@ -54,7 +54,7 @@ from cases.data import registry
 from cases.methods import honest as honest_mod
 from cases.methods import inference
 from cases.methods import panel as panel_mod
-from cases.present import report
+from cases.present import layout, report
 from cases.present.page import Page
 from cases.present.panel_plots import plot_event_study
 from cases.simulate import synth
@@ -713,7 +713,7 @@ def bacon_figure(
     The horizontal line is the TWFE coefficient, the weighted mean of the points
     (Goodman-Bacon 2021, fig. 6). Returns the figure (not yet stamped).
     """
-    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 4.2))
     for kind, sub in result.table.groupby("type", sort=False):
         marker, colour = _TYPE_MARKERS.get(kind, ("x", 5))
         ax.scatter(
@@ -731,7 +731,7 @@ def bacon_figure(
     ax.set_xlabel("Weight in the TWFE coefficient")
     ax.set_ylabel(f"2x2 DiD estimate ({unit})")
     ax.set_title(f"{outcome_label}: the 2x2 comparisons inside TWFE", loc="left")
-    ax.legend(frameon=False, fontsize=8)
+    layout.legend_outside(ax, "auto")
     return fig
 
 
@@ -745,10 +745,13 @@ def event_study_figure(estimates: Sequence[OutcomeEstimates]) -> mpl.figure.Figu
     from the year before adoption (Callaway-Sant'Anna with the universal base period), so the
     reference period e = -1 (normalised to 0) is marked in both and the pre-period estimates
     are comparable across the two panels. Bars are pointwise 95% intervals; on simulated data
-    a line shows the planted effect path. Returns the figure (not yet stamped).
+    a line shows the planted effect path. One legend under the panels. Returns the figure
+    (not yet stamped).
     """
     n = len(estimates)
-    fig, axes = plt.subplots(n, 2, figsize=(8.0, 3.4 * n), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(
+        n, 2, figsize=(report.COLUMN_WIDTH_IN, 3.2 * n + 0.8), sharex=True, squeeze=False
+    )
     for row, est in zip(axes, estimates, strict=True):
         for ax, res, name, ref, colour in (
             (row[0], est.cs, "cs", -1, report.PALETTE[0]),
@@ -759,9 +762,9 @@ def event_study_figure(estimates: Sequence[OutcomeEstimates]) -> mpl.figure.Figu
                 ax=ax,
                 ref=ref,
                 color=colour,
-                label="estimate, 95% CI",
+                label=f"{ESTIMATOR_LABELS[name]}: estimate, 95% CI",
                 xlabel="Years since adoption",
-                ylabel=f"{est.outcome.label}\n({est.outcome.unit})",
+                ylabel=layout.axis_label(est.outcome.label, est.outcome.unit),
                 title=ESTIMATOR_LABELS[name],
             )
             if est.effect is not None:
@@ -775,7 +778,9 @@ def event_study_figure(estimates: Sequence[OutcomeEstimates]) -> mpl.figure.Figu
                     drawstyle="steps-mid" if np.ptp(est.effect(grid[grid >= 0])) == 0 else None,
                     label="planted (hypothesis)",
                 )
-            ax.legend(frameon=False, fontsize=7)
+    for ax in axes[:-1].ravel():
+        ax.set_xlabel("")  # the axis is shared: its label once, under the last row
+    layout.legend_outside(fig, "below", ncols=2)
     return fig
 
 

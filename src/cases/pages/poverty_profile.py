@@ -76,7 +76,7 @@ from cases.core import files, paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.data import public_data, registry
 from cases.methods import inference, measures
-from cases.present import report
+from cases.present import layout, report
 from cases.present.page import Page
 from cases.simulate import synth
 
@@ -168,7 +168,7 @@ class ThesisItem(_Strict):
     """A statement of ``data/cases/<case>.yaml``: the first item of ``section`` with ``code``
     (if given) whose description contains ``contains`` (if given, case-insensitive)."""
 
-    section: Literal["achievements", "problems", "causes"]
+    section: Literal["achievements", "problems", "causes", "mechanisms"]
     code: str | None = None
     contains: str | None = None
 
@@ -988,6 +988,8 @@ def _numbers_and_facts(
     facts: dict[str, Any] = {
         "case": prof.case,
         "short_title": registry.load_case(prof.case).short_title,
+        # An author's own data name their place in metadata.json; never the thesis's place.
+        "place": None if prof.simulated else (getattr(data, "meta", {}) or {}).get("place"),
         "simulated": prof.simulated,
         "data_dir": prof.data_dir,
         "weight_by_persons": prof.weight_by_persons,
@@ -1260,9 +1262,11 @@ def decomposition_display(profile: PovertyProfile) -> pd.DataFrame | None:
 
 def income_figure(profile: PovertyProfile, *, source: str | None = None) -> mpl.figure.Figure:
     """Histogram of per-capita income on a log axis, by group, with the lines marked
-    (absolute: solid; relative: dashed), stamped with its provenance."""
+    (absolute: solid; relative: dashed) and labelled above the bars without collisions
+    (:func:`cases.present.layout.label_lines`); the legend outside the axes; stamped with its
+    provenance."""
     frame = profile.frame
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 4.2))
     positive = frame[frame["income"] > 0]
     sns.histplot(
         data=positive,
@@ -1279,27 +1283,18 @@ def income_figure(profile: PovertyProfile, *, source: str | None = None) -> mpl.
     legend = ax.get_legend()
     if legend is not None:
         legend.set_title(profile.layout.group_label.capitalize())
-    styles = {"absolute": "-", "relative": "--"}
-    top = ax.get_ylim()[1]
+        sns.move_legend(ax, "upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    # Absolute lines solid, relative lines dashed; labels in rows above the bars.
+    positions, labels, styles = [], [], []
     for line in profile.lines:
-        ax.axvline(line.value, color="#222222", linestyle=styles[line.kind], linewidth=1.2)
         label = "national line" if line.basis == "national" else line.label.replace("the ", "")
         if line.kind == "absolute" and line.basis != "national":
             label = "absolute line"
-        # Relative labels hang from the top, the absolute one stands at the foot, so a line
-        # close to a relative one (the national line near 60% of the median) stays readable.
-        at_top = line.kind == "relative"
-        ax.text(
-            line.value,
-            top * (0.98 if at_top else 0.02),
-            label,
-            fontsize=8,
-            rotation=90,
-            ha="right",
-            va="top" if at_top else "bottom",
-            color="#222222",
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
-        )
+        positions.append(line.value)
+        labels.append(label)
+        dash = "-" if line.kind == "absolute" else "--"
+        styles.append({"colors": "#222222", "linestyles": dash, "linewidth": 1.2})
+    layout.label_lines(ax, positions, labels, styles=styles)
     ax.xaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.set_xlabel(settings().labels["income_axis"])
     ax.set_ylabel(f"Households (% of all, {profile.year})")
@@ -1336,9 +1331,10 @@ def claims_table(passages: Mapping[str, str]) -> pd.DataFrame:
 # "How the data were simulated"
 # --------------------------------------------------------------------------------------------
 def _fmt_value(value: Any) -> str:
-    """A planted value as text: mappings as ``key: value`` pairs, lists comma-separated."""
+    """A planted value as text: mappings as ``key: value`` pairs (underscores in keys read as
+    spaces: ``self efficacy``), lists comma-separated."""
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {_fmt_value(v)}" for k, v in value.items())
+        return "; ".join(f"{str(k).replace('_', ' ')}: {_fmt_value(v)}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(_fmt_value(v) for v in value)
     return str(value)
@@ -1379,7 +1375,6 @@ def simulation_page(
                 "Planted value": _fmt_value(ent["value"]),
                 "Unit": ent["unit"],
                 "Thesis claim it encodes (hypothesis)": ent["claim"],
-                "Recovered by": ent["recovered_by"],
             }
             for name, ent in params["planted_effects"].items()
         ]

@@ -46,7 +46,7 @@ from cases.core import paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.core.files import load_yaml
 from cases.methods import inference, survey
-from cases.present import report
+from cases.present import layout, report
 from cases.present.page import Page
 from cases.present.text import signed, table_number
 from cases.simulate import synth
@@ -484,6 +484,27 @@ class ClaimsColumns(_Settings):
     needs: str
 
 
+class QuestionnaireColumns(_Settings):
+    """Headers and fixed words of the questionnaire tables (:func:`questionnaire_tables`):
+    the item table's columns (``number`` … ``answers``), the word marking a reverse-keyed item
+    (``reverse_mark``), the answer-code table's columns (``code``, ``label_zh``, ``label_en``)
+    and the source lines under both tables (``source`` for the compendium's instruments,
+    ``source_own`` for an author's own)."""
+
+    number: str
+    scale: str
+    zh: str
+    en: str
+    reverse: str
+    answers: str
+    reverse_mark: str
+    code: str
+    label_zh: str
+    label_en: str
+    source: str
+    source_own: str
+
+
 class SurveySettings(_Settings):
     """``data/settings/survey_analysis.yaml``: designs by case slug (``scale_sets`` and
     ``growth`` are shared definitions the designs refer to by YAML anchor)."""
@@ -491,6 +512,7 @@ class SurveySettings(_Settings):
     scale_sets: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     growth: Outcome | None = None
     claims_columns: ClaimsColumns
+    questionnaire_columns: QuestionnaireColumns
     designs: dict[str, Design]
 
 
@@ -516,6 +538,29 @@ def design(case: str) -> Design:
             f"survey_analysis: case {case!r} has no survey design; known: {sorted(designs)}"
         )
     return designs[case]
+
+
+def instrument_problems(case: str, inst: survey.Instrument) -> list[str]:
+    """What keeps an author's instrument from running this case's analysis, as messages naming
+    the instrument's field: the groups compared come from the case's settings and are read from
+    the ``role`` column, so the instrument's ``roles`` must list them (with ``[]`` the column is
+    not checked, and a group spelled otherwise would silently drop out).
+
+    Raises:
+        ParameterError: ``case`` does not run this analysis.
+    """
+    plan = design(case)
+    if plan.group_col != "role":
+        return []
+    missing = [g for g in (*plan.focal, *plan.reference) if g not in inst.roles]
+    if not missing:
+        return []
+    return [
+        f"roles: the survey analysis of {case} compares {', '.join(plan.focal)} with "
+        f"{', '.join(plan.reference)} (data/settings/survey_analysis.yaml), read from the role "
+        f"column; list {', '.join(missing)} under roles and use these codes in your data "
+        f"(roles now: {', '.join(inst.roles) or 'none'})"
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -674,6 +719,8 @@ def analyse(
         raise DataValidationError(case, [f"table {plan.table!r} not found"])
     own = bool(str(instrument).strip())
     inst = survey.load_instrument(instrument if own else plan.instrument)
+    if own and (problems := instrument_problems(case, inst)):
+        raise DataValidationError(str(instrument), problems)
     scales = tuple(s.id for s in inst.scales if s.kind == "scale") if own else tuple(plan.scales)
     if not scales:
         raise ParameterError(f"instrument {inst.id!r}: no scale of kind 'scale' to compare")
@@ -685,6 +732,16 @@ def analyse(
     scores.insert(1, CLUSTER, _villages(plan, data).to_numpy())
     reliability = survey.reliability_table(table, inst)
     shown = [g.key for g in plan.groups if (scores["group"] == g.key).sum() >= 2]
+    for side in (plan.focal, plan.reference):
+        if not scores["group"].isin(list(side)).any():
+            found = ", ".join(map(str, sorted(scores["group"].dropna().unique()))) or "none"
+            raise DataValidationError(
+                plan.table,
+                [
+                    f"column {plan.group_col!r}: no respondent in {', '.join(side)}, which the "
+                    f"analysis compares (values found: {found})"
+                ],
+            )
     means = group_means(scores, scales, "group", conf_level=conf_level, order=shown)
     gap = group_gap(scores, scales, "group", plan.focal, plan.reference, conf_level=conf_level)
     if not has_model:
@@ -1044,6 +1101,10 @@ def build(
     _claims(page, res)
     page.tolerances = {k: 1e-6 for k, v in page.numbers.items() if isinstance(v, float)}
     page.tables.update(display_tables(res))
+    page.tables["questionnaire"], page.tables["answers"] = questionnaire_tables(res.instrument)
+    page.facts["instrument_title_zh"] = res.instrument.title_zh
+    cols = settings().questionnaire_columns
+    page.facts["questionnaire_source"] = cols.source_own if res.own_instrument else cols.source
     page.figures["groups_fig"] = groups_figure(res, source=source)
     if res.has_model:
         page.figures["model_fig"] = (
@@ -1097,12 +1158,17 @@ def _interval_dots(
 
 def groups_figure(res: SurveyResults, *, source: str | None = None) -> mpl.figure.Figure:
     """Dot plot of mean scores by group (left) and the focal-minus-reference gap (right),
-    both with 95% intervals; stamped with the provenance line."""
+    both with 95% intervals; the group legend under the panels; stamped with the provenance
+    line."""
     design = res.design
     labels = [_label(res.instrument, s) for s in res.scales]
     ypos = np.arange(len(res.scales))[::-1]
     fig, (ax1, ax2) = plt.subplots(
-        1, 2, figsize=(9.0, 1.6 + 0.45 * len(labels)), sharey=True, width_ratios=[3, 2]
+        1,
+        2,
+        figsize=(report.COLUMN_WIDTH_IN, 2.2 + 0.45 * len(labels)),
+        sharey=True,
+        width_ratios=[3, 2],
     )
     groups = list(dict.fromkeys(res.means["group"]))
     names = design.group_labels
@@ -1120,8 +1186,6 @@ def groups_figure(res: SurveyResults, *, source: str | None = None) -> mpl.figur
         )
     ax1.set_yticks(ypos, labels)
     ax1.set_xlabel("Mean score (item scale)")
-    # Above the axes, under the title: below them it would cover the x-axis label.
-    ax1.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=8, frameon=False)
     gap = res.gap.set_index("scale").loc[list(res.scales)]
     _interval_dots(ax2, gap, "gap", ypos, fmt="s", color="#000000")
     ax2.axvline(0, color="#888888", lw=1)
@@ -1129,10 +1193,10 @@ def groups_figure(res: SurveyResults, *, source: str | None = None) -> mpl.figur
     ax2.set_title(
         f"{design.focal_label.split(' (')[0].capitalize()}\nminus {design.reference_label}",
         loc="left",
-        fontsize=9,
-        pad=20,
+        fontsize=10,
     )
-    ax1.set_title("Mean score by group", loc="left", fontsize=10, pad=20)
+    ax1.set_title("Mean score by group", loc="left", fontsize=10)
+    layout.legend_outside(fig, "below", ncols=2 if len(groups) > 2 else None)
     report.label_figure(fig, simulated=res.simulated, source=source)
     return fig
 
@@ -1143,7 +1207,7 @@ def coefficient_figure(res: SurveyResults, *, source: str | None = None) -> mpl.
     design = res.design
     labels = [_label(res.instrument, s) for s in design.scales]
     ypos = np.arange(len(design.scales))[::-1]
-    fig, ax = plt.subplots(figsize=(7.0, 1.6 + 0.4 * len(labels)))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 2.0 + 0.4 * len(labels)))
     outcomes = list(design.outcomes)
     offsets = np.linspace(-0.15, 0.15, len(outcomes)) if len(outcomes) > 1 else [0.0]
     for outcome, off, colour in zip(outcomes, offsets, report.PALETTE, strict=False):
@@ -1161,8 +1225,8 @@ def coefficient_figure(res: SurveyResults, *, source: str | None = None) -> mpl.
     ax.axvline(0, color="#888888", lw=1)
     ax.set_yticks(ypos, labels)
     ax.set_xlabel("Log-odds per score point (95% interval)")
-    # Above the axes, so no coefficient is hidden behind it.
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=1, fontsize=8, frameon=False)
+    # Under the axes, so no coefficient is hidden behind it.
+    layout.legend_outside(fig, "below", ncols=1)
     report.label_figure(fig, simulated=res.simulated, source=source)
     return fig
 
@@ -1183,7 +1247,7 @@ def growth_figure(
     willingness slope through the means, whose clustered interval the page reports.
     """
     sub = frame[["willingness", "growth"]].dropna()
-    fig, ax = plt.subplots(figsize=(7.0, 4.2))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 4.4))
     ax.scatter(
         sub["willingness"],
         sub["growth"],
@@ -1215,9 +1279,75 @@ def growth_figure(
     lo, hi = np.nanpercentile(sub["growth"], [1, 99])
     pad = 0.1 * (hi - lo)
     ax.set_ylim(lo - pad, hi + pad)
-    ax.legend(loc="upper left", fontsize=8)
+    layout.legend_outside(fig, "below")
     report.label_figure(fig, simulated=simulated, source=source)
     return fig
+
+
+def questionnaire_tables(
+    instrument: survey.Instrument, scales: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The questionnaire as a reader sees it: its items in Chinese and English, and the codes
+    of its answers, with headers from the settings file (``questionnaire_columns``).
+
+    Item table: one row per item of ``scales`` (scale ids, in the instrument's order of scales;
+    None: every scale, then any item in no scale), in the instrument's item order within a
+    scale. Columns: the item's number in the instrument (1 = its first item), the scale
+    (``label_en (label_zh)``; an en dash for an item in no scale), the wording in Chinese and
+    in English, the reverse-keyed mark (empty when the item is scored as worded; a
+    reverse-keyed item is recoded ``min + max - x`` before scoring) and the range of answer
+    codes (``min–max``: the item's own range, else the instrument's).
+
+    Answer table: one row per code of every range the shown items use (``min`` to ``max``),
+    with the range, the code and its Chinese and English labels (an em dash where the
+    instrument gives none).
+
+    Raises:
+        KeyError: a scale id of ``scales`` is not a scale of ``instrument`` (the valid ids
+            named).
+    """
+    cols = settings().questionnaire_columns
+    chosen = [instrument.scale(s) for s in scales] if scales is not None else instrument.scales
+    number = {item.id: i for i, item in enumerate(instrument.items, start=1)}
+    rows: list[tuple[int, str, Any]] = []
+    for scale in chosen:
+        rows += [(number[i], f"{scale.label_en} ({scale.label_zh})", scale) for i in scale.items]
+    if scales is None:
+        owned = {i for scale in instrument.scales for i in scale.items}
+        rows += [(number[it.id], "–", None) for it in instrument.items if it.id not in owned]
+    ranges: dict[tuple[int, int], survey.ResponseRange] = {}
+    records = []
+    for n, label, scale in rows:
+        item = instrument.items[n - 1]
+        response = item.response or instrument.response
+        span = (response.min, response.max)
+        ranges.setdefault(span, response)
+        reverse = scale is not None and item.id in scale.reverse
+        records.append(
+            {
+                cols.number: n,
+                cols.scale: label,
+                cols.zh: item.zh,
+                cols.en: item.en,
+                cols.reverse: cols.reverse_mark if reverse else "",
+                cols.answers: f"{span[0]}–{span[1]}",
+            }
+        )
+    items = pd.DataFrame(
+        records, columns=[cols.number, cols.scale, cols.zh, cols.en, cols.reverse, cols.answers]
+    )
+    codes = [
+        {
+            cols.answers: f"{lo}–{hi}",
+            cols.code: code,
+            cols.label_zh: response.labels_zh.get(code, "—"),
+            cols.label_en: response.labels_en.get(code, "—"),
+        }
+        for (lo, hi), response in sorted(ranges.items())
+        for code in range(lo, hi + 1)
+    ]
+    answers = pd.DataFrame(codes, columns=[cols.answers, cols.code, cols.label_zh, cols.label_en])
+    return items, answers
 
 
 def display_tables(res: SurveyResults) -> dict[str, pd.DataFrame]:

@@ -44,7 +44,7 @@ from cases.methods import inference, measures
 from cases.methods.inference import bh_adjust
 from cases.pages.policy_evaluation import CaseDesigns, data_format_markdown, load_settings
 from cases.pages.poverty_profile import SCHEME_LABELS, mpi_k_grid
-from cases.present import report
+from cases.present import layout, report
 from cases.present.page import Page
 from cases.simulate import synth
 
@@ -441,10 +441,16 @@ def village_figure(
 ) -> mpl.figure.Figure:
     """Inclusion and exclusion errors by village, sorted, against the overall error.
 
-    Each dot is a village (size: its denominator); the dashed line and band are the overall
-    error and its 95% interval. Returns the figure (not yet stamped).
+    Each dot is a village (area: its denominator, shown in a size legend); the dashed line and
+    band are the overall error and its 95% interval. Legends sit outside the panels. Returns
+    the figure (not yet stamped).
     """
-    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.8), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(report.COLUMN_WIDTH_IN, 4.0), sharey=True)
+
+    def size_of(n: float) -> float:
+        return 8 + 4 * n
+
+    denominators: list[float] = []
     specs = (
         (
             "inclusion",
@@ -461,10 +467,11 @@ def village_figure(
     )
     for ax, (kind, col, den, title) in zip(axes, specs, strict=True):
         sub = by_village.dropna(subset=[col]).sort_values(col).reset_index(drop=True)
+        denominators.extend(sub[den].astype(float))
         ax.scatter(
             np.arange(len(sub)),
             sub[col],
-            s=8 + 4 * sub[den],
+            s=size_of(sub[den]),
             color=report.PALETTE[0 if kind == "inclusion" else 3],
             alpha=0.7,
             edgecolor="white",
@@ -472,12 +479,13 @@ def village_figure(
         )
         o = overall.loc[kind]
         ax.axhspan(o["ci_low"], o["ci_high"], color="0.8", alpha=0.5, label="overall, 95% CI")
-        ax.axhline(o["error"], color="0.3", linestyle="--", linewidth=1)
+        ax.axhline(o["error"], color="0.3", linestyle="--", linewidth=1, label="overall error")
         ax.set_title(title, loc="left", fontsize=10)
         ax.set_xlabel("Villages, sorted by error")
         ax.set_ylim(-0.03, 1.03)
-        ax.legend(frameon=False, fontsize=8, loc="upper left")
     axes[0].set_ylabel(f"{register_label} vs {need_label.lower()}\n(share)")
+    layout.size_legend(axes[1], denominators, size_of, title="Households in\nthe denominator")
+    layout.legend_outside(fig, "below", handles=None, labels=None, ncols=2)
     return fig
 
 
@@ -632,7 +640,7 @@ def vulnerability_figure(
     The dotted line is the vulnerability threshold (0.5, Chaudhuri, Jalan and Suryahadi 2002).
     Returns the figure (not yet stamped).
     """
-    fig, ax = plt.subplots(figsize=(7.0, 3.8))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 3.8))
     bins = np.linspace(0, 1, 26)
     for flag, label, colour in ((0, "not monitored", 5), (1, "monitored", 3)):
         ax.hist(
@@ -646,7 +654,7 @@ def vulnerability_figure(
     ax.axvline(threshold, color="0.2", linestyle=":", label=f"threshold ({threshold:g})")
     ax.set_xlabel(_figure_label("vulnerability_axis"))
     ax.set_ylabel("Households (log scale)")
-    ax.legend(frameon=False)
+    layout.legend_outside(ax, "right")
     return fig
 
 
@@ -656,25 +664,32 @@ def registration_figure(
     """Share listed by deprivation score, separately for income-poor and other households.
 
     ``score`` is the Alkire-Foster deprivation score of each household (0-1); points are the
-    listed share among households with that score (size: number of households). Shows whether
+    listed share among households with that score (area: number of households, with a size
+    legend; the largest group of either kind sets the scale). Shows whether
     listing follows visible deprivations rather than income. Returns the figure (not stamped).
     """
-    fig, ax = plt.subplots(figsize=(7.0, 3.8))
+    fig, ax = plt.subplots(figsize=(report.COLUMN_WIDTH_IN, 3.8))
     work = pd.DataFrame({"score": np.round(score, 2), "listed": df[register], "poor": df[poor]})
+    largest = float(work.groupby(["poor", "score"]).size().max())
+
+    def size_of(n: Any) -> Any:
+        return 10 + 60 * np.sqrt(n / largest)
+
     for flag, label, colour in ((1, "income-poor", 3), (0, "not income-poor", 0)):
         g = work[work["poor"] == flag].groupby("score")["listed"].agg(["mean", "size"])
         ax.plot(g.index, g["mean"], color=report.PALETTE[colour], linewidth=1)
         ax.scatter(
             g.index,
             g["mean"],
-            s=10 + 60 * np.sqrt(g["size"] / g["size"].max()),
+            s=size_of(g["size"]),
             color=report.PALETTE[colour],
             label=label,
         )
     ax.set_xlabel(_figure_label("deprivation_axis"))
     ax.set_ylabel("Share registered")
     ax.set_ylim(-0.03, 1.03)
-    ax.legend(frameon=False)
+    layout.legend_outside(ax, "right")
+    layout.size_legend(ax, work.groupby(["poor", "score"]).size(), size_of, title="Households")
     return fig
 
 

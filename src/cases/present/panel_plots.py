@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from cases.core.errors import ParameterError
+from cases.present.layout import legend_outside
 
 __all__ = ["plot_event_study"]
 
@@ -33,7 +34,9 @@ def plot_event_study(
     :func:`cases.methods.panel.staggered_did` (``att`` instead of ``coef``; its ``"overall"`` row is
     skipped). Points are the estimates, vertical bars the pointwise intervals; the reference
     period (coefficient normalised to 0) is drawn as a hollow marker with a dotted vertical line,
-    and a dashed line at 0 is the null of no effect. Returns the matplotlib ``Axes``.
+    and a dashed line at 0 is the null of no effect. The x ticks are the event times with an
+    estimate (and the reference); the legend sits outside the axes
+    (:func:`cases.present.layout.legend_outside`). Returns the matplotlib ``Axes``.
 
     Raises:
         ParameterError: missing columns or an empty table.
@@ -78,9 +81,11 @@ def plot_event_study(
         )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_xticks(sorted(tab["event_time"].astype(int).unique()))
+    # Ticks only where there is an estimate or the reference: no orphan ticks.
+    shown = {int(t) for t in tab.loc[tab[estimate].notna() | is_ref, "event_time"]}
+    ax.set_xticks(sorted(shown | ({int(ref)} if ref is not None else set())))
     if title:
         ax.set_title(title)
     if ax.get_legend_handles_labels()[1]:
-        ax.legend(frameon=False)
+        legend_outside(ax, "right")
     return ax

@@ -162,6 +162,29 @@ def words(value: Any) -> str:
     return _NUMBER_WORDS[value] if whole and 0 <= value < len(_NUMBER_WORDS) else plain(value)
 
 
+_ORDINAL_WORDS = (
+    "zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+    "ninth", "tenth", "eleventh", "twelfth",
+)  # fmt: skip
+
+
+def ordinal(value: Any) -> str:
+    """A rank as prose spells it: ``1`` -> ``first`` up to ``12`` -> ``twelfth``, then digits
+    with the English suffix (``13th``, ``21st``, ``102nd``, ``111th``); any other value (a
+    fraction, a negative number, text) as :func:`plain` prints it."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        return plain(value)
+    if value < len(_ORDINAL_WORDS):
+        return _ORDINAL_WORDS[value]
+    suffix = (
+        "th" if value % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(value % 10, "th")
+    )
+    return f"{value}{suffix}"
+
+
 #: The named formats, usable as Jinja2 filters: ``{{ share | pct1 }}``.
 FORMATS: dict[str, Callable[..., str]] = {
     "pct": pct,
@@ -188,6 +211,10 @@ FORMATS: dict[str, Callable[..., str]] = {
     "pct2_tight": lambda v: tight_pct(v, 2),
     "general": general,
     "words": words,
+    # Appended for prose that must never print "-0.000" or an ASCII hyphen as a minus sign:
+    "signed1": lambda v: signed(v, 1),
+    "signed3": lambda v: signed(v, 3),
+    "ordinal": ordinal,
 }
 
 

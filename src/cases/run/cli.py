@@ -215,7 +215,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         args.slug, _existing_dir(args.raw_dir, "RAW_DIR"), args.mapping, args.out
     )
     console.print(f"wrote {out}; checking it as `cases check-data` does", markup=False)
-    chk = owndata.check(args.slug, out)
+    chk = owndata.check(args.slug, out, owndata.mapping_instrument(args.mapping))
     _print_findings(chk, console)
     return EXIT_FAILED if chk.problems else EXIT_OK
 
@@ -237,13 +237,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
         n_jobs=args.jobs,
         force=args.force,
         on_result=on_result,
+        instrument=args.instrument,
+        partial=args.partial,
     )
     _print_findings(chk, console)
-    if chk.problems:
+    if page is None:
         console.print("Not running: fix the problems above (nothing was written).", style="red")
         return EXIT_FAILED
     print(page)
     failed = [r.job.analysis for r in _results if r.status not in ("ran", "cached")]
+    if chk.problems and not failed:
+        return EXIT_FAILED
     if failed:
         console.print(
             f"The report shows no numbers of {', '.join(failed)}: it failed (see above).",
@@ -252,6 +256,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
         )
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _instrument_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--instrument",
+        metavar="FILE.yaml",
+        default=None,
+        help="your own questionnaire: an instrument YAML (items, scales, reverse-keyed items, "
+        "response range, missing codes) that replaces the case's questionnaire; checked before "
+        "anything runs",
+    )
 
 
 def _existing_dir(path: str, what: str) -> str:
@@ -454,9 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
         "values, few clusters, negative alpha). Exit 0 clean, 1 problems, 2 usage.",
     )
     _case_args(p_check, "dir", "DIR", "the own-data folder")
-    p_check.add_argument(
-        "--instrument", metavar="FILE.yaml", default=None, help="your own questionnaire"
-    )
+    _instrument_option(p_check)
 
     p_import = _command(
         sub,
@@ -479,10 +492,19 @@ def build_parser() -> argparse.ArgumentParser:
         "Check DIR as `cases check-data` does, run the case's analyses that read field data "
         "on it into OUT (never book/ or results/), and write OUT/report.html: one offline "
         "page titled from DIR/metadata.json, with the checks and file checksums in an "
-        "appendix. Exit 0 written, 1 data problems or a failed analysis, 2 usage.",
+        "appendix. With --instrument, the survey analysis reads your own questionnaire. "
+        "Exit 0 written, 1 data problems or a failed analysis, 2 usage.",
     )
     _case_args(p_report, "dir", "DIR", "the own-data folder")
     p_report.add_argument("--out", required=True, metavar="OUT", help="output folder")
+    _instrument_option(p_report)
+    p_report.add_argument(
+        "--partial",
+        action="store_true",
+        help="run the analyses whose tables pass even when another table has problems; "
+        "an analysis reading a table with problems is named as failed (exit 1); "
+        "problems of metadata.json still stop everything",
+    )
     _jobs_and_force(p_report, "analyses in parallel", "re-run even if nothing changed", 1)
 
     p_new = _command(
@@ -511,10 +533,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except (ParameterError, RegistryError) as exc:
-        console.print(f"error: {exc}", style="red", markup=False)
+        console.print(f"error: {exc}", style="red", markup=False, soft_wrap=True)
         return EXIT_USAGE
     except CasesError as exc:
-        console.print(f"error: {exc}", style="red", markup=False)
+        console.print(f"error: {exc}", style="red", markup=False, soft_wrap=True)
         return EXIT_FAILED
 
 

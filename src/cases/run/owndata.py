@@ -4,15 +4,18 @@
   reader, :mod:`cases.data.fielddata`) plus statistical warnings (negative alpha or item–rest
   correlation: an item reverse-coded twice?; few clusters).
 - :func:`import_folder` — ``cases import SLUG RAW_DIR --mapping MAP.yaml --out DIR``.
-- :func:`build_report` — ``cases report SLUG DIR --out OUT``: the case's analyses on the folder,
-  run by the ordinary runner into ``OUT`` (never ``book/`` or ``results/``), and one standalone
-  offline HTML page there.
+- :func:`build_report` — ``cases report SLUG DIR --out OUT [--instrument FILE.yaml]``: the
+  case's analyses on the folder, run by the ordinary runner into ``OUT`` (never ``book/`` or
+  ``results/``), and one standalone offline HTML page there: each analysis's passages (its text
+  template rendered by the notebook with the author's numbers), tables and figures, without the
+  thesis's claims or the template's usage notes.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,13 +27,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cases.core.atomic import write_atomic
 from cases.core.errors import DataValidationError, ParameterError
-from cases.core.files import load_yaml
+from cases.core.files import load_yaml, sha256_file
 from cases.data import fielddata, io
 from cases.data.instruments import load_instrument
 from cases.methods.survey import corrected_item_total, cronbach_alpha, reverse_code
 from cases.simulate import synth
 
-__all__ = ["Mapping_", "check", "import_folder"]
+__all__ = ["Mapping_", "build_report", "check", "import_folder", "own_instrument"]
 
 
 # ------------------------------------------------------------------------------ check-data
@@ -88,21 +91,60 @@ def _reliability_warnings(chk: fielddata.FolderCheck, spec: fielddata.FolderSpec
                     )
 
 
+def own_instrument(slug: str, instrument: str | os.PathLike[str] | None) -> Path | None:
+    """An author's instrument (``--instrument FILE.yaml``), validated before anything runs;
+    its resolved path, or None when none is given.
+
+    Raises:
+        RegistryError: unknown slug.
+        ParameterError: the file does not exist or is not ``.yaml``/``.yml``, or the case has
+            no questionnaire table for it to describe (usage).
+        DataValidationError: the file is not a valid instrument, or its ``roles`` lack the
+            groups the case's survey analysis compares; the message names the file and each
+            offending field (e.g. ``scales.drive.reverse``).
+    """
+    from cases.data.registry import load_case
+
+    load_case(slug)  # an unknown slug is a usage error naming the valid ones
+    if instrument is None or not str(instrument).strip():
+        return None
+    path = Path(instrument).expanduser()
+    if not path.is_file():
+        raise ParameterError(f"instrument file {str(instrument)!r} not found")
+    if path.suffix.lower() not in {".yaml", ".yml"}:
+        raise ParameterError(f"instrument {path.name!r} is not an instrument YAML file (.yaml)")
+    inst = load_instrument(path)
+    tables = synth.folder_spec(slug).instruments
+    if not tables:
+        raise ParameterError(
+            f"instrument: case {slug!r} has no questionnaire table for an instrument to describe"
+        )
+    from cases.pages import survey_analysis  # plotting libraries: only when an instrument is given
+
+    try:
+        problems = survey_analysis.instrument_problems(slug, inst)
+    except ParameterError:  # the case runs no survey analysis: nothing more to ask of it
+        problems = []
+    if problems:
+        raise DataValidationError(str(path), problems)
+    return path.resolve()
+
+
 def check(
     slug: str,
     folder: str | os.PathLike[str],
     instrument: str | os.PathLike[str] | None = None,
 ) -> fielddata.FolderCheck:
     """Read and validate ``folder`` as own data of case ``slug``; every finding at once.
+    ``instrument`` (an author's instrument YAML, :func:`own_instrument`) replaces the case's
+    questionnaire: the questionnaire table is read with its items, range and missing codes.
 
     Raises:
-        RegistryError/ParameterError: unknown slug, a folder that does not exist (usage).
+        RegistryError/ParameterError: unknown slug, a folder that does not exist, a missing
+            instrument file (usage).
+        DataValidationError: an invalid instrument file (file and field named).
     """
-    from cases.data.registry import load_case
-
-    load_case(slug)  # an unknown slug is a usage error naming the valid ones
-    if instrument is not None and not Path(instrument).is_file():
-        raise ParameterError(f"instrument: file {str(instrument)!r} not found")
+    instrument = own_instrument(slug, instrument)
     spec = synth.folder_spec(slug, instrument)
     chk = fielddata.check_folder(folder, spec)
     _reliability_warnings(chk, spec)
@@ -197,11 +239,7 @@ def import_folder(
     mapping = load_yaml(Mapping_, mapping_path)
     if mapping.case != slug:
         raise ParameterError(f"{mapping_path}: case is {mapping.case!r}, but SLUG is {slug!r}")
-    instrument = None
-    if mapping.instrument:
-        instrument = Path(mapping.instrument)
-        if not instrument.is_absolute():
-            instrument = Path(mapping_path).parent / instrument
+    instrument = own_instrument(slug, mapping_instrument(mapping_path, mapping))
     spec = synth.folder_spec(slug, instrument)
     out = Path(out_dir).expanduser()
     problems: list[str] = []
@@ -220,6 +258,13 @@ def import_folder(
             frame = _read_raw(src, fm)
         except DataValidationError as exc:
             problems.extend(f"{name}: {p}" for p in exc.problems)
+            continue
+        stamp = fielddata.simulation_stamp(frame)
+        if stamp is not None:
+            problems.append(
+                f"{name}: written by the simulator (column {stamp[0]!r}: {stamp[1]!r}); "
+                "simulated data cannot be imported as field data"
+            )
             continue
         frame.columns = [_norm(c) for c in frame.columns]
         renames = {_norm(k): v for k, v in fm.columns.items()}
@@ -330,6 +375,18 @@ def import_folder(
     return out
 
 
+def mapping_instrument(
+    mapping_path: str | os.PathLike[str], mapping: Mapping_ | None = None
+) -> Path | None:
+    """The instrument a mapping file names (``instrument:``, relative to the mapping file), or
+    None; ``cases import`` reads and checks the questionnaire with it."""
+    mapping = mapping or load_yaml(Mapping_, mapping_path)
+    if not mapping.instrument:
+        return None
+    path = Path(mapping.instrument).expanduser()
+    return path if path.is_absolute() else Path(mapping_path).parent / path
+
+
 def _read_raw(path: Path, fm: FileMapping) -> pd.DataFrame:
     if not path.is_file():
         raise DataValidationError(path.name, ["file not found"])
@@ -384,27 +441,153 @@ def _markdown(text: str) -> str:
     return MarkdownIt("commonmark").enable("table").render(text)
 
 
-def _notebook_exhibits(notebook: Path) -> list[str]:
-    """HTML of the tables and figures a notebook shows (glued figures included), leaving out
-    thesis-only cells and glued numbers or text."""
+#: Passages (``<prefix>_<block>``) that tell how to run a template on one's own data: the reader
+#: of a report has done so, and they describe the simulator's format.
+USAGE_PASSAGES: tuple[str, ...] = ("own_data", "data_text", "data_format_md")
+
+_RECORD = "application/papermill.record/"
+#: A glued passage quoted by a notebook's Markdown: ``{glue:md}`key:myst``` or a directive.
+_GLUE_MD = re.compile(
+    r"\{glue:md\}`(?P<inline>[a-z0-9_]+)(?::myst)?`"
+    r"|```\{glue:md\}[ \t]+(?P<block>[a-z0-9_]+)[^\n]*\n(?::[a-z]+:[^\n]*\n)*```"
+)
+_HEADING = re.compile(r"^(?P<hashes>#{1,5})[ \t]+(?P<text>.+)$", re.MULTILINE)
+#: A glued figure placed by a passage: ``{glue:figure} key``, options, a blank line, caption.
+_GLUE_FIGURE = re.compile(
+    r"```\{glue:figure\}[ \t]+(?P<key>[a-z0-9_]+)[ \t]*\n(?P<options>(?::[a-z]+:[^\n]*\n)*)"
+    r"\n?(?P<caption>.*?)\n?```",
+    re.DOTALL,
+)
+_NUMREF = re.compile(r"\{numref\}`(?P<name>[^`]+)`")
+_ROLE = re.compile(r"\{[a-z:-]+\}`(?P<text>[^`]*)`")
+
+
+def _glued(nb: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """The passages (Markdown) and figures (base64 PNG) a notebook glued, by key."""
+    passages: dict[str, str] = {}
+    figures: dict[str, str] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            data = output.get("data", {})
+            if not name:
+                continue
+            if _RECORD + "text/markdown" in data:
+                passages[name] = data[_RECORD + "text/markdown"]
+            elif _RECORD + "image/png" in data:
+                figures[name] = data[_RECORD + "image/png"]
+    return passages, figures
+
+
+class _Figures:
+    """Numbers the report's figures in order of appearance (``{numref}`` becomes
+    "<label> <n>")."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.numbers = label, {}
+
+    def number(self, name: str) -> int:
+        return self.numbers.setdefault(name, len(self.numbers) + 1)
+
+
+def _passage_html(text: str, pngs: Mapping[str, str], figures: _Figures) -> str:
+    """A glued passage as HTML: MyST figure directives become figures (image, alt text,
+    numbered caption), ``{numref}`` references their numbers, other roles their text."""
+    import html as _html
+
+    for match in _GLUE_FIGURE.finditer(text):
+        options = dict(re.findall(r"^:([a-z]+):[ \t]*(.*)$", match["options"], re.MULTILINE))
+        if options.get("name"):
+            figures.number(options["name"])
+    placed: list[str] = []
+
+    def figure(match: re.Match[str]) -> str:
+        options = dict(re.findall(r"^:([a-z]+):[ \t]*(.*)$", match["options"], re.MULTILINE))
+        png = pngs.get(match["key"])
+        if png is None:
+            return ""
+        label = ""
+        if options.get("name"):
+            label = f"{figures.label} {figures.number(options['name'])}. "
+        caption = _markdown(label + match["caption"].strip()).strip()
+        caption = caption.removeprefix("<p>").removesuffix("</p>")
+        placed.append(
+            f'<figure><img alt="{_html.escape(options.get("alt", ""))}" '
+            f'src="data:image/png;base64,{png}"><figcaption>{caption}</figcaption></figure>'
+        )
+        return f"\n\nFIGURE{len(placed) - 1}FIGURE\n\n"
+
+    text = _GLUE_FIGURE.sub(figure, text)
+    text = _NUMREF.sub(lambda m: f"{figures.label} {figures.number(m['name'])}", text)
+    text = _ROLE.sub(lambda m: m["text"], text)
+    out = _markdown(text)
+    for i, html in enumerate(placed):
+        out = out.replace(f"<p>FIGURE{i}FIGURE</p>", html)
+    return out
+
+
+def _heads_a_passage(following: list[Any], level: int) -> bool:
+    """Whether a heading of ``level`` has a shown passage under it: one comes before the next
+    heading of the same or a higher level (a section of fixed text only gets no heading)."""
+    for item in following:
+        if isinstance(item, str):
+            return True
+        if len(item["hashes"]) <= level:
+            return False
+    return False
+
+
+def _notebook_body(notebook: Path, figures: _Figures) -> list[str]:
+    """HTML of an executed analysis notebook for the report, in the notebook's order: the
+    passages its Markdown quotes (rendered by the notebook with the author's numbers), under
+    the headings of the Markdown cells that quote them, then the tables and figures its code
+    cells show. Left out: usage passages (:data:`USAGE_PASSAGES`), the notebook's fixed
+    Markdown (it explains the method in the book's terms), code cells that show the thesis's
+    claims (:data:`THESIS_ONLY_MARKERS`), outputs the book hides (cells tagged ``remove-cell``
+    or ``remove-output``) and glued numbers."""
     import html as _html
 
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
+    passages, pngs = _glued(nb)
     parts: list[str] = []
     for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            found = [
+                (m.start(), key)
+                for m in _GLUE_MD.finditer(cell.source)
+                if (key := m["inline"] or m["block"]) in passages
+                and not any(key.endswith(f"_{u}") for u in USAGE_PASSAGES)
+            ]
+            if not found:
+                continue
+            headings = [
+                (m.start(), m) for m in _HEADING.finditer(cell.source) if len(m["hashes"]) > 1
+            ]
+            items = [item for _, item in sorted(headings + found, key=lambda x: x[0])]
+            for i, item in enumerate(items):
+                if isinstance(item, str):
+                    parts.append(_passage_html(passages[item], pngs, figures))
+                elif _heads_a_passage(items[i + 1 :], len(item["hashes"])):
+                    level = min(len(item["hashes"]) + 1, 6)
+                    parts.append(f"<h{level}>{_html.escape(item['text'].strip())}</h{level}>")
+            continue
         if cell.cell_type != "code" or any(m in cell.source for m in THESIS_ONLY_MARKERS):
             continue
+        if {"remove-cell", "remove-output"} & set(cell.metadata.get("tags", [])):
+            continue  # hidden in the book too (the setup cell's last value, for one)
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            glued = "scrapbook" in output.get("metadata", {})
-            png = data.get("image/png") or data.get("application/papermill.record/image/png")
-            if png:
-                parts.append(f'<figure><img alt="" src="data:image/png;base64,{png}"></figure>')
-            elif "text/html" in data and not glued:
+            if "scrapbook" in output.get("metadata", {}):
+                continue  # glued: placed by the passages that quote it
+            if data.get("image/png"):
+                parts.append(
+                    f'<figure><img alt="" src="data:image/png;base64,{data["image/png"]}"></figure>'
+                )
+            elif "text/html" in data:
                 parts.append(data["text/html"])
-            elif "text/plain" in data and not glued and output.get("output_type") != "stream":
+            elif "text/plain" in data and output.get("output_type") != "stream":
                 parts.append(f"<pre>{_html.escape(data['text/plain'])}</pre>")
     return parts
 
@@ -421,15 +604,28 @@ def build_report(
     n_jobs: int = 1,
     force: bool = False,
     on_result=None,
+    instrument: str | os.PathLike[str] | None = None,
+    partial: bool = False,
 ) -> tuple[Path | None, fielddata.FolderCheck, list]:
     """Check ``folder``, run the case's own-data analyses into ``out`` with the ordinary runner,
     and write ``out/report.html``: standalone (no external resource), titled and placed from
-    ``metadata.json``, naming the folder (never its absolute path), without thesis-claims
-    tables; appendix: the check-data findings and every file's SHA-256.
+    ``metadata.json``, naming the folder (never its absolute path); per analysis the passages,
+    tables and figures of its executed notebook (:func:`_notebook_body`: no thesis-claims
+    table, no usage notes, figures numbered); appendix: the check-data findings and every
+    file's SHA-256.
+
+    The poverty profile is drawn for ``metadata.json``'s ``year`` when the panel holds it
+    (:func:`profile_year`). ``instrument`` (an author's instrument YAML) is validated first
+    (:func:`own_instrument`), used by the check and passed to every analysis that declares an
+    ``instrument`` parameter (the survey analysis); its SHA-256 is in the run's cache key and
+    in the appendix.
 
     Returns ``(report path or None, check, job results)``; None when the folder has problems
-    (nothing is run or written). An analysis that failed is named in the report with its
-    error, in place of its tables (the command then exits 1).
+    (nothing is run or written). With ``partial=True`` problems in data tables do not stop
+    the run: every analysis still reads its tables through the validating reader, so an
+    analysis that reads a table with problems fails (named in the report with its error, in
+    place of its tables) and the others run; problems of ``metadata.json`` (simulated data,
+    wrong case) still stop everything. An analysis that failed makes the command exit 1.
 
     Raises:
         ParameterError: unknown slug, missing folder, ``out`` inside ``book/`` or ``results/``.
@@ -443,16 +639,23 @@ def build_report(
     from cases.run import pipeline
 
     target = pipeline.own_output_dir(out)
-    chk = check(slug, folder)
-    if chk.problems:
+    own = own_instrument(slug, instrument)
+    chk = check(slug, folder, own)
+    if chk.problems and not (partial and partial_allowed(chk)):
         return None, chk, []
     jobs = report_jobs(slug)
     if not jobs:
         raise ParameterError(f"case {slug!r} has no analysis that reads own data")
     root = chk.folder.resolve()
+    overrides = {"data_dir": str(root)}
+    if own is not None:
+        overrides["instrument"] = str(own)
+    year = profile_year(chk)
+    if year is not None:
+        overrides["year"] = str(year)
     results = pipeline.run(
         jobs,
-        overrides={"data_dir": str(root)},
+        overrides=overrides,
         n_jobs=n_jobs,
         force=force,
         on_result=on_result,
@@ -472,8 +675,11 @@ def build_report(
         "generated": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M"),
         "commit": pipeline._git_commit(),
         "message": "",
+        "instrument": own.name if own else None,
+        "instrument_sha256": sha256_file(own) if own else None,
     }
     words = render_blocks("own_report", context)
+    figures = _Figures(words["figure_label"].strip())
     body = [f"<h1>{_html.escape(words['title'])}</h1>", _markdown(words["intro"])]
     for result in results:
         job = result.job
@@ -483,7 +689,7 @@ def build_report(
             failed = render_blocks("own_report", {**context, "message": result.message})
             body.append(_markdown(failed["analysis_failed"]))
             continue
-        body.extend(_notebook_exhibits(job.output))
+        body.extend(_notebook_body(job.output, figures))
         entries = manifest.load(job.results_file) if job.results_file.is_file() else {}
         if entries:
             numbers = pd.DataFrame(
@@ -499,13 +705,35 @@ def build_report(
     body.append(_frame_html(found) if len(found) else _markdown(words["checks_none"]))
     body.append(f"<h3>{_html.escape(words['hashes_heading'])}</h3>")
     body.append(_frame_html(pd.DataFrame({"file": list(hashes), "sha256": list(hashes.values())})))
+    if own is not None:
+        body.append(_markdown(words["instrument_hash"]))
     body.append(_markdown(words["provenance"]))
     page = _HTML.format(title=_html.escape(words["title"]), body="\n".join(body))
     page = page.replace(str(root), root.name)
+    if own is not None:
+        page = page.replace(str(own), own.name)
     for parent in (str(Path(folder).expanduser()), os.path.abspath(folder)):
         page = page.replace(parent, root.name)
     _refuse_unsafe(page, target / REPORT_FILE)
     return write_atomic(target / REPORT_FILE, page), chk, results
+
+
+def profile_year(chk: fielddata.FolderCheck) -> int | None:
+    """The year of the folder's poverty profile: ``metadata.json``'s ``year`` when the panel
+    holds that year, else None (the analysis's default year, which the page names)."""
+    year = chk.meta.get("year")
+    panel = chk.tables.get("panel")
+    if not isinstance(year, int) or isinstance(year, bool) or panel is None:
+        return None
+    if "year" not in panel.columns or year not in set(panel["year"].dropna().astype(int)):
+        return None
+    return year
+
+
+def partial_allowed(chk: fielddata.FolderCheck) -> bool:
+    """Whether a partial report may run: every problem lies in a data table, none in
+    ``metadata.json`` (which decides whether the folder is field data at all)."""
+    return all(f.file != fielddata.METADATA_FILE for f in chk.problems)
 
 
 def _refuse_unsafe(page: str, where: Path) -> None:

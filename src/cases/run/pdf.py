@@ -143,8 +143,9 @@ def _sphinx_manual_class(app: Any, config: Any) -> None:
     Its preamble also names the table of contents with babel's ``\\addto\\captionsenglish``,
     and XeLaTeX runs without babel here: the name is set directly instead (without it, Sphinx
     calls the contents after the first part's caption). The two environments its class
-    defines around code-cell inputs and outputs are defined in :data:`CELL_ENVIRONMENTS`.
-    Runs after that extension's own ``config-inited`` handler.
+    defines around code-cell inputs and outputs are defined in :data:`CELL_ENVIRONMENTS`, and
+    the tables' packages are loaded (:data:`TABLE_PACKAGES`). Runs after that extension's own
+    ``config-inited`` handler.
     """
     config["latex_theme"] = "manual"
     elements = config["latex_elements"]
@@ -152,12 +153,40 @@ def _sphinx_manual_class(app: Any, config: Any) -> None:
         r"\addto\captionsenglish{\renewcommand{\contentsname}{Contents}}",
         r"\renewcommand{\contentsname}{Contents}",
     )
-    elements["preamble"] = preamble + CELL_ENVIRONMENTS
+    elements["preamble"] = preamble + CELL_ENVIRONMENTS + TABLE_PACKAGES
+
+
+def _raw_latex_tables(app: Any, doctree: Any, docname: str) -> None:
+    """Pass the book's LaTeX tables to LaTeX as they are.
+
+    myst-nb chooses a ``text/latex`` output for the LaTeX builder (``nb_mime_priority_overrides``
+    in ``book/_config.yml``) but typesets it as a displayed equation, which cannot hold a
+    ``longtable``. Every such output that starts with
+    :data:`cases.present.report.LATEX_MARKER` (the tables of :mod:`cases.present.report`) is
+    replaced by a raw LaTeX node; other ``text/latex`` outputs (formulas) are left alone.
+    Runs on ``doctree-resolved``, after myst-nb's own choice of output, for LaTeX builders only.
+    """
+    from docutils import nodes
+
+    from cases.present.report import LATEX_MARKER
+
+    if app.builder.format != "latex":
+        return
+    for node in list(doctree.findall(nodes.math_block)):
+        if "text_latex" in node.get("classes", []) and node.astext().startswith(LATEX_MARKER):
+            node.replace_self(nodes.raw("", node.astext(), format="latex"))
+
+
+#: LaTeX packages of the tables of :func:`cases.present.report.latex_table` that Sphinx does
+#: not load itself (it loads longtable, array and xcolor).
+TABLE_PACKAGES = "\\usepackage{booktabs}\n"
 
 
 def setup(app: Any) -> dict[str, Any]:
-    """Sphinx extension: :func:`_sphinx_manual_class` on ``config-inited``."""
+    """Sphinx extension: :func:`_sphinx_manual_class` on ``config-inited`` and
+    :func:`_raw_latex_tables` on ``doctree-resolved``."""
     app.connect("config-inited", _sphinx_manual_class, priority=900)
+    app.connect("doctree-resolved", _raw_latex_tables)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 

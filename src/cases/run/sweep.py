@@ -60,6 +60,7 @@ from cases.core import manifest, paths
 from cases.core.atomic import write_atomic
 from cases.core.errors import ParameterError, RegistryError
 from cases.core.files import load_yaml, read_yaml
+from cases.present import layout, report
 from cases.present.page import Page
 from cases.run import pipeline
 
@@ -577,7 +578,7 @@ def spec_curve_figure(
         2,
         1,
         sharex=True,
-        figsize=(8.0, 3.2 + 0.28 * len(rows)),
+        figsize=(report.COLUMN_WIDTH_IN, 3.6 + 0.28 * len(rows)),
         height_ratios=[2.2, 0.35 * len(rows) + 0.4],
     )
     excludes_zero = (ordered["ci_low"] > 0) | (ordered["ci_high"] < 0)
@@ -603,7 +604,7 @@ def spec_curve_figure(
     if reference is not None:
         top.axhline(reference, color="#D55E00", ls="--", lw=1, label=reference_label or None)
     if top.get_legend_handles_labels()[1]:
-        top.legend(loc="lower right", fontsize=8, frameon=False)
+        layout.legend_outside(fig, "below", ncols=1)
     top.set_ylabel("Estimate (95% CI)")
     top.set_title(title, loc="left")
     for r, (col, value) in enumerate(rows):

@@ -37,6 +37,8 @@ YAML schema (``data/synth/<slug>.yaml``)
         meaning: <text>
         source: <citation>            # exactly one of source / assumed
         real: {table: <raw table>, where: {<column>: <value>}, column: <column>}   # optional
+        measures: <what the published figure measures>   # with source; optional
+        borrowed: <the other place or aggregate the figure describes>   # with source; optional
         assumed: <one-line reason>
     planted_effects:
       <name>:
@@ -51,7 +53,8 @@ Folder format (``write`` / ``read``)
 ------------------------------------
 One ``<table>.csv`` per table (UTF-8, comma, header row, LF newlines, no index; integers as
 digits, missing as empty, 0/1 for flags, floats rounded at generation to the stated decimals
-and written in shortest round-trip form) and ``metadata.json`` (sorted keys, two-space indent,
+and written in shortest round-trip form; generated tables end with the stamp column
+``simulated_by``, see :func:`write`) and ``metadata.json`` (sorted keys, two-space indent,
 LF). A researcher's folder needs the CSVs of the case's tables (extra columns are kept) and a
 ``metadata.json`` with at least ``{"case": "<slug>", "simulated": false}``; without it, pass
 ``case=`` to :func:`read`. Columns, types and units of every table are listed at the end of
@@ -572,7 +575,7 @@ _SPECS: dict[str, dict[str, dict[str, Check]]] = {
     },
 }
 
-_ENTRY_KEYS = {"value", "unit", "meaning", "source", "assumed", "real"}
+_ENTRY_KEYS = {"value", "unit", "meaning", "source", "assumed", "real", "measures", "borrowed"}
 _EFFECT_KEYS = {"value", "unit", "meaning", "claim", "recovered_by", "assumed"}
 
 
@@ -626,6 +629,11 @@ def _validate(raw: Any, slug: str, source: str) -> list[str]:
             problems += [f"{where}.{k}: missing" for k in sorted(required) if k not in entry]
             if section == "parameters" and ("source" in entry) == ("assumed" in entry):
                 problems.append(f"{where}: give exactly one of source (real figure) or assumed")
+            for key in ("measures", "borrowed"):
+                if key in entry and "source" not in entry:
+                    problems.append(f"{where}.{key}: only allowed with source")
+                if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
+                    problems.append(f"{where}.{key}: must be a non-empty string")
             if "real" in entry:
                 real = entry["real"]
                 if "source" not in entry:
@@ -1638,8 +1646,24 @@ def generate(
     return SimulatedData(tables=tables, meta=meta)
 
 
+def _stamp(meta: Mapping[str, Any]) -> str | None:
+    """The value of the stamp column of generated tables (None for data not generated here)."""
+    if not meta.get("simulated"):
+        return None
+    return (
+        f"{fielddata.SIMULATION_STAMP_PREFIX} {meta.get('generator_version', GENERATOR_VERSION)} "
+        f"seed {meta.get('seed')}"
+    )
+
+
 def write(data: SimulatedData, folder: str | os.PathLike[str]) -> Path:
     """Write each table to ``<folder>/<table>.csv`` and ``meta`` to ``metadata.json``.
+
+    Simulated tables (``meta["simulated"]``) are stamped: each CSV gets a last column
+    ``simulated_by`` (:data:`cases.data.fielddata.SIMULATION_STAMP_COLUMN`) holding
+    ``cases.simulate.synth <version> seed <seed>`` in every row, so a table copied into a
+    field-data folder on its own is still known as simulated (``cases check-data`` refuses it,
+    naming the file). :func:`read` removes the column again.
 
     Byte-stable: UTF-8, LF newlines, no index, floats in shortest round-trip form (values are
     rounded at generation), JSON with sorted keys and two-space indent. Each file is written to
@@ -1649,8 +1673,10 @@ def write(data: SimulatedData, folder: str | os.PathLike[str]) -> Path:
     """
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
+    stamp = _stamp(data.meta)
     for name, df in data.tables.items():
-        text = df.to_csv(index=False, lineterminator="\n")
+        stamped = df.assign(**{fielddata.SIMULATION_STAMP_COLUMN: stamp}) if stamp else df
+        text = stamped.to_csv(index=False, lineterminator="\n")
         write_atomic(out / f"{name}.csv", text.encode("utf-8"))
     meta = json.dumps(data.meta, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     write_atomic(out / METADATA_FILE, meta.encode("utf-8"))
@@ -1666,7 +1692,7 @@ def read(folder: str | os.PathLike[str], case: str | None = None) -> SimulatedDa
     the tables in :data:`OPTIONAL_TABLES` and the column groups in :data:`OPTIONAL_COLUMNS`
     (left out entirely) may be absent.
     ``df.attrs["simulated"]`` mirrors ``meta["simulated"]`` (False when no metadata says
-    otherwise).
+    otherwise and no table carries the stamp column of :func:`write`, which is removed).
 
     Raises:
         ParameterError: unknown case, or ``case`` disagreeing with the metadata.
@@ -1694,6 +1720,7 @@ def read(folder: str | os.PathLike[str], case: str | None = None) -> SimulatedDa
     meta.setdefault("case", slug)
     meta.setdefault("simulated", False)
     tables = {}
+    stamped = False
     for name in TABLE_SCHEMAS[slug]:
         path = src / f"{name}.csv"
         if not path.is_file() and name in OPTIONAL_TABLES.get(slug, ()):
@@ -1707,9 +1734,14 @@ def read(folder: str | os.PathLike[str], case: str | None = None) -> SimulatedDa
             dtype={c: str for c, k in kinds.items() if k == "str"},
             keep_default_na=True,
         )
-        df = _conform(df, slug, name, str(path))
-        df.attrs.update(simulated=bool(meta["simulated"]), case=slug)
-        tables[name] = df
+        if fielddata.SIMULATION_STAMP_COLUMN in df.columns:
+            stamped = True
+            df = df.drop(columns=fielddata.SIMULATION_STAMP_COLUMN)
+        tables[name] = _conform(df, slug, name, str(path))
+    # A stamped table was written by the generator, whatever metadata.json says.
+    meta["simulated"] = bool(meta["simulated"]) or stamped
+    for df in tables.values():
+        df.attrs.update(simulated=meta["simulated"], case=slug)
     return SimulatedData(tables=tables, meta=meta)
 
 
@@ -1738,7 +1770,10 @@ def description(slug: str, params_path: str | os.PathLike[str] | None = None) ->
       ``param``: the parameter values (name -> value as in the YAML) the passage states;
     - ``parameters``: one row per parameter of ``data/synth/<slug>.yaml``: ``name``, and as
       Markdown table cells (``|`` escaped, one line) ``value``, ``unit``, ``meaning``, ``basis``
-      ("source" or "assumed") and ``basis_text`` (the citation or the reason);
+      ("source" or "assumed"), ``basis_text`` (the citation or the reason), ``measures`` (what
+      the published figure measures; empty for assumed values) and ``borrowed`` (the other
+      place or aggregate a published figure describes, when it is not the case's own; else
+      empty);
     - ``planted``: one row per planted effect: ``name``, ``value``, ``unit``, ``claim``,
       ``recovered_by``, ``why`` (the reason for its size), as cells;
     - ``tables``: per table of :data:`TABLE_SCHEMAS`, ``file`` (``<slug>/<table>.csv``) and
@@ -1756,6 +1791,8 @@ def description(slug: str, params_path: str | os.PathLike[str] | None = None) ->
             "meaning": _cell(ent["meaning"]),
             "basis": "source" if "source" in ent else "assumed",
             "basis_text": _cell(ent["source"] if "source" in ent else ent["assumed"]),
+            "measures": _cell(ent.get("measures", "")),
+            "borrowed": _cell(ent.get("borrowed", "")),
         }
         for name, ent in raw["parameters"].items()
     ]
