@@ -679,3 +679,24 @@ def test_sims_for_mcse_is_the_smallest_count_meeting_the_bound(mcse, share, expe
     assert np.sqrt(share * (1 - share) / n) <= mcse < np.sqrt(share * (1 - share) / (n - 1))
     with pytest.raises(DesignError, match="mcse must be positive"):
         sims_for_mcse(0.0)
+
+
+@pytest.mark.parametrize("alternative", ["less", "greater"])
+def test_one_sided_tidy_estimate_matches_student_t(alternative: str) -> None:
+    # H0 against null 0.25: p is the lower (less) or upper (greater) tail of t(df) at
+    # t = (estimate - 0.25) / se, and the bound is the matching one-sided 95 % limit.
+    from cases.design import tidy_estimate
+
+    row = tidy_estimate("e", "x", 0.1, 0.05, df=14, null=0.25, alternative=alternative)
+    t = (0.1 - 0.25) / 0.05
+    q = stats.t.ppf(0.95, 14)
+    if alternative == "less":
+        assert row["p_value"] == pytest.approx(stats.t.cdf(t, 14), rel=1e-12)
+        assert row["conf_low"] == -np.inf
+        assert row["conf_high"] == pytest.approx(0.1 + q * 0.05, rel=1e-12)
+    else:
+        assert row["p_value"] == pytest.approx(stats.t.sf(t, 14), rel=1e-12)
+        assert row["conf_high"] == np.inf
+        assert row["conf_low"] == pytest.approx(0.1 - q * 0.05, rel=1e-12)
+    two = tidy_estimate("e", "x", 0.1, 0.05, df=14, null=0.25)
+    assert two["p_value"] == pytest.approx(2 * stats.t.sf(abs(t), 14), rel=1e-12)

@@ -340,3 +340,29 @@ def test_estimates_and_counts_print_as_the_page_always_printed_them():
     assert FORMATS["fixed2"](1234.567) == "1234.57"
     assert FORMATS["fixed3"](float("nan")) == "n/a"
     assert FORMATS["plain"](2012) == "2012" and FORMATS["plain"](np.int64(6000)) == "6000"
+
+
+def test_h_county_baseline_covariates_join_and_keep_the_planted_effect():
+    # covariates="baseline" adds household size and official connection from the households
+    # table (one value per household); the adjusted estimators still find the planted 0.04,
+    # and specification_estimate gives exactly the page's numbers.
+    data = synth.generate("h_county", seed=5, n=40000)
+    df = pe.analysis_panel(data, "h_county", covariates="baseline")
+    hh = data["households"].set_index("household_id")
+    for col in ("household_size", "official_connection"):
+        assert (df[col].to_numpy() == hh.loc[df["household_id"], col].to_numpy()).all()
+    adjust = pe.design("h_county").baseline_covariates
+    est = pe.estimate_outcome(df, "h_county", "log_income", covariates=adjust)
+    for key in ("twfe", "cs", "sa"):
+        assert abs(est.summary.loc[key, "att"] - 0.04) < 0.035
+        one = pe.specification_estimate(df, "h_county", "log_income", key, covariates=adjust)
+        assert one["att"] == pytest.approx(est.summary.loc[key, "att"], abs=1e-12)
+        assert one["pvalue"] == pytest.approx(est.summary.loc[key, "pvalue"], abs=1e-12)
+
+
+def test_baseline_covariates_refused_where_the_design_has_none():
+    data = synth.generate("liupanshui", seed=3, n=300)
+    with pytest.raises(ParameterError, match="declares no baseline_covariates"):
+        pe.analysis_panel(data, "liupanshui", covariates="baseline")
+    with pytest.raises(ParameterError, match="covariates must be one of"):
+        pe.analysis_panel(data, "liupanshui", covariates="all")

@@ -11,6 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -84,7 +85,7 @@ def _grid(root: Path, name: str, parameters: dict, **extra) -> Path:
 def test_committed_grid_is_valid():
     grid = sweep.load_grid(Path("params/sweeps/h_county_policy.yaml"))
     assert grid.case == "h_county" and grid.analysis == "policy_evaluation"
-    assert grid.n_runs == 2 * 2
+    assert grid.n_runs == 2 * 2 * 2  # comparison group x sample x covariates
     assert len(sweep.combinations(grid)) == grid.n_runs
     assert len({sweep.run_id(c) for c in sweep.combinations(grid)}) == grid.n_runs
 
@@ -274,3 +275,60 @@ def test_published_curve_shows_only_human_labels():
     page = sweep.curve_page(record, table)
     prose = " ".join(page.render("specification_curve").values())
     assert not re.findall(r"baseline_bottom40|estimator_control|notyet|`never`", prose)
+
+
+# ------------------------------------------------------------------------------------------
+# Joint inference on the curve (Simonsohn, Simmons and Nelson 2020)
+# ------------------------------------------------------------------------------------------
+def _small_record_and_table():
+    from cases.pages import policy_evaluation as pe
+
+    panel, _ = pe.curve_panel("h_county", seed=3, n=3000, covariates=True)
+    rows = []
+    for key, label in (("cs", "Callaway–Sant'Anna"), ("twfe", "TWFE")):
+        for sample in ("all", "baseline_bottom40"):
+            att, _ = pe.Specification("h_county", "log_income", key, sample=sample)(panel)
+            rows.append(
+                {
+                    "estimator": label,
+                    "estimator_control": "never" if key == "cs" else sweep.NOT_USED,
+                    "sample": sample,
+                    "estimate": att,
+                    "ci_low": att - 0.1,
+                    "ci_high": att + 0.1,
+                    "chapter": sample == "all",
+                }
+            )
+    record = {
+        "case": "h_county",
+        "analysis": "policy_evaluation",
+        "choices": {"estimator_control": ["never"], "sample": ["all", "baseline_bottom40"]},
+        "fixed": {"cluster": "village"},
+        "held": {"seed": {"value": 3, "why": "w"}, "n": {"value": 3000, "why": "w"}},
+        "invalid": {},
+        "chapter_specification": {"estimator_control": "never", "sample": "all"},
+        "estimators": ["Callaway–Sant'Anna", "TWFE"],
+        "estimator_keys": {"Callaway–Sant'Anna": "cs", "TWFE": "twfe"},
+        "ignores": {"TWFE": ["estimator_control"]},
+    }
+    return record, pd.DataFrame(rows)
+
+
+def test_joint_inference_recomputes_the_sweep_on_its_one_dataset_and_renders():
+    record, table = _small_record_and_table()
+    res = sweep.joint_inference(record, table, draws=4, seed=1)
+    np.testing.assert_allclose(res.estimates, table["estimate"], atol=1e-12)
+    page = sweep.curve_page(record, table, joint=res)
+    assert page.numbers["joint_draws"] == 4 and page.numbers["joint_n_specs"] == 4
+    text = page.render("specification_curve")["joint_md"]
+    assert "4 resamples" in text and "villages with replacement" in text
+    assert f"{page.numbers['joint_p_median']:.3f}" in text
+
+
+def test_joint_inference_refuses_a_stale_sweep_and_a_grid_without_estimator_keys():
+    record, table = _small_record_and_table()
+    stale = table.assign(estimate=table["estimate"] + [0.0, 0.01, 0.0, 0.0])
+    with pytest.raises(ParameterError, match="rerun `cases sweep`"):
+        sweep.joint_inference(record, stale, draws=2, seed=1)
+    with pytest.raises(ParameterError, match="no 'estimator' key"):
+        sweep.joint_inference({**record, "estimator_keys": {}}, table, draws=2, seed=1)

@@ -57,6 +57,7 @@ from cases.core.errors import CasesError
 from cases.core.parallel import dask_client
 
 __all__ = [
+    "ALTERNATIVES",
     "ANSWER_COLUMNS",
     "DIAGNOSANDS",
     "Design",
@@ -163,6 +164,11 @@ class Draw:
     answers: pd.DataFrame
 
 
+Alternative = Literal["two-sided", "less", "greater"]
+#: The alternatives :func:`tidy_estimate` tests.
+ALTERNATIVES: tuple[str, ...] = ("two-sided", "less", "greater")
+
+
 def tidy_estimate(
     estimator: str,
     estimand: str,
@@ -170,24 +176,48 @@ def tidy_estimate(
     std_error: float,
     df: float | None = None,
     alpha: float = 0.05,
+    null: float = 0.0,
+    alternative: Alternative = "two-sided",
 ) -> dict[str, Any]:
-    """One answer-strategy row: Wald interval ``estimate ± q·std_error`` and two-sided p-value of
-    ``estimate = 0``, with ``q`` the ``1 - alpha/2`` quantile of Student's t with ``df`` degrees of
-    freedom, or of the standard normal when ``df`` is None. Units are those of ``estimate``.
+    """One answer-strategy row: a Wald test of ``estimate`` against ``null`` and the matching
+    confidence set, with t = (estimate − null) / std_error referred to Student's t with ``df``
+    degrees of freedom (the standard normal when ``df`` is None). Units are those of
+    ``estimate``.
+
+    - ``"two-sided"`` (H0: θ = null): p = 2·P(T > |t|); interval ``estimate ± q·std_error``, q the
+      ``1 - alpha/2`` quantile;
+    - ``"less"`` (H0: θ ≥ null, H1: θ < null; a shortfall against a benchmark): p = P(T ≤ t);
+      one-sided interval ``(-inf, estimate + q·std_error]``, q the ``1 - alpha`` quantile;
+    - ``"greater"`` (H0: θ ≤ null, H1: θ > null): p = P(T ≥ t); interval
+      ``[estimate - q·std_error, inf)``.
+
+    Each interval is the set of values the test at level ``alpha`` does not reject, so its
+    coverage is the diagnosis of that test. Raises :class:`DesignError` for another
+    ``alternative``.
     """
-    if df is None:
-        q = float(stats.norm.ppf(1 - alpha / 2))
-        p = float(2 * stats.norm.sf(abs(estimate / std_error))) if std_error > 0 else math.nan
+    if alternative not in ALTERNATIVES:
+        raise DesignError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
+    dist = stats.norm if df is None else stats.t(df)
+    t = (estimate - null) / std_error if std_error > 0 else math.nan
+    if alternative == "two-sided":
+        q = float(dist.ppf(1 - alpha / 2))
+        p = float(2 * dist.sf(abs(t))) if std_error > 0 else math.nan
+        low, high = estimate - q * std_error, estimate + q * std_error
     else:
-        q = float(stats.t.ppf(1 - alpha / 2, df))
-        p = float(2 * stats.t.sf(abs(estimate / std_error), df)) if std_error > 0 else math.nan
+        q = float(dist.ppf(1 - alpha))
+        if alternative == "less":
+            p = float(dist.cdf(t)) if std_error > 0 else math.nan
+            low, high = -math.inf, estimate + q * std_error
+        else:
+            p = float(dist.sf(t)) if std_error > 0 else math.nan
+            low, high = estimate - q * std_error, math.inf
     return {
         "estimator": estimator,
         "estimand": estimand,
         "estimate": float(estimate),
         "std_error": float(std_error),
-        "conf_low": float(estimate - q * std_error),
-        "conf_high": float(estimate + q * std_error),
+        "conf_low": float(low),
+        "conf_high": float(high),
         "p_value": p,
     }
 
@@ -484,7 +514,8 @@ def _summarise(group: pd.DataFrame, n_sims: int, alpha: float) -> dict[str, floa
     fse = np.isfinite(se)
     out["mean_se"] = float(se[fse].mean()) if fse.any() else nan
     out["mean_se_mcse"] = _mcse_mean(se[fse])
-    fci = np.isfinite(lo) & np.isfinite(hi)
+    # One-sided intervals have an infinite end; only a missing (NaN) end leaves one out.
+    fci = ~np.isnan(lo) & ~np.isnan(hi) & (np.isfinite(lo) | np.isfinite(hi))
     n_ci = int(fci.sum())
     cover = float(((lo[fci] <= theta[fci]) & (theta[fci] <= hi[fci])).mean()) if n_ci else nan
     out["coverage"] = cover
@@ -509,7 +540,8 @@ def diagnosands(simulations: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     - ``sd_estimate`` = sd(e_s) (ddof 1; the empirical standard error);
     - ``rmse`` = sqrt(mean((e_s − θ_s)²));
     - ``mean_se`` = mean se_s (over finite se_s), to set against ``sd_estimate``;
-    - ``coverage`` = share of s with l_s ≤ θ_s ≤ u_s (over finite intervals);
+    - ``coverage`` = share of s with l_s ≤ θ_s ≤ u_s (over intervals without a missing end; a
+      one-sided interval has one infinite end);
     - ``power`` = share of s with p_s < ``alpha`` (over finite p-values).
 
     Monte Carlo standard errors (Morris, White and Crowther 2019, "Using simulation studies to

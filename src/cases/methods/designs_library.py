@@ -60,6 +60,7 @@ __all__ = [
     "BLOCKS",
     "WEBB",
     "Block",
+    "boundary",
     "expected_gap",
     "make_design",
     "ols_cr1",
@@ -174,10 +175,28 @@ def wild_cluster(
 
 
 def _row_cr1(
-    name: str, estimand: str, y: np.ndarray, x: np.ndarray, cluster: np.ndarray, j: int = 1
+    name: str,
+    estimand: str,
+    y: np.ndarray,
+    x: np.ndarray,
+    cluster: np.ndarray,
+    j: int = 1,
+    null: float = 0.0,
+    alternative: str = "two-sided",
 ) -> dict[str, Any]:
     beta, se, df = ols_cr1(y, x, cluster)
-    return tidy_estimate(name, estimand, beta[j], se[j], df=df)
+    return tidy_estimate(name, estimand, beta[j], se[j], df=df, null=null, alternative=alternative)
+
+
+def _check_test(benchmark: float, alternative: str, wild: bool) -> None:
+    """The wild cluster bootstrap here tests only ``= 0`` two-sided."""
+    if alternative not in ("two-sided", "less", "greater"):
+        raise DesignError(f"alternative must be two-sided, less or greater, got {alternative!r}")
+    if wild and (alternative != "two-sided" or benchmark != 0):
+        raise DesignError(
+            "the wild cluster bootstrap of these designs tests effect = 0 two-sided only; "
+            f"got benchmark {benchmark!r}, alternative {alternative!r}"
+        )
 
 
 def _row_naive(name: str, estimand: str, y: np.ndarray, x: np.ndarray, j: int = 1) -> dict:
@@ -381,15 +400,25 @@ def ps_data(population: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return population
 
 
-def ps_answer(sample: pd.DataFrame, wild: bool) -> list[dict[str, Any]]:
+def ps_answer(
+    sample: pd.DataFrame, wild: bool, benchmark: float, alternative: str
+) -> list[dict[str, Any]]:
     """Participants vs others at endline and the difference in differences (baseline to
-    endline), both village-clustered (CR1); with ``wild`` the DiD by the wild cluster
-    bootstrap too."""
+    endline), both village-clustered (CR1) and tested against ``benchmark`` with
+    ``alternative`` (:func:`cases.design.tidy_estimate`; ``"less"``: H0 effect >= benchmark,
+    a claimed shortfall); with ``wild`` the DiD by the wild cluster bootstrap too (two-sided
+    against 0 only)."""
+    _check_test(benchmark, alternative, wild)
     village = sample["village"].to_numpy()
     d, pre, post = (sample[c].to_numpy(float) for c in ("d", "y_pre", "y_post"))
     x = _intercept(d)
-    cr1 = [(DIM_CR1, post, x), (DID_CR1, post - pre, x)]
-    return _village_rows("att", village, cr1, wild=[(DID_WILD, post - pre, x)] if wild else None)
+    rows = [
+        _row_cr1(name, "att", y, x, village, null=benchmark, alternative=alternative)
+        for name, y in ((DIM_CR1, post), (DID_CR1, post - pre))
+    ]
+    if wild:
+        rows.append(_row_wild(DID_WILD, "att", post - pre, x, village))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -405,6 +434,10 @@ class ProjectSelection(Block):
     trend_sd: float = 0.0
     trend_selection: float = 0.0
     wild: bool = False
+    #: The value the effect is tested against, and the test's alternative (a claimed shortfall:
+    #: ``"less"``, H0 effect >= benchmark).
+    benchmark: float = 0.0
+    alternative: str = "two-sided"
 
     name = "project_selection"
     steps = (ps_inquiry, ps_data, ps_answer)
@@ -433,6 +466,10 @@ class ProjectSelection(Block):
         return pd.DataFrame(
             {"village": village, "d": d, "gain": gain, "y_pre": y_pre, "y_post": y_post}
         )
+
+    def boundary(self) -> dict[str, float]:
+        """Parameters that put the true effect exactly at the benchmark (the null's edge)."""
+        return {"effect": self.benchmark}
 
 
 # --------------------------------------------------------------------------------------------
@@ -741,9 +778,10 @@ def _ratio_cr1(num: np.ndarray, den: np.ndarray, village: np.ndarray) -> tuple[f
     return r, se, float(g - 1)
 
 
-def vs_answer(sample: pd.DataFrame) -> list[dict[str, Any]]:
+def vs_answer(sample: pd.DataFrame, alternative: str) -> list[dict[str, Any]]:
     """The value share (ratio of yuan) and the record share (ratio of counts), each minus the
-    benchmark, with linearised village-cluster errors."""
+    benchmark, with linearised village-cluster errors, tested against 0 with ``alternative``
+    (``"less"``: H0 share >= benchmark, the claim that contributions fell short)."""
     village = sample["village"].to_numpy()
     b = float(sample["benchmark"].iloc[0])
     rows = []
@@ -752,7 +790,7 @@ def vs_answer(sample: pd.DataFrame) -> list[dict[str, Any]]:
         (RECORD_SHARE, "records_nongov", "records"),
     ):
         r, se, df = _ratio_cr1(sample[num].to_numpy(float), sample[den].to_numpy(float), village)
-        rows.append(tidy_estimate(name, "share_gap", r - b, se, df=df))
+        rows.append(tidy_estimate(name, "share_gap", r - b, se, df=df, alternative=alternative))
     return rows
 
 
@@ -766,6 +804,7 @@ class ValueShare(Block):
     value_sigma: float = 1.0
     village_sd: float = 0.5
     benchmark: float = 0.25
+    alternative: str = "two-sided"
 
     name = "value_share"
     steps = (vs_inquiry, ps_data, vs_answer)
@@ -810,6 +849,10 @@ class ValueShare(Block):
         r = self.value_ratio
         return p * r / (p * r + 1 - p)
 
+    def boundary(self) -> dict[str, float]:
+        """Parameters that put the benchmark exactly at the true share (the null's edge)."""
+        return {"benchmark": self.expected_share}
+
 
 # --------------------------------------------------------------------------------------------
 # Block: fragmentation
@@ -826,21 +869,22 @@ def fr_inquiry(population: pd.DataFrame, truth: tuple[float, float]) -> dict[str
     return {"missing_gap": truth[0], "overlap": truth[1]}
 
 
-def fr_answer(sample: pd.DataFrame, benchmark: float) -> list[dict[str, Any]]:
+def fr_answer(sample: pd.DataFrame, benchmark: float, alternative: str) -> list[dict[str, Any]]:
     """Village-clustered means (intercept-only OLS, CR1) of the missing rate (minus the
-    benchmark) and the overlap rate, from ID-linked and from name-linked rosters."""
+    benchmark, tested against 0 with ``alternative``; ``"greater"``: H0 missing rate <=
+    benchmark) and the overlap rate (two-sided against 0), from ID-linked and from name-linked
+    rosters."""
     village = sample["village"].to_numpy()
     one = np.ones((len(sample), 1))
     rows = []
-    for name, col, estimand, shift in (
-        (GAP_ID, "missing", "missing_gap", benchmark),
-        (GAP_NAME, "missing_name", "missing_gap", benchmark),
-        (OVERLAP_ID, "overlap", "overlap", 0.0),
-        (OVERLAP_NAME, "overlap_name", "overlap", 0.0),
+    for name, col, estimand, shift, alt in (
+        (GAP_ID, "missing", "missing_gap", benchmark, alternative),
+        (GAP_NAME, "missing_name", "missing_gap", benchmark, alternative),
+        (OVERLAP_ID, "overlap", "overlap", 0.0, "two-sided"),
+        (OVERLAP_NAME, "overlap_name", "overlap", 0.0, "two-sided"),
     ):
-        rows.append(
-            _row_cr1(name, estimand, sample[col].to_numpy(float) - shift, one, village, j=0)
-        )
+        y = sample[col].to_numpy(float) - shift
+        rows.append(_row_cr1(name, estimand, y, one, village, j=0, alternative=alt))
     return rows
 
 
@@ -853,6 +897,7 @@ class Fragmentation(Block):
     village_sd: float = 0.5
     link_error: float = 0.0
     benchmark: float = 0.2
+    alternative: str = "two-sided"
 
     name = "fragmentation"
     steps = (fr_inquiry, ps_data, fr_answer)
@@ -895,6 +940,11 @@ class Fragmentation(Block):
         one = _logit_normal_mean(lambda q: d * q * (1 - q) ** (d - 1), base, self.village_sd)
         return (missing - self.benchmark, 1 - missing - one)
 
+    def boundary(self) -> dict[str, float]:
+        """Parameters that put the benchmark exactly at the true missing rate (the null's
+        edge)."""
+        return {"benchmark": self.truth[0] + self.benchmark}
+
 
 #: Block name -> its parameters ``(n_villages, per_village, **parameters)``; ``.design()`` of
 #: an instance is the design.
@@ -910,6 +960,25 @@ BLOCKS: dict[str, type[Block]] = {
         Fragmentation,
     )
 }
+
+
+def boundary(block: str, **parameters: Any) -> dict[str, float]:
+    """Overrides of ``parameters`` that put the tested quantity of ``block`` exactly at its
+    benchmark (the edge of a one-sided null, where a valid test rejects in at most ``alpha``
+    of simulations).
+
+    Raises:
+        DesignError: an unknown block, a bad parameter, or a block without a benchmark.
+    """
+    if block not in BLOCKS:
+        raise DesignError(f"unknown design block {block!r}; blocks: {sorted(BLOCKS)}")
+    try:
+        instance = BLOCKS[block](**parameters)
+    except TypeError as exc:
+        raise DesignError(f"design block {block!r}: {exc}") from None
+    if not hasattr(instance, "boundary"):
+        raise DesignError(f"design block {block!r} tests no benchmark")
+    return instance.boundary()
 
 
 def make_design(block: str, **parameters: Any) -> Design:

@@ -50,6 +50,7 @@ __all__ = [
     "StaggeredResult",
     "TwfeResult",
     "bacon_decomposition",
+    "baseline_by_period",
     "event_study",
     "staggered_did",
     "twfe",
@@ -1222,6 +1223,15 @@ def _sun_abraham(
             f"control='notyet': last-treated cohort {g_last:g} is the control; "
             f"periods >= {g_last:g} dropped (Sun and Abraham 2021, section 4)"
         )
+        # A control that is zero in every kept period (e.g. a baseline covariate interacted
+        # with a dropped year, baseline_by_period) carries nothing and would make the design
+        # singular; it is left out, with a note.
+        empty = [c for c in controls if not work[c].to_numpy(float).any()]
+        if empty:
+            controls = [c for c in controls if c not in empty]
+            notes.append(
+                f"control(s) {', '.join(empty)} are zero in every kept period and are left out"
+            )
     t = work[time].to_numpy(float)
     rel = t - g
     treated = ~np.isin(g, list(ctrl_cohorts))
@@ -1234,23 +1244,17 @@ def _sun_abraham(
     )
     cells = cells[cells["event_time"] != -1].reset_index(drop=True)
     x = np.zeros((len(work), len(cells)))
-    lookup = {
-        (gg, ee): j
-        for j, (gg, ee) in enumerate(zip(cells["group"], cells["event_time"], strict=True))
-    }
-    for i in np.flatnonzero(treated):
-        j = lookup.get((g[i], rel[i]))
-        if j is not None:
-            x[i, j] = 1.0
+    # Column of each treated row's (cohort, event time) cell (-1: the omitted event time -1).
+    index = pd.MultiIndex.from_arrays([cells["group"], cells["event_time"]])
+    rows = np.flatnonzero(treated)
+    cols = index.get_indexer(pd.MultiIndex.from_arrays([g[rows], rel[rows]]))
+    x[rows[cols >= 0], cols[cols >= 0]] = 1.0
     names = [f"sa_{j}" for j in range(len(cells))]
-    design = pd.DataFrame(x, columns=names, index=work.index)
-    design[y] = work[y]
-    design[entity] = work[entity]
-    design[time] = work[time]
-    if cluster != "entity":
-        design["_cluster"] = work["_cluster"]
-    for c in controls:
-        design[c] = work[c]
+    # One frame built at once (column by column insertion costs more than the fit itself).
+    parts = {name: x[:, j] for j, name in enumerate(names)}
+    extra = [y, entity, time, *(["_cluster"] if cluster != "entity" else []), *controls]
+    parts.update({c: work[c].to_numpy() for c in extra})
+    design = pd.DataFrame(parts, index=work.index)
     cluster_by = "entity" if cluster == "entity" else "_cluster"
     k_sa = len(names)
     params, cov, _, _, _ = _fit(design, y, [*names, *controls], entity, time, cluster_by, backend)
@@ -1617,3 +1621,55 @@ def bacon_decomposition(
         .reset_index()
     )
     return BaconResult(table=table, twfe=fit.coef, by_type=by_type)
+
+
+def baseline_by_period(
+    df: pd.DataFrame, columns: Sequence[str], entity: str, time: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """Time-invariant (baseline) covariates made usable beside unit fixed effects.
+
+    A baseline covariate ``x_i`` (fixed for each entity) is absorbed by entity effects, so
+    :func:`twfe` and Sun-Abraham (:func:`staggered_did` with ``method="sun_abraham"``) cannot
+    adjust for it as a plain control. The standard adjustment under conditional parallel trends
+    lets outcomes move differently over time by ``x``: one column ``x_i * 1[t == s]`` for every
+    period ``s`` except the first (the reference), named ``<x>_by_<s>``. Callaway-Sant'Anna takes
+    ``x`` itself as a control (its 2x2 comparisons use ``x`` at the base period).
+
+    Returns a copy of ``df`` with the new columns, and their names (in covariate, period order).
+
+    Raises:
+        DataValidationError: a missing or non-numeric column, a missing value, or a covariate
+            that changes within an entity (row named, from 1), i.e. one that is not baseline.
+    """
+    source = "baseline_by_period"
+    columns = list(columns)
+    _require_columns(df, [entity, time, *columns], source)
+    problems = []
+    for c in columns:
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            problems.append(f"column {c!r} is not numeric")
+            continue
+        bad = df[c].isna().to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            problems.append(f"column {c!r}: missing value in row {i + 1}")
+            continue
+        varies = (df[c] != df.groupby(entity)[c].transform("first")).to_numpy()
+        if varies.any():
+            i = int(np.flatnonzero(varies)[0])
+            problems.append(
+                f"column {c!r} changes within {entity}={_v(df[entity].iloc[i])!r} (row {i + 1}): "
+                "a baseline covariate must be fixed for each unit"
+            )
+    if problems:
+        raise DataValidationError(source, problems)
+    out = df.copy()
+    periods = sorted(out[time].unique())
+    names = []
+    for c in columns:
+        x = out[c].to_numpy(float)
+        for s in periods[1:]:
+            name = f"{c}_by_{_v(s)}"
+            out[name] = x * (out[time].to_numpy() == s)
+            names.append(name)
+    return out, names

@@ -33,7 +33,7 @@ from cases.core.files import load_yaml
 from cases.data import registry
 from cases.methods import design as dz
 from cases.methods import survey
-from cases.methods.designs_library import BLOCKS, make_design
+from cases.methods.designs_library import BLOCKS, boundary, make_design
 from cases.pages import survey_analysis
 from cases.present import layout, report
 from cases.present.page import Page
@@ -95,6 +95,46 @@ class Stress(_Strict):
     lesson: str
 
 
+class Benchmark(_Strict):
+    """The level a claim is tested against: its ``value`` (``units``: ``share``, a proportion
+    0-1, or ``sd``, standard deviations of the outcome), whether it is a ``placeholder`` the
+    author must fix in advance or ``sourced``, the ``basis`` (running text: where the value
+    comes from, or where an author should take it from), and for a sourced value its
+    ``source`` (citation key or address)."""
+
+    value: float
+    units: Literal["share", "sd"]
+    status: Literal["placeholder", "sourced"]
+    basis: str
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _sourced(self) -> Benchmark:
+        if self.status == "sourced" and not self.source:
+            raise ValueError("a sourced benchmark needs its source")
+        if self.status == "placeholder" and self.source:
+            raise ValueError("a placeholder benchmark has no source; mark it sourced")
+        if self.units == "share" and not 0 < self.value < 1:
+            raise ValueError(f"a share benchmark lies strictly between 0 and 1, got {self.value}")
+        return self
+
+
+class ClaimTest(_Strict):
+    """The test the claim calls for: ``two-sided`` against no effect (a claimed effect or
+    difference), or one-sided against a ``benchmark``: ``less`` (H0: quantity >= benchmark; the
+    claim that it fell short) or ``greater`` (H0: quantity <= benchmark; the claim that it
+    exceeds the benchmark)."""
+
+    alternative: Literal["two-sided", "less", "greater"] = "two-sided"
+    benchmark: Benchmark | None = None
+
+    @model_validator(mode="after")
+    def _one_sided_needs_benchmark(self) -> ClaimTest:
+        if (self.alternative != "two-sided") != (self.benchmark is not None):
+            raise ValueError("a one-sided test needs a benchmark, and a benchmark a one-sided test")
+        return self
+
+
 class Questionnaire(_Strict):
     """The questionnaire a design's data strategy uses: an instrument of ``data/instruments/``
     and the scales of it that the design measures (shown on the page in Chinese and English)."""
@@ -129,6 +169,7 @@ class Claim(_Strict):
     naive: str
     curve: tuple[int, ...] = Field(min_length=2)
     stress: tuple[Stress, ...] = Field(min_length=1)
+    test: ClaimTest = ClaimTest()
     questionnaire: Questionnaire | None = None
 
     @model_validator(mode="after")
@@ -138,7 +179,16 @@ class Claim(_Strict):
         for key in ("n_villages", "per_village"):
             if key in self.parameters:
                 raise ValueError(f"parameters: {key} comes from world or units, not parameters")
+        for key in ("benchmark", "alternative"):
+            if key in self.parameters:
+                raise ValueError(f"parameters: {key} comes from test, not parameters")
         return self
+
+    def test_parameters(self) -> dict[str, Any]:
+        """The block parameters of the claim's test (benchmark value and alternative)."""
+        if self.test.benchmark is None:
+            return {}
+        return {"benchmark": self.test.benchmark.value, "alternative": self.test.alternative}
 
 
 class Qualitative(_Strict):
@@ -172,8 +222,13 @@ class Labels(_Strict):
     figure: dict[str, str]
     columns: dict[str, str]
     baseline: str
+    #: Scenario label of the diagnosis at the benchmark (one-sided tests).
+    boundary: str
     source: str
     captions: dict[str, str]
+    #: The registry's entry (``data/cases/<case>.yaml``, ``informants``) meaning that the
+    #: abstract names no informants.
+    informants_unstated: str
 
 
 class Settings(_Strict):
@@ -241,7 +296,7 @@ def claim_design(
         raise ParameterError(f"{case}: no claim {claim_id!r}; claims: {sorted(claims)}")
     claim = claims[claim_id]
     clusters, per = _size(case, claim)
-    params = {**claim.parameters, **overrides}
+    params = {**claim.parameters, **claim.test_parameters(), **overrides}
     clusters = int(params.pop("n_villages", n_villages or clusters))
     return make_design(claim.block, n_villages=clusters, per_village=per, **params)
 
@@ -273,7 +328,9 @@ def diagnose_claim(
 ) -> dict[str, pd.DataFrame]:
     """Diagnosis (``sims`` simulations), power curve (``curve_sims`` per grid point) and stress
     tests (``stress_sims`` each, the declared design as baseline at the same count) of one
-    claim. Returns ``{"diagnosis", "curve", "minimum", "stress"}`` tables of
+    claim; for a one-sided test against a benchmark also the scenario ``boundary`` (the true
+    value exactly at the benchmark: the main estimator's power there is the test's size).
+    Returns ``{"diagnosis", "curve", "minimum", "stress"}`` tables of
     :mod:`cases.design` diagnosands; ``stress`` has a ``scenario`` column (``baseline`` first).
     """
     c = _case(case)
@@ -293,6 +350,16 @@ def diagnose_claim(
         dz.diagnose, claim_design(case, claim_id), sims=stress_sims, seed=seed + 1, jobs=jobs
     )
     parts.append(base.assign(scenario="baseline"))
+    if claim.test.benchmark is not None:
+        c_params = {**claim.parameters, **claim.test_parameters()}
+        clusters, per = _size(case, claim)
+        at = boundary(claim.block, n_villages=clusters, per_village=per, **c_params)
+        d = claim_design(case, claim_id, **at)
+        parts.append(
+            _quiet(dz.diagnose, d, sims=stress_sims, seed=seed + 1, jobs=jobs).assign(
+                scenario="boundary"
+            )
+        )
     for s in claim.stress:
         d = claim_design(case, claim_id, **s.parameters)
         parts.append(
@@ -360,7 +427,11 @@ def _diagnosis_table(diag: pd.DataFrame, labels: Labels) -> pd.DataFrame:
 
 
 def _stress_table(stress: pd.DataFrame, claim: Claim, labels: Labels) -> pd.DataFrame:
-    names = {"baseline": labels.baseline, **{s.id: s.label for s in claim.stress}}
+    names = {
+        "baseline": labels.baseline,
+        "boundary": labels.boundary,
+        **{s.id: s.label for s in claim.stress},
+    }
     t = _diagnosis_table(stress, labels)
     t.insert(0, labels.columns["scenario"], stress["scenario"].map(names))
     return t.drop(columns=[labels.columns["true_value"], labels.columns["mean_estimate"]])
@@ -371,6 +442,22 @@ def _row(table: pd.DataFrame, estimator: str, scenario: str | None = None) -> pd
     if scenario is not None:
         sel &= table["scenario"] == scenario
     return table.loc[sel].iloc[0]
+
+
+def _informants(entry: registry.Case, labels: Labels) -> list[str]:
+    """The informants the registry names; empty when its entry is the marker that the abstract
+    names none (``labels.informants_unstated``).
+
+    Raises:
+        ParameterError: the marker stands beside named informants.
+    """
+    named = [i for i in entry.informants if i != labels.informants_unstated]
+    if named and len(named) != len(entry.informants):
+        raise ParameterError(
+            f"data/cases/{entry.slug}.yaml: field 'informants': {labels.informants_unstated!r} "
+            f"stands beside named informants {named}"
+        )
+    return named
 
 
 def _registry_item(case: registry.Case, source: Source) -> str:
@@ -397,8 +484,12 @@ def build(
     ``<id>_coverage_mcse``, ``<id>_rmse``, ``<id>_naive_bias``, ``<id>_naive_coverage``,
     ``<id>_min_clusters`` (NaN when the grid never reaches 80 %), ``<id>_clusters``,
     ``<id>_units``, and per stress scenario ``<id>_<stress>_main_bias``, ``..._main_coverage``,
-    ``..._naive_bias``, ``..._naive_coverage``. Facts: the registry's methods, informants and
-    the claims (dicts for the text's loops).
+    ``..._naive_bias``, ``..._naive_coverage``; for a claim tested one-sided against a
+    benchmark also ``<id>_benchmark`` (its value, from the settings) and ``<id>_size``,
+    ``<id>_size_mcse``, ``<id>_size_coverage`` (the main estimator with the truth exactly at
+    the benchmark). Facts: the registry's methods, its informants (empty when the registry
+    holds ``labels.informants_unstated``) and the claims (dicts for the text's loops, with
+    the test's alternative and the benchmark's units, status, basis and source).
 
     Raises:
         ParameterError: unknown case; DataValidationError: bad settings; RegistryError: bad
@@ -480,6 +571,16 @@ def build(
                     **sv,
                 }
             )
+        test = claim.test
+        bench = test.benchmark
+        if bench is not None:
+            b = _row(stress, claim.main, "boundary")
+            values.update(
+                benchmark=bench.value,
+                size=b["power"],
+                size_mcse=b["power_mcse"],
+                size_coverage=b["coverage"],
+            )
         for k, v in values.items():
             if not isinstance(v, bool) and not (isinstance(v, float) and math.isnan(v)):
                 numbers[f"{p}_{k}"] = float(v) if not isinstance(v, int) else v
@@ -494,6 +595,16 @@ def build(
                 "assignment": claim.assignment,
                 "outcome": claim.outcome,
                 "estimator_note": claim.estimator_note,
+                "alternative": test.alternative,
+                "one_sided": test.alternative != "two-sided",
+                "benchmark_units": bench.units if bench else "",
+                "benchmark_status": bench.status if bench else "",
+                "benchmark_placeholder": bool(bench and bench.status == "placeholder"),
+                "benchmark_basis": bench.basis if bench else "",
+                "benchmark_source": (bench.source or "") if bench else "",
+                "size_ok": bool(
+                    bench is None or values["size"] <= 0.05 + 3 * max(values["size_mcse"], 0.007)
+                ),
                 "main_label": lab.estimators[claim.main],
                 "naive_label": lab.estimators[claim.naive],
                 "own_units": claim.units is not None,
@@ -534,7 +645,7 @@ def build(
         "case": case,
         "short_title": entry.short_title,
         "methods": methods,
-        "informants": list(entry.informants),
+        "informants": _informants(entry, lab),
         "evidence": c.evidence,
         "collected_data": c.collected_data,
         "world_basis": world.basis,

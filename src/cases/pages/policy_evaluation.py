@@ -60,6 +60,7 @@ from cases.present.panel_plots import plot_event_study
 from cases.simulate import synth
 
 __all__ = [
+    "ESTIMATORS",
     "ESTIMATOR_LABELS",
     "SENSITIVITY_ESTIMATORS",
     "SENSITIVITY_MBAR",
@@ -86,6 +87,7 @@ __all__ = [
     "planted_effect",
     "sensitivity_display",
     "sensitivity_table",
+    "specification_estimate",
 ]
 
 #: Estimator keys (used in glue keys) and their display names.
@@ -100,6 +102,9 @@ _CONTROLS = ("never", "notyet")
 _SAMPLES = ("all", "baseline_bottom40")
 BASELINE_BOTTOM_SHARE = 0.4
 _CLUSTERS = {"village": "village_id", "household": "entity"}
+#: Covariate adjustment (parameter ``covariates``): ``none``, or the design's
+#: ``baseline_covariates`` (:func:`estimate_outcome`).
+_COVARIATES = ("none", "baseline")
 #: The per-case designs (:func:`designs`) and the claim table's column labels.
 SETTINGS: Path = paths.DATA / "settings" / "policy_evaluation.yaml"
 
@@ -160,6 +165,9 @@ class PolicyDesign(_Strict):
     cohort_column: str
     sample: Literal["registered"] | None = None
     tables: tuple[str, ...] = ("panel",)
+    #: Baseline household covariates (columns of the ``households`` table, fixed per household)
+    #: that the parameter ``covariates="baseline"`` adjusts for; empty: the case has none.
+    baseline_covariates: tuple[str, ...] = ()
 
 
 DesignT = TypeVar("DesignT", bound=BaseModel)
@@ -214,7 +222,9 @@ def _plain(value: Any) -> Any:
 # --------------------------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------------------------
-def analysis_panel(data: synth.SimulatedData, case: str, sample: str = "all") -> pd.DataFrame:
+def analysis_panel(
+    data: synth.SimulatedData, case: str, sample: str = "all", covariates: str = "none"
+) -> pd.DataFrame:
     """The household x year panel the evaluation runs on, with outcome columns added.
 
     Rule: start from the case's ``panel`` table; for a design with ``sample="registered"`` keep
@@ -224,7 +234,9 @@ def analysis_panel(data: synth.SimulatedData, case: str, sample: str = "all") ->
     column (income per capita) over the baseline years — every year before the earliest
     adoption, so before any unit was treated — is at or below its 40th percentile across
     households (the poorest two-fifths before the reform; a restriction on a pre-treatment
-    variable only, so it does not select on the reform's effect).
+    variable only, so it does not select on the reform's effect). ``covariates="baseline"``
+    adds the design's ``baseline_covariates`` from the ``households`` table (one value per
+    household, repeated over its years).
 
     Raises:
         ParameterError: a case without a policy evaluation, or an unknown ``sample``.
@@ -236,6 +248,7 @@ def analysis_panel(data: synth.SimulatedData, case: str, sample: str = "all") ->
     if sample not in _SAMPLES:
         raise ParameterError(f"sample must be one of {_SAMPLES}, got {sample!r}")
     d = design(case)
+    _check_covariates(d, case, covariates)
     source = f"policy_evaluation.analysis_panel({case})"
     missing_tables = [t for t in d.tables if t not in data.tables]
     if missing_tables:
@@ -258,6 +271,8 @@ def analysis_panel(data: synth.SimulatedData, case: str, sample: str = "all") ->
                 source, [f"panel household_id={first!r} is not in the households table"]
             )
         df = df.loc[reg.to_numpy() == 1]
+    if covariates == "baseline":
+        df = _add_baseline(df, data, d, source)
     if sample == "baseline_bottom40" and not df.empty:
         df = _baseline_bottom(df, d.outcomes[0].column, source)
     if df.empty:
@@ -282,6 +297,41 @@ def analysis_panel(data: synth.SimulatedData, case: str, sample: str = "all") ->
         else:
             df[o.key] = values
     return df.reset_index(drop=True)
+
+
+def _check_covariates(d: PolicyDesign, case: str, covariates: str) -> None:
+    if covariates not in _COVARIATES:
+        raise ParameterError(f"covariates must be one of {_COVARIATES}, got {covariates!r}")
+    if covariates == "baseline" and not d.baseline_covariates:
+        raise ParameterError(
+            f"covariates='baseline': the {case} design declares no baseline_covariates "
+            f"({SETTINGS.name})"
+        )
+
+
+def _add_baseline(
+    df: pd.DataFrame, data: synth.SimulatedData, d: PolicyDesign, source: str
+) -> pd.DataFrame:
+    """``df`` with the design's baseline covariates joined from the ``households`` table."""
+    if "households" not in data.tables:
+        raise DataValidationError(source, ["table 'households' not found (baseline covariates)"])
+    hh = data["households"]
+    missing = [c for c in ("household_id", *d.baseline_covariates) if c not in hh.columns]
+    if missing:
+        raise DataValidationError(source, [f"households: column {c!r} not found" for c in missing])
+    if hh["household_id"].duplicated().any():
+        first = _plain(hh.loc[hh["household_id"].duplicated(), "household_id"].iloc[0])
+        raise DataValidationError(source, [f"households: household_id={first!r} repeats"])
+    table = hh.set_index("household_id")[list(d.baseline_covariates)]
+    out = df.join(table, on="household_id")
+    for c in d.baseline_covariates:
+        bad = out[c].isna().to_numpy()
+        if bad.any():
+            hid = _plain(out.loc[bad, "household_id"].iloc[0])
+            raise DataValidationError(
+                source, [f"households: no value of {c!r} for household_id={hid!r}"]
+            )
+    return out
 
 
 def _baseline_bottom(df: pd.DataFrame, column: str, source: str) -> pd.DataFrame:
@@ -386,6 +436,7 @@ def estimate_outcome(
     control: str = "never",
     cluster: str = "village",
     planted: Mapping[str, Any] | None = None,
+    covariates: Sequence[str] = (),
 ) -> OutcomeEstimates:
     """TWFE, Callaway-Sant'Anna and Sun-Abraham estimates of one outcome's ATT.
 
@@ -400,7 +451,11 @@ def estimate_outcome(
     end point is binned. All have standard errors clustered by ``cluster`` ("village": the
     village column, the level at which the reform was assigned; "household": the entity).
     Each row carries the planted ATT over the cells that estimator used (:func:`planted_att`;
-    TWFE gets the Callaway-Sant'Anna target), NaN for field data.
+    TWFE gets the Callaway-Sant'Anna target), NaN for field data. ``covariates`` (baseline
+    columns of ``df``, fixed per household): Callaway-Sant'Anna takes them as controls of its
+    doubly robust 2x2 comparisons (parallel trends conditional on them); TWFE and Sun-Abraham,
+    whose household effects absorb them, take them interacted with the years
+    (:func:`cases.methods.panel.baseline_by_period`); the event study stays unadjusted.
 
     Raises:
         ParameterError: unknown case, outcome, control or cluster.
@@ -412,31 +467,12 @@ def estimate_outcome(
     if outcome not in by_key:
         raise ParameterError(f"outcome must be one of {sorted(by_key)}, got {outcome!r}")
     args = {"entity": "household_id", "time": "year"}
+    tw, cs, sa = (
+        _fit_estimator(df, d, outcome, key, control, cluster, covariates)
+        for key in ("twfe", "cs", "sa")
+    )
     with warnings.catch_warnings():
-        # Singleton or always-treated households are reported by the estimators' own counts.
         warnings.simplefilter("ignore", UserWarning)
-        tw = panel_mod.twfe(
-            df, outcome, d.treat, cluster=_CLUSTERS[cluster], backend="within", **args
-        )
-        cs = panel_mod.staggered_did(
-            df,
-            outcome,
-            first_treated="first_treated",
-            control=control,
-            cluster=_CLUSTERS[cluster],
-            base_period="universal",
-            **args,
-        )
-        sa = panel_mod.staggered_did(
-            df,
-            outcome,
-            first_treated="first_treated",
-            method="sun_abraham",
-            control=control,
-            backend="within",
-            cluster=_CLUSTERS[cluster],
-            **args,
-        )
         treated_g = df.loc[df["first_treated"] > 0, "first_treated"]
         window = (
             int(df["year"].min() - treated_g.max()),
@@ -453,9 +489,7 @@ def estimate_outcome(
             **args,
         )
     effect = planted_effect(case, outcome, planted)
-    rows = {"twfe": {k: getattr(tw, k if k != "att" else "coef") for k in _STATS}}
-    for key, res in (("cs", cs), ("sa", sa)):
-        rows[key] = {k: float(res.simple[k].iloc[0]) for k in _STATS}
+    rows = {key: _summary_row(res) for key, res in (("twfe", tw), ("cs", cs), ("sa", sa))}
     summary = pd.DataFrame.from_dict(rows, orient="index")
     if effect is None:
         summary["planted"] = math.nan
@@ -466,6 +500,87 @@ def estimate_outcome(
 
 
 _STATS = ("att", "se", "ci_low", "ci_high", "pvalue")
+#: Estimator keys of :func:`specification_estimate`.
+ESTIMATORS = ("twfe", "cs", "sa")
+
+
+def _fit_estimator(
+    df: pd.DataFrame,
+    d: PolicyDesign,
+    outcome: str,
+    key: str,
+    control: str,
+    cluster: str,
+    covariates: Sequence[str],
+) -> panel_mod.TwfeResult | panel_mod.StaggeredResult:
+    """One estimator of :func:`estimate_outcome` (``key``: twfe, cs or sa)."""
+    args = {"entity": "household_id", "time": "year", "cluster": _CLUSTERS[cluster]}
+    covariates = list(covariates)
+    work, by_year = df, []
+    if covariates and key != "cs":
+        work, by_year = panel_mod.baseline_by_period(df, covariates, "household_id", "year")
+    with warnings.catch_warnings():
+        # Singleton or always-treated households are reported by the estimators' own counts.
+        warnings.simplefilter("ignore", UserWarning)
+        if key == "twfe":
+            return panel_mod.twfe(
+                work, outcome, d.treat, controls=by_year, backend="within", **args
+            )
+        if key == "cs":
+            return panel_mod.staggered_did(
+                work,
+                outcome,
+                first_treated="first_treated",
+                control=control,
+                base_period="universal",
+                controls=covariates,
+                **args,
+            )
+        return panel_mod.staggered_did(
+            work,
+            outcome,
+            first_treated="first_treated",
+            method="sun_abraham",
+            control=control,
+            backend="within",
+            controls=by_year,
+            **args,
+        )
+
+
+def _summary_row(res: panel_mod.TwfeResult | panel_mod.StaggeredResult) -> dict[str, float]:
+    if isinstance(res, panel_mod.TwfeResult):
+        return {k: float(getattr(res, k if k != "att" else "coef")) for k in _STATS}
+    return {k: float(res.simple[k].iloc[0]) for k in _STATS}
+
+
+def specification_estimate(
+    df: pd.DataFrame,
+    case: str,
+    outcome: str,
+    estimator: str,
+    *,
+    control: str = "never",
+    cluster: str = "village",
+    covariates: Sequence[str] = (),
+) -> dict[str, float]:
+    """One estimator's overall ATT of one outcome, exactly as :func:`estimate_outcome` computes
+    it (``estimator``: ``twfe``, ``cs`` or ``sa``): ``{att, se, ci_low, ci_high, pvalue}``,
+    units of the outcome. Used to recompute a specification curve without the page's other
+    exhibits (:mod:`cases.run.sweep`).
+
+    Raises:
+        ParameterError: unknown case, outcome, estimator, control or cluster.
+        DataValidationError: as the panel estimators.
+    """
+    _check_options(control, cluster)
+    if estimator not in ESTIMATORS:
+        raise ParameterError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
+    d = design(case)
+    if outcome not in {o.key for o in d.outcomes}:
+        raise ParameterError(f"outcome must be one of {[o.key for o in d.outcomes]}")
+    res = _fit_estimator(df, d, outcome, estimator, control, cluster, covariates)
+    return _summary_row(res)
 
 
 def comparison_table(
@@ -899,6 +1014,7 @@ class PolicyAnalysis:
     control: str = "never"
     cluster: str = "village"
     sample: str = "all"
+    covariates: str = "none"
 
 
 def analyse(
@@ -908,10 +1024,12 @@ def analyse(
     control: str = "never",
     cluster: str = "village",
     sample: str = "all",
+    covariates: str = "none",
 ) -> PolicyAnalysis:
     """Every estimate of one case's policy evaluation.
 
-    Steps: :func:`analysis_panel` (with ``sample``); :func:`estimate_outcome` for every outcome; the
+    Steps: :func:`analysis_panel` (with ``sample`` and ``covariates``: ``none`` or ``baseline``,
+    the design's baseline household covariates); :func:`estimate_outcome` for every outcome; the
     Goodman-Bacon decomposition of the first outcome on :func:`bacon_panel`;
     :func:`sensitivity_table`.
 
@@ -922,9 +1040,12 @@ def analyse(
     d = design(case)
     simulated = bool(data.meta.get("simulated", True))
     planted = data.meta.get("planted_effects") if simulated else None
-    df = analysis_panel(data, case, sample)
+    df = analysis_panel(data, case, sample, covariates)
+    adjust = d.baseline_covariates if covariates == "baseline" else ()
     estimates = [
-        estimate_outcome(df, case, o.key, control=control, cluster=cluster, planted=planted)
+        estimate_outcome(
+            df, case, o.key, control=control, cluster=cluster, planted=planted, covariates=adjust
+        )
         for o in d.outcomes
     ]
     first = estimates[0]
@@ -942,6 +1063,7 @@ def analyse(
         control=control,
         cluster=cluster,
         sample=sample,
+        covariates=covariates,
     )
 
 
@@ -1018,7 +1140,8 @@ def _bacon_facts(analysis: PolicyAnalysis, n: dict[str, Any]) -> dict[str, Any]:
 
 def build(data: synth.SimulatedData, case: str, **options: str) -> Page:
     """The policy-evaluation page of one case: numbers, facts, tables and figures (no
-    sentences). ``options``: ``control``, ``cluster`` and ``sample`` of :func:`analyse`.
+    sentences). ``options``: ``control``, ``cluster``, ``sample`` and ``covariates`` of
+    :func:`analyse`.
 
     Numbers (glued by :func:`cases.present.page.show` with the prefix ``policy``; every float
     with the verify tolerance 1e-6): ``<outcome>_<twfe|cs|sa>_{att,se,ci_low,ci_high}``;
@@ -1089,7 +1212,7 @@ def build(data: synth.SimulatedData, case: str, **options: str) -> Page:
             "bacon": bacon,
             "never": control == "never",
             "balanced": bool((per_year == analysis.panel["year"].nunique()).all()),
-            "covariates": False,
+            "covariates": analysis.covariates != "none",
             "data_format": data_format_markdown(case, d.tables),
             "claims": thesis_claims(case),
             "needed": [o.needed for o in d.outcomes],
@@ -1104,3 +1227,70 @@ def build(data: synth.SimulatedData, case: str, **options: str) -> Page:
     first = analysis.estimates[0].outcome
     page.figures["bacon"] = bacon_figure(analysis.bacon, outcome_label=first.label, unit=first.unit)
     return page
+
+
+# --------------------------------------------------------------------------------------------
+# Specification curve: one specification as a callable, for joint inference
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Specification:
+    """One specification of the policy evaluation's curve, as a picklable callable
+    ``spec(panel) -> (att, p_value)`` for :func:`cases.methods.multiverse.null_resampling`.
+
+    ``panel`` is the case's full analysis panel (:func:`analysis_panel` with ``sample="all"``
+    and, when any specification adjusts, the baseline covariates joined); the call applies the
+    sample restriction ``sample`` to it and runs :func:`specification_estimate`, so a resampled
+    panel gets the whole analysis again (the poorest 40 % are re-ranked within it)."""
+
+    case: str
+    outcome: str
+    estimator: str
+    control: str = "never"
+    sample: str = "all"
+    covariates: str = "none"
+    cluster: str = "village"
+
+    def __call__(self, panel: pd.DataFrame) -> tuple[float, float]:
+        d = design(self.case)
+        work = panel
+        if self.sample == "baseline_bottom40":
+            work = _baseline_bottom(panel, d.outcomes[0].column, "Specification")
+        adjust = d.baseline_covariates if self.covariates == "baseline" else ()
+        r = specification_estimate(
+            work,
+            self.case,
+            self.outcome,
+            self.estimator,
+            control=self.control,
+            cluster=self.cluster,
+            covariates=adjust,
+        )
+        return r["att"], r["pvalue"]
+
+
+def curve_panel(
+    case: str, seed: int, n: int, data_dir: str = "", covariates: bool = False
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The one dataset a specification curve analyses (:func:`cases.simulate.synth.field_data`
+    with the chapter's ``seed`` and ``n``, or ``data_dir``) as the full analysis panel, with the
+    baseline covariates joined when ``covariates``; and the columns
+    :func:`cases.methods.multiverse.null_resampling` needs (``outcome``: the first outcome,
+    ``treat``: the design's 0/1 treatment, ``cluster``: villages, the level of assignment,
+    ``entity``: households).
+
+    Raises:
+        ParameterError, DataValidationError: as :func:`analysis_panel`.
+    """
+    data = synth.field_data(case, data_dir, seed=seed, n=n)
+    panel = analysis_panel(data, case, "all", "baseline" if covariates else "none")
+    d = design(case)
+    columns = {
+        "outcome": d.outcomes[0].key,
+        "treat": d.treat,
+        "cluster": _CLUSTERS["village"],
+        "entity": "household_id",
+    }
+    return panel, columns
+
+
+__all__ += ["Specification", "curve_panel"]

@@ -31,6 +31,11 @@ simulated sample size) are ``held`` at the chapter's own value, choices that giv
 inference (clustering below the level of assignment) are refused, and with
 ``chapter_on_curve`` the chapter's own specification (``params/<case>.yaml``) must be one of
 the combinations; it is marked in the table (column ``chapter``) and on the figure.
+
+:func:`joint_inference` adds the paper's joint test: every specification is recomputed on the
+sweep's one dataset (estimates must match the record), the null is imposed on each and the
+curve is recomputed on resamples (:mod:`cases.methods.multiverse`); :func:`curve_page` reports
+the p-values of the median estimate and of the number of significant specifications.
 """
 
 from __future__ import annotations
@@ -70,6 +75,9 @@ class EstimateSpec:
     #: one row per distinct combination of the others, the ignored choice shown as
     #: :data:`NOT_USED`, so the curve holds no redundant specification.
     ignores: tuple[str, ...] = ()
+    #: The analysis's own name of the estimator (e.g. ``cs``), with which the curve is
+    #: recomputed for joint inference (:func:`joint_inference`); empty: not recomputable.
+    estimator: str = ""
 
 
 #: The value shown for a choice an estimator does not use.
@@ -348,7 +356,11 @@ def load_grid(path: str | Path, case: str | None = None) -> Grid:
                 f"({', '.join(sorted(choices))}), got {ignores!r}"
             )
         estimates.append(
-            EstimateSpec(**{k: str(entry[k]) for k in need}, ignores=tuple(map(str, ignores)))
+            EstimateSpec(
+                **{k: str(entry[k]) for k in need},
+                ignores=tuple(map(str, ignores)),
+                estimator=str(entry.get("estimator", "")),
+            )
         )
     if not estimates:
         raise RegistryError(f"{path}: field 'estimates' lists no estimate")
@@ -476,6 +488,7 @@ def write_results(grid: Grid, table: pd.DataFrame) -> Path:
         "invalid": grid.invalid,
         "estimators": [s.label for s in grid.estimates],
         "ignores": {s.label: list(s.ignores) for s in grid.estimates if s.ignores},
+        "estimator_keys": {s.label: s.estimator for s in grid.estimates if s.estimator},
         "reference_label": grid.reference_label,
         "specifications": table.to_dict(orient="records"),
     }
@@ -642,7 +655,7 @@ def summarise(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def curve_page(record: dict[str, Any], table: pd.DataFrame) -> Page:
+def curve_page(record: dict[str, Any], table: pd.DataFrame, joint: Any = None) -> Page:
     """The specification-curve page of a finished sweep: numbers and facts for
     ``text/specification_curve.md`` (no sentences).
 
@@ -653,6 +666,8 @@ def curve_page(record: dict[str, Any], table: pd.DataFrame) -> Page:
     choices it does not use), ``chapter_choices`` (label, value) and
     ``chapter`` (the chapter's estimates: estimator, estimate, ci_low, ci_high), and
     ``by_estimator`` (:func:`summarise` per estimator, ``gap`` from the planted value or None).
+    With ``joint`` (a :func:`joint_inference` result): the numbers of :func:`joint_numbers`
+    (the direction as the fact ``joint_positive``) and the fact ``joint`` (True).
     """
     names = display(record)
     label = names.label
@@ -673,10 +688,16 @@ def curve_page(record: dict[str, Any], table: pd.DataFrame) -> Page:
     )
     if reference is not None:
         page.numbers["reference"] = reference
+    joint_facts: dict[str, Any] = {"joint": joint is not None}
+    if joint is not None:
+        values = joint_numbers(joint)
+        joint_facts["joint_positive"] = values.pop("joint_positive")
+        page.numbers.update(values)
     page.tolerances = {k: 1e-6 for k, v in page.numbers.items() if isinstance(v, float)}
     marked = table.loc[table["chapter"].astype(bool)] if "chapter" in table else table.iloc[:0]
     page.facts.update(
         {
+            **joint_facts,
             "reference": reference,
             "case_title": record["case"].replace("_", " ").title(),
             "source": names.source,
@@ -728,3 +749,120 @@ def curve_page(record: dict[str, Any], table: pd.DataFrame) -> Page:
         }
     )
     return page
+
+
+# --------------------------------------------------------------------------------------------
+# Joint inference (Simonsohn, Simmons and Nelson 2020)
+# --------------------------------------------------------------------------------------------
+#: Largest difference allowed between the sweep's published estimates and their recomputation
+#: for joint inference (units of the estimate; the record keeps 6 significant digits).
+RECOMPUTE_TOLERANCE = 1e-6
+
+
+def _policy_specifications(
+    record: dict[str, Any], table: pd.DataFrame
+) -> tuple[pd.DataFrame, list[Any], dict[str, str]]:
+    """The policy evaluation's curve as callables on its one dataset (the record's held
+    seed, sample size and data folder)."""
+    from cases.pages import policy_evaluation as pe
+
+    held = {k: v.get("value") for k, v in record.get("held", {}).items()}
+    keys = record.get("estimator_keys") or {}
+    missing = sorted(set(table["estimator"]) - set(keys))
+    if missing:
+        raise ParameterError(
+            f"sweep of {record['case']}/{record['analysis']}: estimator(s) {missing} have no "
+            "'estimator' key in the grid, so the curve cannot be recomputed; add it and rerun "
+            "`cases sweep`"
+        )
+    fixed = record.get("fixed", {})
+
+    def choice(row: pd.Series, name: str, default: str) -> str:
+        value = row.get(name, fixed.get(name, default))
+        return default if value == NOT_USED or pd.isna(value) else str(value)
+
+    specs = [
+        pe.Specification(
+            case=record["case"],
+            outcome=pe.design(record["case"]).outcomes[0].key,
+            estimator=keys[row["estimator"]],
+            control=choice(row, "estimator_control", "never"),
+            sample=choice(row, "sample", "all"),
+            covariates=choice(row, "covariates", "none"),
+            cluster=choice(row, "cluster", "village"),
+        )
+        for _, row in table.iterrows()
+    ]
+    panel, columns = pe.curve_panel(
+        record["case"],
+        seed=int(held["seed"]),
+        n=int(held["n"]),
+        data_dir=str(held.get("data_dir") or ""),
+        covariates=any(s.covariates != "none" for s in specs),
+    )
+    return panel, specs, columns
+
+
+#: Analyses whose curve :func:`joint_inference` can recompute, and how.
+JOINT_ANALYSES: dict[str, Callable[..., tuple[pd.DataFrame, list[Any], dict[str, str]]]] = {
+    "policy_evaluation": _policy_specifications,
+}
+
+
+def joint_inference(
+    record: dict[str, Any],
+    table: pd.DataFrame,
+    draws: int = 500,
+    seed: int = 20201123,
+    jobs: int = 1,
+) -> Any:
+    """Joint inference on a finished sweep's curve (Simonsohn, Simmons and Nelson 2020): every
+    specification of ``table`` recomputed on the sweep's one dataset, the null imposed on each,
+    ``draws`` cluster-bootstrap resamples (:func:`cases.methods.multiverse.null_resampling`,
+    seeded by ``seed``, identical for any ``jobs``). Returns its
+    :class:`~cases.methods.multiverse.NullCurve`, whose ``estimates`` follow ``table``'s rows.
+
+    Raises:
+        ParameterError: an analysis without a recomputation rule, a grid without estimator
+            keys, or a recomputed estimate that differs from the sweep's by more than
+            :data:`RECOMPUTE_TOLERANCE` (the sweep is stale: rerun ``cases sweep``).
+    """
+    from cases.methods.multiverse import null_resampling
+
+    rule = JOINT_ANALYSES.get(record["analysis"])
+    if rule is None:
+        raise ParameterError(
+            f"joint inference is defined for {sorted(JOINT_ANALYSES)}, not {record['analysis']!r}"
+        )
+    table = table.reset_index(drop=True)
+    panel, specs, columns = rule(record, table)
+    result = null_resampling(panel, specs, draws=draws, seed=seed, jobs=jobs, **columns)
+    gap = np.abs(result.estimates - table["estimate"].to_numpy(float))
+    if gap.max() > RECOMPUTE_TOLERANCE:
+        worst = int(gap.argmax())
+        raise ParameterError(
+            f"sweep of {record['case']}/{record['analysis']}: specification {worst + 1} "
+            f"({table.loc[worst, 'estimator']}) recomputes to {result.estimates[worst]:.6g}, "
+            f"not the sweep's {table.loc[worst, 'estimate']:.6g}; rerun `cases sweep`"
+        )
+    return result
+
+
+def joint_numbers(result: Any) -> dict[str, Any]:
+    """The page's numbers of a :func:`joint_inference` result: ``joint_draws``,
+    ``joint_n_specs``, ``joint_median`` (units of the estimate), ``joint_p_median``,
+    ``joint_n_significant`` (significant at 5 % in the dominant direction),
+    ``joint_p_significant``, ``joint_seed``, ``joint_n_incomplete`` (resamples in which some
+    specification gave no estimate), and ``joint_positive`` (the dominant direction
+    is positive)."""
+    return {
+        "joint_draws": int(result.draws),
+        "joint_n_specs": int(result.n_specifications),
+        "joint_median": float(result.median),
+        "joint_p_median": float(result.p_median),
+        "joint_n_significant": int(result.n_significant),
+        "joint_p_significant": float(result.p_significant),
+        "joint_seed": int(result.seed),
+        "joint_n_incomplete": int(result.n_incomplete),
+        "joint_positive": bool(result.direction > 0),
+    }
