@@ -104,3 +104,46 @@ def test_bad_inputs_are_refused() -> None:
         null_resampling(df.drop(columns="d"), SPECS, **KW)
     with pytest.raises(ParameterError, match="draws and jobs"):
         null_resampling(df, SPECS, draws=0, **KW)
+
+
+def test_stratified_resamples_keep_every_cohort_and_match_for_any_workers() -> None:
+    # 10 villages, only 2 adopting: an unstratified draw loses both adopters in about
+    # (8/10)**10 = 11 % of draws, where no treated effect is defined; within cohorts, never.
+    df = _panel(0.3, 4)
+    df = df.loc[df["village"] < 10].copy()
+    df["g"] = np.where(df["village"] < 2, 3, 0)
+    df["d"] = ((df["g"] > 0) & (df["year"] >= df["g"])).astype(int)
+    spec = [Spec("twfe", False)]
+    one = null_resampling(df, spec, draws=40, seed=3, jobs=1, strata="g", **KW)
+    two = null_resampling(df, spec, draws=40, seed=3, jobs=2, strata="g", **KW)
+    assert one.n_incomplete == 0
+    np.testing.assert_array_equal(one.draws_median, two.draws_median)
+
+
+def test_strata_that_vary_within_a_cluster_are_refused() -> None:
+    df = _panel(0.0, 1)
+    with pytest.raises(ParameterError, match="varies within"):
+        null_resampling(df, SPECS[:1], draws=2, strata="size", **KW)
+
+
+class Fragile:
+    """A specification that gives no estimate unless the resample holds all 20 adopting
+    villages as distinct villages (almost never in a cluster-bootstrap draw); else TWFE."""
+
+    def __call__(self, df: pd.DataFrame) -> tuple[float, float]:
+        if df.loc[df["g"] > 0, "village"].nunique() < 20:
+            raise ParameterError("too few adopting villages")
+        return Spec("twfe", False)(df)
+
+
+def test_a_specification_failing_on_many_resamples_is_left_out_not_conditioned_on() -> None:
+    df = _panel(0.5, 3)
+    with_fragile = null_resampling(df, [*SPECS, Fragile()], draws=30, seed=5, **KW)
+    without = null_resampling(df, SPECS, draws=30, seed=5, **KW)
+    assert with_fragile.excluded == (len(SPECS),)
+    assert with_fragile.failures[len(SPECS)] > 3  # more than 10 % of 30 resamples
+    assert with_fragile.n_specifications == len(SPECS)
+    # the test is that of the other specifications, observed and resampled alike
+    assert with_fragile.median == pytest.approx(without.median, abs=1e-12)
+    np.testing.assert_allclose(with_fragile.draws_median, without.draws_median, atol=1e-12)
+    assert with_fragile.p_median == without.p_median

@@ -1276,7 +1276,8 @@ def curve_panel(
     baseline covariates joined when ``covariates``; and the columns
     :func:`cases.methods.multiverse.null_resampling` needs (``outcome``: the first outcome,
     ``treat``: the design's 0/1 treatment, ``cluster``: villages, the level of assignment,
-    ``entity``: households).
+    ``entity``: households, ``strata``: the village's adoption cohort, the first year any of
+    its households was treated, 0 if none).
 
     Raises:
         ParameterError, DataValidationError: as :func:`analysis_panel`.
@@ -1289,7 +1290,16 @@ def curve_panel(
         "treat": d.treat,
         "cluster": _CLUSTERS["village"],
         "entity": "household_id",
+        # villages are resampled within their adoption cohort (the first year any of their
+        # households was treated): every resample keeps the design's cohorts (with 30
+        # villages an unstratified draw can lose one)
+        "strata": "village_cohort",
     }
+    panel = panel.assign(
+        village_cohort=panel.groupby(columns["cluster"])["first_treated"].transform(
+            lambda g: g[g > 0].min() if (g > 0).any() else 0
+        )
+    )
     return panel, columns
 
 

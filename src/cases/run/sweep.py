@@ -667,7 +667,9 @@ def curve_page(record: dict[str, Any], table: pd.DataFrame, joint: Any = None) -
     ``chapter`` (the chapter's estimates: estimator, estimate, ci_low, ci_high), and
     ``by_estimator`` (:func:`summarise` per estimator, ``gap`` from the planted value or None).
     With ``joint`` (a :func:`joint_inference` result): the numbers of :func:`joint_numbers`
-    (the direction as the fact ``joint_positive``) and the fact ``joint`` (True).
+    (the direction as the fact ``joint_positive``), the fact ``joint`` (True) and
+    ``joint_excluded`` (per specification left out of the joint test: its choices in
+    words and the resamples in which it gave no estimate).
     """
     names = display(record)
     label = names.label
@@ -693,6 +695,15 @@ def curve_page(record: dict[str, Any], table: pd.DataFrame, joint: Any = None) -
         values = joint_numbers(joint)
         joint_facts["joint_positive"] = values.pop("joint_positive")
         page.numbers.update(values)
+        ordered = table.reset_index(drop=True)
+        choice_names = ["estimator", *[c for c in record["choices"] if c in ordered]]
+        joint_facts["joint_excluded"] = [
+            {
+                "choices": [names.prose_value(c, ordered.loc[k, c]) for c in choice_names],
+                "failures": int(joint.failures[k]),
+            }
+            for k in joint.excluded
+        ]
     page.tolerances = {k: 1e-6 for k, v in page.numbers.items() if isinstance(v, float)}
     marked = table.loc[table["chapter"].astype(bool)] if "chapter" in table else table.iloc[:0]
     page.facts.update(
@@ -853,11 +864,13 @@ def joint_numbers(result: Any) -> dict[str, Any]:
     ``joint_n_specs``, ``joint_median`` (units of the estimate), ``joint_p_median``,
     ``joint_n_significant`` (significant at 5 % in the dominant direction),
     ``joint_p_significant``, ``joint_seed``, ``joint_n_incomplete`` (resamples in which some
-    specification gave no estimate), and ``joint_positive`` (the dominant direction
+    tested specification gave no estimate), ``joint_n_excluded`` (specifications left out:
+    no estimate in too many resamples), and ``joint_positive`` (the dominant direction
     is positive)."""
     return {
         "joint_draws": int(result.draws),
         "joint_n_specs": int(result.n_specifications),
+        "joint_n_excluded": len(result.excluded),
         "joint_median": float(result.median),
         "joint_p_median": float(result.p_median),
         "joint_n_significant": int(result.n_significant),
