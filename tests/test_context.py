@@ -153,6 +153,36 @@ def test_census_figure_is_stamped_with_its_source(areas):
     assert not any("Simulated" in t for t in texts)
 
 
+def test_census_cut_bars_name_the_far_outlier_and_only_it():
+    # Twelve values: totals 1..4, urban 5, 6, 7, 500, rural -1..-4. Linear quartiles of the
+    # sorted values: Q1 = -2 + 0.75 = -1.25, Q3 = 5 + 0.25 = 5.25, outer fence
+    # 5.25 + 3 x 6.5 = 24.75; the largest value inside is 7, so only 500 is cut.
+    change = pd.DataFrame(
+        {
+            "name_en": ["Alpha", "Beta", "Gamma", "Delta"],
+            "total_change_pct": [1.0, 2.0, 3.0, 4.0],
+            "urban_change_pct": [5.0, 6.0, 7.0, 500.0],
+            "rural_change_pct": [-1.0, -2.0, -3.0, -4.0],
+        }
+    )
+    assert context.census_cut_bars(change) == [{"unit": "Delta", "part": "urban", "value": 500.0}]
+    change.loc[3, "urban_change_pct"] = 8.0
+    assert context.census_cut_bars(change) == []
+
+
+def test_census_caption_says_which_bar_is_cut(areas, passages):
+    # Liupanshui's units include Shuicheng, recoded in 2020: its urban residents grew more than
+    # tenfold, far beyond every other bar of the figure.
+    cut = areas["liupanshui"].facts["census_cut"]
+    assert [(c["unit"], c["part"]) for c in cut] == [("Shuicheng", "urban")]
+    assert cut[0]["value"] > 1000
+    assert "urban change of Shuicheng (+1,181%) is cut at the end" in passages["liupanshui"][
+        "census_figure"
+    ]
+    assert areas["pingliang"].facts["census_cut"] == []
+    assert "cut at the end" not in passages["pingliang"]["census_figure"]
+
+
 # --------------------------------------------------------------------------- exits
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "build_national",
     "census_change",
     "census_change_figure",
+    "census_cut_bars",
     "census_display_table",
     "exit_table",
     "exit_waves_figure",
@@ -257,6 +258,26 @@ def census_display_table(change: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return table
+
+
+def census_cut_bars(change: pd.DataFrame) -> list[dict[str, Any]]:
+    """The bars of :func:`census_change_figure` cut at the axis end: the total, urban and rural
+    % changes above :func:`cases.present.layout.robust_limit` of all of them (Tukey's outer
+    fence), one dict per bar with ``unit`` (short English name), ``part`` ("total", "urban" or
+    "rural") and ``value`` (the % change written on the bar), in the figure's row order.
+    Empty when no value is a far outlier (or none is finite)."""
+    parts = ("total", "urban", "rural")
+    values = np.concatenate([change[f"{part}_change_pct"].to_numpy(float) for part in parts])
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return []
+    limit = layout.robust_limit(finite)
+    return [
+        {"unit": _short(str(row["name_en"])), "part": part, "value": float(value)}
+        for _, row in change.iterrows()
+        for part in parts
+        if np.isfinite(value := float(row[f"{part}_change_pct"])) and value > limit
+    ]
 
 
 def census_change_figure(change: pd.DataFrame, *, title: str) -> mpl.figure.Figure:
@@ -1463,6 +1484,9 @@ def build(case: str, datapackage_path: Any = public_data.DATAPACKAGE) -> Page:
         page.facts.update({f"post2020_{k}": v for k, v in post2020_numbers(policy).items()})
         page.tables["post2020"] = post2020_table(policy)
     page.figures["census"] = census_change_figure(change, title=area.census_title)
+    # The bars the figure cuts at the axis end, for its caption (facts: the census chapter
+    # publishes the values).
+    page.facts["census_cut"] = census_cut_bars(change)
     return page
 
 

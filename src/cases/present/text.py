@@ -214,6 +214,8 @@ FORMATS: dict[str, Callable[..., str]] = {
     # Appended for prose that must never print "-0.000" or an ASCII hyphen as a minus sign:
     "signed1": lambda v: signed(v, 1),
     "signed3": lambda v: signed(v, 3),
+    # Appended for a whole percentage change with its sign ("+1,181"):
+    "signed0": lambda v: signed(v, 0),
     "ordinal": ordinal,
 }
 
