@@ -259,18 +259,9 @@ SOFTWARE_SECTIONS = (
 #: Identifiers still on reader pages that no text template or display name can change yet,
 #: with why (page -> tokens). The scan fails on any other identifier.
 KNOWN_IDENTIFIERS: dict[str, set[str]] = {}
-#: File paths still in reader prose (page -> paths): pointers to the data's own documentation
-#: (sources checked, crosswalk rules, coding protocol) that need a page of the book to point to
-#: instead (issue 22 items 4-5). The scan fails on any other path.
-KNOWN_FILE_PATHS: dict[str, set[str]] = {
-    "county_census.html": {"data/raw/SOURCES.md", "data/raw/census_crosswalk_rules.yaml"},
-    "cross_case.html": {
-        "data/qual/codebook.yaml",
-        "data/qual/CODING.md",
-        "data/settings/cross_case.yaml",
-        "data/qual/disagreements.csv",
-    },
-}
+#: File paths still in reader prose (page -> paths). None: the census and cross-case chapters
+#: link the book's page "Data and coding documentation" instead. The scan fails on any path.
+KNOWN_FILE_PATHS: dict[str, set[str]] = {}
 #: Two or more lowercase words joined by underscores (``kind_label``, ``poverty_line_2014``):
 #: a program identifier. Single letters do not count as words (``y_it``, ``mu_t`` are maths),
 #: and a token inside a path or dotted name is left to the path check.
