@@ -246,16 +246,11 @@ return [...article.querySelectorAll('table')].flatMap((table, i) => {
 #: Parts of the table of contents whose pages document the software, where identifiers, file
 #: names and parameters are the subject (matched by the start of the part's caption).
 SOFTWARE_PARTS = ("for authors", "reference")
-#: Sections of reader chapters that are still software documentation (data formats, options,
-#: the generator's parameters). Issue 22 item 5 moves them to the part for authors; until then
-#: the identifier scan skips them (and only them).
-SOFTWARE_SECTIONS = (
-    "Using your own data",
-    "Your own questionnaire",
-    "Data-generating process",
-    "Parameters",
-    "Table formats",
-)
+#: Sections of reader chapters that tell a researcher how to run the page on their own data
+#: (column names and options are their subject); the identifier scan skips them (and only
+#: them). The simulation pages are scanned whole: the generator's equations, parameter names
+#: and table formats are in the authors' guide.
+SOFTWARE_SECTIONS = ("Using your own data", "Your own questionnaire")
 #: Identifiers still on reader pages that no text template or display name can change yet,
 #: with why (page -> tokens). The scan fails on any other identifier.
 KNOWN_IDENTIFIERS: dict[str, set[str]] = {}

@@ -176,9 +176,10 @@ def test_census_caption_says_which_bar_is_cut(areas, passages):
     cut = areas["liupanshui"].facts["census_cut"]
     assert [(c["unit"], c["part"]) for c in cut] == [("Shuicheng", "urban")]
     assert cut[0]["value"] > 1000
-    assert "urban change of Shuicheng (+1,181%) is cut at the end" in passages["liupanshui"][
-        "census_figure"
-    ]
+    assert (
+        "urban change of Shuicheng (+1,181%) is cut at the end"
+        in passages["liupanshui"]["census_figure"]
+    )
     assert areas["pingliang"].facts["census_cut"] == []
     assert "cut at the end" not in passages["pingliang"]["census_figure"]
 

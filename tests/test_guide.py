@@ -327,3 +327,48 @@ def test_the_guides_worked_example_runs_as_a_test(tmp_path, monkeypatch):
     # No fake phone number reaches any output of the page.
     everything = nbformat.writes(nb)
     assert not [p for p in _phones(GOOD) if p in everything]
+
+
+# --------------------------------------------------------------------------- the generators
+
+
+@pytest.fixture(scope="module")
+def guide_page():
+    return guide.build()
+
+
+def test_every_generator_has_its_own_dgp_passage_and_parameter_table(guide_page):
+    """The guide's section on the generators: one passage per generator of
+    cases.simulate.synth (chosen by the fact ``dgp``), each followed by its parameters by name;
+    the shared blocks once; a generator without a passage is an error."""
+    from cases.present.text import TextTemplateError
+    from cases.simulate import synth
+
+    text = guide_page.render("authors_guide")["generators"]
+    titles = [synth.load_params(case)["title"] for case in synth.SLUGS]
+    starts = [text.index(f"**{title}**") for title in titles]
+    assert starts == sorted(starts), "one part per case, in the order of SLUGS"
+    parts = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    for case, part in zip(synth.SLUGS, parts, strict=True):
+        for name in synth.load_params(case)["parameters"]:
+            assert f"| `{name}` |" in part, (case, name)
+        assert ":func:" not in part and ":data:" not in part
+    assert len(set(parts)) == len(synth.SLUGS)
+    assert text.count("**Shared indicator block**") == 1
+    assert text.count("**Shared motivation block**") == 1
+    facts = dict(guide_page.facts)
+    facts["generators"] = [dict(g) for g in facts["generators"]]
+    facts["generators"][0]["dgp"] = "no_such_generator"
+    with pytest.raises(
+        TextTemplateError, match=r"authors_guide\.md, line \d+ \(block 'generators'\)"
+    ):
+        render_blocks("authors_guide", {**guide_page.numbers, **facts})
+
+
+def test_field_data_schemas_hold_every_case_once(guide_page):
+    schemas = guide_page.tables["schemas"]
+    for case, tables in TABLE_SCHEMAS.items():
+        rows = schemas[schemas["case"] == case]
+        expected = [(f"{t}.csv", c[0]) for t, cols in tables.items() for c in cols]
+        assert list(zip(rows["file"], rows["column"], strict=True)) == expected
+    assert len(schemas) == sum(len(c) for t in TABLE_SCHEMAS.values() for c in t.values())

@@ -457,20 +457,17 @@ def test_simulation_page(case):
     assert (page.numbers["seed"], page.numbers["n"]) == (4, 300)
     assert page.facts["simulated"] is True
     passages = page.render("simulation")
-    assert set(passages) == {
-        "world",
-        "intro",
-        "sizes_text",
-        "planted_text",
-        "description_intro",
-        "describe_dgp",
-        "describe_parameters",
-        "describe_tables",
-    }
-    for name in params["parameters"]:
-        assert f"| `{name}` |" in passages["describe_parameters"]
-    for table in synth.TABLE_SCHEMAS[case]:
-        assert f"``{case}/{table}.csv``" in passages["describe_tables"]
+    assert set(passages) == {"world", "intro", "sizes_text", "planted_text", "description_intro"}
+    # The calibration table: one row per parameter, in file order, with the parameter's meaning
+    # and unit; no file name and no program identifier reaches the reader (issue 22).
+    calibration = page.tables["calibration"]
+    entries = list(params["parameters"].values())
+    assert len(calibration) == len(entries)
+    assert list(calibration["Unit"]) == [" ".join(str(e["unit"]).split()) for e in entries]
+    assert [b == "assumed" for b in calibration["Basis"]] == ["source" not in e for e in entries]
+    cells = " ".join(calibration.astype(str).to_numpy().ravel())
+    assert not re.search(r"\b[a-z][a-z0-9]*_[a-z0-9]+", cells), "an identifier on the page"
+    assert not re.search(r"\.(csv|ya?ml)\b", cells), "a file name on the page"
     own = synth.SimulatedData(data.tables, {"case": case, "simulated": False})
     own_page = pp.simulation_page(own, case, seed=4, n=300, data_dir="/field")
     assert own_page.facts["simulated"] is False
@@ -481,28 +478,14 @@ def test_simulation_page(case):
     assert "`/field`" in own_page.render("simulation")["intro"]
 
 
-def test_every_generator_has_its_own_dgp_passage():
-    """text/simulation.md holds one DGP passage per generator, chosen by the fact ``dgp``;
-    every placeholder resolves for every case, and a generator without a passage is an error."""
-    passages = {}
-    others = {"simulated": True, "data_dir": "", "title": "t", "seed": 1, "n": 1}
-    others |= {"n_tables": 1, "total_rows": 1, "n_planted": 1, "is_world": False}
-    others |= {"world_basis": "b", "world_unit": "households", "world_seed": 1}
-    others |= {"world_villages": 10, "world_households_per_village": 2, "world_households": 20}
-    others |= {"world_first_year": 2016, "world_last_year": 2016}
-    for case in synth.SLUGS:
-        context = {**others, "case": case, **synth.description(case)}
-        dgp = render_blocks("simulation", context)["describe_dgp"]
-        assert dgp and ":func:" not in dgp and ":data:" not in dgp
-        assert not [line for line in dgp.splitlines() if line.rstrip().endswith("::")]
-        passages[case] = dgp
-    assert len(set(passages.values())) == len(synth.SLUGS)
-    context = {**others, "case": "h_county", **synth.description("h_county")}
-    context["dgp"] = "no_such_generator"
-    with pytest.raises(
-        TextTemplateError, match=r"simulation\.md, line \d+ \(block 'describe_dgp'\)"
-    ):
-        render_blocks("simulation", context)
+def test_reader_text_names_tables_and_spells_out_identifiers():
+    titles = {"national_rural_poverty": "National rural poverty"}
+    assert (
+        pp.reader_text("national_rural_poverty.csv year 2016, poverty_line_yuan", titles)
+        == "*National rural poverty* year 2016, poverty line yuan"
+    )
+    with pytest.raises(DataValidationError, match=r"atlantis\.csv is not a table"):
+        pp.reader_text("see atlantis.csv", titles)
 
 
 @pytest.mark.slow

@@ -64,6 +64,8 @@ __all__ = [
     "citation",
     "error_catalogue",
     "field_data_schema",
+    "field_data_schemas",
+    "generators",
     "id_key",
     "meaning_block",
     "parameter_numbers",
@@ -728,6 +730,33 @@ def field_data_schema(case: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def generators() -> list[dict[str, Any]]:
+    """The generator documentation of every case of :data:`cases.simulate.synth.SLUGS`, in that
+    order, for the guide's section on simulated data (block ``generators`` of
+    ``text/authors_guide.md``): each is :func:`cases.simulate.synth.description` of the case
+    with its ``case`` (slug) and ``title`` (the ``title`` of ``data/synth/<case>.yaml``).
+
+    Raises:
+        as :func:`cases.simulate.synth.load_params`.
+    """
+    from cases.simulate import synth
+
+    return [
+        {"case": case, "title": synth.load_params(case)["title"], **synth.description(case)}
+        for case in synth.SLUGS
+    ]
+
+
+def field_data_schemas() -> pd.DataFrame:
+    """:func:`field_data_schema` of every case of :data:`cases.simulate.synth.TABLE_SCHEMAS`,
+    stacked, with the ``case`` first: the one table of folder formats in the guide."""
+    from cases.simulate.synth import TABLE_SCHEMAS
+
+    return pd.concat(
+        [field_data_schema(case).assign(case=case) for case in TABLE_SCHEMAS], ignore_index=True
+    )[["case", "file", "column", "type", "unit", "meaning", "needed"]]
+
+
 @dataclass(frozen=True)
 class Citation:
     """The compendium's citation, from ``CITATION.cff``."""
@@ -809,7 +838,10 @@ def build(seed: int = SAMPLE_SEED, schema_case: str = SCHEMA_CASE) -> Page:
       ``sample_broken`` (the two files), ``shared_parameters``, ``seed_default``,
       ``seed_count``, ``schema_files`` (in table order), ``cite_text``, ``cite_bibtex``;
     - tables: ``parameters`` (:func:`parameter_table`), ``errors`` (:func:`error_catalogue`,
-      without the meanings) and ``schema`` (:func:`field_data_schema` of ``schema_case``).
+      without the meanings), ``schema`` (:func:`field_data_schema` of ``schema_case``) and
+      ``schemas`` (:func:`field_data_schemas`, every case);
+    - facts ``generators`` (:func:`generators`): each case's data-generating process,
+      parameters and table formats, documented in the section on simulated data.
 
     Raises:
         ParameterError: ``seed`` is not an integer.
@@ -845,6 +877,8 @@ def build(seed: int = SAMPLE_SEED, schema_case: str = SCHEMA_CASE) -> Page:
     )
     page.facts["schema_files"] = files
     page.tables["schema"] = schema
+    page.tables["schemas"] = field_data_schemas()
+    page.facts["generators"] = generators()
 
     cite = citation()
     page.numbers.update(

@@ -60,9 +60,11 @@ Inequality, World Bank; Efron and Tibshirani (1993), An Introduction to the Boot
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any, Literal
 
 import matplotlib as mpl
@@ -1340,6 +1342,75 @@ def _fmt_value(value: Any) -> str:
     return str(value)
 
 
+#: A file of the data package named in a calibration text (``national_rural_poverty.csv``).
+_PACKAGE_FILE = re.compile(r"\b([a-z][a-z0-9_]*)\.csv\b")
+#: A program identifier in a calibration text (``fact_id``, ``drinking_water_unsafe``).
+_IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def reader_text(text: str, titles: Mapping[str, str]) -> str:
+    """A calibration text of ``data/synth/<case>.yaml`` as the reader's page shows it: a file
+    of the data package (``<name>.csv``) becomes its table's title in italics (``titles``:
+    resource name -> title, from ``data/datapackage.json``), and any other identifier its words
+    (``fact_id 46`` -> ``fact id 46``). The text is otherwise unchanged.
+
+    Raises:
+        DataValidationError: a ``.csv`` name that the data package does not list.
+    """
+    unknown = sorted({m for m in _PACKAGE_FILE.findall(text) if m not in titles})
+    if unknown:
+        raise DataValidationError(
+            "data/synth calibration text",
+            [f"{name}.csv is not a table of the data package" for name in unknown],
+        )
+    text = _PACKAGE_FILE.sub(lambda m: f"*{titles[m.group(1)]}*", text)
+    return _IDENTIFIER.sub(lambda m: m.group().replace("_", " "), text)
+
+
+def calibration_table(case: str, datapackage_path: Any = public_data.DATAPACKAGE) -> pd.DataFrame:
+    """The reader's calibration table of ``case``: one row per parameter of
+    ``data/synth/<case>.yaml`` (in file order) with what it sets, its value (mappings as
+    ``key: value`` pairs), unit, basis (*published*, *derived from published figures*,
+    *borrowed* with what the figure describes, or *assumed*), what a published figure measures
+    (— otherwise) and its source or the reason for the assumption. Texts pass through
+    :func:`reader_text`, so no file name or identifier reaches the page; the parameters' names
+    and the generator's equations are documented for authors (:mod:`cases.pages.guide`).
+
+    Raises:
+        as :func:`cases.simulate.synth.load_params` and :func:`reader_text`.
+    """
+    import json
+
+    descriptor = json.loads(Path(datapackage_path).read_text(encoding="utf-8"))
+    titles = {r["name"]: r.get("title", r["name"]) for r in descriptor["resources"]}
+    rows = []
+    for ent in synth.load_params(case)["parameters"].values():
+        sourced = "source" in ent
+        basis_text = str(ent["source"] if sourced else ent["assumed"])
+        if not sourced:
+            basis = "assumed"
+        elif ent.get("borrowed"):
+            basis = f"borrowed: {ent['borrowed']}"
+        elif basis_text.startswith("derived"):
+            basis = "derived from published figures"
+        else:
+            basis = "published"
+        rows.append(
+            {
+                "What it sets": ent["meaning"],
+                "Value": _fmt_value(ent["value"]),
+                "Unit": ent["unit"],
+                "Basis": basis,
+                "What the published figure measures": ent.get("measures") or "—",
+                "Source, or reason for the assumption": basis_text,
+            }
+        )
+    table = pd.DataFrame(rows)
+    for column in table.columns:
+        table[column] = [reader_text(" ".join(str(v).split()), titles) for v in table[column]]
+    return table
+
+
 def table_sizes(data: synth.SimulatedData) -> pd.DataFrame:
     """Rows and columns of each table of ``data``."""
     return pd.DataFrame(
@@ -1413,4 +1484,5 @@ def simulation_page(
         "world_unit": world.unit,
         **synth.description(case),
     }
-    return Page(numbers, facts, {"sizes": sizes, "planted": planted})
+    tables = {"sizes": sizes, "planted": planted, "calibration": calibration_table(case)}
+    return Page(numbers, facts, tables)

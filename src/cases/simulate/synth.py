@@ -2,7 +2,7 @@
 
 The five theses' questionnaires, interviews and household records are not public. This module
 replaces them with **simulated** data whose data-generating process (DGP) is written out for
-readers in ``text/simulation.md`` (block ``describe_dgp``, one passage per generator), whose
+readers in ``text/authors_guide.md`` (block ``generators``, one passage per generator), whose
 parameters live in ``data/synth/<slug>.yaml``, and
 whose thesis claims are encoded as **planted effects** of stated size. Planted effects are
 hypotheses taken from the thesis abstracts, not findings: the analyses are checked by
@@ -849,8 +849,8 @@ def _motivation(
     Rule: facet latent ``f_k = s_k m + sqrt(1 - s_k^2) u_k + shift_k`` (``s_k`` from
     ``motivation_facet_loading``, ``shifts`` in latent SD units); item code
     ``clip(round(3 + lambda f_k + psi e), 1, 5)``, reverse-keyed items stored as ``6 - code``.
-    The reader's account is the shared motivation passage of block ``describe_dgp`` in
-    ``text/simulation.md``.
+    The written account is the shared motivation passage of block ``generators`` in
+    ``text/authors_guide.md``.
 
     Returns the item columns and the willingness score (mean of the reverse-recoded
     willingness items, as :func:`cases.methods.survey.scale_scores` computes it).
@@ -920,7 +920,7 @@ def _indicators(
     otherwise, independently given income poverty. Drinking water is drawn in every case; the
     index uses it only from 2019 (:func:`cases.methods.measures.exit_standard`). The reader's
     account (with the implied headcounts) is the shared indicator passage of block
-    ``describe_dgp`` in ``text/simulation.md``.
+    ``generators`` in ``text/authors_guide.md``.
     """
     n = income_poor.shape[0]
     out = {"income_below_line": income_poor.astype(np.int64)}
@@ -953,7 +953,7 @@ def _gen_liupanshui(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict
     drawn last (:func:`_indicators`).
 
     Readers get the DGP with its formulas from the ``liupanshui`` passage of block
-    ``describe_dgp`` in ``text/simulation.md``: change both together.
+    ``generators`` in ``text/authors_guide.md``: change both together.
 
     Returns ``(tables, derived)``; ``derived`` holds ``income_log_sd`` and
     ``income_growth_per_year``.
@@ -1083,7 +1083,7 @@ def _gen_shandong_a_town(rng: np.random.Generator, n: int, p: dict[str, Any], e:
     ``poverty_line_2016``.
 
     Readers get the DGP with its formulas from the ``shandong_a_town`` passage of block
-    ``describe_dgp`` in ``text/simulation.md``: change both together.
+    ``generators`` in ``text/authors_guide.md``: change both together.
 
     Returns ``(tables, derived)``; ``derived`` holds ``median_log_income`` and
     ``n_respondents``.
@@ -1180,7 +1180,7 @@ def _gen_w_town(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[str
     ``monitoring_income_line_2021``.
 
     Readers get the DGP with its formulas from the ``w_town`` passage of block
-    ``describe_dgp`` in ``text/simulation.md``: change both together.
+    ``generators`` in ``text/authors_guide.md``: change both together.
 
     Returns ``(tables, derived)``; ``derived`` holds ``income_log_sd_2021``,
     ``income_growth_per_year``, ``income_mean_2021`` and ``true_vulnerable_share``.
@@ -1318,7 +1318,7 @@ def _gen_h_county(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[s
     (planted).
 
     Readers get the DGP with its formulas from the ``h_county`` passage of block
-    ``describe_dgp`` in ``text/simulation.md``: change both together.
+    ``generators`` in ``text/authors_guide.md``: change both together.
 
     Returns ``(tables, derived)``; ``derived`` holds ``income_log_sd``,
     ``income_growth_per_year``, ``exclusion_intercept``, ``inclusion_intercept`` and
@@ -1432,7 +1432,7 @@ def _gen_pingliang(rng: np.random.Generator, n: int, p: dict[str, Any], e: dict[
     ``poverty_line_2014``.
 
     Readers get the DGP with its formulas from the ``pingliang`` passage of block
-    ``describe_dgp`` in ``text/simulation.md``: change both together.
+    ``generators`` in ``text/authors_guide.md``: change both together.
 
     Returns ``(tables, derived)``; ``derived`` holds ``registration_rate_poor_village``,
     ``exit_hazard``, ``mean_size_registered`` and ``income_mean_other_2014``.
@@ -1686,7 +1686,7 @@ def generate(
     ``ceil(n / households_per_village)`` (Pingliang: the world's villages, whose households
     then number about ``n / villages`` each). Generation is vectorised with numpy
     (``np.random.default_rng(seed)``); the same seed, ``n`` and YAML give identical tables. The
-    DGP of each case is written out in ``text/simulation.md`` (block ``describe_dgp``).
+    DGP of each case is written out in ``text/authors_guide.md`` (block ``generators``).
 
     Returns :class:`SimulatedData` whose ``meta`` holds ``simulated=True``, ``case``, ``seed``,
     ``n``, ``world`` (the declared world's numbers) and ``is_world`` (whether this draw is that
@@ -1864,12 +1864,14 @@ def _cell(text: Any) -> str:
 
 
 def description(slug: str, params_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """The facts of the page "How the data were simulated" for one case (its sentences are in
-    ``text/simulation.md``).
+    """The generator's documentation for one case: facts of the page "How the data were
+    simulated" (``text/simulation.md``) and of the authors' guide's section on the generators
+    (block ``generators`` of ``text/authors_guide.md``, through
+    :func:`cases.pages.guide.generators`).
 
     - ``version``: :data:`GENERATOR_VERSION`;
     - ``dgp``: which generator makes the data (the slug), choosing the DGP passage of
-      ``text/simulation.md``; ``uses_motivation`` and ``uses_indicators``: whether the case's
+      ``text/authors_guide.md``; ``uses_motivation`` and ``uses_indicators``: whether the case's
       parameters use the shared motivation and indicator blocks (so the page describes them);
       ``param``: the parameter values (name -> value as in the YAML) the passage states,
       with the world's ``households_per_village`` and ``n_villages``;
