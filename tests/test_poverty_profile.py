@@ -16,7 +16,6 @@ from scipy import stats
 from cases.core import files, paths
 from cases.core.errors import DataValidationError, ParameterError
 from cases.pages import poverty_profile as pp
-from cases.present.text import TextTemplateError, render_blocks
 from cases.simulate import synth
 
 ROLE = re.compile(r"\{glue:text\}`poverty_([a-z0-9_]+)(?::[^`]*)?`")
