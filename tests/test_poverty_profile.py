@@ -481,7 +481,7 @@ def test_reader_text_names_tables_and_spells_out_identifiers():
     titles = {"national_rural_poverty": "National rural poverty"}
     assert (
         pp.reader_text("national_rural_poverty.csv year 2016, poverty_line_yuan", titles)
-        == "*National rural poverty* year 2016, poverty line yuan"
+        == "“National rural poverty” year 2016, poverty line yuan"
     )
     with pytest.raises(DataValidationError, match=r"atlantis\.csv is not a table"):
         pp.reader_text("see atlantis.csv", titles)

@@ -1350,7 +1350,7 @@ _IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 def reader_text(text: str, titles: Mapping[str, str]) -> str:
     """A calibration text of ``data/synth/<case>.yaml`` as the reader's page shows it: a file
-    of the data package (``<name>.csv``) becomes its table's title in italics (``titles``:
+    of the data package (``<name>.csv``) becomes its table's title in quotation marks (``titles``:
     resource name -> title, from ``data/datapackage.json``), and any other identifier its words
     (``fact_id 46`` -> ``fact id 46``). The text is otherwise unchanged.
 
@@ -1363,7 +1363,7 @@ def reader_text(text: str, titles: Mapping[str, str]) -> str:
             "data/synth calibration text",
             [f"{name}.csv is not a table of the data package" for name in unknown],
         )
-    text = _PACKAGE_FILE.sub(lambda m: f"*{titles[m.group(1)]}*", text)
+    text = _PACKAGE_FILE.sub(lambda m: f"“{titles[m.group(1)]}”", text)
     return _IDENTIFIER.sub(lambda m: m.group().replace("_", " "), text)
 
 
