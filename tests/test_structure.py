@@ -166,3 +166,34 @@ def test_each_case_chapter_opens_by_citing_its_thesis_with_its_address():
         lines = (paths.BOOK / "cases" / slug / "index.md").read_text(encoding="utf-8").splitlines()
         assert lines[0].startswith("# ") and lines[2].startswith("**The thesis:**")
         assert f"`thesis_{slug}`" in lines[2] and url in lines[2]
+
+
+def test_data_documentation_page_includes_project_files_only():
+    """book/data_docs.md (issue 22: readers get a page, not file paths) shows the project's own
+    documentation files: each included file exists, lies inside the repository, outside
+    ``data/external`` (upstream reference data are never committed or shown), and the census
+    and cross-case chapters link the page's sections instead of naming the files."""
+    page = (paths.BOOK / "data_docs.md").read_text(encoding="utf-8")
+    included = re.findall(r"```\{(?:include|literalinclude)\} (\S+)", page)
+    included += re.findall(r":file: (\S+)", page)
+    expected = {
+        "data/raw/SOURCES.md",
+        "data/raw/census_crosswalk_rules.yaml",
+        "data/qual/CODING.md",
+        "data/qual/codebook.yaml",
+        "data/settings/cross_case.yaml",
+        "data/qual/disagreements.csv",
+    }
+    resolved = {(paths.BOOK / p).resolve() for p in included}
+    assert resolved == {(paths.ROOT / p).resolve() for p in expected}
+    assert all(p.is_file() and "external" not in p.parts for p in resolved)
+    toc = yaml.safe_load((paths.BOOK / "_toc.yml").read_text(encoding="utf-8"))
+    authors = next(p for p in toc["parts"] if p["caption"].startswith("For authors"))
+    assert {"file": "data_docs"} in authors["chapters"]
+    prose = (paths.TEXT / "county_census.md").read_text(encoding="utf-8")
+    prose += json.dumps(json.loads((paths.NOTEBOOKS / "cross_case.ipynb").read_text("utf-8")))
+    prose += json.dumps(json.loads((paths.NOTEBOOKS / "county_census.ipynb").read_text("utf-8")))
+    labels = set(re.findall(r"^\((data-docs-[a-z-]+)\)=$", page, re.MULTILINE))
+    linked = set(re.findall(r"data-docs-[a-z-]+", prose))
+    assert linked and linked <= labels
+    assert not any(f"`{p}`" in prose for p in expected), "a file path left in the prose"
