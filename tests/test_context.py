@@ -176,6 +176,9 @@ def test_census_caption_says_which_bar_is_cut(areas, passages):
     cut = areas["liupanshui"].facts["census_cut"]
     assert [(c["unit"], c["part"]) for c in cut] == [("Shuicheng", "urban")]
     assert cut[0]["value"] > 1000
+    # The figure marks the same bar, with the same value written on it.
+    texts = [t.get_text() for t in areas["liupanshui"].figures["census"].axes[0].texts]
+    assert f"{cut[0]['value']:+,.0f} %" in texts
     assert (
         "urban change of Shuicheng (+1,181%) is cut at the end"
         in passages["liupanshui"]["census_figure"]

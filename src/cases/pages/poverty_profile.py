@@ -1426,18 +1426,21 @@ def simulation_page(
 ) -> Page:
     """The simulation page of ``case`` for the data the analyses of this run use.
 
-    Simulated data: the generator's documentation (:func:`cases.simulate.synth.description`),
-    the sizes of the generated tables and the planted effects of ``data/synth/<case>.yaml``,
-    each stated as a hypothesis. The researcher's own data (``data_dir``): their table sizes;
-    the documentation and planted effects are those the simulated version would use.
+    Simulated data: the sizes of the generated tables, the calibration and the planted effects
+    of ``data/synth/<case>.yaml`` (each effect stated as a hypothesis); the facts of
+    :func:`cases.simulate.synth.description` are passed on. The researcher's own data
+    (``data_dir``): their table sizes; the calibration and planted effects are those the
+    simulated version would use.
     ``numbers``: ``n_tables``, ``total_rows``, ``n_planted``; the case's one world
     (:func:`cases.simulate.synth.world`, shared by every page of the chapter) as
     ``world_seed``, ``world_villages``, ``world_households_per_village``,
     ``world_households``, ``world_first_year`` and ``world_last_year``; and, for simulated
     data, ``seed`` and ``n`` as generated (``n`` of 0 means the world: the generator's
     ``meta`` gives the drawn size). Facts: ``is_world`` (this run draws exactly the world),
-    ``world_basis`` (why that size) and ``world_unit``. ``tables``: ``sizes`` and ``planted``;
-    words in ``text/simulation.md``.
+    ``world_basis`` (why that size) and ``world_unit``. ``tables``: ``sizes``, ``planted`` and
+    ``calibration`` (:func:`calibration_table`); words in ``text/simulation.md``. The
+    generator's equations and parameter names are not on this page: the authors' guide
+    documents them (:func:`cases.pages.guide.generators`).
 
     Raises:
         as :func:`cases.simulate.synth.load_params`.
