@@ -60,7 +60,7 @@ SCREENSHOTS = {
     "cross_case": "cross_case.html",
     "simulation_tables": "cases/h_county/simulation.html",
 }
-MAX_SCREENSHOT_HEIGHT = 16000
+MAX_SCREENSHOT_HEIGHT = 24000
 
 
 # --------------------------------------------------------------------------- fixtures

@@ -453,8 +453,7 @@ def test_a_one_sided_test_keeps_its_level_at_the_benchmark():
     # At the edge of the null (truth exactly at the benchmark) a valid one-sided 5 % test
     # rejects in about 5 % of simulations; in the declared world, where the claim holds, more.
     for slug, claim in _claims_with_benchmark():
-        c = page_module.settings().cases[slug]
-        clusters, per = page_module._size(c, claim)
+        clusters, per = page_module._size(slug, claim)
         params = {**claim.parameters, **claim.test_parameters()}
         at = lib.boundary(claim.block, n_villages=clusters, per_village=per, **params)
         edge = _quiet_diagnose(page_module.claim_design(slug, claim.id, **at), sims=400, seed=3)

@@ -517,7 +517,7 @@ def test_templates_run_with_papermill(tmp_path):
                     names.add(name)
     assert {"poverty_nat_p0", "poverty_mpi_m0", "poverty_income_fig"} <= names
     assert {"poverty_intro", "poverty_mpi_text", "poverty_income_fig_block"} <= names
-    assert {"simulation_intro", "simulation_describe_dgp", "simulation_total_rows"} <= names
+    assert {"simulation_intro", "simulation_world", "simulation_total_rows"} <= names
     assert roles and roles <= names
 
 
