@@ -71,7 +71,7 @@ run: $(STAMP)
 	$(BIN)/cases run --all --jobs $(JOBS)
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=15
 
 # Headless Chromium for tests/test_browser.py, with a CJK font so pages show Chinese text, from
 # Debian's packages (a browser download of its own would not work offline). Installed only when
