@@ -1196,7 +1196,7 @@ def network_figure(g: nx.Graph, *, simulated: bool, source: str | None = None) -
         handlelength=max(2.0, widest / 9.5),
         handleheight=max(0.7, widest / 9.5),
         columnspacing=1.2,
-        title="Line width: ties between two types; circle area: actors of a type",
+        title=report.exhibit_text("network_size_legend"),
     )
     report.label_figure(fig, simulated=simulated, source=source)
     return fig

@@ -24,12 +24,22 @@ import seaborn as sns
 from pandas.io.formats.style import Styler
 
 from cases.present.layout import fit_texts, wrap
-from cases.present.text import table_number, table_pvalue
+from cases.present.text import render_blocks, table_number, table_pvalue
 
 if TYPE_CHECKING:
     from IPython.display import Markdown
 
-SIMULATED_LABEL = "Simulated data — illustrates the thesis's claims as hypotheses, not findings"
+
+def exhibit_text(block: str, **context: Any) -> str:
+    """One passage of ``text/exhibits.md``, the words the exhibit helpers print (the simulated
+    stamp, table notes, legend titles), rendered with ``context``.
+
+    Raises:
+        TextTemplateError: no such block, or a placeholder missing from ``context``.
+    """
+    return render_blocks("exhibits", context, only=[block])[block]
+
+
 #: How notebooks save figures: IPython's "retina" PNG, at twice ``figure.dpi`` (200 pixels per
 #: inch). The book shows an image at its pixel width shrunk to the text column, so a figure of
 #: :data:`COLUMN_WIDTH_IN` inches fills the column at twice the screen density.
@@ -91,14 +101,14 @@ def set_theme() -> None:
 def provenance(simulated: bool, source: str | None) -> str:
     """The provenance line for an exhibit.
 
-    Rule: simulated exhibits get :data:`SIMULATED_LABEL` (plus the generator, if ``source`` is
-    given); real exhibits must name their source.
+    Rule: simulated exhibits get the stamp ``simulated_label`` of ``text/exhibits.md`` (plus
+    the generator, if ``source`` is given); real exhibits must name their source.
 
     Raises:
         ValueError: a real exhibit without a source.
     """
     if simulated:
-        return SIMULATED_LABEL + (f" ({source})" if source else "")
+        return exhibit_text("simulated_label") + (f" ({source})" if source else "")
     if not source or not source.strip():
         raise ValueError("a figure or table from real data needs source='…' naming its origin")
     return source if source.startswith("Source:") else f"Source: {source}"
@@ -371,11 +381,7 @@ def latex_table(
     colour = "B00020" if simulated else "444444"
     lines = [latex_escape(note)]
     if len(shown) < len(df):
-        lines.append(
-            latex_escape(
-                f"The first {len(shown):,} of {len(df):,} rows; the HTML edition has them all."
-            )
-        )
+        lines.append(latex_escape(exhibit_text("rows_shown", shown=len(shown), total=len(df))))
     footer = r"\par ".join(lines)
     spacing = r"\setlength{\LTpre}{\smallskipamount}\setlength{\LTpost}{2pt}"
     return (
@@ -845,8 +851,7 @@ def crosstab(
     if hidden:
         shown = replace(
             shown,
-            note=f"{shown.note}. {hidden} cell(s) shown as … are suppressed: fewer than {k} "
-            "respondents, or hidden so that such a cell cannot be worked out from the totals",
+            note=f"{shown.note}. " + exhibit_text("cells_suppressed", hidden=hidden, k=k),
         )
     return shown
 

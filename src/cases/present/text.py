@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -248,14 +248,18 @@ def _where(exc: BaseException, path: Path) -> str:
 
 
 def render_blocks(
-    name: str, context: Mapping[str, Any], folder: Path | None = None
+    name: str,
+    context: Mapping[str, Any],
+    folder: Path | None = None,
+    only: Collection[str] | None = None,
 ) -> dict[str, str]:
-    """Render every block of the template ``name`` with ``context``: ``{block: Markdown}``.
+    """Render every block of the template ``name`` (or the blocks named in ``only``) with
+    ``context``: ``{block: Markdown}``.
 
     Raises:
-        TextTemplateError: the template is missing or malformed, a placeholder or attribute is
-            not in ``context``, or a filter is not one of :data:`FORMATS` (template and line
-            named).
+        TextTemplateError: the template is missing or malformed, a block of ``only`` is not in
+            it, a placeholder or attribute is not in ``context``, or a filter is not one of
+            :data:`FORMATS` (template and line named).
     """
     import jinja2
 
@@ -267,9 +271,13 @@ def render_blocks(
         raise TextTemplateError(f"{path}: text template not found") from None
     except jinja2.TemplateSyntaxError as exc:
         raise TextTemplateError(f"{path}, line {exc.lineno}: {exc.message}") from None
+    if only is not None and (missing := sorted(set(only) - set(template.blocks))):
+        raise TextTemplateError(f"{path}: no block {', '.join(missing)}")
     ctx = template.new_context(dict(context))
     out = {}
     for block, render in template.blocks.items():
+        if only is not None and block not in only:
+            continue
         try:
             try:
                 out[block] = "".join(render(ctx)).strip()

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from functools import cache
 
 from rich.console import Console
 from rich.table import Table
@@ -291,15 +292,6 @@ def _executor_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _jobs_and_force(
-    parser: argparse.ArgumentParser, jobs_help: str, force_help: str | None, default: int
-) -> None:
-    """``--jobs N`` (parallel workers) and, unless ``force_help`` is None, ``--force``."""
-    parser.add_argument("--jobs", type=positive_int, default=default, metavar="N", help=jobs_help)
-    if force_help is not None:
-        parser.add_argument("--force", action="store_true", help=force_help)
-
-
 def _case_args(parser: argparse.ArgumentParser, *folder: str) -> None:
     """The ``SLUG`` argument and, given ``(dest, metavar, help)``, a folder argument."""
     parser.add_argument("slug", metavar="SLUG", help="case slug, see `cases list`")
@@ -308,42 +300,50 @@ def _case_args(parser: argparse.ArgumentParser, *folder: str) -> None:
         parser.add_argument(dest, metavar=metavar, help=help_text)
 
 
-def _command(sub, name: str, func, help_text: str, description: str) -> argparse.ArgumentParser:
-    """A subcommand ``name`` running ``func``."""
-    command = sub.add_parser(name, help=help_text, description=description)
+@cache
+def _help_text() -> dict:
+    """``text/cli.yaml``: the summaries, descriptions and shared option help of the commands."""
+    import yaml
+
+    from cases.core import paths
+
+    return yaml.safe_load((paths.TEXT / "cli.yaml").read_text(encoding="utf-8"))
+
+
+def _command(sub, name: str, func) -> argparse.ArgumentParser:
+    """A subcommand ``name`` running ``func``, with its help from ``text/cli.yaml``."""
+    text = _help_text()["commands"][name]
+    command = sub.add_parser(name, help=text["help"], description=text["description"])
     command.set_defaults(func=func)
     return command
 
 
+def _jobs_and_force(command: argparse.ArgumentParser, name: str, default: int) -> None:
+    """``--jobs N`` (parallel workers) and, if ``text/cli.yaml`` gives command ``name`` a
+    ``force`` help, ``--force``."""
+    text = _help_text()["commands"][name]
+    command.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=default,
+        metavar="N",
+        help=text["jobs"].format(jobs=default),
+    )
+    if "force" in text:
+        command.add_argument("--force", action="store_true", help=text["force"])
+
+
 def build_parser() -> argparse.ArgumentParser:
+    program = _help_text()["program"]
     parser = argparse.ArgumentParser(
-        prog="cases",
-        description=(
-            "Run and publish the poverty-governance case compendium: five case studies, "
-            "analysis notebooks executed with papermill, and a Jupyter Book."
-        ),
-        epilog="Exit status: 0 ok, 1 a notebook or build failed, 2 bad usage.",
+        prog="cases", description=program["description"], epilog=program["epilog"]
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    _command(
-        sub,
-        "list",
-        _cmd_list,
-        "list the case slugs and titles, one per line",
-        "Print every registered case (data/cases/*.yaml) as SLUG<TAB>TITLE.",
-    )
+    _command(sub, "list", _cmd_list)
 
     default_jobs = os.cpu_count() or 1
-    p_run = _command(
-        sub,
-        "run",
-        _cmd_run,
-        "execute notebooks with papermill into book/",
-        "Execute the analysis notebooks of the given cases (all cases and the book-level "
-        "notebooks with --all) into book/. Notebooks whose inputs are unchanged since their "
-        "last successful run are skipped unless --force.",
-    )
+    p_run = _command(sub, "run", _cmd_run)
     p_run.add_argument("slugs", nargs="*", metavar="SLUG", help="case slug(s), see `cases list`")
     p_run.add_argument("--all", action="store_true", help="every case plus book-level notebooks")
     p_run.add_argument(
@@ -354,12 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a notebook parameter (repeatable), e.g. -p seed=7",
     )
-    _jobs_and_force(
-        p_run,
-        f"notebooks to run in parallel (default: {default_jobs}, the number of cores)",
-        "re-run even if nothing changed",
-        default_jobs,
-    )
+    _jobs_and_force(p_run, "run", default_jobs)
     p_run.add_argument(
         "--out",
         metavar="OUT",
@@ -382,21 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _executor_options(p_run)
 
-    p_build = _command(
-        sub,
-        "build",
-        _cmd_build,
-        "run what is stale, then build the HTML book offline",
-        "Run every stale notebook, refuse to continue if any failed or contains an error "
-        "output, then build the HTML book with Sphinx warnings as errors.",
-    )
-    _jobs_and_force(
-        p_build,
-        f"notebooks to run in parallel (default: {default_jobs}); with 1, a progress bar "
-        "per cell on a terminal",
-        "re-run every notebook first",
-        default_jobs,
-    )
+    p_build = _command(sub, "build", _cmd_build)
+    _jobs_and_force(p_build, "build", default_jobs)
     p_build.add_argument(
         "--allow-stale",
         action="store_true",
@@ -405,96 +387,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _executor_options(p_build)
 
-    p_sweep = _command(
-        sub,
-        "sweep",
-        _cmd_sweep,
-        "run one analysis over a grid of parameter choices (specification curve)",
-        "Run the analysis named in the grid file for case SLUG once per combination of "
-        "the listed parameter choices (cached, in parallel or on Dask), collect the listed "
-        "estimates into results/sweeps/<grid>.json for the specification-curve page.",
-    )
+    p_sweep = _command(sub, "sweep", _cmd_sweep)
     _case_args(p_sweep)
     p_sweep.add_argument("--grid", required=True, metavar="FILE.yaml", help="grid file")
-    _jobs_and_force(
-        p_sweep,
-        f"runs in parallel (default: {default_jobs})",
-        "re-run cached combinations",
-        default_jobs,
-    )
+    _jobs_and_force(p_sweep, "sweep", default_jobs)
     _executor_options(p_sweep)
 
-    p_verify = _command(
-        sub,
-        "verify",
-        _cmd_verify,
-        "re-execute from a clean state and compare, key by key, with results/",
-        "Re-run every sweep and notebook in a clean temporary copy (no cache) and compare each "
-        "published number with results/; exit 0 only when all match within tolerance.",
-    )
-    _jobs_and_force(
-        p_verify,
-        f"notebooks to re-execute in parallel (default: {default_jobs})",
-        None,
-        default_jobs,
-    )
+    p_verify = _command(sub, "verify", _cmd_verify)
+    _jobs_and_force(p_verify, "verify", default_jobs)
     p_verify.add_argument(
         "--skip-sweeps",
         action="store_true",
         help="do not re-run the sweeps in params/sweeps/ (use their committed results)",
     )
 
-    _command(
-        sub,
-        "publish",
-        _cmd_publish,
-        "record the current run's numbers in results/ and list the keys that changed",
-        "Copy the numbers of the latest run (written by `cases run`/`cases build` under "
-        ".cache/cases/results, never into results/) into the committed results/ folder, and "
-        "print every key whose value changed beyond its tolerance. Refuses, changing "
-        "nothing, unless every notebook of the book ran from the current code, data and "
-        "params/ (no -p overrides). Values that reproduce within tolerance keep their "
-        "published text, so publishing on another processor changes no byte. Sweeps run "
-        "with `cases sweep` are published too.",
-    )
+    _command(sub, "publish", _cmd_publish)
 
-    p_check = _command(
-        sub,
-        "check-data",
-        _cmd_check_data,
-        "validate an own-data folder before anything runs",
-        "Read every table of an own-data folder for case SLUG through the one field-data "
-        "reader and list every problem (file, row from 1, column, value masked if it looks "
-        "like an identifier, what is allowed) and every warning (sentinel codes, implausible "
-        "values, few clusters, negative alpha). Exit 0 clean, 1 problems, 2 usage.",
-    )
+    p_check = _command(sub, "check-data", _cmd_check_data)
     _case_args(p_check, "dir", "DIR", "the own-data folder")
     _instrument_option(p_check)
 
-    p_import = _command(
-        sub,
-        "import",
-        _cmd_import,
-        "turn raw exports into an own-data folder with a mapping file",
-        "Read the raw exports in RAW_DIR as MAP.yaml says (file -> table, column renames, "
-        "value maps, missing codes, identifiers to drop or hash with CASES_ID_KEY, reverse-"
-        "keyed items already applied), write a folder to --out and check it.",
-    )
+    p_import = _command(sub, "import", _cmd_import)
     _case_args(p_import, "raw_dir", "RAW_DIR", "folder of raw exports")
     p_import.add_argument("--mapping", required=True, metavar="MAP.yaml", help="mapping file")
     p_import.add_argument("--out", required=True, metavar="DIR", help="folder to write")
 
-    p_report = _command(
-        sub,
-        "report",
-        _cmd_report,
-        "the case's analyses on an own-data folder, as a standalone HTML report in OUT",
-        "Check DIR as `cases check-data` does, run the case's analyses that read field data "
-        "on it into OUT (never book/ or results/), and write OUT/report.html: one offline "
-        "page titled from DIR/metadata.json, with the checks and file checksums in an "
-        "appendix. With --instrument, the survey analysis reads your own questionnaire. "
-        "Exit 0 written, 1 data problems or a failed analysis, 2 usage.",
-    )
+    p_report = _command(sub, "report", _cmd_report)
     _case_args(p_report, "dir", "DIR", "the own-data folder")
     p_report.add_argument("--out", required=True, metavar="OUT", help="output folder")
     _instrument_option(p_report)
@@ -505,18 +423,9 @@ def build_parser() -> argparse.ArgumentParser:
         "an analysis reading a table with problems is named as failed (exit 1); "
         "problems of metadata.json still stop everything",
     )
-    _jobs_and_force(p_report, "analyses in parallel", "re-run even if nothing changed", 1)
+    _jobs_and_force(p_report, "report", 1)
 
-    p_new = _command(
-        sub,
-        "new",
-        _cmd_new,
-        "scaffold a new case: registry file, parameters, chapter and TOC entry",
-        "Create data/cases/SLUG.yaml (a template with TODO placeholders that already "
-        "passes validation), params/SLUG.yaml (the case profile), book/cases/SLUG/index.md, "
-        "a thesis_SLUG entry in book/references.bib, and add the chapter to the Cases part "
-        "of book/_toc.yml. An existing or invalid slug is refused with exit status 2.",
-    )
+    p_new = _command(sub, "new", _cmd_new)
     p_new.add_argument(
         "slug", metavar="SLUG", help="new case slug: lowercase letters, digits, underscores"
     )

@@ -26,6 +26,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -221,10 +222,25 @@ def settings_files(job: Job) -> list[Path]:
     return [available[n] for n in sorted(found)]
 
 
+#: A text template a library module renders by name, e.g. ``render_blocks("exhibits", ...)``.
+_RENDERED_TEMPLATE = re.compile(r'render_blocks\(\s*"(?P<name>[a-z0-9_]+)"')
+
+
+def text_files(job: Job) -> list[Path]:
+    """Text templates a job's output depends on: its own analysis's (``text/<analysis>.md``)
+    and every template that a library module it imports renders by name (the exhibit helpers
+    render ``text/exhibits.md`` for every page that draws a figure or table)."""
+    names = [job.analysis]
+    for module in library_files(job.template):
+        names += [m["name"] for m in _RENDERED_TEMPLATE.finditer(module.read_text("utf-8"))]
+    found = (paths.TEXT / f"{name}.md" for name in dict.fromkeys(names))
+    return [path for path in found if path.is_file()]
+
+
 def input_files(job: Job) -> list[Path]:
     """Every file that decides a job's output, in a fixed order.
 
-    The template, its text template (``text/<analysis>.md``, if any), the ``src/cases``
+    The template, its text templates (:func:`text_files`), the ``src/cases``
     modules it imports (:func:`library_files`), its per-case settings (:func:`settings_files`),
     the codebook (``data/qual/codebook.yaml``), the indicator definitions
     (``data/indicators.yaml``), the table formats (``data/synth/schemas.yaml``), the
@@ -239,9 +255,7 @@ def input_files(job: Job) -> list[Path]:
     files.append(paths.QUAL / "codebook.yaml")
     files.append(paths.DATA / "indicators.yaml")  # indicator definitions the library reads
     files.append(paths.SYNTH / "schemas.yaml")  # table formats of simulated and own data
-    text = paths.TEXT / f"{job.analysis}.md"  # the analysis's sentences, if it has a template
-    if text.is_file():
-        files.append(text)
+    files += text_files(job)
     if job.slug:
         files.append(paths.CASES_DIR / f"{job.slug}.yaml")
     for pattern in job.inputs:
