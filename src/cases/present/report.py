@@ -15,7 +15,7 @@ import textwrap
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -391,23 +391,22 @@ def latex_table(
     )
 
 
+@dataclass(frozen=True, repr=False, kw_only=True)
 class _FootedTable:
     """What a table with a provenance footer shows: its HTML in notebooks and the HTML book
     (the table in a ``div`` of class ``_css``, which scrolls sideways when the table is wider
     than the text column, the footer underneath), a LaTeX ``longtable`` in the PDF edition
     (:func:`latex_table`, myst-nb's ``text/latex``) and, as plain text, the whole frame and
-    the provenance note. A subclass is a frozen dataclass (``repr=False``) with the fields
-    ``note``, ``simulated``, ``frame``, ``caption``, ``precision`` and ``index``, and the
-    table's own HTML (:meth:`_table_html`)."""
+    the provenance note. A subclass adds the table's own HTML (:meth:`_table_html`)."""
 
     note: str
     simulated: bool
     frame: pd.DataFrame
-    caption: str | None
-    precision: int
-    index: bool
-    _css = "cases-table"
-    _latex_max_rows: int | None = None
+    caption: str | None = None
+    precision: int = 2
+    index: bool = True
+    _css: ClassVar[str] = "cases-table"
+    _latex_max_rows: ClassVar[int | None] = None
 
     def _table_html(self) -> str:
         raise NotImplementedError
@@ -438,17 +437,11 @@ class _FootedTable:
         return f"{self.frame.to_string()}\n{self.note}"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, kw_only=True)
 class LabelledTable(_FootedTable):
     """An HTML table with a caption and a provenance footer; displays itself in notebooks."""
 
     styler: Styler
-    note: str
-    simulated: bool
-    frame: pd.DataFrame
-    caption: str | None = None
-    precision: int = 2
-    index: bool = True
 
     def _table_html(self) -> str:
         return self.styler.to_html()
@@ -559,7 +552,7 @@ INTERACTIVE_MIN_ROWS = 15
 _itables_initialised = False
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, kw_only=True)
 class InteractiveTable(_FootedTable):
     """A searchable, sortable table (itables, JavaScript embedded) with a provenance footer.
 
@@ -569,11 +562,6 @@ class InteractiveTable(_FootedTable):
     """
 
     datatable_html: str
-    note: str
-    simulated: bool
-    frame: pd.DataFrame
-    caption: str | None = None
-    precision: int = 2
     index: bool = False
     _css = "cases-table cases-interactive"
     _latex_max_rows = LATEX_MAX_ROWS
