@@ -4,6 +4,7 @@ and the full book build (end to end)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -232,3 +233,23 @@ def test_pages_dropped_from_params_leave_no_executed_notebook_or_html(project_co
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"
     assert kept.is_file() and not dropped.exists() and not html.exists()
+
+
+def test_every_command_has_its_words_in_text_cli_yaml_and_no_entry_is_stale():
+    # The CLI's summaries and descriptions live in text/cli.yaml: a command without an entry
+    # would fail to build the parser, an entry without a command would be dead text.
+    import argparse
+
+    import yaml
+
+    from cases.core import paths
+    from cases.run import cli
+
+    words = yaml.safe_load((paths.TEXT / "cli.yaml").read_text(encoding="utf-8"))["commands"]
+    parser = cli.build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(sub.choices) == set(words)
+    assert {"run", "build", "report", "check-data", "import", "new"} <= set(sub.choices)
+    # The --jobs help gets the machine's default filled in.
+    run_help = " ".join(sub.choices["run"].format_help().split())
+    assert f"(default: {os.cpu_count() or 1}, the number of cores)" in run_help

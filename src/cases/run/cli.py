@@ -15,7 +15,9 @@ from functools import cache
 from rich.console import Console
 from rich.table import Table
 
+from cases.core import paths
 from cases.core.errors import CasesError, ParameterError, RegistryError
+from cases.core.files import read_yaml
 from cases.run import pipeline, publish, verify
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -303,11 +305,7 @@ def _case_args(parser: argparse.ArgumentParser, *folder: str) -> None:
 @cache
 def _help_text() -> dict:
     """``text/cli.yaml``: the summaries, descriptions and shared option help of the commands."""
-    import yaml
-
-    from cases.core import paths
-
-    return yaml.safe_load((paths.TEXT / "cli.yaml").read_text(encoding="utf-8"))
+    return read_yaml(paths.TEXT / "cli.yaml")
 
 
 def _command(sub, name: str, func) -> argparse.ArgumentParser:
